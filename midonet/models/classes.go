@@ -1,0 +1,140 @@
+package models
+
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Source says which reference .proto a registered class comes from.
+type Source string
+
+const (
+	SourceTopology Source = "topology"
+	SourceNeutron  Source = "neutron"
+)
+
+// Class is one class registered with the object store. Its Name is the
+// message's simple name, which is also the ZooKeeper node name under
+// <root>/zoom/0/models/.
+type Class struct {
+	Name   string
+	Source Source
+	Type   protoreflect.MessageType
+}
+
+// New returns an empty message of the class.
+func (c Class) New() proto.Message { return c.Type.New().Interface() }
+
+// registeredClasses lists the classes the reference registers with its
+// object store (MidonetBackend.setupBindings): 31 topology classes and 27
+// Neutron classes. The LBaaS v2 Neutron messages, NeutronRoute and
+// L2Gateway exist as messages but are not stored on their own.
+func registeredClasses() []Class {
+	t := func(m proto.Message) Class { return newClass(m, SourceTopology) }
+	n := func(m proto.Message) Class { return newClass(m, SourceNeutron) }
+	return []Class{
+		t(&BgpNetwork{}), t(&BgpPeer{}), t(&Chain{}), t(&Dhcp{}), t(&DhcpV6{}),
+		t(&HealthMonitor{}), t(&Host{}), t(&HostGroup{}), t(&IPAddrGroup{}),
+		t(&L2Insertion{}), t(&LoadBalancer{}), t(&LoggingResource{}), t(&Mirror{}),
+		t(&Network{}), t(&Pool{}), t(&PoolMember{}), t(&Port{}), t(&PortGroup{}),
+		t(&QosPolicy{}), t(&QosRuleBandwidthLimit{}), t(&QosRuleDscp{}), t(&Route{}),
+		t(&Router{}), t(&Rule{}), t(&RuleLogger{}), t(&ServiceContainer{}),
+		t(&ServiceContainerGroup{}), t(&TraceRequest{}), t(&TunnelZone{}), t(&Vip{}),
+		t(&Vtep{}),
+		n(&AgentMembership{}), n(&FirewallLog{}), n(&FloatingIp{}), n(&GatewayDevice{}),
+		n(&IPSecSiteConnection{}), n(&L2GatewayConnection{}), n(&NeutronBgpPeer{}),
+		n(&NeutronBgpSpeaker{}), n(&NeutronConfig{}), n(&NeutronFirewall{}),
+		n(&NeutronHealthMonitor{}), n(&NeutronLoadBalancerPool{}),
+		n(&NeutronLoadBalancerPoolMember{}), n(&NeutronLoggingResource{}),
+		n(&NeutronNetwork{}), n(&NeutronPort{}), n(&NeutronRouter{}),
+		n(&NeutronRouterInterface{}), n(&NeutronSubnet{}), n(&NeutronVIP{}), n(&PortBinding{}),
+		n(&RemoteMacEntry{}), n(&SecurityGroup{}), n(&SecurityGroupRule{}), n(&TapFlow{}),
+		n(&TapService{}), n(&VpnService{}),
+	}
+}
+
+func newClass(m proto.Message, src Source) Class {
+	mt := m.ProtoReflect().Type()
+	return Class{Name: string(mt.Descriptor().Name()), Source: src, Type: mt}
+}
+
+// Classes returns all registered classes, topology first, each group in
+// alphabetical order. The slice is freshly built; callers may keep it.
+func Classes() []Class { return registeredClasses() }
+
+// ClassByName finds a registered class by simple name ("Network", "Port").
+func ClassByName(name string) (Class, bool) {
+	for _, c := range registeredClasses() {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Class{}, false
+}
+
+// ClassOf returns the registered class of msg.
+func ClassOf(msg proto.Message) (Class, bool) {
+	if msg == nil {
+		return Class{}, false
+	}
+	full := msg.ProtoReflect().Descriptor().FullName()
+	for _, c := range registeredClasses() {
+		if c.Type.Descriptor().FullName() == full {
+			return c, true
+		}
+	}
+	return Class{}, false
+}
+
+// ClassName returns the simple name of msg's type (its ZooKeeper node name),
+// whether or not it is registered.
+func ClassName(msg proto.Message) string {
+	return string(msg.ProtoReflect().Descriptor().Name())
+}
+
+// ID returns the value of msg's "id" field (every stored class has one, of
+// type UUID). It fails if msg has no such field or it is unset.
+func ID(msg proto.Message) (*UUID, error) {
+	fd, err := idField(msg)
+	if err != nil {
+		return nil, err
+	}
+	r := msg.ProtoReflect()
+	if !r.Has(fd) {
+		return nil, &InvalidValueError{Kind: "object id", Value: ClassName(msg), Err: fmt.Errorf("id not set")}
+	}
+	id, ok := r.Get(fd).Message().Interface().(*UUID)
+	if !ok {
+		return nil, &InvalidValueError{Kind: "object id", Value: ClassName(msg), Err: fmt.Errorf("id is not a UUID")}
+	}
+	return id, nil
+}
+
+// SetID sets msg's "id" field to a copy of id.
+func SetID(msg proto.Message, id *UUID) error {
+	fd, err := idField(msg)
+	if err != nil {
+		return err
+	}
+	if id == nil {
+		msg.ProtoReflect().Clear(fd)
+		return nil
+	}
+	msg.ProtoReflect().Set(fd, protoreflect.ValueOfMessage(proto.Clone(id).ProtoReflect()))
+	return nil
+}
+
+func idField(msg proto.Message) (protoreflect.FieldDescriptor, error) {
+	if msg == nil {
+		return nil, &InvalidValueError{Kind: "object", Value: "<nil>"}
+	}
+	d := msg.ProtoReflect().Descriptor()
+	fd := d.Fields().ByName("id")
+	if fd == nil || fd.Kind() != protoreflect.MessageKind || fd.IsList() ||
+		fd.Message().FullName() != (*UUID)(nil).ProtoReflect().Descriptor().FullName() {
+		return nil, &InvalidValueError{Kind: "object", Value: string(d.FullName()), Err: fmt.Errorf("no UUID field named id")}
+	}
+	return fd, nil
+}
