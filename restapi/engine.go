@@ -1,0 +1,411 @@
+package restapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// check validates a table row against its protobuf descriptor.
+func (res *resource) check() error {
+	if res.model == nil || len(res.single) == 0 {
+		return errors.New("model and single media types are required")
+	}
+	md := res.model.ProtoReflect().Descriptor()
+	all := slices.Clone(res.fields)
+	for _, v := range res.variants {
+		all = append(all, v.fields...)
+		for _, fx := range v.fixed {
+			if _, err := fieldDesc(md, fx.proto); err != nil {
+				return fmt.Errorf("variant %s: %w", v.names[0], err)
+			}
+		}
+	}
+	for _, f := range all {
+		if err := checkField(md, f); err != nil {
+			return err
+		}
+	}
+	for _, l := range res.links {
+		if l.from != "" {
+			if _, err := fieldDesc(md, l.from); err != nil {
+				return fmt.Errorf("link %s: %w", l.json, err)
+			}
+		}
+	}
+	for _, p := range res.parents {
+		if p.ref != "" {
+			if _, err := fieldDesc(md, p.ref); err != nil {
+				return fmt.Errorf("parent %s: %w", p.segment, err)
+			}
+		}
+	}
+	for _, q := range res.filters {
+		if _, err := fieldDesc(md, q.proto); err != nil {
+			return fmt.Errorf("filter %s: %w", q.param, err)
+		}
+	}
+	return nil
+}
+
+// variantOf finds the variant of a stored object.
+func (res *resource) variantOf(m protoreflect.Message) *variant {
+	for i := range res.variants {
+		v := &res.variants[i]
+		if v.match != nil {
+			if v.match(m) {
+				return v
+			}
+			continue
+		}
+		if len(v.fixed) > 0 && fixedMatch(m, v.fixed) {
+			return v
+		}
+	}
+	return nil
+}
+
+func fixedMatch(m protoreflect.Message, fixed []fixedValue) bool {
+	for _, fx := range fixed {
+		parent, fd, ok := readMsg(m, fx.proto)
+		if !ok {
+			return false
+		}
+		switch want := fx.value.(type) {
+		case string:
+			if !parent.Has(fd) || enumName(parent, fd) != want {
+				return false
+			}
+		case bool:
+			if parent.Get(fd).Bool() != want {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func applyFixed(m protoreflect.Message, fixed []fixedValue) error {
+	for _, fx := range fixed {
+		parent, fd := writeMsg(m, fx.proto)
+		switch v := fx.value.(type) {
+		case string:
+			if err := setEnumByName(parent, fd, v); err != nil {
+				return err
+			}
+		case bool:
+			parent.Set(fd, protoreflect.ValueOfBool(v))
+		}
+	}
+	return nil
+}
+
+func (res *resource) variantByName(name string) *variant {
+	for i := range res.variants {
+		if slices.Contains(res.variants[i].names, name) {
+			return &res.variants[i]
+		}
+	}
+	return nil
+}
+
+// encode turns a stored object into its JSON representation: every field
+// of the table, nulls included, then the computed URIs.
+func (c *call) encode(res *resource, msg proto.Message) (object, error) {
+	m := msg.ProtoReflect()
+	out := make(object, 0, len(res.fields)+len(res.links)+4)
+	fields := res.fields
+	if res.discriminator != "" {
+		v := res.variantOf(m)
+		if v == nil {
+			return nil, fmt.Errorf("stored %s %s matches no API type", res.className(), idOf(msg))
+		}
+		out.set(res.discriminator, v.names[0])
+		fields = append(slices.Clone(fields), v.fields...)
+	}
+	for _, f := range fields {
+		out.set(f.json, encodeField(f, m))
+	}
+	self := c.uri(res.segment, idOf(msg).String())
+	for _, l := range res.links {
+		switch {
+		case l.suffix != "":
+			out.set(l.json, self+l.suffix)
+		case l.from != "":
+			if parent, fd, ok := readMsg(m, l.from); ok && parent.Has(fd) {
+				out.set(l.json, c.uri(l.ref, uuidFromMsg(parent.Get(fd).Message()).String()))
+			} else {
+				out.set(l.json, nil)
+			}
+		}
+	}
+	out.set("uri", self)
+	if res.hooks.encode != nil {
+		if err := res.hooks.encode(c, m, &out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func idOf(msg proto.Message) uuid.UUID {
+	m := msg.ProtoReflect()
+	fd := m.Descriptor().Fields().ByName("id")
+	if fd == nil || !m.Has(fd) {
+		return uuid.Nil
+	}
+	return uuidFromMsg(m.Get(fd).Message())
+}
+
+func setID(msg proto.Message, id uuid.UUID) {
+	m := msg.ProtoReflect()
+	uuidToMsg(id, m.Mutable(m.Descriptor().Fields().ByName("id")).Message())
+}
+
+// decode applies a request body to msg (a fresh object on create, a copy of
+// the stored one on update), following the table: read-only fields are
+// ignored, sticky fields keep stored values, omitted writable fields are
+// cleared on PUT (full replacement) and defaulted on create.
+func (c *call) decode(res *resource, body map[string]json.RawMessage, msg proto.Message, stored proto.Message) error {
+	m := msg.ProtoReflect()
+	create := stored == nil
+	fields := res.fields
+	var v *variant
+	if res.discriminator != "" {
+		raw, ok := body[res.discriminator]
+		name := ""
+		if ok && !isNull(raw) {
+			s, err := decodeString(raw)
+			if err != nil {
+				return badJSON(res.discriminator, err)
+			}
+			name = s
+		}
+		if name == "" {
+			return errorf(http.StatusBadRequest, "Missing type id when trying to resolve subtype of %s: missing property '%s'", res.className(), res.discriminator)
+		}
+		v = res.variantByName(name)
+		if v == nil {
+			return errorf(http.StatusBadRequest, "Could not resolve type id '%s' into a subtype of %s", truncate([]byte(name)), res.className())
+		}
+		if !create && res.variantOf(stored.ProtoReflect()) != v {
+			return errorf(http.StatusBadRequest, "The type of a %s cannot be changed", res.className())
+		}
+		fields = append(slices.Clone(fields), v.fields...)
+	}
+	var viols []Violation
+	for _, f := range fields {
+		switch {
+		case f.mode == ro:
+			continue
+		case f.mode == createOnly && !create:
+			continue
+		case f.mode == sticky && !create && hasField(stored.ProtoReflect(), f.proto):
+			continue
+		}
+		raw, present := body[f.json]
+		if create && f.def != nil && (!present || isNull(raw)) {
+			d, _ := json.Marshal(f.def)
+			raw, present = d, true
+		}
+		if err := decodeField(f, raw, present, m, &viols); err != nil {
+			return err
+		}
+	}
+	if v != nil {
+		if err := applyFixed(m, v.fixed); err != nil {
+			return fmt.Errorf("resource table: %w", err)
+		}
+	}
+	if res.hooks.decode != nil {
+		var sm protoreflect.Message
+		if stored != nil {
+			sm = stored.ProtoReflect()
+		}
+		if err := res.hooks.decode(c, body, m, sm, &viols); err != nil {
+			return err
+		}
+	}
+	if len(viols) > 0 {
+		return &Error{Status: http.StatusBadRequest, Message: "Validation error(s) found", Violations: viols}
+	}
+	return nil
+}
+
+// clearWritable removes every client-writable field from a copy of the
+// stored object before the PUT body is applied (full replacement). Fields
+// the table doesn't list (back-references, tunnel keys) are untouched.
+func (res *resource) clearWritable(m protoreflect.Message) {
+	fields := res.fields
+	if v := res.variantOf(m); v != nil {
+		fields = append(slices.Clone(fields), v.fields...)
+	}
+	for _, f := range fields {
+		if f.mode == rw && f.kind != kSubnetLen {
+			clearField(m, f.proto)
+		}
+	}
+}
+
+func (c *call) getOne(res *resource, id uuid.UUID) (object, error) {
+	msg, err := c.h.store.Get(c.ctx(), res.model, id)
+	if err != nil {
+		return nil, err
+	}
+	return c.encode(res, msg)
+}
+
+func (c *call) list(res *resource, p *parent, parentID uuid.UUID) ([]object, error) {
+	var msgs []proto.Message
+	var err error
+	switch {
+	case p != nil && res.hooks.listUnder != nil:
+		msgs, err = res.hooks.listUnder(c, *p, parentID)
+	case p != nil:
+		msgs, err = c.listChildren(res, *p, parentID)
+	default:
+		msgs, err = c.h.store.List(c.ctx(), res.model)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := []object{}
+	query := c.r.URL.Query()
+	for _, msg := range msgs {
+		if !matchesFilters(res.filters, query, msg.ProtoReflect()) {
+			continue
+		}
+		obj, err := c.encode(res, msg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, obj)
+	}
+	return out, nil
+}
+
+// listChildren reads the parent's back-reference list, in order.
+func (c *call) listChildren(res *resource, p parent, parentID uuid.UUID) ([]proto.Message, error) {
+	parentRes := c.h.resources[p.segment]
+	pmsg, err := c.h.store.Get(c.ctx(), parentRes.model, parentID)
+	if err != nil {
+		return nil, err
+	}
+	ids := uuidList(pmsg.ProtoReflect(), p.backRef)
+	out := make([]proto.Message, 0, len(ids))
+	for _, id := range ids {
+		msg, err := c.h.store.Get(c.ctx(), res.model, id)
+		if err != nil {
+			if c.h.toAPIError(err).Status == http.StatusNotFound {
+				continue // deleted between the two reads
+			}
+			return nil, err
+		}
+		out = append(out, msg)
+	}
+	return out, nil
+}
+
+func uuidList(m protoreflect.Message, path string) []uuid.UUID {
+	parent, fd, ok := readMsg(m, path)
+	if !ok {
+		return nil
+	}
+	l := parent.Get(fd).List()
+	ids := make([]uuid.UUID, 0, l.Len())
+	for i := 0; i < l.Len(); i++ {
+		ids = append(ids, uuidFromMsg(l.Get(i).Message()))
+	}
+	return ids
+}
+
+func matchesFilters(filters []queryFilter, q map[string][]string, m protoreflect.Message) bool {
+	for _, f := range filters {
+		want, ok := q[f.param]
+		if !ok || len(want) == 0 {
+			continue
+		}
+		got := encodeField(field{proto: f.proto, kind: f.kind}, m)
+		s, _ := got.(string)
+		if got == nil || s != want[0] {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *call) create(res *resource, p *parent, parentID uuid.UUID, body map[string]json.RawMessage) (string, error) {
+	msg := res.newModel()
+	if p != nil && len(p.variants) > 0 && res.discriminator != "" {
+		name, _ := decodeString(body[res.discriminator])
+		if v := res.variantByName(name); v != nil && !slices.Contains(p.variants, v.names[0]) {
+			return "", errorf(http.StatusBadRequest, "%s", p.variantMessage)
+		}
+	}
+	if err := c.decode(res, body, msg, nil); err != nil {
+		return "", err
+	}
+	if p != nil && p.ref != "" {
+		m := msg.ProtoReflect()
+		parent, fd := writeMsg(m, p.ref)
+		uuidToMsg(parentID, parent.Mutable(fd).Message())
+		// The parent must exist: a 404 on the parent, not a store error on the child.
+		if _, err := c.h.store.Get(c.ctx(), c.h.resources[p.segment].model, parentID); err != nil {
+			return "", err
+		}
+	}
+	if idOf(msg) == uuid.Nil {
+		setID(msg, uuid.New())
+	}
+	err := c.h.store.Tx(c.ctx(), func(tx Tx) error {
+		obj := proto.Clone(msg)
+		if res.hooks.create != nil {
+			return res.hooks.create(c, tx, obj, body)
+		}
+		return tx.Create(obj)
+	})
+	if err != nil {
+		return "", err
+	}
+	return c.uri(res.segment, idOf(msg).String()), nil
+}
+
+func (c *call) update(res *resource, id uuid.UUID, body map[string]json.RawMessage) error {
+	return c.h.store.Tx(c.ctx(), func(tx Tx) error {
+		stored, err := tx.Get(res.model, id)
+		if err != nil {
+			return err
+		}
+		msg := proto.Clone(stored)
+		res.clearWritable(msg.ProtoReflect())
+		if err := c.decode(res, body, msg, stored); err != nil {
+			return err
+		}
+		setID(msg, id)
+		return tx.Update(msg)
+	})
+}
+
+func (c *call) remove(res *resource, id uuid.UUID) error {
+	return c.h.store.Tx(c.ctx(), func(tx Tx) error {
+		if res.hooks.remove != nil {
+			return res.hooks.remove(c, tx, id)
+		}
+		return tx.Delete(res.model, id, res.deleteMissingOK)
+	})
+}
+
+// lowerFirst is used for messages naming a model class.
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}

@@ -1,0 +1,441 @@
+package restapi
+
+import (
+	"cmp"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+)
+
+// Tenant is a tenant as the auth service knows it.
+type Tenant struct {
+	ID, Name, Description string
+	Enabled               bool
+}
+
+// TenantSource is what the REST layer needs of the auth provider: the
+// read-only tenant list behind /tenants.
+type TenantSource interface {
+	Tenants(ctx context.Context, marker string, limit int) ([]Tenant, error)
+	Tenant(ctx context.Context, id string) (Tenant, error)
+}
+
+// Options configure NewHandler. The zero value is usable.
+type Options struct {
+	// RootPath is the context path, default "/midonet-api".
+	RootPath string
+	// Logger receives 5xx errors; default slog.Default().
+	Logger *slog.Logger
+	// MapError classifies the object store's typed errors (NotFound → 404,
+	// ObjectExists/ReferenceConflict/ObjectReferenced/Concurrent → 409,
+	// unavailable → 503). It is the single place where storage errors
+	// become HTTP statuses; nil uses DefaultStoreErrors.
+	MapError StoreErrorMapper
+	// Middleware wraps every request after CORS/OPTIONS handling and before
+	// routing: the auth package's /login handler and X-Auth-Token check.
+	Middleware func(http.Handler) http.Handler
+	// MaxBodyBytes bounds request bodies; default 4 MiB.
+	MaxBodyBytes int64
+}
+
+type handler struct {
+	store         Store
+	tenants       TenantSource
+	root          string
+	log           *slog.Logger
+	mapStoreError StoreErrorMapper
+	maxBody       int64
+	resources     map[string]*resource // by segment
+	mux           *http.ServeMux
+}
+
+// NewHandler serves the MidoNet v5 REST API over store. tenants may be nil
+// (then /tenants lists nothing). It fails only on an inconsistent resource
+// table, which is a programming error caught by any test.
+func NewHandler(store Store, tenants TenantSource, opts Options) (http.Handler, error) {
+	h := &handler{
+		store:         store,
+		tenants:       tenants,
+		root:          strings.TrimSuffix(opts.RootPath, "/"),
+		log:           opts.Logger,
+		mapStoreError: opts.MapError,
+		maxBody:       opts.MaxBodyBytes,
+		resources:     map[string]*resource{},
+		mux:           http.NewServeMux(),
+	}
+	if h.root == "" {
+		h.root = "/midonet-api"
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.mapStoreError == nil {
+		h.mapStoreError = DefaultStoreErrors
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = 4 << 20
+	}
+	for _, res := range resourceTable() {
+		if err := res.check(); err != nil {
+			return nil, fmt.Errorf("restapi: resource %s: %w", res.segment, err)
+		}
+		h.resources[res.segment] = res
+	}
+	h.routes()
+	var inner http.Handler = h.mux
+	if opts.Middleware != nil {
+		inner = opts.Middleware(inner)
+	}
+	return cors(inner), nil
+}
+
+func (h *handler) routes() {
+	h.mux.HandleFunc(h.root, h.serveRoot)
+	h.mux.HandleFunc(h.root+"/{$}", h.serveRoot)
+	h.mux.HandleFunc(h.root+"/{first}/", h.serveUnknown)
+	h.mux.HandleFunc(h.root+"/{first}", h.serveUnknown)
+	for _, res := range h.resources {
+		res := res
+		h.mux.HandleFunc(h.root+"/"+res.segment, func(w http.ResponseWriter, r *http.Request) {
+			h.serveCollection(w, r, res, nil, uuid.Nil)
+		})
+		h.mux.HandleFunc(h.root+"/"+res.segment+"/{id}", func(w http.ResponseWriter, r *http.Request) {
+			h.serveObject(w, r, res)
+		})
+		for i := range res.parents {
+			p := &res.parents[i]
+			h.mux.HandleFunc(h.root+"/"+p.segment+"/{pid}/"+p.sub, func(w http.ResponseWriter, r *http.Request) {
+				pid, err := uuid.Parse(r.PathValue("pid"))
+				if err != nil {
+					h.writeError(w, r, errorf(http.StatusNotFound, "Resource not found"))
+					return
+				}
+				h.serveCollection(w, r, res, p, pid)
+			})
+		}
+	}
+	h.specialRoutes()
+}
+
+// ServeHTTP is not used directly; NewHandler returns the wrapped mux.
+
+// cors adds the reference's CORS headers and answers OPTIONS itself.
+func cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Access-Control-Allow-Origin", "*")
+		hd.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
+		hd.Set("Access-Control-Expose-Headers", "Location")
+		if r.Method == http.MethodOptions {
+			hd.Set("Access-Control-Allow-Headers", "Origin, X-Auth-Token, X-Auth-Project, Content-Type, Accept, Authorization")
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// call carries one request through the pipeline.
+type call struct {
+	h    *handler
+	w    http.ResponseWriter
+	r    *http.Request
+	base string // absolute base URI without trailing slash: http://host:8181/midonet-api
+}
+
+func (h *handler) newCall(w http.ResponseWriter, r *http.Request) *call {
+	return &call{h: h, w: w, r: r, base: BaseURI(r, h.root)}
+}
+
+func (c *call) ctx() context.Context { return c.r.Context() }
+
+// BaseURI is the absolute URI of the API root as the client sees it:
+// scheme and host from the request, or from X-Forwarded-Proto and
+// X-Forwarded-Host when behind a proxy.
+func BaseURI(r *http.Request, root string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := firstValue(r.Header.Get("X-Forwarded-Proto")); p != "" {
+		scheme = strings.ToLower(p)
+	}
+	host := r.Host
+	if fh := firstValue(r.Header.Get("X-Forwarded-Host")); fh != "" {
+		host = fh
+	}
+	return scheme + "://" + host + root
+}
+
+func firstValue(h string) string {
+	v, _, _ := strings.Cut(h, ",")
+	return strings.TrimSpace(v)
+}
+
+// uri joins path segments (escaped per RFC 3986 segment rules) to the base.
+func (c *call) uri(segments ...string) string {
+	var b strings.Builder
+	b.WriteString(c.base)
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(s))
+	}
+	return b.String()
+}
+
+// readBody reads a JSON object body (gzip-decoded if needed). An empty
+// body reads as an empty object.
+func (c *call) readBody() (map[string]json.RawMessage, error) {
+	var rd io.Reader = http.MaxBytesReader(c.w, c.r.Body, c.h.maxBody)
+	if strings.EqualFold(c.r.Header.Get("Content-Encoding"), "gzip") {
+		gz, err := gzip.NewReader(rd)
+		if err != nil {
+			return nil, &Error{Status: 400, Message: "Invalid gzip request body", Err: err}
+		}
+		defer gz.Close()
+		rd = gz
+	}
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Message: "Request body too large", Err: err}
+		}
+		return nil, &Error{Status: 400, Message: "Cannot read request body", Err: err}
+	}
+	body := map[string]json.RawMessage{}
+	if strings.TrimSpace(string(data)) == "" {
+		return body, nil
+	}
+	if err := json.Unmarshal(data, &body); err != nil {
+		return nil, &Error{Status: 400, Message: "Malformed JSON object in request body: " + err.Error(), Err: err}
+	}
+	return body, nil
+}
+
+// writeJSON answers 200 with v as JSON and the negotiated Content-Type.
+func (c *call) writeJSON(status int, mediaType string, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		c.h.writeError(c.w, c.r, fmt.Errorf("encoding response: %w", err))
+		return
+	}
+	c.w.Header().Set("Content-Type", mediaType)
+	c.w.WriteHeader(status)
+	if c.r.Method != http.MethodHead {
+		_, _ = c.w.Write(data)
+	}
+}
+
+func (c *call) fail(err error) { c.h.writeError(c.w, c.r, err) }
+
+func emptyStatus(w http.ResponseWriter, status int) { w.WriteHeader(status) }
+
+// negotiateGet picks the response media type for a GET.
+func negotiateGet(r *http.Request, allowed mediaTypes, regime negotiation) (string, error) {
+	accept := r.Header.Get("Accept")
+	var mt string
+	var ok bool
+	if regime == strict {
+		mt, ok = pickStrict(accept, allowed)
+	} else {
+		mt, ok = pickStandard(accept, allowed)
+	}
+	if !ok {
+		return "", &Error{Status: http.StatusNotAcceptable, EmptyBody: true}
+	}
+	return mt, nil
+}
+
+// checkBodyType runs the media-type checks of a POST/PUT in the reference's
+// order: 415 when no JSON reader applies, then (after the body parsed) 406
+// (strict) or 415 (standard) when the type is not in allowed.
+func checkBodyType(r *http.Request, allowed mediaTypes, regime negotiation) error {
+	ct := r.Header.Get("Content-Type")
+	if regime == strict {
+		if _, ok := pickStrict(ct, allowed); !ok {
+			return &Error{Status: http.StatusNotAcceptable, EmptyBody: true}
+		}
+		return nil
+	}
+	if !consumesStandard(ct, allowed) {
+		return &Error{Status: http.StatusUnsupportedMediaType, EmptyBody: true}
+	}
+	return nil
+}
+
+func requireJSONReader(r *http.Request) error {
+	if !isJSONish(r.Header.Get("Content-Type")) {
+		return &Error{Status: http.StatusUnsupportedMediaType, EmptyBody: true}
+	}
+	return nil
+}
+
+func (h *handler) serveUnknown(w http.ResponseWriter, r *http.Request) {
+	first := r.PathValue("first")
+	if _, known := h.resources[first]; known || specialSegments[first] {
+		h.writeError(w, r, errorf(http.StatusNotFound, "Resource not found"))
+		return
+	}
+	h.writeError(w, r, errorf(http.StatusNotFound, "Root resource %s not found", first))
+}
+
+func methodNotAllowed(w http.ResponseWriter) { w.WriteHeader(http.StatusMethodNotAllowed) }
+
+// serveCollection serves GET (list) and POST (create) on /<seg> or on a
+// parent's sub-collection.
+func (h *handler) serveCollection(w http.ResponseWriter, r *http.Request, res *resource, p *parent, parentID uuid.UUID) {
+	c := h.newCall(w, r)
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		if res.ops&opList == 0 && p == nil {
+			methodNotAllowed(w)
+			return
+		}
+		mt, err := negotiateGet(r, res.collection, res.listNegotiation)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		items, err := c.list(res, p, parentID)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		c.writeJSON(http.StatusOK, mt, items)
+	case http.MethodPost:
+		if err := requireJSONReader(r); err != nil {
+			c.fail(err)
+			return
+		}
+		body, err := c.readBody()
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if res.ops&opCreate == 0 || (p == nil && len(res.parents) > 0 && !res.topLevelCreate()) {
+			methodNotAllowed(w)
+			return
+		}
+		if err := checkBodyType(r, res.single, strict); err != nil {
+			c.fail(err)
+			return
+		}
+		loc, err := c.create(res, p, parentID, body)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		w.Header().Set("Location", loc)
+		w.WriteHeader(http.StatusCreated)
+	default:
+		methodNotAllowed(w)
+	}
+}
+
+// topLevelCreate reports whether POST /<seg> is allowed for a resource that
+// also has parents (ports and rules are only created under their device).
+func (res *resource) topLevelCreate() bool { return res.ops&opCreate != 0 && !res.parentOnlyCreate() }
+
+func (res *resource) parentOnlyCreate() bool {
+	for _, p := range res.parents {
+		if p.ref != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, res *resource) {
+	c := h.newCall(w, r)
+	id, perr := uuid.Parse(r.PathValue("id"))
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		if res.ops&opGet == 0 {
+			methodNotAllowed(w)
+			return
+		}
+		allowed := res.single
+		if res.getSingle != nil {
+			allowed = res.getSingle
+		}
+		mt, err := negotiateGet(r, allowed, res.getNegotiation)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if perr != nil {
+			c.fail(res.notFound(r.PathValue("id")))
+			return
+		}
+		obj, err := c.getOne(res, id)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		c.writeJSON(http.StatusOK, mt, obj)
+	case http.MethodPut:
+		if err := requireJSONReader(r); err != nil {
+			c.fail(err)
+			return
+		}
+		body, err := c.readBody()
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if res.ops&opUpdate == 0 {
+			methodNotAllowed(w)
+			return
+		}
+		if err := checkBodyType(r, res.single, strict); err != nil {
+			c.fail(err)
+			return
+		}
+		if perr != nil {
+			c.fail(res.notFound(r.PathValue("id")))
+			return
+		}
+		if err := c.update(res, id, body); err != nil {
+			c.fail(err)
+			return
+		}
+		w.WriteHeader(cmp.Or(res.updateStatus, http.StatusNoContent))
+	case http.MethodDelete:
+		if res.ops&opDelete == 0 {
+			methodNotAllowed(w)
+			return
+		}
+		if perr != nil {
+			c.fail(res.notFound(r.PathValue("id")))
+			return
+		}
+		if err := c.remove(res, id); err != nil {
+			c.fail(err)
+			return
+		}
+		w.WriteHeader(cmp.Or(res.deleteStatus, http.StatusNoContent))
+	default:
+		methodNotAllowed(w)
+	}
+}
+
+func (res *resource) className() string {
+	return string(res.model.ProtoReflect().Descriptor().Name())
+}
+
+func (res *resource) notFound(id string) *Error {
+	return errorf(http.StatusNotFound, "There is no %s with ID %s.", res.className(), id)
+}
+
+func (res *resource) newModel() proto.Message { return res.model.ProtoReflect().New().Interface() }
