@@ -33,22 +33,35 @@
 //
 // # Verifying against the reference
 //
-// Any object we write can be decoded with the reference's own .proto:
+// Anything we store can be checked with Debian's protobuf-compiler and the
+// reference's own .proto files (extract them outside this repository):
 //
-//	git -C <midonet mirror> archive HEAD nsdb/src/main/proto | tar -x -C /tmp/ref
-//	go test ./midonet/models/ -run TestWriteBinaryFixtures ... # or take any stored object
-//	protoc -I /tmp/ref/nsdb/src/main/proto --encode org.midonet.cluster.models.Port \
-//	    /tmp/ref/nsdb/src/main/proto/topology.proto < testdata/port.txtpb > /tmp/port.bin
-//	protoc -I /tmp/ref/nsdb/src/main/proto --decode org.midonet.cluster.models.Port \
-//	    /tmp/ref/nsdb/src/main/proto/topology.proto < /tmp/port.bin
+//	mkdir -p /tmp/ref && git -C <midonet/midonet checkout or mirror> archive HEAD nsdb/src/main/proto | tar -x -C /tmp/ref
+//	REF=/tmp/ref/nsdb/src/main/proto
+//	# text (e.g. the data of a ZooKeeper node models/Port/<id>) -> binary; fails on any
+//	# field name, type or enum value the reference does not know:
+//	protoc -I $REF --encode=org.midonet.cluster.models.Port $REF/topology.proto < testdata/port.txtpb > /tmp/port.bin
+//	# and back to the reference's text:
+//	protoc -I $REF --decode=org.midonet.cluster.models.Port $REF/topology.proto < /tmp/port.bin
 //
-// --encode fails on any field name, type or enum value the reference does
-// not know, so a clean round trip of each testdata/*.txtpb proves the
-// reference parses our text. TestDescriptorsMatchReference automates the
-// stronger check: with MIDONET_REFERENCE_PROTO_DIR pointing at the
-// reference nsdb/src/main/proto directory it compiles both sets with
-// protoc --descriptor_set_out and requires every reference message, field,
-// number, type, label and default to exist identically here.
+// The tests automate this and more:
+//
+//   - TestGoldenFixtures: committed testdata/*.txtpb (written once by
+//     Marshal; MIDONET_UPDATE_FIXTURES=1 rewrites them) load field by field.
+//   - TestProtocDecodesOurBinary: protoc --decode with our .proto files turns
+//     the binary encoding of each fixture object into our text.
+//   - TestJavaTextFormatReadsOurText: Java's TextFormat (Debian
+//     libprotobuf-java, JDK) parses every fixture and prints text that
+//     Unmarshal loads back to the same object.
+//   - With MIDONET_REFERENCE_PROTO_DIR=$REF: TestReferenceProtoReadsFixtures
+//     runs the protoc round trip above on every fixture, and
+//     TestDescriptorsMatchReference compiles both .proto sets with
+//     protoc --descriptor_set_out and requires every message, field (name,
+//     number, label, type, default, oneof) and enum value to be identical, in
+//     both directions, for our .proto files and for the generated Go code.
+//
+// Tests needing protoc or Java skip with a message when the tool is not
+// installed, and fail instead when the environment variable CI is set.
 package models
 
 //go:generate protoc -I proto --go_out=. --go_opt=paths=source_relative commons.proto topology.proto state.proto zoom.proto neutron.proto
