@@ -211,7 +211,8 @@ func (c *call) decode(res *resource, body map[string]json.RawMessage, msg proto.
 			continue
 		}
 		raw, present := body[f.json]
-		if create && f.def != nil && (!present || isNull(raw)) {
+		// Defaults are the Java model constructors': they apply to PUT bodies too.
+		if f.def != nil && (!present || isNull(raw)) {
 			d, _ := json.Marshal(f.def)
 			raw, present = d, true
 		}
@@ -333,6 +334,12 @@ func matchesFilters(filters []queryFilter, q map[string][]string, m protoreflect
 			continue
 		}
 		got := encodeField(field{proto: f.proto, kind: f.kind}, m)
+		if list, ok := got.([]string); ok {
+			if !slices.Contains(list, want[0]) {
+				return false
+			}
+			continue
+		}
 		s, _ := got.(string)
 		if got == nil || s != want[0] {
 			return false

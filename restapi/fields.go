@@ -58,7 +58,8 @@ type field struct {
 	mode  mode
 	// required: bean-validated non-null ("may not be null").
 	required bool
-	// def is written on create when the key is absent (or null).
+	// def is written when the key is absent or null (create and PUT alike:
+	// the reference fills bodies into freshly constructed models).
 	def any
 	// sizeMin/sizeMax bound string lengths when sizeMax > 0.
 	sizeMin, sizeMax int

@@ -89,11 +89,9 @@ func removeBridge(c *call, tx Tx, id uuid.UUID) error {
 
 func decodePort(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
 	port := msg.Interface().(*models.Port)
-	if port.RouterId == nil && (stored == nil || stored.Interface().(*models.Port).RouterId == nil) {
-		// Not a router port (or a create under a bridge).
-		if _, isRouter := body["portSubnet"]; !isRouter || port.NetworkId != nil {
-			return nil
-		}
+	typ, _ := decodeString(orEmpty(body["type"]))
+	if !slices.Contains([]string{"Router", "ExteriorRouter", "InteriorRouter"}, typ) {
+		return nil
 	}
 	// Legacy single-address input: portAddress + networkLength.
 	if len(port.PortSubnet) == 0 && port.PortAddress != nil {

@@ -1,0 +1,15 @@
+package restapi_test
+
+import (
+	"testing"
+
+	"github.com/midonet/midonet-go/restapi"
+)
+
+func backends(t *testing.T) []backend {
+	return []backend{
+		{name: "fake", open: func(t *testing.T) (restapi.Store, restapi.StoreErrorMapper) {
+			return restapi.NewFakeStoreForTest(), restapi.FakeErrorsForTest
+		}},
+	}
+}

@@ -1,0 +1,69 @@
+// Package restapi serves the MidoNet v5 REST API (the JVM midonet-cluster's
+// /midonet-api) over the object store: same URIs, vendor media types, JSON
+// fields, status codes and error bodies, so python-midonetclient and the
+// Java client work unchanged.
+//
+//	h, err := restapi.NewHandler(store, restapi.MockTenants{}, restapi.Options{})
+//	http.ListenAndServe("127.0.0.1:8181", h)
+//
+// # How a request flows
+//
+// NewHandler builds one http.ServeMux (Go 1.22 patterns) from the resource
+// table (table.go). For every row it registers /<segment>, /<segment>/{id}
+// and each parent collection /<parent>/{pid}/<sub>, all served by the generic
+// handlers in handler.go and engine.go:
+//
+//	GET    /<segment>            list   (strict negotiation on the collection types, ?filters)
+//	POST   /<segment>            create (415 → 400 → 405 → 406 → store), 201 + absolute Location
+//	GET    /<segment>/{id}       get
+//	PUT    /<segment>/{id}       full replacement of writable fields, 204
+//	DELETE /<segment>/{id}       delete (store cascades), 204
+//	GET    /<parent>/{pid}/<sub> children in the parent's back-reference order
+//	POST   /<parent>/{pid}/<sub> create with the child's reference to the parent set
+//
+// A body is decoded field by field from the table into the protobuf model
+// through protoreflect (convert.go): numbers and booleans are accepted as
+// strings, unknown keys are ignored, read-only keys are ignored, bean-style
+// constraints produce a ValidationErrorEntity. PUT starts from the stored
+// object, clears the writable fields and applies the body, so
+// back-references and server fields (tunnel keys, child lists) survive and
+// nothing is unlinked by omission. Responses list every table field (unset
+// ones as null), the computed URIs, and "uri". Errors of every kind are
+// written by writeError; the store's typed errors are classified in one
+// place, DefaultStoreErrors (storeerrors.go).
+//
+// Verbs that are not CRUD of a stored class (port link/unlink, port-group
+// memberships, IP-group addresses, host bindings, tunnel-zone members,
+// tenants, system state) are small explicit handlers listed as data in
+// endpoints() (specials.go).
+//
+// # How to add a resource
+//
+//  1. Add a row to resourceTable() in table.go:
+//     - segment, and the Application keys rootKey/templateKey (also add
+//     them to rootEntries in root.go if the reference lists them);
+//     - model: an empty instance of the stored class (&models.Pool{});
+//     - single/collection media types (single("Pool-v1").withJSON() when
+//     the reference also accepts application/json), getSingle if GET
+//     differs, listNegotiation/getNegotiation = standard where the
+//     reference uses Jersey negotiation instead of the strict check;
+//     - ops: the generic operations allowed (others answer 405);
+//     - fields: one row per JSON key: json name, dotted proto path, kind
+//     (how the value converts), mode (rw, createOnly, ro, sticky), and
+//     constraints (required, sizeMin/sizeMax, min/max, enum, def);
+//     - discriminator + variants for polymorphic classes (fixed proto
+//     values identify a variant, or a match func);
+//     - links: computed URIs, either lRef (absolute URI of a referenced
+//     id) or lSub (the object's URI + suffix);
+//     - parents: nested collections, with the child's reference field and
+//     the parent's back-reference list (listing order);
+//     - filters: ?query parameters matched against proto fields;
+//     - deleteMissingOK where the reference answers 204 for a missing id.
+//  2. Only if the reference does more than field mapping, add hooks
+//     (hooks.go): decode (derived fields, cross-field checks), encode
+//     (extra output fields), create/remove (multi-object transactions),
+//     listUnder (merged collections).
+//  3. NewHandler checks every row against the protobuf descriptors, so a
+//     wrong field name or kind fails the first test that builds a handler.
+//     Add the resource to the end-to-end and fuzz tables in the tests.
+package restapi
