@@ -10,9 +10,11 @@
 // same proto package (org.midonet.cluster.models), message and nested names,
 // field names, numbers, types, labels and proto2 defaults. The JVM cluster
 // stores every object as protobuf text format at
-// <root>/zoom/0/models/<SimpleName>/<id>; Marshal and Unmarshal produce and
-// accept that format, so data moves both ways between the two
-// implementations.
+// <root>/zoom/0/models/<SimpleName>/<id>. Marshal writes exactly the bytes
+// Java's TextFormat.print writes for the same object (tested against
+// protobuf-java and protoc), and Unmarshal reads Java's output, ignoring
+// fields it does not know, so data moves both ways between the two
+// implementations and the same object is stored as the same bytes.
 //
 // All five files share one Go package because they share one proto package
 // and reference each other's types (UUID, IPAddress, Condition ...). Go
@@ -51,8 +53,10 @@
 //   - TestProtocDecodesOurBinary: protoc --decode with our .proto files turns
 //     the binary encoding of each fixture object into our text.
 //   - TestJavaTextFormatReadsOurText: Java's TextFormat (Debian
-//     libprotobuf-java, JDK) parses every fixture and prints text that
-//     Unmarshal loads back to the same object.
+//     libprotobuf-java, JDK) parses every fixture and prints the very same
+//     bytes, which Unmarshal loads back to the same object.
+//   - TestEveryModelMessageRoundTrips: every field of all 106 messages
+//     survives Marshal and Unmarshal.
 //   - With MIDONET_REFERENCE_PROTO_DIR=$REF: TestReferenceProtoReadsFixtures
 //     runs the protoc round trip above on every fixture, and
 //     TestDescriptorsMatchReference compiles both .proto sets with

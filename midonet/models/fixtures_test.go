@@ -64,6 +64,17 @@ func goldenFixtures() []fixture {
 			{"vni", "5000"}, {"inbound_mirror_ids", idMirror}, {"port_ids", idPort1 + "," + idPort2},
 			{"dhcp_ids", idDhcp}, {"qos_policy_id", "<unset>"},
 		}},
+		// Strings needing escapes: quotes, backslash, control characters and
+		// non-ASCII text (written as octal escapes of its UTF-8 bytes).
+		{"network_escapes.txtpb", func(t *testing.T) proto.Message {
+			return &Network{
+				Id: uid(t, idMax), Name: proto.String("caf\u00e9 \u2615 \"quoted\" 'single' back\\slash"),
+				TenantId: proto.String("\u30c6\u30ca\u30f3\u30c8\t\n\r\a\b\f\v\x00\x01\x1f\x7f~ "),
+			}
+		}, []fieldCheck{
+			{"id", idMax}, {"name", "caf\u00e9 \u2615 \"quoted\" 'single' back\\slash"},
+			{"tenant_id", "\u30c6\u30ca\u30f3\u30c8\t\n\r\a\b\f\v\x00\x01\x1f\x7f~ "},
+		}},
 		{"port.txtpb", func(t *testing.T) proto.Message {
 			return &Port{
 				Id: uid(t, idPort1), RouterId: uid(t, idRouter), OutboundFilterId: uid(t, idChain2),

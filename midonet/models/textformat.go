@@ -7,19 +7,20 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Marshal encodes msg in protobuf text format, multi-line with two-space
-// indentation: the format ZOOM stores under <root>/zoom/0/models/.
-//
-// The bytes are not identical to Java's TextFormat.print (the Go encoder
-// writes "id: {" where Java writes "id {", and deliberately varies
-// whitespace between builds), but both parsers read both. Compare stored
-// objects with proto.Equal, never byte-wise. Missing required fields (e.g.
-// a UUID without lsb) are an error, as they are for Java's build().
+// Marshal encodes msg in protobuf text format exactly as Java's
+// TextFormat.print does: the bytes ZOOM stores under <root>/zoom/0/models/
+// (UTF-8, in fact ASCII). The output is deterministic, so an object written
+// by us and by the JVM cluster is stored as the same bytes. Missing
+// required fields (e.g. a UUID without lsb) are an error, as they are for
+// Java's build(). Unknown fields are not written.
 func Marshal(msg proto.Message) ([]byte, error) {
 	if msg == nil {
 		return nil, &InvalidValueError{Kind: "message", Value: "<nil>"}
 	}
-	b, err := prototext.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(msg)
+	if err := checkInitialized(msg); err != nil {
+		return nil, fmt.Errorf("models: marshal %s: %w", ClassName(msg), err)
+	}
+	b, err := appendMessageText(make([]byte, 0, 256), msg.ProtoReflect(), 0)
 	if err != nil {
 		return nil, fmt.Errorf("models: marshal %s: %w", ClassName(msg), err)
 	}
