@@ -22,6 +22,10 @@ type Class struct {
 	Name   string
 	Source Source
 	Type   protoreflect.MessageType
+	// TopologyType is the kind the topology API (topology_api.proto) uses
+	// for this class; 0 for the classes it does not serve (LoggingResource,
+	// RuleLogger and all Neutron classes).
+	TopologyType Type
 }
 
 // New returns an empty message of the class.
@@ -32,17 +36,25 @@ func (c Class) New() proto.Message { return c.Type.New().Interface() }
 // Neutron classes. The LBaaS v2 Neutron messages, NeutronRoute and
 // L2Gateway exist as messages but are not stored on their own.
 func registeredClasses() []Class {
-	t := func(m proto.Message) Class { return newClass(m, SourceTopology) }
+	t := func(m proto.Message, tt Type) Class {
+		c := newClass(m, SourceTopology)
+		c.TopologyType = tt
+		return c
+	}
 	n := func(m proto.Message) Class { return newClass(m, SourceNeutron) }
 	return []Class{
-		t(&BgpNetwork{}), t(&BgpPeer{}), t(&Chain{}), t(&Dhcp{}), t(&DhcpV6{}),
-		t(&HealthMonitor{}), t(&Host{}), t(&HostGroup{}), t(&IPAddrGroup{}),
-		t(&L2Insertion{}), t(&LoadBalancer{}), t(&LoggingResource{}), t(&Mirror{}),
-		t(&Network{}), t(&Pool{}), t(&PoolMember{}), t(&Port{}), t(&PortGroup{}),
-		t(&QosPolicy{}), t(&QosRuleBandwidthLimit{}), t(&QosRuleDscp{}), t(&Route{}),
-		t(&Router{}), t(&Rule{}), t(&RuleLogger{}), t(&ServiceContainer{}),
-		t(&ServiceContainerGroup{}), t(&TraceRequest{}), t(&TunnelZone{}), t(&Vip{}),
-		t(&Vtep{}),
+		t(&BgpNetwork{}, Type_BGP_NETWORK), t(&BgpPeer{}, Type_BGP_PEER), t(&Chain{}, Type_CHAIN),
+		t(&Dhcp{}, Type_DHCP), t(&DhcpV6{}, Type_DHCP_V6), t(&HealthMonitor{}, Type_HEALTH_MONITOR),
+		t(&Host{}, Type_HOST), t(&HostGroup{}, Type_HOST_GROUP), t(&IPAddrGroup{}, Type_IP_ADDR_GROUP),
+		t(&L2Insertion{}, Type_L2INSERTION), t(&LoadBalancer{}, Type_LOAD_BALANCER),
+		t(&LoggingResource{}, 0), t(&Mirror{}, Type_MIRROR), t(&Network{}, Type_NETWORK),
+		t(&Pool{}, Type_POOL), t(&PoolMember{}, Type_POOL_MEMBER), t(&Port{}, Type_PORT),
+		t(&PortGroup{}, Type_PORT_GROUP), t(&QosPolicy{}, Type_QOS_POLICY),
+		t(&QosRuleBandwidthLimit{}, Type_QOS_RULE_BWLIMIT), t(&QosRuleDscp{}, Type_QOS_RULE_DSCP),
+		t(&Route{}, Type_ROUTE), t(&Router{}, Type_ROUTER), t(&Rule{}, Type_RULE), t(&RuleLogger{}, 0),
+		t(&ServiceContainer{}, Type_SERVICE_CONTAINER),
+		t(&ServiceContainerGroup{}, Type_SERVICE_CONTAINER_GROUP), t(&TraceRequest{}, Type_TRACE_REQUEST),
+		t(&TunnelZone{}, Type_TUNNEL_ZONE), t(&Vip{}, Type_VIP), t(&Vtep{}, Type_VTEP),
 		n(&AgentMembership{}), n(&FirewallLog{}), n(&FloatingIp{}), n(&GatewayDevice{}),
 		n(&IPSecSiteConnection{}), n(&L2GatewayConnection{}), n(&NeutronBgpPeer{}),
 		n(&NeutronBgpSpeaker{}), n(&NeutronConfig{}), n(&NeutronFirewall{}),
@@ -68,6 +80,16 @@ func Classes() []Class { return registeredClasses() }
 func ClassByName(name string) (Class, bool) {
 	for _, c := range registeredClasses() {
 		if c.Name == name {
+			return c, true
+		}
+	}
+	return Class{}, false
+}
+
+// ClassByTopologyType finds the class the topology API means by tt.
+func ClassByTopologyType(tt Type) (Class, bool) {
+	for _, c := range registeredClasses() {
+		if tt != 0 && c.TopologyType == tt {
 			return c, true
 		}
 	}

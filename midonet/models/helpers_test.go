@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -264,5 +265,40 @@ func TestIDAccessors(t *testing.T) {
 	}
 	if err := SetID(port, nil); err != nil || port.Id != nil {
 		t.Errorf("SetID(nil) = %v, id %v", err, port.Id)
+	}
+}
+
+func TestTopologyTypes(t *testing.T) {
+	// Every Type value names exactly one class, and only LoggingResource and
+	// RuleLogger among the topology classes have none.
+	values := (Type(0)).Descriptor().Values()
+	for i := 0; i < values.Len(); i++ {
+		tt := Type(values.Get(i).Number())
+		c, ok := ClassByTopologyType(tt)
+		if !ok {
+			t.Errorf("no class for %v", tt)
+			continue
+		}
+		if c.TopologyType != tt || c.Source != SourceTopology {
+			t.Errorf("ClassByTopologyType(%v) = %s (%v)", tt, c.Name, c.TopologyType)
+		}
+	}
+	var untyped []string
+	for _, c := range Classes() {
+		if c.Source == SourceTopology && c.TopologyType == 0 {
+			untyped = append(untyped, c.Name)
+		}
+		if c.Source == SourceNeutron && c.TopologyType != 0 {
+			t.Errorf("Neutron class %s has topology type %v", c.Name, c.TopologyType)
+		}
+	}
+	if got := strings.Join(untyped, ","); got != "LoggingResource,RuleLogger" {
+		t.Errorf("topology classes without a Type: %s", got)
+	}
+	if c, ok := ClassByTopologyType(Type_NETWORK); !ok || c.Name != "Network" {
+		t.Errorf("NETWORK -> %v", c.Name)
+	}
+	if _, ok := ClassByTopologyType(0); ok {
+		t.Error("type 0 found a class")
 	}
 }
