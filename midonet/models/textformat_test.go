@@ -212,3 +212,13 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+func TestUnmarshalResetsTarget(t *testing.T) {
+	p := &Port{InterfaceName: proto.String("stale"), PortGroupIds: []*UUID{NewUUID()}}
+	if err := Unmarshal([]byte("port_mac: \"m\"\n"), p); err != nil {
+		t.Fatal(err)
+	}
+	if p.InterfaceName != nil || len(p.PortGroupIds) != 0 || p.GetPortMac() != "m" {
+		t.Errorf("Unmarshal merged into old contents: %v", p)
+	}
+}
