@@ -97,9 +97,11 @@ func (s *fakeStore) List(ctx context.Context, model proto.Message) ([]proto.Mess
 	return out, nil
 }
 
+// Tx runs f on a snapshot and installs the result (last writer wins: the
+// tests do not write concurrently). The lock is not held while f runs, so
+// hooks may read through the store.
 func (s *fakeStore) Tx(ctx context.Context, f func(tx Tx) error) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	tx := &fakeTx{objects: map[string]map[uuid.UUID]proto.Message{}}
 	for c, m := range s.objects {
 		tx.objects[c] = map[uuid.UUID]proto.Message{}
@@ -107,10 +109,13 @@ func (s *fakeStore) Tx(ctx context.Context, f func(tx Tx) error) error {
 			tx.objects[c][id] = o
 		}
 	}
+	s.mu.Unlock()
 	if err := f(tx); err != nil {
 		return err
 	}
+	s.mu.Lock()
 	s.objects = tx.objects
+	s.mu.Unlock()
 	return nil
 }
 
