@@ -3,6 +3,7 @@ package restapi_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -278,4 +279,11 @@ func tenantTopology(t *testing.T, b backend) {
 	if got := must(c.TunnelZoneHosts(tz.ID).List(ctx, nil))(t); len(got) != 0 {
 		t.Errorf("tunnel zone members after host delete: %+v", got)
 	}
+}
+
+func newLoopbackServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
