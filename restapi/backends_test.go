@@ -6,9 +6,9 @@ import (
 	"github.com/midonet/midonet-go/restapi"
 )
 
-func backends(t *testing.T) []backend {
+func backends(t testing.TB) []backend {
 	return []backend{
-		{name: "fake", open: func(t *testing.T) (restapi.Store, restapi.StoreErrorMapper) {
+		{name: "fake", open: func(t testing.TB) (restapi.Store, restapi.StoreErrorMapper) {
 			return restapi.NewFakeStoreForTest(), restapi.FakeErrorsForTest
 		}},
 	}

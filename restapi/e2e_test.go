@@ -16,10 +16,10 @@ import (
 // backend is one object store the end-to-end suite runs against.
 type backend struct {
 	name string
-	open func(t *testing.T) (restapi.Store, restapi.StoreErrorMapper)
+	open func(t testing.TB) (restapi.Store, restapi.StoreErrorMapper)
 }
 
-func serve(t *testing.T, b backend) (*httptest.Server, *client.Client) {
+func serve(t testing.TB, b backend) (*httptest.Server, *client.Client) {
 	t.Helper()
 	store, mapErr := b.open(t)
 	h, err := restapi.NewHandler(store, restapi.MockTenants{}, restapi.Options{MapError: mapErr})
@@ -281,7 +281,7 @@ func tenantTopology(t *testing.T, b backend) {
 	}
 }
 
-func newLoopbackServer(t *testing.T, h http.Handler) string {
+func newLoopbackServer(t testing.TB, h http.Handler) string {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
