@@ -46,6 +46,10 @@ type Options struct {
 	Middleware func(http.Handler) http.Handler
 	// MaxBodyBytes bounds request bodies; default 4 MiB.
 	MaxBodyBytes int64
+	// Sequences allocates port tunnel keys (OverlayTunnelKey). Use
+	// SharedCounters on the cluster's storage connection to share the
+	// counters with JVM nodes; nil leaves new ports without a tunnel key.
+	Sequences Sequencer
 }
 
 type handler struct {
@@ -55,6 +59,7 @@ type handler struct {
 	log           *slog.Logger
 	mapStoreError StoreErrorMapper
 	maxBody       int64
+	sequences     Sequencer
 	resources     map[string]*resource // by segment
 	mux           *http.ServeMux
 }
@@ -70,6 +75,7 @@ func NewHandler(store Store, tenants TenantSource, opts Options) (http.Handler, 
 		log:           opts.Logger,
 		mapStoreError: opts.MapError,
 		maxBody:       opts.MaxBodyBytes,
+		sequences:     opts.Sequences,
 		resources:     map[string]*resource{},
 		mux:           http.NewServeMux(),
 	}

@@ -181,6 +181,13 @@ func encodePort(c *call, m protoreflect.Message, out *object) error {
 // each of its IPv4 addresses (src 0.0.0.0/0, dst <ip>/32, weight 0).
 func createPort(c *call, tx Tx, msg proto.Message, body map[string]json.RawMessage) error {
 	port := msg.(*models.Port)
+	if c.h.sequences != nil && port.TunnelKey == nil {
+		key, err := c.h.sequences.Next(c.ctx(), OverlayTunnelKey)
+		if err != nil {
+			return fmt.Errorf("Unable to generate new tunnel key: %w", err)
+		}
+		port.TunnelKey = proto.Uint64(uint64(key))
+	}
 	if err := tx.Create(port); err != nil {
 		return err
 	}
