@@ -1,0 +1,288 @@
+// Package cluster is the MidoNet Cluster node: it bootstraps configuration
+// as the JVM cluster does, connects the storage backend (ZooKeeper, or the
+// in-memory store when none is configured), registers the node, runs the
+// enabled services in order (singletons under leader election) and serves
+// the REST API over HTTP and HTTPS with /health and /metrics alongside.
+//
+// It is embeddable: cluster.New(cfg), go node.Run(ctx), <-node.Ready().
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/midonet/midonet-go/midonet/storage"
+)
+
+// StoreConn is the storage backend session the node runs on.
+type StoreConn = storage.Conn
+
+// Env is what services get from the node.
+type Env struct {
+	NodeID   uuid.UUID
+	RootKey  string
+	Store    StoreConn // instrumented: every operation is counted in /metrics
+	InMemory bool
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+}
+
+// Service is one unit of the node, started in order and stopped in reverse.
+type Service struct {
+	// Name appears in logs and, for singletons, names the election.
+	Name    string
+	Enabled bool
+	// Singleton services run on one node of the cluster at a time: the one
+	// leading the election Name (through Config.Elect).
+	Singleton bool
+	// Start brings the service up and returns how to stop it. It must not
+	// block beyond start-up; background work runs until stop is called.
+	Start func(ctx context.Context, env *Env) (stop func(context.Context) error, err error)
+}
+
+// Elector is the storage backend's leader election: Campaign runs lead each
+// time id becomes leader of name, with a context cancelled when leadership
+// is lost; it returns when ctx is done, leaving the election.
+type Elector interface {
+	Campaign(ctx context.Context, name, id string, lead func(ctx context.Context)) error
+}
+
+// Node is one MidoNet Cluster process.
+type Node struct {
+	cfg Config
+	log *slog.Logger
+	reg *prometheus.Registry
+
+	ready   chan struct{}
+	errc    chan error
+	runOnce sync.Once
+
+	mu        sync.Mutex
+	httpAddr  net.Addr
+	httpsAddr net.Addr
+	httpsWhy  string
+	store     StoreConn
+}
+
+// ErrAlreadyRun is returned by a second call to Run.
+var ErrAlreadyRun = errors.New("cluster node already run")
+
+// New checks cfg and returns a node ready to Run.
+func New(cfg Config) (*Node, error) {
+	if cfg.OpenStore == nil {
+		return nil, fmt.Errorf("%w: OpenStore is required", ErrBadConfig)
+	}
+	if cfg.NodeID == uuid.Nil {
+		return nil, fmt.Errorf("%w: NodeID is required (see HostID)", ErrBadConfig)
+	}
+	cfg.RootKey = NormalizeRootKey(cfg.RootKey)
+	if cfg.RestAPI.Enabled {
+		if cfg.RestAPI.HTTPPort < 0 || cfg.RestAPI.HTTPPort > 65535 || cfg.RestAPI.HTTPSPort > 65535 {
+			return nil, fmt.Errorf("%w: ports out of range: http %d, https %d", ErrBadConfig,
+				cfg.RestAPI.HTTPPort, cfg.RestAPI.HTTPSPort)
+		}
+		if cfg.RestAPI.RootURI == "" || cfg.RestAPI.RootURI[0] != '/' {
+			return nil, fmt.Errorf("%w: cluster.rest_api.root_uri %q must start with /", ErrBadConfig, cfg.RestAPI.RootURI)
+		}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = DefaultConfig().ShutdownTimeout
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return &Node{
+		cfg:   cfg,
+		log:   cfg.Logger.With("node_id", cfg.NodeID.String()),
+		reg:   reg,
+		ready: make(chan struct{}),
+		errc:  make(chan error, 1),
+	}, nil
+}
+
+// Ready is closed once every enabled service has started.
+func (n *Node) Ready() <-chan struct{} { return n.ready }
+
+// Err delivers the error that made Run stop on its own (a service or
+// listener failure); nothing is sent when Run stops because ctx ended.
+func (n *Node) Err() <-chan error { return n.errc }
+
+// HTTPAddr is the bound HTTP listener's address (nil before Ready or when
+// the REST API is disabled).
+func (n *Node) HTTPAddr() net.Addr { n.mu.Lock(); defer n.mu.Unlock(); return n.httpAddr }
+
+// HTTPSAddr is the bound HTTPS listener's address, nil when HTTPS is off.
+func (n *Node) HTTPSAddr() net.Addr { n.mu.Lock(); defer n.mu.Unlock(); return n.httpsAddr }
+
+// HTTPSDisabledReason says why HTTPS is off ("" when it is on).
+func (n *Node) HTTPSDisabledReason() string { n.mu.Lock(); defer n.mu.Unlock(); return n.httpsWhy }
+
+// Registry is the node's Prometheus registry, served on /metrics; embedders
+// may register their own collectors.
+func (n *Node) Registry() *prometheus.Registry { return n.reg }
+
+// Run starts the node and blocks until ctx is done or a service fails, then
+// stops every service in reverse order (in-flight HTTP requests finish,
+// the node's ephemeral registration is removed) and closes the store.
+func (n *Node) Run(ctx context.Context) (err error) {
+	first := false
+	n.runOnce.Do(func() { first = true })
+	if !first {
+		return ErrAlreadyRun
+	}
+	defer func() {
+		if err != nil {
+			n.errc <- err
+		}
+		close(n.errc)
+	}()
+
+	inMemory := n.cfg.ZooKeeperHosts == ""
+	if inMemory {
+		n.log.Warn("no ZooKeeper configured (zookeeper.zookeeper_hosts, MIDO_ZOOKEEPER_HOSTS, --zookeeper-hosts): " +
+			"using the IN-MEMORY store; all data is LOST when this process exits")
+	} else {
+		n.log.Info("connecting to ZooKeeper", "hosts", n.cfg.ZooKeeperHosts, "root_key", n.cfg.RootKey)
+	}
+	raw, err := n.cfg.OpenStore(n.cfg.ZooKeeperHosts)
+	if err != nil {
+		return fmt.Errorf("opening the store: %w", err)
+	}
+	store := instrumentConn(raw, n.reg)
+	n.mu.Lock()
+	n.store = store
+	n.mu.Unlock()
+	defer func() {
+		if cerr := raw.Close(); cerr != nil {
+			n.log.Warn("closing the store", "err", cerr)
+		}
+	}()
+
+	env := &Env{NodeID: n.cfg.NodeID, RootKey: n.cfg.RootKey, Store: store, InMemory: inMemory,
+		Logger: n.log, Registry: n.reg}
+	failed := make(chan error, 1)
+	fail := func(err error) {
+		select {
+		case failed <- err:
+		default:
+		}
+	}
+
+	var stops []namedStop
+	defer func() {
+		n.stopAll(stops)
+	}()
+	for _, svc := range n.services(fail) {
+		if !svc.Enabled {
+			n.log.Info("cluster service is disabled", "service", svc.Name)
+			continue
+		}
+		var stop func(context.Context) error
+		if svc.Singleton {
+			stop, err = n.startSingleton(ctx, svc, env)
+		} else {
+			n.log.Info("starting cluster service", "service", svc.Name)
+			stop, err = svc.Start(ctx, env)
+		}
+		if err != nil {
+			return fmt.Errorf("starting service %s: %w", svc.Name, err)
+		}
+		stops = append(stops, namedStop{svc.Name, stop})
+		n.log.Info("started cluster service", "service", svc.Name)
+	}
+	close(n.ready)
+	n.log.Info("MidoNet Cluster started")
+
+	select {
+	case <-ctx.Done():
+		n.log.Info("MidoNet Cluster shutting down", "cause", context.Cause(ctx))
+		return nil
+	case err := <-failed:
+		n.log.Error("cluster service failed; shutting down", "err", err)
+		return err
+	}
+}
+
+type namedStop struct {
+	name string
+	stop func(context.Context) error
+}
+
+func (n *Node) stopAll(stops []namedStop) {
+	for _, s := range slices.Backward(stops) {
+		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ShutdownTimeout)
+		n.log.Info("stopping cluster service", "service", s.name)
+		if err := s.stop(ctx); err != nil {
+			n.log.Warn("stopping cluster service", "service", s.name, "err", err)
+		}
+		cancel()
+	}
+	if len(stops) > 0 {
+		n.log.Info("MidoNet Cluster stopped")
+	}
+}
+
+// services lists the built-in services in start order, then cfg.Services.
+func (n *Node) services(fail func(error)) []Service {
+	svcs := []Service{
+		heartbeatService(n.cfg.Heartbeat),
+		restAPIService(n, fail),
+		// Last of the built-ins: others see the node once it serves, and
+		// stopping (in reverse) unregisters it before the API drains.
+		registrationService(n),
+	}
+	if n.cfg.VXGW.Enabled && !slices.ContainsFunc(n.cfg.Services, func(s Service) bool { return s.Name == "vxgw" }) {
+		n.log.Warn("cluster.vxgw.enabled is set but this node has no VxLAN gateway service wired in; VTEPs are not managed")
+	}
+	return append(svcs, n.cfg.Services...)
+}
+
+// startSingleton campaigns for svc.Name and runs svc while leading.
+func (n *Node) startSingleton(ctx context.Context, svc Service, env *Env) (func(context.Context) error, error) {
+	if n.cfg.Elect == nil {
+		n.log.Warn("singleton service not started: no leader election configured", "service", svc.Name)
+		return func(context.Context) error { return nil }, nil
+	}
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err := n.cfg.Elect.Campaign(cctx, svc.Name, n.cfg.NodeID.String(), func(lctx context.Context) {
+			n.log.Info("this node leads singleton service; starting it", "service", svc.Name)
+			stop, err := svc.Start(lctx, env)
+			if err != nil {
+				n.log.Error("singleton service failed to start", "service", svc.Name, "err", err)
+				return
+			}
+			<-lctx.Done()
+			n.log.Info("leadership of singleton service ended; stopping it", "service", svc.Name)
+			sctx, scancel := context.WithTimeout(context.Background(), n.cfg.ShutdownTimeout)
+			defer scancel()
+			if err := stop(sctx); err != nil {
+				n.log.Warn("stopping singleton service", "service", svc.Name, "err", err)
+			}
+		})
+		if err != nil && cctx.Err() == nil {
+			n.log.Error("leader election ended", "service", svc.Name, "err", err)
+		}
+	}()
+	return func(sctx context.Context) error {
+		cancel()
+		select {
+		case <-done:
+			return nil
+		case <-sctx.Done():
+			return fmt.Errorf("singleton %s: %w", svc.Name, sctx.Err())
+		}
+	}, nil
+}
