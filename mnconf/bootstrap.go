@@ -1,0 +1,219 @@
+package mnconf
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// Files and environment the reference bootstraps from.
+const (
+	MidonetConfFile      = "/etc/midonet/midonet.conf"
+	LegacyMidolmanConf   = "/etc/midolman/midolman.conf"
+	HostIDFile           = "/etc/midonet_host_id.properties"
+	LegacyHostIDFile     = "/etc/midolman/host_uuid.properties"
+	EnvZookeeperHosts    = "MIDO_ZOOKEEPER_HOSTS"
+	EnvZookeeperRootKey  = "MIDO_ZOOKEEPER_ROOT_KEY"
+	DefaultZookeeperHost = "127.0.0.1:2181"
+	DefaultRootKey       = "/midonet"
+)
+
+// readINI returns section.key → value of an INI file; a missing or
+// unreadable file is empty, as in the reference.
+func readINI(path string) map[string]string {
+	out := map[string]string{}
+	f, err := os.Open(path)
+	if err != nil {
+		return out
+	}
+	defer f.Close()
+	section := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' || line[0] == ';' {
+			continue
+		}
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			section = strings.TrimSpace(line[1 : len(line)-1])
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			k, v, ok = strings.Cut(line, ":")
+		}
+		if !ok || section == "" {
+			continue
+		}
+		out[section+"."+strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return out
+}
+
+// legacyRenames are the reference's translations of moved legacy keys; the
+// unit is appended when the value has none.
+var legacyRenames = []struct{ from, to, unit string }{
+	{"zookeeper.session_timeout", "zookeeper.session_timeout", "ms"},
+	{"zookeeper.session_gracetime", "zookeeper.session_gracetime", "ms"},
+	{"agent.bridge.mac_port_mapping_expire_millis", "agent.bridge.mac_port_mapping_expire", "ms"},
+	{"agent.arptable.arp_retry_interval_seconds", "agent.arptable.arp_retry_interval", "s"},
+	{"agent.arptable.arp_timeout_seconds", "agent.arptable.arp_timeout", "s"},
+	{"agent.arptable.arp_stale_seconds", "agent.arptable.arp_stale", "s"},
+	{"agent.arptable.arp_expiration_seconds", "agent.arptable.arp_expiration", "s"},
+	{"agent.midolman.bgp_keepalive", "agent.midolman.bgp_keepalive", "s"},
+	{"agent.midolman.bgp_holdtime", "agent.midolman.bgp_holdtime", "s"},
+	{"agent.midolman.bgp_connect_retry", "agent.midolman.bgp_connect_retry", "s"},
+}
+
+// ReadLegacyINI translates a legacy INI file (midolman.conf, midonet.conf)
+// into a tree: key <section>.<key>, prefixed "agent." unless the section is
+// zookeeper or cassandra; moved duration keys renamed with their unit; all
+// values strings. A missing file is an empty tree.
+func ReadLegacyINI(path string) (map[string]any, error) {
+	flat := map[string]string{}
+	for k, v := range readINI(path) {
+		if !strings.HasPrefix(k, "zookeeper.") && !strings.HasPrefix(k, "cassandra.") {
+			k = "agent." + k
+		}
+		flat[k] = v
+	}
+	for _, r := range legacyRenames {
+		v, ok := flat[r.from]
+		if !ok {
+			continue
+		}
+		delete(flat, r.from)
+		if _, err := ParseInt(v); err == nil {
+			v += r.unit
+		}
+		flat[r.to] = v
+	}
+	tree := map[string]any{}
+	for k, v := range flat {
+		setPath(tree, SplitPath(k), v)
+	}
+	return tree, nil
+}
+
+func setPath(tree map[string]any, parts []string, v any) {
+	cur := tree
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := cur[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			cur[p] = next
+		}
+		cur = next
+	}
+	cur[parts[len(parts)-1]] = v
+}
+
+// Bootstrap is where the configuration store lives.
+type Bootstrap struct {
+	ZookeeperHosts string // connect string "host1:2181,host2:2181"
+	RootKey        string // "/midonet"
+}
+
+// Servers splits the connect string.
+func (b Bootstrap) Servers() []string {
+	var out []string
+	for _, s := range strings.Split(b.ZookeeperHosts, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ReadBootstrap finds ZooKeeper as the reference does, highest first:
+// MIDO_ZOOKEEPER_HOSTS / MIDO_ZOOKEEPER_ROOT_KEY, each INI file given (in
+// order), ~/.midonetrc, /etc/midonet/midonet.conf, /etc/midolman/midolman.conf,
+// then the defaults. The legacy root "/midonet/v1" is forced to "/midonet".
+func ReadBootstrap(lookupEnv func(string) (string, bool), iniFiles ...string) Bootstrap {
+	files := append([]string{}, iniFiles...)
+	if home, err := os.UserHomeDir(); err == nil {
+		files = append(files, filepath.Join(home, ".midonetrc"))
+	}
+	files = append(files, MidonetConfFile, LegacyMidolmanConf)
+	b := Bootstrap{}
+	if v, ok := lookupEnv(EnvZookeeperHosts); ok && v != "" {
+		b.ZookeeperHosts = v
+	}
+	if v, ok := lookupEnv(EnvZookeeperRootKey); ok && v != "" {
+		b.RootKey = v
+	}
+	for _, f := range files {
+		ini := readINI(f)
+		if b.ZookeeperHosts == "" {
+			b.ZookeeperHosts = ini["zookeeper.zookeeper_hosts"]
+		}
+		if b.RootKey == "" {
+			b.RootKey = ini["zookeeper.root_key"]
+		}
+	}
+	if b.ZookeeperHosts == "" {
+		b.ZookeeperHosts = DefaultZookeeperHost
+	}
+	if b.RootKey == "" || b.RootKey == "/midonet/v1" {
+		b.RootKey = DefaultRootKey
+	}
+	return b
+}
+
+// ErrHostID is returned (wrapped) when the host id can be neither read nor stored.
+var ErrHostID = errors.New("this host doesn't yet have a host id assigned and mn-conf failed to generate one")
+
+// LocalHostID reads host_uuid from the host id file (falling back to the
+// deprecated midolman file); when neither has one it generates a random id
+// and stores it in the primary file, as the reference does.
+func LocalHostID(primary, legacy string) (uuid.UUID, error) {
+	for _, f := range []string{primary, legacy} {
+		if f == "" {
+			continue
+		}
+		if v, ok := readProperties(f)["host_uuid"]; ok {
+			id, err := uuid.Parse(v)
+			if err != nil {
+				return uuid.Nil, fmt.Errorf("%s: host_uuid %q: %w", f, v, err)
+			}
+			return id, nil
+		}
+	}
+	id := uuid.New()
+	if err := os.MkdirAll(filepath.Dir(primary), 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return uuid.Nil, fmt.Errorf("%w: mn-conf failed to store a new host id at %s: %w", ErrHostID, primary, err)
+	}
+	content := "# generated by mn-conf\nhost_uuid=" + id.String() + "\n"
+	if err := os.WriteFile(primary, []byte(content), 0o644); err != nil {
+		return uuid.Nil, fmt.Errorf("%w: mn-conf failed to store a new host id at %s: %w", ErrHostID, primary, err)
+	}
+	return id, nil
+}
+
+func readProperties(path string) map[string]string {
+	out := map[string]string{}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return out
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' || line[0] == '!' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			k, v, ok = strings.Cut(line, ":")
+		}
+		if ok {
+			out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return out
+}

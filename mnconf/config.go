@@ -1,0 +1,266 @@
+package mnconf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ErrNoSuchKey is returned (wrapped) by Config getters for a missing key.
+var ErrNoSuchKey = errors.New("no such configuration key")
+
+// Config is a resolved, merged configuration tree with typed getters.
+// Getters accept values stored as strings (legacy INI imports).
+type Config struct {
+	tree map[string]any
+}
+
+// NewConfig wraps a resolved tree.
+func NewConfig(tree map[string]any) *Config { return &Config{tree: tree} }
+
+// Tree returns the underlying tree (do not modify it).
+func (c *Config) Tree() map[string]any { return c.tree }
+
+// Lookup returns the raw value at a dotted key.
+func (c *Config) Lookup(key string) (any, bool) { return Lookup(c.tree, key) }
+
+// Has reports whether key is set.
+func (c *Config) Has(key string) bool { _, ok := c.Lookup(key); return ok }
+
+func (c *Config) need(key string) (any, error) {
+	v, ok := c.Lookup(key)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrNoSuchKey, key)
+	}
+	return v, nil
+}
+
+func typed[T any](c *Config, key string, parse func(any) (T, error)) (T, error) {
+	var zero T
+	v, err := c.need(key)
+	if err != nil {
+		return zero, err
+	}
+	out, err := parse(v)
+	if err != nil {
+		return zero, fmt.Errorf("%s: %w", key, err)
+	}
+	return out, nil
+}
+
+// String returns a string value (numbers and booleans as their text).
+func (c *Config) String(key string) (string, error) {
+	return typed(c, key, func(v any) (string, error) {
+		switch v.(type) {
+		case map[string]any, []any:
+			return "", fmt.Errorf("%w: not a string", ErrInvalidValue)
+		}
+		return leafText(v), nil
+	})
+}
+
+// Int returns an integer value.
+func (c *Config) Int(key string) (int64, error) { return typed(c, key, ParseInt) }
+
+// Float returns a floating point value.
+func (c *Config) Float(key string) (float64, error) { return typed(c, key, ParseFloat) }
+
+// Bool returns a boolean value (true/false/yes/no/on/off).
+func (c *Config) Bool(key string) (bool, error) { return typed(c, key, ParseBool) }
+
+// Duration returns a duration ("10s"; a bare number is milliseconds).
+func (c *Config) Duration(key string) (time.Duration, error) { return typed(c, key, ParseDuration) }
+
+// Size returns a size in bytes ("64K", "10MB").
+func (c *Config) Size(key string) (int64, error) { return typed(c, key, ParseSize) }
+
+// StringList returns a list of strings.
+func (c *Config) StringList(key string) ([]string, error) {
+	return typed(c, key, func(v any) ([]string, error) {
+		l, ok := v.([]any)
+		if !ok {
+			return nil, fmt.Errorf("%w: not a list", ErrInvalidValue)
+		}
+		out := make([]string, len(l))
+		for i, e := range l {
+			out[i] = leafText(e)
+		}
+		return out, nil
+	})
+}
+
+// Sub returns the configuration below key (empty if absent).
+func (c *Config) Sub(key string) *Config {
+	if m, ok := Lookup(c.tree, key); ok {
+		if mm, ok := m.(map[string]any); ok {
+			return &Config{tree: mm}
+		}
+	}
+	return &Config{tree: map[string]any{}}
+}
+
+// Query selects which layers a read combines (mn-conf dump/get).
+type Query struct {
+	Host       uuid.UUID // the host whose view is built (default view)
+	Template   string    // template view: Template over default, no schema
+	HostOnly   bool      // only the host's per-node znode
+	SchemaOnly bool      // only the schemas stored in ZooKeeper
+}
+
+// Layers returns the unresolved trees of a query, highest precedence first.
+func (s *Store) Layers(ctx context.Context, q Query) ([]map[string]any, error) {
+	var srcs []Source
+	switch {
+	case q.SchemaOnly:
+		t, err := s.ZKSchema(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return []map[string]any{t}, nil
+	case q.HostOnly:
+		srcs = []Source{NodeSource(q.Host)}
+	case q.Template != "":
+		srcs = []Source{TemplateSource(q.Template)}
+		if q.Template != DefaultTemplate {
+			srcs = append(srcs, TemplateSource(DefaultTemplate))
+		}
+	default:
+		tmpl, err := s.mappedTemplate(ctx, q.Host)
+		if err != nil {
+			return nil, err
+		}
+		srcs = []Source{NodeSource(q.Host)}
+		if tmpl != DefaultTemplate {
+			srcs = append(srcs, TemplateSource(tmpl))
+		}
+		srcs = append(srcs, TemplateSource(DefaultTemplate))
+	}
+	var layers []map[string]any
+	for _, src := range srcs {
+		t, err := s.Read(ctx, src)
+		if err != nil {
+			return nil, err
+		}
+		layers = append(layers, t)
+	}
+	if q.Template == "" && !q.HostOnly {
+		t, err := s.ZKSchema(ctx)
+		if err != nil {
+			return nil, err
+		}
+		layers = append(layers, t)
+	}
+	return layers, nil
+}
+
+func (s *Store) mappedTemplate(ctx context.Context, host uuid.UUID) (string, error) {
+	m, err := s.TemplateMappings(ctx)
+	if err != nil {
+		return "", err
+	}
+	if t, ok := m[host.String()]; ok && t != "" {
+		return t, nil
+	}
+	return DefaultTemplate, nil
+}
+
+// View merges and resolves the layers of q.
+func (s *Store) View(ctx context.Context, q Query) (*Config, error) {
+	layers, err := s.Layers(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return mergeResolve(layers, os.LookupEnv)
+}
+
+func mergeResolve(layers []map[string]any, env func(string) (string, bool)) (*Config, error) {
+	merged := map[string]any{}
+	for i := len(layers) - 1; i >= 0; i-- {
+		merged = Merge(layers[i], merged)
+	}
+	tree, err := Resolve(merged, env)
+	if err != nil {
+		return nil, err
+	}
+	return &Config{tree: tree}, nil
+}
+
+// RuntimeOptions adds the node-local layers of the runtime view.
+type RuntimeOptions struct {
+	// LegacyINI is the legacy INI file (/etc/midonet/midonet.conf for the
+	// cluster); "" for none. Missing files count as empty.
+	LegacyINI string
+	// LookupEnv resolves substitutions not found in the tree (default
+	// os.LookupEnv). Environment variables are not merged into the tree as
+	// keys: with typesafe-config 1.2.1 they could only ever be flat top-level
+	// keys, which no MidoNet setting is.
+	LookupEnv func(string) (string, bool)
+	// NoBundledSchemas leaves the schemas shipped in the binary out (the
+	// agent's behaviour); the cluster includes them.
+	NoBundledSchemas bool
+}
+
+// RuntimeConfig is the configuration node nodeID runs with, highest first:
+// legacy INI, per-node, mapped template, default template, ZooKeeper
+// schemas, bundled schemas; substitutions resolved after merging.
+func (s *Store) RuntimeConfig(ctx context.Context, nodeID uuid.UUID, opts ...RuntimeOptions) (*Config, error) {
+	var o RuntimeOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	layers, err := s.runtimeLayers(ctx, nodeID, o)
+	if err != nil {
+		return nil, err
+	}
+	env := o.LookupEnv
+	if env == nil {
+		env = os.LookupEnv
+	}
+	return mergeResolve(layers, env)
+}
+
+func (s *Store) runtimeLayers(ctx context.Context, nodeID uuid.UUID, o RuntimeOptions) ([]map[string]any, error) {
+	var layers []map[string]any
+	if o.LegacyINI != "" {
+		ini, err := ReadLegacyINI(o.LegacyINI)
+		if err != nil {
+			return nil, err
+		}
+		layers = append(layers, ini)
+	}
+	central, err := s.Layers(ctx, Query{Host: nodeID})
+	if err != nil {
+		return nil, err
+	}
+	layers = append(layers, central...)
+	if !o.NoBundledSchemas {
+		schemas, err := BundledSchemas()
+		if err != nil {
+			return nil, err
+		}
+		merged := map[string]any{}
+		for _, t := range schemas {
+			merged = Merge(t, merged)
+		}
+		layers = append(layers, merged)
+	}
+	return layers, nil
+}
+
+// Render renders c as mn-conf shows it (HOCON, or JSON when json is set).
+func (c *Config) Render(json bool) string {
+	if json {
+		return RenderJSON(c.tree)
+	}
+	return RenderHOCON(c.tree)
+}
+
+// RenderKey renders one key as "key = value" the way mn-conf get prints it.
+func RenderKey(key string, v any, json bool) string {
+	return fmt.Sprintf("%s = %s\n", key, strings.TrimRight(renderValue(v, json, 0), "\n"))
+}

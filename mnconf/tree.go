@@ -1,0 +1,548 @@
+package mnconf
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gurkankaymak/hocon"
+)
+
+// A configuration tree is plain Go data: map[string]any for objects, []any
+// for lists, and string, int64, float64, bool, nil or Subst for leaves.
+// Substitutions stay as Subst (or a Concat containing them) until Resolve, so
+// that a single layer can be stored with its "${...}" references literal, as
+// the reference stores them.
+
+// Subst is an unresolved HOCON substitution "${path}" or "${?path}".
+type Subst struct {
+	Path     string
+	Optional bool
+}
+
+func (s Subst) String() string {
+	if s.Optional {
+		return "${?" + s.Path + "}"
+	}
+	return "${" + s.Path + "}"
+}
+
+// Concat is a string value with substitutions inside it ("${a}/b"); its
+// parts are strings and Subst.
+type Concat []any
+
+// ErrParse is returned (wrapped) for input that is not valid HOCON.
+var ErrParse = errors.New("invalid HOCON")
+
+// substMark brackets a substitution hidden from the HOCON library inside a
+// quoted string. The library resolves substitutions at parse time and fails on
+// unknown ones, but a layer must be kept with its references unresolved until
+// all layers are merged; a private-use rune cannot collide with real text.
+const substMark = "\uE000"
+
+// hideSubstitutions rewrites every "${...}" that is not inside a quoted string
+// into a quoted marker string the HOCON library keeps verbatim. This is not a
+// HOCON parser: it only tracks quoted strings and comments to know where
+// substitutions can appear.
+func hideSubstitutions(text string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		switch {
+		case strings.HasPrefix(text[i:], `"""`):
+			end := strings.Index(text[i+3:], `"""`)
+			if end < 0 {
+				b.WriteString(text[i:])
+				return b.String()
+			}
+			end += i + 6
+			for end < len(text) && text[end] == '"' { // """ may be followed by more quotes
+				end++
+			}
+			b.WriteString(text[i:end])
+			i = end
+		case text[i] == '"':
+			j := i + 1
+			for j < len(text) && text[j] != '"' && text[j] != '\n' {
+				if text[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j < len(text) {
+				j++
+			}
+			if j > len(text) {
+				j = len(text)
+			}
+			b.WriteString(text[i:j])
+			i = j
+		case text[i] == '#' || strings.HasPrefix(text[i:], "//"):
+			j := strings.IndexByte(text[i:], '\n')
+			if j < 0 {
+				return b.String()
+			}
+			i += j
+		case strings.HasPrefix(text[i:], "${"):
+			end := strings.IndexByte(text[i:], '}')
+			if end < 0 {
+				b.WriteString(text[i:])
+				return b.String()
+			}
+			inner := strings.TrimSpace(text[i+2 : i+end])
+			b.WriteString(`"` + substMark + inner + substMark + `"`)
+			i += end + 1
+		default:
+			b.WriteByte(text[i])
+			i++
+		}
+	}
+	return b.String()
+}
+
+// Parse reads HOCON text into a tree, keeping substitutions unresolved.
+func Parse(text string) (map[string]any, error) {
+	if strings.TrimSpace(text) == "" {
+		return map[string]any{}, nil
+	}
+	cfg, err := hocon.ParseString(hideSubstitutions(text))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrParse, err)
+	}
+	root := cfg.GetRoot()
+	obj, ok := root.(hocon.Object)
+	if !ok {
+		return nil, fmt.Errorf("%w: top level must be an object", ErrParse)
+	}
+	v, err := fromHOCON(obj)
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string]any), nil
+}
+
+func fromHOCON(v hocon.Value) (any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case hocon.Object:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			c, err := fromHOCON(e)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = c
+		}
+		return m, nil
+	case hocon.Array:
+		l := make([]any, 0, len(x))
+		for _, e := range x {
+			c, err := fromHOCON(e)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, c)
+		}
+		return l, nil
+	case hocon.String:
+		return fromString(string(x)), nil
+	case hocon.Int:
+		return int64(x), nil
+	case hocon.Float64:
+		return float64(x), nil
+	case hocon.Float32:
+		return float64(x), nil
+	case hocon.Boolean:
+		return bool(x), nil
+	case hocon.Null:
+		return nil, nil
+	case hocon.Duration:
+		return formatDuration(time.Duration(x)), nil
+	}
+	// Concatenations of plain values render as their text.
+	return fromString(v.String()), nil
+}
+
+// fromString turns a parsed string back into a Subst or Concat when it holds
+// hidden substitutions, and undoes JSON escapes the library leaves in place.
+func fromString(s string) any {
+	if !strings.Contains(s, substMark) {
+		if strings.Contains(s, `\`) {
+			if u, err := strconv.Unquote(`"` + s + `"`); err == nil {
+				return u
+			}
+		}
+		return s
+	}
+	parts := strings.Split(s, substMark)
+	var c Concat
+	for i, p := range parts {
+		if i%2 == 1 {
+			sub := Subst{Path: p}
+			if strings.HasPrefix(p, "?") {
+				sub = Subst{Path: strings.TrimSpace(p[1:]), Optional: true}
+			}
+			c = append(c, sub)
+		} else if p != "" {
+			c = append(c, p)
+		}
+	}
+	if len(c) == 1 {
+		if sub, ok := c[0].(Subst); ok {
+			return sub
+		}
+	}
+	return c
+}
+
+// formatDuration writes a duration in a unit typesafe-config reads back
+// exactly (the HOCON library turns "10s" into a number of nanoseconds).
+func formatDuration(d time.Duration) string {
+	units := []struct {
+		u    time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}, {time.Microsecond, "us"}}
+	if d == 0 {
+		return "0ms"
+	}
+	for _, u := range units {
+		if d%u.u == 0 {
+			return strconv.FormatInt(int64(d/u.u), 10) + u.name
+		}
+	}
+	return strconv.FormatInt(int64(d), 10) + "ns"
+}
+
+// SplitPath splits a dotted key path ("cluster.rest_api.http_port").
+func SplitPath(path string) []string {
+	parts := strings.Split(path, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		p = strings.Trim(p, `"`)
+		out = append(out, p)
+	}
+	return out
+}
+
+// Lookup returns the value at a dotted path.
+func Lookup(tree map[string]any, path string) (any, bool) {
+	var cur any = tree
+	for _, p := range SplitPath(path) {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		cur, ok = m[p]
+		if !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// Remove deletes the value at a dotted path; it reports whether it was there.
+func Remove(tree map[string]any, path string) bool {
+	parts := SplitPath(path)
+	cur := tree
+	for _, p := range parts[:len(parts)-1] {
+		m, ok := cur[p].(map[string]any)
+		if !ok {
+			return false
+		}
+		cur = m
+	}
+	last := parts[len(parts)-1]
+	if _, ok := cur[last]; !ok {
+		return false
+	}
+	delete(cur, last)
+	return true
+}
+
+// Clone deep-copies a tree value.
+func Clone(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = Clone(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = Clone(e)
+		}
+		return l
+	case Concat:
+		return append(Concat(nil), x...)
+	}
+	return v
+}
+
+// Merge layers high over low as HOCON's withFallback does: objects merge
+// key by key, any other value in high replaces low's. Neither input changes.
+func Merge(high, low map[string]any) map[string]any {
+	out := Clone(low).(map[string]any)
+	for k, hv := range high {
+		hm, hIsObj := hv.(map[string]any)
+		lm, lIsObj := out[k].(map[string]any)
+		if hIsObj && lIsObj {
+			out[k] = Merge(hm, lm)
+		} else {
+			out[k] = Clone(hv)
+		}
+	}
+	return out
+}
+
+// ErrUnresolved is returned (wrapped) when a substitution has no value.
+var ErrUnresolved = errors.New("unresolved substitution")
+
+// Resolve replaces every substitution by the value it names in the tree
+// (after merging, so any layer can supply it); lookupEnv is the fallback for
+// names not in the tree, as typesafe-config falls back to the environment.
+// Optional substitutions without a value remove their key.
+func Resolve(tree map[string]any, lookupEnv func(string) (string, bool)) (map[string]any, error) {
+	r := resolver{root: tree, env: lookupEnv, active: map[string]bool{}}
+	out, keep, err := r.value(Clone(tree))
+	if err != nil {
+		return nil, err
+	}
+	if !keep {
+		return map[string]any{}, nil
+	}
+	return out.(map[string]any), nil
+}
+
+type resolver struct {
+	root   map[string]any
+	env    func(string) (string, bool)
+	active map[string]bool
+}
+
+func (r *resolver) value(v any) (any, bool, error) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			nv, keep, err := r.value(e)
+			if err != nil {
+				return nil, false, err
+			}
+			if keep {
+				x[k] = nv
+			} else {
+				delete(x, k)
+			}
+		}
+		return x, true, nil
+	case []any:
+		out := x[:0]
+		for _, e := range x {
+			nv, keep, err := r.value(e)
+			if err != nil {
+				return nil, false, err
+			}
+			if keep {
+				out = append(out, nv)
+			}
+		}
+		return out, true, nil
+	case Subst:
+		return r.subst(x)
+	case Concat:
+		var b strings.Builder
+		for _, p := range x {
+			if s, ok := p.(Subst); ok {
+				nv, keep, err := r.subst(s)
+				if err != nil {
+					return nil, false, err
+				}
+				if keep {
+					b.WriteString(leafText(nv))
+				}
+				continue
+			}
+			b.WriteString(fmt.Sprint(p))
+		}
+		return b.String(), true, nil
+	}
+	return v, true, nil
+}
+
+func (r *resolver) subst(s Subst) (any, bool, error) {
+	if r.active[s.Path] {
+		return nil, false, fmt.Errorf("%w: cycle through %s", ErrUnresolved, s)
+	}
+	if target, ok := Lookup(r.root, s.Path); ok {
+		r.active[s.Path] = true
+		defer delete(r.active, s.Path)
+		return r.value(Clone(target))
+	}
+	if r.env != nil {
+		if e, ok := r.env(s.Path); ok {
+			return e, true, nil
+		}
+	}
+	if s.Optional {
+		return nil, false, nil
+	}
+	return nil, false, fmt.Errorf("%w: %s", ErrUnresolved, s)
+}
+
+// leafText is a leaf's text as typesafe-config's unwrapped toString shows it.
+func leafText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return formatFloat(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = leafText(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]any:
+		return renderValue(x, false, 0)
+	}
+	return fmt.Sprint(v)
+}
+
+func formatFloat(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatFloat(f, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// RenderJSON renders a tree as the reference stores it in a znode: formatted
+// JSON with four-space indent, sorted keys, and unresolved substitutions
+// written literally (which makes it HOCON rather than strict JSON).
+func RenderJSON(tree map[string]any) string {
+	return renderValue(tree, true, 0) + "\n"
+}
+
+// RenderHOCON renders a tree as mn-conf prints it: formatted HOCON, keys
+// unquoted where HOCON allows it.
+func RenderHOCON(tree map[string]any) string {
+	return renderValue(tree, false, 0) + "\n"
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func renderKey(k string, json bool) string {
+	if json || !isSimpleKey(k) {
+		return strconv.Quote(k)
+	}
+	return k
+}
+
+func isSimpleKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func renderValue(v any, json bool, indent int) string {
+	pad := strings.Repeat("    ", indent+1)
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			return "{}"
+		}
+		var b strings.Builder
+		b.WriteString("{\n")
+		keys := sortedKeys(x)
+		for i, k := range keys {
+			b.WriteString(pad + renderKey(k, json))
+			if _, isObj := x[k].(map[string]any); isObj && !json {
+				b.WriteString(" ")
+			} else if json {
+				b.WriteString(" : ")
+			} else {
+				b.WriteString("=")
+			}
+			b.WriteString(renderValue(x[k], json, indent+1))
+			if json && i < len(keys)-1 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString(strings.Repeat("    ", indent) + "}")
+		return b.String()
+	case []any:
+		if len(x) == 0 {
+			return "[]"
+		}
+		var b strings.Builder
+		b.WriteString("[\n")
+		for i, e := range x {
+			b.WriteString(pad + renderValue(e, json, indent+1))
+			if i < len(x)-1 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString(strings.Repeat("    ", indent) + "]")
+		return b.String()
+	case string:
+		return strconv.Quote(x)
+	case Subst:
+		return x.String()
+	case Concat:
+		var b strings.Builder
+		for _, p := range x {
+			if s, ok := p.(Subst); ok {
+				b.WriteString(s.String())
+			} else {
+				b.WriteString(strconv.Quote(fmt.Sprint(p)))
+			}
+		}
+		return b.String()
+	}
+	return leafText(v)
+}
+
+// Leaves calls fn for every leaf of the tree with its dotted path, in key order.
+func Leaves(tree map[string]any, fn func(path string, v any)) {
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for _, k := range sortedKeys(m) {
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			if sub, ok := m[k].(map[string]any); ok && len(sub) > 0 {
+				walk(p, sub)
+				continue
+			}
+			fn(p, m[k])
+		}
+	}
+	walk("", tree)
+}
