@@ -54,6 +54,16 @@ func (o object) MarshalJSON() ([]byte, error) {
 func encodeField(f field, msg protoreflect.Message) any {
 	parent, fd, ok := readMsg(msg, f.proto)
 	switch f.kind {
+	case kIPList:
+		if !ok || parent.Get(fd).List().Len() == 0 {
+			return nil
+		}
+		out := []string{}
+		l := parent.Get(fd).List()
+		for i := 0; i < l.Len(); i++ {
+			out = append(out, ipFromMsg(l.Get(i).Message()))
+		}
+		return out
 	case kNatTargets:
 		if !ok {
 			return []object{}
@@ -310,6 +320,23 @@ func decodeField(f field, raw json.RawMessage, present bool, msg protoreflect.Me
 		fs := m.Descriptor().Fields()
 		m.Set(fs.ByName("start"), protoreflect.ValueOfInt32(int32(start)))
 		m.Set(fs.ByName("end"), protoreflect.ValueOfInt32(int32(end)))
+	case kIPList:
+		var items []string
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return badJSON(f.json, fmt.Errorf("expected an array of IP addresses"))
+		}
+		l := parent.Mutable(fd).List()
+		l.Truncate(0)
+		for _, it := range items {
+			a, err := netip.ParseAddr(strings.TrimSpace(it))
+			if err != nil || !a.Is4() {
+				violate("is an invalid IP format")
+				continue
+			}
+			el := l.NewElement()
+			ipToMsg(a, el.Message())
+			l.Append(el)
+		}
 	case kMACMask:
 		s, err := decodeString(raw)
 		if err != nil {
@@ -457,6 +484,7 @@ func checkField(md protoreflect.MessageDescriptor, f field) error {
 		kEnum:       func() bool { return fd.Enum() != nil },
 		kRange:      func() bool { return msgName() == "Int32Range" },
 		kMACMask:    func() bool { return fd.Kind() == protoreflect.Int64Kind },
+		kIPList:     func() bool { return msgName() == "IPAddress" && fd.IsList() },
 		kNatTargets: func() bool { return msgName() == "NatTarget" && fd.IsList() },
 	}
 	ok, known := want[f.kind]

@@ -216,6 +216,44 @@ func tenantTopology(t *testing.T, b backend) {
 		t.Errorf("ip addrs: %+v", got)
 	}
 
+	// DHCP subnets and hosts.
+	subnetBody := map[string]any{"subnetPrefix": "10.0.0.0", "subnetLength": 24, "defaultGateway": "10.0.0.1",
+		"dnsServerAddrs": []string{"8.8.8.8"}, "opt121Routes": []map[string]any{{"destinationPrefix": "169.254.169.254", "destinationLength": 32, "gatewayAddr": "10.0.0.2"}}}
+	hdr := must(c.Do(ctx, "POST", front.URI+"/dhcp", "", client.Media("DhcpSubnet-v2"), subnetBody, nil))(t)
+	subnetURI := hdr.Get("Location")
+	if subnetURI != front.URI+"/dhcp/10.0.0.0_24" {
+		t.Fatalf("DHCP Location %q", subnetURI)
+	}
+	_, err = c.Do(ctx, "POST", front.URI+"/dhcp", "", client.Media("DhcpSubnet-v2"), subnetBody, nil)
+	wantStatus(t, err, 409)
+	var subnet map[string]any
+	must(c.Do(ctx, "GET", subnetURI, client.Media("DhcpSubnet-v2"), "", nil, &subnet))(t)
+	if subnet["defaultGateway"] != "10.0.0.1" || subnet["enabled"] != true || subnet["hosts"] != subnetURI+"/hosts" {
+		t.Errorf("DHCP subnet: %v", subnet)
+	}
+	host1 := map[string]any{"macAddr": "aa:bb:cc:dd:ee:01", "ipAddr": "10.0.0.10", "name": "vm1"}
+	hdr = must(c.Do(ctx, "POST", subnetURI+"/hosts", "", client.Media("DhcpHost-v2"), host1, nil))(t)
+	if hdr.Get("Location") != subnetURI+"/hosts/aa:bb:cc:dd:ee:01" {
+		t.Errorf("DHCP host Location %q", hdr.Get("Location"))
+	}
+	host1["ipAddr"] = "10.0.0.11"
+	must(c.Do(ctx, "PUT", subnetURI+"/hosts/aa:bb:cc:dd:ee:01", "", client.Media("DhcpHost-v2"), host1, nil))(t)
+	var hosts []map[string]any
+	must(c.Do(ctx, "GET", subnetURI+"/hosts", client.CollectionMedia("DhcpHost-v2"), "", nil, &hosts))(t)
+	if len(hosts) != 1 || hosts[0]["ipAddr"] != "10.0.0.11" {
+		t.Errorf("DHCP hosts: %v", hosts)
+	}
+	subnetBody["enabled"] = false
+	must(c.Do(ctx, "PUT", subnetURI, "", client.Media("DhcpSubnet-v2"), subnetBody, nil))(t)
+	must(c.Do(ctx, "GET", subnetURI, client.Media("DhcpSubnet-v2"), "", nil, &subnet))(t)
+	if subnet["enabled"] != false {
+		t.Errorf("DHCP subnet after PUT: %v", subnet)
+	}
+	must(c.Do(ctx, "GET", subnetURI+"/hosts", client.CollectionMedia("DhcpHost-v2"), "", nil, &hosts))(t)
+	if len(hosts) != 1 {
+		t.Errorf("DHCP hosts lost by subnet PUT: %v", hosts)
+	}
+
 	// Hosts, tunnel zones, bindings.
 	host := must(c.Hosts().Create(ctx, &client.Host{ID: "11111111-2222-3333-4444-555555555555", Name: "compute1"}))(t)
 	_, err = c.HostPorts(host.ID).Create(ctx, &client.HostInterfacePort{PortID: bp2.ID, InterfaceName: "tap0"})
@@ -269,6 +307,8 @@ func tenantTopology(t *testing.T, b backend) {
 		t.Fatal(err)
 	}
 	_, err = c.Ports().Get(ctx, bp1.ID)
+	wantStatus(t, err, 404)
+	_, err = c.Do(ctx, "GET", subnetURI, client.Media("DhcpSubnet-v2"), "", nil, nil)
 	wantStatus(t, err, 404)
 	if got := must(c.PortGroupPorts(pg.ID).List(ctx, nil))(t); len(got) != 0 {
 		t.Errorf("group members after port delete: %+v", got)

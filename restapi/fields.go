@@ -35,6 +35,7 @@ const (
 	kMAC                        // string ↔ "aa:bb:cc:dd:ee:ff" (validated)
 	kRange                      // commons.Int32Range ↔ {"start": n, "end": n}
 	kMACMask                    // int64 ↔ "ffff.ffff.ffff"
+	kIPList                     // repeated commons.IPAddress ↔ ["10.0.0.1", ...]; unset reads as null
 	kNatTargets                 // repeated Rule.NatTarget ↔ [{addressFrom, addressTo, portFrom, portTo}]
 )
 

@@ -38,6 +38,8 @@ func FuzzResourceBodies(f *testing.F) {
 		f.Add(uint8(i), `{}`)
 		f.Add(uint8(i), `{"id":"not-a-uuid","name":5,"type":[]}`)
 	}
+	f.Add(uint8(len(table)), `{"subnetPrefix":"10.0.0.0","subnetLength":24,"opt121Routes":[{"destinationPrefix":"1.2.3.4","destinationLength":"32","gatewayAddr":"10.0.0.1"}]}`)
+	f.Add(uint8(len(table)), `{"macAddr":"aa:bb:cc:dd:ee:ff","ipAddr":"10.0.0.3","extraDhcpOpts":[{"optName":"a","optValue":"b"}]}`)
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		// A fresh store per input keeps every execution small and independent.
 		store := newFakeStore()
@@ -47,10 +49,12 @@ func FuzzResourceBodies(f *testing.F) {
 		}
 		// Parents and one existing object of every class, for nested creates and PUTs.
 		bridge, router, chain := uuid.New(), uuid.New(), uuid.New()
+		subnet, _ := models.ParseIPSubnet("10.0.0.0/24")
 		existing := map[string]uuid.UUID{}
 		err = store.Tx(t.Context(), func(tx Tx) error {
 			for _, m := range []proto.Message{
 				&models.Network{Id: uuidPtr(bridge)}, &models.Router{Id: uuidPtr(router)}, &models.Chain{Id: uuidPtr(chain)},
+				&models.Dhcp{Id: models.NewUUID(), NetworkId: uuidPtr(bridge), SubnetAddress: subnet},
 			} {
 				if err := tx.Create(m); err != nil {
 					return err
@@ -80,7 +84,21 @@ func FuzzResourceBodies(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := table[int(which)%len(table)]
+		if int(which)%(len(table)+1) == len(table) {
+			// DHCP subnets and hosts: special routes, same field engine.
+			for _, path := range []string{"/midonet-api/bridges/" + bridge.String() + "/dhcp",
+				"/midonet-api/bridges/" + bridge.String() + "/dhcp/10.0.0.0_24/hosts"} {
+				req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code >= 500 {
+					t.Fatalf("POST %s %q: %d %s", path, body, rec.Code, rec.Body)
+				}
+			}
+			return
+		}
+		res := table[int(which)%(len(table)+1)]
 		collection := "/midonet-api/" + res.segment
 		switch res.segment {
 		case "ports":

@@ -26,7 +26,9 @@ type endpoint struct {
 	// produces is checked against Accept (standard regime) for GET;
 	// consumes against Content-Type for POST/PUT.
 	produces, consumes mediaTypes
-	serve              func(c *call) error
+	// strictConsumes checks Content-Type with the strict regime (406).
+	strictConsumes bool
+	serve          func(c *call) error
 }
 
 func (h *handler) specialRoutes() {
@@ -35,7 +37,15 @@ func (h *handler) specialRoutes() {
 		h.mux.HandleFunc(e.method+" "+h.root+e.path, func(w http.ResponseWriter, r *http.Request) {
 			c := h.newCall(w, r)
 			if e.consumes != nil {
-				if err := checkBodyType(r, e.consumes, standard); err != nil {
+				regime := standard
+				if e.strictConsumes {
+					regime = strict
+					if err := requireJSONReader(r); err != nil {
+						c.fail(err)
+						return
+					}
+				}
+				if err := checkBodyType(r, e.consumes, regime); err != nil {
 					c.fail(err)
 					return
 				}
@@ -60,7 +70,7 @@ func (h *handler) endpoints() []endpoint {
 	tenantsGone := func(c *call) error {
 		return errorf(http.StatusMethodNotAllowed, "Tenants cannot be created, updated or deleted via the REST API.")
 	}
-	return []endpoint{
+	return append([]endpoint{
 		{method: "GET", path: "/tenants", produces: collection("Tenant-v2"), serve: h.listTenants},
 		{method: "GET", path: "/tenants/{id}", produces: single("Tenant-v2"), serve: h.getTenant},
 		{method: "POST", path: "/tenants", serve: tenantsGone},
@@ -95,7 +105,7 @@ func (h *handler) endpoints() []endpoint {
 		{method: "POST", path: "/tunnel_zones/{id}/hosts", consumes: single("TunnelZoneHost-v1", "GreTunnelZoneHost-v1"), serve: addZoneHost},
 		{method: "GET", path: "/tunnel_zones/{id}/hosts/{hid}", produces: single("TunnelZoneHost-v1", "GreTunnelZoneHost-v1"), serve: getZoneHost},
 		{method: "DELETE", path: "/tunnel_zones/{id}/hosts/{hid}", serve: removeZoneHost},
-	}
+	}, dhcpEndpoints()...)
 }
 
 // pathID parses a {name} path UUID; malformed ids are 404 (as Jersey's
