@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
@@ -46,6 +47,9 @@ type Options struct {
 	Middleware func(http.Handler) http.Handler
 	// MaxBodyBytes bounds request bodies; default 4 MiB.
 	MaxBodyBytes int64
+	// RequestTimeout bounds each request's store work (default 30 s, the
+	// reference's); a request that runs out answers 503 "Resource read timeout".
+	RequestTimeout time.Duration
 	// Sequences allocates port tunnel keys (OverlayTunnelKey). Use
 	// SharedCounters on the cluster's storage connection to share the
 	// counters with JVM nodes; nil leaves new ports without a tunnel key.
@@ -98,7 +102,12 @@ func NewHandler(store Store, tenants TenantSource, opts Options) (http.Handler, 
 		h.resources[res.segment] = res
 	}
 	h.routes()
-	var inner http.Handler = h.mux
+	timeout := cmp.Or(opts.RequestTimeout, 30*time.Second)
+	var inner http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		h.mux.ServeHTTP(w, r.WithContext(ctx))
+	})
 	if opts.Middleware != nil {
 		inner = opts.Middleware(inner)
 	}
