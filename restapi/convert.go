@@ -264,7 +264,7 @@ func decodeField(f field, raw json.RawMessage, present bool, msg protoreflect.Me
 		sub := parent.Mutable(fd).Message()
 		fs := sub.Descriptor().Fields()
 		_ = setEnumByName(sub, fs.ByName("version"), ipVersionOf(a))
-		sub.Set(fs.ByName("address"), protoreflect.ValueOfString(a.String()))
+		sub.Set(fs.ByName("address"), protoreflect.ValueOfString(ipString(a)))
 	case kSubnetList:
 		var items []string
 		if err := json.Unmarshal(raw, &items); err != nil {

@@ -254,6 +254,21 @@ func tenantTopology(t *testing.T, b backend) {
 		t.Errorf("DHCP hosts lost by subnet PUT: %v", hosts)
 	}
 
+	// DHCPv6.
+	hdr = must(c.Do(ctx, "POST", front.URI+"/dhcpV6", "", client.Media("DhcpV6Subnet-v1"),
+		map[string]any{"prefix": "fe80::", "prefixLength": 64}, nil))(t)
+	v6URI := hdr.Get("Location")
+	if v6URI != front.URI+"/dhcpV6/fe80:0:0:0:0:0:0:0_64" {
+		t.Fatalf("DHCPv6 Location %q", v6URI)
+	}
+	hdr = must(c.Do(ctx, "POST", v6URI+"/hostsV6", "", client.Media("DhcpV6Host-v1"),
+		map[string]any{"clientId": "00:01:02", "fixedAddress": "fe80::10", "name": "vm6"}, nil))(t)
+	var v6host map[string]any
+	must(c.Do(ctx, "GET", hdr.Get("Location"), client.Media("DhcpV6Host-v1"), "", nil, &v6host))(t)
+	if v6host["fixedAddress"] != "fe80:0:0:0:0:0:0:10" || v6host["uri"] != v6URI+"/hostsV6/00-01-02" {
+		t.Errorf("DHCPv6 host: %v", v6host)
+	}
+
 	// Hosts, tunnel zones, bindings.
 	host := must(c.Hosts().Create(ctx, &client.Host{ID: "11111111-2222-3333-4444-555555555555", Name: "compute1"}))(t)
 	_, err = c.HostPorts(host.ID).Create(ctx, &client.HostInterfacePort{PortID: bp2.ID, InterfaceName: "tap0"})

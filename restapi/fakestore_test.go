@@ -32,6 +32,7 @@ type fakeBinding struct {
 var fakeBindings = []fakeBinding{
 	{"Network", "port_ids", "CASCADE", "Port", "network_id", "CLEAR"},
 	{"Network", "dhcp_ids", "CASCADE", "Dhcp", "network_id", "CLEAR"},
+	{"Network", "dhcpv6_ids", "CASCADE", "DhcpV6", "network_id", "CLEAR"},
 	{"Router", "port_ids", "CASCADE", "Port", "router_id", "CLEAR"},
 	{"Port", "peer_id", "CLEAR", "Port", "peer_id", "CLEAR"},
 	{"Port", "host_id", "CLEAR", "Host", "port_ids", "CLEAR"},

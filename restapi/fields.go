@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/midonet/midonet-go/midonet/models"
 )
 
 // kind says how one JSON field maps to its protobuf field(s). Every kind
@@ -186,11 +188,20 @@ func enumName(m protoreflect.Message, fd protoreflect.FieldDescriptor) string {
 	return string(ev.Name())
 }
 
+// ipString is the stored text of an address: Java's (IPv6 uncompressed),
+// as the models package writes it.
+func ipString(a netip.Addr) string {
+	if x, err := models.IPAddressFromAddr(a); err == nil {
+		return x.GetAddress()
+	}
+	return a.String()
+}
+
 // ipToMsg writes a commons.IPAddress.
 func ipToMsg(a netip.Addr, m protoreflect.Message) {
 	fields := m.Descriptor().Fields()
 	_ = setEnumByName(m, fields.ByName("version"), ipVersionOf(a))
-	m.Set(fields.ByName("address"), protoreflect.ValueOfString(a.String()))
+	m.Set(fields.ByName("address"), protoreflect.ValueOfString(ipString(a)))
 }
 
 func ipFromMsg(m protoreflect.Message) string {
@@ -201,7 +212,7 @@ func ipFromMsg(m protoreflect.Message) string {
 func subnetToMsg(p netip.Prefix, m protoreflect.Message) {
 	fields := m.Descriptor().Fields()
 	_ = setEnumByName(m, fields.ByName("version"), ipVersionOf(p.Addr()))
-	m.Set(fields.ByName("address"), protoreflect.ValueOfString(p.Addr().String()))
+	m.Set(fields.ByName("address"), protoreflect.ValueOfString(ipString(p.Addr())))
 	m.Set(fields.ByName("prefix_length"), protoreflect.ValueOfUint32(uint32(p.Bits())))
 }
 

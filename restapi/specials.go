@@ -105,7 +105,7 @@ func (h *handler) endpoints() []endpoint {
 		{method: "POST", path: "/tunnel_zones/{id}/hosts", consumes: single("TunnelZoneHost-v1", "GreTunnelZoneHost-v1"), serve: addZoneHost},
 		{method: "GET", path: "/tunnel_zones/{id}/hosts/{hid}", produces: single("TunnelZoneHost-v1", "GreTunnelZoneHost-v1"), serve: getZoneHost},
 		{method: "DELETE", path: "/tunnel_zones/{id}/hosts/{hid}", serve: removeZoneHost},
-	}, dhcpEndpoints()...)
+	}, append(dhcpEndpoints(), dhcpV6Endpoints()...)...)
 }
 
 // pathID parses a {name} path UUID; malformed ids are 404 (as Jersey's
@@ -438,8 +438,8 @@ func (c *call) groupAddr(gid uuid.UUID, addr netip.Addr) object {
 	if addr.Is6() {
 		version = 6
 	}
-	return object{{"version", version}, {"addr", addr.String()}, {"ipAddrGroupId", gid.String()},
-		{"uri", c.uri("ip_addr_groups", gid.String(), "versions", itoa(version), "ip_addrs", addr.String())},
+	return object{{"version", version}, {"addr", ipString(addr)}, {"ipAddrGroupId", gid.String()},
+		{"uri", c.uri("ip_addr_groups", gid.String(), "versions", itoa(version), "ip_addrs", ipString(addr))},
 		{"ipAddrGroup", c.uri("ip_addr_groups", gid.String())}}
 }
 
@@ -507,7 +507,7 @@ func addGroupAddr(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.created(c.uri("ip_addr_groups", gid.String(), "versions", itoa(int(version)), "ip_addrs", addr.String()))
+	return c.created(c.uri("ip_addr_groups", gid.String(), "versions", itoa(int(version)), "ip_addrs", ipString(addr)))
 }
 
 func (c *call) pathAddr() (netip.Addr, error) {
