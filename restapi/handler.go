@@ -297,6 +297,15 @@ func requireJSONReader(r *http.Request) error {
 }
 
 func (h *handler) serveUnknown(w http.ResponseWriter, r *http.Request) {
+	// A path served for other methods only is a 405, as Jersey answers.
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := h.mux.Handler(probe); pattern != "" && !strings.Contains(pattern, "{first}") {
+			methodNotAllowed(w)
+			return
+		}
+	}
 	first := r.PathValue("first")
 	if _, known := h.resources[first]; known || specialSegments[first] {
 		h.writeError(w, r, errorf(http.StatusNotFound, "Resource not found"))

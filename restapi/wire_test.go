@@ -101,6 +101,8 @@ func wireContract(t *testing.T, b backend) {
 		{name: "options", method: "OPTIONS", path: "/bridges", status: 200,
 			respHeaders: map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Location"}},
 		{name: "port group get refuses json", method: "GET", path: "/port_groups/" + missing, headers: map[string]string{"Accept": "application/json"}, status: 406},
+		{name: "put link is 405", method: "PUT", path: "/ports/" + missing + "/link", headers: map[string]string{"Content-Type": "application/json"}, body: `{}`, status: 405},
+		{name: "unknown sub-resource", method: "GET", path: "/bridges/{bridge}/nothing", status: 404},
 		{name: "link wrong content type", method: "POST", path: "/ports/" + missing + "/link", headers: map[string]string{"Content-Type": "text/plain"}, body: `{}`, status: 415},
 	}
 	for _, tc := range cases {
