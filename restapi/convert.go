@@ -192,7 +192,7 @@ func decodeField(f field, raw json.RawMessage, present bool, msg protoreflect.Me
 			violate(fmt.Sprintf("size must be between %d and %d", f.sizeMin, f.sizeMax))
 		}
 		if f.kind == kMAC && !macPattern.MatchString(s) {
-			violate("is an invalid MAC address")
+			violate("MAC address string must be 6 words of 1 or 2 hex digits joined with 5 ':'")
 		}
 		parent.Set(fd, protoreflect.ValueOfString(s))
 	case kBool, kNullBool:
@@ -344,7 +344,7 @@ func decodeField(f field, raw json.RawMessage, present bool, msg protoreflect.Me
 		}
 		mask, ok := parseMACMask(s)
 		if !ok {
-			violate("is an invalid MAC mask")
+			violate(`MAC mask must consist of three sets of four hexadecimal digits separated by periods, e.g. "ffff.ff00.0000".`)
 			return nil
 		}
 		parent.Set(fd, protoreflect.ValueOfInt64(mask))

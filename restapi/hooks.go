@@ -52,13 +52,15 @@ func removeUUID(xs []*models.UUID, id uuid.UUID) []*models.UUID {
 
 // --- bridges ----------------------------------------------------------------
 
+const vxlanPortIDsMessage = "VXLAN port ID cannot be set directly. The VXLAN port is created or deleted in response to the creation or deletion of VTEP bindings."
+
 func decodeBridge(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
 	raw, present := body["vxLanPortIds"]
 	if !present || isNull(raw) {
 		return nil
 	}
 	if stored == nil {
-		return errorf(http.StatusBadRequest, "The VXLAN port IDs of a bridge cannot be set on creation.")
+		return errorf(http.StatusBadRequest, vxlanPortIDsMessage)
 	}
 	var ids []string
 	if err := json.Unmarshal(raw, &ids); err != nil {
@@ -69,7 +71,7 @@ func decodeBridge(c *call, body map[string]json.RawMessage, msg, stored protoref
 		want = append(want, id.String())
 	}
 	if !slices.Equal(ids, want) && !(len(ids) == 0 && len(want) == 0) {
-		return errorf(http.StatusBadRequest, "The VXLAN port IDs of a bridge cannot be modified.")
+		return errorf(http.StatusBadRequest, vxlanPortIDsMessage)
 	}
 	return nil
 }
@@ -385,10 +387,10 @@ func decodeRule(c *call, body map[string]json.RawMessage, msg, stored protorefle
 	}
 	fp := cond.GetFragmentPolicy()
 	if l4 && (fp == models.Condition_ANY || fp == models.Condition_NONHEADER) {
-		*viols = append(*viols, Violation{Property: "", Message: "Fragment policy must be 'header' or 'unfragmented' when the condition matches on transport ports."})
+		*viols = append(*viols, Violation{Property: "", Message: "For a rule with tpDst or tpSrc constraints, the fragmentPolicy must be 'header' or 'unfragmented'."})
 	}
 	if nat != nil && !nat.GetReverse() && fp != models.Condition_UNFRAGMENTED && !(floatingIP(nat) && !l4) {
-		*viols = append(*viols, Violation{Property: "", Message: "A NAT rule that is not a floating IP rule must use fragment policy 'unfragmented'."})
+		*viols = append(*viols, Violation{Property: "", Message: "For a NAT rule with port constraints or multiple targets, the fragmentPolicy must be 'unfragmented'."})
 	}
 	return nil
 }
@@ -494,7 +496,14 @@ func encodeIPAddrGroup(c *call, m protoreflect.Message, out *object) error {
 	return nil
 }
 
-var hostSchedulingFields = []string{"floodingProxyWeight", "containerWeight", "containerLimit", "enforceContainerLimit"}
+// hostSchedulingFields are the fields a host PUT must carry, with the
+// reference's message when one is null.
+var hostSchedulingFields = []struct{ json, message string }{
+	{"floodingProxyWeight", "Flooding proxy weight must not be null."},
+	{"containerWeight", "Container weight must not be null."},
+	{"containerLimit", "Container limit must not be null."},
+	{"enforceContainerLimit", "Enforce container limit must not be null."},
+}
 
 func decodeHost(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
 	if stored == nil {
@@ -504,8 +513,8 @@ func decodeHost(c *call, body map[string]json.RawMessage, msg, stored protorefle
 		return nil
 	}
 	for _, f := range hostSchedulingFields {
-		if raw, ok := body[f]; !ok || isNull(raw) {
-			return errorf(http.StatusBadRequest, "The host %s must be specified.", f)
+		if raw, ok := body[f.json]; !ok || isNull(raw) {
+			return errorf(http.StatusBadRequest, "%s", f.message)
 		}
 	}
 	return nil
