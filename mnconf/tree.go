@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -163,8 +164,52 @@ func fromHOCON(v hocon.Value) (any, error) {
 	case hocon.Duration:
 		return formatDuration(time.Duration(x)), nil
 	}
-	// Concatenations of plain values render as their text.
+	// The library's concatenation type is unexported; it is a slice of
+	// values ("${a}"/b" → [${a}, "/b"]).
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice {
+		var c Concat
+		for i := range rv.Len() {
+			e, ok := rv.Index(i).Interface().(hocon.Value)
+			if !ok {
+				continue
+			}
+			part, err := fromHOCON(e)
+			if err != nil {
+				return nil, err
+			}
+			switch x := part.(type) {
+			case Concat:
+				c = append(c, x...)
+			case Subst:
+				c = append(c, x)
+			default:
+				c = append(c, leafText(x))
+			}
+		}
+		return simplifyConcat(c), nil
+	}
 	return fromString(v.String()), nil
+}
+
+// simplifyConcat joins adjacent strings and unwraps single parts.
+func simplifyConcat(c Concat) any {
+	var out Concat
+	for _, p := range c {
+		if s, ok := p.(string); ok && len(out) > 0 {
+			if prev, ok := out[len(out)-1].(string); ok {
+				out[len(out)-1] = prev + s
+				continue
+			}
+		}
+		out = append(out, p)
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return out
 }
 
 // fromString turns a parsed string back into a Subst or Concat when it holds
