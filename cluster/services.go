@@ -83,16 +83,20 @@ func registrationService(n *Node) Service {
 			}
 			return err
 		}
+		// Subscribe before registering: an expiry between the two would
+		// otherwise go unnoticed and leave the node unregistered.
+		wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		events := env.Store.SessionEvents(wctx)
 		if err := register(ctx); err != nil {
+			cancel()
 			return nil, err
 		}
 		env.Logger.Info("node registered", "path", self)
 
-		wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		var wg sync.WaitGroup
 		wg.Go(func() {
 			expired := false
-			for ev := range env.Store.SessionEvents(wctx) {
+			for ev := range events {
 				switch ev.State {
 				case storage.Expired:
 					expired = true
