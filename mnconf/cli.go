@@ -71,7 +71,9 @@ func (c CLI) Run(ctx context.Context, args []string) int {
 		}
 		return ee.Code
 	}
-	// Flag and argument errors (cobra has printed them with the usage).
+	// Flag and argument errors: cobra's own, printed as the reference's
+	// parser reports them, with exit 1.
+	fmt.Fprintf(c.Stderr, "[mn-conf] %v\n[mn-conf] invalid arguments, run with --help for usage information\n", err)
 	return ExitFailure
 }
 
@@ -104,6 +106,11 @@ func (c CLI) Command() *cobra.Command {
 		Long:          "mn-conf reads and writes MidoNet's configuration: schemas, templates and per-host settings kept in ZooKeeper.\n" + helpFooter,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// No subcommand: usage and exit 1, as the reference.
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_ = cmd.Help()
+			return &ExitError{Code: ExitFailure}
+		},
 		PersistentPostRun: func(*cobra.Command, []string) {
 			if st.conn != nil {
 				st.conn.Close()
@@ -233,10 +240,9 @@ func (st *cliState) dumpCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tree := cfg.Tree()
-			if !q.schema {
-				tree = DropDocKeys(tree)
-			}
+			// The reference drops the documentation keys from every dump,
+			// the schema-only one included.
+			tree := DropDocKeys(cfg.Tree())
 			_, err = io.WriteString(cmd.OutOrStdout(), NewConfig(tree).Render(q.asJSON && !q.schema))
 			return err
 		},
@@ -260,7 +266,7 @@ func (st *cliState) getCmd() *cobra.Command {
 			if !ok {
 				return &ExitError{Code: ExitNoSuchKey}
 			}
-			_, err = io.WriteString(cmd.OutOrStdout(), RenderKey(args[0], v, q.asJSON))
+			_, err = io.WriteString(cmd.OutOrStdout(), RenderKey(args[0], v, q.asJSON && !q.schema))
 			return err
 		},
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -94,6 +93,22 @@ func (c *Config) StringList(key string) ([]string, error) {
 	})
 }
 
+// Get returns key's value as text for consumers that parse values
+// themselves, such as cluster.Config.ApplyKeys: strings without quotes,
+// numbers and booleans as written, lists and objects as formatted JSON
+// text. ok is false for an absent or null key (typesafe-config's hasPath).
+func (c *Config) Get(key string) (string, bool) {
+	v, ok := c.Lookup(key)
+	if !ok || v == nil {
+		return "", false
+	}
+	switch v.(type) {
+	case map[string]any, []any:
+		return renderValue(v, true, 0), true
+	}
+	return leafText(v), true
+}
+
 // Sub returns the configuration below key (empty if absent).
 func (c *Config) Sub(key string) *Config {
 	if m, ok := Lookup(c.tree, key); ok {
@@ -175,7 +190,7 @@ func (s *Store) View(ctx context.Context, q Query) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mergeResolve(layers, os.LookupEnv)
+	return mergeResolve(layers, s.lookupEnv)
 }
 
 func mergeResolve(layers []map[string]any, env func(string) (string, bool)) (*Config, error) {
@@ -195,14 +210,30 @@ type RuntimeOptions struct {
 	// LegacyINI is the legacy INI file (/etc/midonet/midonet.conf for the
 	// cluster); "" for none. Missing files count as empty.
 	LegacyINI string
-	// LookupEnv resolves substitutions not found in the tree (default
-	// os.LookupEnv). Environment variables are not merged into the tree as
+	// LookupEnv resolves substitutions not found in the tree (default: the
+	// Store's, os.LookupEnv unless WithLookupEnv). Environment variables are not merged into the tree as
 	// keys: with typesafe-config 1.2.1 they could only ever be flat top-level
 	// keys, which no MidoNet setting is.
 	LookupEnv func(string) (string, bool)
 	// NoBundledSchemas leaves the schemas shipped in the binary out (the
 	// agent's behaviour); the cluster includes them.
 	NoBundledSchemas bool
+}
+
+// NodeView is node nodeID's runtime configuration (see RuntimeConfig) as a
+// key lookup, the shape cluster.Config.ApplyKeys takes:
+//
+//	get, err := store.NodeView(ctx, nodeID, mnconf.RuntimeOptions{LegacyINI: mnconf.MidonetConfFile})
+//	err = cfg.ApplyKeys(get)
+//
+// It is a snapshot; Watch delivers a new *Config (whose Get has the same
+// shape) after every change.
+func (s *Store) NodeView(ctx context.Context, nodeID uuid.UUID, opts ...RuntimeOptions) (func(key string) (string, bool), error) {
+	cfg, err := s.RuntimeConfig(ctx, nodeID, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.Get, nil
 }
 
 // RuntimeConfig is the configuration node nodeID runs with, highest first:
@@ -219,7 +250,7 @@ func (s *Store) RuntimeConfig(ctx context.Context, nodeID uuid.UUID, opts ...Run
 	}
 	env := o.LookupEnv
 	if env == nil {
-		env = os.LookupEnv
+		env = s.lookupEnv
 	}
 	return mergeResolve(layers, env)
 }

@@ -1,8 +1,3 @@
-// Package mnconf is MidoNet's node configuration kept in ZooKeeper: the
-// layout under <root>/config that MidoNet 5.x uses (schemas, templates,
-// per-node overrides, template mappings), the layered runtime view a node
-// reads its settings from, the schemas shipped in the binary, validation by
-// schema types, and the logic of the mn-conf command line tool.
 package mnconf
 
 import (
@@ -12,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path"
 	"reflect"
 	"sort"
@@ -41,6 +37,9 @@ type Store struct {
 	conn storage.Conn
 	root string
 	log  *slog.Logger
+	// lookupEnv is the fallback of substitutions, as typesafe-config falls
+	// back to the process environment.
+	lookupEnv func(string) (string, bool)
 }
 
 // Option configures a Store.
@@ -49,6 +48,12 @@ type Option func(*Store)
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
+// WithLookupEnv sets where substitutions not found in the configuration are
+// looked up (default os.LookupEnv).
+func WithLookupEnv(env func(string) (string, bool)) Option {
+	return func(s *Store) { s.lookupEnv = env }
+}
+
 // Open returns a Store over conn rooted at root ("/midonet") and makes sure
 // the container znodes config, config/nodes, config/templates and
 // config/schemas exist, as the reference's configurator does.
@@ -56,7 +61,7 @@ func Open(ctx context.Context, conn storage.Conn, root string, opts ...Option) (
 	if !strings.HasPrefix(root, "/") {
 		return nil, fmt.Errorf("mnconf: root %q must be an absolute path", root)
 	}
-	s := &Store{conn: conn, root: path.Clean(root), log: slog.Default()}
+	s := &Store{conn: conn, root: path.Clean(root), log: slog.Default(), lookupEnv: os.LookupEnv}
 	for _, o := range opts {
 		o(s)
 	}
@@ -202,7 +207,7 @@ func (s *Store) SetTree(ctx context.Context, src Source, tree map[string]any, re
 	if err != nil {
 		return SetResult{}, err
 	}
-	unverified, err := Validate(schema, tree)
+	unverified, err := Validate(schema, tree, s.lookupEnv)
 	if err != nil {
 		return SetResult{}, err
 	}
@@ -413,7 +418,7 @@ func (s *Store) Deploy(ctx context.Context) (DeployResult, error) {
 		if err != nil {
 			return res, err
 		}
-		if _, err := Validate(schema, schema); err != nil {
+		if _, err := Validate(schema, schema, nil); err != nil {
 			return res, fmt.Errorf("%w: schema %s: %w", ErrBadSchema, name, err)
 		}
 		var deployed bool
@@ -476,24 +481,33 @@ func collapseDescriptions(tree map[string]any) map[string]any {
 	return out
 }
 
-// Validate checks every leaf of tree against schema: keys with a _type
-// sibling must parse as that type; keys without one must have the HOCON value
-// type of the schema default. It returns the keys the schema does not know.
-// Substitutions are not checked (they are only known after layering).
-func Validate(schema, tree map[string]any) ([]string, error) {
+// Validate checks every leaf of tree against schema as the reference's
+// validation does: the new settings are layered over the schema and resolved
+// (so a substitution is checked by the value it stands for, and one that
+// resolves nowhere is an error), then each key with a _type sibling must read
+// as that type and each key without one must have the HOCON value type of
+// the schema default. It returns the keys the schema does not know; those
+// are not an error. lookupEnv is the fallback of substitutions (nil: none).
+func Validate(schema, tree map[string]any, lookupEnv func(string) (string, bool)) ([]string, error) {
+	resolvedSchema, err := Resolve(schema, lookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadSchema, err)
+	}
+	resolved, err := Resolve(Merge(tree, schema), lookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidValue, err)
+	}
 	var unverified []string
 	var firstErr error
-	Leaves(tree, func(key string, v any) {
+	Leaves(tree, func(key string, _ any) {
 		if firstErr != nil || strings.HasSuffix(key, "_type") || strings.HasSuffix(key, "_description") {
 			return
 		}
-		if _, isSub := v.(Subst); isSub {
+		v, ok := Lookup(resolved, key)
+		if !ok { // an optional substitution with no value: the key is unset
 			return
 		}
-		if _, isConcat := v.(Concat); isConcat {
-			return
-		}
-		if t, ok := Lookup(schema, key+"_type"); ok {
+		if t, ok := Lookup(resolvedSchema, key+"_type"); ok {
 			typ, isStr := t.(string)
 			if !isStr {
 				firstErr = fmt.Errorf("%w: %s_type is not a string", ErrBadSchema, key)
@@ -504,12 +518,9 @@ func Validate(schema, tree map[string]any) ([]string, error) {
 			}
 			return
 		}
-		def, ok := Lookup(schema, key)
+		def, ok := Lookup(resolvedSchema, key)
 		if !ok {
 			unverified = append(unverified, key)
-			return
-		}
-		if _, isSub := def.(Subst); isSub {
 			return
 		}
 		if dk, vk := valueKind(def), valueKind(v); dk != vk {

@@ -178,6 +178,10 @@ func checkType(typ string, v any) error {
 	}
 	if m := enumType.FindStringSubmatch(typ); m != nil {
 		s, ok := v.(string)
+		switch v.(type) {
+		case int64, float64, bool:
+			s, ok = leafText(v), true
+		}
 		if ok {
 			for _, opt := range strings.Split(m[1], ",") {
 				if strings.EqualFold(strings.TrimSpace(opt), s) {
@@ -200,7 +204,10 @@ func checkType(typ string, v any) error {
 	case "double":
 		_, err = ParseFloat(v)
 	case "string":
-		if _, ok := v.(string); !ok {
+		// typesafe-config reads numbers and booleans as strings too.
+		switch v.(type) {
+		case string, int64, float64, bool:
+		default:
 			err = fmt.Errorf("%w: %s is not a string", ErrInvalidValue, renderValue(v, true, 0))
 		}
 	default:

@@ -3,6 +3,7 @@ package mnconf
 import (
 	"context"
 	"reflect"
+	"sync"
 
 	"github.com/google/uuid"
 )
@@ -22,7 +23,11 @@ func (s *Store) Watch(ctx context.Context, nodeID uuid.UUID, opts ...RuntimeOpti
 		default:
 		}
 	}
-	done := make(chan struct{}, 8)
+	// done is closed by the first watch that ends on a store error
+	// (session expired, connection closed): the view can no longer follow.
+	done := make(chan struct{})
+	var endOnce sync.Once
+	end := func() { endOnce.Do(func() { close(done) }) }
 	watchNode := func(ctx context.Context, p string) error {
 		ch, err := s.conn.WatchNode(ctx, p)
 		if err != nil {
@@ -31,7 +36,7 @@ func (s *Store) Watch(ctx context.Context, nodeID uuid.UUID, opts ...RuntimeOpti
 		go func() {
 			for ev := range ch {
 				if ev.Err != nil {
-					done <- struct{}{}
+					end()
 					return
 				}
 				poke()
@@ -56,7 +61,7 @@ func (s *Store) Watch(ctx context.Context, nodeID uuid.UUID, opts ...RuntimeOpti
 	go func() {
 		for ev := range schemaCh {
 			if ev.Err != nil {
-				done <- struct{}{}
+				end()
 				return
 			}
 			poke()
