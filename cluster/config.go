@@ -54,6 +54,24 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to finish.
 	ShutdownTimeout time.Duration
 
+	// ConfFile is the INI file named on the command line (the reference's
+	// argv[0]); besides bootstrap it is the highest layer of the runtime
+	// configuration read from mn-conf. "" for none.
+	ConfFile string
+	// RuntimeConfig makes Run read every cluster.* setting (ApplyKeys) from
+	// the node's mn-conf view (per-node, mapped template, default template,
+	// schemas) once connected, as the reference does, and follow
+	// cluster.loggers.root while running. Without it the fields are used as
+	// they are.
+	RuntimeConfig bool
+	// Overrides are mn-conf keys set on the command line; they win over
+	// mn-conf (applied after it, with ApplyKeys).
+	Overrides map[string]string
+	// LogLevel, when set, is the level of Logger's handler; the node moves
+	// it as cluster.loggers.root changes in mn-conf (the one setting the
+	// reference reloads live).
+	LogLevel *slog.LevelVar
+
 	Logger *slog.Logger
 
 	// OpenStore connects to the storage backend named by ZooKeeperHosts
@@ -62,9 +80,10 @@ type Config struct {
 	// APIHandler builds the REST API served under RestAPI.RootURI. When nil
 	// the node serves only its operability endpoints.
 	APIHandler func(env *Env) (http.Handler, error)
-	// Elect runs singleton services under leader election. When nil,
-	// singleton services are not started (and the node logs why).
-	Elect Elector
+	// Elect gives the leader election singleton services run under, over
+	// the node's store connection. When nil, singleton services are not
+	// started (and the node logs why).
+	Elect func(env *Env) Elector
 	// Services are extra services, started after the built-in ones.
 	Services []Service
 }
@@ -77,6 +96,12 @@ type RestAPIConfig struct {
 	HTTPSHost string
 	HTTPSPort int
 	RootURI   string
+	// RequestTimeout bounds each request's storage work.
+	RequestTimeout time.Duration
+	// HTTPIdleTimeout and HTTPSIdleTimeout close idle keep-alive
+	// connections.
+	HTTPIdleTimeout  time.Duration
+	HTTPSIdleTimeout time.Duration
 }
 
 // HeartbeatConfig is cluster.heartbeat.*.
@@ -94,7 +119,8 @@ func DefaultConfig() Config {
 	return Config{
 		RootKey: DefaultRootKey,
 		RestAPI: RestAPIConfig{Enabled: true, HTTPHost: "0.0.0.0", HTTPPort: 8181,
-			HTTPSHost: "0.0.0.0", HTTPSPort: 8443, RootURI: "/midonet-api"},
+			HTTPSHost: "0.0.0.0", HTTPSPort: 8443, RootURI: "/midonet-api",
+			RequestTimeout: 30 * time.Second, HTTPIdleTimeout: 30 * time.Second, HTTPSIdleTimeout: 600 * time.Second},
 		Heartbeat:       HeartbeatConfig{Enabled: false, Period: time.Second},
 		VXGW:            ServiceSwitch{Enabled: true},
 		KeystorePath:    DefaultKeystorePath,
@@ -309,8 +335,9 @@ func shellWords(s string) []string {
 
 // configKey maps one mn-conf key onto a Config field.
 type configKey struct {
-	key string
-	set func(c *Config, v string) error
+	key    string
+	set    func(c *Config, v string) error
+	render func(c *Config) string
 }
 
 func boolKey(key string, field func(*Config) *bool) configKey {
@@ -321,7 +348,7 @@ func boolKey(key string, field func(*Config) *bool) configKey {
 		}
 		*field(c) = b
 		return nil
-	}}
+	}, func(c *Config) string { return strconv.FormatBool(*field(c)) }}
 }
 
 func intKey(key string, field func(*Config) *int) configKey {
@@ -332,11 +359,12 @@ func intKey(key string, field func(*Config) *int) configKey {
 		}
 		*field(c) = n
 		return nil
-	}}
+	}, func(c *Config) string { return strconv.Itoa(*field(c)) }}
 }
 
 func stringKey(key string, field func(*Config) *string) configKey {
-	return configKey{key, func(c *Config, v string) error { *field(c) = strings.Trim(v, `"`); return nil }}
+	return configKey{key, func(c *Config, v string) error { *field(c) = strings.Trim(v, `"`); return nil },
+		func(c *Config) string { return *field(c) }}
 }
 
 func durationKey(key string, field func(*Config) *time.Duration) configKey {
@@ -347,7 +375,7 @@ func durationKey(key string, field func(*Config) *time.Duration) configKey {
 		}
 		*field(c) = d
 		return nil
-	}}
+	}, func(c *Config) string { return field(c).String() }}
 }
 
 // runtimeKeys are the mn-conf keys the node itself consumes.
@@ -358,6 +386,9 @@ var runtimeKeys = []configKey{
 	stringKey("cluster.rest_api.https_host", func(c *Config) *string { return &c.RestAPI.HTTPSHost }),
 	intKey("cluster.rest_api.https_port", func(c *Config) *int { return &c.RestAPI.HTTPSPort }),
 	stringKey("cluster.rest_api.root_uri", func(c *Config) *string { return &c.RestAPI.RootURI }),
+	durationKey("cluster.rest_api.request_timeout", func(c *Config) *time.Duration { return &c.RestAPI.RequestTimeout }),
+	durationKey("cluster.rest_api.http_idle_timeout", func(c *Config) *time.Duration { return &c.RestAPI.HTTPIdleTimeout }),
+	durationKey("cluster.rest_api.https_idle_timeout", func(c *Config) *time.Duration { return &c.RestAPI.HTTPSIdleTimeout }),
 	boolKey("cluster.heartbeat.enabled", func(c *Config) *bool { return &c.Heartbeat.Enabled }),
 	durationKey("cluster.heartbeat.period", func(c *Config) *time.Duration { return &c.Heartbeat.Period }),
 	boolKey("cluster.vxgw.enabled", func(c *Config) *bool { return &c.VXGW.Enabled }),

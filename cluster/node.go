@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/mnconf"
 )
 
 // StoreConn is the storage backend session the node runs on.
@@ -33,6 +34,16 @@ type Env struct {
 	InMemory bool
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
+	// Config is the node's effective configuration (after mn-conf and
+	// overrides).
+	Config Config
+	// Runtime is the node's mn-conf view at start (cluster.auth.* and
+	// other keys services read themselves); nil unless
+	// Config.RuntimeConfig.
+	Runtime *mnconf.Config
+	// Conf is the mn-conf store on this node's connection; nil unless
+	// Config.RuntimeConfig.
+	Conf *mnconf.Store
 }
 
 // Service is one unit of the node, started in order and stopped in reverse.
@@ -84,14 +95,13 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("%w: NodeID is required (see HostID)", ErrBadConfig)
 	}
 	cfg.RootKey = NormalizeRootKey(cfg.RootKey)
-	if cfg.RestAPI.Enabled {
-		if cfg.RestAPI.HTTPPort < 0 || cfg.RestAPI.HTTPPort > 65535 || cfg.RestAPI.HTTPSPort > 65535 {
-			return nil, fmt.Errorf("%w: ports out of range: http %d, https %d", ErrBadConfig,
-				cfg.RestAPI.HTTPPort, cfg.RestAPI.HTTPSPort)
-		}
-		if cfg.RestAPI.RootURI == "" || cfg.RestAPI.RootURI[0] != '/' {
-			return nil, fmt.Errorf("%w: cluster.rest_api.root_uri %q must start with /", ErrBadConfig, cfg.RestAPI.RootURI)
-		}
+	// Overrides are checked now, so that a bad flag fails before anything
+	// connects; Run applies them again over mn-conf.
+	if err := cfg.applyOverrides(); err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -168,8 +178,21 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		}
 	}()
 
+	var stops []namedStop
+	defer func() {
+		n.stopAll(stops)
+	}()
+
 	env := &Env{NodeID: n.cfg.NodeID, RootKey: n.cfg.RootKey, Store: store, InMemory: inMemory,
 		Logger: n.log, Registry: n.reg}
+	if n.cfg.RuntimeConfig {
+		stopWatch, err := n.loadRuntimeConfig(ctx, env)
+		if err != nil {
+			return err
+		}
+		stops = append(stops, namedStop{"configuration watch", stopWatch})
+	}
+	env.Config = n.cfg
 	failed := make(chan error, 1)
 	fail := func(err error) {
 		select {
@@ -177,11 +200,6 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		default:
 		}
 	}
-
-	var stops []namedStop
-	defer func() {
-		n.stopAll(stops)
-	}()
 	for _, svc := range n.services(fail) {
 		if !svc.Enabled {
 			n.log.Info("cluster service is disabled", "service", svc.Name)
@@ -253,11 +271,12 @@ func (n *Node) startSingleton(ctx context.Context, svc Service, env *Env) (func(
 		n.log.Warn("singleton service not started: no leader election configured", "service", svc.Name)
 		return func(context.Context) error { return nil }, nil
 	}
+	elector := n.cfg.Elect(env)
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		err := n.cfg.Elect.Campaign(cctx, svc.Name, n.cfg.NodeID.String(), func(lctx context.Context) {
+		err := elector.Campaign(cctx, svc.Name, n.cfg.NodeID.String(), func(lctx context.Context) {
 			n.log.Info("this node leads singleton service; starting it", "service", svc.Name)
 			stop, err := svc.Start(lctx, env)
 			if err != nil {

@@ -195,9 +195,9 @@ func restAPIService(n *Node, fail func(error)) Service {
 			"https", hostPort(cfg.HTTPSHost, cfg.HTTPSPort), "root_uri", cfg.RootURI)
 		var servers []*http.Server
 		var wg sync.WaitGroup
-		serve := func(l net.Listener, scheme string) {
-			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second,
-				ErrorLog: nil, BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+		serve := func(l net.Listener, scheme string, idle time.Duration) {
+			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: idle,
+				BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
 			servers = append(servers, srv)
 			wg.Go(func() {
 				if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -229,9 +229,9 @@ func restAPIService(n *Node, fail func(error)) Service {
 		}
 		n.httpsWhy = why
 		n.mu.Unlock()
-		serve(hl, "HTTP")
+		serve(hl, "HTTP", cfg.HTTPIdleTimeout)
 		if sl != nil {
-			serve(sl, "HTTPS")
+			serve(sl, "HTTPS", cfg.HTTPSIdleTimeout)
 		}
 		env.Logger.Info("REST API listening", "http", hl.Addr().String(), "https", addrString(sl))
 
