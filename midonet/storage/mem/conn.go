@@ -1,0 +1,469 @@
+package mem
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/midonet/midonet-go/midonet/storage"
+)
+
+// Conn is one session on a Server. It implements storage.Conn. Unlike the
+// ZooKeeper backend, an expired Conn does not open a new session: Expired is
+// final, as are Closed; connect again for a new session.
+type Conn struct {
+	s    *Server
+	sess *session
+
+	mu      sync.Mutex
+	state   storage.SessionState
+	gateCh  chan struct{} // closed while connected; watches wait on it
+	watches map[ender]struct{}
+	subs    map[*sessionSub]struct{}
+}
+
+var _ storage.Conn = (*Conn)(nil)
+
+type ender interface{ end(error) }
+
+// Connect opens a new session on the server.
+func (s *Server) Connect() *Conn {
+	gate := make(chan struct{})
+	close(gate)
+	return &Conn{
+		s:       s,
+		sess:    s.newSession(),
+		state:   storage.Connected,
+		gateCh:  gate,
+		watches: map[ender]struct{}{},
+		subs:    map[*sessionSub]struct{}{},
+	}
+}
+
+func (c *Conn) gate() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gateCh
+}
+
+// usable returns why a request cannot be served now, if it cannot.
+func (c *Conn) usable(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return stateErr(c.state)
+}
+
+func stateErr(s storage.SessionState) error {
+	switch s {
+	case storage.Disconnected:
+		return storage.ErrConnectionLoss
+	case storage.Expired:
+		return storage.ErrSessionExpired
+	case storage.Closed:
+		return storage.ErrClosed
+	}
+	return nil
+}
+
+// Get implements storage.Conn.
+func (c *Conn) Get(ctx context.Context, path string) ([]byte, storage.Stat, error) {
+	if err := c.usable(ctx); err != nil {
+		return nil, storage.Stat{}, fmt.Errorf("get %s: %w", path, err)
+	}
+	if err := validatePath(path); err != nil {
+		return nil, storage.Stat{}, fmt.Errorf("get: %w", err)
+	}
+	c.s.mu.RLock()
+	defer c.s.mu.RUnlock()
+	n := c.s.nodes[path]
+	if n == nil {
+		return nil, storage.Stat{}, fmt.Errorf("get %s: %w", path, storage.ErrNoNode)
+	}
+	return slices.Clone(n.data), n.stat, nil
+}
+
+// Exists implements storage.Conn.
+func (c *Conn) Exists(ctx context.Context, path string) (storage.Stat, bool, error) {
+	if err := c.usable(ctx); err != nil {
+		return storage.Stat{}, false, fmt.Errorf("exists %s: %w", path, err)
+	}
+	if err := validatePath(path); err != nil {
+		return storage.Stat{}, false, fmt.Errorf("exists: %w", err)
+	}
+	c.s.mu.RLock()
+	defer c.s.mu.RUnlock()
+	n := c.s.nodes[path]
+	if n == nil {
+		return storage.Stat{}, false, nil
+	}
+	return n.stat, true, nil
+}
+
+// Children implements storage.Conn.
+func (c *Conn) Children(ctx context.Context, path string) ([]string, storage.Stat, error) {
+	if err := c.usable(ctx); err != nil {
+		return nil, storage.Stat{}, fmt.Errorf("children %s: %w", path, err)
+	}
+	if err := validatePath(path); err != nil {
+		return nil, storage.Stat{}, fmt.Errorf("children: %w", err)
+	}
+	c.s.mu.RLock()
+	defer c.s.mu.RUnlock()
+	n := c.s.nodes[path]
+	if n == nil {
+		return nil, storage.Stat{}, fmt.Errorf("children %s: %w", path, storage.ErrNoNode)
+	}
+	return sortedChildren(n), n.stat, nil
+}
+
+// write runs f as one transaction of this session.
+func (c *Conn) write(ctx context.Context, f func(t *txn) error) error {
+	if err := c.usable(ctx); err != nil {
+		return err
+	}
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if !c.sess.alive {
+		// The session ended between the state check and now.
+		return c.sess.endErr
+	}
+	t := c.s.begin(c.sess)
+	if err := f(t); err != nil {
+		t.rollback()
+		return err
+	}
+	t.commit()
+	return nil
+}
+
+// Create implements storage.Conn.
+func (c *Conn) Create(ctx context.Context, path string, data []byte, mode storage.CreateMode) (string, error) {
+	if err := validMode(mode); err != nil {
+		return "", fmt.Errorf("create %s: %w", path, err)
+	}
+	var created string
+	err := c.write(ctx, func(t *txn) error {
+		var err error
+		created, err = t.create(path, data, mode)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("create %s: %w", path, err)
+	}
+	return created, nil
+}
+
+func validMode(m storage.CreateMode) error {
+	if m < storage.Persistent || m > storage.EphemeralSequential {
+		return fmt.Errorf("%w: unknown create mode %v", storage.ErrBadArguments, m)
+	}
+	return nil
+}
+
+// Set implements storage.Conn.
+func (c *Conn) Set(ctx context.Context, path string, data []byte, v storage.Version) (storage.Stat, error) {
+	var st storage.Stat
+	err := c.write(ctx, func(t *txn) error {
+		var err error
+		st, err = t.set(path, data, v)
+		return err
+	})
+	if err != nil {
+		return storage.Stat{}, fmt.Errorf("set %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// Delete implements storage.Conn.
+func (c *Conn) Delete(ctx context.Context, path string, v storage.Version) error {
+	err := c.write(ctx, func(t *txn) error { return t.delete(path, v) })
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", path, err)
+	}
+	return nil
+}
+
+// Multi implements storage.Conn. Each op sees the effects of the ops before
+// it, and the whole Multi is one transaction (one zxid).
+func (c *Conn) Multi(ctx context.Context, ops ...storage.Op) ([]storage.OpResult, error) {
+	results := make([]storage.OpResult, len(ops))
+	err := c.write(ctx, func(t *txn) error {
+		for i, op := range ops {
+			if op.Kind == storage.OpCreate {
+				if err := validMode(op.Mode); err != nil {
+					return &storage.MultiError{Index: i, Op: op, Err: err}
+				}
+			}
+			r, err := t.apply(op)
+			if err != nil {
+				return &storage.MultiError{Index: i, Op: op, Err: err}
+			}
+			results[i] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// WatchNode implements storage.Conn.
+func (c *Conn) WatchNode(ctx context.Context, path string) (<-chan storage.NodeEvent, error) {
+	if err := c.usable(ctx); err != nil {
+		return nil, fmt.Errorf("watch %s: %w", path, err)
+	}
+	if err := validatePath(path); err != nil {
+		return nil, fmt.Errorf("watch: %w", err)
+	}
+	s := c.s
+	s.mu.Lock()
+	w := newWatch(c, s.nodeEventLocked(path))
+	w.same, w.prepare = sameNode, prepareNode
+	w.final = func(err error) storage.NodeEvent { return storage.NodeEvent{Err: err} }
+	ws := s.nodeWatches[path]
+	if ws == nil {
+		ws = map[*watch[storage.NodeEvent]]struct{}{}
+		s.nodeWatches[path] = ws
+	}
+	ws[w] = struct{}{}
+	s.mu.Unlock()
+	w.unregister = func() {
+		s.mu.Lock()
+		if ws := s.nodeWatches[path]; ws != nil {
+			delete(ws, w)
+			if len(ws) == 0 {
+				delete(s.nodeWatches, path)
+			}
+		}
+		s.mu.Unlock()
+		c.forget(w)
+	}
+	c.track(w)
+	go w.run(ctx)
+	return w.out, nil
+}
+
+// WatchChildren implements storage.Conn.
+func (c *Conn) WatchChildren(ctx context.Context, path string) (<-chan storage.ChildrenEvent, error) {
+	if err := c.usable(ctx); err != nil {
+		return nil, fmt.Errorf("watch children %s: %w", path, err)
+	}
+	if err := validatePath(path); err != nil {
+		return nil, fmt.Errorf("watch children: %w", err)
+	}
+	s := c.s
+	s.mu.Lock()
+	w := newWatch(c, s.childrenEventLocked(path))
+	w.same, w.prepare = sameChildren, prepareChildren
+	w.final = func(err error) storage.ChildrenEvent { return storage.ChildrenEvent{Err: err} }
+	w.read = func() storage.ChildrenEvent {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		return s.childrenEventLocked(path)
+	}
+	ws := s.childWatches[path]
+	if ws == nil {
+		ws = map[*watch[storage.ChildrenEvent]]struct{}{}
+		s.childWatches[path] = ws
+	}
+	ws[w] = struct{}{}
+	s.mu.Unlock()
+	w.unregister = func() {
+		s.mu.Lock()
+		if ws := s.childWatches[path]; ws != nil {
+			delete(ws, w)
+			if len(ws) == 0 {
+				delete(s.childWatches, path)
+			}
+		}
+		s.mu.Unlock()
+		c.forget(w)
+	}
+	c.track(w)
+	go w.run(ctx)
+	return w.out, nil
+}
+
+// track records w so that the session's end reaches it; a watch set while
+// the session was ending is ended at once.
+func (c *Conn) track(w ender) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := stateErr(c.state); err != nil && c.state != storage.Disconnected {
+		w.end(err)
+		return
+	}
+	c.watches[w] = struct{}{}
+}
+
+func (c *Conn) forget(w ender) {
+	c.mu.Lock()
+	delete(c.watches, w)
+	c.mu.Unlock()
+}
+
+// SessionID implements storage.Conn: 0 once the session has ended.
+func (c *Conn) SessionID() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == storage.Expired || c.state == storage.Closed {
+		return 0
+	}
+	return c.sess.id
+}
+
+// State implements storage.Conn.
+func (c *Conn) State() storage.SessionState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// SessionEvents implements storage.Conn. The channel is closed when ctx is
+// done or after an Expired or Closed event (nothing can follow them on this
+// backend); on an already ended Conn it is closed at once.
+func (c *Conn) SessionEvents(ctx context.Context) <-chan storage.SessionEvent {
+	sub := &sessionSub{out: make(chan storage.SessionEvent), wake: make(chan struct{}, 1)}
+	c.mu.Lock()
+	if c.state == storage.Expired || c.state == storage.Closed {
+		c.mu.Unlock()
+		close(sub.out)
+		return sub.out
+	}
+	c.subs[sub] = struct{}{}
+	c.mu.Unlock()
+	go func() {
+		sub.run(ctx)
+		c.mu.Lock()
+		delete(c.subs, sub)
+		c.mu.Unlock()
+	}()
+	return sub.out
+}
+
+// setStateLocked moves to st and tells the subscribers.
+func (c *Conn) setStateLocked(st storage.SessionState) {
+	c.state = st
+	final := st == storage.Expired || st == storage.Closed
+	id := c.sess.id
+	if final {
+		id = 0
+	}
+	for sub := range c.subs {
+		sub.push(storage.SessionEvent{State: st, SessionID: id}, final)
+		if final {
+			delete(c.subs, sub)
+		}
+	}
+}
+
+// Disconnect simulates a lost connection: the session stays alive (its
+// ephemerals stay), requests fail with storage.ErrConnectionLoss and watches
+// hold their events until Reconnect. A no-op unless connected.
+func (c *Conn) Disconnect() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != storage.Connected {
+		return
+	}
+	c.gateCh = make(chan struct{})
+	c.setStateLocked(storage.Disconnected)
+}
+
+// Reconnect ends a Disconnect: the same session is served again and watches
+// deliver what changed meanwhile. A no-op unless disconnected.
+func (c *Conn) Reconnect() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != storage.Disconnected {
+		return
+	}
+	close(c.gateCh)
+	c.setStateLocked(storage.Connected)
+}
+
+// Expire ends the session as a ZooKeeper session expiry does: its ephemeral
+// nodes are deleted (one transaction, visible to other sessions), its watches
+// end with storage.ErrSessionExpired, State becomes Expired and every later
+// request fails with storage.ErrSessionExpired.
+func (c *Conn) Expire() {
+	c.end(storage.Expired, storage.ErrSessionExpired)
+}
+
+// Close implements storage.Conn: the session ends (its ephemerals are
+// deleted) and watches end with storage.ErrClosed.
+func (c *Conn) Close() error {
+	c.end(storage.Closed, storage.ErrClosed)
+	return nil
+}
+
+func (c *Conn) end(st storage.SessionState, err error) {
+	c.s.endSession(c.sess, err)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == st || c.state == storage.Closed {
+		return
+	}
+	for w := range c.watches {
+		w.end(err)
+	}
+	clear(c.watches)
+	if c.state == storage.Disconnected {
+		close(c.gateCh)
+	}
+	c.setStateLocked(st)
+}
+
+// sessionSub delivers session events to one SessionEvents caller, in order
+// and without loss (state changes are few, so the queue is unbounded).
+type sessionSub struct {
+	mu    sync.Mutex
+	queue []storage.SessionEvent
+	final bool
+	wake  chan struct{}
+	out   chan storage.SessionEvent
+}
+
+func (sub *sessionSub) push(ev storage.SessionEvent, final bool) {
+	sub.mu.Lock()
+	sub.queue = append(sub.queue, ev)
+	sub.final = sub.final || final
+	sub.mu.Unlock()
+	select {
+	case sub.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (sub *sessionSub) run(ctx context.Context) {
+	defer close(sub.out)
+	for {
+		sub.mu.Lock()
+		if len(sub.queue) > 0 {
+			ev := sub.queue[0]
+			sub.queue = sub.queue[1:]
+			sub.mu.Unlock()
+			select {
+			case sub.out <- ev:
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		final := sub.final
+		sub.mu.Unlock()
+		if final {
+			return
+		}
+		select {
+		case <-sub.wake:
+		case <-ctx.Done():
+			return
+		}
+	}
+}

@@ -1,0 +1,391 @@
+// Package mem is an in-process storage backend with ZooKeeper's semantics:
+// one Server holds a tree of versioned nodes (like an ensemble), and each
+// Connect opens a new session on it. It serves tests and the in-memory dev
+// mode, and passes the same conformance suite (package storagetest) as the
+// ZooKeeper backend.
+//
+// Fidelity notes: a global transaction counter (zxid) stamps Czxid, Mzxid and
+// Pzxid; a whole Multi, and the removal of a session's ephemerals, each take
+// one zxid, as in ZooKeeper. Sequential names use the parent's CVersion before
+// the create, zero-padded to 10 digits, exactly as ZooKeeper does (so
+// deletions of siblings make the counter jump). Failed writes take no zxid
+// (ZooKeeper spends one on its error transaction; nothing observable
+// depends on it). The tree starts with "/" and "/zookeeper", as a fresh
+// ensemble does.
+//
+// Writes are serialized by one lock (the zxid order requires it); reads share
+// it. Watches never block writers: each watch has its own delivery goroutine
+// and a bounded queue, coalescing to the latest state when the consumer falls
+// behind.
+package mem
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/midonet/midonet-go/midonet/storage"
+)
+
+// firstSessionID is where session ids start; any nonzero value would do, this
+// one keeps them visibly distinct from zxids and versions in logs.
+const firstSessionID = 0x1000
+
+// Server is one in-memory tree shared by all of its sessions.
+type Server struct {
+	mu       sync.RWMutex
+	nodes    map[string]*node
+	zxid     int64
+	nextSess int64
+	sessions map[int64]*session
+
+	nodeWatches  map[string]map[*watch[storage.NodeEvent]]struct{}
+	childWatches map[string]map[*watch[storage.ChildrenEvent]]struct{}
+}
+
+type node struct {
+	data     []byte // never mutated in place: sets replace the slice
+	stat     storage.Stat
+	children map[string]struct{}
+}
+
+type session struct {
+	id         int64
+	alive      bool
+	endErr     error // why it ended, once !alive
+	ephemerals map[string]struct{}
+}
+
+// NewServer returns an empty tree holding "/" and "/zookeeper".
+func NewServer() *Server {
+	s := &Server{
+		nodes:        make(map[string]*node),
+		nextSess:     firstSessionID,
+		sessions:     make(map[int64]*session),
+		nodeWatches:  make(map[string]map[*watch[storage.NodeEvent]]struct{}),
+		childWatches: make(map[string]map[*watch[storage.ChildrenEvent]]struct{}),
+	}
+	now := time.Now()
+	s.nodes["/"] = &node{children: map[string]struct{}{}, stat: storage.Stat{Ctime: now, Mtime: now}}
+	t := s.begin(nil)
+	if _, err := t.create("/zookeeper", nil, storage.Persistent); err != nil {
+		panic(fmt.Sprintf("mem: creating /zookeeper in an empty tree: %v", err)) // cannot happen
+	}
+	t.commit()
+	return s
+}
+
+// validatePath applies ZooKeeper's path rules.
+func validatePath(p string) error {
+	if p == "" || p[0] != '/' {
+		return fmt.Errorf("%w: path %q must start with /", storage.ErrBadArguments, p)
+	}
+	if p == "/" {
+		return nil
+	}
+	if strings.HasSuffix(p, "/") {
+		return fmt.Errorf("%w: path %q must not end with /", storage.ErrBadArguments, p)
+	}
+	for _, part := range strings.Split(p[1:], "/") {
+		switch {
+		case part == "":
+			return fmt.Errorf("%w: path %q has an empty component", storage.ErrBadArguments, p)
+		case part == "." || part == "..":
+			return fmt.Errorf("%w: path %q has a relative component", storage.ErrBadArguments, p)
+		case strings.ContainsRune(part, 0):
+			return fmt.Errorf("%w: path %q contains a NUL character", storage.ErrBadArguments, p)
+		}
+	}
+	return nil
+}
+
+func splitPath(p string) (parent, name string) {
+	i := strings.LastIndexByte(p, '/')
+	if i == 0 {
+		return "/", p[1:]
+	}
+	return p[:i], p[i+1:]
+}
+
+// txn is one write transaction, applied in place under s.mu with an undo log
+// so a failing Multi can be rolled back.
+type txn struct {
+	s        *Server
+	sess     *session // owner of ephemerals created; nil for server-internal txns
+	zxid     int64
+	now      time.Time
+	undo     []func()
+	nodesHit []string // paths whose data/existence changed
+	kidsHit  []string // paths whose children changed
+}
+
+func (s *Server) begin(sess *session) *txn {
+	return &txn{s: s, sess: sess, zxid: s.zxid + 1, now: time.Now()}
+}
+
+func (t *txn) create(p string, data []byte, mode storage.CreateMode) (string, error) {
+	check := p
+	if mode.IsSequential() {
+		check = p + "0000000000"
+	}
+	if err := validatePath(check); err != nil {
+		return "", err
+	}
+	if p == "/" {
+		return "", storage.ErrNodeExists
+	}
+	parentPath, _ := splitPath(check)
+	parent := t.s.nodes[parentPath]
+	if parent == nil {
+		return "", storage.ErrNoNode
+	}
+	if mode.IsSequential() {
+		p = fmt.Sprintf("%s%010d", p, parent.stat.CVersion)
+	}
+	if t.s.nodes[p] != nil {
+		return "", storage.ErrNodeExists
+	}
+	if parent.stat.EphemeralOwner != 0 {
+		return "", storage.ErrNoChildrenForEphemerals
+	}
+	if mode.IsEphemeral() && t.sess == nil {
+		return "", fmt.Errorf("%w: ephemeral node without a session", storage.ErrBadArguments)
+	}
+	n := &node{
+		data:     slices.Clone(data),
+		children: map[string]struct{}{},
+		stat: storage.Stat{
+			Czxid: t.zxid, Mzxid: t.zxid, Pzxid: t.zxid,
+			Ctime: t.now, Mtime: t.now,
+			DataLength: int32(len(data)),
+		},
+	}
+	if mode.IsEphemeral() {
+		n.stat.EphemeralOwner = t.sess.id
+		t.sess.ephemerals[p] = struct{}{}
+	}
+	_, name := splitPath(p)
+	oldParent := parent.stat
+	t.s.nodes[p] = n
+	parent.children[name] = struct{}{}
+	parent.stat.CVersion++
+	parent.stat.Pzxid = t.zxid
+	parent.stat.NumChildren++
+	sess := t.sess
+	t.undo = append(t.undo, func() {
+		delete(t.s.nodes, p)
+		delete(parent.children, name)
+		parent.stat = oldParent
+		if mode.IsEphemeral() {
+			delete(sess.ephemerals, p)
+		}
+	})
+	t.nodesHit = append(t.nodesHit, p)
+	t.kidsHit = append(t.kidsHit, p, parentPath)
+	return p, nil
+}
+
+func (t *txn) set(p string, data []byte, v storage.Version) (storage.Stat, error) {
+	if err := validatePath(p); err != nil {
+		return storage.Stat{}, err
+	}
+	n := t.s.nodes[p]
+	if n == nil {
+		return storage.Stat{}, storage.ErrNoNode
+	}
+	if v != storage.AnyVersion && v != n.stat.Version {
+		return storage.Stat{}, storage.ErrBadVersion
+	}
+	oldData, oldStat := n.data, n.stat
+	n.data = slices.Clone(data)
+	n.stat.Version++
+	n.stat.Mzxid = t.zxid
+	n.stat.Mtime = t.now
+	n.stat.DataLength = int32(len(data))
+	t.undo = append(t.undo, func() { n.data, n.stat = oldData, oldStat })
+	t.nodesHit = append(t.nodesHit, p)
+	return n.stat, nil
+}
+
+func (t *txn) delete(p string, v storage.Version) error {
+	if err := validatePath(p); err != nil {
+		return err
+	}
+	if p == "/" {
+		return fmt.Errorf("%w: the root cannot be deleted", storage.ErrBadArguments)
+	}
+	n := t.s.nodes[p]
+	if n == nil {
+		return storage.ErrNoNode
+	}
+	if v != storage.AnyVersion && v != n.stat.Version {
+		return storage.ErrBadVersion
+	}
+	if len(n.children) > 0 {
+		return storage.ErrNotEmpty
+	}
+	t.remove(p, n)
+	return nil
+}
+
+// remove unlinks the leaf n at p (checks done by the caller).
+func (t *txn) remove(p string, n *node) {
+	parentPath, name := splitPath(p)
+	parent := t.s.nodes[parentPath]
+	oldParent := parent.stat
+	delete(t.s.nodes, p)
+	delete(parent.children, name)
+	parent.stat.CVersion++
+	parent.stat.Pzxid = t.zxid
+	parent.stat.NumChildren--
+	var owner *session
+	if n.stat.EphemeralOwner != 0 {
+		owner = t.s.sessions[n.stat.EphemeralOwner]
+		if owner != nil {
+			delete(owner.ephemerals, p)
+		}
+	}
+	t.undo = append(t.undo, func() {
+		t.s.nodes[p] = n
+		parent.children[name] = struct{}{}
+		parent.stat = oldParent
+		if owner != nil {
+			owner.ephemerals[p] = struct{}{}
+		}
+	})
+	t.nodesHit = append(t.nodesHit, p)
+	t.kidsHit = append(t.kidsHit, p, parentPath)
+}
+
+func (t *txn) check(p string, v storage.Version) error {
+	if err := validatePath(p); err != nil {
+		return err
+	}
+	n := t.s.nodes[p]
+	if n == nil {
+		return storage.ErrNoNode
+	}
+	if v != storage.AnyVersion && v != n.stat.Version {
+		return storage.ErrBadVersion
+	}
+	return nil
+}
+
+func (t *txn) apply(op storage.Op) (storage.OpResult, error) {
+	switch op.Kind {
+	case storage.OpCreate:
+		p, err := t.create(op.Path, op.Data, op.Mode)
+		return storage.OpResult{Path: p}, err
+	case storage.OpSet:
+		st, err := t.set(op.Path, op.Data, op.Version)
+		return storage.OpResult{Path: op.Path, Stat: st}, err
+	case storage.OpDelete:
+		return storage.OpResult{Path: op.Path}, t.delete(op.Path, op.Version)
+	case storage.OpCheck:
+		return storage.OpResult{Path: op.Path}, t.check(op.Path, op.Version)
+	}
+	return storage.OpResult{}, fmt.Errorf("%w: unknown op kind %v", storage.ErrBadArguments, op.Kind)
+}
+
+// rollback undoes everything the txn did, newest first.
+func (t *txn) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i]()
+	}
+	t.undo = nil
+}
+
+// commit makes the txn's zxid current (if it wrote anything) and tells the
+// watches of the touched paths. Called with s.mu held for writing.
+func (t *txn) commit() {
+	if len(t.undo) == 0 {
+		return
+	}
+	t.s.zxid = t.zxid
+	for _, p := range dedup(t.nodesHit) {
+		ws := t.s.nodeWatches[p]
+		if len(ws) == 0 {
+			continue
+		}
+		ev := t.s.nodeEventLocked(p)
+		for w := range ws {
+			w.push(ev)
+		}
+	}
+	for _, p := range dedup(t.kidsHit) {
+		for w := range t.s.childWatches[p] {
+			w.markDirty()
+		}
+	}
+}
+
+func dedup(ps []string) []string {
+	if len(ps) < 2 {
+		return ps
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}
+
+// nodeEventLocked is the current state of p as a watch event. The data slice
+// is shared with the tree (which never mutates it); deliveries copy it.
+func (s *Server) nodeEventLocked(p string) storage.NodeEvent {
+	n := s.nodes[p]
+	if n == nil {
+		return storage.NodeEvent{}
+	}
+	return storage.NodeEvent{Exists: true, Data: n.data, Stat: n.stat}
+}
+
+func (s *Server) childrenEventLocked(p string) storage.ChildrenEvent {
+	n := s.nodes[p]
+	if n == nil {
+		return storage.ChildrenEvent{}
+	}
+	return storage.ChildrenEvent{Exists: true, Children: sortedChildren(n), Stat: n.stat}
+}
+
+func sortedChildren(n *node) []string {
+	names := make([]string, 0, len(n.children))
+	for name := range n.children {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// newSession registers a live session.
+func (s *Server) newSession() *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextSess++
+	sess := &session{id: s.nextSess, alive: true, ephemerals: map[string]struct{}{}}
+	s.sessions[sess.id] = sess
+	return sess
+}
+
+// endSession deletes the session's ephemerals in one transaction, as
+// ZooKeeper's closeSession does; err (ErrSessionExpired or ErrClosed) is
+// what its later writes fail with. It reports false if it had already ended.
+func (s *Server) endSession(sess *session, err error) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !sess.alive {
+		return false
+	}
+	sess.alive = false
+	sess.endErr = err
+	t := s.begin(nil)
+	// Ephemerals have no children, so any order works; sorted for determinism.
+	for _, p := range slices.Sorted(maps.Keys(sess.ephemerals)) {
+		if n := s.nodes[p]; n != nil {
+			t.remove(p, n)
+		}
+	}
+	t.commit()
+	delete(s.sessions, sess.id)
+	return true
+}
