@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,9 +47,12 @@ var ErrParse = errors.New("invalid HOCON")
 const substMark = "\uE000"
 
 // hideSubstitutions rewrites every "${...}" that is not inside a quoted string
-// into a quoted marker string the HOCON library keeps verbatim. This is not a
+// into a quoted marker string the HOCON library keeps verbatim. It also
+// quotes unquoted values such as 1000ms or 64K: typesafe-config reads them as
+// the string written, but the library turns durations into nanoseconds and
+// the original spelling ("1000ms", not "1s") would be lost. This is not a
 // HOCON parser: it only tracks quoted strings and comments to know where
-// substitutions can appear.
+// substitutions and values can appear.
 func hideSubstitutions(text string) string {
 	var b strings.Builder
 	for i := 0; i < len(text); {
@@ -97,11 +101,41 @@ func hideSubstitutions(text string) string {
 			b.WriteString(`"` + substMark + inner + substMark + `"`)
 			i += end + 1
 		default:
+			if n := unitValueAt(text, i); n > 0 {
+				b.WriteString(strconv.Quote(text[i : i+n]))
+				i += n
+				continue
+			}
 			b.WriteByte(text[i])
 			i++
 		}
 	}
 	return b.String()
+}
+
+var numberWithUnit = regexp.MustCompile(`^[0-9]+(?:\.[0-9]+)?[a-zA-Z]+`)
+
+// unitValueAt returns the length of an unquoted number-with-unit value
+// ("1000ms", "64K") starting at text[i], or 0. It must be a whole value: it
+// follows "=", ":", "[" or "," and is followed by the end of the value, and
+// not by what makes it a key ("=", ":", "{", ".").
+func unitValueAt(text string, i int) int {
+	if text[i] < '0' || text[i] > '9' {
+		return 0
+	}
+	prev := strings.TrimRight(text[:i], " \t")
+	if prev == "" || !strings.ContainsRune("=:[,", rune(prev[len(prev)-1])) {
+		return 0
+	}
+	m := numberWithUnit.FindString(text[i:])
+	if m == "" {
+		return 0
+	}
+	rest := strings.TrimLeft(text[i+len(m):], " \t")
+	if rest != "" && !strings.ContainsRune("\r\n,}]#/", rune(rest[0])) {
+		return 0
+	}
+	return len(m)
 }
 
 // Parse reads HOCON text into a tree, keeping substitutions unresolved.
