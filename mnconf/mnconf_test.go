@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/mem"
 )
 
 // backend opens connections to one store; every test runs on each backend.
@@ -25,9 +26,13 @@ type backend struct {
 }
 
 func backends() []backend {
-	return append([]backend{{name: "tree", dial: func(t *testing.T) func() storage.Conn {
-		c := newTreeConn()
-		return func() storage.Conn { return c }
+	return append([]backend{{name: "mem", dial: func(t *testing.T) func() storage.Conn {
+		srv := mem.NewServer()
+		return func() storage.Conn {
+			c := srv.Connect()
+			t.Cleanup(func() { c.Close() })
+			return c
+		}
 	}}}, extraBackends...)
 }
 
