@@ -287,7 +287,14 @@ func ReadJVMProperties(path string) (map[string]string, error) {
 		if !ok {
 			continue
 		}
-		for _, w := range shellWords(rest) {
+		// The assignment is one shell word; the start script expands
+		// $JVM_OPTS unquoted, so the JVM gets it split on white space, with
+		// no further quote removal.
+		words := shellWords(rest)
+		if len(words) == 0 {
+			continue
+		}
+		for _, w := range strings.Fields(words[0]) {
 			if kv, ok := strings.CutPrefix(w, "-D"); ok {
 				k, v, _ := strings.Cut(kv, "=")
 				props[k] = v

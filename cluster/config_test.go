@@ -1,0 +1,192 @@
+package cluster_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/midonet/midonet-go/cluster"
+)
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The shipped midonet-cluster-env.sh with the lines the docs tell operators
+// to append for HTTPS.
+const envFile = `#!/bin/bash
+JVM_OPTS="$JVM_OPTS -XX:+UseG1GC"
+# JVM_OPTS="$JVM_OPTS -Dmidonet.keystore_path=/commented/out.jks"
+if [ "x$JMXDISABLE" = "x" ] ; then
+    JVM_OPTS="$JVM_OPTS -Dcom.sun.management.jmxremote.port=$JMX_PORT"
+fi
+JVM_OPTS="$JVM_OPTS -Dmidonet.keystore_path=/etc/midonet-cluster/ssl/custom.jks"
+JVM_OPTS="$JVM_OPTS -Dmidonet.keystore_password=pa'ss'" # trailing comment
+`
+
+func TestBootstrapPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	env := writeFile(t, dir, "midonet-cluster-env.sh", envFile)
+	midonetConf := writeFile(t, dir, "midonet.conf", "# comment\n[zookeeper]\nzookeeper_hosts = 10.0.0.1:2181,10.0.0.2:2181\nroot_key = /midonet/v1\n")
+	midolmanConf := writeFile(t, dir, "midolman.conf", "[zookeeper]\nzookeeper_hosts = legacy:2181\nroot_key=/legacy\n")
+	explicit := writeFile(t, dir, "explicit.conf", "[zookeeper]\nroot_key : /explicit\n")
+
+	cases := []struct {
+		name                        string
+		files                       []string
+		environ                     map[string]string
+		wantHosts, wantRoot, wantKS string
+		wantPassword                string
+	}{
+		{name: "env file only", wantRoot: "/midonet",
+			wantKS: "/etc/midonet-cluster/ssl/custom.jks", wantPassword: "pa'ss'"},
+		{name: "midonet.conf over midolman.conf; /midonet/v1 forced to /midonet",
+			files: []string{midonetConf, midolmanConf}, wantHosts: "10.0.0.1:2181,10.0.0.2:2181", wantRoot: "/midonet",
+			wantKS: "/etc/midonet-cluster/ssl/custom.jks", wantPassword: "pa'ss'"},
+		{name: "explicit file first", files: []string{explicit, midonetConf, midolmanConf},
+			wantHosts: "10.0.0.1:2181,10.0.0.2:2181", wantRoot: "/explicit",
+			wantKS: "/etc/midonet-cluster/ssl/custom.jks", wantPassword: "pa'ss'"},
+		{name: "environment wins", files: []string{midonetConf},
+			environ: map[string]string{"MIDO_ZOOKEEPER_HOSTS": "env:2181", "MIDO_ZOOKEEPER_ROOT_KEY": "envroot/",
+				"MIDONET_KEYSTORE_PATH": "/env.jks", "MIDONET_KEYSTORE_PASSWORD": "envpw"},
+			wantHosts: "env:2181", wantRoot: "/envroot", wantKS: "/env.jks", wantPassword: "envpw"},
+		{name: "missing files skipped", files: []string{filepath.Join(dir, "none.conf")}, wantRoot: "/midonet",
+			wantKS: "/etc/midonet-cluster/ssl/custom.jks", wantPassword: "pa'ss'"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := cluster.DefaultConfig()
+			err := cfg.Bootstrap(cluster.BootstrapSources{ConfFiles: tc.files, EnvFile: env,
+				Getenv: func(k string) string { return tc.environ[k] }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.ZooKeeperHosts != tc.wantHosts || cfg.RootKey != tc.wantRoot || cfg.KeystorePath != tc.wantKS ||
+				cfg.KeystorePassword != tc.wantPassword || !cfg.KeystorePasswordSet {
+				t.Fatalf("got hosts %q root %q keystore %q password %q (set %v)", cfg.ZooKeeperHosts, cfg.RootKey,
+					cfg.KeystorePath, cfg.KeystorePassword, cfg.KeystorePasswordSet)
+			}
+		})
+	}
+}
+
+func TestBootstrapWithoutAnythingIsInMemoryWithoutHTTPSPassword(t *testing.T) {
+	cfg := cluster.DefaultConfig()
+	dir := t.TempDir()
+	if err := cfg.Bootstrap(cluster.BootstrapSources{ConfFiles: []string{filepath.Join(dir, "a")},
+		EnvFile: filepath.Join(dir, "env.sh"), Getenv: func(string) string { return "" }}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ZooKeeperHosts != "" || cfg.KeystorePasswordSet || cfg.KeystorePath != cluster.DefaultKeystorePath ||
+		cfg.RestAPI.HTTPPort != 8181 || cfg.RestAPI.HTTPSPort != 8443 {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+}
+
+func TestBootstrapRejectsBrokenINI(t *testing.T) {
+	dir := t.TempDir()
+	for _, content := range []string{"[zookeeper\nzookeeper_hosts=x\n", "[zookeeper]\njust words\n"} {
+		p := writeFile(t, dir, "bad.conf", content)
+		cfg := cluster.DefaultConfig()
+		err := cfg.Bootstrap(cluster.BootstrapSources{ConfFiles: []string{p}})
+		if !errors.Is(err, cluster.ErrBadConfig) || !strings.Contains(err.Error(), "bad.conf:") {
+			t.Errorf("%q: err = %v, want ErrBadConfig naming the file and line", content, err)
+		}
+	}
+}
+
+func TestApplyKeys(t *testing.T) {
+	keys := map[string]string{
+		"cluster.rest_api.enabled":         "false",
+		"cluster.rest_api.http_port":       "18181",
+		"cluster.rest_api.https_port":      `"0"`,
+		"cluster.rest_api.http_host":       `"127.0.0.1"`,
+		"cluster.rest_api.root_uri":        "/api",
+		"cluster.rest_api.request_timeout": "5s",
+		"cluster.heartbeat.enabled":        "true",
+		"cluster.heartbeat.period":         "250", // bare number: milliseconds
+		"cluster.vxgw.enabled":             "false",
+	}
+	cfg := cluster.DefaultConfig()
+	if err := cfg.ApplyKeys(func(k string) (string, bool) { v, ok := keys[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	want := cluster.DefaultConfig()
+	want.RestAPI.Enabled, want.RestAPI.HTTPPort, want.RestAPI.HTTPSPort = false, 18181, 0
+	want.RestAPI.HTTPHost, want.RestAPI.RootURI, want.RestAPI.RequestTimeout = "127.0.0.1", "/api", 5*time.Second
+	want.Heartbeat = cluster.HeartbeatConfig{Enabled: true, Period: 250 * time.Millisecond}
+	want.VXGW.Enabled = false
+	if cfg.RestAPI != want.RestAPI || cfg.Heartbeat != want.Heartbeat || cfg.VXGW != want.VXGW {
+		t.Fatalf("got %+v %+v %+v", cfg.RestAPI, cfg.Heartbeat, cfg.VXGW)
+	}
+
+	bad := map[string]string{"cluster.rest_api.http_port": "eighty", "cluster.heartbeat.period": "10 fortnights",
+		"cluster.rest_api.enabled": "perhaps"}
+	err := cfg.ApplyKeys(func(k string) (string, bool) { v, ok := bad[k]; return v, ok })
+	for k := range bad {
+		if err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("error %v does not name %s", err, k)
+		}
+	}
+	if !errors.Is(err, cluster.ErrBadConfig) {
+		t.Errorf("err = %v, want ErrBadConfig", err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	cases := map[string]time.Duration{
+		"10s": 10 * time.Second, "1000ms": time.Second, "1000": time.Second, `"30s"`: 30 * time.Second,
+		"1d": 24 * time.Hour, "2 minutes": 2 * time.Minute, "1.5h": 90 * time.Minute, "5 us": 5 * time.Microsecond,
+	}
+	for in, want := range cases {
+		if got, err := cluster.ParseDuration(in); err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "s", "10 parsecs", "ten"} {
+		if _, err := cluster.ParseDuration(in); !errors.Is(err, cluster.ErrBadConfig) {
+			t.Errorf("ParseDuration(%q) err = %v, want ErrBadConfig", in, err)
+		}
+	}
+}
+
+func TestHostID(t *testing.T) {
+	dir := t.TempDir()
+	existing := uuid.New()
+	p := writeFile(t, dir, "host.properties", "#comment\nhost_uuid="+existing.String()+"\n")
+	if got, err := cluster.HostID(p); err != nil || got != existing {
+		t.Fatalf("HostID(existing) = %v, %v", got, err)
+	}
+
+	fresh := filepath.Join(dir, "fresh.properties")
+	id, err := cluster.HostID(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := cluster.HostID(fresh)
+	if err != nil || again != id {
+		t.Fatalf("a generated id is not kept: %v then %v (%v)", id, again, err)
+	}
+
+	if _, err := cluster.HostID(filepath.Join(dir, "no", "such", "dir", "host.properties")); err == nil {
+		t.Fatal("HostID in an unwritable place: no error")
+	}
+}
+
+func TestNormalizeRootKey(t *testing.T) {
+	for in, want := range map[string]string{"": "/midonet", "/midonet/v1": "/midonet", "/a/b/": "/a/b", "x": "/x"} {
+		if got := cluster.NormalizeRootKey(in); got != want {
+			t.Errorf("NormalizeRootKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
