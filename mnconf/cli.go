@@ -67,7 +67,9 @@ func (c CLI) Run(ctx context.Context, args []string) int {
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		if ee.Err != nil {
-			fmt.Fprintf(c.Stderr, "[mn-conf] %v\n", ee.Err)
+			for _, line := range strings.Split(ee.Err.Error(), "\n") {
+				fmt.Fprintf(c.Stderr, "[mn-conf] %s\n", line)
+			}
 		}
 		return ee.Code
 	}
@@ -85,16 +87,21 @@ type cliState struct {
 }
 
 const helpFooter = `
-Where the configuration lives: ZooKeeper from --zookeeper / --root, else
+ENVIRONMENT and FILES
+ZooKeeper is found from --zookeeper / --root, else
 MIDO_ZOOKEEPER_HOSTS / MIDO_ZOOKEEPER_ROOT_KEY, else the [zookeeper]
 zookeeper_hosts and root_key of ~/.midonetrc, /etc/midonet/midonet.conf,
 /etc/midolman/midolman.conf, else 127.0.0.1:2181 and /midonet.
+
+set, unset and import without -t write the LOCAL HOST's per-node settings,
+not the default template: use "-t default" to configure every host.
 
 The local host id ("-h local", the default) is host_uuid in
 /etc/midonet_host_id.properties; when missing, one is generated and stored
 there (as MidoNet does), which needs write access to that file.
 
-Exit codes: 0 success, 1 usage, 2 no host id, 3 ZooKeeper unreachable,
+EXIT CODES
+0 success, 1 usage, 2 no host id, 3 ZooKeeper unreachable,
 4 other failures (invalid values, bad input), 11 "get" of a missing key.`
 
 // Command builds the mn-conf cobra command tree.
@@ -147,7 +154,7 @@ func (st *cliState) open(ctx context.Context) (*Store, error) {
 	}
 	conn, err := st.Connect(ctx, b.Servers(), time.Second)
 	if err != nil {
-		return nil, &ExitError{Code: ExitNoZookeeper, Err: fmt.Errorf("Could not connect to zookeeper at '%s': %w\nSee FILES and ENVIRONMENT in mn-conf --help", b.ZookeeperHosts, err)}
+		return nil, &ExitError{Code: ExitNoZookeeper, Err: fmt.Errorf("Could not connect to zookeeper at '%s': %w\nCheck the ENVIRONMENT and FILES section of \"mn-conf --help\" for details", b.ZookeeperHosts, err)}
 	}
 	st.conn = conn
 	s, err := Open(ctx, conn, b.RootKey)
