@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -76,7 +77,7 @@ type Config struct {
 
 	// OpenStore connects to the storage backend named by ZooKeeperHosts
 	// ("" = in-memory). Required.
-	OpenStore func(hosts string) (StoreConn, error)
+	OpenStore func(ctx context.Context, hosts string) (StoreConn, error)
 	// APIHandler builds the REST API served under RestAPI.RootURI. When nil
 	// the node serves only its operability endpoints.
 	APIHandler func(env *Env) (http.Handler, error)

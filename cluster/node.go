@@ -164,7 +164,7 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	} else {
 		n.log.Info("connecting to ZooKeeper", "hosts", n.cfg.ZooKeeperHosts, "root_key", n.cfg.RootKey)
 	}
-	raw, err := n.cfg.OpenStore(n.cfg.ZooKeeperHosts)
+	raw, err := n.cfg.OpenStore(ctx, n.cfg.ZooKeeperHosts)
 	if err != nil {
 		return fmt.Errorf("opening the store: %w", err)
 	}

@@ -22,23 +22,30 @@ import (
 
 	"github.com/midonet/midonet-go/cluster"
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"github.com/midonet/midonet-go/mnconf"
 	"github.com/midonet/midonet-go/restapi/keystore/keystoretest"
 )
 
 const waitLimit = 20 * time.Second
 
-// testConfig is a node on loopback ephemeral ports with HTTPS off, over conn.
+// testConfig is a node on loopback ephemeral ports with HTTPS off, over
+// conn, reading its settings from mn-conf as a real node does; the loopback
+// address and ports come in as command-line overrides.
 func testConfig(t *testing.T, conn storage.Conn) cluster.Config {
 	cfg := cluster.DefaultConfig()
 	cfg.NodeID = uuid.New()
-	cfg.RestAPI.HTTPHost = "127.0.0.1"
-	cfg.RestAPI.HTTPPort = 0
-	cfg.RestAPI.HTTPSHost = "127.0.0.1"
-	cfg.RestAPI.HTTPSPort = -1
-	cfg.VXGW.Enabled = false
+	cfg.RuntimeConfig = true
+	cfg.Overrides = map[string]string{
+		"cluster.rest_api.http_host":  "127.0.0.1",
+		"cluster.rest_api.http_port":  "0",
+		"cluster.rest_api.https_host": "127.0.0.1",
+		"cluster.rest_api.https_port": "-1",
+		"cluster.vxgw.enabled":        "false",
+	}
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg.OpenStore = func(string) (cluster.StoreConn, error) { return conn, nil }
+	cfg.OpenStore = func(context.Context, string) (cluster.StoreConn, error) { return conn, nil }
 	cfg.APIHandler = func(env *cluster.Env) (http.Handler, error) {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, "api %s node %s", r.URL.Path, env.NodeID)
@@ -126,8 +133,8 @@ func get(t *testing.T, client *http.Client, url string) (int, string) {
 func httpURL(n *cluster.Node, p string) string { return "http://" + n.HTTPAddr().String() + p }
 
 func TestNodeServesAPIHealthMetricsAndRegisters(t *testing.T) {
-	tree := newFakeTree()
-	conn := tree.connect()
+	srv := mem.NewServer()
+	conn := srv.Connect()
 	cfg := testConfig(t, conn)
 	r := start(t, cfg)
 
@@ -151,7 +158,7 @@ func TestNodeServesAPIHealthMetricsAndRegisters(t *testing.T) {
 	}
 
 	self := path.Join(cluster.NodesPath(cfg.RootKey), cfg.NodeID.String())
-	data, st, err := tree.connect().Get(context.Background(), self)
+	data, st, err := srv.Connect().Get(context.Background(), self)
 	if err != nil {
 		t.Fatalf("registration: %v", err)
 	}
@@ -169,7 +176,7 @@ func TestNodeServesAPIHealthMetricsAndRegisters(t *testing.T) {
 	if err := r.stop(t); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if _, ok, _ := tree.connect().Exists(context.Background(), self); ok {
+	if _, ok, _ := srv.Connect().Exists(context.Background(), self); ok {
 		t.Fatal("registration left behind after stop")
 	}
 	if _, err := http.Get(httpURL(r.node, "/health")); err == nil {
@@ -178,43 +185,27 @@ func TestNodeServesAPIHealthMetricsAndRegisters(t *testing.T) {
 }
 
 func TestHealthFollowsStorageSession(t *testing.T) {
-	conn := newFakeTree().connect()
+	conn := mem.NewServer().Connect()
 	r := start(t, testConfig(t, conn))
-	conn.setState(storage.Disconnected)
+	conn.Disconnect()
 	if code, body := get(t, http.DefaultClient, httpURL(r.node, "/health")); code != 503 || !strings.Contains(body, "disconnected") {
 		t.Fatalf("/health while disconnected: %d %q", code, body)
 	}
-	conn.setState(storage.Connected)
+	conn.Reconnect()
 	if code, _ := get(t, http.DefaultClient, httpURL(r.node, "/health")); code != 200 {
 		t.Fatalf("/health after reconnect: %d", code)
 	}
-}
-
-func TestRegistrationSurvivesSessionExpiry(t *testing.T) {
-	tree := newFakeTree()
-	conn := tree.connect()
-	cfg := testConfig(t, conn)
-	start(t, cfg)
-	self := path.Join(cluster.NodesPath(cfg.RootKey), cfg.NodeID.String())
-	conn.setState(storage.Expired) // drops ephemerals
-	conn.setState(storage.Connected)
-	deadline := time.Now().Add(waitLimit)
-	for {
-		if _, ok, _ := tree.connect().Exists(context.Background(), self); ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("node not re-registered after session expiry")
-		}
-		time.Sleep(10 * time.Millisecond)
+	conn.Expire()
+	if code, body := get(t, http.DefaultClient, httpURL(r.node, "/health")); code != 503 || !strings.Contains(body, "expired") {
+		t.Fatalf("/health after expiry: %d %q", code, body)
 	}
 }
 
 func TestNodeIDInUseFailsStart(t *testing.T) {
-	tree := newFakeTree()
-	cfg := testConfig(t, tree.connect())
+	srv := mem.NewServer()
+	cfg := testConfig(t, srv.Connect())
 	start(t, cfg)
-	cfg2 := testConfig(t, tree.connect())
+	cfg2 := testConfig(t, srv.Connect())
 	cfg2.NodeID = cfg.NodeID
 	n, err := cluster.New(cfg2)
 	if err != nil {
@@ -230,12 +221,12 @@ func TestNodeIDInUseFailsStart(t *testing.T) {
 }
 
 func TestTwoNodesSeeEachOther(t *testing.T) {
-	tree := newFakeTree()
-	a := testConfig(t, tree.connect())
-	b := testConfig(t, tree.connect())
+	srv := mem.NewServer()
+	a := testConfig(t, srv.Connect())
+	b := testConfig(t, srv.Connect())
 	start(t, a)
 	rb := start(t, b)
-	names, _, err := tree.connect().Children(context.Background(), cluster.NodesPath(a.RootKey))
+	names, _, err := srv.Connect().Children(context.Background(), cluster.NodesPath(a.RootKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +234,7 @@ func TestTwoNodesSeeEachOther(t *testing.T) {
 		t.Fatalf("registered nodes %v, want both", names)
 	}
 	rb.stop(t)
-	names, _, _ = tree.connect().Children(context.Background(), cluster.NodesPath(a.RootKey))
+	names, _, _ = srv.Connect().Children(context.Background(), cluster.NodesPath(a.RootKey))
 	if len(names) != 1 || names[0] != a.NodeID.String() {
 		t.Fatalf("after b stopped: %v", names)
 	}
@@ -271,8 +262,8 @@ func TestHTTPSWithDocumentedKeystore(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ks := keystoretest.Make(t, tc.keytool...)
-			cfg := testConfig(t, newFakeTree().connect())
-			cfg.RestAPI.HTTPSPort = freePort(t)
+			cfg := testConfig(t, mem.NewServer().Connect())
+			cfg.Overrides["cluster.rest_api.https_port"] = fmt.Sprint(freePort(t))
 			cfg.KeystorePath = ks.JKS
 			cfg.KeystorePassword, cfg.KeystorePasswordSet = keystoretest.Password, true
 			r := start(t, cfg)
@@ -307,7 +298,7 @@ func TestHTTPSDisabled(t *testing.T) {
 		mutate     func(*cluster.Config)
 		wantReason string
 	}{
-		{"https port not positive", func(c *cluster.Config) { c.RestAPI.HTTPSPort = 0 }, "https_port is not positive"},
+		{"https port not positive", func(c *cluster.Config) { c.Overrides["cluster.rest_api.https_port"] = "0" }, "https_port is not positive"},
 		{"no password", func(c *cluster.Config) { c.KeystorePasswordSet = false }, "no key store password"},
 		{"key store missing", func(c *cluster.Config) { c.KeystorePath = filepath.Join(t.TempDir(), "none.jks") }, "key store not usable"},
 		{"key store unreadable", func(c *cluster.Config) {
@@ -319,8 +310,8 @@ func TestHTTPSDisabled(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := testConfig(t, newFakeTree().connect())
-			cfg.RestAPI.HTTPSPort = freePort(t)
+			cfg := testConfig(t, mem.NewServer().Connect())
+			cfg.Overrides["cluster.rest_api.https_port"] = fmt.Sprint(freePort(t))
 			cfg.KeystorePath = ks.JKS
 			cfg.KeystorePassword, cfg.KeystorePasswordSet = keystoretest.Password, true
 			tc.mutate(&cfg)
@@ -338,37 +329,104 @@ func TestHTTPSDisabled(t *testing.T) {
 	}
 }
 
-func TestHTTPPortFromRuntimeConfig(t *testing.T) {
-	port := freePort(t)
-	cfg := testConfig(t, newFakeTree().connect())
-	// As mn-conf would deliver it (cluster.rest_api.http_port in a template).
-	keys := map[string]string{"cluster.rest_api.http_port": fmt.Sprint(port), "cluster.heartbeat.enabled": "true",
-		"cluster.heartbeat.period": "50ms"}
-	if err := cfg.ApplyKeys(func(k string) (string, bool) { v, ok := keys[k]; return v, ok }); err != nil {
+// mnconfSet writes HOCON text into one mn-conf layer, as `mn-conf set` does.
+func mnconfSet(t *testing.T, conn storage.Conn, src mnconf.Source, text string) {
+	t.Helper()
+	ctx := context.Background()
+	conf, err := mnconf.Open(ctx, conn, cluster.DefaultRootKey)
+	if err != nil {
 		t.Fatal(err)
 	}
-	r := start(t, cfg)
-	if got := r.node.HTTPAddr().(*net.TCPAddr).Port; got != port {
-		t.Fatalf("HTTP port %d, want %d", got, port)
+	if _, err := conf.Deploy(ctx); err != nil { // schemas, for validation
+		t.Fatal(err)
 	}
-	if code, _ := get(t, http.DefaultClient, fmt.Sprintf("http://127.0.0.1:%d/health", port)); code != 200 {
-		t.Fatal("not served on the configured port")
+	if _, err := conf.Set(ctx, src, text, false); err != nil {
+		t.Fatalf("mn-conf set %s: %v", text, err)
 	}
-	deadline := time.Now().Add(waitLimit)
-	for {
-		_, m := get(t, http.DefaultClient, fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
-		if strings.Contains(m, "midonet_cluster_heartbeat_beats_total 2") || strings.Contains(m, "midonet_cluster_heartbeat_beats_total 3") {
-			return
+}
+
+func TestHTTPPortFromMNConf(t *testing.T) {
+	srv := mem.NewServer()
+	admin := srv.Connect()
+	templatePort, nodePort, flagPort := freePort(t), freePort(t), freePort(t)
+	// echo "cluster.rest_api.http_port = N" | mn-conf set -t default
+	mnconfSet(t, admin, mnconf.TemplateSource(mnconf.DefaultTemplate),
+		fmt.Sprintf("cluster.rest_api.http_port = %d\ncluster.heartbeat { enabled = true, period = 50ms }", templatePort))
+
+	nodeID := uuid.New()
+	cases := []struct {
+		name     string
+		prepare  func(cfg *cluster.Config)
+		wantPort int
+	}{
+		{"default template", func(*cluster.Config) {}, templatePort},
+		{"per-node over template", func(*cluster.Config) {
+			mnconfSet(t, admin, mnconf.NodeSource(nodeID), fmt.Sprintf("cluster.rest_api.http_port : %d", nodePort))
+		}, nodePort},
+		{"command line over mn-conf", func(cfg *cluster.Config) {
+			cfg.Overrides["cluster.rest_api.http_port"] = fmt.Sprint(flagPort)
+		}, flagPort},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t, srv.Connect())
+			cfg.NodeID = nodeID
+			delete(cfg.Overrides, "cluster.rest_api.http_port")
+			tc.prepare(&cfg)
+			r := start(t, cfg)
+			if got := r.node.HTTPAddr().(*net.TCPAddr).Port; got != tc.wantPort {
+				t.Fatalf("HTTP port %d, want %d", got, tc.wantPort)
+			}
+			if code, _ := get(t, http.DefaultClient, fmt.Sprintf("http://127.0.0.1:%d/health", tc.wantPort)); code != 200 {
+				t.Fatal("not served on the configured port")
+			}
+			// The heartbeat was switched on in the template too.
+			deadline := time.Now().Add(waitLimit)
+			for {
+				_, m := get(t, http.DefaultClient, httpURL(r.node, "/metrics"))
+				if strings.Contains(m, "midonet_cluster_heartbeat_beats_total 2") ||
+					strings.Contains(m, "midonet_cluster_heartbeat_beats_total 3") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("heartbeat not beating")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if err := r.stop(t); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestLogLevelFollowsMNConf(t *testing.T) {
+	srv := mem.NewServer()
+	cfg := testConfig(t, srv.Connect())
+	cfg.LogLevel = new(slog.LevelVar)
+	start(t, cfg)
+	if got := cfg.LogLevel.Level(); got != slog.LevelInfo {
+		t.Fatalf("level at start %v, want the schema's INFO", got)
+	}
+	for _, tc := range []struct {
+		value string
+		want  slog.Level
+	}{{"DEBUG", slog.LevelDebug}, {"ERROR", slog.LevelError}, {"nonsense", slog.LevelInfo}} {
+		// mn-conf set -t default "cluster.loggers.root : DEBUG"
+		mnconfSet(t, srv.Connect(), mnconf.TemplateSource(mnconf.DefaultTemplate),
+			fmt.Sprintf("cluster.loggers.root : %q", tc.value))
+		deadline := time.Now().Add(waitLimit)
+		for cfg.LogLevel.Level() != tc.want {
+			if time.Now().After(deadline) {
+				t.Fatalf("after setting %s the level is %v, want %v", tc.value, cfg.LogLevel.Level(), tc.want)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("heartbeat not beating")
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
 func TestCancelDrainsInFlightRequest(t *testing.T) {
-	cfg := testConfig(t, newFakeTree().connect())
+	cfg := testConfig(t, mem.NewServer().Connect())
 	entered, release := make(chan struct{}), make(chan struct{})
 	cfg.APIHandler = func(*cluster.Env) (http.Handler, error) {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -435,7 +493,7 @@ func TestServicesStartInOrderStopInReverse(t *testing.T) {
 			return func(context.Context) error { record("stop " + name); return nil }, nil
 		}}
 	}
-	cfg := testConfig(t, newFakeTree().connect())
+	cfg := testConfig(t, mem.NewServer().Connect())
 	cfg.Services = []cluster.Service{svc("a", true), svc("off", false), svc("b", true)}
 	r := start(t, cfg)
 	if err := r.stop(t); err != nil {
@@ -449,7 +507,7 @@ func TestServicesStartInOrderStopInReverse(t *testing.T) {
 
 func TestFailingServiceStopsStartedOnes(t *testing.T) {
 	stopped := false
-	cfg := testConfig(t, newFakeTree().connect())
+	cfg := testConfig(t, mem.NewServer().Connect())
 	boom := errors.New("boom")
 	cfg.Services = []cluster.Service{
 		{Name: "ok", Enabled: true, Start: func(context.Context, *cluster.Env) (func(context.Context) error, error) {
@@ -478,12 +536,14 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}{
 		{"no store", func(c *cluster.Config) { c.OpenStore = nil }},
 		{"no node id", func(c *cluster.Config) { c.NodeID = uuid.Nil }},
-		{"port out of range", func(c *cluster.Config) { c.RestAPI.HTTPPort = 70000 }},
-		{"relative root uri", func(c *cluster.Config) { c.RestAPI.RootURI = "midonet-api" }},
+		{"port out of range", func(c *cluster.Config) { c.Overrides["cluster.rest_api.http_port"] = "70000" }},
+		{"relative root uri", func(c *cluster.Config) { c.Overrides["cluster.rest_api.root_uri"] = "midonet-api" }},
+		{"unknown override", func(c *cluster.Config) { c.Overrides["cluster.rest_api.http_prot"] = "1" }},
+		{"bad override value", func(c *cluster.Config) { c.Overrides["cluster.rest_api.http_port"] = "x" }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := testConfig(t, newFakeTree().connect())
+			cfg := testConfig(t, mem.NewServer().Connect())
 			tc.mutate(&cfg)
 			if _, err := cluster.New(cfg); !errors.Is(err, cluster.ErrBadConfig) {
 				t.Fatalf("err = %v, want ErrBadConfig", err)
