@@ -32,7 +32,8 @@ type KeystoneConfig struct {
 	URL            string
 	Protocol, Host string
 	Port           int
-	// DomainID (preferred) or DomainName scopes v3 users and projects.
+	// DomainID (preferred) or DomainName scopes v3 users and projects;
+	// both blank means domain id "default".
 	DomainID, DomainName string
 	// AdminToken, when set, validates user tokens forever (never renewed).
 	// Otherwise the service logs in as UserName/UserPassword in TenantName.
@@ -105,6 +106,9 @@ func NewKeystone(cfg KeystoneConfig) (*Keystone, error) {
 	}
 	if blank(cfg.AdminToken) && (blank(cfg.UserName) || blank(cfg.UserPassword) || blank(cfg.TenantName)) {
 		return nil, errors.New("auth: keystone needs admin_token, or user_name, user_password and tenant_name for the service account")
+	}
+	if blank(cfg.DomainID) && blank(cfg.DomainName) {
+		cfg.DomainID = "default" // the reference's default domain_id
 	}
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = 10000
