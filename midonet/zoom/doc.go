@@ -1,0 +1,72 @@
+// Package zoom is the generic object store of MidoNet ("ZOOM"), over the
+// storage.Conn abstraction (ZooKeeper or the in-memory backend), with the
+// reference's ZooKeeper layout, so a Go cluster and a JVM cluster can share
+// one NSDB. The classes, bindings, state keys and tables it serves come
+// from a Schema; the root package midonet provides MidoNet's.
+//
+// # Layout (Z = <root>/zoom/0)
+//
+//	Z/models/<Class>/<id>    object as protobuf text (models.Marshal: Java TextFormat bytes); version = optimistic lock
+//	Z/objects/<Class>/<id>   provenance: binary ZoomObject, written in the same multi
+//	Z/tables/<Class>/<id>/<table>[/<arg>...]   state tables, created with the object
+//	Z/state/<ns>/<Class>/<id>/<key>[/<value>]  state keys (ephemeral leaves)
+//
+// NewStore creates the class directories (models/, objects/, tables/ and
+// state/<namespace>/ per class), checking them first in one multi.
+//
+// # API (for the REST layer, the cluster services and vxgw)
+//
+//	st, _ := zoom.NewStore(ctx, conn, schema, zoom.Options{Root: "/midonet", Owner: zoom.OwnerClusterAPI})
+//	st.Get(ctx, &models.Port{}, id)          // model only names the class; ids are github.com/google/uuid
+//	st.GetAll(ctx, &models.Port{})           // also List; concurrent reads
+//	st.GetMany(ctx, &models.Port{}, ids)
+//	st.Exists(ctx, &models.Port{}, id)
+//	st.Create(ctx, obj); st.Update(ctx, obj); st.UpdateWith(ctx, obj, validator)
+//	st.Delete(ctx, &models.Port{}, id); st.DeleteIfExists(...)
+//	st.Tx(ctx, func(tx *zoom.Tx) error {     // one multi; f re-run on conflicts
+//		p, err := tx.Get(&models.Port{}, id) // Get/GetAll/GetMany/Exists see the tx's own writes
+//		...
+//		return tx.Update(p)                  // Create/Update/UpdateWith/Delete(model, id, ignoreMissing)
+//	})
+//	st.Watch(ctx, &models.Port{}, id)        // <-chan ObjectEvent: current value, updates, deletion
+//	st.WatchClass(ctx, &models.Port{})       // <-chan ObjectEvent for every object of the class
+//
+// *Tx's Get/Create/Update/Delete have the signatures of the REST layer's
+// restapi.Tx, and Store's Get/List those of restapi.Store, so its adapter
+// only wraps the Tx function. Objects returned are the caller's to modify;
+// objects passed in are copied.
+//
+// # Transactions and concurrency
+//
+// A transaction caches every object it reads (with its data version) and
+// folds the caller's operations into at most one storage op per object.
+// Commit is a single storage Multi: creates, version-checked sets and
+// deletes of the written objects with their provenance nodes, the table
+// directories of new objects, and a version check of every object only
+// read. A lost race (ErrBadVersion, or ErrNoNode from a concurrent delete)
+// is a ConcurrentModificationError, on which Store.Tx runs the function
+// again (Options.Attempts in all, default 10, with a random back-off that
+// grows per attempt); there is no global lock. A create of an existing id
+// fails with ObjectExistsError, not retried.
+//
+// Unlike the reference, which validates reads against the transaction's
+// start zxid, reads are validated by the commit's version checks; objects
+// read as absent are not re-checked (neither does the reference).
+//
+// # Bindings
+//
+// A Binding ties a UUID field of one class to one of another (or the same)
+// class. Creating or updating an object adds/removes its id in the back
+// field of each referenced object (appending to repeated fields, setting
+// single ones: ReferenceConflictError if already set; NotFoundError if the
+// referenced object is missing), inside the same transaction. Deleting an
+// object applies its side's DeleteAction to each referenced object: Clear,
+// Cascade (recursively) or Error (ObjectReferencedError).
+//
+// # Errors
+//
+// NotFoundError, ObjectExistsError, ReferenceConflictError,
+// ObjectReferencedError, ConcurrentModificationError, InvalidObjectError,
+// UnregisteredError and StateError carry class and id; each matches its
+// sentinel (ErrNotFound, ...) with errors.Is.
+package zoom

@@ -1,0 +1,390 @@
+package zoom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"google.golang.org/protobuf/proto"
+)
+
+// ClusterNamespace is the state namespace of the cluster (the zero UUID);
+// agents use their host id.
+const ClusterNamespace = "00000000-0000-0000-0000-000000000000"
+
+// Owner identifies the writer in the provenance metadata stored beside each
+// object (ZoomOwner in the reference).
+type Owner int32
+
+// The reference's ZoomOwner ids.
+const (
+	OwnerNone              Owner = 0
+	OwnerClusterAPI        Owner = 0x101
+	OwnerClusterNeutron    Owner = 0x102
+	OwnerClusterContainers Owner = 0x103
+	OwnerAgentBinding      Owner = 0x201
+	OwnerAgentHaProxy      Owner = 0x202
+)
+
+// Options configure a Store. The zero value works: root /midonet, the
+// cluster's state namespace, owner None, 10 transaction attempts.
+type Options struct {
+	// Root is the MidoNet root key (zookeeper.root_key), default "/midonet".
+	Root string
+	// Namespace is the state namespace this store writes (a host id for
+	// agents), default ClusterNamespace.
+	Namespace string
+	// Owner is recorded as provenance of every write.
+	Owner Owner
+	// Attempts bounds how many times Tx runs its function when commits
+	// lose optimistic-lock races (default 10).
+	Attempts int
+	// ProductVersion and ProductCommit are recorded as provenance.
+	ProductVersion, ProductCommit string
+	// FailFastConn, when set, holds the values of FailFast state keys
+	// (a session with a short timeout); default: the store's own Conn.
+	FailFastConn storage.Conn
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is the ZOOM object store over one storage connection. All methods
+// are safe for concurrent use.
+type Store struct {
+	conn     storage.Conn
+	failFast storage.Conn
+	schema   *schema
+	opts     Options
+	zoom     string // <root>/zoom/0
+	log      *slog.Logger
+	attempts int
+}
+
+// NewStore builds a store for schema over conn and makes sure the class
+// directories exist (models/, objects/, tables/ and state/<namespace>/ of
+// every class), as the reference's build() does.
+func NewStore(ctx context.Context, conn storage.Conn, sch Schema, opts Options) (*Store, error) {
+	cs, err := compileSchema(sch)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Root == "" {
+		opts.Root = "/midonet"
+	}
+	if !strings.HasPrefix(opts.Root, "/") || (len(opts.Root) > 1 && strings.HasSuffix(opts.Root, "/")) {
+		return nil, fmt.Errorf("zoom: bad root %q", opts.Root)
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = ClusterNamespace
+	}
+	if !validNodeName(opts.Namespace) {
+		return nil, fmt.Errorf("zoom: bad namespace %q", opts.Namespace)
+	}
+	if opts.Attempts <= 0 {
+		opts.Attempts = 10
+	}
+	if opts.FailFastConn == nil {
+		opts.FailFastConn = conn
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	root := opts.Root
+	if root == "/" {
+		root = ""
+	}
+	s := &Store{
+		conn: conn, failFast: opts.FailFastConn, schema: cs, opts: opts,
+		zoom: root + "/zoom/0", log: opts.Logger, attempts: opts.Attempts,
+	}
+	if err := s.ensureClassNodes(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Conn is the storage connection the store runs on.
+func (s *Store) Conn() storage.Conn { return s.conn }
+
+// ZoomPath is <root>/zoom/0.
+func (s *Store) ZoomPath() string { return s.zoom }
+
+// Namespace is the state namespace the store writes.
+func (s *Store) Namespace() string { return s.opts.Namespace }
+
+func (s *Store) classDirs() []string {
+	var dirs []string
+	for _, c := range s.schema.order {
+		dirs = append(dirs, s.zoom+"/models/"+c, s.zoom+"/objects/"+c, s.zoom+"/tables/"+c,
+			s.zoom+"/state/"+s.opts.Namespace+"/"+c)
+	}
+	return dirs
+}
+
+// ensureClassNodes first checks all directories in one multi (one round
+// trip on every start but the first), then creates what is missing.
+func (s *Store) ensureClassNodes(ctx context.Context) error {
+	dirs := s.classDirs()
+	checks := make([]storage.Op, len(dirs))
+	for i, d := range dirs {
+		checks[i] = storage.CheckOp(d, storage.AnyVersion)
+	}
+	if _, err := s.conn.Multi(ctx, checks...); err == nil {
+		return nil
+	}
+	for _, d := range dirs {
+		if err := mkdirs(ctx, s.conn, d); err != nil {
+			return fmt.Errorf("zoom: creating %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// mkdirs creates path and its missing ancestors as empty persistent nodes.
+func mkdirs(ctx context.Context, c storage.Conn, path string) error {
+	if _, ok, err := c.Exists(ctx, path); err != nil {
+		return err
+	} else if ok {
+		return nil
+	}
+	for i := 1; i <= len(path); i++ {
+		if i < len(path) && path[i] != '/' {
+			continue
+		}
+		p := path[:i]
+		if _, err := c.Create(ctx, p, nil, storage.Persistent); err != nil && !errors.Is(err, storage.ErrNodeExists) {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) classPath(class string) string         { return s.zoom + "/models/" + class }
+func (s *Store) modelPath(class, id string) string     { return s.zoom + "/models/" + class + "/" + id }
+func (s *Store) objectsPath(class, id string) string   { return s.zoom + "/objects/" + class + "/" + id }
+func (s *Store) tablesObjPath(class, id string) string { return s.zoom + "/tables/" + class + "/" + id }
+
+// classOf finds the registered class of a model message.
+func (s *Store) classOf(model proto.Message) (*classInfo, error) {
+	if model == nil {
+		return nil, &InvalidObjectError{Class: "<nil>", Reason: "no object"}
+	}
+	name := models.ClassName(model)
+	ci, ok := s.schema.classes[name]
+	if !ok || ci.Type.Descriptor().FullName() != model.ProtoReflect().Descriptor().FullName() {
+		return nil, &UnregisteredError{Class: name}
+	}
+	return ci, nil
+}
+
+func (s *Store) classByName(name string) (*classInfo, error) {
+	ci, ok := s.schema.classes[name]
+	if !ok {
+		return nil, &UnregisteredError{Class: name}
+	}
+	return ci, nil
+}
+
+// objectID returns the canonical id string of obj.
+func objectID(ci *classInfo, obj proto.Message) (string, error) {
+	id, err := models.ID(obj)
+	if err != nil {
+		return "", &InvalidObjectError{Class: ci.Name, Reason: "no id", Err: err}
+	}
+	if id.Msb == nil || id.Lsb == nil {
+		return "", &InvalidObjectError{Class: ci.Name, Reason: "incomplete id"}
+	}
+	return id.Canonical(), nil
+}
+
+func (s *Store) decode(ci *classInfo, id string, data []byte) (proto.Message, error) {
+	m := ci.New()
+	if err := models.Unmarshal(data, m); err != nil {
+		return nil, fmt.Errorf("zoom: stored %s %s is corrupt: %w", ci.Name, id, err)
+	}
+	return m, nil
+}
+
+// Get reads one object of model's class (model only names the class).
+func (s *Store) Get(ctx context.Context, model proto.Message, id uuid.UUID) (proto.Message, error) {
+	ci, err := s.classOf(model)
+	if err != nil {
+		return nil, err
+	}
+	return s.get(ctx, ci, id.String())
+}
+
+func (s *Store) get(ctx context.Context, ci *classInfo, id string) (proto.Message, error) {
+	data, _, err := s.conn.Get(ctx, s.modelPath(ci.Name, id))
+	if errors.Is(err, storage.ErrNoNode) {
+		return nil, &NotFoundError{Class: ci.Name, ID: id}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("zoom: get %s %s: %w", ci.Name, id, err)
+	}
+	return s.decode(ci, id, data)
+}
+
+// Exists reports whether the object is stored.
+func (s *Store) Exists(ctx context.Context, model proto.Message, id uuid.UUID) (bool, error) {
+	ci, err := s.classOf(model)
+	if err != nil {
+		return false, err
+	}
+	_, ok, err := s.conn.Exists(ctx, s.modelPath(ci.Name, id.String()))
+	if err != nil {
+		return false, fmt.Errorf("zoom: exists %s %s: %w", ci.Name, id, err)
+	}
+	return ok, nil
+}
+
+// readParallelism bounds the concurrent reads of GetAll.
+const readParallelism = 64
+
+// GetAll reads every object of model's class, in id order. Reads are issued
+// concurrently (the zk backend pipelines them on its one connection).
+// Objects deleted while listing are left out.
+func (s *Store) GetAll(ctx context.Context, model proto.Message) ([]proto.Message, error) {
+	ci, err := s.classOf(model)
+	if err != nil {
+		return nil, err
+	}
+	ids, _, err := s.conn.Children(ctx, s.classPath(ci.Name))
+	if err != nil {
+		return nil, fmt.Errorf("zoom: list %s: %w", ci.Name, err)
+	}
+	objs, err := s.getMany(ctx, ci, ids, true)
+	if err != nil {
+		return nil, err
+	}
+	out := objs[:0]
+	for _, o := range objs {
+		if o != nil {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// List is GetAll (the name the REST layer's Store interface uses).
+func (s *Store) List(ctx context.Context, model proto.Message) ([]proto.Message, error) {
+	return s.GetAll(ctx, model)
+}
+
+// GetMany reads the given objects concurrently; any missing one fails the
+// call with NotFound.
+func (s *Store) GetMany(ctx context.Context, model proto.Message, ids []uuid.UUID) ([]proto.Message, error) {
+	ci, err := s.classOf(model)
+	if err != nil {
+		return nil, err
+	}
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = id.String()
+	}
+	return s.getMany(ctx, ci, strs, false)
+}
+
+func (s *Store) getMany(ctx context.Context, ci *classInfo, ids []string, skipMissing bool) ([]proto.Message, error) {
+	out := make([]proto.Message, len(ids))
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, readParallelism)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i], errs[i] = s.get(ctx, ci, id)
+			if skipMissing && errors.Is(errs[i], ErrNotFound) {
+				errs[i] = nil
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Create stores a new object (one transaction, with its bindings).
+func (s *Store) Create(ctx context.Context, obj proto.Message) error {
+	return s.Tx(ctx, func(tx *Tx) error { return tx.Create(obj) })
+}
+
+// Update replaces a stored object (one transaction, with its bindings).
+func (s *Store) Update(ctx context.Context, obj proto.Message) error {
+	return s.Tx(ctx, func(tx *Tx) error { return tx.Update(obj) })
+}
+
+// UpdateWith is Update with a validator (see Tx.UpdateWith).
+func (s *Store) UpdateWith(ctx context.Context, obj proto.Message, v Validator) error {
+	return s.Tx(ctx, func(tx *Tx) error { return tx.UpdateWith(obj, v) })
+}
+
+// Delete deletes an object with its cascades (one transaction).
+func (s *Store) Delete(ctx context.Context, model proto.Message, id uuid.UUID) error {
+	return s.Tx(ctx, func(tx *Tx) error { return tx.Delete(model, id, false) })
+}
+
+// DeleteIfExists is Delete that does nothing when the object is missing.
+func (s *Store) DeleteIfExists(ctx context.Context, model proto.Message, id uuid.UUID) error {
+	return s.Tx(ctx, func(tx *Tx) error { return tx.Delete(model, id, true) })
+}
+
+// Tx runs f in a fresh transaction and commits everything f did as one
+// storage multi. When the commit (or a read inside f) loses a race with
+// another writer, f runs again on a fresh transaction, at most
+// Options.Attempts times in all, with a short random back-off; then the
+// ConcurrentModificationError is returned. Any other error of f or of the
+// commit is returned at once and nothing is written. f must not keep tx
+// nor use it from several goroutines, and must be safe to run again.
+func (s *Store) Tx(ctx context.Context, f func(tx *Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		tx := newTx(ctx, s)
+		err := f(tx)
+		if err == nil {
+			err = tx.commit()
+		}
+		if err == nil {
+			tx.afterCommit()
+			return nil
+		}
+		var cme *ConcurrentModificationError
+		if !errors.As(err, &cme) {
+			return err
+		}
+		if attempt >= s.attempts {
+			cme.Attempts = attempt
+			return err
+		}
+		if err := sleepBackoff(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+// sleepBackoff waits a random time growing with attempt (capped), so that
+// writers contending for one object spread out instead of colliding again.
+func sleepBackoff(ctx context.Context, attempt int) error {
+	maxWait := time.Millisecond << min(attempt, 7)
+	t := time.NewTimer(rand.N(maxWait))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

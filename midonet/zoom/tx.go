@@ -1,0 +1,682 @@
+package zoom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/google/uuid"
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"google.golang.org/protobuf/proto"
+)
+
+// Validator checks an update against the stored object inside the
+// transaction. It may return a replacement for updated (nil means use
+// updated as is), typically copying fields the caller does not manage
+// (back-references) from stored. The id must not change.
+type Validator func(stored, updated proto.Message) (proto.Message, error)
+
+// Change types recorded in provenance (ZoomChange in the reference).
+const (
+	changeData    int32 = 0x1
+	changeBackRef int32 = 0x2
+)
+
+type objKey struct{ class, id string }
+
+// entry is the transaction's view of one object.
+type entry struct {
+	obj     proto.Message   // current view; nil when absent or deleted in the tx
+	inStore bool            // the object existed in the store when read
+	version storage.Version // its data version then
+	// provenance node (objects/<C>/<id>) as read with the object.
+	prov        []byte
+	provVersion storage.Version
+	hasProv     bool
+	deleted     bool // deleted by this transaction
+}
+
+type opKind int
+
+const (
+	opCreate opKind = iota + 1
+	opUpdate
+	opDelete
+)
+
+type txOp struct {
+	kind   opKind
+	change int32
+}
+
+// Tx is one transaction: reads see the transaction's own writes; writes are
+// folded into at most one storage operation per object and committed as one
+// multi, with version checks on every object read or written. Obtain one
+// through Store.Tx. Not safe for concurrent use.
+type Tx struct {
+	ctx   context.Context
+	s     *Store
+	cache map[objKey]*entry
+	ops   map[objKey]*txOp
+	order []objKey // objects with ops, in first-op order
+	// existing: node paths found to exist at a failed commit (leftover
+	// table directories or provenance of a re-created object).
+	existing map[string]bool
+}
+
+func newTx(ctx context.Context, s *Store) *Tx {
+	return &Tx{ctx: ctx, s: s, cache: map[objKey]*entry{}, ops: map[objKey]*txOp{}, existing: map[string]bool{}}
+}
+
+// Context is the context the transaction's reads run with.
+func (tx *Tx) Context() context.Context { return tx.ctx }
+
+// read fetches an object and its provenance node from the store.
+func (tx *Tx) read(ci *classInfo, id string) (*entry, error) {
+	var (
+		wg       sync.WaitGroup
+		prov     []byte
+		provStat storage.Stat
+		provErr  error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		prov, provStat, provErr = tx.s.conn.Get(tx.ctx, tx.s.objectsPath(ci.Name, id))
+	}()
+	data, stat, err := tx.s.conn.Get(tx.ctx, tx.s.modelPath(ci.Name, id))
+	wg.Wait()
+	if errors.Is(err, storage.ErrNoNode) {
+		return &entry{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("zoom: read %s %s: %w", ci.Name, id, err)
+	}
+	obj, err := tx.s.decode(ci, id, data)
+	if err != nil {
+		return nil, err
+	}
+	e := &entry{obj: obj, inStore: true, version: stat.Version}
+	switch {
+	case provErr == nil:
+		e.prov, e.provVersion, e.hasProv = prov, provStat.Version, true
+	case errors.Is(provErr, storage.ErrNoNode):
+		// Objects written by old versions have no provenance.
+	default:
+		return nil, fmt.Errorf("zoom: read provenance of %s %s: %w", ci.Name, id, provErr)
+	}
+	return e, nil
+}
+
+// load returns the transaction's entry for an object, reading it on first use.
+func (tx *Tx) load(ci *classInfo, id string) (*entry, error) {
+	k := objKey{ci.Name, id}
+	if e, ok := tx.cache[k]; ok {
+		return e, nil
+	}
+	e, err := tx.read(ci, id)
+	if err != nil {
+		return nil, err
+	}
+	tx.cache[k] = e
+	return e, nil
+}
+
+// Get reads an object through the transaction (model only names the
+// class). The result is the caller's copy.
+func (tx *Tx) Get(model proto.Message, id uuid.UUID) (proto.Message, error) {
+	ci, err := tx.s.classOf(model)
+	if err != nil {
+		return nil, err
+	}
+	return tx.get(ci, id.String())
+}
+
+func (tx *Tx) get(ci *classInfo, id string) (proto.Message, error) {
+	e, err := tx.load(ci, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.obj == nil {
+		return nil, &NotFoundError{Class: ci.Name, ID: id}
+	}
+	return proto.Clone(e.obj), nil
+}
+
+// Exists reports whether the object exists in the transaction's view.
+func (tx *Tx) Exists(model proto.Message, id uuid.UUID) (bool, error) {
+	ci, err := tx.s.classOf(model)
+	if err != nil {
+		return false, err
+	}
+	e, err := tx.load(ci, id.String())
+	if err != nil {
+		return false, err
+	}
+	return e.obj != nil, nil
+}
+
+// GetAll reads every object of model's class in the transaction's view:
+// the stored ones (read concurrently) minus those deleted in the
+// transaction, plus those created in it.
+func (tx *Tx) GetAll(model proto.Message) ([]proto.Message, error) {
+	ci, err := tx.s.classOf(model)
+	if err != nil {
+		return nil, err
+	}
+	ids, _, err := tx.s.conn.Children(tx.ctx, tx.s.classPath(ci.Name))
+	if err != nil {
+		return nil, fmt.Errorf("zoom: list %s: %w", ci.Name, err)
+	}
+	if err := tx.prefetch(ci, ids); err != nil {
+		return nil, err
+	}
+	var out []proto.Message
+	seen := map[string]bool{}
+	for _, id := range ids {
+		seen[id] = true
+		if e := tx.cache[objKey{ci.Name, id}]; e.obj != nil {
+			out = append(out, proto.Clone(e.obj))
+		}
+	}
+	for _, k := range tx.order {
+		if k.class == ci.Name && !seen[k.id] {
+			if e := tx.cache[k]; e.obj != nil {
+				out = append(out, proto.Clone(e.obj))
+			}
+		}
+	}
+	return out, nil
+}
+
+// GetMany reads the given objects through the transaction (uncached ones
+// concurrently); a missing one fails the call with NotFound.
+func (tx *Tx) GetMany(model proto.Message, ids []uuid.UUID) ([]proto.Message, error) {
+	ci, err := tx.s.classOf(model)
+	if err != nil {
+		return nil, err
+	}
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = id.String()
+	}
+	if err := tx.prefetch(ci, strs); err != nil {
+		return nil, err
+	}
+	out := make([]proto.Message, len(ids))
+	for i, id := range strs {
+		if out[i], err = tx.get(ci, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// prefetch loads the uncached objects among ids concurrently.
+func (tx *Tx) prefetch(ci *classInfo, ids []string) error {
+	var missing []string
+	for _, id := range ids {
+		if _, ok := tx.cache[objKey{ci.Name, id}]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	entries := make([]*entry, len(missing))
+	errs := make([]error, len(missing))
+	sem := make(chan struct{}, readParallelism)
+	var wg sync.WaitGroup
+	for i, id := range missing {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			entries[i], errs[i] = tx.read(ci, id)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for i, id := range missing {
+		tx.cache[objKey{ci.Name, id}] = entries[i]
+	}
+	return nil
+}
+
+func (tx *Tx) addOp(k objKey, op *txOp) {
+	if _, ok := tx.ops[k]; !ok {
+		tx.order = append(tx.order, k)
+	}
+	tx.ops[k] = op
+}
+
+func (tx *Tx) removeOp(k objKey) {
+	delete(tx.ops, k)
+	for i, o := range tx.order {
+		if o == k {
+			tx.order = append(tx.order[:i], tx.order[i+1:]...)
+			break
+		}
+	}
+}
+
+// Create adds a new object; its references get back-references in the
+// referenced objects (which must exist: NotFound otherwise; a single-valued
+// back-reference already set is a ReferenceConflict). Creating an id that
+// exists fails with ObjectExists, at the latest when committing.
+func (tx *Tx) Create(obj proto.Message) error {
+	ci, err := tx.s.classOf(obj)
+	if err != nil {
+		return err
+	}
+	id, err := objectID(ci, obj)
+	if err != nil {
+		return err
+	}
+	if err := checkMarshal(ci, obj); err != nil {
+		return err
+	}
+	obj = proto.Clone(obj)
+	k := objKey{ci.Name, id}
+	e := tx.cache[k]
+	if e != nil && e.obj != nil {
+		return &ObjectExistsError{Class: ci.Name, ID: id}
+	}
+	switch op := tx.ops[k]; {
+	case op == nil:
+		tx.addOp(k, &txOp{kind: opCreate, change: changeData})
+		if e == nil {
+			e = &entry{}
+			tx.cache[k] = e
+		}
+	case op.kind == opDelete:
+		op.kind, op.change = opUpdate, op.change|changeData
+	default:
+		return &ObjectExistsError{Class: ci.Name, ID: id}
+	}
+	e.obj, e.deleted = obj, false
+	for _, b := range ci.bindings {
+		refs, err := models.RefIDs(obj, b.fieldName)
+		if err != nil {
+			return err
+		}
+		for _, ref := range refs {
+			if err := tx.addBackRef(ci, id, b, ref.Canonical()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Update replaces a stored object as a whole (no field merge: bound fields,
+// back-references included, are diffed against the stored object and the
+// referenced objects updated to match).
+func (tx *Tx) Update(obj proto.Message) error { return tx.UpdateWith(obj, nil) }
+
+// UpdateWith is Update with a validator run against the current object.
+func (tx *Tx) UpdateWith(obj proto.Message, validate Validator) error {
+	ci, err := tx.s.classOf(obj)
+	if err != nil {
+		return err
+	}
+	id, err := objectID(ci, obj)
+	if err != nil {
+		return err
+	}
+	k := objKey{ci.Name, id}
+	e, err := tx.load(ci, id)
+	if err != nil {
+		return err
+	}
+	if e.obj == nil {
+		return &NotFoundError{Class: ci.Name, ID: id}
+	}
+	obj = proto.Clone(obj)
+	if validate != nil {
+		repl, err := validate(proto.Clone(e.obj), obj)
+		if err != nil {
+			return err
+		}
+		if repl != nil {
+			if c, err := tx.s.classOf(repl); err != nil || c != ci {
+				return &InvalidObjectError{Class: ci.Name, Reason: "validator returned another class"}
+			}
+			if rid, err := objectID(ci, repl); err != nil || rid != id {
+				return &InvalidObjectError{Class: ci.Name, Reason: "validator changed the object id"}
+			}
+			obj = proto.Clone(repl)
+		}
+	}
+	if err := checkMarshal(ci, obj); err != nil {
+		return err
+	}
+	old := e.obj
+	for _, b := range ci.bindings {
+		oldRefs, err := models.RefIDs(old, b.fieldName)
+		if err != nil {
+			return err
+		}
+		newRefs, _ := models.RefIDs(obj, b.fieldName)
+		removed, added := multisetDiff(oldRefs, newRefs)
+		for _, r := range removed {
+			if err := tx.clearBackRef(ci, id, b, r); err != nil {
+				return err
+			}
+		}
+		for _, a := range added {
+			if err := tx.addBackRef(ci, id, b, a); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.setObject(k, obj, changeData)
+}
+
+// multisetDiff returns the ids in old but not new and in new but not old,
+// counting repetitions.
+func multisetDiff(old, new []*models.UUID) (removed, added []string) {
+	count := map[string]int{}
+	for _, id := range new {
+		count[id.Canonical()]++
+	}
+	for _, id := range old {
+		c := id.Canonical()
+		if count[c] > 0 {
+			count[c]--
+		} else {
+			removed = append(removed, c)
+		}
+	}
+	count = map[string]int{}
+	for _, id := range old {
+		count[id.Canonical()]++
+	}
+	for _, id := range new {
+		c := id.Canonical()
+		if count[c] > 0 {
+			count[c]--
+		} else {
+			added = append(added, c)
+		}
+	}
+	return removed, added
+}
+
+// setObject records obj as the new value of an existing object.
+func (tx *Tx) setObject(k objKey, obj proto.Message, change int32) error {
+	e := tx.cache[k]
+	switch op := tx.ops[k]; {
+	case op == nil:
+		tx.addOp(k, &txOp{kind: opUpdate, change: change})
+	case op.kind == opDelete:
+		return &NotFoundError{Class: k.class, ID: k.id}
+	default:
+		op.change |= change
+	}
+	e.obj = obj
+	return nil
+}
+
+// addBackRef records thisID in the back field of the referenced object.
+func (tx *Tx) addBackRef(ci *classInfo, thisID string, b binding, thatID string) error {
+	rc := tx.s.schema.classes[b.refClass]
+	e, err := tx.load(rc, thatID)
+	if err != nil {
+		return err
+	}
+	if e.obj == nil {
+		return &NotFoundError{Class: rc.Name, ID: thatID}
+	}
+	this, err := models.ParseUUID(thisID)
+	if err != nil {
+		return err
+	}
+	updated := proto.Clone(e.obj)
+	if err := models.AddRefID(updated, b.backName, this); err != nil {
+		var set *models.RefAlreadySetError
+		if errors.As(err, &set) {
+			return &ReferenceConflictError{Class: rc.Name, ID: thatID, Field: b.backName,
+				ReferencedClass: ci.Name, ReferencedID: set.Existing.Canonical()}
+		}
+		return err
+	}
+	return tx.setObject(objKey{rc.Name, thatID}, updated, changeBackRef)
+}
+
+// clearBackRef removes thisID from the back field of the referenced
+// object; nothing happens when that object is already deleted in the
+// transaction.
+func (tx *Tx) clearBackRef(ci *classInfo, thisID string, b binding, thatID string) error {
+	rc := tx.s.schema.classes[b.refClass]
+	e, err := tx.load(rc, thatID)
+	if err != nil {
+		return err
+	}
+	if e.obj == nil {
+		if e.deleted {
+			return nil
+		}
+		return &NotFoundError{Class: rc.Name, ID: thatID}
+	}
+	this, err := models.ParseUUID(thisID)
+	if err != nil {
+		return err
+	}
+	updated := proto.Clone(e.obj)
+	removed, err := models.RemoveRefID(updated, b.backName, this)
+	if err != nil || !removed {
+		return err
+	}
+	return tx.setObject(objKey{rc.Name, thatID}, updated, changeBackRef)
+}
+
+// Delete deletes an object and applies the delete action of each of its
+// bindings to the objects it references: CLEAR removes the back-reference,
+// CASCADE deletes them (recursively), ERROR refuses with ObjectReferenced.
+// With ignoreMissing a missing object (here or down a cascade) is not an
+// error.
+func (tx *Tx) Delete(model proto.Message, id uuid.UUID, ignoreMissing bool) error {
+	ci, err := tx.s.classOf(model)
+	if err != nil {
+		return err
+	}
+	return tx.delete(ci, id.String(), ignoreMissing)
+}
+
+func (tx *Tx) delete(ci *classInfo, id string, ignoreMissing bool) error {
+	k := objKey{ci.Name, id}
+	e, err := tx.load(ci, id)
+	if err != nil {
+		return err
+	}
+	if e.obj == nil {
+		if ignoreMissing {
+			return nil
+		}
+		return &NotFoundError{Class: ci.Name, ID: id}
+	}
+	switch op := tx.ops[k]; {
+	case op == nil:
+		tx.addOp(k, &txOp{kind: opDelete, change: changeData})
+	case op.kind == opCreate:
+		tx.removeOp(k)
+	default:
+		op.kind, op.change = opDelete, op.change|changeData
+	}
+	old := e.obj
+	e.obj, e.deleted = nil, true
+	for _, b := range ci.bindings {
+		refs, err := models.RefIDs(old, b.fieldName)
+		if err != nil {
+			return err
+		}
+		done := map[string]bool{}
+		for _, ref := range refs {
+			thatID := ref.Canonical()
+			if done[thatID] || tx.deletedInTx(b.refClass, thatID) {
+				continue
+			}
+			done[thatID] = true
+			switch b.onDelete {
+			case Error:
+				return &ObjectReferencedError{Class: ci.Name, ID: id, ReferencingClass: b.refClass, ReferencingID: thatID}
+			case Clear:
+				err = tx.clearBackRef(ci, id, b, thatID)
+			case Cascade:
+				err = tx.delete(tx.s.schema.classes[b.refClass], thatID, ignoreMissing)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) deletedInTx(class, id string) bool {
+	e := tx.cache[objKey{class, id}]
+	return e != nil && e.deleted
+}
+
+func checkMarshal(ci *classInfo, obj proto.Message) error {
+	if _, err := models.Marshal(obj); err != nil {
+		return &InvalidObjectError{Class: ci.Name, Reason: "cannot be stored", Err: err}
+	}
+	return nil
+}
+
+// commitOp ties a storage op of the multi back to the object it is for.
+type commitOp struct {
+	key  objKey
+	kind string // "model", "provenance", "table", "check"
+	op   opKind // the object's op (0 for checks)
+}
+
+func (tx *Tx) buildMulti() ([]storage.Op, []commitOp, error) {
+	var ops []storage.Op
+	var meta []commitOp
+	add := func(o storage.Op, c commitOp) { ops = append(ops, o); meta = append(meta, c) }
+	s := tx.s
+	for _, k := range tx.order {
+		op, e := tx.ops[k], tx.cache[k]
+		mp, pp := s.modelPath(k.class, k.id), s.objectsPath(k.class, k.id)
+		switch {
+		case op.kind == opCreate && !e.inStore:
+			data, err := models.Marshal(e.obj)
+			if err != nil {
+				return nil, nil, err
+			}
+			add(storage.CreateOp(mp, data, storage.Persistent), commitOp{k, "model", opCreate})
+			prov := s.newProvenance(op.change, 0)
+			if tx.existing[pp] {
+				add(storage.SetOp(pp, prov, storage.AnyVersion), commitOp{k, "provenance", opCreate})
+			} else {
+				add(storage.CreateOp(pp, prov, storage.Persistent), commitOp{k, "provenance", opCreate})
+			}
+			if tables := s.schema.classes[k.class].tables; len(tables) > 0 {
+				dirs := []string{s.tablesObjPath(k.class, k.id)}
+				for _, t := range tables {
+					dirs = append(dirs, dirs[0]+"/"+t)
+				}
+				for _, d := range dirs {
+					if !tx.existing[d] {
+						add(storage.CreateOp(d, nil, storage.Persistent), commitOp{k, "table", opCreate})
+					}
+				}
+			}
+		case op.kind == opCreate || op.kind == opUpdate:
+			data, err := models.Marshal(e.obj)
+			if err != nil {
+				return nil, nil, err
+			}
+			add(storage.SetOp(mp, data, e.version), commitOp{k, "model", opUpdate})
+			newVersion := int32(e.version) + 1
+			if e.hasProv {
+				if prov := s.updateProvenance(e.prov, op.change, newVersion); prov != nil {
+					add(storage.SetOp(pp, prov, e.provVersion), commitOp{k, "provenance", opUpdate})
+				}
+			} else {
+				add(storage.CreateOp(pp, s.newProvenance(op.change, newVersion), storage.Persistent), commitOp{k, "provenance", opUpdate})
+			}
+		case op.kind == opDelete:
+			add(storage.DeleteOp(mp, e.version), commitOp{k, "model", opDelete})
+			if e.hasProv {
+				add(storage.DeleteOp(pp, e.provVersion), commitOp{k, "provenance", opDelete})
+			}
+		}
+	}
+	// Objects only read: their versions must still hold at commit.
+	for k, e := range tx.cache {
+		if e.inStore && tx.ops[k] == nil {
+			add(storage.CheckOp(s.modelPath(k.class, k.id), e.version), commitOp{k, "check", 0})
+		}
+	}
+	return ops, meta, nil
+}
+
+// commit writes the transaction as one multi. Nothing to write: nothing
+// to check either (a read-only transaction has no effect to protect).
+func (tx *Tx) commit() error {
+	if len(tx.order) == 0 {
+		return nil
+	}
+	for range 4 {
+		ops, meta, err := tx.buildMulti()
+		if err != nil {
+			return err
+		}
+		_, err = tx.s.conn.Multi(tx.ctx, ops...)
+		if err == nil {
+			return nil
+		}
+		var me *storage.MultiError
+		if !errors.As(err, &me) || me.Index < 0 || me.Index >= len(meta) {
+			return fmt.Errorf("zoom: commit: %w", err)
+		}
+		m := meta[me.Index]
+		switch {
+		case errors.Is(err, storage.ErrNodeExists) && m.kind == "model":
+			return &ObjectExistsError{Class: m.key.class, ID: m.key.id}
+		case errors.Is(err, storage.ErrNodeExists) && (m.kind == "table" || (m.kind == "provenance" && m.op == opCreate)):
+			// Left over from an earlier object with this id: reuse it.
+			tx.existing[me.Op.Path] = true
+			continue
+		case errors.Is(err, storage.ErrBadVersion), errors.Is(err, storage.ErrNoNode),
+			errors.Is(err, storage.ErrNodeExists):
+			return &ConcurrentModificationError{Class: m.key.class, ID: m.key.id, Err: err}
+		default:
+			return fmt.Errorf("zoom: commit: %w", err)
+		}
+	}
+	return &ConcurrentModificationError{Err: errors.New("table directories keep appearing")}
+}
+
+// afterCommit removes the table directories of deleted objects (best
+// effort, as the reference; the recycler would get them otherwise).
+func (tx *Tx) afterCommit() {
+	for _, k := range tx.order {
+		if tx.ops[k].kind != opDelete || len(tx.s.schema.classes[k.class].tables) == 0 {
+			continue
+		}
+		p := tx.s.tablesObjPath(k.class, k.id)
+		if err := deleteTree(tx.ctx, tx.s.conn, p); err != nil && !errors.Is(err, storage.ErrNoNode) {
+			tx.s.log.Warn("zoom: could not delete state tables of deleted object", "path", p, "err", err)
+		}
+	}
+}
+
+// deleteTree deletes path and everything under it.
+func deleteTree(ctx context.Context, c storage.Conn, path string) error {
+	children, _, err := c.Children(ctx, path)
+	if err != nil {
+		return err
+	}
+	for _, ch := range children {
+		if err := deleteTree(ctx, c, path+"/"+ch); err != nil && !errors.Is(err, storage.ErrNoNode) {
+			return err
+		}
+	}
+	return c.Delete(ctx, path, storage.AnyVersion)
+}
