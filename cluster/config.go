@@ -143,6 +143,9 @@ type BootstrapSources struct {
 	EnvFile string
 	// Getenv reads the process environment (os.Getenv in production).
 	Getenv func(string) string
+	// Required is a file of ConfFiles that must be readable: the one
+	// named on the command line (the reference exits when it is not).
+	Required string
 }
 
 // DefaultBootstrapSources are the reference's locations.
@@ -155,7 +158,7 @@ func DefaultBootstrapSources(explicitFile string) BootstrapSources {
 		files = append(files, filepath.Join(home, ".midonetrc"))
 	}
 	files = append(files, DefaultConfFile, LegacyAgentConfFile)
-	return BootstrapSources{ConfFiles: files, EnvFile: DefaultEnvFile, Getenv: os.Getenv}
+	return BootstrapSources{ConfFiles: files, EnvFile: DefaultEnvFile, Getenv: os.Getenv, Required: explicitFile}
 }
 
 // Bootstrap fills the ZooKeeper location and the keystore settings from the
@@ -173,7 +176,7 @@ func (c *Config) Bootstrap(src BootstrapSources) error {
 	}
 	for i := len(src.ConfFiles) - 1; i >= 0; i-- {
 		ini, err := ReadINI(src.ConfFiles[i])
-		if errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, os.ErrNotExist) && src.ConfFiles[i] != src.Required {
 			continue
 		}
 		if err != nil {
@@ -497,4 +500,26 @@ func readHostID(path string) (uuid.UUID, bool) {
 		}
 	}
 	return uuid.Nil, false
+}
+
+// KeyValues collects repeated key=value command-line flags into
+// Config.Overrides (it implements flag.Value).
+type KeyValues map[string]string
+
+func (kv KeyValues) String() string {
+	var parts []string
+	for k, v := range kv {
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, ",")
+}
+
+// Set adds one key=value.
+func (kv KeyValues) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return fmt.Errorf("%w: %q: want key=value", ErrBadConfig, s)
+	}
+	kv[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	return nil
 }

@@ -190,3 +190,30 @@ func TestNormalizeRootKey(t *testing.T) {
 		}
 	}
 }
+
+func TestBootstrapRequiresTheNamedFile(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "midonet.conf")
+	cfg := cluster.DefaultConfig()
+	src := cluster.DefaultBootstrapSources(missing)
+	src.EnvFile, src.Getenv = "", nil
+	if err := cfg.Bootstrap(src); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Bootstrap with a missing named file: %v, want ErrNotExist", err)
+	}
+}
+
+func TestKeyValuesFlag(t *testing.T) {
+	kv := cluster.KeyValues{}
+	for _, s := range []string{"cluster.rest_api.http_port=9181", " cluster.vxgw.enabled = false "} {
+		if err := kv.Set(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(kv) != 2 || kv["cluster.rest_api.http_port"] != "9181" || kv["cluster.vxgw.enabled"] != "false" {
+		t.Fatalf("got %v", kv)
+	}
+	for _, bad := range []string{"novalue", "=x"} {
+		if err := kv.Set(bad); !errors.Is(err, cluster.ErrBadConfig) {
+			t.Errorf("Set(%q) = %v, want ErrBadConfig", bad, err)
+		}
+	}
+}
