@@ -1,0 +1,313 @@
+package zk
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/zktest"
+)
+
+func TestMain(m *testing.M) { zktest.Main(m) }
+
+// expirableSessionTimeout is the session timeout of connections that tests
+// expire: short, so that an expiry takes seconds, yet several ping intervals
+// long so that a loaded machine does not expire sessions by accident.
+const expirableSessionTimeout = 3 * time.Second
+
+// eventTimeout bounds every wait for an event.
+const eventTimeout = 30 * time.Second
+
+func testLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// backend opens sessions on the package's shared server, each through its
+// own proxy so that Expire can cut exactly one session off.
+type backend struct {
+	srv *zktest.Server
+
+	mu      sync.Mutex
+	proxies map[storage.Conn]*zktest.Proxy
+}
+
+func newBackend(t testing.TB) *backend {
+	return &backend{srv: zktest.Shared(t), proxies: make(map[storage.Conn]*zktest.Proxy)}
+}
+
+func (b *backend) Connect(t testing.TB) storage.Conn {
+	t.Helper()
+	proxy := zktest.NewProxy(t, b.srv.Addr())
+	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
+	defer cancel()
+	c, err := Connect(ctx, Config{
+		Servers:        []string{proxy.Addr()},
+		SessionTimeout: expirableSessionTimeout,
+		Logger:         testLogger(),
+	})
+	if err != nil {
+		t.Fatalf("connect to %s: %v", b.srv.Addr(), err)
+	}
+	t.Cleanup(func() { c.Close() }) // before the proxy's cleanup: LIFO
+	b.mu.Lock()
+	b.proxies[c] = proxy
+	b.mu.Unlock()
+	return c
+}
+
+// Expire makes ZooKeeper expire c's session: it marks the session with an
+// ephemeral node, cuts c off, waits for the server to delete the marker
+// (which it does when it expires the session) and lets c reconnect, to learn
+// of the expiry and open a new session.
+func (b *backend) Expire(t testing.TB, sc storage.Conn) {
+	t.Helper()
+	b.mu.Lock()
+	proxy := b.proxies[sc]
+	b.mu.Unlock()
+	c, ok := sc.(*Conn)
+	if proxy == nil || !ok {
+		t.Fatalf("Expire: %T was not opened by this backend", sc)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
+	defer cancel()
+	marker := fmt.Sprintf("/zk-test-expiry-marker-%x", c.SessionID())
+	if _, err := c.Create(ctx, marker, nil, storage.Ephemeral); err != nil {
+		t.Fatalf("Expire: marking the session: %v", err)
+	}
+	observer := b.observer(t)
+	defer observer.Close()
+	proxy.Block()
+	defer proxy.Unblock()
+	for {
+		_, exists, err := observer.Exists(ctx, marker)
+		if err != nil {
+			t.Fatalf("Expire: watching for the expiry: %v", err)
+		}
+		if !exists {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("Expire: the server did not expire session 0x%x within %v", c.SessionID(), eventTimeout)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// observer is a direct (unproxied) session on the server.
+func (b *backend) observer(t testing.TB) *Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
+	defer cancel()
+	c, err := Connect(ctx, Config{Servers: []string{b.srv.Addr()}, SessionTimeout: 10 * time.Second, Logger: testLogger()})
+	if err != nil {
+		t.Fatalf("connect to %s: %v", b.srv.Addr(), err)
+	}
+	return c
+}
+
+// root creates a fresh root for the test.
+func root(t *testing.T, c storage.Conn) string {
+	t.Helper()
+	p := "/zk-" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + fmt.Sprintf("-%d", time.Now().UnixNano())
+	if _, err := c.Create(testCtx(t), p, nil, storage.Persistent); err != nil {
+		t.Fatalf("create root: %v", err)
+	}
+	return p
+}
+
+func nextEvent[E any](t *testing.T, ch <-chan E, what string) E {
+	t.Helper()
+	select {
+	case ev, ok := <-ch:
+		if !ok {
+			t.Fatalf("%s: channel closed", what)
+		}
+		return ev
+	case <-time.After(eventTimeout):
+		t.Fatalf("%s: nothing within %v", what, eventTimeout)
+	}
+	panic("unreachable")
+}
+
+func TestErrorsMapToStorageErrors(t *testing.T) {
+	b := newBackend(t)
+	c := b.Connect(t)
+	ctx := testCtx(t)
+	r := root(t, c)
+	if _, err := c.Create(ctx, r+"/e", nil, storage.Ephemeral); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(ctx, r+"/full", nil, storage.Persistent); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(ctx, r+"/full/kid", nil, storage.Persistent); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		do   func() error
+		want error
+	}{
+		{"get missing", func() error { _, _, err := c.Get(ctx, r+"/missing"); return err }, storage.ErrNoNode},
+		{"children missing", func() error { _, _, err := c.Children(ctx, r+"/missing"); return err }, storage.ErrNoNode},
+		{"create existing", func() error { _, err := c.Create(ctx, r+"/e", nil, storage.Persistent); return err }, storage.ErrNodeExists},
+		{"create orphan", func() error { _, err := c.Create(ctx, r+"/no/kid", nil, storage.Persistent); return err }, storage.ErrNoNode},
+		{"child of ephemeral", func() error { _, err := c.Create(ctx, r+"/e/kid", nil, storage.Persistent); return err }, storage.ErrNoChildrenForEphemerals},
+		{"set bad version", func() error { _, err := c.Set(ctx, r+"/e", nil, 7); return err }, storage.ErrBadVersion},
+		{"delete bad version", func() error { return c.Delete(ctx, r+"/e", 7) }, storage.ErrBadVersion},
+		{"delete non-empty", func() error { return c.Delete(ctx, r+"/full", storage.AnyVersion) }, storage.ErrNotEmpty},
+		{"bad path", func() error { _, _, err := c.Get(ctx, "no/slash"); return err }, storage.ErrBadArguments},
+		{"bad mode", func() error { _, err := c.Create(ctx, r+"/m", nil, storage.CreateMode(42)); return err }, storage.ErrBadArguments},
+	}
+	for _, tc := range tests {
+		if err := tc.do(); !errors.Is(err, tc.want) {
+			t.Errorf("%s: error %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestMultiNamesFailingOp(t *testing.T) {
+	b := newBackend(t)
+	c := b.Connect(t)
+	ctx := testCtx(t)
+	r := root(t, c)
+	ops := []storage.Op{
+		storage.CreateOp(r+"/a", []byte("a"), storage.Persistent),
+		storage.CreateOp(r+"/s-", nil, storage.PersistentSequential),
+		storage.SetOp(r+"/a", []byte("a2"), 0),
+		storage.CheckOp(r+"/a", 1),
+	}
+	res, err := c.Multi(ctx, ops...)
+	if err != nil {
+		t.Fatalf("multi: %v", err)
+	}
+	if res[0].Path != r+"/a" || res[1].Path != r+"/s-0000000001" || res[2].Stat.Version != 1 || res[3].Path != r+"/a" {
+		t.Fatalf("multi results %+v", res)
+	}
+	for i, tc := range []struct {
+		ops  []storage.Op
+		idx  int
+		want error
+	}{
+		{[]storage.Op{storage.CreateOp(r+"/b", nil, storage.Persistent), storage.SetOp(r+"/a", nil, 0)}, 1, storage.ErrBadVersion},
+		{[]storage.Op{storage.CreateOp(r+"/b", nil, storage.Persistent), storage.CreateOp(r+"/b", nil, storage.Persistent)}, 1, storage.ErrNodeExists},
+		{[]storage.Op{storage.CheckOp(r+"/missing", storage.AnyVersion)}, 0, storage.ErrNoNode},
+		{[]storage.Op{storage.CreateOp(r+"/b", nil, storage.Persistent), storage.DeleteOp(r, storage.AnyVersion), storage.SetOp(r+"/a", nil, 5)}, 1, storage.ErrNotEmpty},
+		{[]storage.Op{storage.CreateOp(r+"/b", nil, storage.Persistent), storage.CreateOp("bad", nil, storage.Persistent)}, 1, storage.ErrBadArguments},
+	} {
+		_, err := c.Multi(ctx, tc.ops...)
+		var me *storage.MultiError
+		if !errors.As(err, &me) || me.Index != tc.idx || !errors.Is(err, tc.want) {
+			t.Errorf("case %d: error %v, want a MultiError at op %d with %v", i, err, tc.idx, tc.want)
+		}
+		if _, ok, _ := c.Exists(ctx, r+"/b"); ok {
+			t.Fatalf("case %d: a failed multi left %s/b behind", i, r)
+		}
+	}
+}
+
+func TestWatchesSurviveDisconnection(t *testing.T) {
+	b := newBackend(t)
+	c := b.Connect(t)
+	other := b.Connect(t)
+	ctx := testCtx(t)
+	r := root(t, other)
+	nodeCh, err := c.WatchNode(ctx, r+"/n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, nodeCh, "initial"); ev.Exists || ev.Err != nil {
+		t.Fatalf("initial event %+v; want a missing node", ev)
+	}
+	sessions := c.SessionEvents(ctx)
+	sid := c.SessionID()
+
+	proxy := b.proxies[c]
+	proxy.Block()
+	if ev := nextEvent(t, sessions, "session events"); ev.State != storage.Disconnected {
+		t.Fatalf("session event %+v; want disconnected", ev)
+	}
+	if _, _, err := c.Get(ctx, r); !errors.Is(err, storage.ErrConnectionLoss) {
+		t.Fatalf("get while disconnected: %v; want ErrConnectionLoss", err)
+	}
+	if _, err := other.Create(ctx, r+"/n", []byte("while away"), storage.Persistent); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Unblock()
+	if ev := nextEvent(t, sessions, "session events"); ev.State != storage.Connected || ev.SessionID != sid {
+		t.Fatalf("session event %+v; want connected to session %x again", ev, sid)
+	}
+	if ev := nextEvent(t, nodeCh, "change while disconnected"); !ev.Exists || !bytes.Equal(ev.Data, []byte("while away")) {
+		t.Fatalf("event %+v; want the node created while disconnected", ev)
+	}
+}
+
+func TestExpiryEndsWatchesAndOpensNewSession(t *testing.T) {
+	b := newBackend(t)
+	c := b.Connect(t)
+	other := b.Connect(t)
+	ctx := testCtx(t)
+	r := root(t, other)
+	eph, err := c.Create(ctx, r+"/e", nil, storage.Ephemeral)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kids, err := c.WatchChildren(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, kids, "initial children"); len(ev.Children) != 1 {
+		t.Fatalf("initial children %+v", ev)
+	}
+	sessions := c.SessionEvents(ctx)
+	oldID := c.SessionID()
+
+	b.Expire(t, c)
+
+	var states []storage.SessionState
+	for {
+		ev := nextEvent(t, sessions, "session events")
+		states = append(states, ev.State)
+		if ev.State == storage.Connected {
+			if ev.SessionID == 0 || ev.SessionID == oldID || ev.SessionID != c.SessionID() {
+				t.Fatalf("new session %x (old %x, current %x)", ev.SessionID, oldID, c.SessionID())
+			}
+			break
+		}
+	}
+	if fmt.Sprint(states) != "[disconnected expired connected]" {
+		t.Errorf("session states %v; want [disconnected expired connected]", states)
+	}
+	var last storage.ChildrenEvent
+	for ev := range kids {
+		last = ev
+	}
+	if !errors.Is(last.Err, storage.ErrSessionExpired) {
+		t.Errorf("children watch ended with %+v; want ErrSessionExpired", last)
+	}
+	if _, ok, err := other.Exists(ctx, eph); ok || err != nil {
+		t.Errorf("ephemeral of the expired session: exists %v, %v", ok, err)
+	}
+	p, err := c.Create(ctx, r+"/again", nil, storage.Ephemeral)
+	if err != nil {
+		t.Fatalf("create on the new session: %v", err)
+	}
+	if _, st, err := other.Get(ctx, p); err != nil || st.EphemeralOwner != c.SessionID() {
+		t.Fatalf("ephemeral of the new session: %+v, %v", st, err)
+	}
+}
