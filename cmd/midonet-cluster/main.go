@@ -1,0 +1,99 @@
+// Command midonet-cluster runs one MidoNet Cluster node (package cluster):
+// the REST API on :8181, and on :8443 given a key store, over ZooKeeper, or
+// over an in-memory store (data lost at exit) when no ZooKeeper is
+// configured. Like the JVM cluster it takes its INI file as argument:
+//
+//	midonet-cluster [flags] [/etc/midonet/midonet.conf]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/google/uuid"
+
+	"github.com/midonet/midonet-go/cluster"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"github.com/midonet/midonet-go/midonet/storage/zk"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run returns the process exit code: 2 for bad flags, 1 for bad
+// configuration, 255 when the node fails (as the JVM cluster does).
+func run(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("midonet-cluster", flag.ContinueOnError)
+	zkHosts := fs.String("zookeeper-hosts", "", "ZooKeeper connect string; overrides MIDO_ZOOKEEPER_HOSTS and the INI files' [zookeeper] (none anywhere: in-memory store)")
+	rootKey := fs.String("zookeeper-root-key", "", "MidoNet's root in ZooKeeper; overrides MIDO_ZOOKEEPER_ROOT_KEY and the INI files")
+	envFile := fs.String("env-file", cluster.DefaultEnvFile, "shell file whose JVM_OPTS -Dmidonet.keystore_path/-Dmidonet.keystore_password are read")
+	ksPath := fs.String("keystore-path", "", "HTTPS key store (JKS or PKCS#12); overrides MIDONET_KEYSTORE_PATH and JVM_OPTS")
+	ksPass := fs.String("keystore-password", "", "key store password (visible in ps: prefer MIDONET_KEYSTORE_PASSWORD or the env file)")
+	hostIDFile := fs.String("host-id-file", cluster.DefaultHostIDFile, "file holding this node's host_uuid (generated when missing)")
+	logLevel := fs.String("log-level", "INFO", "log level until mn-conf's cluster.loggers.root applies")
+	sets := cluster.KeyValues{}
+	fs.Var(sets, "set", "mn-conf `key=value` overridden for this process, repeatable (e.g. cluster.rest_api.http_port=9181)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	level := new(slog.LevelVar)
+	if l, ok := cluster.LogbackLevel(*logLevel); ok {
+		level.Set(l)
+	} else {
+		fmt.Fprintf(os.Stderr, "midonet-cluster: -log-level %q: want TRACE, DEBUG, INFO, WARN, ERROR or OFF\n", *logLevel)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	cfg := cluster.DefaultConfig()
+	cfg.ConfFile, cfg.Overrides, cfg.RuntimeConfig, cfg.LogLevel, cfg.Logger = fs.Arg(0), sets, true, level, log
+	src := cluster.DefaultBootstrapSources(cfg.ConfFile)
+	src.EnvFile = *envFile
+	if err := cfg.Bootstrap(src); err != nil {
+		log.Error("bootstrap configuration", "err", err)
+		return 1
+	}
+	for field, flagValue := range map[*string]string{&cfg.ZooKeeperHosts: *zkHosts, &cfg.RootKey: *rootKey,
+		&cfg.KeystorePath: *ksPath, &cfg.KeystorePassword: *ksPass} {
+		if flagValue != "" {
+			*field = flagValue
+		}
+	}
+	cfg.KeystorePasswordSet = cfg.KeystorePasswordSet || *ksPass != ""
+	var err error
+	if cfg.NodeID, err = cluster.HostID(*hostIDFile); err != nil && cfg.ZooKeeperHosts == "" {
+		cfg.NodeID = uuid.New()
+		log.Warn("no stored host id; this in-memory run uses a random node id", "err", err)
+	} else if err != nil {
+		log.Error("host id", "err", err)
+		return 1
+	}
+
+	cfg.OpenStore = func(ctx context.Context, hosts string) (storage.Conn, error) {
+		if hosts == "" {
+			return mem.NewServer().Connect(), nil
+		}
+		return zk.Connect(ctx, zk.Config{Servers: strings.Split(hosts, ","), Logger: log})
+	}
+	node, err := cluster.New(cfg)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		return 1
+	}
+	if err := node.Run(ctx); err != nil {
+		log.Error("MidoNet Cluster failed", "err", err)
+		return 255
+	}
+	return 0
+}

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/midonet/midonet-go/restapi/keystore/keystoretest"
+)
+
+const waitLimit = 30 * time.Second
+
+// binary is the command built once for the package's tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "midonet-cluster-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "midonet-cluster")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building midonet-cluster: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// process is a running midonet-cluster whose log lines are collected.
+type process struct {
+	cmd    *exec.Cmd
+	mu     sync.Mutex
+	lines  []string
+	exited chan struct{}
+	err    error // Wait's result, set before exited is closed
+}
+
+var listening = regexp.MustCompile(`msg="REST API listening".* http=(\S+) https=(\S+)`)
+
+// startBinary runs the binary with args and an environment of only env
+// (no ZooKeeper variables leak in from the caller), and waits until the
+// REST API listens; it returns the HTTP and HTTPS addresses ("off").
+func startBinary(t *testing.T, env []string, args ...string) (p *process, httpAddr, httpsAddr string) {
+	t.Helper()
+	for _, f := range []string{"/etc/midonet/midonet.conf", "/etc/midolman/midolman.conf"} {
+		if _, err := os.Stat(f); err == nil && !slices.Contains(args, "--zookeeper-hosts") {
+			t.Skipf("SKIPPED: %s exists on this machine and may name a ZooKeeper; this test needs the in-memory store", f)
+		}
+	}
+	dir := t.TempDir()
+	base := []string{"--host-id-file", filepath.Join(dir, "host_id.properties"),
+		"--env-file", filepath.Join(dir, "absent-env.sh"),
+		"--set", "cluster.rest_api.http_host=127.0.0.1", "--set", "cluster.rest_api.http_port=0",
+		"--set", "cluster.rest_api.https_host=127.0.0.1"}
+	p = &process{cmd: exec.Command(binary, append(base, args...)...), exited: make(chan struct{})}
+	p.cmd.Env = append([]string{"HOME=" + dir, "PATH=" + os.Getenv("PATH")}, env...)
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addrs := make(chan []string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			p.mu.Lock()
+			p.lines = append(p.lines, line)
+			p.mu.Unlock()
+			if m := listening.FindStringSubmatch(line); m != nil {
+				addrs <- m[1:]
+			}
+		}
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.exited
+		if t.Failed() {
+			t.Logf("midonet-cluster log:\n%s", p.log())
+		}
+	})
+	select {
+	case a := <-addrs:
+		return p, a[0], a[1]
+	case <-p.exited:
+		t.Fatalf("midonet-cluster exited at start: %v\n%s", p.err, p.log())
+	case <-time.After(waitLimit):
+		t.Fatalf("midonet-cluster not listening in time\n%s", p.log())
+	}
+	return nil, "", ""
+}
+
+func (p *process) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.lines, "\n")
+}
+
+// terminate sends SIGTERM and returns the exit code.
+func (p *process) terminate(t *testing.T) int {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.exited:
+	case <-time.After(waitLimit):
+		t.Fatal("midonet-cluster did not exit after SIGTERM")
+	}
+	var exit *exec.ExitError
+	if errors.As(p.err, &exit) {
+		return exit.ExitCode()
+	}
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	return 0
+}
+
+func httpGet(t *testing.T, client *http.Client, url string) (int, string) {
+	t.Helper()
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestInMemoryNodeServesAndStopsOnSIGTERM(t *testing.T) {
+	p, httpAddr, httpsAddr := startBinary(t, nil)
+	if httpsAddr != "off" {
+		t.Fatalf("HTTPS on without a key store password: %s", httpsAddr)
+	}
+	for _, want := range []string{"IN-MEMORY store; all data is LOST when this process exits",
+		"HTTPS disabled: no key store password set"} {
+		if !strings.Contains(p.log(), want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	if code, body := httpGet(t, http.DefaultClient, "http://"+httpAddr+"/health"); code != 200 || body != "ok\n" {
+		t.Fatalf("/health: %d %q", code, body)
+	}
+	if code, _ := httpGet(t, http.DefaultClient, "http://"+httpAddr+"/metrics"); code != 200 {
+		t.Fatalf("/metrics: %d", code)
+	}
+	if code := p.terminate(t); code != 0 {
+		t.Fatalf("exit code after SIGTERM: %d", code)
+	}
+	for _, want := range []string{"MidoNet Cluster shutting down", "MidoNet Cluster stopped"} {
+		if !strings.Contains(p.log(), want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	if c, err := net.DialTimeout("tcp", httpAddr, time.Second); err == nil {
+		c.Close()
+		t.Fatal("still listening after exit")
+	}
+}
+
+// TestHTTPSFromTheEnvFile runs HTTPS the way an existing deployment
+// configures it: JVM_OPTS lines in midonet-cluster-env.sh, and a key store
+// made by the documented openssl + keytool procedure.
+func TestHTTPSFromTheEnvFile(t *testing.T) {
+	ks := keystoretest.Make(t)
+	envFile := filepath.Join(t.TempDir(), "midonet-cluster-env.sh")
+	content := fmt.Sprintf("JVM_OPTS=\"$JVM_OPTS -XX:+UseG1GC\"\nJVM_OPTS=\"$JVM_OPTS -Dmidonet.keystore_path=%s\"\n"+
+		"JVM_OPTS=\"$JVM_OPTS -Dmidonet.keystore_password=%s\"\n", ks.JKS, keystoretest.Password)
+	if err := os.WriteFile(envFile, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpsPort := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+
+	p, _, httpsAddr := startBinary(t, nil, "--env-file", envFile, "--set", fmt.Sprintf("cluster.rest_api.https_port=%d", httpsPort))
+	if httpsAddr == "off" {
+		t.Fatalf("HTTPS off\n%s", p.log())
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ks.Pool}}}
+	resp, err := client.Get(fmt.Sprintf("https://%s/health", httpsAddr))
+	if err != nil {
+		t.Fatalf("verified TLS request: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !resp.TLS.PeerCertificates[0].Equal(ks.Cert) {
+		t.Fatalf("HTTPS /health: %d, certificate is the key store's: %v", resp.StatusCode, resp.TLS.PeerCertificates[0].Equal(ks.Cert))
+	}
+	if code := p.terminate(t); code != 0 {
+		t.Fatalf("exit code after SIGTERM: %d", code)
+	}
+}
+
+func TestBadCommandLines(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		code int
+		says string
+	}{
+		{"unknown flag", []string{"--no-such-flag"}, 2, "flag provided but not defined"},
+		{"bad log level", []string{"--log-level", "LOUD"}, 2, "want TRACE"},
+		{"unreadable config file", []string{filepath.Join(t.TempDir(), "missing.conf")}, 1, "missing.conf"},
+		{"unknown setting", []string{"--set", "cluster.rest_api.htp_port=1"}, 1, "cluster.rest_api.htp_port is not a setting"},
+		{"bad setting value", []string{"--set", "cluster.rest_api.http_port=eighty"}, 1, "cluster.rest_api.http_port"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+			defer cancel()
+			dir := t.TempDir()
+			cmd := exec.CommandContext(ctx, binary, append([]string{"--host-id-file", filepath.Join(dir, "id"),
+				"--env-file", filepath.Join(dir, "env.sh")}, tc.args...)...)
+			cmd.Env = []string{"HOME=" + dir}
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != tc.code {
+				t.Fatalf("exit %v, want code %d\n%s", err, tc.code, out)
+			}
+			if !strings.Contains(string(out), tc.says) {
+				t.Fatalf("output does not say %q:\n%s", tc.says, out)
+			}
+		})
+	}
+}
