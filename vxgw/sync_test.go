@@ -1,0 +1,298 @@
+package vxgw
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/midonet/midonet-go/vxgw/vteptest"
+)
+
+// recorder is a Reporter keeping what it was told, for assertions.
+type recorder struct {
+	mu      sync.Mutex
+	states  []ConnectionState
+	ps      PhysicalSwitch
+	learned map[string]LocalMAC // network/mac → MAC
+	resets  int
+}
+
+func newRecorder() *recorder { return &recorder{learned: map[string]LocalMAC{}} }
+
+func (r *recorder) ConnectionState(_ context.Context, st ConnectionState) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.states = append(r.states, st)
+}
+
+func (r *recorder) PhysicalSwitch(_ context.Context, ps PhysicalSwitch) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ps = ps
+}
+
+func (r *recorder) LocalMACsReset(_ context.Context, macs []LocalMAC) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.resets++
+	r.learned = map[string]LocalMAC{}
+	for _, m := range macs {
+		r.learned[m.NetworkID+"/"+m.MAC] = m
+	}
+}
+
+func (r *recorder) LocalMACChanged(_ context.Context, old, new *LocalMAC) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old != nil {
+		delete(r.learned, old.NetworkID+"/"+old.MAC)
+	}
+	if new != nil {
+		r.learned[new.NetworkID+"/"+new.MAC] = *new
+	}
+}
+
+func (r *recorder) lastState() ConnectionState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.states) == 0 {
+		return -1
+	}
+	return r.states[len(r.states)-1]
+}
+
+func (r *recorder) learnedMAC(network, mac string) (LocalMAC, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.learned[network+"/"+mac]
+	return m, ok
+}
+
+func (r *recorder) switchInfo() PhysicalSwitch {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ps
+}
+
+// eventually polls cond until it holds or the bound passes.
+func eventually(t *testing.T, what string, bound time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(bound)
+	var last string
+	for time.Now().Before(deadline) {
+		ok, detail := cond()
+		if ok {
+			return
+		}
+		last = detail
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s: not true within %v; last seen: %s", what, bound, last)
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	if os.Getenv("VXGW_TEST_DEBUG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+}
+
+type vtepFixture struct {
+	srv  *vteptest.Server
+	sync *Synchronizer
+	rec  *recorder
+	stop func()
+}
+
+// startVTEP starts ovsdb-server with a physical switch "vtep0" (tunnel IP
+// 10.0.0.100, ports eth0..eth2) and a synchronizer running against it.
+func startVTEP(t *testing.T) *vtepFixture {
+	t.Helper()
+	srv := vteptest.Start(t)
+	srv.AddPhysicalSwitch("vtep0", []string{"127.0.0.1"}, []string{"10.0.0.100"}, []string{"eth0", "eth1", "eth2"})
+	rec := newRecorder()
+	s := NewSynchronizer(Config{
+		Endpoint: srv.Endpoint(), ManagementIP: "127.0.0.1", Reporter: rec, Log: testLogger(t),
+		Backoff:       Backoff{Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond},
+		ProbeInterval: 300 * time.Millisecond,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	stop := func() {
+		cancel()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("Run returned %v, want context.Canceled", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("synchronizer did not stop within 15s")
+		}
+	}
+	t.Cleanup(stop)
+	return &vtepFixture{srv: srv, sync: s, rec: rec, stop: stop}
+}
+
+func (f *vtepFixture) apply(t *testing.T, d DesiredState) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := f.sync.WaitApplied(ctx, f.sync.SetDesired(d)); err != nil {
+		t.Fatalf("%v\nserver log:\n%s", err, f.srv.Log())
+	}
+}
+
+// ctl runs vtep-ctl and returns its output (the independent view of the VTEP).
+func (f *vtepFixture) ctl(t *testing.T, args ...string) string {
+	t.Helper()
+	return f.srv.MustCtl(args...)
+}
+
+const (
+	network1 = "1f0e4a4c-6e0b-4b8e-9a55-3c1a2b3c4d01"
+	network2 = "2f0e4a4c-6e0b-4b8e-9a55-3c1a2b3c4d02"
+)
+
+func TestSynchronizerAgainstOVSDBServer(t *testing.T) {
+	f := startVTEP(t)
+	ls1 := LogicalSwitchName(network1)
+	ls2 := LogicalSwitchName(network2)
+
+	eventually(t, "connected and physical switch reported", 10*time.Second, func() (bool, string) {
+		ps := f.rec.switchInfo()
+		ok := f.rec.lastState() == Connected && ps.Name == "vtep0" && len(ps.Ports) == 3 &&
+			len(ps.TunnelIPs) == 1 && ps.TunnelIPs[0] == "10.0.0.100"
+		return ok, f.rec.lastState().String() + " " + ps.Name
+	})
+
+	// Bind: switch with the VNI, bindings, remote MAC and flooding proxy.
+	want := DesiredState{
+		FloodingProxyIP: "192.168.0.9",
+		Networks: []NetworkBinding{{
+			NetworkID: network1, VNI: 10001,
+			Bindings:   []PortVLAN{{"eth0", 0}, {"eth1", 100}},
+			RemoteMACs: []RemoteMAC{{MAC: "AA:00:00:00:00:01", IP: "10.0.1.5", TunnelIP: "192.168.0.1"}},
+		}},
+	}
+	f.apply(t, want)
+	if got := f.ctl(t, "list-ls"); got != ls1 {
+		t.Fatalf("list-ls = %q, want %q", got, ls1)
+	}
+	if got := f.ctl(t, "get", "Logical_Switch", ls1, "tunnel_key"); got != "10001" {
+		t.Fatalf("tunnel_key = %q", got)
+	}
+	if got := f.ctl(t, "list-bindings", "vtep0", "eth0"); got != "0000 "+ls1 {
+		t.Fatalf("eth0 bindings = %q", got)
+	}
+	if got := f.ctl(t, "list-bindings", "vtep0", "eth1"); got != "0100 "+ls1 {
+		t.Fatalf("eth1 bindings = %q", got)
+	}
+	remote := f.ctl(t, "list-remote-macs", ls1)
+	for _, line := range []string{"aa:00:00:00:00:01 -> vxlan_over_ipv4/192.168.0.1", "unknown-dst -> vxlan_over_ipv4/192.168.0.9"} {
+		if !strings.Contains(remote, line) {
+			t.Fatalf("remote MACs lack %q:\n%s", line, remote)
+		}
+	}
+	if got := f.ctl(t, "--columns=ipaddr", "find", "Ucast_Macs_Remote", "MAC=aa\\:00\\:00\\:00\\:00\\:01"); !strings.Contains(got, "10.0.1.5") {
+		t.Fatalf("remote MAC ipaddr: %q", got)
+	}
+
+	// A MAC learned by the VTEP is reported within a bounded time, and its
+	// removal too.
+	f.srv.AddUcastLocal(ls1, "00:00:00:00:00:42", "10.0.0.100")
+	eventually(t, "learned MAC reported", 5*time.Second, func() (bool, string) {
+		m, ok := f.rec.learnedMAC(network1, "00:00:00:00:00:42")
+		return ok && m.TunnelIP == "10.0.0.100", ""
+	})
+	f.srv.DelUcastLocal(ls1, "00:00:00:00:00:42")
+	eventually(t, "forgotten MAC reported", 5*time.Second, func() (bool, string) {
+		_, ok := f.rec.learnedMAC(network1, "00:00:00:00:00:42")
+		return !ok, ""
+	})
+
+	// The port moves to another host: one row, new locator.
+	want.Networks[0].RemoteMACs[0].TunnelIP = "192.168.0.2"
+	f.apply(t, want)
+	remote = f.ctl(t, "list-remote-macs", ls1)
+	if !strings.Contains(remote, "aa:00:00:00:00:01 -> vxlan_over_ipv4/192.168.0.2") || strings.Contains(remote, "192.168.0.1\n") {
+		t.Fatalf("moved MAC:\n%s", remote)
+	}
+	if n := strings.Count(f.ctl(t, "--columns=_uuid", "find", "Ucast_Macs_Remote"), "_uuid"); n != 1 {
+		t.Fatalf("%d remote ucast rows, want 1", n)
+	}
+
+	// Someone deletes our row behind our back: it is written again.
+	f.ctl(t, "clear-remote-macs", ls1)
+	eventually(t, "tampered remote MACs repaired", 10*time.Second, func() (bool, string) {
+		out := f.ctl(t, "list-remote-macs", ls1)
+		return strings.Contains(out, "aa:00:00:00:00:01 -> vxlan_over_ipv4/192.168.0.2") &&
+			strings.Contains(out, "unknown-dst -> vxlan_over_ipv4/192.168.0.9"), out
+	})
+
+	// The VTEP dies; meanwhile MidoNet binds a second network, adds a MAC and
+	// the VTEP (once back) has learned a MAC. After the restart everything
+	// converges and the learned MAC arrives in the post-connection snapshot.
+	f.srv.Kill()
+	eventually(t, "disconnection noticed", 10*time.Second, func() (bool, string) {
+		st := f.rec.lastState()
+		return st == Disconnected || st == Error, st.String()
+	})
+	want.FloodingProxyIP = "192.168.0.8"
+	want.Networks[0].RemoteMACs = append(want.Networks[0].RemoteMACs, RemoteMAC{MAC: "aa:00:00:00:00:02", TunnelIP: "192.168.0.3"})
+	want.Networks = append(want.Networks, NetworkBinding{NetworkID: network2, VNI: 10002, Bindings: []PortVLAN{{"eth0", 200}, {"eth2", 0}}})
+	gen := f.sync.SetDesired(want)
+	time.Sleep(300 * time.Millisecond) // let a reconnection attempt or two fail
+	f.srv.Restart()
+	f.srv.AddUcastLocal(ls1, "00:00:00:00:00:43", "10.0.0.100")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := f.sync.WaitApplied(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "reconnected", 10*time.Second, func() (bool, string) { return f.rec.lastState() == Connected, "" })
+	if got := f.ctl(t, "list-ls"); got != ls1+"\n"+ls2 && got != ls2+"\n"+ls1 {
+		t.Fatalf("list-ls after restart = %q", got)
+	}
+	if got := f.ctl(t, "list-bindings", "vtep0", "eth0"); got != "0000 "+ls1+"\n0200 "+ls2 {
+		t.Fatalf("eth0 bindings after restart = %q", got)
+	}
+	remote = f.ctl(t, "list-remote-macs", ls1)
+	for _, line := range []string{"aa:00:00:00:00:01 -> vxlan_over_ipv4/192.168.0.2", "aa:00:00:00:00:02 -> vxlan_over_ipv4/192.168.0.3", "unknown-dst -> vxlan_over_ipv4/192.168.0.8"} {
+		if !strings.Contains(remote, line) {
+			t.Fatalf("remote MACs after restart lack %q:\n%s", line, remote)
+		}
+	}
+	if strings.Contains(remote, "192.168.0.9") {
+		t.Fatalf("old flooding proxy still present:\n%s", remote)
+	}
+	eventually(t, "MAC learned around the restart reported", 10*time.Second, func() (bool, string) {
+		_, ok := f.rec.learnedMAC(network1, "00:00:00:00:00:43")
+		return ok, ""
+	})
+
+	// Unbind everything: switches, bindings, MAC rows (remote and local) go.
+	f.apply(t, DesiredState{FloodingProxyIP: "192.168.0.8"})
+	if got := f.ctl(t, "list-ls"); got != "" {
+		t.Fatalf("list-ls after unbind = %q", got)
+	}
+	for _, port := range []string{"eth0", "eth1", "eth2"} {
+		if got := f.ctl(t, "list-bindings", "vtep0", port); got != "" {
+			t.Fatalf("%s bindings after unbind = %q", port, got)
+		}
+	}
+	for _, table := range []string{"Ucast_Macs_Remote", "Mcast_Macs_Remote", "Ucast_Macs_Local"} {
+		if got := f.ctl(t, "--columns=_uuid", "find", table); got != "" {
+			t.Fatalf("%s after unbind: %q", table, got)
+		}
+	}
+	eventually(t, "learned MAC of the removed switch forgotten", 5*time.Second, func() (bool, string) {
+		_, ok := f.rec.learnedMAC(network1, "00:00:00:00:00:43")
+		return !ok, ""
+	})
+}
