@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -54,6 +55,9 @@ type CLI struct {
 	// Connect opens the store; timeout bounds the connection attempt. A
 	// failure to connect should wrap storage.ErrConnectionLoss.
 	Connect func(ctx context.Context, servers []string, timeout time.Duration) (storage.Conn, error)
+	// Logger receives the library's log lines; nil discards them, as the
+	// reference's tool silences its logging.
+	Logger *slog.Logger
 }
 
 // Run executes mn-conf with args and returns the process exit code.
@@ -157,7 +161,11 @@ func (st *cliState) open(ctx context.Context) (*Store, error) {
 		return nil, &ExitError{Code: ExitNoZookeeper, Err: fmt.Errorf("Could not connect to zookeeper at '%s': %w\nCheck the ENVIRONMENT and FILES section of \"mn-conf --help\" for details", b.ZookeeperHosts, err)}
 	}
 	st.conn = conn
-	s, err := Open(ctx, conn, b.RootKey)
+	logger := st.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := Open(ctx, conn, b.RootKey, WithLogger(logger), WithLookupEnv(env))
 	if err != nil {
 		return nil, failed(err)
 	}

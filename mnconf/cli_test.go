@@ -5,16 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/midonet/midonet-go/midonet/storage"
 )
 
 // TestCLIOutputsAndUsage covers the subcommands and flags TestCLIEndToEnd
 // does not: rendering options, set -c, import, whole-schema doc, the bundled
 // dump, and usage errors with their exit codes.
 func TestCLIOutputsAndUsage(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, dial func() storage.Conn) {
-		h := newCLI(t, dial)
+	forEachBackend(t, func(t *testing.T, st testStore) {
+		h := newCLI(t, st)
 		h.ok("", "deploy")
 		h.ok("cluster.rest_api.http_port = 18181\ncluster.rest_api.root_uri = \"/x\"", "set", "-t", "default")
 		h.ok("cluster.rest_api.http_port = 1", "set", "-t", "other")

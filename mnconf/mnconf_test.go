@@ -15,33 +15,57 @@ import (
 
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"github.com/midonet/midonet-go/midonet/storage/zk"
+	"github.com/midonet/midonet-go/midonet/storage/zktest"
 )
 
-// backend opens connections to one store; every test runs on each backend.
+// testStore is one store a test runs against: dial opens a new session
+// (the CLI closes its connection at the end of each command) and root is the
+// test's own root key, so tests sharing a ZooKeeper server do not meet.
+type testStore struct {
+	dial func() storage.Conn
+	root string
+}
+
+// backend makes a fresh testStore for one test.
 type backend struct {
 	name string
-	// dial returns a new connection to the same store for each call (the
-	// CLI closes its connection at the end of each command).
-	dial func(t *testing.T) func() storage.Conn
+	open func(t *testing.T) testStore
 }
 
+// backends are the stores every test runs on: the in-memory backend and a
+// real ZooKeeper (shared by the package's tests, skipped loudly when absent
+// unless CI=true).
 func backends() []backend {
-	return append([]backend{{name: "mem", dial: func(t *testing.T) func() storage.Conn {
-		srv := mem.NewServer()
-		return func() storage.Conn {
-			c := srv.Connect()
-			t.Cleanup(func() { c.Close() })
-			return c
-		}
-	}}}, extraBackends...)
+	return []backend{
+		{name: "mem", open: func(t *testing.T) testStore {
+			srv := mem.NewServer()
+			return testStore{root: "/midonet", dial: func() storage.Conn {
+				c := srv.Connect()
+				t.Cleanup(func() { c.Close() })
+				return c
+			}}
+		}},
+		{name: "zookeeper", open: func(t *testing.T) testStore {
+			srv := zktest.Shared(t)
+			root := "/" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
+			return testStore{root: root, dial: func() storage.Conn {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				c, err := zk.Connect(ctx, zk.Config{Servers: []string{srv.Addr()}})
+				if err != nil {
+					t.Fatalf("connecting to ZooKeeper at %s: %v", srv.Addr(), err)
+				}
+				t.Cleanup(func() { c.Close() })
+				return c
+			}}
+		}},
+	}
 }
 
-// extraBackends is extended by backend-specific test files (real ZooKeeper).
-var extraBackends []backend
-
-func forEachBackend(t *testing.T, fn func(t *testing.T, dial func() storage.Conn)) {
+func forEachBackend(t *testing.T, fn func(t *testing.T, st testStore)) {
 	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) { fn(t, b.dial(t)) })
+		t.Run(b.name, func(t *testing.T) { fn(t, b.open(t)) })
 	}
 }
 
@@ -53,13 +77,13 @@ type cliRun struct {
 // cliHarness runs the mn-conf command in-process against one store.
 type cliHarness struct {
 	t      *testing.T
-	dial   func() storage.Conn
+	st     testStore
 	hostID string // file holding the local host id
 }
 
-func newCLI(t *testing.T, dial func() storage.Conn) *cliHarness {
+func newCLI(t *testing.T, st testStore) *cliHarness {
 	dir := t.TempDir()
-	return &cliHarness{t: t, dial: dial, hostID: filepath.Join(dir, "midonet_host_id.properties")}
+	return &cliHarness{t: t, st: st, hostID: filepath.Join(dir, "midonet_host_id.properties")}
 }
 
 func (h *cliHarness) run(stdin string, args ...string) cliRun {
@@ -71,12 +95,12 @@ func (h *cliHarness) run(stdin string, args ...string) cliRun {
 		HostIDFile:       h.hostID,
 		LegacyHostIDFile: filepath.Join(h.t.TempDir(), "absent.properties"),
 		Connect: func(context.Context, []string, time.Duration) (storage.Conn, error) {
-			return h.dial(), nil
+			return h.st.dial(), nil
 		},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	code := cli.Run(ctx, append([]string{"--root", "/midonet"}, args...))
+	code := cli.Run(ctx, append([]string{"--root", h.st.root}, args...))
 	return cliRun{code: code, stdout: out.String(), stderr: errOut.String()}
 }
 
@@ -90,8 +114,8 @@ func (h *cliHarness) ok(stdin string, args ...string) string {
 }
 
 func TestCLIEndToEnd(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, dial func() storage.Conn) {
-		h := newCLI(t, dial)
+	forEachBackend(t, func(t *testing.T, st testStore) {
+		h := newCLI(t, st)
 		if out := h.ok("", "deploy"); !strings.HasPrefix(out, "Deployed schema\n") || !strings.Contains(out, "Deployed configuration template: agent-gateway-large\n") {
 			t.Fatalf("first deploy printed %q", out)
 		}
@@ -224,17 +248,17 @@ func TestCLIEndToEnd(t *testing.T) {
 }
 
 func TestStoredFormatKeepsSubstitutions(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, dial func() storage.Conn) {
+	forEachBackend(t, func(t *testing.T, st testStore) {
 		ctx := context.Background()
-		conn := dial()
-		s, err := Open(ctx, conn, "/midonet")
+		conn := st.dial()
+		s, err := Open(ctx, conn, st.root)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Deploy(ctx); err != nil {
 			t.Fatal(err)
 		}
-		data, _, err := conn.Get(ctx, "/midonet/config/schemas/cluster")
+		data, _, err := conn.Get(ctx, st.root+"/config/schemas/cluster")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,7 +269,7 @@ func TestStoredFormatKeepsSubstitutions(t *testing.T) {
 cluster.rest_api.root_uri = ${cluster.loggers.root}"/api"`, false); err != nil {
 			t.Fatal(err)
 		}
-		data, _, err = conn.Get(ctx, "/midonet/config/templates/default")
+		data, _, err = conn.Get(ctx, st.root+"/config/templates/default")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,9 +292,9 @@ cluster.rest_api.root_uri = ${cluster.loggers.root}"/api"`, false); err != nil {
 }
 
 func TestRuntimeConfigTypedGettersAndLayers(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, dial func() storage.Conn) {
+	forEachBackend(t, func(t *testing.T, st testStore) {
 		ctx := context.Background()
-		s, err := Open(ctx, dial(), "/mn")
+		s, err := Open(ctx, st.dial(), st.root)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -337,10 +361,10 @@ func TestRuntimeConfigTypedGettersAndLayers(t *testing.T) {
 }
 
 func TestWatchSeesChanges(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, dial func() storage.Conn) {
+	forEachBackend(t, func(t *testing.T, st testStore) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		s, err := Open(ctx, dial(), "/midonet")
+		s, err := Open(ctx, st.dial(), st.root)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -390,7 +414,7 @@ func TestWatchSeesChanges(t *testing.T) {
 }
 
 func TestConcurrentWritersDoNotLoseUpdates(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, dial func() storage.Conn) {
+	forEachBackend(t, func(t *testing.T, st testStore) {
 		ctx := context.Background()
 		const writers, each = 4, 10
 		var wg sync.WaitGroup
@@ -399,7 +423,7 @@ func TestConcurrentWritersDoNotLoseUpdates(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				s, err := Open(ctx, dial(), "/midonet")
+				s, err := Open(ctx, st.dial(), st.root)
 				if err != nil {
 					errs <- err
 					return
@@ -416,7 +440,7 @@ func TestConcurrentWritersDoNotLoseUpdates(t *testing.T) {
 		for err := range errs {
 			t.Fatal(err)
 		}
-		s, err := Open(ctx, dial(), "/midonet")
+		s, err := Open(ctx, st.dial(), st.root)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -431,3 +455,5 @@ func TestConcurrentWritersDoNotLoseUpdates(t *testing.T) {
 		}
 	})
 }
+
+func TestMain(m *testing.M) { zktest.Main(m) }

@@ -7,16 +7,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/midonet/midonet-go/midonet/storage"
 )
 
 // TestNodeViewGivesApplyKeysText checks the text NodeView hands to
 // cluster.Config.ApplyKeys for each kind of value, layered as a node sees it.
 func TestNodeViewGivesApplyKeysText(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, dial func() storage.Conn) {
+	forEachBackend(t, func(t *testing.T, st testStore) {
 		ctx := context.Background()
-		s, err := Open(ctx, dial(), "/midonet", WithLookupEnv(func(string) (string, bool) { return "", false }))
+		s, err := Open(ctx, st.dial(), st.root, WithLookupEnv(func(string) (string, bool) { return "", false }))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,11 +59,11 @@ func TestNodeViewGivesApplyKeysText(t *testing.T) {
 // TestInvalidSetsWriteNothing checks that each kind of bad input is refused
 // with a message naming the problem and leaves the stored znode as it was.
 func TestInvalidSetsWriteNothing(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, dial func() storage.Conn) {
+	forEachBackend(t, func(t *testing.T, st testStore) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		conn := dial()
-		s, err := Open(ctx, conn, "/midonet", WithLookupEnv(func(string) (string, bool) { return "", false }))
+		conn := st.dial()
+		s, err := Open(ctx, conn, st.root, WithLookupEnv(func(string) (string, bool) { return "", false }))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +73,7 @@ func TestInvalidSetsWriteNothing(t *testing.T) {
 		if _, err := s.Set(ctx, TemplateSource(DefaultTemplate), "cluster.rest_api.http_port = 18181", false); err != nil {
 			t.Fatal(err)
 		}
-		before, stat, err := conn.Get(ctx, "/midonet/config/templates/default")
+		before, stat, err := conn.Get(ctx, st.root+"/config/templates/default")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +92,7 @@ func TestInvalidSetsWriteNothing(t *testing.T) {
 				t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 			}
 		}
-		after, stat2, err := conn.Get(ctx, "/midonet/config/templates/default")
+		after, stat2, err := conn.Get(ctx, st.root+"/config/templates/default")
 		if err != nil {
 			t.Fatal(err)
 		}
