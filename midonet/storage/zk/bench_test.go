@@ -1,0 +1,73 @@
+package zk
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/zktest"
+)
+
+// BenchmarkMulti measures raw Multi throughput on a real ZooKeeper server
+// (the package's shared standalone server, which fsyncs its transaction log
+// as production ones do): each op is one Multi of a create and a set, the
+// shape of a small ZOOM transaction. Writers share one Conn, as the
+// goroutines of a cluster node do. This is the "physical limit" higher
+// layers are compared with; ops/s is reported.
+func BenchmarkMulti(b *testing.B) {
+	srv := zktest.Shared(b)
+	ctx := context.Background()
+	c, err := Connect(ctx, Config{Servers: []string{srv.Addr()}, SessionTimeout: 30 * time.Second, Logger: testLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	for _, writers := range []int{1, 16} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			root := fmt.Sprintf("/bench-multi-%d-%d", writers, time.Now().UnixNano())
+			if _, err := c.Create(ctx, root, nil, storage.Persistent); err != nil {
+				b.Fatal(err)
+			}
+			for w := range writers {
+				if _, err := c.Create(ctx, fmt.Sprintf("%s/w%d", root, w), nil, storage.Persistent); err != nil {
+					b.Fatal(err)
+				}
+			}
+			payload := make([]byte, 256) // about the size of a small topology object
+			var remaining atomic.Int64
+			remaining.Store(int64(b.N))
+			var wg sync.WaitGroup
+			errs := make(chan error, writers)
+			b.ResetTimer()
+			start := time.Now()
+			for w := range writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					dir := fmt.Sprintf("%s/w%d", root, w)
+					for i := 0; remaining.Add(-1) >= 0; i++ {
+						_, err := c.Multi(ctx,
+							storage.CreateOp(fmt.Sprintf("%s/n%d", dir, i), payload, storage.Persistent),
+							storage.SetOp(dir, payload, storage.AnyVersion))
+						if err != nil {
+							errs <- err
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			close(errs)
+			for err := range errs {
+				b.Fatalf("multi: %v", err)
+			}
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
+		})
+	}
+}
