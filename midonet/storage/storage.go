@@ -263,9 +263,14 @@ type Conn interface {
 	// State is the current session state.
 	State() SessionState
 	// SessionEvents delivers every session state change from now on, in
-	// order, until ctx is done.
+	// order, until ctx is done. The channel is also closed once no further
+	// change can come: after Closed, and after Expired on a backend whose
+	// Conn does not open a new session (mem); on such an ended Conn it is
+	// closed at once.
 	SessionEvents(ctx context.Context) <-chan SessionEvent
 
-	// Close ends the session (removing its ephemerals) and releases resources.
+	// Close ends the session (removing its ephemerals) and releases
+	// resources. Watches end with ErrClosed; later calls fail with ErrClosed.
+	// Closing twice is harmless.
 	Close() error
 }

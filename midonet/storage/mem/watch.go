@@ -90,14 +90,16 @@ func (w *watch[E]) markDirty() {
 // last event carrying err.
 func (w *watch[E]) end(err error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	if w.endErr != nil {
+		w.mu.Unlock()
 		return
 	}
 	w.endErr = err
 	w.queue = nil
 	w.dirty = false
 	close(w.ended)
+	w.mu.Unlock()
+	w.signal()
 }
 
 func (w *watch[E]) run(ctx context.Context) {
