@@ -2,6 +2,7 @@ package restapi
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -68,6 +69,15 @@ func encodeField(f field, msg protoreflect.Message) any {
 		if !ok {
 			return []object{}
 		}
+	case kMessageList:
+		out := []object{}
+		if ok {
+			l := parent.Get(fd).List()
+			for i := 0; i < l.Len(); i++ {
+				out = append(out, encodeSub(f.sub, l.Get(i).Message()))
+			}
+		}
+		return out
 	case kUUIDList:
 		out := []string{}
 		if ok {
@@ -146,6 +156,38 @@ func encodeField(f field, msg protoreflect.Message) any {
 		r := parent.Get(fd).Message()
 		fs := r.Descriptor().Fields()
 		return object{{"start", r.Get(fs.ByName("start")).Int()}, {"end", r.Get(fs.ByName("end")).Int()}}
+	case kMessage:
+		return encodeSub(f.sub, parent.Get(fd).Message())
+	}
+	return nil
+}
+
+// encodeSub writes a nested object: every sub-field, nulls included.
+func encodeSub(fields []field, m protoreflect.Message) object {
+	out := make(object, 0, len(fields))
+	for _, sf := range fields {
+		out.set(sf.json, encodeField(sf, m))
+	}
+	return out
+}
+
+// decodeSub fills a nested message from a JSON object; violations are
+// reported with the bean path of the nested property (condition.nwTos).
+func decodeSub(f field, prefix string, raw json.RawMessage, m protoreflect.Message, viols *[]Violation) error {
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &body); err != nil {
+		return badJSON(f.json, fmt.Errorf("expected a JSON object"))
+	}
+	var inner []Violation
+	for _, sf := range f.sub {
+		v, present := body[sf.json]
+		if err := decodeField(sf, v, present, m, &inner); err != nil {
+			return err
+		}
+	}
+	for _, v := range inner {
+		v.Property = prefix + "." + v.Property
+		*viols = append(*viols, v)
 	}
 	return nil
 }
@@ -247,7 +289,7 @@ func decodeField(f field, raw json.RawMessage, present bool, msg protoreflect.Me
 		}
 		a, perr := netip.ParseAddr(strings.TrimSpace(s))
 		if perr != nil || (f.kind == kIPv4Addr && !a.Is4()) {
-			violate("is an invalid IP format")
+			violate(cmp.Or(f.invalidMessage, "is an invalid IP format"))
 			return nil
 		}
 		ipToMsg(a, parent.Mutable(fd).Message())
@@ -348,6 +390,23 @@ func decodeField(f field, raw json.RawMessage, present bool, msg protoreflect.Me
 			return nil
 		}
 		parent.Set(fd, protoreflect.ValueOfInt64(mask))
+	case kMessage:
+		sub := parent.Mutable(fd).Message()
+		return decodeSub(f, f.json, raw, sub, viols)
+	case kMessageList:
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return badJSON(f.json, fmt.Errorf("expected an array of objects"))
+		}
+		l := parent.Mutable(fd).List()
+		l.Truncate(0)
+		for i, it := range items {
+			el := l.NewElement()
+			if err := decodeSub(f, fmt.Sprintf("%s[%d]", f.json, i), it, el.Message(), viols); err != nil {
+				return err
+			}
+			l.Append(el)
+		}
 	case kNatTargets:
 		var items []struct {
 			AddressFrom, AddressTo, PortFrom, PortTo json.RawMessage
@@ -486,10 +545,19 @@ func checkField(md protoreflect.MessageDescriptor, f field) error {
 		kMACMask:    func() bool { return fd.Kind() == protoreflect.Int64Kind },
 		kIPList:     func() bool { return msgName() == "IPAddress" && fd.IsList() },
 		kNatTargets: func() bool { return msgName() == "NatTarget" && fd.IsList() },
+		kMessage:    func() bool { return fd.Message() != nil && !fd.IsList() && len(f.sub) > 0 },
+		kMessageList: func() bool {
+			return fd.Message() != nil && fd.IsList() && len(f.sub) > 0
+		},
 	}
 	ok, known := want[f.kind]
 	if !known || !ok() {
 		return fmt.Errorf("field %s: kind %d does not fit proto field %s", f.json, f.kind, fd.FullName())
+	}
+	for _, sf := range f.sub {
+		if err := checkField(fd.Message(), sf); err != nil {
+			return fmt.Errorf("field %s: %w", f.json, err)
+		}
 	}
 	if f.kind == kEnum {
 		for js, name := range f.enum {

@@ -37,6 +37,37 @@
 // tenants, system state) are small explicit handlers listed as data in
 // endpoints() (specials.go).
 //
+// # What is served (inventory against the reference sheet, v5)
+//
+// Table rows (table.go, table_services.go): bridges, routers, ports
+// (bridge/router/VXLAN variants; under /bridges/{id}/ports,
+// /routers/{id}/ports, /bridges/{id}/vxlan_ports), routes, chains, rules
+// (every type), port groups, IP address groups, hosts, tunnel zones, BGP
+// networks and peers (/routers/{id}/bgp_*), load balancers, pools
+// (/load_balancers/{id}/pools, /health_monitors/{id}/pools, ?hm_id), pool
+// members (also /load_balancers/{lb}/pools/{id}/pool_members), VIPs
+// (/pools/{id}/vips, /load_balancers/{id}/vips), health monitors, QoS
+// policies (inline rules), QoS bandwidth-limit and DSCP rules, mirrors, L2
+// insertions (?srv_port, ?port), service container groups and containers,
+// trace requests (?tenant_id).
+//
+// Explicit endpoints (specials.go, dhcp*.go, statetables.go): root,
+// tenants, system state, port link/unlink, peer ports, port-group members,
+// IP-group addresses, host interface bindings and interfaces, tunnel-zone
+// members, DHCP v4/v6 subnets and hosts, bridge MAC tables (all VLANs and
+// per VLAN), bridge ARP tables, router-port peering tables. The three
+// state tables go through the StateTables interface (Options.StateTables).
+//
+// Not served yet: VTEPs, VTEP bindings and VTEP ports (with the VxGW
+// work), /bridges/{id}/ports/{pid}/vtep_bindings, /conf (mn-conf owns the
+// configuration), /neutron; per-container paths under
+// /service_container_groups/{id}/service_containers/{cid}. Not modelled
+// yet: agent state (port "active", router-port "bgpStatus", host
+// liveness/addresses/interfaces, pool-member health status, service
+// container status: answered as not-alive/unknown), BGP-learned routes in
+// /routers/{id}/routes, and the hidden redirect chains an L2 insertion
+// maintains on its ports (sheet §6.11).
+//
 // # How to add a resource
 //
 //  1. Add a row to resourceTable() in table.go:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -277,6 +278,11 @@ func (c *call) list(res *resource, p *parent, parentID uuid.UUID) ([]object, err
 	if err != nil {
 		return nil, err
 	}
+	if res.hooks.listFilter != nil {
+		if msgs, err = res.hooks.listFilter(c, msgs); err != nil {
+			return nil, err
+		}
+	}
 	out := []object{}
 	query := c.r.URL.Query()
 	for _, msg := range msgs {
@@ -356,6 +362,16 @@ func (c *call) create(res *resource, p *parent, parentID uuid.UUID, body map[str
 			return "", errorf(http.StatusBadRequest, "%s", p.variantMessage)
 		}
 	}
+	if p != nil && p.ref != "" {
+		// The parent id from the path wins over the body's, and satisfies
+		// a required reference field (poolId under /pools/{id}/pool_members).
+		for _, f := range res.fields {
+			if f.proto == p.ref && f.mode != ro {
+				body = maps.Clone(body)
+				body[f.json] = json.RawMessage(`"` + parentID.String() + `"`)
+			}
+		}
+	}
 	if err := c.decode(res, body, msg, nil); err != nil {
 		return "", err
 	}
@@ -386,6 +402,9 @@ func (c *call) create(res *resource, p *parent, parentID uuid.UUID, body map[str
 
 func (c *call) update(res *resource, id uuid.UUID, body map[string]json.RawMessage) error {
 	return c.h.store.Tx(c.ctx(), func(tx Tx) error {
+		if res.hooks.update != nil {
+			return res.hooks.update(c, tx, id, body)
+		}
 		stored, err := tx.Get(res.model, id)
 		if err != nil {
 			return err

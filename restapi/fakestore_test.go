@@ -47,6 +47,32 @@ var fakeBindings = []fakeBinding{
 	{"Port", "outbound_filter_id", "CLEAR", "Chain", "port_outbound_ids", "CLEAR"},
 	{"Rule", "chain_id", "CLEAR", "Chain", "rule_ids", "CASCADE"},
 	{"Host", "tunnel_zone_ids", "CLEAR", "TunnelZone", "host_ids", "CLEAR"},
+	{"Router", "bgp_network_ids", "CASCADE", "BgpNetwork", "router_id", "CLEAR"},
+	{"Router", "bgp_peer_ids", "CASCADE", "BgpPeer", "router_id", "CLEAR"},
+	{"Router", "load_balancer_id", "ERROR", "LoadBalancer", "router_id", "CLEAR"},
+	{"LoadBalancer", "pool_ids", "CASCADE", "Pool", "load_balancer_id", "CLEAR"},
+	{"Pool", "pool_member_ids", "CASCADE", "PoolMember", "pool_id", "CLEAR"},
+	{"Pool", "health_monitor_id", "CLEAR", "HealthMonitor", "pool_ids", "CLEAR"},
+	{"Pool", "vip_ids", "CASCADE", "Vip", "pool_id", "CLEAR"},
+	{"Vip", "gateway_port_id", "CLEAR", "Port", "vip_ids", "ERROR"},
+	{"QosPolicy", "bandwidth_limit_rule_ids", "CASCADE", "QosRuleBandwidthLimit", "policy_id", "CLEAR"},
+	{"QosPolicy", "dscp_marking_rule_ids", "CASCADE", "QosRuleDscp", "policy_id", "CLEAR"},
+	{"Port", "qos_policy_id", "CLEAR", "QosPolicy", "port_ids", "CLEAR"},
+	{"Network", "qos_policy_id", "CLEAR", "QosPolicy", "network_ids", "CLEAR"},
+	{"Network", "inbound_mirror_ids", "CLEAR", "Mirror", "network_inbound_ids", "CLEAR"},
+	{"Network", "outbound_mirror_ids", "CLEAR", "Mirror", "network_outbound_ids", "CLEAR"},
+	{"Router", "inbound_mirror_ids", "CLEAR", "Mirror", "router_inbound_ids", "CLEAR"},
+	{"Router", "outbound_mirror_ids", "CLEAR", "Mirror", "router_outbound_ids", "CLEAR"},
+	{"Port", "inbound_mirror_ids", "CLEAR", "Mirror", "port_inbound_ids", "CLEAR"},
+	{"Port", "outbound_mirror_ids", "CLEAR", "Mirror", "port_outbound_ids", "CLEAR"},
+	{"Mirror", "to_port_id", "CLEAR", "Port", "mirror_ids", "CASCADE"},
+	{"Port", "insertion_ids", "CASCADE", "L2Insertion", "port_id", "CLEAR"},
+	{"Port", "srv_insertion_ids", "CASCADE", "L2Insertion", "srv_port_id", "CLEAR"},
+	{"ServiceContainer", "service_group_id", "CLEAR", "ServiceContainerGroup", "service_container_ids", "CASCADE"},
+	{"Port", "service_container_id", "CASCADE", "ServiceContainer", "port_id", "CLEAR"},
+	{"Network", "trace_request_ids", "CASCADE", "TraceRequest", "network_id", "CLEAR"},
+	{"Router", "trace_request_ids", "CASCADE", "TraceRequest", "router_id", "CLEAR"},
+	{"Port", "trace_request_ids", "CASCADE", "TraceRequest", "port_id", "CLEAR"},
 }
 
 type fakeNotFound struct {
@@ -295,6 +321,8 @@ func (tx *fakeTx) Delete(model proto.Message, id uuid.UUID, ignoreMissing bool) 
 				continue
 			}
 			switch b.lAction {
+			case "ERROR":
+				return &fakeConflict{fmt.Sprintf("Cannot delete the %s %s: it is referenced by %s %s.", c, id, b.rClass, t)}
 			case "CLEAR":
 				tx.clearBackRef(b, t, id)
 			case "CASCADE":

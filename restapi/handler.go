@@ -54,6 +54,9 @@ type Options struct {
 	// SharedCounters on the cluster's storage connection to share the
 	// counters with JVM nodes; nil leaves new ports without a tunnel key.
 	Sequences Sequencer
+	// StateTables backs the bridge MAC/ARP tables and router-port peering
+	// tables; nil answers 404 "Resource not found" there.
+	StateTables StateTables
 }
 
 type handler struct {
@@ -64,6 +67,7 @@ type handler struct {
 	mapStoreError StoreErrorMapper
 	maxBody       int64
 	sequences     Sequencer
+	stateTables   StateTables
 	resources     map[string]*resource // by segment
 	mux           *http.ServeMux
 }
@@ -80,6 +84,7 @@ func NewHandler(store Store, tenants TenantSource, opts Options) (http.Handler, 
 		mapStoreError: opts.MapError,
 		maxBody:       opts.MaxBodyBytes,
 		sequences:     opts.Sequences,
+		stateTables:   opts.StateTables,
 		resources:     map[string]*resource{},
 		mux:           http.NewServeMux(),
 	}
@@ -129,14 +134,18 @@ func (h *handler) routes() {
 		})
 		for i := range res.parents {
 			p := &res.parents[i]
-			h.mux.HandleFunc(h.root+"/"+p.segment+"/{pid}/"+p.sub, func(w http.ResponseWriter, r *http.Request) {
+			serve := func(w http.ResponseWriter, r *http.Request) {
 				pid, err := uuid.Parse(r.PathValue("pid"))
 				if err != nil {
 					h.writeError(w, r, errorf(http.StatusNotFound, "Resource not found"))
 					return
 				}
 				h.serveCollection(w, r, res, p, pid)
-			})
+			}
+			h.mux.HandleFunc(h.root+"/"+p.segment+"/{pid}/"+p.sub, serve)
+			for _, alias := range p.aliases {
+				h.mux.HandleFunc(h.root+"/"+alias, serve)
+			}
 		}
 	}
 	h.specialRoutes()
@@ -347,7 +356,7 @@ func (h *handler) serveCollection(w http.ResponseWriter, r *http.Request, res *r
 			c.fail(err)
 			return
 		}
-		if res.ops&opCreate == 0 || (p == nil && len(res.parents) > 0 && !res.topLevelCreate()) {
+		if res.ops&opCreate == 0 || (p == nil && len(res.parents) > 0 && !res.topLevelCreate()) || (p != nil && p.listOnly) {
 			methodNotAllowed(w)
 			return
 		}
@@ -369,7 +378,9 @@ func (h *handler) serveCollection(w http.ResponseWriter, r *http.Request, res *r
 
 // topLevelCreate reports whether POST /<seg> is allowed for a resource that
 // also has parents (ports and rules are only created under their device).
-func (res *resource) topLevelCreate() bool { return res.ops&opCreate != 0 && !res.parentOnlyCreate() }
+func (res *resource) topLevelCreate() bool {
+	return res.ops&opCreate != 0 && (res.createTopLevel || !res.parentOnlyCreate())
+}
 
 func (res *resource) parentOnlyCreate() bool {
 	for _, p := range res.parents {

@@ -61,6 +61,9 @@ type resource struct {
 	// deleteMissingOK makes DELETE of a missing object answer 204 (the
 	// reference's generic engine); otherwise 404.
 	deleteMissingOK bool
+	// createTopLevel allows POST /<segment> although the resource also has
+	// parent collections that set a reference (pools, VIPs, containers).
+	createTopLevel bool
 }
 
 // variant is one subtype of a polymorphic resource (Port kinds, Rule types).
@@ -105,6 +108,12 @@ type parent struct {
 	// with the message answered otherwise.
 	variants       []string
 	variantMessage string
+	// listOnly parents only list (GET /health_monitors/{id}/pools); POST
+	// there answers 405.
+	listOnly bool
+	// aliases are further path patterns serving the same collection, with
+	// {pid} for the parent id ("load_balancers/{lb}/pools/{pid}/pool_members").
+	aliases []string
 }
 
 // queryFilter matches ?param=value against one proto field.
@@ -126,6 +135,12 @@ type hooks struct {
 	create func(c *call, tx Tx, msg proto.Message, body map[string]json.RawMessage) error
 	// remove replaces the plain store delete (manual back-references).
 	remove func(c *call, tx Tx, id uuid.UUID) error
+	// update replaces the whole PUT pipeline (service containers only
+	// reschedule).
+	update func(c *call, tx Tx, id uuid.UUID, body map[string]json.RawMessage) error
+	// listFilter drops listed objects by rules the filters table cannot
+	// express (query parameters with precedence, derived tenants).
+	listFilter func(c *call, msgs []proto.Message) ([]proto.Message, error)
 	// list replaces listing under a parent (merged collections).
 	listUnder func(c *call, p parent, parentID uuid.UUID) ([]proto.Message, error)
 }

@@ -48,7 +48,12 @@ var tenantFilter = queryFilter{param: "tenant_id", proto: "tenant_id", kind: kSt
 // conditionFields are the rule-matching fields shared by rules (and, later,
 // mirrors and trace requests), stored in a commons.Condition at prefix.
 func conditionFields(prefix string) []field {
-	c := func(p string) string { return prefix + "." + p }
+	c := func(p string) string {
+		if prefix == "" {
+			return p
+		}
+		return prefix + "." + p
+	}
 	return []field{
 		fBool("condInvert", c("conjunction_inv")),
 		fBool("matchForwardFlow", c("match_forward_flow")),
@@ -122,6 +127,11 @@ func natRule(name string, dnat, reverse bool) variant {
 
 // resourceTable is THE table: every generic resource of the API.
 func resourceTable() []*resource {
+	return append(coreResources(), serviceResources()...)
+}
+
+// coreResources are the devices, ports, routing and filtering resources.
+func coreResources() []*resource {
 	bridgePortVariants := []string{"Bridge"}
 	routerPortVariants := []string{"Router"}
 	return []*resource{
@@ -220,6 +230,7 @@ func resourceTable() []*resource {
 					variants: bridgePortVariants, variantMessage: "Not a bridge port."},
 				{segment: "routers", sub: "ports", ref: "router_id", backRef: "port_ids",
 					variants: routerPortVariants, variantMessage: "Not a router port."},
+				{segment: "bridges", sub: "vxlan_ports", backRef: "vxlan_port_ids", listOnly: true},
 			},
 			hooks: hooks{decode: decodePort, encode: encodePort, create: createPort, remove: removePort},
 		},
