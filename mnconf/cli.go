@@ -667,20 +667,18 @@ func Doc(schema map[string]any, key string) string {
 		one(key, node)
 		return b.String()
 	}
-	first := true
-	Leaves(sub, func(rel string, v any) {
-		if strings.HasSuffix(rel, "_type") || strings.HasSuffix(rel, "_description") || rel == "schemaVersion" || strings.HasSuffix(rel, ".schemaVersion") {
+	// Several keys: each followed by a blank line, a rule and a blank line,
+	// as the reference prints the documentation of every key.
+	Leaves(DropDocKeys(sub), func(rel string, v any) {
+		if rel == "schemaVersion" || strings.HasSuffix(rel, ".schemaVersion") {
 			return
 		}
-		if !first {
-			b.WriteString("\n----------------------\n\n")
-		}
-		first = false
 		k := rel
 		if key != "" {
 			k = key + "." + rel
 		}
 		one(k, v)
+		b.WriteString("\n----------------------\n\n")
 	})
 	return b.String()
 }
@@ -707,7 +705,8 @@ func (st *cliState) deployCmd() *cobra.Command {
 			}
 			fmt.Fprintln(out, "Deployed schema")
 			for _, t := range res.Templates {
-				fmt.Fprintf(out, "Deployed configuration template: %s\n", t)
+				// The reference's line ends with a space.
+				fmt.Fprintf(out, "Deployed configuration template: %s \n", t)
 			}
 			return nil
 		},

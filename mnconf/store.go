@@ -531,20 +531,23 @@ func Validate(schema, tree map[string]any, lookupEnv func(string) (string, bool)
 	return unverified, firstErr
 }
 
-// DropDocKeys removes *_type and *_description keys (the schema
-// documentation) from a tree, as dumps show it.
+// DropDocKeys removes the schema documentation from a tree, as dumps show
+// it: for every leaf k, the siblings k_type and k_description. Like the
+// reference, a *_description whose key does not exist stays.
 func DropDocKeys(tree map[string]any) map[string]any {
 	out := Clone(tree).(map[string]any)
 	var walk func(m map[string]any)
 	walk = func(m map[string]any) {
-		for k, v := range m {
-			if strings.HasSuffix(k, "_type") || strings.HasSuffix(k, "_description") {
-				delete(m, k)
+		for _, k := range sortedKeys(m) {
+			if sub, ok := m[k].(map[string]any); ok && len(sub) > 0 {
+				walk(sub)
 				continue
 			}
-			if sub, ok := v.(map[string]any); ok {
-				walk(sub)
+			if m[k] == nil { // typesafe-config lists no null entries
+				continue
 			}
+			delete(m, k+"_type")
+			delete(m, k+"_description")
 		}
 	}
 	walk(out)
