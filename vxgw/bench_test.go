@@ -1,0 +1,173 @@
+package vxgw
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/midonet/midonet-go/vxgw/vteptest"
+)
+
+// startBenchVTEP is startVTEP for benchmarks (testing.B), with one bound network.
+func startBenchVTEP(b *testing.B, rep Reporter) (*vteptest.Server, *Synchronizer, DesiredState) {
+	b.Helper()
+	srv := vteptest.Start(b)
+	srv.AddPhysicalSwitch("vtep0", []string{"127.0.0.1"}, []string{"10.0.0.100"}, []string{"eth0"})
+	s := NewSynchronizer(Config{Endpoint: srv.Endpoint(), ManagementIP: "127.0.0.1", Reporter: rep,
+		Log:     slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+		Backoff: Backoff{Initial: 50 * time.Millisecond, Max: time.Second}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = s.Run(ctx); close(done) }()
+	b.Cleanup(func() { cancel(); <-done })
+	base := DesiredState{FloodingProxyIP: "192.168.0.9", Networks: []NetworkBinding{{
+		NetworkID: network1, VNI: 10001, Bindings: []PortVLAN{{"eth0", 0}},
+	}}}
+	waitApplied(b, s, s.SetDesired(base))
+	return srv, s, base
+}
+
+func waitApplied(b *testing.B, s *Synchronizer, gen uint64) {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := s.WaitApplied(ctx, gen); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func macN(prefix byte, i int) string {
+	return fmt.Sprintf("%02x:00:00:%02x:%02x:%02x", prefix, byte(i>>16), byte(i>>8), byte(i))
+}
+
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		i := int(p * float64(len(lat)-1))
+		return float64(lat[i].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// BenchmarkRemoteMACWrite measures MidoNet MAC → Ucast_Macs_Remote: from
+// SetDesired with N new MACs until the rows are committed on ovsdb-server
+// and visible in the session's replica.
+func BenchmarkRemoteMACWrite(b *testing.B) {
+	for _, n := range []int{1, 1000} {
+		b.Run("macs="+strconv.Itoa(n), func(b *testing.B) {
+			_, s, base := startBenchVTEP(b, nil)
+			var lat []time.Duration
+			b.ResetTimer()
+			for i := range b.N {
+				want := base.clone()
+				for j := range n {
+					want.Networks[0].RemoteMACs = append(want.Networks[0].RemoteMACs,
+						RemoteMAC{MAC: macN(byte(i%200+1), j), TunnelIP: "192.168.1." + strconv.Itoa(j%200+1)})
+				}
+				start := time.Now()
+				waitApplied(b, s, s.SetDesired(want))
+				lat = append(lat, time.Since(start))
+				b.StopTimer()
+				waitApplied(b, s, s.SetDesired(base))
+				b.StartTimer()
+			}
+			b.StopTimer()
+			reportPercentiles(b, lat)
+		})
+	}
+}
+
+// countingReporter signals when a given number of learned MACs is known.
+type countingReporter struct {
+	mu      sync.Mutex
+	learned map[string]bool
+	target  int
+	reached chan struct{}
+}
+
+func (r *countingReporter) ConnectionState(context.Context, ConnectionState) {}
+func (r *countingReporter) PhysicalSwitch(context.Context, PhysicalSwitch)   {}
+func (r *countingReporter) LocalMACsReset(_ context.Context, macs []LocalMAC) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.learned = map[string]bool{}
+	for _, m := range macs {
+		r.learned[m.MAC] = true
+	}
+	r.check()
+}
+func (r *countingReporter) LocalMACChanged(_ context.Context, old, new *LocalMAC) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old != nil {
+		delete(r.learned, old.MAC)
+	}
+	if new != nil {
+		r.learned[new.MAC] = true
+	}
+	r.check()
+}
+func (r *countingReporter) check() {
+	if r.reached != nil && len(r.learned) == r.target {
+		close(r.reached)
+		r.reached = nil
+	}
+}
+func (r *countingReporter) expect(n int) <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ch := make(chan struct{})
+	r.target, r.reached = n, ch
+	r.check()
+	return ch
+}
+
+// BenchmarkLearnedMACReport measures VTEP-learned MAC → Reporter: from
+// vtep-ctl committing N Ucast_Macs_Local rows (one transaction) until the
+// synchronizer has reported all of them. The vtep-ctl process start is
+// included, so the figure is an upper bound.
+func BenchmarkLearnedMACReport(b *testing.B) {
+	for _, n := range []int{1, 1000} {
+		b.Run("macs="+strconv.Itoa(n), func(b *testing.B) {
+			rep := &countingReporter{learned: map[string]bool{}}
+			srv, _, _ := startBenchVTEP(b, rep)
+			ls := LogicalSwitchName(network1)
+			var lat []time.Duration
+			b.ResetTimer()
+			for i := range b.N {
+				var add, del []string
+				for j := range n {
+					mac := macN(byte(i%200+1), j)
+					add = append(add, "--", "add-ucast-local", ls, mac, "10.0.0.100")
+					del = append(del, "--", "del-ucast-local", ls, mac)
+				}
+				reached := rep.expect(n)
+				start := time.Now()
+				srv.MustCtl(add[1:]...)
+				select {
+				case <-reached:
+				case <-time.After(60 * time.Second):
+					b.Fatalf("learned MACs not all reported")
+				}
+				lat = append(lat, time.Since(start))
+				b.StopTimer()
+				gone := rep.expect(0)
+				srv.MustCtl(del[1:]...)
+				<-gone
+				b.StartTimer()
+			}
+			b.StopTimer()
+			reportPercentiles(b, lat)
+		})
+	}
+}
