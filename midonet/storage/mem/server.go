@@ -49,7 +49,7 @@ type Server struct {
 type node struct {
 	data     []byte // never mutated in place: sets replace the slice
 	stat     storage.Stat
-	children map[string]struct{}
+	children map[string]struct{} // nil until the first child
 }
 
 type session struct {
@@ -155,8 +155,7 @@ func (t *txn) create(p string, data []byte, mode storage.CreateMode) (string, er
 		return "", fmt.Errorf("%w: ephemeral node without a session", storage.ErrBadArguments)
 	}
 	n := &node{
-		data:     slices.Clone(data),
-		children: map[string]struct{}{},
+		data: slices.Clone(data),
 		stat: storage.Stat{
 			Czxid: t.zxid, Mzxid: t.zxid, Pzxid: t.zxid,
 			Ctime: t.now, Mtime: t.now,
@@ -170,6 +169,9 @@ func (t *txn) create(p string, data []byte, mode storage.CreateMode) (string, er
 	_, name := splitPath(p)
 	oldParent := parent.stat
 	t.s.nodes[p] = n
+	if parent.children == nil {
+		parent.children = map[string]struct{}{} // made on demand: most nodes are leaves
+	}
 	parent.children[name] = struct{}{}
 	parent.stat.CVersion++
 	parent.stat.Pzxid = t.zxid
