@@ -161,7 +161,7 @@ password_hash_rounds = 4
 		return nil, fmt.Errorf("keystonetest: %w", err)
 	}
 	defer logFile.Close()
-	s.cmd = exec.Command("/usr/bin/uwsgi", "--http-socket", fmt.Sprintf("127.0.0.1:%d", port),
+	s.cmd = exec.Command("/usr/bin/uwsgi", "--http11-socket", fmt.Sprintf("127.0.0.1:%d", port),
 		"--plugins", "python3", "--wsgi-file", "/usr/bin/keystone-wsgi-public",
 		"--master", "--processes", "1", "--threads", "8", "--die-on-term", "--need-app", "--disable-logging")
 	s.cmd.Env = append(os.Environ(), "OS_KEYSTONE_CONFIG_DIR="+dir, "OS_KEYSTONE_CONFIG_FILES=keystone.conf",
