@@ -82,9 +82,10 @@ type Config struct {
 	// the node serves only its operability endpoints.
 	APIHandler func(env *Env) (http.Handler, error)
 	// Elect gives the leader election singleton services run under, over
-	// the node's store connection. When nil, singleton services are not
-	// started (and the node logs why).
-	Elect func(env *Env) Elector
+	// the node's store connection, for elections whose nodes are children
+	// of root (storage.Election{Conn: env.Store, Root: root}). When nil,
+	// singleton services are not started (and the node logs why).
+	Elect func(env *Env, root string) Elector
 	// Services are extra services, started after the built-in ones.
 	Services []Service
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path"
 	"slices"
 	"sync"
 
@@ -52,8 +53,12 @@ type Service struct {
 	Name    string
 	Enabled bool
 	// Singleton services run on one node of the cluster at a time: the one
-	// leading the election Name (through Config.Elect).
+	// leading their election (through Config.Elect).
 	Singleton bool
+	// Latch is the singleton's election node, relative to the root key;
+	// default "cluster/elections/<Name>". The reference's latches are
+	// "vxgw/fp-latch", "containers/leader-latch" and "leader-latch".
+	Latch string
 	// Start brings the service up and returns how to stop it. It must not
 	// block beyond start-up; background work runs until stop is called.
 	Start func(ctx context.Context, env *Env) (stop func(context.Context) error, err error)
@@ -271,12 +276,17 @@ func (n *Node) startSingleton(ctx context.Context, svc Service, env *Env) (func(
 		n.log.Warn("singleton service not started: no leader election configured", "service", svc.Name)
 		return func(context.Context) error { return nil }, nil
 	}
-	elector := n.cfg.Elect(env)
+	latch := svc.Latch
+	if latch == "" {
+		latch = path.Join("cluster", "elections", svc.Name)
+	}
+	latch = path.Join(env.RootKey, latch)
+	elector := n.cfg.Elect(env, path.Dir(latch))
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		err := elector.Campaign(cctx, svc.Name, n.cfg.NodeID.String(), func(lctx context.Context) {
+		err := elector.Campaign(cctx, path.Base(latch), n.cfg.NodeID.String(), func(lctx context.Context) {
 			n.log.Info("this node leads singleton service; starting it", "service", svc.Name)
 			stop, err := svc.Start(lctx, env)
 			if err != nil {

@@ -330,10 +330,10 @@ func TestHTTPSDisabled(t *testing.T) {
 }
 
 // mnconfSet writes HOCON text into one mn-conf layer, as `mn-conf set` does.
-func mnconfSet(t *testing.T, conn storage.Conn, src mnconf.Source, text string) {
+func mnconfSet(t *testing.T, conn storage.Conn, root string, src mnconf.Source, text string) {
 	t.Helper()
 	ctx := context.Background()
-	conf, err := mnconf.Open(ctx, conn, cluster.DefaultRootKey)
+	conf, err := mnconf.Open(ctx, conn, root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +350,7 @@ func TestHTTPPortFromMNConf(t *testing.T) {
 	admin := srv.Connect()
 	templatePort, nodePort, flagPort := freePort(t), freePort(t), freePort(t)
 	// echo "cluster.rest_api.http_port = N" | mn-conf set -t default
-	mnconfSet(t, admin, mnconf.TemplateSource(mnconf.DefaultTemplate),
+	mnconfSet(t, admin, cluster.DefaultRootKey, mnconf.TemplateSource(mnconf.DefaultTemplate),
 		fmt.Sprintf("cluster.rest_api.http_port = %d\ncluster.heartbeat { enabled = true, period = 50ms }", templatePort))
 
 	nodeID := uuid.New()
@@ -361,7 +361,7 @@ func TestHTTPPortFromMNConf(t *testing.T) {
 	}{
 		{"default template", func(*cluster.Config) {}, templatePort},
 		{"per-node over template", func(*cluster.Config) {
-			mnconfSet(t, admin, mnconf.NodeSource(nodeID), fmt.Sprintf("cluster.rest_api.http_port : %d", nodePort))
+			mnconfSet(t, admin, cluster.DefaultRootKey, mnconf.NodeSource(nodeID), fmt.Sprintf("cluster.rest_api.http_port : %d", nodePort))
 		}, nodePort},
 		{"command line over mn-conf", func(cfg *cluster.Config) {
 			cfg.Overrides["cluster.rest_api.http_port"] = fmt.Sprint(flagPort)
@@ -413,7 +413,7 @@ func TestLogLevelFollowsMNConf(t *testing.T) {
 		want  slog.Level
 	}{{"DEBUG", slog.LevelDebug}, {"ERROR", slog.LevelError}, {"nonsense", slog.LevelInfo}} {
 		// mn-conf set -t default "cluster.loggers.root : DEBUG"
-		mnconfSet(t, srv.Connect(), mnconf.TemplateSource(mnconf.DefaultTemplate),
+		mnconfSet(t, srv.Connect(), cluster.DefaultRootKey, mnconf.TemplateSource(mnconf.DefaultTemplate),
 			fmt.Sprintf("cluster.loggers.root : %q", tc.value))
 		deadline := time.Now().Add(waitLimit)
 		for cfg.LogLevel.Level() != tc.want {
