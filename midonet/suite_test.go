@@ -100,9 +100,9 @@ func storeSuite() []suiteCase {
 		{"ConflictRetriesAreBounded", testConflictBounded},
 		{"WatchObject", testWatchObject},
 		{"WatchClass", testWatchClass},
-		// {"StateKeys", testStateKeys},
-		// {"StateKeyExpiry", testStateKeyExpiry},
-		// {"WatchStateKey", testWatchStateKey},
+		{"StateKeys", testStateKeys},
+		{"StateKeyExpiry", testStateKeyExpiry},
+		{"WatchStateKey", testWatchStateKey},
 		// {"StateTables", testStateTables},
 		// {"WatchStateTable", testWatchStateTable},
 	}
