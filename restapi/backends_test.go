@@ -1,15 +1,55 @@
 package restapi_test
 
 import (
+	"context"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"github.com/midonet/midonet-go/midonet/storage/zk"
+	"github.com/midonet/midonet-go/midonet/storage/zktest"
+	"github.com/midonet/midonet-go/midonet/zoom"
 	"github.com/midonet/midonet-go/restapi"
 )
 
+func TestMain(m *testing.M) { zktest.Main(m) }
+
+// zoomBackend opens the real object store over a connection from dial.
+func zoomBackend(t testing.TB, conn storage.Conn, root string) restapi.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := midonet.NewStore(ctx, conn, zoom.Options{Root: root, Owner: zoom.OwnerClusterAPI})
+	if err != nil {
+		t.Fatalf("object store: %v", err)
+	}
+	return restapi.NewZoomStore(st)
+}
+
+// backends are the object stores the end-to-end suite runs on: the real
+// store over the in-memory backend and over a real ZooKeeper server (one
+// root per test on a server shared by the package).
 func backends(t testing.TB) []backend {
 	return []backend{
-		{name: "fake", open: func(t testing.TB) (restapi.Store, restapi.StoreErrorMapper) {
-			return restapi.NewFakeStoreForTest(), restapi.FakeErrorsForTest
+		{name: "mem", open: func(t testing.TB) (restapi.Store, restapi.StoreErrorMapper) {
+			conn := mem.NewServer().Connect()
+			t.Cleanup(func() { conn.Close() })
+			return zoomBackend(t, conn, "/midonet"), nil
+		}},
+		{name: "zookeeper", open: func(t testing.TB) (restapi.Store, restapi.StoreErrorMapper) {
+			srv := zktest.Shared(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			conn, err := zk.Connect(ctx, zk.Config{Servers: []string{srv.Addr()}})
+			if err != nil {
+				t.Fatalf("connecting to ZooKeeper at %s: %v", srv.Addr(), err)
+			}
+			t.Cleanup(func() { conn.Close() })
+			root := "/" + strings.NewReplacer("/", "_", " ", "_", "#", "_").Replace(t.Name())
+			return zoomBackend(t, conn, root), nil
 		}},
 	}
 }

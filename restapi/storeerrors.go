@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/zoom"
 )
 
 // DefaultStoreErrors is the one place where the object store's errors become
@@ -21,6 +22,33 @@ func DefaultStoreErrors(err error) *Error {
 	return mapObjectStoreError(err)
 }
 
-// mapObjectStoreError classifies the typed errors of the object store.
-// TODO(zoom): wire the midonet/zoom typed errors once that package lands.
-func mapObjectStoreError(err error) *Error { return nil }
+// mapObjectStoreError classifies the typed errors of the object store, with
+// their messages (which are the reference's for not-found, exists and
+// referenced objects).
+func mapObjectStoreError(err error) *Error {
+	var (
+		notFound   *zoom.NotFoundError
+		exists     *zoom.ObjectExistsError
+		conflict   *zoom.ReferenceConflictError
+		referenced *zoom.ObjectReferencedError
+		concurrent *zoom.ConcurrentModificationError
+		invalid    *zoom.InvalidObjectError
+	)
+	switch {
+	case errors.As(err, &notFound):
+		return &Error{Status: http.StatusNotFound, Message: notFound.Error(), Err: err}
+	case errors.As(err, &exists):
+		return &Error{Status: http.StatusConflict, Message: exists.Error(), Err: err}
+	case errors.As(err, &conflict):
+		return &Error{Status: http.StatusConflict, Message: conflict.Error(), Err: err}
+	case errors.As(err, &referenced):
+		return &Error{Status: http.StatusConflict, Message: referenced.Error(), Err: err}
+	case errors.As(err, &concurrent):
+		return &Error{Status: http.StatusConflict, Message: "The object was modified concurrently; retry the request.", Err: err}
+	case errors.As(err, &invalid):
+		// Only bad input reaches the store this way (e.g. a reference field
+		// naming an id of the wrong kind): answer 400, never 500.
+		return &Error{Status: http.StatusBadRequest, Message: invalid.Reason, Err: err}
+	}
+	return nil
+}
