@@ -329,6 +329,21 @@ func (c *candidate) lead(ctx context.Context, node string, lead func(context.Con
 	if err != nil {
 		return err
 	}
+	// The first event is the node's state now: do not start leading on a
+	// node that is already gone.
+	select {
+	case ev, ok := <-own:
+		switch {
+		case !ok:
+			return ctx.Err()
+		case ev.Err != nil:
+			return ev.Err
+		case !ev.Exists:
+			return errLost
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	lctx, cancelLead := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
