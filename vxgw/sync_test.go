@@ -111,16 +111,21 @@ type vtepFixture struct {
 
 // startVTEP starts ovsdb-server with a physical switch "vtep0" (tunnel IP
 // 10.0.0.100, ports eth0..eth2) and a synchronizer running against it.
-func startVTEP(t *testing.T) *vtepFixture {
+func startVTEP(t *testing.T, adjust ...func(*Config)) *vtepFixture {
 	t.Helper()
 	srv := vteptest.Start(t)
 	srv.AddPhysicalSwitch("vtep0", []string{"127.0.0.1"}, []string{"10.0.0.100"}, []string{"eth0", "eth1", "eth2"})
 	rec := newRecorder()
-	s := NewSynchronizer(Config{
+	cfg := Config{
 		Endpoint: srv.Endpoint(), ManagementIP: "127.0.0.1", Reporter: rec, Log: testLogger(t),
 		Backoff:       Backoff{Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond},
 		ProbeInterval: 300 * time.Millisecond,
-	})
+		DialTimeout:   time.Second,
+	}
+	for _, f := range adjust {
+		f(&cfg)
+	}
+	s := NewSynchronizer(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -160,6 +165,7 @@ const (
 )
 
 func TestSynchronizerAgainstOVSDBServer(t *testing.T) {
+	t.Parallel()
 	f := startVTEP(t)
 	ls1 := LogicalSwitchName(network1)
 	ls2 := LogicalSwitchName(network2)
@@ -295,4 +301,71 @@ func TestSynchronizerAgainstOVSDBServer(t *testing.T) {
 		_, ok := f.rec.learnedMAC(network1, "00:00:00:00:00:43")
 		return !ok, ""
 	})
+}
+
+func (r *recorder) stateHistory() []ConnectionState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]ConnectionState(nil), r.states...)
+}
+
+// TestHungVTEPIsDetectedByEcho: a VTEP that stops answering without closing
+// the TCP connection is noticed by our echo probe, and once it answers
+// again the session is re-established and the state converges.
+func TestHungVTEPIsDetectedByEcho(t *testing.T) {
+	t.Parallel()
+	f := startVTEP(t)
+	want := DesiredState{Networks: []NetworkBinding{{NetworkID: network1, VNI: 10001, Bindings: []PortVLAN{{"eth0", 7}}}}}
+	f.apply(t, want)
+
+	f.srv.Pause()
+	eventually(t, "hung VTEP noticed", 10*time.Second, func() (bool, string) {
+		st := f.rec.lastState()
+		return st == Disconnected || st == Error, st.String()
+	})
+	want.Networks[0].Bindings = []PortVLAN{{"eth1", 8}}
+	gen := f.sync.SetDesired(want)
+	f.srv.Resume()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := f.sync.WaitApplied(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	ls := LogicalSwitchName(network1)
+	if got := f.ctl(t, "list-bindings", "vtep0", "eth1"); got != "0008 "+ls {
+		t.Fatalf("eth1 bindings = %q", got)
+	}
+	if got := f.ctl(t, "list-bindings", "vtep0", "eth0"); got != "" {
+		t.Fatalf("eth0 bindings = %q", got)
+	}
+}
+
+// TestIdleSessionAnswersServerProbes: ovsdb-server sends echo requests to a
+// client idle for 5 s and drops it after 5 more without a reply. With our
+// own probe effectively off, the session must survive 12 s of idleness.
+func TestIdleSessionAnswersServerProbes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes 12 s of idle time")
+	}
+	t.Parallel()
+	f := startVTEP(t, func(c *Config) { c.ProbeInterval = time.Hour })
+	f.apply(t, DesiredState{})
+	time.Sleep(12 * time.Second)
+	if h := f.rec.stateHistory(); len(h) != 2 || h[0] != Disconnected || h[1] != Connected {
+		t.Fatalf("connection state history %v, want [VTEP_DISCONNECTED VTEP_CONNECTED]\nserver log:\n%s", h, f.srv.Log())
+	}
+	// The server did probe us (otherwise the test proves nothing).
+	if !strings.Contains(f.srv.Log(), "sending inactivity probe") {
+		t.Fatalf("server never probed the idle session:\n%s", f.srv.Log())
+	}
+	f.ctl(t, "list-ps")
+	gen := f.sync.SetDesired(DesiredState{Networks: []NetworkBinding{{NetworkID: network1, VNI: 10001}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.sync.WaitApplied(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	if h := f.rec.stateHistory(); len(h) != 2 {
+		t.Fatalf("session dropped after idleness: %v", h)
+	}
 }

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -142,6 +143,8 @@ func (s *Server) start() error {
 		"--log-file="+logPath,
 		"--no-chdir",
 		"-vconsole:off",
+		// Logs the server's inactivity probes, so tests can prove they were answered.
+		"-vreconnect:file:dbg",
 	)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -195,6 +198,25 @@ func (s *Server) Kill() {
 	_ = s.cmd.Process.Kill()
 	<-s.done
 	s.cmd, s.done = nil, nil
+}
+
+// Pause stops the server process (SIGSTOP) without closing its sockets: to
+// a client it looks like a hung VTEP, not a dead one.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused server (SIGCONT).
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig os.Signal) {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		s.t.Fatalf("vteptest: server not running")
+	}
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		s.t.Fatalf("vteptest: signalling ovsdb-server: %v", err)
+	}
 }
 
 // Restart kills the server if it runs, then serves the same database file on
