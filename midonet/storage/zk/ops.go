@@ -89,6 +89,22 @@ func convertStat(s *gozk.Stat) storage.Stat {
 	}
 }
 
+// validateCreatePath checks the path a create will make. A sequential
+// create's path is a prefix: it may end with "/" (the node is then named by
+// its sequence number alone), as ZooKeeper allows.
+func validateCreatePath(p string, mode storage.CreateMode) error {
+	if p == "/" {
+		return fmt.Errorf("%w: cannot create /", storage.ErrBadArguments)
+	}
+	if mode.IsSequential() {
+		if err := validatePath(p + "0000000000"); err != nil {
+			return fmt.Errorf("%w: sequential prefix %q is not a valid path prefix", storage.ErrBadArguments, p)
+		}
+		return nil
+	}
+	return validatePath(p)
+}
+
 func createFlags(m storage.CreateMode) (int32, error) {
 	switch m {
 	case storage.Persistent:
@@ -170,10 +186,7 @@ func (c *Conn) Create(ctx context.Context, path string, data []byte, mode storag
 	if err != nil {
 		return "", fmt.Errorf("create %s: %w", path, err)
 	}
-	if err := validatePath(path); err != nil || path == "/" {
-		if err == nil {
-			err = fmt.Errorf("%w: cannot create /", storage.ErrBadArguments)
-		}
+	if err := validateCreatePath(path, mode); err != nil {
 		return "", fmt.Errorf("create: %w", err)
 	}
 	created, err := call(ctx, c, func() (string, error) {
@@ -284,8 +297,10 @@ func isOpError(err error) bool {
 }
 
 func multiRequest(op storage.Op) (any, error) {
-	if err := validatePath(op.Path); err != nil {
-		return nil, err
+	if op.Kind != storage.OpCreate {
+		if err := validatePath(op.Path); err != nil {
+			return nil, err
+		}
 	}
 	switch op.Kind {
 	case storage.OpCreate:
@@ -293,8 +308,8 @@ func multiRequest(op storage.Op) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if op.Path == "/" {
-			return nil, fmt.Errorf("%w: cannot create /", storage.ErrBadArguments)
+		if err := validateCreatePath(op.Path, op.Mode); err != nil {
+			return nil, err
 		}
 		return &gozk.CreateRequest{Path: op.Path, Data: op.Data, Acl: openACL, Flags: flags}, nil
 	case storage.OpSet:

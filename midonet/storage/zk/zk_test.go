@@ -311,3 +311,22 @@ func TestExpiryEndsWatchesAndOpensNewSession(t *testing.T) {
 		t.Fatalf("ephemeral of the new session: %+v, %v", st, err)
 	}
 }
+
+func TestConnectGivesUpWithItsContext(t *testing.T) {
+	// A proxy to a closed port accepts connections and drops them at once,
+	// so the client never gets a session.
+	addr := zktest.NewProxy(t, "127.0.0.1:1").Addr()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	c, err := Connect(ctx, Config{Servers: []string{addr}, SessionTimeout: 5 * time.Second})
+	if err == nil {
+		c.Close()
+		t.Fatal("connected to a server that does not answer")
+	}
+	if !errors.Is(err, storage.ErrConnectionLoss) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v; want ErrConnectionLoss and the context's deadline", err)
+	}
+	if _, err := Connect(context.Background(), Config{}); !errors.Is(err, storage.ErrBadArguments) {
+		t.Fatalf("connect without servers: %v; want ErrBadArguments", err)
+	}
+}
