@@ -106,6 +106,27 @@ var (
 	ErrUnavailable = errors.New("identity service is not available")
 )
 
+// Refusal is a refused login or token: Message is what the client is told
+// (no internal detail); Cause, if any, is for the logs.
+type Refusal struct {
+	Message string
+	Cause   error
+}
+
+func refuse(cause error, format string, args ...any) *Refusal {
+	return &Refusal{Message: fmt.Sprintf(format, args...), Cause: cause}
+}
+
+func (e *Refusal) Error() string {
+	if e.Cause == nil {
+		return e.Message
+	}
+	return e.Message + ": " + e.Cause.Error()
+}
+
+// Unwrap makes a Refusal match ErrInvalidCredentials and its cause.
+func (e *Refusal) Unwrap() []error { return []error{ErrInvalidCredentials, e.Cause} }
+
 // ServerError is any other error status from the identity service.
 type ServerError struct {
 	Status int

@@ -258,14 +258,14 @@ func parseKeystoneTime(s string) (time.Time, error) {
 func (k *Keystone) Authenticate(ctx context.Context, user, password, project string) (Token, error) {
 	project = cmpBlank(project, strings.TrimSpace(k.cfg.TenantName))
 	if project == "" {
-		return Token{}, fmt.Errorf("%w: Project missing", ErrInvalidCredentials)
+		return Token{}, refuse(nil, "Project missing")
 	}
 	res, err := k.login(ctx, user, password, project)
 	if err != nil {
 		if errors.Is(err, ErrUnavailable) {
 			return Token{}, err
 		}
-		return Token{}, fmt.Errorf("%w: login of user %s to project %s refused: %w", ErrInvalidCredentials, user, project, err)
+		return Token{}, refuse(err, "Login of user %s to project %s refused by Keystone", user, project)
 	}
 	return res.token, nil
 }
@@ -302,7 +302,7 @@ func (k *Keystone) serviceToken(ctx context.Context, renew bool) (token string, 
 func (k *Keystone) Authorize(ctx context.Context, token string) (Identity, error) {
 	token = strings.TrimSpace(token)
 	if token == "" {
-		return Identity{}, fmt.Errorf("%w: No token was passed in.", ErrInvalidCredentials)
+		return Identity{}, refuse(nil, "No token was passed in.")
 	}
 	if id, ok := k.cached(token); ok {
 		return id, nil
@@ -323,7 +323,7 @@ func (k *Keystone) Authorize(ctx context.Context, token string) (Identity, error
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrNotFound):
-		return Identity{}, fmt.Errorf("%w: token not valid: %w", ErrInvalidCredentials, err)
+		return Identity{}, refuse(err, "Token is not valid")
 	default:
 		return Identity{}, err
 	}

@@ -119,7 +119,8 @@ func TestKeystoneLoginAndAccess(t *testing.T) {
 		t.Errorf("no token: body %s", a.body)
 	}
 	// A token Keystone never issued.
-	if a := do(t, "GET", s.api, map[string]string{"X-Auth-Token": "gAAAAAbogus"}); a.status != http.StatusUnauthorized {
+	a = do(t, "GET", s.api, map[string]string{"X-Auth-Token": "gAAAAAbogus"})
+	if msg, _ := a.errorEntity(t); a.status != http.StatusUnauthorized || msg == nil || *msg != "Token is not valid" {
 		t.Errorf("bogus token: %d %s", a.status, a.body)
 	}
 
@@ -128,7 +129,10 @@ func TestKeystoneLoginAndAccess(t *testing.T) {
 	if a.status != http.StatusUnauthorized || a.header.Get("WWW-Authenticate") != `Basic  realm="BASIC_AUTH_REALM"` {
 		t.Errorf("wrong password: %d, WWW-Authenticate %q", a.status, a.header.Get("WWW-Authenticate"))
 	}
-	a.errorEntity(t)
+	if msg, code := a.errorEntity(t); msg == nil || code != 401 ||
+		*msg != "Login of user "+s.adminUser+" to project "+s.project.Name+" refused by Keystone" {
+		t.Errorf("wrong password: body %s (no Keystone detail expected)", a.body)
+	}
 	// Without X-Auth-Project the configured tenant_name (the admin project,
 	// where alice has no role) is used: Keystone refuses the scope.
 	a = do(t, "POST", s.api+"/login", map[string]string{"Authorization": basic(s.adminUser, s.password)})

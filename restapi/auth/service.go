@@ -147,10 +147,17 @@ func parseBasic(header string) (user, password, msg string) {
 // authMessage is the error message shown to a client refused at login or
 // token check.
 func authMessage(err error) string {
-	if errors.Is(err, ErrUnavailable) {
+	var refusal *Refusal
+	switch {
+	case errors.As(err, &refusal):
+		return refusal.Message
+	case errors.Is(err, ErrUnavailable):
 		return "Keystone identity service is not available"
+	case errors.Is(err, ErrUnauthorized):
+		return "Keystone credentials are not valid"
+	default:
+		return err.Error()
 	}
-	return err.Error()
 }
 
 func writeAuthError(w http.ResponseWriter, msg string) {
