@@ -258,7 +258,8 @@ func (st *cliState) dumpCmd() *cobra.Command {
 			// The reference drops the documentation keys from every dump,
 			// the schema-only one included.
 			tree := DropDocKeys(cfg.Tree())
-			_, err = io.WriteString(cmd.OutOrStdout(), NewConfig(tree).Render(q.asJSON && !q.schema))
+			// The reference prints the rendering, then an empty line.
+			_, err = io.WriteString(cmd.OutOrStdout(), NewConfig(tree).Render(q.asJSON && !q.schema)+"\n")
 			return err
 		},
 	}
@@ -603,7 +604,7 @@ that differ from the schema defaults are imported. Values are not validated.` + 
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Importing legacy configuration:\n%s", RenderJSON(tree))
+			fmt.Fprintf(cmd.OutOrStdout(), "Importing legacy configuration:\n%s\n", RenderJSON(tree))
 			if err := s.modify(ctx, src, func(cur map[string]any) (map[string]any, error) { return Merge(tree, cur), nil }); err != nil {
 				return failed(err)
 			}
@@ -728,13 +729,13 @@ func (st *cliState) dumpBundledCmd() *cobra.Command {
 				merged = Merge(t, merged)
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "Found a bundled schema:\n%s", RenderJSON(merged))
+			fmt.Fprintf(out, "Found a bundled schema:\n%s\n", RenderJSON(merged))
 			templates, err := BundledTemplates()
 			if err != nil {
 				return failed(err)
 			}
 			for _, n := range sortedKeys(anyMap(templates)) {
-				fmt.Fprintf(out, "Found a bundled template [%s]:\n%s", n, RenderJSON(templates[n]))
+				fmt.Fprintf(out, "Found a bundled template [%s]:\n%s\n", n, RenderJSON(templates[n]))
 			}
 			return nil
 		},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -283,7 +282,8 @@ func (s *Store) runtimeLayers(ctx context.Context, nodeID uuid.UUID, o RuntimeOp
 	return layers, nil
 }
 
-// Render renders c as mn-conf shows it (HOCON, or JSON when json is set).
+// Render renders c's tree as typesafe-config renders a root object (HOCON,
+// or JSON when json is set), ending with a newline.
 func (c *Config) Render(json bool) string {
 	if json {
 		return RenderJSON(c.tree)
@@ -291,7 +291,9 @@ func (c *Config) Render(json bool) string {
 	return RenderHOCON(c.tree)
 }
 
-// RenderKey renders one key as "key = value" the way mn-conf get prints it.
+// RenderKey renders one key as "key = value" the way mn-conf get prints it:
+// the value rendered on its own (an object in HOCON mode without braces),
+// then a newline.
 func RenderKey(key string, v any, json bool) string {
-	return fmt.Sprintf("%s = %s\n", key, strings.TrimRight(renderValue(v, json, 0), "\n"))
+	return key + " = " + renderRoot(v, json) + "\n"
 }

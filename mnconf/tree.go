@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gurkankaymak/hocon"
 )
@@ -499,24 +500,63 @@ func leafText(v any) string {
 	return fmt.Sprint(v)
 }
 
+// formatFloat writes a double as Java's Double.toString does (what
+// typesafe-config renders): plain decimals with at least one fractional
+// digit in [1e-3, 1e7), computerized scientific notation ("1.0E10") outside.
 func formatFloat(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return strconv.FormatFloat(f, 'f', 1, 64)
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return map[bool]string{true: "Infinity", false: "-Infinity"}[f > 0]
 	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
+	if abs := math.Abs(f); f == 0 || abs >= 1e-3 && abs < 1e7 {
+		out := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.Contains(out, ".") {
+			out += ".0"
+		}
+		return out
+	}
+	mant, exp, _ := strings.Cut(strconv.FormatFloat(f, 'E', -1, 64), "E")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	e, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(e)
 }
+
+// The renderers below write what typesafe-config 1.2.1 renders with
+// formatted output, no comments: four-space indents, keys sorted, and in
+// HOCON mode keys and strings unquoted only when they are plain words, no
+// braces around the root object, "=" before a value and a space before an
+// object. Every root rendering ends with a newline.
 
 // RenderJSON renders a tree as the reference stores it in a znode: formatted
-// JSON with four-space indent, sorted keys, and unresolved substitutions
-// written literally (which makes it HOCON rather than strict JSON).
+// JSON, with unresolved substitutions written literally (which makes it
+// HOCON rather than strict JSON).
 func RenderJSON(tree map[string]any) string {
-	return renderValue(tree, true, 0) + "\n"
+	var b strings.Builder
+	render(&b, tree, true, 0, true)
+	return b.String()
 }
 
-// RenderHOCON renders a tree as mn-conf prints it: formatted HOCON, keys
-// unquoted where HOCON allows it.
+// RenderHOCON renders a tree as mn-conf prints it in HOCON mode.
 func RenderHOCON(tree map[string]any) string {
-	return renderValue(tree, false, 0) + "\n"
+	var b strings.Builder
+	render(&b, tree, false, 0, true)
+	return b.String()
+}
+
+// renderRoot renders any value as the reference renders a value on its own
+// (mn-conf get): an object in HOCON mode loses its braces.
+func renderRoot(v any, json bool) string {
+	var b strings.Builder
+	render(&b, v, json, 0, true)
+	return b.String()
+}
+
+// renderValue renders a value inside a message (not at the root).
+func renderValue(v any, json bool, indent int) string {
+	var b strings.Builder
+	render(&b, v, json, indent, false)
+	return b.String()
 }
 
 func sortedKeys(m map[string]any) []string {
@@ -528,83 +568,142 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-func renderKey(k string, json bool) string {
-	if json || !isSimpleKey(k) {
-		return strconv.Quote(k)
+func writeIndent(b *strings.Builder, n int) {
+	for range n {
+		b.WriteString("    ")
 	}
-	return k
 }
 
-func isSimpleKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for _, r := range k {
-		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-func renderValue(v any, json bool, indent int) string {
-	pad := strings.Repeat("    ", indent+1)
+func render(b *strings.Builder, v any, json bool, indent int, atRoot bool) {
 	switch x := v.(type) {
 	case map[string]any:
-		if len(x) == 0 {
-			return "{}"
-		}
-		var b strings.Builder
-		b.WriteString("{\n")
-		keys := sortedKeys(x)
-		for i, k := range keys {
-			b.WriteString(pad + renderKey(k, json))
-			if _, isObj := x[k].(map[string]any); isObj && !json {
-				b.WriteString(" ")
-			} else if json {
-				b.WriteString(" : ")
-			} else {
-				b.WriteString("=")
-			}
-			b.WriteString(renderValue(x[k], json, indent+1))
-			if json && i < len(keys)-1 {
-				b.WriteString(",")
-			}
-			b.WriteString("\n")
-		}
-		b.WriteString(strings.Repeat("    ", indent) + "}")
-		return b.String()
+		renderObject(b, x, json, indent, atRoot)
 	case []any:
 		if len(x) == 0 {
-			return "[]"
+			b.WriteString("[]")
+			return
 		}
-		var b strings.Builder
 		b.WriteString("[\n")
 		for i, e := range x {
-			b.WriteString(pad + renderValue(e, json, indent+1))
+			writeIndent(b, indent+1)
+			render(b, e, json, indent+1, atRoot) // typesafe passes atRoot down
 			if i < len(x)-1 {
 				b.WriteString(",")
 			}
 			b.WriteString("\n")
 		}
-		b.WriteString(strings.Repeat("    ", indent) + "]")
-		return b.String()
+		writeIndent(b, indent)
+		b.WriteString("]")
 	case string:
-		return strconv.Quote(x)
+		b.WriteString(renderString(x, json))
 	case Subst:
-		return x.String()
+		b.WriteString(x.String())
 	case Concat:
-		var b strings.Builder
 		for _, p := range x {
-			if s, ok := p.(Subst); ok {
-				b.WriteString(s.String())
-			} else {
-				b.WriteString(strconv.Quote(fmt.Sprint(p)))
+			render(b, p, json, indent, atRoot)
+		}
+	default:
+		b.WriteString(leafText(v))
+	}
+}
+
+func renderObject(b *strings.Builder, m map[string]any, json bool, indent int, atRoot bool) {
+	if len(m) == 0 {
+		b.WriteString("{}")
+	} else {
+		outerBraces := json || !atRoot
+		inner := indent
+		if outerBraces {
+			inner++
+			b.WriteString("{\n")
+		}
+		keys := sortedKeys(m)
+		for i, k := range keys {
+			writeIndent(b, inner)
+			b.WriteString(renderString(k, json))
+			_, isObj := m[k].(map[string]any)
+			switch {
+			case json:
+				b.WriteString(" : ")
+			case isObj:
+				b.WriteString(" ")
+			default:
+				b.WriteString("=")
+			}
+			render(b, m[k], json, inner, false)
+			if i < len(keys)-1 {
+				if json {
+					b.WriteString(",")
+				}
+				b.WriteString("\n")
 			}
 		}
-		return b.String()
+		if outerBraces {
+			b.WriteString("\n")
+			writeIndent(b, indent)
+			b.WriteString("}")
+		}
 	}
-	return leafText(v)
+	if atRoot {
+		b.WriteString("\n")
+	}
+}
+
+// renderString quotes s as JSON, or in HOCON mode only when it is not a
+// plain word (letters, digits, hyphens; not starting like a number or a
+// keyword), as typesafe-config does for keys and string values alike.
+func renderString(s string, json bool) string {
+	if !json && isPlainWord(s) {
+		return s
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if unicode.IsControl(r) {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func isPlainWord(s string) bool {
+	if s == "" || s[0] == '-' || s[0] >= '0' && s[0] <= '9' || unicode.IsDigit([]rune(s)[0]) {
+		return false
+	}
+	for _, kw := range []string{"include", "true", "false", "null"} {
+		if strings.HasPrefix(s, kw) {
+			return false
+		}
+	}
+	if strings.Contains(s, "//") {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // Leaves calls fn for every leaf of the tree with its dotted path, in key order.

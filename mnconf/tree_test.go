@@ -36,3 +36,99 @@ func TestParseKeepsValueSpelling(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderingAsTypesafeConfig pins the output format of typesafe-config
+// 1.2.1's formatted rendering (SimpleConfigObject/ConfigString rules): in
+// HOCON mode no braces around the root, keys and strings quoted unless plain
+// words, "=" before values and " " before objects; JSON as stored in znodes.
+func TestRenderingAsTypesafeConfig(t *testing.T) {
+	tree := map[string]any{
+		"cluster": map[string]any{
+			"rest_api": map[string]any{"http_port": int64(8181), "root_uri": "/midonet-api", "enabled": true},
+			"loggers":  map[string]any{"root": "INFO", "org": map[string]any{"a-b": Subst{Path: "cluster.loggers.root"}}},
+			"list":     []any{"10s", int64(1), 0.5},
+			"empty":    map[string]any{},
+			"quote":    "say \"hi\"\n",
+			"word":     "true-ish",
+		},
+	}
+	hocon := `cluster {
+    empty {}
+    list=[
+        "10s",
+        1,
+        0.5
+    ]
+    loggers {
+        org {
+            a-b=${cluster.loggers.root}
+        }
+        root=INFO
+    }
+    quote="say \"hi\"\n"
+    "rest_api" {
+        enabled=true
+        "http_port"=8181
+        "root_uri"="/midonet-api"
+    }
+    word="true-ish"
+}
+`
+	if got := RenderHOCON(tree); got != hocon {
+		t.Errorf("HOCON:\n%s\nwant:\n%s", got, hocon)
+	}
+	json := `{
+    "cluster" : {
+        "empty" : {},
+        "list" : [
+            "10s",
+            1,
+            0.5
+        ],
+        "loggers" : {
+            "org" : {
+                "a-b" : ${cluster.loggers.root}
+            },
+            "root" : "INFO"
+        },
+        "quote" : "say \"hi\"\n",
+        "rest_api" : {
+            "enabled" : true,
+            "http_port" : 8181,
+            "root_uri" : "/midonet-api"
+        },
+        "word" : "true-ish"
+    }
+}
+`
+	if got := RenderJSON(tree); got != json {
+		t.Errorf("JSON:\n%s\nwant:\n%s", got, json)
+	}
+	// mn-conf get renders the value on its own: an object loses its braces.
+	getCases := []struct {
+		v    any
+		json bool
+		want string
+	}{
+		{int64(8181), false, "k = 8181\n"},
+		{"INFO", false, "k = INFO\n"},
+		{"/midonet-api", false, "k = \"/midonet-api\"\n"},
+		{"INFO", true, "k = \"INFO\"\n"},
+		{map[string]any{"a_b": int64(1), "c": "x"}, false, "k = \"a_b\"=1\nc=x\n\n"},
+		{map[string]any{"c": "x"}, true, "k = {\n    \"c\" : \"x\"\n}\n\n"},
+		{1e10, false, "k = 1.0E10\n"},
+	}
+	for _, c := range getCases {
+		if got := RenderKey("k", c.v, c.json); got != c.want {
+			t.Errorf("RenderKey(%#v, json=%v) = %q, want %q", c.v, c.json, got, c.want)
+		}
+	}
+	// What is rendered as JSON parses back to the same tree.
+	back, err := Parse(RenderJSON(tree))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, tree) {
+		t.Errorf("round trip:\n%#v\nwant\n%#v", back, tree)
+	}
+}

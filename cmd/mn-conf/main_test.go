@@ -102,7 +102,7 @@ func testAgainstZooKeeper(t *testing.T, bin string) {
 		{name: "template of a host", args: []string{"set", "-t", "edge", "cluster.rest_api.https_port = 9443"}},
 		{name: "map the host", args: []string{"template-set", "-h", host, "-t", "edge"}},
 		{name: "per-host override from arguments", args: []string{"set", "-h", host, `cluster.rest_api.root_uri = "/api"`}},
-		{name: "merged view of the host", args: []string{"dump", "-h", host}, contains: []string{"http_port=18181", "https_port=9443", `root_uri="/api"`, "schemaVersion=29"}},
+		{name: "merged view of the host", args: []string{"dump", "-h", host}, contains: []string{`"http_port"=18181`, `"https_port"=9443`, `"root_uri"="/api"`, "schemaVersion=29"}},
 		{name: "hosts", args: []string{"hosts"}, stdout: host + " -> custom : template(edge) : template(default) : schema\n"},
 		{name: "template-get", args: []string{"template-get", "-h", host}, stdout: host + "  edge\n"},
 		{name: "doc", args: []string{"doc", "cluster.rest_api.http_port"}, contains: []string{"Key: cluster.rest_api.http_port\n", "Default value: 8181\n", "Documentation: "}},
