@@ -80,7 +80,7 @@ type Config struct {
 	OpenStore func(ctx context.Context, hosts string) (StoreConn, error)
 	// APIHandler builds the REST API served under RestAPI.RootURI. When nil
 	// the node serves only its operability endpoints.
-	APIHandler func(env *Env) (http.Handler, error)
+	APIHandler func(ctx context.Context, env *Env) (http.Handler, error)
 	// Elect gives the leader election singleton services run under, over
 	// the node's store connection, for elections whose nodes are children
 	// of root (storage.Election{Conn: env.Store, Root: root}). When nil,

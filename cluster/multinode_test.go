@@ -67,7 +67,7 @@ func TestNodeStartsAndStopsOnEachBackend(t *testing.T) {
 
 // kvAPI is a REST handler over the node's store: PUT and GET of
 // <root>/test-data/<key>, so that what one node writes another can serve.
-func kvAPI(env *cluster.Env) (http.Handler, error) {
+func kvAPI(_ context.Context, env *cluster.Env) (http.Handler, error) {
 	dir := path.Join(env.RootKey, "test-data")
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT /midonet-api/kv/{key}", func(w http.ResponseWriter, r *http.Request) {

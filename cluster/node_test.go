@@ -46,7 +46,7 @@ func testConfig(t *testing.T, conn storage.Conn) cluster.Config {
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.OpenStore = func(context.Context, string) (cluster.StoreConn, error) { return conn, nil }
-	cfg.APIHandler = func(env *cluster.Env) (http.Handler, error) {
+	cfg.APIHandler = func(_ context.Context, env *cluster.Env) (http.Handler, error) {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, "api %s node %s", r.URL.Path, env.NodeID)
 		}), nil
@@ -428,7 +428,7 @@ func TestLogLevelFollowsMNConf(t *testing.T) {
 func TestCancelDrainsInFlightRequest(t *testing.T) {
 	cfg := testConfig(t, mem.NewServer().Connect())
 	entered, release := make(chan struct{}), make(chan struct{})
-	cfg.APIHandler = func(*cluster.Env) (http.Handler, error) {
+	cfg.APIHandler = func(context.Context, *cluster.Env) (http.Handler, error) {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			close(entered)
 			<-release

@@ -176,7 +176,7 @@ func restAPIService(n *Node, fail func(error)) Service {
 		})
 		mux.Handle("GET /metrics", promhttp.HandlerFor(env.Registry, promhttp.HandlerOpts{Registry: env.Registry}))
 		if n.cfg.APIHandler != nil {
-			api, err := n.cfg.APIHandler(env)
+			api, err := n.cfg.APIHandler(ctx, env)
 			if err != nil {
 				return nil, fmt.Errorf("building the REST API: %w", err)
 			}

@@ -13,15 +13,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/google/uuid"
 
 	"github.com/midonet/midonet-go/cluster"
-	"github.com/midonet/midonet-go/midonet/storage"
-	"github.com/midonet/midonet-go/midonet/storage/mem"
-	"github.com/midonet/midonet-go/midonet/storage/zk"
 )
 
 func main() {
@@ -80,12 +76,7 @@ func run(ctx context.Context, args []string) int {
 		return 1
 	}
 
-	cfg.OpenStore = func(ctx context.Context, hosts string) (storage.Conn, error) {
-		if hosts == "" {
-			return mem.NewServer().Connect(), nil
-		}
-		return zk.Connect(ctx, zk.Config{Servers: strings.Split(hosts, ","), Logger: log})
-	}
+	cfg.UseStandardBackends()
 	node, err := cluster.New(cfg)
 	if err != nil {
 		log.Error("configuration", "err", err)
