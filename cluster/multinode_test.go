@@ -16,6 +16,7 @@ import (
 	"github.com/midonet/midonet-go/cluster"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/mnconf"
+	"github.com/midonet/midonet-go/restapi/client"
 )
 
 // nodeOn is testConfig on a new session of b, under b's root.
@@ -223,4 +224,35 @@ func TestHTTPPortFromMNConfOnZooKeeper(t *testing.T) {
 	if code, _ := get(t, http.DefaultClient, fmt.Sprintf("http://127.0.0.1:%d/health", port)); code != 200 {
 		t.Fatalf("/health on the mn-conf port: %d", code)
 	}
+}
+
+// TestTwoNodesServeTheSameTopology runs the standard REST API (ZOOM store)
+// on two nodes of one store: what one creates the other serves, and a
+// delete through the other is seen by the first.
+func TestTwoNodesServeTheSameTopology(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		ctx := context.Background()
+		var clients []*client.Client
+		for range 2 {
+			cfg, _ := nodeOn(t, b)
+			cfg.APIHandler = cluster.StandardAPI
+			r := start(t, cfg)
+			clients = append(clients, client.New(httpURL(r.node, "/midonet-api")))
+		}
+		created, err := clients[0].Bridges().Create(ctx, &client.Bridge{Name: "shared", TenantID: "tenant-1"})
+		if err != nil {
+			t.Fatalf("create through node A: %v", err)
+		}
+		got, err := clients[1].Bridges().Get(ctx, created.ID)
+		if err != nil || got.Name != "shared" || got.TenantID != "tenant-1" {
+			t.Fatalf("get through node B: %+v, %v", got, err)
+		}
+		if err := clients[1].Bridges().Delete(ctx, created.ID); err != nil {
+			t.Fatalf("delete through node B: %v", err)
+		}
+		var apiErr *client.Error
+		if _, err := clients[0].Bridges().Get(ctx, created.ID); !errors.As(err, &apiErr) || apiErr.Status != 404 {
+			t.Fatalf("get through node A after delete: %v, want 404", err)
+		}
+	})
 }
