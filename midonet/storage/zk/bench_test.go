@@ -71,3 +71,31 @@ func BenchmarkMulti(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGet measures concurrent reads of one node over one Conn (the
+// library pipelines them on its connection), as mem's BenchmarkGet does.
+func BenchmarkGet(b *testing.B) {
+	srv := zktest.Shared(b)
+	ctx := context.Background()
+	c, err := Connect(ctx, Config{Servers: []string{srv.Addr()}, SessionTimeout: 30 * time.Second, Logger: testLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	p := fmt.Sprintf("/bench-get-%d", time.Now().UnixNano())
+	if _, err := c.Create(ctx, p, make([]byte, 256), storage.Persistent); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetParallelism(8) // keep requests in flight: each waits a round trip
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, _, err := c.Get(ctx, p); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
+}
