@@ -131,16 +131,22 @@ func (b Bootstrap) Servers() []string {
 	return out
 }
 
-// ReadBootstrap finds ZooKeeper as the reference does, highest first:
-// MIDO_ZOOKEEPER_HOSTS / MIDO_ZOOKEEPER_ROOT_KEY, each INI file given (in
-// order), ~/.midonetrc, /etc/midonet/midonet.conf, /etc/midolman/midolman.conf,
-// then the defaults. The legacy root "/midonet/v1" is forced to "/midonet".
-func ReadBootstrap(lookupEnv func(string) (string, bool), iniFiles ...string) Bootstrap {
-	files := append([]string{}, iniFiles...)
+// BootstrapFiles lists the INI files the reference looks for ZooKeeper in,
+// highest precedence first: the explicit ones given, ~/.midonetrc,
+// /etc/midonet/midonet.conf, /etc/midolman/midolman.conf.
+func BootstrapFiles(explicit ...string) []string {
+	files := append([]string{}, explicit...)
 	if home, err := os.UserHomeDir(); err == nil {
 		files = append(files, filepath.Join(home, ".midonetrc"))
 	}
-	files = append(files, MidonetConfFile, LegacyMidolmanConf)
+	return append(files, MidonetConfFile, LegacyMidolmanConf)
+}
+
+// ReadBootstrap finds ZooKeeper as the reference does, highest first:
+// MIDO_ZOOKEEPER_HOSTS / MIDO_ZOOKEEPER_ROOT_KEY, the [zookeeper] section of
+// each file (see BootstrapFiles; missing files count as empty), then the
+// defaults. The legacy root "/midonet/v1" is forced to "/midonet".
+func ReadBootstrap(lookupEnv func(string) (string, bool), files ...string) Bootstrap {
 	b := Bootstrap{}
 	if v, ok := lookupEnv(EnvZookeeperHosts); ok && v != "" {
 		b.ZookeeperHosts = v

@@ -48,8 +48,9 @@ type CLI struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	LookupEnv      func(string) (string, bool)
-	// INIFiles are read for [zookeeper] settings before the standard files.
-	INIFiles []string
+	// BootstrapFiles are the INI files searched for [zookeeper] settings,
+	// highest first; nil means the standard ones (BootstrapFiles()).
+	BootstrapFiles []string
 	// HostIDFile, LegacyHostIDFile locate the local host id.
 	HostIDFile, LegacyHostIDFile string
 	// Connect opens the store; timeout bounds the connection attempt. A
@@ -149,7 +150,11 @@ func (st *cliState) open(ctx context.Context) (*Store, error) {
 	if env == nil {
 		env = os.LookupEnv
 	}
-	b := ReadBootstrap(env, st.INIFiles...)
+	files := st.BootstrapFiles
+	if files == nil {
+		files = BootstrapFiles()
+	}
+	b := ReadBootstrap(env, files...)
 	if st.zookeeper != "" {
 		b.ZookeeperHosts = st.zookeeper
 	}

@@ -91,7 +91,7 @@ func (h *cliHarness) run(stdin string, args ...string) cliRun {
 	cli := CLI{
 		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut,
 		LookupEnv:        func(string) (string, bool) { return "", false },
-		INIFiles:         []string{filepath.Join(h.t.TempDir(), "absent.conf")},
+		BootstrapFiles:   []string{filepath.Join(h.t.TempDir(), "absent.conf")},
 		HostIDFile:       h.hostID,
 		LegacyHostIDFile: filepath.Join(h.t.TempDir(), "absent.properties"),
 		Connect: func(context.Context, []string, time.Duration) (storage.Conn, error) {
