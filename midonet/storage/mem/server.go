@@ -6,9 +6,10 @@
 //
 // Fidelity notes: a global transaction counter (zxid) stamps Czxid, Mzxid and
 // Pzxid; a whole Multi, and the removal of a session's ephemerals, each take
-// one zxid, as in ZooKeeper. Sequential names use the parent's CVersion before
-// the create, zero-padded to 10 digits, exactly as ZooKeeper does (so
-// deletions of siblings make the counter jump). Failed writes take no zxid
+// one zxid, as in ZooKeeper. Sequential names carry the number of children
+// the parent has ever had created (of any name), zero-padded to 10 digits:
+// that is ZooKeeper's internal cversion, while the CVersion it reports also
+// counts deletions (2*creations - children), and so does ours. Failed writes take no zxid
 // (ZooKeeper spends one on its error transaction; nothing observable
 // depends on it). The tree starts with "/" and "/zookeeper", as a fresh
 // ensemble does.
@@ -50,6 +51,8 @@ type node struct {
 	data     []byte // never mutated in place: sets replace the slice
 	stat     storage.Stat
 	children map[string]struct{} // nil until the first child
+	// created counts child creations: the next sequential suffix.
+	created int32
 }
 
 type session struct {
@@ -143,7 +146,7 @@ func (t *txn) create(p string, data []byte, mode storage.CreateMode) (string, er
 		return "", storage.ErrNoNode
 	}
 	if mode.IsSequential() {
-		p = fmt.Sprintf("%s%010d", p, parent.stat.CVersion)
+		p = fmt.Sprintf("%s%010d", p, parent.created)
 	}
 	if t.s.nodes[p] != nil {
 		return "", storage.ErrNodeExists
@@ -167,12 +170,13 @@ func (t *txn) create(p string, data []byte, mode storage.CreateMode) (string, er
 		t.sess.ephemerals[p] = struct{}{}
 	}
 	_, name := splitPath(p)
-	oldParent := parent.stat
+	oldParent, oldCreated := parent.stat, parent.created
 	t.s.nodes[p] = n
 	if parent.children == nil {
 		parent.children = map[string]struct{}{} // made on demand: most nodes are leaves
 	}
 	parent.children[name] = struct{}{}
+	parent.created++
 	parent.stat.CVersion++
 	parent.stat.Pzxid = t.zxid
 	parent.stat.NumChildren++
@@ -180,7 +184,7 @@ func (t *txn) create(p string, data []byte, mode storage.CreateMode) (string, er
 	t.undo = append(t.undo, func() {
 		delete(t.s.nodes, p)
 		delete(parent.children, name)
-		parent.stat = oldParent
+		parent.stat, parent.created = oldParent, oldCreated
 		if mode.IsEphemeral() {
 			delete(sess.ephemerals, p)
 		}

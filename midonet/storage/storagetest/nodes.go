@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -260,33 +261,41 @@ func testSequential(t *testing.T, b Backend) {
 	if got := mustCreate(t, c, p+"/s-", nil, storage.PersistentSequential); got != p+"/s-0000000001" {
 		t.Fatalf("second sequential child %q, want %s/s-0000000001", got, p)
 	}
-	// The counter is the parent's child version: shared by every prefix and
-	// advanced by deletions too.
+	if data, _ := mustGet(t, c, p+"/s-0000000000"); string(data) != "a" {
+		t.Errorf("data of a sequential node: %q", data)
+	}
+	// The counter counts the parent's child creations, of any name and mode
+	// (ZooKeeper's internal cversion; the CVersion it reports counts
+	// deletions too, as 2*creations - children).
 	x := mustCreate(t, c, p+"/x", nil, storage.Persistent)
 	if err := c.Delete(ctx, x, storage.AnyVersion); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(ctx, p+"/s-0000000000", storage.AnyVersion); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		prefix string
 		mode   storage.CreateMode
+		want   int
 	}{
-		{p + "/s-", storage.PersistentSequential},
-		{p + "/other-", storage.EphemeralSequential},
-		{p + "/", storage.PersistentSequential},
+		{p + "/s-", storage.PersistentSequential, 3},
+		{p + "/other-", storage.EphemeralSequential, 4},
+		{p + "/", storage.PersistentSequential, 5},
 	}
 	for _, tc := range tests {
 		_, pst := mustGet(t, c, p)
+		if creations := int(pst.CVersion+pst.NumChildren) / 2; creations != tc.want {
+			t.Errorf("parent stat %+v: cversion and children say %d creations, want %d", pst, creations, tc.want)
+		}
 		got := mustCreate(t, c, tc.prefix, nil, tc.mode)
-		if n := seqSuffix(t, got, tc.prefix); n != int(pst.CVersion) {
-			t.Errorf("sequential create %q (%v): suffix %d, want the parent's cversion %d", got, tc.mode, n, pst.CVersion)
+		if n := seqSuffix(t, got, tc.prefix); n != tc.want {
+			t.Errorf("sequential create %q (%v): suffix %d, want %d (the parent's child creations)", got, tc.mode, n, tc.want)
 		}
 		_, st := mustGet(t, c, got)
 		if (st.EphemeralOwner != 0) != tc.mode.IsEphemeral() {
 			t.Errorf("%s: ephemeral owner %d for mode %v", got, st.EphemeralOwner, tc.mode)
 		}
-	}
-	if data, _ := mustGet(t, c, p+"/s-0000000000"); string(data) != "a" {
-		t.Errorf("data of a sequential node: %q", data)
 	}
 }
 
@@ -447,7 +456,9 @@ func testExpire(t *testing.T, b Backend) {
 				t.Errorf("state of an expired Conn: %v", st)
 			}
 		default:
-			ev = waitFor(t, events, "new session", func(ev storage.SessionEvent) bool { return ev.State == storage.Connected })
+			if ev.State != storage.Connected {
+				ev = waitFor(t, events, "new session", func(ev storage.SessionEvent) bool { return ev.State == storage.Connected })
+			}
 			if ev.SessionID == 0 || ev.SessionID == oldID {
 				t.Errorf("session after expiry has id %d (old %d)", ev.SessionID, oldID)
 			}
@@ -605,8 +616,9 @@ func testMultiFailures(t *testing.T, b Backend) {
 		t.Errorf("failed multis changed the parent: %+v, before %+v", parentAfter, parentBefore)
 	}
 	// The sequence counter did not move either.
-	if got := mustCreate(t, c, root+"/s-", nil, storage.PersistentSequential); seqSuffix(t, got, root+"/s-") != int(parentBefore.CVersion) {
-		t.Errorf("after failed multis the next sequential name is %q, want suffix %d", got, parentBefore.CVersion)
+	creations := int(parentBefore.CVersion+parentBefore.NumChildren) / 2
+	if got := mustCreate(t, c, root+"/s-", nil, storage.PersistentSequential); seqSuffix(t, got, root+"/s-") != creations {
+		t.Errorf("after failed multis the next sequential name is %q, want suffix %d", got, creations)
 	}
 }
 
@@ -646,5 +658,38 @@ func testMultiSeesEarlierOps(t *testing.T, b Backend) {
 	}
 	if res[9].Stat.Version != 1 {
 		t.Errorf("set result after recreate: %+v", res[9].Stat)
+	}
+}
+
+// testCancelledContext: a request whose context is already done fails
+// with the context's error and changes nothing.
+func testCancelledContext(t *testing.T, b Backend) {
+	c := b.Connect(t)
+	root := newRoot(t, c)
+	p := mustCreate(t, c, root+"/n", nil, storage.Persistent)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	cancel()
+	calls := map[string]func() error{
+		"get":      func() error { _, _, err := c.Get(ctx, p); return err },
+		"exists":   func() error { _, _, err := c.Exists(ctx, p); return err },
+		"children": func() error { _, _, err := c.Children(ctx, p); return err },
+		"create":   func() error { _, err := c.Create(ctx, root+"/new", nil, storage.Persistent); return err },
+		"set":      func() error { _, err := c.Set(ctx, p, []byte("x"), storage.AnyVersion); return err },
+		"delete":   func() error { return c.Delete(ctx, p, storage.AnyVersion) },
+		"multi": func() error {
+			_, err := c.Multi(ctx, storage.CreateOp(root+"/new", nil, storage.Persistent))
+			return err
+		},
+		"watch node":     func() error { _, err := c.WatchNode(ctx, p); return err },
+		"watch children": func() error { _, err := c.WatchChildren(ctx, p); return err },
+	}
+	for name, call := range calls {
+		wantErr(t, name+" with a cancelled context", call(), context.Canceled)
+	}
+	if data, st := mustGet(t, c, p); len(data) != 0 || st.Version != 0 {
+		t.Errorf("requests with a cancelled context changed the node: %q %+v", data, st)
+	}
+	if _, ok, err := c.Exists(testCtx(t), root+"/new"); ok || err != nil {
+		t.Errorf("a create with a cancelled context: exists %v, %v", ok, err)
 	}
 }
