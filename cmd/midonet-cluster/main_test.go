@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/midonet/midonet-go/midonet/storage/zk"
+	"github.com/midonet/midonet-go/midonet/storage/zktest"
 	"github.com/midonet/midonet-go/restapi/keystore/keystoretest"
 )
 
@@ -105,6 +108,7 @@ func startBinary(t *testing.T, env []string, args ...string) (p *process, httpAd
 	})
 	select {
 	case a := <-addrs:
+		p.waitLog(t, `msg="MidoNet Cluster started"`)
 		return p, a[0], a[1]
 	case <-p.exited:
 		t.Fatalf("midonet-cluster exited at start: %v\n%s", p.err, p.log())
@@ -249,5 +253,101 @@ func TestBadCommandLines(t *testing.T) {
 				t.Fatalf("output does not say %q:\n%s", tc.says, out)
 			}
 		})
+	}
+}
+
+// waitLog waits until the process has logged a line containing s.
+func (p *process) waitLog(t *testing.T, s string) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !strings.Contains(p.log(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line with %q:\n%s", s, p.log())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestSIGTERMDrainsOnZooKeeper signals the real binary, on real ZooKeeper,
+// while a REST request is in flight (its body half sent): the listener
+// closes, the request still completes and is stored, the node's ephemeral
+// registration is removed, and the process exits 0.
+func TestSIGTERMDrainsOnZooKeeper(t *testing.T) {
+	srv := zktest.Start(t)
+	const root = "/drain-test"
+	p, httpAddr, _ := startBinary(t, nil, "--zookeeper-hosts", srv.Addr(), "--zookeeper-root-key", root)
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	observer, err := zk.Connect(ctx, zk.Config{Servers: []string{srv.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer observer.Close()
+	nodes := path.Join(root, "cluster", "nodes")
+	if kids, _, err := observer.Children(ctx, nodes); err != nil || len(kids) != 1 {
+		t.Fatalf("registrations %v, %v; want this node's", kids, err)
+	}
+
+	body, feed := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+httpAddr+"/midonet-api/bridges", body)
+	req.Header.Set("Content-Type", "application/vnd.org.midonet.Bridge-v4+json")
+	type result struct {
+		code int
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		resp.Body.Close()
+		done <- result{code: resp.StatusCode}
+	}()
+	if _, err := io.WriteString(feed, `{"name": "drained", `); err != nil {
+		t.Fatal(err)
+	}
+	// In flight: this /metrics request and the POST.
+	deadline := time.Now().Add(waitLimit)
+	for {
+		_, m := httpGet(t, http.DefaultClient, "http://"+httpAddr+"/metrics")
+		if strings.Contains(m, "midonet_cluster_http_requests_in_flight 2") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the POST never reached the handler")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLog(t, `msg="stopping cluster service" node_id=`)
+	p.waitLog(t, "service=rest-api")
+	if c, err := net.DialTimeout("tcp", httpAddr, time.Second); err == nil {
+		c.Close()
+		t.Fatal("still accepting connections while draining")
+	}
+	select {
+	case <-p.exited:
+		t.Fatal("exited with a request in flight")
+	default:
+	}
+	io.WriteString(feed, `"tenantId": "t1"}`)
+	feed.Close()
+	if r := <-done; r.err != nil || r.code != http.StatusCreated {
+		t.Fatalf("in-flight POST: %+v, want 201", r)
+	}
+	if code := p.terminate(t); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	if kids, _, err := observer.Children(ctx, nodes); err != nil || len(kids) != 0 {
+		t.Fatalf("registrations after exit %v, %v; want none", kids, err)
+	}
+	if kids, _, err := observer.Children(ctx, path.Join(root, "zoom", "0", "models", "Network")); err != nil || len(kids) != 1 {
+		t.Fatalf("stored bridges %v, %v; want the drained request's", kids, err)
 	}
 }
