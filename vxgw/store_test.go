@@ -1,0 +1,261 @@
+package vxgw
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"github.com/midonet/midonet-go/midonet/zoom"
+	"github.com/midonet/midonet-go/vxgw/vteptest"
+	"google.golang.org/protobuf/proto"
+)
+
+type storeFixture struct {
+	t     *testing.T
+	ctx   context.Context
+	mem   *mem.Server
+	store *zoom.Store
+	srv   *vteptest.Server
+	tzID  uuid.UUID
+	nwID  uuid.UUID
+	vtep  uuid.UUID
+	hosts map[string]uuid.UUID
+}
+
+func ip(t *testing.T, s string) *models.IPAddress {
+	t.Helper()
+	a, err := models.IPAddressFromAddr(netip.MustParseAddr(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// newStoreFixture builds, on the in-memory backend, a VTEP tunnel zone with
+// hosts h1 (10.9.0.1, weight 1) and h2 (10.9.0.2, weight 0), a network with
+// VNI 10001 and a Vtep bound to it on eth0 VLAN 0, pointing at a real
+// ovsdb-server.
+func newStoreFixture(t *testing.T) *storeFixture {
+	t.Helper()
+	srv := vteptest.Start(t)
+	srv.AddPhysicalSwitch("vtep0", []string{"127.0.0.1"}, []string{"10.0.0.100"}, []string{"eth0", "eth1"})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	m := mem.NewServer()
+	conn := m.Connect()
+	t.Cleanup(func() { conn.Close() })
+	st, err := midonet.NewStore(ctx, conn, zoom.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &storeFixture{t: t, ctx: ctx, mem: m, store: st, srv: srv, hosts: map[string]uuid.UUID{}}
+	f.tzID, f.nwID, f.vtep = uuid.New(), uuid.New(), uuid.New()
+	tz := &models.TunnelZone{Id: models.UUIDFromGoogle(f.tzID), Name: proto.String("vtep-zone"), Type: models.TunnelZone_VTEP.Enum()}
+	for i, name := range []string{"h1", "h2"} {
+		id := uuid.New()
+		f.hosts[name] = id
+		if err := st.Create(ctx, &models.Host{Id: models.UUIDFromGoogle(id), Name: proto.String(name), FloodingProxyWeight: proto.Int32(int32(1 - i))}); err != nil {
+			t.Fatal(err)
+		}
+		tz.Hosts = append(tz.Hosts, &models.TunnelZone_HostToIp{HostId: models.UUIDFromGoogle(id), Ip: ip(t, []string{"10.9.0.1", "10.9.0.2"}[i])})
+	}
+	must(t, st.Create(ctx, tz))
+	must(t, st.Create(ctx, &models.Network{Id: models.UUIDFromGoogle(f.nwID), Name: proto.String("net"), Vni: proto.Uint32(10001)}))
+	must(t, st.Create(ctx, &models.Vtep{
+		Id: models.UUIDFromGoogle(f.vtep), ManagementIp: ip(t, "127.0.0.1"), ManagementPort: proto.Uint32(uint32(srv.Port())),
+		TunnelZoneId: models.UUIDFromGoogle(f.tzID),
+		Bindings:     []*models.Vtep_Binding{{PortName: proto.String("eth0"), VlanId: proto.Uint32(0), NetworkId: models.UUIDFromGoogle(f.nwID)}},
+	}))
+	return f
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setAlive writes the host's alive key from its own session (as its agent
+// does) and returns a function that ends that session.
+func (f *storeFixture) setAlive(host string) (kill func()) {
+	f.t.Helper()
+	conn := f.mem.Connect()
+	id := f.hosts[host]
+	hst, err := midonet.NewStore(f.ctx, conn, zoom.Options{Namespace: id.String()})
+	must(f.t, err)
+	_, err = hst.AddValue(f.ctx, &models.Host{}, id, midonet.AliveKey, "true")
+	must(f.t, err)
+	f.t.Cleanup(func() { conn.Close() })
+	return func() { conn.Close() }
+}
+
+func (f *storeFixture) key(model proto.Message, id uuid.UUID, key string) zoom.StateValue {
+	f.t.Helper()
+	v, err := f.store.GetKey(f.ctx, midonet.ClusterNamespace, model, id, key)
+	must(f.t, err)
+	return v
+}
+
+func (f *storeFixture) runVTEP(ctx context.Context) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		done <- RunVTEP(ctx, f.store, f.vtep, VTEPOptions{
+			Log: testLogger(f.t), Backoff: Backoff{Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond},
+			ProbeInterval: 300 * time.Millisecond, DialTimeout: time.Second,
+		})
+	}()
+	return done
+}
+
+func TestVTEPFromStore(t *testing.T) {
+	t.Parallel()
+	f := newStoreFixture(t)
+	ls := LogicalSwitchName(f.nwID.String())
+	f.setAlive("h1")
+	f.setAlive("h2")
+
+	fpCtx, stopFP := context.WithCancel(f.ctx)
+	fpDone := make(chan error, 1)
+	go func() { fpDone <- RunFloodingProxyManager(fpCtx, f.store, testLogger(t)) }()
+	defer func() { stopFP(); <-fpDone }()
+	vtepCtx, stopVTEP := context.WithCancel(f.ctx)
+	defer stopVTEP()
+	done := f.runVTEP(vtepCtx)
+
+	// h2 has weight 0: h1 is the only possible proxy.
+	eventually(t, "flooding proxy published", 10*time.Second, func() (bool, string) {
+		v := f.key(&models.TunnelZone{}, f.tzID, midonet.FloodingProxyKey)
+		return v.Value == f.hosts["h1"].String()+"#10.9.0.1", v.Value
+	})
+	eventually(t, "VTEP converged from the store", 10*time.Second, func() (bool, string) {
+		out, _ := f.srv.Ctl(f.ctx, "list-remote-macs", ls)
+		b, _ := f.srv.Ctl(f.ctx, "list-bindings", "vtep0", "eth0")
+		return strings.Contains(out, "unknown-dst -> vxlan_over_ipv4/10.9.0.1") && b == "0000 "+ls, out + b
+	})
+	if got := f.ctl("get", "Logical_Switch", ls, "tunnel_key"); got != "10001" {
+		t.Fatalf("tunnel_key = %q", got)
+	}
+	eventually(t, "connection state key", 5*time.Second, func() (bool, string) {
+		v := f.key(&models.Vtep{}, f.vtep, midonet.VtepConnStateKey)
+		return v.Value == "VTEP_CONNECTED", v.Value
+	})
+	eventually(t, "config key", 5*time.Second, func() (bool, string) {
+		v := f.key(&models.Vtep{}, f.vtep, midonet.VtepConfigKey)
+		var cfg models.VtepConfiguration
+		if err := models.Unmarshal([]byte(v.Value), &cfg); err != nil {
+			return false, err.Error()
+		}
+		ok := cfg.GetName() == "vtep0" && len(cfg.GetTunnelAddresses()) == 1
+		if ok {
+			a, _ := cfg.GetTunnelAddresses()[0].ToAddr()
+			ok = a.String() == "10.0.0.100"
+		}
+		return ok, v.Value
+	})
+
+	// h2 becomes eligible with a higher weight; h1 stays proxy while alive
+	// (sticky), then h1's agent dies: h2 takes over and the VTEP follows.
+	h2, err := f.store.Get(f.ctx, &models.Host{}, f.hosts["h2"])
+	must(t, err)
+	h2.(*models.Host).FloodingProxyWeight = proto.Int32(5)
+	must(t, f.store.Update(f.ctx, h2))
+	f.setAliveKill("h1")
+	eventually(t, "proxy moved to h2 on the VTEP", 10*time.Second, func() (bool, string) {
+		out, _ := f.srv.Ctl(f.ctx, "list-remote-macs", ls)
+		return strings.Contains(out, "unknown-dst -> vxlan_over_ipv4/10.9.0.2"), out
+	})
+
+	// A second binding of the same network, then unbinding everything.
+	v, err := f.store.Get(f.ctx, &models.Vtep{}, f.vtep)
+	must(t, err)
+	vt := v.(*models.Vtep)
+	vt.Bindings = append(vt.Bindings, &models.Vtep_Binding{PortName: proto.String("eth1"), VlanId: proto.Uint32(42), NetworkId: models.UUIDFromGoogle(f.nwID)})
+	must(t, f.store.Update(f.ctx, vt))
+	eventually(t, "second binding", 10*time.Second, func() (bool, string) {
+		b, _ := f.srv.Ctl(f.ctx, "list-bindings", "vtep0", "eth1")
+		return b == "0042 "+ls, b
+	})
+	vt.Bindings = nil
+	must(t, f.store.Update(f.ctx, vt))
+	eventually(t, "unbound: switch removed", 10*time.Second, func() (bool, string) {
+		out, _ := f.srv.Ctl(f.ctx, "list-ls")
+		return out == "", out
+	})
+
+	// Rebind, then delete the Vtep: the VTEP is cleaned and RunVTEP ends.
+	vt.Bindings = []*models.Vtep_Binding{{PortName: proto.String("eth0"), VlanId: proto.Uint32(0), NetworkId: models.UUIDFromGoogle(f.nwID)}}
+	must(t, f.store.Update(f.ctx, vt))
+	eventually(t, "rebound", 10*time.Second, func() (bool, string) {
+		out, _ := f.srv.Ctl(f.ctx, "list-ls")
+		return out == ls, out
+	})
+	must(t, f.store.Delete(f.ctx, &models.Vtep{}, f.vtep))
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrVTEPDeleted) {
+			t.Fatalf("RunVTEP = %v, want ErrVTEPDeleted", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("RunVTEP did not end after the Vtep was deleted")
+	}
+	if out := f.ctl("list-ls"); out != "" {
+		t.Fatalf("logical switches left after VTEP deletion: %q", out)
+	}
+}
+
+// setAliveKill ends the session that holds the host's alive key.
+func (f *storeFixture) setAliveKill(host string) {
+	f.t.Helper()
+	// The key was written through a dedicated session; closing every such
+	// session is what an agent's death looks like. Rewriting from a new
+	// session and closing it replaces and then removes the value.
+	kill := f.setAlive(host)
+	kill()
+	eventually(f.t, host+" dead", 10*time.Second, func() (bool, string) {
+		v, err := f.store.GetKey(f.ctx, f.hosts[host].String(), &models.Host{}, f.hosts[host], midonet.AliveKey)
+		return err == nil && !v.Exists, ""
+	})
+}
+
+func (f *storeFixture) ctl(args ...string) string {
+	f.t.Helper()
+	return f.srv.MustCtl(args...)
+}
+
+// TestVTEPStopLeavesVTEPAlone: stopping the controller (ownership lost,
+// service stopping) disconnects without touching the VTEP, unlike the
+// reference which cleaned it as if the Vtep had been deleted.
+func TestVTEPStopLeavesVTEPAlone(t *testing.T) {
+	t.Parallel()
+	f := newStoreFixture(t)
+	ls := LogicalSwitchName(f.nwID.String())
+	ctx, stop := context.WithCancel(f.ctx)
+	done := f.runVTEP(ctx)
+	eventually(t, "bound", 10*time.Second, func() (bool, string) {
+		out, _ := f.srv.Ctl(f.ctx, "list-ls")
+		return out == ls, out
+	})
+	stop()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("RunVTEP = %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("RunVTEP did not stop")
+	}
+	if out := f.ctl("list-ls"); out != ls {
+		t.Fatalf("stopping changed the VTEP: list-ls = %q", out)
+	}
+	if v := f.key(&models.Vtep{}, f.vtep, midonet.VtepConnStateKey); v.Value != "VTEP_DISCONNECTED" {
+		t.Fatalf("connection_state after stop = %q", v.Value)
+	}
+}
