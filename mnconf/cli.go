@@ -274,24 +274,35 @@ func (st *cliState) dumpCmd() *cobra.Command {
 
 func (st *cliState) getCmd() *cobra.Command {
 	q := &queryFlags{}
+	var raw bool
 	cmd := &cobra.Command{
 		Use:   "get KEY",
 		Short: "Print one key of the merged configuration as 'KEY = value' (exit 11 when missing)",
-		Args:  cobra.ExactArgs(1),
+		Long: `get prints one key of the merged configuration (same layers as dump) as
+"KEY = value", the value rendered as HOCON (-j: JSON). A missing key prints
+nothing and exits 11. -r/--raw (not in MidoNet's tool) prints only the value,
+strings unquoted, for scripts: PORT=$(mn-conf get -r -t default cluster.rest_api.http_port)`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := st.view(cmd, q)
 			if err != nil {
 				return err
 			}
 			v, ok := cfg.Lookup(args[0])
-			if !ok {
+			if !ok || v == nil { // typesafe-config: a null is missing
 				return &ExitError{Code: ExitNoSuchKey}
 			}
-			_, err = io.WriteString(cmd.OutOrStdout(), RenderKey(args[0], v, q.asJSON && !q.schema))
+			out := RenderKey(args[0], v, q.asJSON && !q.schema)
+			if raw {
+				out, _ = cfg.Get(args[0])
+				out += "\n"
+			}
+			_, err = io.WriteString(cmd.OutOrStdout(), out)
 			return err
 		},
 	}
 	q.register(cmd)
+	cmd.Flags().BoolVarP(&raw, "raw", "r", false, "print only the value (strings unquoted)")
 	return cmd
 }
 

@@ -27,6 +27,7 @@ func TestCLIOutputsAndUsage(t *testing.T) {
 			stdin    string
 			args     []string
 			code     int
+			stdout   string // exact, when set
 			contains []string
 			absent   []string
 		}{
@@ -40,6 +41,9 @@ func TestCLIOutputsAndUsage(t *testing.T) {
 				contains: []string{"cluster.rest_api = \"", "\n\"http_port_description\"=\"The port"}},
 			{name: "get -j of a string", args: []string{"get", "-t", "default", "-j", "cluster.rest_api.root_uri"},
 				contains: []string{`cluster.rest_api.root_uri = "/x"`}},
+			{name: "get -r prints the bare value", args: []string{"get", "-r", "-t", "default", "cluster.rest_api.root_uri"}, stdout: "/x\n"},
+			{name: "get -r of a number", args: []string{"get", "--raw", "-t", "default", "cluster.rest_api.http_port"}, stdout: "18181\n"},
+			{name: "get -r of a missing key", args: []string{"get", "-r", "-t", "default", "cluster.none"}, code: ExitNoSuchKey, stdout: ""},
 			{name: "set -c replaces the template", args: []string{"set", "-c", "-t", "other", "cluster.heartbeat.enabled = true"}},
 			{name: "import without -a skips schema defaults", args: []string{"import", "-t", "imported", "-f", legacy},
 				contains: []string{"Importing legacy configuration:\n", `"session_timeout" : "30000ms"`, `"bgp_holdtime" : "120s"`, `"mac_port_mapping_expire" : "15000ms"`, `"zookeeper_hosts" : "10.0.0.1:2181"`}},
@@ -65,6 +69,9 @@ func TestCLIOutputsAndUsage(t *testing.T) {
 			if r.code != c.code {
 				t.Errorf("%s: exit %d, want %d (stderr %q)", c.name, r.code, c.code, r.stderr)
 				continue
+			}
+			if c.stdout != "" && r.stdout != c.stdout {
+				t.Errorf("%s: stdout %q, want %q", c.name, r.stdout, c.stdout)
 			}
 			for _, want := range c.contains {
 				if !strings.Contains(r.stdout, want) {
