@@ -145,6 +145,9 @@ func (c *Conn) Create(ctx context.Context, path string, data []byte, mode storag
 	if err := validMode(mode); err != nil {
 		return "", fmt.Errorf("create %s: %w", path, err)
 	}
+	if err := checkRequestSize(storage.CreateOp(path, data, mode)); err != nil {
+		return "", fmt.Errorf("create %s: %w", path, err)
+	}
 	var created string
 	err := c.write(ctx, func(t *txn) error {
 		var err error
@@ -166,6 +169,9 @@ func validMode(m storage.CreateMode) error {
 
 // Set implements storage.Conn.
 func (c *Conn) Set(ctx context.Context, path string, data []byte, v storage.Version) (storage.Stat, error) {
+	if err := checkRequestSize(storage.SetOp(path, data, v)); err != nil {
+		return storage.Stat{}, fmt.Errorf("set %s: %w", path, err)
+	}
 	var st storage.Stat
 	err := c.write(ctx, func(t *txn) error {
 		var err error
@@ -190,6 +196,10 @@ func (c *Conn) Delete(ctx context.Context, path string, v storage.Version) error
 // Multi implements storage.Conn. Each op sees the effects of the ops before
 // it, and the whole Multi is one transaction (one zxid).
 func (c *Conn) Multi(ctx context.Context, ops ...storage.Op) ([]storage.OpResult, error) {
+	if err := checkRequestSize(ops...); err != nil {
+		// Not one op's fault: ZooKeeper refuses the whole request.
+		return nil, fmt.Errorf("multi: %w", err)
+	}
 	results := make([]storage.OpResult, len(ops))
 	err := c.write(ctx, func(t *txn) error {
 		for i, op := range ops {

@@ -3,6 +3,7 @@ package mem
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -49,5 +50,43 @@ func TestQuick(t *testing.T) {
 	}
 	if _, _, err := a.Get(ctx, "/q"); !errors.Is(err, storage.ErrSessionExpired) {
 		t.Fatalf("get after expiry: %v", err)
+	}
+}
+
+// TestRequestLimits: what a real server refuses is refused here too (a real
+// server drops the connection for oversized requests; mem says why).
+func TestRequestLimits(t *testing.T) {
+	ctx := t.Context()
+	c := NewServer().Connect()
+	defer c.Close()
+	if _, err := c.Create(ctx, "/n", nil, storage.Persistent); err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 1<<20)
+	chunk := make([]byte, 200<<10)
+	tests := map[string]error{
+		"create root": func() error { _, err := c.Create(ctx, "/", nil, storage.Persistent); return err }(),
+		"delete root": c.Delete(ctx, "/", storage.AnyVersion),
+		"big create":  func() error { _, err := c.Create(ctx, "/big", big, storage.Persistent); return err }(),
+		"big set":     func() error { _, err := c.Set(ctx, "/n", big, storage.AnyVersion); return err }(),
+		"big multi": func() error {
+			var ops []storage.Op
+			for i := range 6 {
+				ops = append(ops, storage.CreateOp(fmt.Sprintf("/c%d", i), chunk, storage.Persistent))
+			}
+			_, err := c.Multi(ctx, ops...)
+			return err
+		}(),
+	}
+	for name, err := range tests {
+		if !errors.Is(err, storage.ErrBadArguments) {
+			t.Errorf("%s: %v, want ErrBadArguments", name, err)
+		}
+	}
+	if kids, _, err := c.Children(ctx, "/"); err != nil || len(kids) != 2 {
+		t.Errorf("root children after refused requests: %q, %v (want n and zookeeper)", kids, err)
+	}
+	if _, err := c.Multi(ctx, storage.CreateOp("/c", chunk, storage.Persistent), storage.SetOp("/n", chunk, 0)); err != nil {
+		t.Errorf("multi under the limit: %v", err)
 	}
 }

@@ -11,8 +11,13 @@
 // that is ZooKeeper's internal cversion, while the CVersion it reports also
 // counts deletions (2*creations - children), and so does ours. Failed writes take no zxid
 // (ZooKeeper spends one on its error transaction; nothing observable
-// depends on it). The tree starts with "/" and "/zookeeper", as a fresh
-// ensemble does.
+// depends on it). The tree starts with "/", "/zookeeper" and its children
+// "config" and "quota", as a fresh ensemble does.
+//
+// Requests larger than ZooKeeper's default jute.maxbuffer (about 1 MiB,
+// counting every op of a Multi) fail with storage.ErrBadArguments: a real
+// server drops the connection instead, so such writes can never succeed in
+// production and are better refused early.
 //
 // Writes are serialized by one lock (the zxid order requires it); reads share
 // it. Watches never block writers: each watch has its own delivery goroutine
@@ -30,6 +35,29 @@ import (
 
 	"github.com/midonet/midonet-go/midonet/storage"
 )
+
+// maxRequestBytes is ZooKeeper's default jute.maxbuffer (0xfffff), the
+// largest request packet a server accepts.
+const maxRequestBytes = 0xfffff
+
+// opOverhead approximates the bytes a request spends on an op besides its
+// path and data (header, version, mode, ACL).
+const opOverhead = 64
+
+func requestSize(ops []storage.Op) int {
+	n := 0
+	for _, op := range ops {
+		n += opOverhead + len(op.Path) + len(op.Data)
+	}
+	return n
+}
+
+func checkRequestSize(ops ...storage.Op) error {
+	if n := requestSize(ops); n > maxRequestBytes {
+		return fmt.Errorf("%w: request of about %d bytes exceeds ZooKeeper's %d-byte limit (jute.maxbuffer)", storage.ErrBadArguments, n, maxRequestBytes)
+	}
+	return nil
+}
 
 // firstSessionID is where session ids start; any nonzero value would do, this
 // one keeps them visibly distinct from zxids and versions in logs.
@@ -62,7 +90,7 @@ type session struct {
 	ephemerals map[string]struct{}
 }
 
-// NewServer returns an empty tree holding "/" and "/zookeeper".
+// NewServer returns a tree holding only what a fresh ensemble holds.
 func NewServer() *Server {
 	s := &Server{
 		nodes:        make(map[string]*node),
@@ -74,8 +102,10 @@ func NewServer() *Server {
 	now := time.Now()
 	s.nodes["/"] = &node{children: map[string]struct{}{}, stat: storage.Stat{Ctime: now, Mtime: now}}
 	t := s.begin(nil)
-	if _, err := t.create("/zookeeper", nil, storage.Persistent); err != nil {
-		panic(fmt.Sprintf("mem: creating /zookeeper in an empty tree: %v", err)) // cannot happen
+	for _, p := range []string{"/zookeeper", "/zookeeper/config", "/zookeeper/quota"} {
+		if _, err := t.create(p, nil, storage.Persistent); err != nil {
+			panic(fmt.Sprintf("mem: creating %s in an empty tree: %v", p, err)) // cannot happen
+		}
 	}
 	t.commit()
 	return s
@@ -138,7 +168,7 @@ func (t *txn) create(p string, data []byte, mode storage.CreateMode) (string, er
 		return "", err
 	}
 	if p == "/" {
-		return "", storage.ErrNodeExists
+		return "", fmt.Errorf("%w: the root cannot be created", storage.ErrBadArguments)
 	}
 	parentPath, _ := splitPath(check)
 	parent := t.s.nodes[parentPath]
