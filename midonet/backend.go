@@ -160,9 +160,13 @@ func StateKeys() []zoom.StateKey {
 // Tables returns the per-object state tables (MidonetBackendModule).
 func Tables() []zoom.TableSpec {
 	return []zoom.TableSpec{
-		{Class: "Network", Name: MacTable},
-		{Class: "Network", Name: Ip4MacTable},
-		{Class: "Router", Name: ArpTable},
+		{Class: "Network", Name: MacTable, Legacy: legacyMacTablePath},
+		{Class: "Network", Name: Ip4MacTable, Legacy: func(root, id string, _ []string) string {
+			return root + "/bridges/" + id + "/ip4_mac_map"
+		}},
+		{Class: "Router", Name: ArpTable, Legacy: func(root, id string, _ []string) string {
+			return root + "/routers/" + id + "/arp_table"
+		}},
 		{Class: "Port", Name: PeeringTable},
 		{Class: "NeutronNetwork", Name: GatewayTable},
 		{Class: "NeutronNetwork", Name: Fip64Table},

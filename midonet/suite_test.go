@@ -103,8 +103,8 @@ func storeSuite() []suiteCase {
 		{"StateKeys", testStateKeys},
 		{"StateKeyExpiry", testStateKeyExpiry},
 		{"WatchStateKey", testWatchStateKey},
-		// {"StateTables", testStateTables},
-		// {"WatchStateTable", testWatchStateTable},
+		{"StateTables", testStateTables},
+		{"WatchStateTable", testWatchStateTable},
 	}
 }
 

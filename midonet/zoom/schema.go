@@ -91,6 +91,9 @@ type StateKey struct {
 type TableSpec struct {
 	Class string
 	Name  string
+	// Legacy, when set, gives the pre-ZOOM path of the table for an
+	// object (root is Options.Root); the store uses it if it exists.
+	Legacy func(root, id string, args []string) string
 }
 
 // Schema is everything a store is built with: the stored classes, the
@@ -121,8 +124,9 @@ type classInfo struct {
 }
 
 type schema struct {
-	classes map[string]*classInfo
-	order   []string // class names, registration order
+	classes    map[string]*classInfo
+	order      []string // class names, registration order
+	tableSpecs []TableSpec
 }
 
 func compileSchema(s Schema) (*schema, error) {
@@ -172,6 +176,7 @@ func compileSchema(s Schema) (*schema, error) {
 			}
 		}
 		ci.tables = append(ci.tables, t.Name)
+		cs.tableSpecs = append(cs.tableSpecs, t)
 	}
 	return cs, nil
 }

@@ -1,0 +1,222 @@
+package midonet_test
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/zoom"
+)
+
+func mustMAC(t testing.TB, s string) midonet.MAC {
+	t.Helper()
+	m, err := midonet.ParseMAC(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func (f *fixture) children(path string) []string {
+	f.t.Helper()
+	c, _, err := f.conn.Children(f.ctx, path)
+	if err != nil {
+		f.t.Fatalf("children of %s: %v", path, err)
+	}
+	return c
+}
+
+func testStateTables(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	other := f.another(zoom.Options{})
+	otherConn := other.Conn()
+	bridge := &models.Network{Id: models.NewUUID()}
+	f.create(bridge)
+	bid := bridge.Id.ToGoogle()
+	macs, err := midonet.BridgeMacTable(f.ctx, f.store, bid, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := f.root + "/zoom/0/tables/Network/" + bid.String() + "/mac_table/0"
+	if macs.Raw.Path() != dir {
+		t.Fatalf("mac table path %s, want %s", macs.Raw.Path(), dir)
+	}
+	mac1, mac2 := mustMAC(t, "AA:BB:CC:DD:EE:01"), mustMAC(t, "aa:bb:cc:dd:ee:02")
+	p1, p2, p3 := uuid.New(), uuid.New(), uuid.New()
+	if err := macs.Add(f.ctx, mac1, p1); err != nil {
+		t.Fatal(err)
+	}
+	names := f.children(dir)
+	if len(names) != 1 || !strings.HasPrefix(names[0], "aa:bb:cc:dd:ee:01,"+p1.String()+",") || len(names[0]) != len("aa:bb:cc:dd:ee:01,"+p1.String()+",")+10 {
+		t.Fatalf("entries %v", names)
+	}
+	st, _, _ := f.conn.Exists(f.ctx, dir+"/"+names[0])
+	if st.EphemeralOwner != f.conn.SessionID() {
+		t.Fatalf("learned entry owner %d, want session %d", st.EphemeralOwner, f.conn.SessionID())
+	}
+	// A newer add of the same key by the same client replaces its entry.
+	if err := macs.Add(f.ctx, mac1, p2); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := macs.Get(f.ctx, mac1); err != nil || !ok || got != p2 {
+		t.Fatalf("Get = %v %v %v, want %v", got, ok, err, p2)
+	}
+	if names := f.children(dir); len(names) != 1 {
+		t.Fatalf("entries after re-add: %v", names)
+	}
+	// Persistent entries: version 2147483647; a learned entry beats them.
+	if err := macs.AddPersistent(f.ctx, mac2, p1); err != nil {
+		t.Fatal(err)
+	}
+	pname := "aa:bb:cc:dd:ee:02," + p1.String() + ",2147483647"
+	if st, ok, _ := f.conn.Exists(f.ctx, dir+"/"+pname); !ok || st.EphemeralOwner != 0 {
+		t.Fatalf("persistent entry %s: exists %v owner %d", pname, ok, st.EphemeralOwner)
+	}
+	otherMacs, err := midonet.BridgeMacTable(f.ctx, other, bid, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := otherMacs.Add(f.ctx, mac2, p3); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := macs.Get(f.ctx, mac2); got != p3 {
+		t.Fatalf("learned vs persistent: %v, want the learned %v", got, p3)
+	}
+	// Only the adding client removes a learned entry.
+	if removed, err := macs.Remove(f.ctx, mac2); err != nil || removed {
+		t.Fatalf("remove of another client's entry: %v %v", removed, err)
+	}
+	b.Expire(t, otherConn)
+	snap, err := macs.Snapshot(f.ctx)
+	if err != nil || len(snap) != 2 || snap[mac1] != p2 || snap[mac2] != p1 {
+		t.Fatalf("snapshot after the other client's session ended: %v %v", snap, err)
+	}
+	if removed, err := macs.Remove(f.ctx, mac1); err != nil || !removed {
+		t.Fatalf("remove own entry: %v %v", removed, err)
+	}
+	if err := macs.RemovePersistent(f.ctx, mac2, p1); err != nil {
+		t.Fatal(err)
+	}
+	if snap, _ := macs.Snapshot(f.ctx); len(snap) != 0 {
+		t.Fatalf("snapshot after removals: %v", snap)
+	}
+	// VLANs are separate directories.
+	vlan, _ := midonet.BridgeMacTable(f.ctx, f.store, bid, 10)
+	if err := vlan.Add(f.ctx, mac1, p1); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(vlan.Raw.Path(), "/mac_table/10") {
+		t.Fatalf("vlan table path %s", vlan.Raw.Path())
+	}
+	if _, ok, _ := macs.Get(f.ctx, mac1); ok {
+		t.Fatal("vlan 10 entry visible in vlan 0")
+	}
+	// Undecodable names are ignored; bad keys are refused.
+	if _, err := f.conn.Create(f.ctx, dir+"/garbage", nil, storage.Persistent); err != nil {
+		t.Fatal(err)
+	}
+	if snap, err := macs.Raw.Snapshot(f.ctx); err != nil || len(snap) != 0 {
+		t.Fatalf("snapshot with garbage: %v %v", snap, err)
+	}
+	if err := macs.Raw.Add(f.ctx, "a,b", "c"); err == nil {
+		t.Fatal("key with a comma accepted")
+	}
+
+	// IPv4 -> MAC, router ARP, port peering.
+	ip := netip.MustParseAddr("10.0.0.1")
+	arpTbl := f.root + "/zoom/0/tables/Network/" + bid.String() + "/ip4_mac_table"
+	ipmac, _ := midonet.BridgeIP4MacTable(f.ctx, f.store, bid)
+	if err := ipmac.AddPersistent(f.ctx, ip, mac1); err != nil {
+		t.Fatal(err)
+	}
+	if names := f.children(arpTbl); len(names) != 1 || names[0] != "10.0.0.1,aa:bb:cc:dd:ee:01,2147483647" {
+		t.Fatalf("ip4_mac_table entries %v", names)
+	}
+	router := &models.Router{Id: models.NewUUID()}
+	f.create(router)
+	arp, err := midonet.RouterArpTable(f.ctx, f.store, router.Id.ToGoogle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := midonet.ArpEntry{MAC: &mac2, Expiry: 100, Stale: 50, LastArp: 10}
+	if err := arp.Add(f.ctx, ip, entry); err != nil {
+		t.Fatal(err)
+	}
+	unresolved := midonet.ArpEntry{Expiry: 1, Stale: 2, LastArp: 3}
+	if err := arp.AddPersistent(f.ctx, netip.MustParseAddr("10.0.0.2"), unresolved); err != nil {
+		t.Fatal(err)
+	}
+	names = f.children(arp.Raw.Path())
+	if len(names) != 2 || !strings.HasPrefix(names[0], "10.0.0.1,aa:bb:cc:dd:ee:02;100;50;10,") || names[1] != "10.0.0.2,null;1;2;3,2147483647" {
+		t.Fatalf("arp entries %v", names)
+	}
+	got, ok, err := arp.Get(f.ctx, ip)
+	if err != nil || !ok || *got.MAC != mac2 || got.Expiry != 100 {
+		t.Fatalf("arp Get = %+v %v %v", got, ok, err)
+	}
+	port := &models.Port{Id: models.NewUUID()}
+	f.create(port)
+	peering, _ := midonet.PortPeeringTable(f.ctx, f.store, port.Id.ToGoogle())
+	if err := peering.Add(f.ctx, mac1, ip); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, _ := peering.Get(f.ctx, mac1); !ok || got != ip {
+		t.Fatalf("peering Get = %v %v", got, ok)
+	}
+	// A legacy table path is used when it exists.
+	r2 := &models.Router{Id: models.NewUUID()}
+	f.create(r2)
+	legacy := f.root + "/routers/" + r2.Id.Canonical() + "/arp_table"
+	for _, p := range []string{f.root + "/routers", f.root + "/routers/" + r2.Id.Canonical(), legacy} {
+		if _, err := f.conn.Create(f.ctx, p, nil, storage.Persistent); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if arp2, _ := midonet.RouterArpTable(f.ctx, f.store, r2.Id.ToGoogle()); arp2.Raw.Path() != legacy {
+		t.Fatalf("legacy ARP table path %s, want %s", arp2.Raw.Path(), legacy)
+	}
+}
+
+func testWatchStateTable(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	bridge := &models.Network{Id: models.NewUUID()}
+	f.create(bridge)
+	macs, err := midonet.BridgeMacTable(f.ctx, f.store, bridge.Id.ToGoogle(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := macs.Raw.Watch(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(t, ch); ev.Err != nil || len(ev.Snapshot) != 0 || len(ev.Updates) != 0 {
+		t.Fatalf("first event %+v", ev)
+	}
+	mac := mustMAC(t, "02:00:00:00:00:01")
+	p1, p2 := uuid.New(), uuid.New()
+	if err := macs.Add(f.ctx, mac, p1); err != nil {
+		t.Fatal(err)
+	}
+	ev := next(t, ch)
+	if len(ev.Updates) != 1 || ev.Updates[0] != (zoom.TableUpdate{Key: mac.String(), New: p1.String()}) {
+		t.Fatalf("event after add: %+v", ev)
+	}
+	if err := macs.Add(f.ctx, mac, p2); err != nil {
+		t.Fatal(err)
+	}
+	ev = next(t, ch)
+	if len(ev.Updates) != 1 || ev.Updates[0] != (zoom.TableUpdate{Key: mac.String(), Old: p1.String(), New: p2.String()}) {
+		t.Fatalf("event after replace: %+v", ev)
+	}
+	if _, err := macs.Remove(f.ctx, mac); err != nil {
+		t.Fatal(err)
+	}
+	ev = next(t, ch)
+	if len(ev.Updates) != 1 || ev.Updates[0] != (zoom.TableUpdate{Key: mac.String(), Old: p2.String()}) || len(ev.Snapshot) != 0 {
+		t.Fatalf("event after remove: %+v", ev)
+	}
+}
