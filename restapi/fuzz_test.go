@@ -10,7 +10,10 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"github.com/midonet/midonet-go/midonet/zoom"
 )
 
 // fuzzSeeds are valid bodies per resource segment; the fuzzer mutates them.
@@ -64,8 +67,15 @@ func FuzzResourceBodies(f *testing.F) {
 	f.Add(uint8(len(table)), `{"macAddr":"aa:bb:cc:dd:ee:ff","portId":"$port","vlanId":"0","ip":"10.0.0.1","mac":"aa:bb:cc:dd:ee:ff"}`)
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		// A fresh store per input keeps every execution small and independent.
-		store := newFakeStore()
-		h, err := NewHandler(store, MockTenants{}, Options{MapError: fakeErrors, StateTables: fuzzTables{}})
+		// The real object store over the in-memory backend.
+		conn := mem.NewServer().Connect()
+		defer conn.Close()
+		zst, err := midonet.NewStore(t.Context(), conn, zoom.Options{Root: "/midonet", Owner: zoom.OwnerClusterAPI})
+		if err != nil {
+			t.Fatal(err)
+		}
+		store := NewZoomStore(zst)
+		h, err := NewHandler(store, MockTenants{}, Options{StateTables: fuzzTables{}})
 		if err != nil {
 			t.Fatal(err)
 		}
