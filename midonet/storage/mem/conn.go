@@ -21,6 +21,7 @@ type Conn struct {
 	gateCh  chan struct{} // closed while connected; watches wait on it
 	watches map[ender]struct{}
 	subs    map[*sessionSub]struct{}
+	endErr  error // set when the session starts ending: watches end with it
 }
 
 var _ storage.Conn = (*Conn)(nil)
@@ -304,8 +305,8 @@ func (c *Conn) WatchChildren(ctx context.Context, path string) (<-chan storage.C
 func (c *Conn) track(w ender) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := stateErr(c.state); err != nil && c.state != storage.Disconnected {
-		w.end(err)
+	if c.endErr != nil {
+		w.end(c.endErr)
 		return
 	}
 	c.watches[w] = struct{}{}
@@ -412,17 +413,32 @@ func (c *Conn) Close() error {
 	return nil
 }
 
+// end finishes the session in ZooKeeper's order: the client's own watches
+// stop first (an expired client hears nothing of its ephemerals' removal),
+// then the server deletes the ephemerals, then the new state is reported
+// (so whoever sees Expired or Closed also sees the ephemerals gone).
 func (c *Conn) end(st storage.SessionState, err error) {
+	c.mu.Lock()
+	if c.state == st || c.state == storage.Closed {
+		c.mu.Unlock()
+		return
+	}
+	if c.endErr == nil {
+		c.endErr = err
+		for w := range c.watches {
+			w.end(err)
+		}
+		clear(c.watches)
+	}
+	c.mu.Unlock()
+
 	c.s.endSession(c.sess, err)
+
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state == st || c.state == storage.Closed {
-		return
+		return // a concurrent end got here first
 	}
-	for w := range c.watches {
-		w.end(err)
-	}
-	clear(c.watches)
 	if c.state == storage.Disconnected {
 		close(c.gateCh)
 	}
