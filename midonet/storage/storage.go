@@ -6,7 +6,8 @@
 // Two implementations exist: package zk (a real ZooKeeper ensemble through
 // github.com/go-zookeeper/zk) and package mem (an in-process tree with the same
 // semantics, used by tests and the in-memory dev mode). Package storagetest
-// holds the conformance suite both must pass.
+// holds the conformance suite both must pass. Election (leader election in
+// the manner of Curator's LeaderLatch) works over any Conn.
 //
 // Paths are absolute, slash-separated ZooKeeper paths ("/midonet/zoom/0").
 // Callers own their root prefix; backends do not chroot.
