@@ -18,16 +18,19 @@ import (
 )
 
 // buildBinary compiles this command into a temporary directory.
-func buildBinary(t *testing.T) string {
+func buildBinary(t *testing.T) string { return buildCommand(t, ".", "mn-conf") }
+
+// buildCommand compiles the command in pkg into a temporary directory.
+func buildCommand(t *testing.T, pkg, name string) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
 	}
-	bin := filepath.Join(t.TempDir(), "mn-conf")
+	bin := filepath.Join(t.TempDir(), name)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, goBin, "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.CommandContext(ctx, goBin, "build", "-o", bin, pkg).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
