@@ -56,8 +56,21 @@ func testWatchNodeSteps(t *testing.T, b Backend) {
 		{"create", func() error { _, err := writer.Create(ctx, p, []byte("v0"), storage.Persistent); return err },
 			nodeState{true, "v0", 0}},
 		{"set", func() error { _, err := writer.Set(ctx, p, []byte("v1"), 0); return err }, nodeState{true, "v1", 1}},
-		{"set again", func() error { _, err := writer.Set(ctx, p, []byte("v2"), 1); return err }, nodeState{true, "v2", 2}},
-		{"delete", func() error { return writer.Delete(ctx, p, 2) }, nodeState{}},
+		// A child's creation is not a change of the node: the next event
+		// must be the set that follows it.
+		{"add a child, then set again", func() error {
+			if _, err := writer.Create(ctx, p+"/kid", nil, storage.Persistent); err != nil {
+				return err
+			}
+			_, err := writer.Set(ctx, p, []byte("v2"), 1)
+			return err
+		}, nodeState{true, "v2", 2}},
+		{"remove the child, then delete", func() error {
+			if err := writer.Delete(ctx, p+"/kid", 0); err != nil {
+				return err
+			}
+			return writer.Delete(ctx, p, 2)
+		}, nodeState{}},
 		{"recreate", func() error { _, err := writer.Create(ctx, p, []byte("again"), storage.Persistent); return err },
 			nodeState{true, "again", 0}},
 		{"set in a multi", func() error {
@@ -197,7 +210,15 @@ func testWatchChildrenSteps(t *testing.T, b Backend) {
 	}{
 		{"initial", func() error { return nil }, false, nil},
 		{"create parent", func() error { _, err := writer.Create(ctx, p, nil, storage.Persistent); return err }, true, []string{}},
-		{"add b", func() error { _, err := writer.Create(ctx, p+"/b", nil, storage.Persistent); return err }, true, []string{"b"}},
+		// A data change of the parent is not a children change: the next
+		// event must be the create that follows it.
+		{"set parent, then add b", func() error {
+			if _, err := writer.Set(ctx, p, []byte("data"), 0); err != nil {
+				return err
+			}
+			_, err := writer.Create(ctx, p+"/b", nil, storage.Persistent)
+			return err
+		}, true, []string{"b"}},
 		{"add a (ephemeral)", func() error { _, err := writer.Create(ctx, p+"/a", nil, storage.Ephemeral); return err }, true, []string{"a", "b"}},
 		{"add two in a multi", func() error {
 			_, err := writer.Multi(ctx, storage.CreateOp(p+"/d", nil, storage.Persistent), storage.CreateOp(p+"/c", nil, storage.Persistent))
