@@ -15,7 +15,7 @@ import (
 // forgotten service tokens, server errors, short-lived tokens, and counting
 // the calls the provider makes.
 type fakeKeystone struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 
 	mu sync.Mutex
@@ -32,7 +32,7 @@ type fakeKeystone struct {
 	checks   int
 }
 
-func newFakeKeystone(t *testing.T) *fakeKeystone {
+func newFakeKeystone(t testing.TB) *fakeKeystone {
 	f := &fakeKeystone{t: t, users: map[string]string{"svc": "svcpw", "alice": "alicepw", "bob": "bobpw"},
 		roles:  map[string][]string{"svc": {"admin"}, "alice": {"Admin", "member"}, "bob": {"member"}},
 		tokens: map[string]string{}, lifetime: time.Hour}

@@ -69,6 +69,15 @@ type Keystone struct {
 
 	cacheMu sync.Mutex
 	cache   map[string]cachedIdentity
+	// flights are validations under way, by user token: concurrent requests
+	// with the same new token wait for one Keystone call.
+	flights map[string]*flight
+}
+
+type flight struct {
+	done chan struct{}
+	id   Identity
+	err  error
 }
 
 type cachedIdentity struct {
@@ -117,7 +126,8 @@ func NewKeystone(cfg KeystoneConfig) (*Keystone, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Keystone{cfg: cfg, base: base, http: hc, now: time.Now, cache: map[string]cachedIdentity{}}, nil
+	return &Keystone{cfg: cfg, base: base, http: hc, now: time.Now, cache: map[string]cachedIdentity{},
+		flights: map[string]*flight{}}, nil
 }
 
 func joinHostPort(host string, port int) string {
@@ -307,6 +317,34 @@ func (k *Keystone) Authorize(ctx context.Context, token string) (Identity, error
 	if id, ok := k.cached(token); ok {
 		return id, nil
 	}
+	k.cacheMu.Lock()
+	if f, ok := k.flights[token]; ok {
+		k.cacheMu.Unlock()
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return Identity{}, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+		}
+		if f.err == nil || (!errors.Is(f.err, context.Canceled) && !errors.Is(f.err, context.DeadlineExceeded)) {
+			return f.id, f.err
+		}
+		// The request that called Keystone gave up; ask for ourselves.
+		return k.validateUser(ctx, token)
+	}
+	f := &flight{done: make(chan struct{})}
+	k.flights[token] = f
+	k.cacheMu.Unlock()
+	f.id, f.err = k.validateUser(ctx, token)
+	k.cacheMu.Lock()
+	delete(k.flights, token)
+	k.cacheMu.Unlock()
+	close(f.done)
+	return f.id, f.err
+}
+
+// validateUser asks Keystone about token with the service token, renewing
+// it and retrying once if Keystone refuses it, and caches a success.
+func (k *Keystone) validateUser(ctx context.Context, token string) (Identity, error) {
 	svc, static, err := k.serviceToken(ctx, false)
 	if err != nil {
 		return Identity{}, err

@@ -269,3 +269,51 @@ func TestKeystoneErrors(t *testing.T) {
 		t.Errorf("Keystone down on tenant: %v, want ErrUnavailable", err)
 	}
 }
+
+// TestConcurrentValidationsShareOneCall: a burst of requests with one new
+// token costs Keystone one validation (joined in flight, then cached).
+func TestConcurrentValidationsShareOneCall(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeKeystone(t)
+	k := newFakeProvider(t, f, KeystoneConfig{CacheTTL: time.Minute})
+	tok, err := k.Authenticate(ctx, "alice", "alicepw", "proj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 32)
+	for range cap(errs) {
+		go func() {
+			_, err := k.Authorize(ctx, tok.Key)
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, checks := f.counts(); checks != 1 {
+		t.Errorf("%d Keystone validations for one token, want 1", checks)
+	}
+}
+
+func BenchmarkAuthorizeCached(b *testing.B) {
+	f := newFakeKeystone(b)
+	k, err := NewKeystone(KeystoneConfig{URL: f.srv.URL + "/v3", UserName: "svc", UserPassword: "svcpw",
+		TenantName: "proj", AdminRole: "admin", CacheTTL: time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := k.Authenticate(context.Background(), "alice", "alicepw", "proj")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := k.Authorize(context.Background(), tok.Key); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
