@@ -167,13 +167,16 @@ func sortCandidates(kids []string) []string {
 	return names
 }
 
+// latchSeq parses the sequence of a latch node: ours and Curator's
+// protected ones ("<prefix>-latch-N") and Curator's plain ones ("latch-N").
 func latchSeq(name string) (int64, bool) {
-	i := strings.LastIndex(name, latchMarker)
-	if i < 0 || len(name)-i-len(latchMarker) != 10 {
+	const plain = "latch-"
+	i := strings.LastIndex(name, plain)
+	if i < 0 || (i > 0 && name[i-1] != '-') || len(name)-i-len(plain) != 10 {
 		return 0, false
 	}
-	seq, err := strconv.ParseInt(name[i+len(latchMarker):], 10, 64)
-	return seq, err == nil
+	seq, err := strconv.ParseUint(name[i+len(plain):], 10, 31)
+	return int64(seq), err == nil
 }
 
 // candidate is the state of one Campaign call.
