@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -258,4 +259,85 @@ func TestVTEPStopLeavesVTEPAlone(t *testing.T) {
 	if v := f.key(&models.Vtep{}, f.vtep, midonet.VtepConnStateKey); v.Value != "VTEP_DISCONNECTED" {
 		t.Fatalf("connection_state after stop = %q", v.Value)
 	}
+}
+
+// node is one cluster node running the vxgw service on its own session.
+type node struct {
+	id          uuid.UUID
+	conn        *mem.Conn
+	store       *zoom.Store
+	stop        func()
+	done        chan error
+	controllers atomic.Int32
+}
+
+func (f *storeFixture) startNode() *node {
+	f.t.Helper()
+	n := &node{id: uuid.New(), conn: f.mem.Connect(), done: make(chan error, 1)}
+	st, err := midonet.NewStore(f.ctx, n.conn, zoom.Options{})
+	must(f.t, err)
+	n.store = st
+	ctx, cancel := context.WithCancel(f.ctx)
+	go func() {
+		n.done <- RunService(ctx, st, ServiceOptions{NodeID: n.id, Log: testLogger(f.t), VTEP: VTEPOptions{
+			Backoff: Backoff{Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond}, ProbeInterval: 300 * time.Millisecond,
+			DialTimeout: time.Second, OnSynchronizer: func(*Synchronizer) { n.controllers.Add(1) },
+		}})
+	}()
+	n.stop = func() {
+		cancel()
+		select {
+		case <-n.done:
+		case <-time.After(20 * time.Second):
+			f.t.Errorf("node %s did not stop", n.id)
+		}
+		n.conn.Close()
+	}
+	f.t.Cleanup(func() { cancel(); n.conn.Close() })
+	return n
+}
+
+// TestOneManagerPerVTEPAndFailover: two nodes, one controls the VTEP; when
+// it stops the other takes over and applies later changes.
+func TestOneManagerPerVTEPAndFailover(t *testing.T) {
+	t.Parallel()
+	f := newStoreFixture(t)
+	ls := LogicalSwitchName(f.nwID.String())
+	a, b := f.startNode(), f.startNode()
+	owner := func() string { return f.key(&models.Vtep{}, f.vtep, midonet.VtepVxgwManager).Value }
+	eventually(t, "one node owns the VTEP", 10*time.Second, func() (bool, string) {
+		o := owner()
+		return o == a.id.String() || o == b.id.String(), o
+	})
+	eventually(t, "owner converged the VTEP", 10*time.Second, func() (bool, string) {
+		out, _ := f.srv.Ctl(f.ctx, "list-ls")
+		return out == ls, out
+	})
+	time.Sleep(500 * time.Millisecond) // give the other node time to (wrongly) start too
+	if got := a.controllers.Load() + b.controllers.Load(); got != 1 {
+		t.Fatalf("%d controllers started, want 1", got)
+	}
+	first, second := a, b
+	if owner() == b.id.String() {
+		first, second = b, a
+	}
+
+	first.stop()
+	eventually(t, "the other node took over", 10*time.Second, func() (bool, string) {
+		return owner() == second.id.String() && second.controllers.Load() == 1, owner()
+	})
+	v, err := f.store.Get(f.ctx, &models.Vtep{}, f.vtep)
+	must(t, err)
+	vt := v.(*models.Vtep)
+	vt.Bindings = append(vt.Bindings, &models.Vtep_Binding{PortName: proto.String("eth1"), VlanId: proto.Uint32(9), NetworkId: models.UUIDFromGoogle(f.nwID)})
+	must(t, f.store.Update(f.ctx, vt))
+	eventually(t, "new owner applies changes", 10*time.Second, func() (bool, string) {
+		out, _ := f.srv.Ctl(f.ctx, "list-bindings", "vtep0", "eth1")
+		return out == "0009 "+ls, out
+	})
+	eventually(t, "connection state from the new owner", 5*time.Second, func() (bool, string) {
+		v := f.key(&models.Vtep{}, f.vtep, midonet.VtepConnStateKey)
+		return v.Value == "VTEP_CONNECTED", v.Value
+	})
+	second.stop()
 }
