@@ -115,6 +115,14 @@ func testBadPaths(t *testing.T, b Backend) {
 		wantErr(t, fmt.Sprintf("set %q", p), err, storage.ErrBadArguments)
 		err = c.Delete(ctx, p, storage.AnyVersion)
 		wantErr(t, fmt.Sprintf("delete %q", p), err, storage.ErrBadArguments)
+		_, err = c.Multi(ctx, storage.CreateOp(root+"/ok", nil, storage.Persistent), storage.SetOp(p, nil, storage.AnyVersion))
+		var me *storage.MultiError
+		if !errors.As(err, &me) || me.Index != 1 || !errors.Is(err, storage.ErrBadArguments) {
+			t.Errorf("multi with bad path %q at index 1: %v, want a MultiError for op 1 with ErrBadArguments", p, err)
+		}
+	}
+	if _, ok, err := c.Exists(ctx, root+"/ok"); ok || err != nil {
+		t.Errorf("a multi with a bad path applied its other ops: exists %v, %v", ok, err)
 	}
 }
 
