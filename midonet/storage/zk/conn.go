@@ -12,6 +12,7 @@
 // are deleted, State becomes storage.Expired, requests and watches in flight
 // fail with storage.ErrSessionExpired, and the Conn opens a NEW session on its
 // own, after which State is storage.Connected again with a new SessionID.
+// Until then requests fail with storage.ErrSessionExpired.
 //
 // What callers must do about an expiry: every watch set before it ends with a
 // last event whose Err is storage.ErrSessionExpired, and every ephemeral node
