@@ -21,8 +21,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
+	"github.com/midonet/midonet-go/mnconf"
 	"github.com/midonet/midonet-go/restapi/keystore/keystoretest"
 )
 
@@ -65,6 +69,13 @@ var listening = regexp.MustCompile(`msg="REST API listening".* http=(\S+) https=
 // REST API listens; it returns the HTTP and HTTPS addresses ("off").
 func startBinary(t *testing.T, env []string, args ...string) (p *process, httpAddr, httpsAddr string) {
 	t.Helper()
+	return launch(t, env, true, args...)
+}
+
+// launch is startBinary; with portZero false the HTTP port is left to the
+// configuration (mn-conf).
+func launch(t *testing.T, env []string, portZero bool, args ...string) (p *process, httpAddr, httpsAddr string) {
+	t.Helper()
 	for _, f := range []string{"/etc/midonet/midonet.conf", "/etc/midolman/midolman.conf"} {
 		if _, err := os.Stat(f); err == nil && !slices.Contains(args, "--zookeeper-hosts") {
 			t.Skipf("SKIPPED: %s exists on this machine and may name a ZooKeeper; this test needs the in-memory store", f)
@@ -73,8 +84,10 @@ func startBinary(t *testing.T, env []string, args ...string) (p *process, httpAd
 	dir := t.TempDir()
 	base := []string{"--host-id-file", filepath.Join(dir, "host_id.properties"),
 		"--env-file", filepath.Join(dir, "absent-env.sh"),
-		"--set", "cluster.rest_api.http_host=127.0.0.1", "--set", "cluster.rest_api.http_port=0",
-		"--set", "cluster.rest_api.https_host=127.0.0.1"}
+		"--set", "cluster.rest_api.http_host=127.0.0.1", "--set", "cluster.rest_api.https_host=127.0.0.1"}
+	if portZero {
+		base = append(base, "--set", "cluster.rest_api.http_port=0")
+	}
 	p = &process{cmd: exec.Command(binary, append(base, args...)...), exited: make(chan struct{})}
 	p.cmd.Env = append([]string{"HOME=" + dir, "PATH=" + os.Getenv("PATH")}, env...)
 	stderr, err := p.cmd.StderrPipe()
@@ -356,5 +369,82 @@ func TestSIGTERMDrainsOnZooKeeper(t *testing.T) {
 	}
 	if kids, _, err := observer.Children(ctx, path.Join(root, "zoom", "0", "models", "Network")); err != nil || len(kids) != 1 {
 		t.Fatalf("stored bridges %v, %v; want the drained request's", kids, err)
+	}
+}
+
+// mnConf runs the mn-conf command's logic (package mnconf, as cmd/mn-conf
+// does) against ZooKeeper at zkAddr, with stdin.
+func mnConf(t *testing.T, zkAddr, root, stdin string, args ...string) {
+	t.Helper()
+	var out strings.Builder
+	cli := mnconf.CLI{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &out,
+		LookupEnv: func(k string) (string, bool) {
+			v, ok := map[string]string{"MIDO_ZOOKEEPER_HOSTS": zkAddr, "MIDO_ZOOKEEPER_ROOT_KEY": root}[k]
+			return v, ok
+		},
+		BootstrapFiles: []string{}, HostIDFile: filepath.Join(t.TempDir(), "mn-conf-host-id"),
+		Connect: func(ctx context.Context, servers []string, timeout time.Duration) (storage.Conn, error) {
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			return zk.Connect(ctx, zk.Config{Servers: servers})
+		}}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if code := cli.Run(ctx, args); code != 0 {
+		t.Fatalf("mn-conf %v: exit %d\n%s", args, code, out.String())
+	}
+}
+
+// TestListensWhereMNConfSays is issue 6's end to end case on real
+// ZooKeeper, found through MIDO_ZOOKEEPER_HOSTS/MIDO_ZOOKEEPER_ROOT_KEY:
+// the HTTP port set with mn-conf in the default template, then in a
+// template mapped to the host, then in the host's own config, is where the
+// binary started afterwards listens.
+func TestListensWhereMNConfSays(t *testing.T) {
+	srv := zktest.Start(t)
+	const root = "/mnconf-e2e"
+	env := []string{"MIDO_ZOOKEEPER_HOSTS=" + srv.Addr(), "MIDO_ZOOKEEPER_ROOT_KEY=" + root}
+	hostID := uuid.New().String()
+	hostIDFile := filepath.Join(t.TempDir(), "midonet_host_id.properties")
+	if err := os.WriteFile(hostIDFile, []byte("host_uuid="+hostID+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	freePort := func() int {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port
+	}
+	steps := []struct {
+		name string
+		set  func(port int)
+	}{
+		{"default template", func(port int) {
+			// echo "cluster.rest_api.http_port = N" | mn-conf set -t default
+			mnConf(t, srv.Addr(), root, fmt.Sprintf("cluster.rest_api.http_port = %d\n", port), "set", "-t", "default")
+		}},
+		{"mapped template", func(port int) {
+			mnConf(t, srv.Addr(), root, "", "set", "-t", "cluster-large", fmt.Sprintf("cluster.rest_api.http_port : %d", port))
+			mnConf(t, srv.Addr(), root, "", "template-set", "-h", hostID, "-t", "cluster-large")
+		}},
+		{"per-host", func(port int) {
+			mnConf(t, srv.Addr(), root, "", "set", "-h", hostID, fmt.Sprintf("cluster.rest_api.http_port : %d", port))
+		}},
+	}
+	for _, step := range steps {
+		port := freePort()
+		step.set(port)
+		p, httpAddr, _ := launch(t, env, false, "--host-id-file", hostIDFile)
+		if want := fmt.Sprintf("127.0.0.1:%d", port); httpAddr != want {
+			t.Fatalf("%s: listening on %s, want %s", step.name, httpAddr, want)
+		}
+		if code, _ := httpGet(t, http.DefaultClient, "http://"+httpAddr+"/health"); code != 200 {
+			t.Fatalf("%s: /health %d", step.name, code)
+		}
+		if code := p.terminate(t); code != 0 {
+			t.Fatalf("%s: exit %d", step.name, code)
+		}
 	}
 }
