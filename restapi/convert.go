@@ -255,6 +255,11 @@ func decodeField(f field, raw json.RawMessage, present bool, msg protoreflect.Me
 			violate(fmt.Sprintf("must be less than or equal to %d", *f.max))
 		}
 		if f.kind == kSubnetLen {
+			// A length alone makes no subnet (the reference ignores it
+			// without an address); the address row comes first.
+			if !parent.Has(fd) {
+				return nil
+			}
 			sub := parent.Mutable(fd).Message()
 			sub.Set(sub.Descriptor().Fields().ByName("prefix_length"), protoreflect.ValueOfUint32(uint32(n)))
 			return nil

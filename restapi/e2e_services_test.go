@@ -68,6 +68,9 @@ func serviceResources(t *testing.T, b backend) {
 	}
 	lb.RouterID = nil
 	wantStatus(t, c.LoadBalancers().Update(ctx, lb.ID, lb), 400)
+	// The LB can serve one router only: the store's single-valued back-reference.
+	_, err = c.Routers().Create(ctx, &client.Router{Name: "second", LoadBalancerID: &lb.ID})
+	wantStatus(t, err, 409)
 	hm := must(c.HealthMonitors().Create(ctx, &client.HealthMonitor{Type: "TCP", Delay: 5, Timeout: 10, MaxRetries: 3}))(t)
 	_, err = c.HealthMonitors().Create(ctx, &client.HealthMonitor{Type: "UDP"})
 	wantStatus(t, err, 400)

@@ -68,7 +68,7 @@ func TestPythonMidonetClient(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			store, mapErr := b.open(t)
-			h, err := restapi.NewHandler(store, restapi.MockTenants{}, restapi.Options{MapError: mapErr, Middleware: mockLogin})
+			h, err := restapi.NewHandler(store, restapi.MockTenants{}, restapi.Options{MapError: mapErr, Middleware: mockLogin, StateTables: b.stateTables(t)})
 			if err != nil {
 				t.Fatal(err)
 			}
