@@ -170,7 +170,11 @@ func classify(err error) error {
 		case http.StatusNotFound:
 			return fmt.Errorf("%w: %w", ErrNotFound, err)
 		default:
-			return fmt.Errorf("%w", &ServerError{Status: code.Actual, Body: strings.TrimSpace(string(code.Body))})
+			body := strings.TrimSpace(string(code.Body))
+			if len(body) > 512 { // an HTML error page says nothing more past this
+				body = body[:512] + "…"
+			}
+			return &ServerError{Status: code.Actual, Body: body}
 		}
 	}
 	var transport *url.Error // what http.Client.Do fails with

@@ -81,7 +81,7 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		if !id.HasRole(RoleAdmin) {
-			s.log.InfoContext(r.Context(), "auth: authenticated user is not an admin",
+			s.log.DebugContext(r.Context(), "auth: authenticated user is not an admin",
 				slog.String("user", id.UserID), slog.String("remote", r.RemoteAddr))
 			writeError(w, http.StatusUnauthorized, "")
 			return

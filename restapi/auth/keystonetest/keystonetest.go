@@ -32,18 +32,16 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 )
 
-// Programs and files a Keystone needs.
-var requiredFiles = []string{
-	"/usr/bin/keystone-manage",
-	"/usr/bin/keystone-wsgi-public",
-	"/usr/bin/uwsgi",
-	"/usr/lib/uwsgi/plugins/python3_plugin.so",
-}
-
-// Missing lists the required programs that are not installed.
+// Missing lists the programs and files a Keystone needs that are not
+// installed.
 func Missing() []string {
 	var out []string
-	for _, f := range requiredFiles {
+	for _, f := range []string{
+		"/usr/bin/keystone-manage",
+		"/usr/bin/keystone-wsgi-public",
+		"/usr/bin/uwsgi",
+		"/usr/lib/uwsgi/plugins/python3_plugin.so",
+	} {
 		if _, err := os.Stat(f); err != nil {
 			out = append(out, f)
 		}
