@@ -66,7 +66,12 @@ type Store struct {
 	zoom     string // <root>/zoom/0
 	log      *slog.Logger
 	attempts int
+	cache    *decodedCache
+	hot      hotLocks
 }
+
+// decodedCacheSize bounds the decoded-object cache (entries).
+const decodedCacheSize = 8192
 
 // NewStore builds a store for schema over conn and makes sure the class
 // directories exist (models/, objects/, tables/ and state/<namespace>/ of
@@ -104,6 +109,7 @@ func NewStore(ctx context.Context, conn storage.Conn, sch Schema, opts Options) 
 	s := &Store{
 		conn: conn, failFast: opts.FailFastConn, schema: cs, opts: opts,
 		zoom: root + "/zoom/0", log: opts.Logger, attempts: opts.Attempts,
+		cache: newDecodedCache(decodedCacheSize),
 	}
 	if err := s.ensureClassNodes(ctx); err != nil {
 		return nil, err
@@ -223,14 +229,18 @@ func (s *Store) Get(ctx context.Context, model proto.Message, id uuid.UUID) (pro
 }
 
 func (s *Store) get(ctx context.Context, ci *classInfo, id string) (proto.Message, error) {
-	data, _, err := s.conn.Get(ctx, s.modelPath(ci.Name, id))
+	data, st, err := s.conn.Get(ctx, s.modelPath(ci.Name, id))
 	if errors.Is(err, storage.ErrNoNode) {
 		return nil, &NotFoundError{Class: ci.Name, ID: id}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("zoom: get %s %s: %w", ci.Name, id, err)
 	}
-	return s.decode(ci, id, data)
+	obj, err := s.decodeCached(ci, id, data, st)
+	if err != nil {
+		return nil, err
+	}
+	return proto.Clone(obj), nil
 }
 
 // Exists reports whether the object is stored.
@@ -351,12 +361,18 @@ func (s *Store) DeleteIfExists(ctx context.Context, model proto.Message, id uuid
 // commit is returned at once and nothing is written. f must not keep tx
 // nor use it from several goroutines, and must be safe to run again.
 func (s *Store) Tx(ctx context.Context, f func(tx *Tx) error) error {
+	var hot *objKey // object of the last conflict
 	for attempt := 1; ; attempt++ {
+		unlock := func() {}
+		if hot != nil {
+			unlock = s.hot.lock(*hot)
+		}
 		tx := newTx(ctx, s)
 		err := f(tx)
 		if err == nil {
 			err = tx.commit()
 		}
+		unlock()
 		if err == nil {
 			tx.afterCommit()
 			return nil
@@ -369,6 +385,14 @@ func (s *Store) Tx(ctx context.Context, f func(tx *Tx) error) error {
 			cme.Attempts = attempt
 			return err
 		}
+		if cme.Class != "" {
+			if hot == nil || *hot != (objKey{cme.Class, cme.ID}) {
+				// First conflict on this object: queue behind local
+				// writers of it from now on, right away.
+				hot = &objKey{cme.Class, cme.ID}
+				continue
+			}
+		}
 		if err := sleepBackoff(ctx, attempt); err != nil {
 			return err
 		}
@@ -376,7 +400,8 @@ func (s *Store) Tx(ctx context.Context, f func(tx *Tx) error) error {
 }
 
 // sleepBackoff waits a random time growing with attempt (capped), so that
-// writers contending for one object spread out instead of colliding again.
+// writers contending for one object (from other processes: local ones
+// queue on the object's lock) spread out instead of colliding again.
 func sleepBackoff(ctx context.Context, attempt int) error {
 	maxWait := time.Millisecond << min(attempt, 7)
 	t := time.NewTimer(rand.N(maxWait))

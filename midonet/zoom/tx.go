@@ -28,7 +28,10 @@ type objKey struct{ class, id string }
 
 // entry is the transaction's view of one object.
 type entry struct {
-	obj     proto.Message   // current view; nil when absent or deleted in the tx
+	// obj is the current view, nil when absent or deleted in the tx. It is
+	// never modified in place (it may be shared with the decoded cache):
+	// changes replace it with a modified clone.
+	obj     proto.Message
 	inStore bool            // the object existed in the store when read
 	version storage.Version // its data version then
 	// provenance node (objects/<C>/<id>) as read with the object.
@@ -94,7 +97,7 @@ func (tx *Tx) read(ci *classInfo, id string) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zoom: read %s %s: %w", ci.Name, id, err)
 	}
-	obj, err := tx.s.decode(ci, id, data)
+	obj, err := tx.s.decodeCached(ci, id, data, stat)
 	if err != nil {
 		return nil, err
 	}
@@ -627,8 +630,15 @@ func (tx *Tx) commit() error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.s.conn.Multi(tx.ctx, ops...)
+		results, err := tx.s.conn.Multi(tx.ctx, ops...)
 		if err == nil {
+			// The objects just written are what the next reader will
+			// decode: remember them under their new zxid.
+			for i, m := range meta {
+				if m.kind == "model" && m.op == opUpdate && i < len(results) && results[i].Stat.Mzxid != 0 {
+					tx.s.cache.put(m.key, results[i].Stat, tx.cache[m.key].obj)
+				}
+			}
 			return nil
 		}
 		var me *storage.MultiError
