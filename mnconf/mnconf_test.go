@@ -48,7 +48,8 @@ func backends() []backend {
 		}},
 		{name: "zookeeper", open: func(t *testing.T) testStore {
 			srv := zktest.Shared(t)
-			root := "/" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
+			// Unique per run: the server outlives one test (and -count runs).
+			root := "/" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + "-" + uuid.NewString()[:8]
 			return testStore{root: root, dial: func() storage.Conn {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()

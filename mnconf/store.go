@@ -314,6 +314,9 @@ func (s *Store) modifyMappings(ctx context.Context, change func(map[string]any))
 			_, err = s.conn.Create(ctx, p, out, storage.Persistent)
 		}
 		if errors.Is(err, storage.ErrBadVersion) || errors.Is(err, storage.ErrNodeExists) || errors.Is(err, storage.ErrNoNode) {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			continue
 		}
 		if err != nil {
