@@ -22,22 +22,11 @@ import (
 // such networks too).
 const MinVNI = 10000
 
-// LearnedMACSink receives the MACs a VTEP learned, to be written into the
-// bridge MAC table (as persistent entries pointing at the VxLAN port) and the
-// ARP table. It is the seam for the state tables; nil drops them.
+// LearnedMACSink receives the MACs a VTEP learned (implemented over the
+// bridge state tables by storeMACs).
 type LearnedMACSink interface {
 	LocalMACsReset(ctx context.Context, vtepID uuid.UUID, macs []LocalMAC)
 	LocalMACChanged(ctx context.Context, vtepID uuid.UUID, old, new *LocalMAC)
-}
-
-// RemoteMACSource supplies, per bound network, the MACs of MidoNet ports with
-// the tunnel IP of their host in the VTEP's tunnel zone (from the bridge MAC
-// and ARP tables). Changed is signalled whenever any may have changed. It is
-// the seam for the state tables; nil means no remote MACs (the VTEP floods
-// everything to the flooding proxy).
-type RemoteMACSource interface {
-	RemoteMACs(ctx context.Context, networkID uuid.UUID, tunnelZoneID uuid.UUID) ([]RemoteMAC, error)
-	Changed() <-chan struct{}
 }
 
 // VTEPOptions configure RunVTEP.
@@ -46,8 +35,6 @@ type VTEPOptions struct {
 	Backoff       Backoff
 	ProbeInterval time.Duration
 	DialTimeout   time.Duration
-	LearnedMACs   LearnedMACSink
-	RemoteMACs    RemoteMACSource
 	// OnSynchronizer, if set, is given the synchronizer once created (tests
 	// and benchmarks wait on its generations).
 	OnSynchronizer func(*Synchronizer)
@@ -61,8 +48,9 @@ var ErrVTEPDeleted = errors.New("vxgw: VTEP deleted")
 // service stopping: the VTEP is left as it is) or the Vtep object is deleted
 // (then every MidoNet logical switch is removed from it first). It watches
 // the Vtep (bindings), its networks' VNIs and its tunnel zone's flooding
-// proxy, converges the VTEP to them, and publishes the `connection_state`
-// and `config` state keys.
+// proxy, and the bound bridges' MAC and IPv4 → MAC tables; converges the
+// VTEP to them; writes the MACs it learned into those tables; and publishes
+// the `connection_state` and `config` state keys.
 func RunVTEP(ctx context.Context, st *zoom.Store, vtepID uuid.UUID, opts VTEPOptions) error {
 	log := opts.Log
 	if log == nil {
@@ -87,7 +75,8 @@ func RunVTEP(ctx context.Context, st *zoom.Store, vtepID uuid.UUID, opts VTEPOpt
 	}
 	tzID := vtep.GetTunnelZoneId().ToGoogle()
 
-	rep := &storeReporter{st: st, vtepID: vtepID, log: log, learned: opts.LearnedMACs}
+	macs := newStoreMACs(ctx, st, vtepID, log)
+	rep := &storeReporter{st: st, vtepID: vtepID, log: log, learned: macs}
 	sync := NewSynchronizer(Config{
 		Endpoint: endpoint, ManagementIP: mgmtIP, Reporter: rep, Log: log,
 		Backoff: opts.Backoff, ProbeInterval: opts.ProbeInterval, DialTimeout: opts.DialTimeout,
@@ -95,31 +84,38 @@ func RunVTEP(ctx context.Context, st *zoom.Store, vtepID uuid.UUID, opts VTEPOpt
 	if opts.OnSynchronizer != nil {
 		opts.OnSynchronizer(sync)
 	}
-	syncCtx, stopSync := context.WithCancel(context.WithoutCancel(ctx))
-	syncDone := make(chan struct{})
-	go func() { defer close(syncDone); _ = sync.Run(syncCtx) }()
-	stopAndWait := func() { stopSync(); <-syncDone }
 
 	fpEvents, err := st.WatchKey(ctx, midonet.ClusterNamespace, &models.TunnelZone{}, tzID, midonet.FloodingProxyKey)
 	if err != nil {
 		log.Warn("cannot watch the tunnel zone's flooding proxy; none will be set", "tunnel_zone", tzID, "error", err)
 		fpEvents = nil
 	}
-	var macChanges <-chan struct{}
-	if opts.RemoteMACs != nil {
-		macChanges = opts.RemoteMACs.Changed()
-	}
-
 	fpIP := ""
+	if fpEvents != nil { // the first event is the current value
+		select {
+		case ev, ok := <-fpEvents:
+			if ok {
+				fpIP = floodingProxyIP(ev, log)
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	update := func() {
-		want, err := desiredFromStore(ctx, st, vtep, fpIP, opts.RemoteMACs, log)
+		want, err := desiredFromStore(ctx, st, vtep, fpIP, macs, log)
 		if err != nil {
 			log.Warn("reading the VTEP's desired state", "error", err)
 			return
 		}
 		sync.SetDesired(want)
 	}
+	// The tables are followed before the first connection, so that the
+	// learned MACs of the first snapshot have somewhere to go.
 	update()
+	syncCtx, stopSync := context.WithCancel(context.WithoutCancel(ctx))
+	syncDone := make(chan struct{})
+	go func() { defer close(syncDone); _ = sync.Run(syncCtx) }()
+	stopAndWait := func() { stopSync(); <-syncDone }
 	for {
 		select {
 		case <-ctx.Done():
@@ -155,19 +151,24 @@ func RunVTEP(ctx context.Context, st *zoom.Store, vtepID uuid.UUID, opts VTEPOpt
 				fpEvents = nil
 				continue
 			}
-			fpIP = ""
-			if ev.Value.Exists {
-				if fp, err := ParseFloodingProxy(ev.Value.Value); err == nil {
-					fpIP = fp.IP.String()
-				} else {
-					log.Warn("ignoring malformed flooding proxy", "error", err)
-				}
-			}
+			fpIP = floodingProxyIP(ev, log)
 			update()
-		case <-macChanges:
+		case <-macs.Changed():
 			update()
 		}
 	}
+}
+
+func floodingProxyIP(ev zoom.StateEvent, log *slog.Logger) string {
+	if !ev.Value.Exists {
+		return ""
+	}
+	fp, err := ParseFloodingProxy(ev.Value.Value)
+	if err != nil {
+		log.Warn("ignoring malformed flooding proxy", "error", err)
+		return ""
+	}
+	return fp.IP.String()
 }
 
 // vtepEndpoint is the OVSDB address of a Vtep object.
@@ -184,9 +185,10 @@ func vtepEndpoint(v *models.Vtep) (endpoint, mgmtIP string, err error) {
 }
 
 // desiredFromStore builds a VTEP's desired state from its bindings.
-func desiredFromStore(ctx context.Context, st *zoom.Store, vtep *models.Vtep, fpIP string, macs RemoteMACSource, log *slog.Logger) (DesiredState, error) {
+func desiredFromStore(ctx context.Context, st *zoom.Store, vtep *models.Vtep, fpIP string, macs *storeMACs, log *slog.Logger) (DesiredState, error) {
 	want := DesiredState{FloodingProxyIP: fpIP}
 	byNetwork := map[uuid.UUID]int{}
+	usedPorts := map[uuid.UUID]bool{}
 	for _, b := range vtep.GetBindings() {
 		nwID := b.GetNetworkId().ToGoogle()
 		i, seen := byNetwork[nwID]
@@ -205,13 +207,11 @@ func desiredFromStore(ctx context.Context, st *zoom.Store, vtep *models.Vtep, fp
 				continue
 			}
 			nb := NetworkBinding{NetworkID: nwID.String(), VNI: vni}
-			if macs != nil {
-				remote, err := macs.RemoteMACs(ctx, nwID, vtep.GetTunnelZoneId().ToGoogle())
-				if err != nil {
-					return DesiredState{}, fmt.Errorf("remote MACs of network %s: %w", nwID, err)
-				}
-				nb.RemoteMACs = remote
+			remote, err := macs.remoteMACs(ctx, nwID, vtep.GetTunnelZoneId().ToGoogle(), usedPorts)
+			if err != nil {
+				return DesiredState{}, fmt.Errorf("remote MACs of network %s: %w", nwID, err)
 			}
+			nb.RemoteMACs = remote
 			i = len(want.Networks)
 			byNetwork[nwID] = i
 			want.Networks = append(want.Networks, nb)
@@ -222,6 +222,20 @@ func desiredFromStore(ctx context.Context, st *zoom.Store, vtep *models.Vtep, fp
 		}
 		want.Networks[i].Bindings = append(want.Networks[i].Bindings, PortVLAN{PortName: b.GetPortName(), VLAN: uint16(b.GetVlanId())})
 	}
+	bound := map[uuid.UUID]bool{}
+	for id := range byNetwork {
+		bound[id] = true
+	}
+	macs.retain(bound)
+	// Keep following the VxLAN ports too (looked up for learned MACs).
+	for _, n := range want.Networks {
+		if nw, err := uuid.Parse(n.NetworkID); err == nil {
+			if p, ok := macs.vxlanPort(ctx, nw); ok {
+				usedPorts[p] = true
+			}
+		}
+	}
+	macs.retainPorts(usedPorts)
 	return want, nil
 }
 

@@ -341,3 +341,114 @@ func TestOneManagerPerVTEPAndFailover(t *testing.T) {
 	})
 	second.stop()
 }
+
+func (f *storeFixture) createPort(netID uuid.UUID, host, vtep *uuid.UUID) uuid.UUID {
+	f.t.Helper()
+	id := uuid.New()
+	p := &models.Port{Id: models.UUIDFromGoogle(id), NetworkId: models.UUIDFromGoogle(netID)}
+	if host != nil {
+		p.HostId = models.UUIDFromGoogle(*host)
+	}
+	if vtep != nil {
+		p.VtepId = models.UUIDFromGoogle(*vtep)
+	}
+	must(f.t, f.store.Create(f.ctx, p))
+	return id
+}
+
+func mustMAC(t *testing.T, s string) midonet.MAC {
+	t.Helper()
+	m, err := midonet.ParseMAC(s)
+	must(t, err)
+	return m
+}
+
+// TestMACsThroughStateTables: MidoNet port MACs in the bridge MAC table
+// become Ucast_Macs_Remote rows pointing at their host's IP in the VTEP
+// zone (with the IP from the IPv4 → MAC table); MACs of interior ports are
+// left to flooding; a port moving host moves its row; MACs the VTEP learns
+// become persistent MAC-table entries on the VTEP's VxLAN port, with their
+// IP in the IPv4 → MAC table, and go away when the VTEP forgets them.
+func TestMACsThroughStateTables(t *testing.T) {
+	t.Parallel()
+	f := newStoreFixture(t)
+	ls := LogicalSwitchName(f.nwID.String())
+	h1, h2 := f.hosts["h1"], f.hosts["h2"]
+	vmPort1 := f.createPort(f.nwID, &h1, nil)
+	vmPort2 := f.createPort(f.nwID, &h2, nil)
+	interior := f.createPort(f.nwID, nil, nil)
+	vxlanPort := f.createPort(f.nwID, nil, &f.vtep)
+	nw, err := f.store.Get(f.ctx, &models.Network{}, f.nwID)
+	must(t, err)
+	nw.(*models.Network).VxlanPortIds = []*models.UUID{models.UUIDFromGoogle(vxlanPort)}
+	must(t, f.store.Update(f.ctx, nw))
+
+	macs, err := midonet.BridgeMacTable(f.ctx, f.store, f.nwID, 0)
+	must(t, err)
+	ips, err := midonet.BridgeIP4MacTable(f.ctx, f.store, f.nwID)
+	must(t, err)
+	mac1, mac2, mac3 := mustMAC(t, "02:00:00:00:00:01"), mustMAC(t, "02:00:00:00:00:02"), mustMAC(t, "02:00:00:00:00:03")
+	must(t, macs.AddPersistent(f.ctx, mac1, vmPort1))
+	must(t, macs.AddPersistent(f.ctx, mac2, vmPort2))
+	must(t, macs.AddPersistent(f.ctx, mac3, interior))
+	must(t, ips.AddPersistent(f.ctx, netip.MustParseAddr("10.0.0.11"), mac1))
+
+	ctx, stop := context.WithCancel(f.ctx)
+	defer stop()
+	f.runVTEP(ctx)
+	remoteHas := func(want ...string) func() (bool, string) {
+		return func() (bool, string) {
+			out, _ := f.srv.Ctl(f.ctx, "list-remote-macs", ls)
+			for _, w := range want {
+				if !strings.Contains(out, w) {
+					return false, out
+				}
+			}
+			return true, out
+		}
+	}
+	eventually(t, "port MACs written to the VTEP", 10*time.Second, remoteHas(
+		"02:00:00:00:00:01 -> vxlan_over_ipv4/10.9.0.1", "02:00:00:00:00:02 -> vxlan_over_ipv4/10.9.0.2"))
+	if out := f.ctl("list-remote-macs", ls); strings.Contains(out, "02:00:00:00:00:03") {
+		t.Fatalf("interior port's MAC written:\n%s", out)
+	}
+	if got := f.ctl("--columns=ipaddr", "find", "Ucast_Macs_Remote", `MAC="02:00:00:00:00:01"`); !strings.Contains(got, "10.0.0.11") {
+		t.Fatalf("ipaddr of mac1: %q", got)
+	}
+
+	// vmPort2 migrates to h1.
+	p, err := f.store.Get(f.ctx, &models.Port{}, vmPort2)
+	must(t, err)
+	p.(*models.Port).HostId = models.UUIDFromGoogle(h1)
+	must(t, f.store.Update(f.ctx, p))
+	eventually(t, "migrated port's MAC follows", 10*time.Second, remoteHas("02:00:00:00:00:02 -> vxlan_over_ipv4/10.9.0.1"))
+
+	// mac1 leaves the table.
+	must(t, macs.RemovePersistent(f.ctx, mac1, vmPort1))
+	eventually(t, "removed MAC leaves the VTEP", 10*time.Second, func() (bool, string) {
+		out, _ := f.srv.Ctl(f.ctx, "list-remote-macs", ls)
+		return !strings.Contains(out, "02:00:00:00:00:01"), out
+	})
+
+	// The VTEP learns a MAC, with an IP.
+	learned := mustMAC(t, "0a:00:00:00:00:99")
+	f.srv.AddUcastLocal(ls, learned.String(), "10.0.0.100")
+	eventually(t, "learned MAC in the bridge MAC table", 10*time.Second, func() (bool, string) {
+		port, ok, err := macs.Get(f.ctx, learned)
+		return err == nil && ok && port == vxlanPort, port.String()
+	})
+	f.ctl("set", "Ucast_Macs_Local", strings.TrimSpace(f.ctl("--columns=_uuid", "--bare", "find", "Ucast_Macs_Local", `MAC="0a:00:00:00:00:99"`)), "ipaddr=10.0.0.77")
+	eventually(t, "learned IP in the IPv4 → MAC table", 10*time.Second, func() (bool, string) {
+		m, ok, err := ips.Get(f.ctx, netip.MustParseAddr("10.0.0.77"))
+		return err == nil && ok && m == learned, m.String()
+	})
+	if out := f.ctl("list-remote-macs", ls); strings.Contains(out, learned.String()) {
+		t.Fatalf("a MAC behind this VTEP was written back to it:\n%s", out)
+	}
+	f.srv.DelUcastLocal(ls, learned.String())
+	eventually(t, "forgotten MAC leaves the tables", 10*time.Second, func() (bool, string) {
+		_, okMAC, err1 := macs.Get(f.ctx, learned)
+		_, okIP, err2 := ips.Get(f.ctx, netip.MustParseAddr("10.0.0.77"))
+		return err1 == nil && err2 == nil && !okMAC && !okIP, ""
+	})
+}
