@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,10 @@ func main() {
 // configuration, 255 when the node fails (as the JVM cluster does).
 func run(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("midonet-cluster", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: midonet-cluster [flags] [INI file, e.g. /etc/midonet/midonet.conf]")
+		fs.PrintDefaults()
+	}
 	zkHosts := fs.String("zookeeper-hosts", "", "ZooKeeper connect string; overrides MIDO_ZOOKEEPER_HOSTS and the INI files' [zookeeper] (none anywhere: in-memory store)")
 	rootKey := fs.String("zookeeper-root-key", "", "MidoNet's root in ZooKeeper; overrides MIDO_ZOOKEEPER_ROOT_KEY and the INI files")
 	envFile := fs.String("env-file", cluster.DefaultEnvFile, "shell file whose JVM_OPTS -Dmidonet.keystore_path/-Dmidonet.keystore_password are read")
@@ -40,7 +45,9 @@ func run(ctx context.Context, args []string) int {
 	logLevel := fs.String("log-level", "INFO", "log level until mn-conf's cluster.loggers.root applies")
 	sets := cluster.KeyValues{}
 	fs.Var(sets, "set", "mn-conf `key=value` overridden for this process, repeatable (e.g. cluster.rest_api.http_port=9181)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
 		return 2
 	}
 	level := new(slog.LevelVar)
