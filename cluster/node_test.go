@@ -551,3 +551,41 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		})
 	}
 }
+
+// lockedBuffer collects log output written from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Settings other than the log level are read once, as in the reference; a
+// change in mn-conf is reported as pending until restart.
+func TestRestartOnlyChangeIsReported(t *testing.T) {
+	srv := mem.NewServer()
+	cfg := testConfig(t, srv.Connect())
+	var logs lockedBuffer
+	cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(&logs, testWriter{t}), nil))
+	r := start(t, cfg)
+	mnconfSet(t, srv.Connect(), cluster.DefaultRootKey, mnconf.TemplateSource(mnconf.DefaultTemplate),
+		"cluster.heartbeat.period : 5s")
+	eventually(t, "the pending change is logged", func() bool {
+		l := logs.String()
+		return strings.Contains(l, "takes effect when the node restarts") &&
+			strings.Contains(l, "key=cluster.heartbeat.period running=1s configured=5s")
+	})
+	if code, _ := get(t, http.DefaultClient, httpURL(r.node, "/health")); code != 200 {
+		t.Fatal("node not serving after a configuration change")
+	}
+}
