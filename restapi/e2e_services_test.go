@@ -3,6 +3,7 @@ package restapi_test
 import (
 	"context"
 	"net/url"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -257,6 +258,28 @@ func serviceResources(t *testing.T, b backend) {
 	remote := must(peering.Create(ctx, &client.IPMac{IP: "10.0.0.99", MAC: "aa:bb:cc:dd:ee:99"}))(t)
 	if got := must(peering.List(ctx, nil))(t); len(got) != 1 || got[0].URI != remote.URI {
 		t.Errorf("peering table: %+v", got)
+	}
+
+	// What a client reads back it can PUT back unchanged (python's update()
+	// does exactly that): 204 and the same document.
+	for _, o := range []struct{ uri, media string }{
+		{router.URI, "Router-v3"}, {bridge.URI, "Bridge-v4"}, {c.URL("ports/" + rport.ID), "Port-v3"},
+		{c.URL("ports/" + vport.ID), "Port-v3"}, {peer.URI, "BgpPeer-v1"}, {lb.URI, "LoadBalancer-v1"},
+		{pool.URI, "Pool-v1"}, {m1.URI, "PoolMember-v1"}, {vip.URI, "VIP-v1"}, {hm.URI, "HealthMonitor-v1"},
+		{policy.URI, "QOSPolicy-v1"}, {c.URL("qos_bw_limit_rules/" + bwID), "QOSRuleBWLimit-v1"},
+		{mirror.URI, "Mirror-v1"}, {ins.URI, "L2Insertion-v1"}, {group.URI, "ServiceContainerGroup-v1"},
+		{trace.URI, "TraceRequest-v1"}, {host.URI, "Host-v3"},
+	} {
+		var before, after map[string]any
+		must(c.Do(ctx, "GET", o.uri, client.Media(o.media), "", nil, &before))(t)
+		if _, err := c.Do(ctx, "PUT", o.uri, "", client.Media(o.media), before, nil); err != nil {
+			t.Errorf("PUT back %s: %v", o.uri, err)
+			continue
+		}
+		must(c.Do(ctx, "GET", o.uri, client.Media(o.media), "", nil, &after))(t)
+		if !reflect.DeepEqual(before, after) {
+			t.Errorf("PUT back %s changed it:\n%v\n%v", o.uri, before, after)
+		}
 	}
 
 	// Cascades: LB delete → pools → members, VIPs; router's LB cleared.
