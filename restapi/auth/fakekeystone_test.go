@@ -203,6 +203,10 @@ func (f *fakeKeystone) v2Tenants(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeKeystone) v2Tenant(w http.ResponseWriter, r *http.Request) {
+	if _, status := f.check(r.Header.Get("X-Auth-Token"), r.Header.Get("X-Auth-Token")); status != http.StatusOK {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{})
+		return
+	}
 	for _, t := range fakeTenants {
 		if t["id"] == r.PathValue("id") {
 			writeJSON(w, http.StatusOK, map[string]any{"tenant": t})

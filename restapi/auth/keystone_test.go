@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -160,6 +161,16 @@ func TestKeystoneLoginAndAccess(t *testing.T) {
 	a = do(t, "GET", s.api+"/tenants", hdr)
 	if a.status != http.StatusOK || !strings.Contains(a.body, `"name":"`+s.project.Name+`"`) {
 		t.Errorf("admin GET /tenants: %d %s", a.status, a.body)
+	}
+	var all []struct{ ID string }
+	if err := json.Unmarshal([]byte(a.body), &all); err != nil || len(all) < 2 {
+		t.Fatalf("tenant list %s: %v (want the admin project and ours at least)", a.body, err)
+	}
+	// v3 lists are paged here (Keystone ignores marker and limit).
+	var page []struct{ ID string }
+	a = do(t, "GET", s.api+"/tenants?limit=1&marker="+all[0].ID, hdr)
+	if err := json.Unmarshal([]byte(a.body), &page); err != nil || len(page) != 1 || page[0].ID != all[1].ID {
+		t.Errorf("GET /tenants?limit=1&marker=%s: %s, want [%s]", all[0].ID, a.body, all[1].ID)
 	}
 	a = do(t, "GET", s.api+"/tenants/"+s.project.ID, hdr)
 	if a.status != http.StatusOK || !strings.Contains(a.body, `"description":"a MidoNet tenant"`) {
