@@ -1,0 +1,131 @@
+package midonet_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/zoom"
+	"google.golang.org/protobuf/proto"
+)
+
+// testCreateDeleteRace: ports are created on a bridge while another
+// session deletes the bridge. Every create either lands before the delete
+// (and is cascaded) or fails with NotFound; nothing dangles.
+func testCreateDeleteRace(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	other := f.another(zoom.Options{})
+	bridge := &models.Network{Id: models.NewUUID()}
+	f.create(bridge)
+	const writers, perWriter = 6, 5
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*perWriter)
+	created := make(chan struct{}, writers*perWriter)
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range perWriter {
+				err := f.store.Create(f.ctx, &models.Port{Id: models.NewUUID(), NetworkId: bridge.Id})
+				if err == nil {
+					created <- struct{}{}
+				} else if !errors.Is(err, zoom.ErrNotFound) {
+					errs <- err
+				}
+			}
+		}()
+	}
+	<-created // some port exists before the delete
+	if err := other.Delete(f.ctx, bridge, bridge.Id.ToGoogle()); err != nil {
+		t.Fatalf("delete bridge: %v", err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("create: %v", err)
+	}
+	ports, err := f.store.GetAll(f.ctx, &models.Port{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ports) != 0 {
+		t.Fatalf("%d ports survived their bridge: %v", len(ports), ports)
+	}
+}
+
+// testCacheSeesOtherWriters: a store never serves a stale decoded object
+// after another session changed it.
+func testCacheSeesOtherWriters(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	other := f.another(zoom.Options{})
+	r := &models.Router{Id: models.NewUUID(), Name: proto.String("one")}
+	f.create(r)
+	for _, name := range []string{"two", "three"} {
+		f.get(r, r.Id.ToGoogle())
+		r.Name = proto.String(name)
+		if err := other.Update(f.ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.get(r, r.Id.ToGoogle()).(*models.Router); got.GetName() != name {
+			t.Fatalf("name %q after another session renamed it %q", got.GetName(), name)
+		}
+	}
+	// Deleted and re-created under the same id: the new object.
+	if err := other.Delete(f.ctx, r, r.Id.ToGoogle()); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Create(f.ctx, &models.Router{Id: r.Id, Name: proto.String("three")}); err != nil {
+		t.Fatal(err)
+	}
+	got := f.get(r, r.Id.ToGoogle()).(*models.Router)
+	got.Name = proto.String("mutated by the caller")
+	if again := f.get(r, r.Id.ToGoogle()).(*models.Router); again.GetName() != "three" {
+		t.Fatalf("a caller's change leaked into the store's copy: %q", again.GetName())
+	}
+}
+
+// testWatchEndsOnExpiry: watches of a session that expires end with a
+// Failed event carrying storage.ErrSessionExpired.
+func testWatchEndsOnExpiry(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	conn := b.Connect(t)
+	st, err := midonet.NewStore(f.ctx, conn, zoom.Options{Root: f.root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &models.Router{Id: models.NewUUID()}
+	f.create(r)
+	ch, err := st.Watch(f.ctx, r, r.Id.ToGoogle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cch, err := st.WatchClass(f.ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(t, ch)
+	next(t, cch)
+	b.Expire(t, conn)
+	if ev := next(t, ch); ev.Kind != zoom.Failed || !errors.Is(ev.Err, storage.ErrSessionExpired) {
+		t.Fatalf("object watch after expiry: %+v", ev)
+	}
+	closed(t, ch)
+	deadline := time.After(eventTimeout)
+	for {
+		select {
+		case ev, ok := <-cch:
+			if !ok {
+				return
+			}
+			if ev.Kind != zoom.Failed || !errors.Is(ev.Err, storage.ErrSessionExpired) {
+				t.Fatalf("class watch after expiry: %+v", ev)
+			}
+		case <-deadline:
+			t.Fatal("class watch did not end")
+		}
+	}
+}

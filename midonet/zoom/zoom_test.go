@@ -1,0 +1,182 @@
+package zoom
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"google.golang.org/protobuf/proto"
+)
+
+func class(t *testing.T, name string) models.Class {
+	t.Helper()
+	c, ok := models.ClassByName(name)
+	if !ok {
+		t.Fatalf("no class %s", name)
+	}
+	return c
+}
+
+func TestSchemaRejectsBadDeclarations(t *testing.T) {
+	net, port := class(t, "Network"), class(t, "Port")
+	good := Binding{Left: "Network", LeftField: "port_ids", OnDeleteLeft: Cascade, Right: "Port", RightField: "network_id", OnDeleteRight: Clear}
+	mod := func(f func(*Binding)) Binding { b := good; f(&b); return b }
+	tests := []struct {
+		name   string
+		schema Schema
+		want   string
+	}{
+		{"duplicate class", Schema{Classes: []models.Class{net, net}}, "registered twice"},
+		{"unregistered binding class", Schema{Classes: []models.Class{net}, Bindings: []Binding{good}}, "not registered"},
+		{"missing field", Schema{Classes: []models.Class{net, port}, Bindings: []Binding{mod(func(b *Binding) { b.LeftField = "nope" })}}, "no such field"},
+		{"non-UUID field", Schema{Classes: []models.Class{net, port}, Bindings: []Binding{mod(func(b *Binding) { b.LeftField = "name" })}}, "not of type UUID"},
+		{"no action", Schema{Classes: []models.Class{net, port}, Bindings: []Binding{mod(func(b *Binding) { b.OnDeleteRight = 0 })}}, "bad delete action"},
+		{"key of unknown class", Schema{Classes: []models.Class{net}, Keys: []StateKey{{Class: "Port", Key: "active", Type: Multiple}}}, "not registered"},
+		{"duplicate key", Schema{Classes: []models.Class{port}, Keys: []StateKey{{Class: "Port", Key: "a", Type: Multiple}, {Class: "Port", Key: "a", Type: FailFast}}}, "twice"},
+		{"bad key type", Schema{Classes: []models.Class{port}, Keys: []StateKey{{Class: "Port", Key: "a"}}}, "bad state key"},
+		{"bad table name", Schema{Classes: []models.Class{port}, Tables: []TableSpec{{Class: "Port", Name: "a/b"}}}, "bad table name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := compileSchema(tc.schema)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("compileSchema = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+	cs, err := compileSchema(Schema{Classes: []models.Class{net, port}, Bindings: []Binding{good,
+		{Left: "Port", LeftField: "peer_id", OnDeleteLeft: Clear, Right: "Port", RightField: "peer_id", OnDeleteRight: Clear}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A self-binding on one field is one directed binding, not two.
+	if n := len(cs.classes["Port"].bindings); n != 2 {
+		t.Fatalf("Port has %d directed bindings, want 2 (network_id, peer_id)", n)
+	}
+}
+
+func TestMultisetDiff(t *testing.T) {
+	ids := make([]*models.UUID, 4)
+	for i := range ids {
+		ids[i] = models.NewUUID()
+	}
+	a, b, c, d := ids[0], ids[1], ids[2], ids[3]
+	s := func(us ...*models.UUID) []string { return models.UUIDsToStrings(us) }
+	tests := []struct {
+		old, new       []*models.UUID
+		removed, added []string
+	}{
+		{nil, nil, nil, nil},
+		{[]*models.UUID{a, b}, []*models.UUID{b, a}, nil, nil},
+		{[]*models.UUID{a, a, b}, []*models.UUID{a, c}, s(a, b), s(c)},
+		{[]*models.UUID{a}, []*models.UUID{a, a, d}, nil, s(a, d)},
+	}
+	for i, tc := range tests {
+		r, ad := multisetDiff(tc.old, tc.new)
+		if !slices.Equal(r, tc.removed) || !slices.Equal(ad, tc.added) {
+			t.Errorf("case %d: removed %v added %v, want %v %v", i, r, ad, tc.removed, tc.added)
+		}
+	}
+}
+
+func TestTableEntries(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+		want TableEntry
+	}{
+		{"aa:bb:cc:dd:ee:ff,0b6e6c2a-0000-0000-0000-000000000001,0000000042", true, TableEntry{"aa:bb:cc:dd:ee:ff", "0b6e6c2a-0000-0000-0000-000000000001", 42}},
+		{"10.0.0.1,null;1;2;3,2147483647", true, TableEntry{"10.0.0.1", "null;1;2;3", PersistentVersion}},
+		{"garbage", false, TableEntry{}},
+		{"a,b,c,0000000001", false, TableEntry{}},
+		{"a,b,notanumber", false, TableEntry{}},
+		{",b,0000000001", false, TableEntry{}},
+	} {
+		got, ok := ParseTableEntry(tc.name)
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("ParseTableEntry(%q) = %+v %v", tc.name, got, ok)
+		}
+		if ok && got.Name() != tc.name {
+			t.Errorf("Name() = %q, want %q", got.Name(), tc.name)
+		}
+	}
+	// Learned entries beat persistent ones; the highest learned wins.
+	got := resolve([]TableEntry{
+		{"k", "persistent", PersistentVersion}, {"k", "old", 3}, {"k", "new", 7}, {"k", "older", 1},
+		{"p", "only", PersistentVersion},
+	})
+	if got["k"].Value != "new" || got["p"].Value != "only" || len(got) != 2 {
+		t.Fatalf("resolve = %v", got)
+	}
+}
+
+func TestProvenanceUpdates(t *testing.T) {
+	s := &Store{opts: Options{Owner: OwnerClusterAPI, ProductVersion: "v", ProductCommit: "c"}}
+	parse := func(b []byte) *models.ZoomObject {
+		zo := &models.ZoomObject{}
+		if err := proto.Unmarshal(b, zo); err != nil {
+			t.Fatal(err)
+		}
+		return zo
+	}
+	p := s.newProvenance(changeData, 0)
+	if s.updateProvenance(p, changeData, 1) != nil {
+		t.Fatal("same owner, same change type: provenance rewritten")
+	}
+	p2 := s.updateProvenance(p, changeBackRef, 1)
+	if zo := parse(p2); len(zo.Provenance) != 1 || zo.Provenance[0].GetChangeType() != 3 || zo.Provenance[0].GetChangeVersion() != 0 {
+		t.Fatalf("OR-ed change type: %v", zo)
+	}
+	other := &Store{opts: Options{Owner: OwnerClusterNeutron, ProductVersion: "v", ProductCommit: "c"}}
+	if zo := parse(other.updateProvenance(p2, changeData, 5)); len(zo.Provenance) != 2 ||
+		zo.Provenance[1].GetChangeOwner() != int32(OwnerClusterNeutron) || zo.Provenance[1].GetChangeVersion() != 5 {
+		t.Fatalf("another owner's change: %v", zo)
+	}
+	if zo := parse(s.updateProvenance([]byte{0xff, 0xff}, changeData, 2)); len(zo.Provenance) != 1 || zo.Provenance[0].GetChangeVersion() != 2 {
+		t.Fatalf("unreadable provenance replaced by %v", zo)
+	}
+}
+
+func TestNewStoreIsIdempotentAndValidates(t *testing.T) {
+	ctx := context.Background()
+	conn := mem.NewServer().Connect()
+	defer conn.Close()
+	sch := Schema{Classes: []models.Class{class(t, "Network"), class(t, "Port")}, Bindings: []Binding{
+		{Left: "Network", LeftField: "port_ids", OnDeleteLeft: Cascade, Right: "Port", RightField: "network_id", OnDeleteRight: Clear}}}
+	for range 2 { // the second start finds every directory with one multi
+		if _, err := NewStore(ctx, conn, sch, Options{Root: "/r", Namespace: "ns"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{"/r/zoom/0/models/Port", "/r/zoom/0/objects/Network", "/r/zoom/0/tables/Port", "/r/zoom/0/state/ns/Network"} {
+		if _, ok, err := conn.Exists(ctx, p); err != nil || !ok {
+			t.Errorf("%s missing: %v", p, err)
+		}
+	}
+	for _, o := range []Options{{Root: "relative"}, {Root: "/trailing/"}, {Namespace: "a/b"}} {
+		if _, err := NewStore(ctx, conn, sch, o); err == nil {
+			t.Errorf("options %+v accepted", o)
+		}
+	}
+	// Reads of corrupt data are errors, not panics.
+	st, err := NewStore(ctx, conn, sch, Options{Root: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := models.NewUUID()
+	if _, err := conn.Create(ctx, "/r/zoom/0/models/Network/"+id.Canonical(), []byte("name: {{{"), storage.Persistent); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Get(ctx, &models.Network{}, id.ToGoogle()); err == nil || errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get of corrupt data = %v", err)
+	}
+	err = st.Tx(ctx, func(tx *Tx) error { return tx.Create(&models.Port{Id: models.NewUUID(), NetworkId: id}) })
+	if err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("binding to a corrupt object: %v", err)
+	}
+}
