@@ -199,3 +199,34 @@ func TestFromConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestMiddlewareRootAndContext: /login lives under cluster.rest_api.root_uri,
+// and an accepted request reaches the API with its token and identity.
+func TestMiddlewareRootAndContext(t *testing.T) {
+	cfg := map[string]string{"cluster.rest_api.root_uri": "/custom/", "cluster.auth.provider_class": "mock"}
+	svc, err := auth.FromConfig(context.Background(), func(k string) (string, bool) { v, ok := cfg[k]; return v, ok }, quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen struct {
+		token string
+		id    auth.Identity
+		ok    bool
+	}
+	srv := httptest.NewServer(svc.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.token = auth.TokenFromContext(r.Context())
+		seen.id, seen.ok = auth.IdentityFromContext(r.Context())
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	defer srv.Close()
+	if a := do(t, "PUT", srv.URL+"/custom/login", map[string]string{"Authorization": basic("u", "p")}); a.status != http.StatusOK ||
+		a.header.Get("Set-Cookie") != "sessionId="+auth.MockToken {
+		t.Errorf("login under /custom: %d %v", a.status, a.header)
+	}
+	if a := do(t, "GET", srv.URL+"/custom/bridges", map[string]string{"X-Auth-Token": "abc"}); a.status != http.StatusNoContent {
+		t.Fatalf("request: %d %s", a.status, a.body)
+	}
+	if seen.token != "abc" || !seen.ok || !seen.id.HasRole(auth.RoleAdmin) || seen.id.UserID != "admin-user" {
+		t.Errorf("request context: token %q, identity %+v (%v)", seen.token, seen.id, seen.ok)
+	}
+}
