@@ -12,22 +12,26 @@ import (
 	"github.com/google/uuid"
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"github.com/midonet/midonet-go/midonet/storage/zk"
+	"github.com/midonet/midonet-go/midonet/storage/zktest"
 	"github.com/midonet/midonet-go/midonet/zoom"
 	"github.com/midonet/midonet-go/vxgw/vteptest"
 	"google.golang.org/protobuf/proto"
 )
 
 type storeFixture struct {
-	t     *testing.T
-	ctx   context.Context
-	mem   *mem.Server
-	store *zoom.Store
-	srv   *vteptest.Server
-	tzID  uuid.UUID
-	nwID  uuid.UUID
-	vtep  uuid.UUID
-	hosts map[string]uuid.UUID
+	t       *testing.T
+	ctx     context.Context
+	connect func() storage.Conn // a new session on the fixture's backend
+	root    string
+	store   *zoom.Store
+	srv     *vteptest.Server
+	tzID    uuid.UUID
+	nwID    uuid.UUID
+	vtep    uuid.UUID
+	hosts   map[string]uuid.UUID
 }
 
 func ip(t *testing.T, s string) *models.IPAddress {
@@ -43,20 +47,39 @@ func ip(t *testing.T, s string) *models.IPAddress {
 // hosts h1 (10.9.0.1, weight 1) and h2 (10.9.0.2, weight 0), a network with
 // VNI 10001 and a Vtep bound to it on eth0 VLAN 0, pointing at a real
 // ovsdb-server.
-func newStoreFixture(t *testing.T) *storeFixture {
+func newStoreFixture(t *testing.T, backend string) *storeFixture {
 	t.Helper()
 	srv := vteptest.Start(t)
 	srv.AddPhysicalSwitch("vtep0", []string{"127.0.0.1"}, []string{"10.0.0.100"}, []string{"eth0", "eth1"})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	m := mem.NewServer()
-	conn := m.Connect()
-	t.Cleanup(func() { conn.Close() })
-	st, err := midonet.NewStore(ctx, conn, zoom.Options{})
+	f := &storeFixture{t: t, ctx: ctx, srv: srv, hosts: map[string]uuid.UUID{}, root: "/midonet"}
+	switch backend {
+	case "mem":
+		m := mem.NewServer()
+		f.connect = func() storage.Conn { c := m.Connect(); t.Cleanup(func() { c.Close() }); return c }
+	case "zk":
+		zks := zktest.Shared(t)
+		f.root = "/vxgw-test-" + uuid.NewString() // tests share the server
+		f.connect = func() storage.Conn {
+			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			c, err := zk.Connect(cctx, zk.Config{Servers: []string{zks.Addr()}, SessionTimeout: 4 * time.Second,
+				Logger: testLogger(t)})
+			if err != nil {
+				t.Fatalf("connecting to ZooKeeper: %v", err)
+			}
+			t.Cleanup(func() { c.Close() })
+			return c
+		}
+	default:
+		t.Fatalf("unknown backend %q", backend)
+	}
+	st, err := midonet.NewStore(ctx, f.connect(), zoom.Options{Root: f.root})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &storeFixture{t: t, ctx: ctx, mem: m, store: st, srv: srv, hosts: map[string]uuid.UUID{}}
+	f.store = st
 	f.tzID, f.nwID, f.vtep = uuid.New(), uuid.New(), uuid.New()
 	tz := &models.TunnelZone{Id: models.UUIDFromGoogle(f.tzID), Name: proto.String("vtep-zone"), Type: models.TunnelZone_VTEP.Enum()}
 	for i, name := range []string{"h1", "h2"} {
@@ -77,6 +100,18 @@ func newStoreFixture(t *testing.T) *storeFixture {
 	return f
 }
 
+// forEachBackend runs a store test on the in-memory backend and on a real
+// ZooKeeper server (skipped loudly without one, unless CI=true).
+func forEachBackend(t *testing.T, test func(t *testing.T, backend string)) {
+	t.Parallel()
+	for _, b := range []string{"mem", "zk"} {
+		t.Run(b, func(t *testing.T) {
+			t.Parallel()
+			test(t, b)
+		})
+	}
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -88,9 +123,9 @@ func must(t *testing.T, err error) {
 // does) and returns a function that ends that session.
 func (f *storeFixture) setAlive(host string) (kill func()) {
 	f.t.Helper()
-	conn := f.mem.Connect()
+	conn := f.connect()
 	id := f.hosts[host]
-	hst, err := midonet.NewStore(f.ctx, conn, zoom.Options{Namespace: id.String()})
+	hst, err := midonet.NewStore(f.ctx, conn, zoom.Options{Root: f.root, Namespace: id.String()})
 	must(f.t, err)
 	_, err = hst.AddValue(f.ctx, &models.Host{}, id, midonet.AliveKey, "true")
 	must(f.t, err)
@@ -116,9 +151,10 @@ func (f *storeFixture) runVTEP(ctx context.Context) <-chan error {
 	return done
 }
 
-func TestVTEPFromStore(t *testing.T) {
-	t.Parallel()
-	f := newStoreFixture(t)
+func TestVTEPFromStore(t *testing.T) { forEachBackend(t, testVTEPFromStore) }
+
+func testVTEPFromStore(t *testing.T, backend string) {
+	f := newStoreFixture(t, backend)
 	ls := LogicalSwitchName(f.nwID.String())
 	f.setAlive("h1")
 	f.setAlive("h2")
@@ -234,9 +270,10 @@ func (f *storeFixture) ctl(args ...string) string {
 // TestVTEPStopLeavesVTEPAlone: stopping the controller (ownership lost,
 // service stopping) disconnects without touching the VTEP, unlike the
 // reference which cleaned it as if the Vtep had been deleted.
-func TestVTEPStopLeavesVTEPAlone(t *testing.T) {
-	t.Parallel()
-	f := newStoreFixture(t)
+func TestVTEPStopLeavesVTEPAlone(t *testing.T) { forEachBackend(t, testVTEPStopLeavesVTEPAlone) }
+
+func testVTEPStopLeavesVTEPAlone(t *testing.T, backend string) {
+	f := newStoreFixture(t, backend)
 	ls := LogicalSwitchName(f.nwID.String())
 	ctx, stop := context.WithCancel(f.ctx)
 	done := f.runVTEP(ctx)
@@ -264,7 +301,7 @@ func TestVTEPStopLeavesVTEPAlone(t *testing.T) {
 // node is one cluster node running the vxgw service on its own session.
 type node struct {
 	id          uuid.UUID
-	conn        *mem.Conn
+	conn        storage.Conn
 	store       *zoom.Store
 	stop        func()
 	done        chan error
@@ -273,8 +310,8 @@ type node struct {
 
 func (f *storeFixture) startNode() *node {
 	f.t.Helper()
-	n := &node{id: uuid.New(), conn: f.mem.Connect(), done: make(chan error, 1)}
-	st, err := midonet.NewStore(f.ctx, n.conn, zoom.Options{})
+	n := &node{id: uuid.New(), conn: f.connect(), done: make(chan error, 1)}
+	st, err := midonet.NewStore(f.ctx, n.conn, zoom.Options{Root: f.root})
 	must(f.t, err)
 	n.store = st
 	ctx, cancel := context.WithCancel(f.ctx)
@@ -300,8 +337,11 @@ func (f *storeFixture) startNode() *node {
 // TestOneManagerPerVTEPAndFailover: two nodes, one controls the VTEP; when
 // it stops the other takes over and applies later changes.
 func TestOneManagerPerVTEPAndFailover(t *testing.T) {
-	t.Parallel()
-	f := newStoreFixture(t)
+	forEachBackend(t, testOneManagerPerVTEPAndFailover)
+}
+
+func testOneManagerPerVTEPAndFailover(t *testing.T, backend string) {
+	f := newStoreFixture(t, backend)
 	ls := LogicalSwitchName(f.nwID.String())
 	a, b := f.startNode(), f.startNode()
 	owner := func() string { return f.key(&models.Vtep{}, f.vtep, midonet.VtepVxgwManager).Value }
@@ -369,9 +409,10 @@ func mustMAC(t *testing.T, s string) midonet.MAC {
 // left to flooding; a port moving host moves its row; MACs the VTEP learns
 // become persistent MAC-table entries on the VTEP's VxLAN port, with their
 // IP in the IPv4 → MAC table, and go away when the VTEP forgets them.
-func TestMACsThroughStateTables(t *testing.T) {
-	t.Parallel()
-	f := newStoreFixture(t)
+func TestMACsThroughStateTables(t *testing.T) { forEachBackend(t, testMACsThroughStateTables) }
+
+func testMACsThroughStateTables(t *testing.T, backend string) {
+	f := newStoreFixture(t, backend)
 	ls := LogicalSwitchName(f.nwID.String())
 	h1, h2 := f.hosts["h1"], f.hosts["h2"]
 	vmPort1 := f.createPort(f.nwID, &h1, nil)
@@ -452,3 +493,5 @@ func TestMACsThroughStateTables(t *testing.T) {
 		return err1 == nil && err2 == nil && !okMAC && !okIP, ""
 	})
 }
+
+func TestMain(m *testing.M) { zktest.Main(m) }
