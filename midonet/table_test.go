@@ -2,6 +2,7 @@ package midonet_test
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -114,6 +115,15 @@ func testStateTables(t *testing.T, b backend) {
 	}
 	if _, ok, _ := macs.Get(f.ctx, mac1); ok {
 		t.Fatal("vlan 10 entry visible in vlan 0")
+	}
+	if args, err := f.store.TableArguments(f.ctx, bridge, bid, midonet.MacTable); err != nil || !slices.Equal(args, []string{"0", "10"}) {
+		t.Fatalf("mac table arguments %v %v", args, err)
+	}
+	if ok, err := vlan.Raw.Contains(f.ctx, mac1.String(), p1.String()); err != nil || !ok {
+		t.Fatalf("Contains = %v %v", ok, err)
+	}
+	if ok, _ := vlan.Raw.Contains(f.ctx, mac1.String(), p2.String()); ok {
+		t.Fatal("Contains true for another value")
 	}
 	// Undecodable names are ignored; bad keys are refused.
 	if _, err := f.conn.Create(f.ctx, dir+"/garbage", nil, storage.Persistent); err != nil {

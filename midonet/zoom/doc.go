@@ -31,6 +31,17 @@
 //	st.Watch(ctx, &models.Port{}, id)        // <-chan ObjectEvent: current value, updates, deletion
 //	st.WatchClass(ctx, &models.Port{})       // <-chan ObjectEvent for every object of the class
 //
+// State keys (values of the store's namespace, ephemeral, owned by the
+// writing session) and state tables:
+//
+//	owner, err := st.AddValue(ctx, &models.Host{}, hostID, "alive", "alive")
+//	st.RemoveValue(ctx, &models.Host{}, hostID, "alive", "")
+//	sv, err := st.GetKey(ctx, hostNS, &models.Port{}, portID, "active") // "" = own namespace
+//	st.WatchKey(ctx, hostNS, &models.Port{}, portID, "active")         // <-chan StateEvent
+//	tbl, err := st.Table(ctx, &models.Network{}, bridgeID, "mac_table", "0")
+//	tbl.Add / AddPersistent / Remove / RemovePersistent / Get / Contains / Snapshot / Entries / Watch
+//	st.TableArguments(ctx, &models.Network{}, bridgeID, "mac_table")  // VLANs with a table
+//
 // *Tx's Get/Create/Update/Delete have the signatures of the REST layer's
 // restapi.Tx, and Store's Get/List those of restapi.Store, so its adapter
 // only wraps the Tx function. Objects returned are the caller's to modify;

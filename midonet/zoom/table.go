@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -330,4 +331,32 @@ func (t *Table) Watch(ctx context.Context) (<-chan TableEvent, error) {
 		}
 	}()
 	return out, nil
+}
+
+// Contains reports whether the table maps key to value (after conflict
+// resolution).
+func (t *Table) Contains(ctx context.Context, key, value string) (bool, error) {
+	v, ok, err := t.Get(ctx, key)
+	return ok && v == value, err
+}
+
+// TableArguments lists the argument values for which an object has a
+// table (the VLANs of a bridge's MAC tables): the children of
+// <Z>/tables/<Class>/<id>/<name>.
+func (s *Store) TableArguments(ctx context.Context, model proto.Message, id uuid.UUID, name string) ([]string, error) {
+	ci, err := s.classOf(model)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(ci.tables, name) {
+		return nil, fmt.Errorf("zoom: %s has no state table %q: %w", ci.Name, name, ErrUnregistered)
+	}
+	args, _, err := s.conn.Children(ctx, s.tablesObjPath(ci.Name, id.String())+"/"+name)
+	if errors.Is(err, storage.ErrNoNode) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("zoom: table arguments of %s %s %s: %w", ci.Name, id, name, err)
+	}
+	return args, nil
 }
