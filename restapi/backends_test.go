@@ -17,8 +17,8 @@ import (
 
 func TestMain(m *testing.M) { zktest.Main(m) }
 
-// zoomBackend opens the real object store over a connection from dial.
-func zoomBackend(t testing.TB, conn storage.Conn, root string) restapi.Store {
+// zoomBackend opens the real object store and its state tables over conn.
+func zoomBackend(t testing.TB, conn storage.Conn, root string) (restapi.Store, restapi.StateTables) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -26,7 +26,7 @@ func zoomBackend(t testing.TB, conn storage.Conn, root string) restapi.Store {
 	if err != nil {
 		t.Fatalf("object store: %v", err)
 	}
-	return restapi.NewZoomStore(st)
+	return restapi.NewZoomStore(st), restapi.NewZoomStateTables(st)
 }
 
 // backends are the object stores the end-to-end suite runs on: the real
@@ -34,12 +34,12 @@ func zoomBackend(t testing.TB, conn storage.Conn, root string) restapi.Store {
 // root per test on a server shared by the package).
 func backends(t testing.TB) []backend {
 	return []backend{
-		{name: "mem", open: func(t testing.TB) (restapi.Store, restapi.StoreErrorMapper) {
+		{name: "mem", open: func(t testing.TB) (restapi.Store, restapi.StateTables) {
 			conn := mem.NewServer().Connect()
 			t.Cleanup(func() { conn.Close() })
-			return zoomBackend(t, conn, "/midonet"), nil
+			return zoomBackend(t, conn, "/midonet")
 		}},
-		{name: "zookeeper", open: func(t testing.TB) (restapi.Store, restapi.StoreErrorMapper) {
+		{name: "zookeeper", open: func(t testing.TB) (restapi.Store, restapi.StateTables) {
 			srv := zktest.Shared(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -49,7 +49,7 @@ func backends(t testing.TB) []backend {
 			}
 			t.Cleanup(func() { conn.Close() })
 			root := "/" + strings.NewReplacer("/", "_", " ", "_", "#", "_").Replace(t.Name())
-			return zoomBackend(t, conn, root), nil
+			return zoomBackend(t, conn, root)
 		}},
 	}
 }

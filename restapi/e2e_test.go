@@ -16,22 +16,14 @@ import (
 // backend is one object store the end-to-end suite runs against.
 type backend struct {
 	name string
-	open func(t testing.TB) (restapi.Store, restapi.StoreErrorMapper)
-	// tables opens the backend's state tables; nil uses in-process ones.
-	tables func(t testing.TB) restapi.StateTables
-}
-
-func (b backend) stateTables(t testing.TB) restapi.StateTables {
-	if b.tables != nil {
-		return b.tables(t)
-	}
-	return newMemTables()
+	// open returns a fresh store and its state tables.
+	open func(t testing.TB) (restapi.Store, restapi.StateTables)
 }
 
 func serve(t testing.TB, b backend) (*httptest.Server, *client.Client) {
 	t.Helper()
-	store, mapErr := b.open(t)
-	h, err := restapi.NewHandler(store, restapi.MockTenants{}, restapi.Options{MapError: mapErr, StateTables: b.stateTables(t)})
+	store, tables := b.open(t)
+	h, err := restapi.NewHandler(store, restapi.MockTenants{}, restapi.Options{StateTables: tables})
 	if err != nil {
 		t.Fatal(err)
 	}

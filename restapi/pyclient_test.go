@@ -67,8 +67,8 @@ func TestPythonMidonetClient(t *testing.T) {
 	}
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
-			store, mapErr := b.open(t)
-			h, err := restapi.NewHandler(store, restapi.MockTenants{}, restapi.Options{MapError: mapErr, Middleware: mockLogin, StateTables: b.stateTables(t)})
+			store, tables := b.open(t)
+			h, err := restapi.NewHandler(store, restapi.MockTenants{}, restapi.Options{Middleware: mockLogin, StateTables: tables})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -24,8 +24,10 @@ const (
 	// the VLAN id in decimal; "0" = untagged). Keys are MACs
 	// ("aa:bb:cc:dd:ee:ff"), values port UUIDs.
 	MACTable = "mac_table"
-	// ARPTable is a bridge's IPv4 → MAC table.
-	ARPTable = "arp_table"
+	// ARPTable is a bridge's IPv4 → MAC table: what the API calls the ARP
+	// table is the reference's "ip4_mac_table" ("arp_table" is a router's
+	// ARP cache, not exposed).
+	ARPTable = "ip4_mac_table"
 	// PeeringTable is a router port's MAC → IPv4 table of remote peers.
 	PeeringTable = "peering_table"
 )

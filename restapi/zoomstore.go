@@ -2,10 +2,16 @@ package restapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/zoom"
 )
 
@@ -27,4 +33,72 @@ func (z zoomStore) Get(ctx context.Context, model proto.Message, id uuid.UUID) (
 
 func (z zoomStore) List(ctx context.Context, model proto.Message) ([]proto.Message, error) {
 	return z.st.List(ctx, model)
+}
+
+// NewZoomStateTables serves the MAC, ARP and peering tables from the object
+// store's state tables (zoom.Store.Table), in the reference's layout, so
+// entries written through the API are seen by agents and by JVM nodes.
+func NewZoomStateTables(st *zoom.Store) StateTables { return zoomTables{st} }
+
+type zoomTables struct{ st *zoom.Store }
+
+func (z zoomTables) Table(ctx context.Context, class string, id uuid.UUID, name string, args ...string) (StateTable, error) {
+	c, ok := models.ClassByName(class)
+	if !ok {
+		return nil, fmt.Errorf("restapi: no model class %s", class)
+	}
+	t, err := z.st.Table(ctx, c.New(), id, name, args...)
+	if err != nil {
+		return nil, err
+	}
+	return zoomTable{t}, nil
+}
+
+// TableArguments lists the argument directories of the table in the ZOOM
+// layout (<zoom>/tables/<Class>/<id>/<name>/<arg>); tables kept only at a
+// legacy path are not listed (their VLANs still come from the ports).
+func (z zoomTables) TableArguments(ctx context.Context, class string, id uuid.UUID, name string) ([]string, error) {
+	p := z.st.ZoomPath() + "/tables/" + class + "/" + id.String() + "/" + name
+	children, _, err := z.st.Conn().Children(ctx, p)
+	if errors.Is(err, storage.ErrNoNode) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("restapi: listing %s: %w", p, err)
+	}
+	var out []string
+	for _, ch := range children {
+		if !strings.Contains(ch, ",") { // entries are "key,value,version"
+			out = append(out, ch)
+		}
+	}
+	return out, nil
+}
+
+type zoomTable struct{ t *zoom.Table }
+
+func (z zoomTable) Snapshot(ctx context.Context) ([]StateEntry, error) {
+	snap, err := z.t.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]StateEntry, 0, len(snap))
+	for k, v := range snap {
+		out = append(out, StateEntry{Key: k, Value: v})
+	}
+	slices.SortFunc(out, func(a, b StateEntry) int { return strings.Compare(a.Key, b.Key) })
+	return out, nil
+}
+
+func (z zoomTable) Contains(ctx context.Context, key, value string) (bool, error) {
+	v, ok, err := z.t.Get(ctx, key)
+	return ok && v == value, err
+}
+
+func (z zoomTable) AddPersistent(ctx context.Context, key, value string) error {
+	return z.t.AddPersistent(ctx, key, value)
+}
+
+func (z zoomTable) RemovePersistent(ctx context.Context, key, value string) error {
+	return z.t.RemovePersistent(ctx, key, value)
 }
