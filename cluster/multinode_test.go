@@ -256,3 +256,36 @@ func TestTwoNodesServeTheSameTopology(t *testing.T) {
 		}
 	})
 }
+
+// TestStandardServices runs the node as the command does (standard API and
+// VxLAN gateway services): the flooding-proxy manager campaigns on the
+// reference's latch, and cluster.vxgw.enabled=false leaves both out.
+func TestStandardServices(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		latch := path.Join(b.root, "vxgw", "fp-latch")
+		observer := b.connect(t)
+		for _, enabled := range []bool{true, false} {
+			cfg, _ := nodeOn(t, b)
+			cfg.APIHandler = nil
+			cfg.Overrides["cluster.vxgw.enabled"] = fmt.Sprint(enabled)
+			cfg.UseStandardBackends()
+			r := start(t, cfg)
+			if enabled {
+				eventually(t, "the flooding-proxy manager campaigns at "+latch, func() bool {
+					kids, _, err := observer.Children(context.Background(), latch)
+					return err == nil && len(kids) == 1
+				})
+			} else if kids, _, _ := observer.Children(context.Background(), latch); len(kids) != 0 {
+				t.Fatalf("vxgw disabled: candidates at %s: %v", latch, kids)
+			}
+			// The standard API answers on the same node.
+			if code, body := get(t, http.DefaultClient, httpURL(r.node, "/midonet-api/")); code != 200 ||
+				!strings.Contains(body, `"version":"v5.0"`) {
+				t.Fatalf("API root: %d %q", code, body)
+			}
+			if err := r.stop(t); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

@@ -20,7 +20,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/zoom"
 	"github.com/midonet/midonet-go/mnconf"
 )
 
@@ -45,6 +47,23 @@ type Env struct {
 	// Conf is the mn-conf store on this node's connection; nil unless
 	// Config.RuntimeConfig.
 	Conf *mnconf.Store
+
+	objectsOnce sync.Once
+	objects     *zoom.Store
+	objectsErr  error
+}
+
+// ObjectStore is MidoNet's object store (ZOOM, midonet.NewStore) over the
+// node's connection, made on first use and shared by the node's services.
+func (e *Env) ObjectStore(ctx context.Context) (*zoom.Store, error) {
+	e.objectsOnce.Do(func() {
+		e.objects, e.objectsErr = midonet.NewStore(ctx, e.Store, zoom.Options{Root: e.RootKey,
+			Owner: zoom.OwnerClusterAPI, Logger: e.Logger})
+		if e.objectsErr != nil {
+			e.objectsErr = fmt.Errorf("object store: %w", e.objectsErr)
+		}
+	})
+	return e.objects, e.objectsErr
 }
 
 // Service is one unit of the node, started in order and stopped in reverse.
@@ -52,6 +71,9 @@ type Service struct {
 	// Name appears in logs and, for singletons, names the election.
 	Name    string
 	Enabled bool
+	// EnabledIf, when set, decides Enabled from the node's effective
+	// configuration (mn-conf applied), e.g. cluster.vxgw.enabled.
+	EnabledIf func(c *Config) bool
 	// Singleton services run on one node of the cluster at a time: the one
 	// leading their election (through Config.Elect).
 	Singleton bool
@@ -206,6 +228,9 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		}
 	}
 	for _, svc := range n.services(fail) {
+		if svc.EnabledIf != nil {
+			svc.Enabled = svc.EnabledIf(&n.cfg)
+		}
 		if !svc.Enabled {
 			n.log.Info("cluster service is disabled", "service", svc.Name)
 			continue

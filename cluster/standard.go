@@ -2,17 +2,17 @@ package cluster
 
 import (
 	"context"
-	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
-	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
 	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/midonet/zoom"
 	"github.com/midonet/midonet-go/restapi"
 	"github.com/midonet/midonet-go/restapi/auth"
+	"github.com/midonet/midonet-go/vxgw"
 )
 
 // UseStandardBackends wires what c leaves unset to this repository's
@@ -34,6 +34,55 @@ func (c *Config) UseStandardBackends() {
 	if c.APIHandler == nil {
 		c.APIHandler = StandardAPI
 	}
+	if !slices.ContainsFunc(c.Services, func(s Service) bool { return s.Name == "vxgw" }) {
+		c.Services = append(c.Services, VXGWServices()...)
+	}
+}
+
+// VXGWServices are the VxLAN gateway, switched by cluster.vxgw.enabled: on
+// every node, "vxgw" controls the VTEPs whose ownership this node wins
+// (vxgw.RunService); on one node at a time, "vxgw-flooding-proxy" chooses
+// the tunnel zones' flooding proxies under the reference's latch
+// <root>/vxgw/fp-latch.
+func VXGWServices() []Service {
+	enabled := func(c *Config) bool { return c.VXGW.Enabled }
+	return []Service{
+		{Name: "vxgw", EnabledIf: enabled, Start: background(func(ctx context.Context, st *zoom.Store, env *Env) error {
+			return vxgw.RunService(ctx, st, vxgw.ServiceOptions{NodeID: env.NodeID, Log: env.Logger.With("service", "vxgw")})
+		})},
+		{Name: "vxgw-flooding-proxy", EnabledIf: enabled, Singleton: true, Latch: "vxgw/fp-latch",
+			Start: background(func(ctx context.Context, st *zoom.Store, env *Env) error {
+				return vxgw.RunFloodingProxyManager(ctx, st, env.Logger.With("service", "vxgw-flooding-proxy"))
+			})},
+	}
+}
+
+// background adapts a function that runs until its context ends into a
+// Service's Start: it runs in a goroutine, and stop cancels and waits.
+func background(run func(ctx context.Context, st *zoom.Store, env *Env) error) func(context.Context, *Env) (func(context.Context) error, error) {
+	return func(ctx context.Context, env *Env) (func(context.Context) error, error) {
+		st, err := env.ObjectStore(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := run(rctx, st, env); err != nil && rctx.Err() == nil {
+				env.Logger.Error("service stopped on its own", "err", err)
+			}
+		}()
+		return func(sctx context.Context) error {
+			cancel()
+			select {
+			case <-done:
+				return nil
+			case <-sctx.Done():
+				return sctx.Err()
+			}
+		}, nil
+	}
 }
 
 // StandardAPI is the MidoNet REST API over the ZOOM object store on the
@@ -42,10 +91,9 @@ func (c *Config) UseStandardBackends() {
 // keys from the counters JVM nodes share, and the request timeout of
 // cluster.rest_api.request_timeout.
 func StandardAPI(ctx context.Context, env *Env) (http.Handler, error) {
-	store, err := midonet.NewStore(ctx, env.Store, zoom.Options{Root: env.RootKey, Owner: zoom.OwnerClusterAPI,
-		Logger: env.Logger})
+	store, err := env.ObjectStore(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("object store: %w", err)
+		return nil, err
 	}
 	get := func(string) (string, bool) { return "", false }
 	if env.Runtime != nil {
