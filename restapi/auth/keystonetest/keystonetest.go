@@ -161,11 +161,13 @@ password_hash_rounds = 4
 	defer logFile.Close()
 	s.cmd = exec.Command("/usr/bin/uwsgi", "--http11-socket", fmt.Sprintf("127.0.0.1:%d", port),
 		"--plugins", "python3", "--wsgi-file", "/usr/bin/keystone-wsgi-public",
-		"--master", "--processes", "1", "--threads", "8", "--die-on-term", "--need-app", "--disable-logging")
+		"--master", "--processes", "1", "--threads", "8", "--die-on-term", "--no-orphans", "--need-app", "--disable-logging")
 	s.cmd.Env = append(os.Environ(), "OS_KEYSTONE_CONFIG_DIR="+dir, "OS_KEYSTONE_CONFIG_FILES=keystone.conf",
 		"PYTHONDONTWRITEBYTECODE=1")
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Close kills the workers too
+	// Own process group: Close kills the workers too. Pdeathsig: a test
+	// binary that dies without Close (panic, timeout) takes uwsgi with it.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("keystonetest: uwsgi: %w", err)
 	}
