@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/vxgw/vteptest"
 )
 
@@ -164,6 +166,125 @@ func BenchmarkLearnedMACReport(b *testing.B) {
 				gone := rep.expect(0)
 				srv.MustCtl(del[1:]...)
 				<-gone
+				b.StartTimer()
+			}
+			b.StopTimer()
+			reportPercentiles(b, lat)
+		})
+	}
+}
+
+// waitRows polls an observer session until table has n rows.
+func waitRows(b *testing.B, obs *Conn, table string, n int) {
+	b.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for obs.cache.Table(table).Len() != n {
+		if time.Now().After(deadline) {
+			b.Fatalf("%s has %d rows, want %d", table, obs.cache.Table(table).Len(), n)
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+}
+
+// BenchmarkStorePortMACToVTEP measures MidoNet port MAC → Ucast_Macs_Remote
+// end to end: from the first of N persistent MAC-table writes (in-memory
+// store) until the N rows are on ovsdb-server, seen by an independent
+// OVSDB session.
+func BenchmarkStorePortMACToVTEP(b *testing.B) {
+	for _, n := range []int{1, 1000} {
+		b.Run("macs="+strconv.Itoa(n), func(b *testing.B) {
+			f := newStoreFixture(b, "mem")
+			h1 := f.hosts["h1"]
+			vm := f.createPort(f.nwID, &h1, nil)
+			macs, err := midonet.BridgeMacTable(f.ctx, f.store, f.nwID, 0)
+			must(b, err)
+			ctx, stop := context.WithCancel(f.ctx)
+			defer stop()
+			f.runVTEP(ctx)
+			obs, err := Dial(f.ctx, f.srv.Endpoint(), testLogger(b), nil)
+			must(b, err)
+			defer obs.Close()
+			waitRows(b, obs, tableLogicalSwitch, 1)
+			var lat []time.Duration
+			b.ResetTimer()
+			for i := range b.N {
+				entries := make([]midonet.MAC, n)
+				for j := range entries {
+					entries[j] = mustMAC(b, macN(byte(i%200+1)&0xfe, j)) // unicast
+				}
+				start := time.Now()
+				for _, m := range entries {
+					must(b, macs.AddPersistent(f.ctx, m, vm))
+				}
+				waitRows(b, obs, tableUcastMacsRemote, n)
+				lat = append(lat, time.Since(start))
+				b.StopTimer()
+				for _, m := range entries {
+					must(b, macs.RemovePersistent(f.ctx, m, vm))
+				}
+				waitRows(b, obs, tableUcastMacsRemote, 0)
+				b.StartTimer()
+			}
+			b.StopTimer()
+			reportPercentiles(b, lat)
+		})
+	}
+}
+
+// BenchmarkStoreLearnedMACToMacTable measures VTEP-learned MAC → bridge MAC
+// table end to end: from vtep-ctl committing N Ucast_Macs_Local rows until
+// the in-memory store's MAC table has N entries on the VxLAN port (the
+// vtep-ctl process start is included).
+func BenchmarkStoreLearnedMACToMacTable(b *testing.B) {
+	for _, n := range []int{1, 1000} {
+		b.Run("macs="+strconv.Itoa(n), func(b *testing.B) {
+			f := newStoreFixture(b, "mem")
+			vxlanPort := f.createPort(f.nwID, nil, &f.vtep)
+			nw, err := f.store.Get(f.ctx, &models.Network{}, f.nwID)
+			must(b, err)
+			nw.(*models.Network).VxlanPortIds = []*models.UUID{models.UUIDFromGoogle(vxlanPort)}
+			must(b, f.store.Update(f.ctx, nw))
+			macs, err := midonet.BridgeMacTable(f.ctx, f.store, f.nwID, 0)
+			must(b, err)
+			events, err := macs.Raw.Watch(f.ctx)
+			must(b, err)
+			ctx, stop := context.WithCancel(f.ctx)
+			defer stop()
+			f.runVTEP(ctx)
+			ls := LogicalSwitchName(f.nwID.String())
+			eventually(b, "switch created", 10*time.Second, func() (bool, string) {
+				out, _ := f.srv.Ctl(f.ctx, "list-ls")
+				return out == ls, out
+			})
+			waitTable := func(want int) {
+				timeout := time.After(60 * time.Second)
+				for {
+					select {
+					case ev := <-events:
+						if len(ev.Snapshot) == want {
+							return
+						}
+					case <-timeout:
+						b.Fatalf("MAC table never reached %d entries", want)
+					}
+				}
+			}
+			var lat []time.Duration
+			b.ResetTimer()
+			for i := range b.N {
+				var add, del []string
+				for j := range n {
+					mac := macN(byte(i%200+1)&0xfe, j)
+					add = append(add, "--", "add-ucast-local", ls, mac, "10.0.0.100")
+					del = append(del, "--", "del-ucast-local", ls, mac)
+				}
+				start := time.Now()
+				f.srv.MustCtl(add[1:]...)
+				waitTable(n)
+				lat = append(lat, time.Since(start))
+				b.StopTimer()
+				f.srv.MustCtl(del[1:]...)
+				waitTable(0)
 				b.StartTimer()
 			}
 			b.StopTimer()

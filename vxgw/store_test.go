@@ -22,7 +22,7 @@ import (
 )
 
 type storeFixture struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	connect func() storage.Conn // a new session on the fixture's backend
 	root    string
@@ -34,7 +34,7 @@ type storeFixture struct {
 	hosts   map[string]uuid.UUID
 }
 
-func ip(t *testing.T, s string) *models.IPAddress {
+func ip(t testing.TB, s string) *models.IPAddress {
 	t.Helper()
 	a, err := models.IPAddressFromAddr(netip.MustParseAddr(s))
 	if err != nil {
@@ -47,7 +47,7 @@ func ip(t *testing.T, s string) *models.IPAddress {
 // hosts h1 (10.9.0.1, weight 1) and h2 (10.9.0.2, weight 0), a network with
 // VNI 10001 and a Vtep bound to it on eth0 VLAN 0, pointing at a real
 // ovsdb-server.
-func newStoreFixture(t *testing.T, backend string) *storeFixture {
+func newStoreFixture(t testing.TB, backend string) *storeFixture {
 	t.Helper()
 	srv := vteptest.Start(t)
 	srv.AddPhysicalSwitch("vtep0", []string{"127.0.0.1"}, []string{"10.0.0.100"}, []string{"eth0", "eth1"})
@@ -112,7 +112,7 @@ func forEachBackend(t *testing.T, test func(t *testing.T, backend string)) {
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -396,7 +396,7 @@ func (f *storeFixture) createPort(netID uuid.UUID, host, vtep *uuid.UUID) uuid.U
 	return id
 }
 
-func mustMAC(t *testing.T, s string) midonet.MAC {
+func mustMAC(t testing.TB, s string) midonet.MAC {
 	t.Helper()
 	m, err := midonet.ParseMAC(s)
 	must(t, err)

@@ -80,7 +80,7 @@ func (r *recorder) switchInfo() PhysicalSwitch {
 }
 
 // eventually polls cond until it holds or the bound passes.
-func eventually(t *testing.T, what string, bound time.Duration, cond func() (bool, string)) {
+func eventually(t testing.TB, what string, bound time.Duration, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(bound)
 	var last string
@@ -95,7 +95,7 @@ func eventually(t *testing.T, what string, bound time.Duration, cond func() (boo
 	t.Fatalf("%s: not true within %v; last seen: %s", what, bound, last)
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("VXGW_TEST_DEBUG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
