@@ -109,5 +109,6 @@ func StandardAPI(ctx context.Context, env *Env) (http.Handler, error) {
 		Middleware:     authn.Middleware,
 		RequestTimeout: env.Config.RestAPI.RequestTimeout,
 		Sequences:      restapi.SharedCounters{Conn: env.Store, Root: env.RootKey},
+		StateTables:    restapi.NewZoomStateTables(store),
 	})
 }
