@@ -166,6 +166,23 @@ func testLayout(t *testing.T, b backend) {
 		p[1].GetChangeOwner() != 0x102 || p[1].GetChangeVersion() != 2 || p[1].GetChangeType() != 1 {
 		t.Errorf("provenance after update by another owner = %v", p)
 	}
+	// Read first, written later in the same tx (provenance read lazily).
+	third := f.another(zoom.Options{Owner: zoom.OwnerClusterContainers, ProductVersion: "5.4", ProductCommit: "abc"})
+	err = third.Tx(f.ctx, func(tx *zoom.Tx) error {
+		n, err := tx.Get(&models.Network{}, netID.ToGoogle())
+		if err != nil {
+			return err
+		}
+		n.(*models.Network).Name = proto.String("third")
+		return tx.Update(n)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := f.provenance("Network", netID.ToGoogle()).Provenance; len(p) != 3 ||
+		p[2].GetChangeOwner() != 0x103 || p[2].GetChangeVersion() != 3 {
+		t.Errorf("provenance after read-then-update = %v", p)
+	}
 	// Deleting removes model, provenance and table directories.
 	if err := f.store.Delete(f.ctx, &models.Network{}, netID.ToGoogle()); err != nil {
 		t.Fatal(err)

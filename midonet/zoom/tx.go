@@ -38,6 +38,7 @@ type entry struct {
 	prov        []byte
 	provVersion storage.Version
 	hasProv     bool
+	provLoaded  bool
 	deleted     bool // deleted by this transaction
 }
 
@@ -76,19 +77,20 @@ func newTx(ctx context.Context, s *Store) *Tx {
 // Context is the context the transaction's reads run with.
 func (tx *Tx) Context() context.Context { return tx.ctx }
 
-// read fetches an object and its provenance node from the store.
-func (tx *Tx) read(ci *classInfo, id string) (*entry, error) {
+// read fetches an object from the store; with forWrite its provenance
+// node too, concurrently (a write needs it at commit).
+func (tx *Tx) read(ci *classInfo, id string, forWrite bool) (*entry, error) {
 	var (
-		wg       sync.WaitGroup
-		prov     []byte
-		provStat storage.Stat
-		provErr  error
+		wg   sync.WaitGroup
+		prov provRead
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		prov, provStat, provErr = tx.s.conn.Get(tx.ctx, tx.s.objectsPath(ci.Name, id))
-	}()
+	if forWrite {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			prov = tx.readProvenance(ci.Name, id)
+		}()
+	}
 	data, stat, err := tx.s.conn.Get(tx.ctx, tx.s.modelPath(ci.Name, id))
 	wg.Wait()
 	if errors.Is(err, storage.ErrNoNode) {
@@ -102,24 +104,74 @@ func (tx *Tx) read(ci *classInfo, id string) (*entry, error) {
 		return nil, err
 	}
 	e := &entry{obj: obj, inStore: true, version: stat.Version}
-	switch {
-	case provErr == nil:
-		e.prov, e.provVersion, e.hasProv = prov, provStat.Version, true
-	case errors.Is(provErr, storage.ErrNoNode):
-		// Objects written by old versions have no provenance.
-	default:
-		return nil, fmt.Errorf("zoom: read provenance of %s %s: %w", ci.Name, id, provErr)
+	if forWrite {
+		if err := e.setProvenance(prov); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
 }
 
-// load returns the transaction's entry for an object, reading it on first use.
-func (tx *Tx) load(ci *classInfo, id string) (*entry, error) {
+type provRead struct {
+	class, id string
+	data      []byte
+	stat      storage.Stat
+	err       error
+}
+
+func (tx *Tx) readProvenance(class, id string) provRead {
+	data, st, err := tx.s.conn.Get(tx.ctx, tx.s.objectsPath(class, id))
+	return provRead{class: class, id: id, data: data, stat: st, err: err}
+}
+
+func (e *entry) setProvenance(p provRead) error {
+	e.provLoaded = true
+	switch {
+	case p.err == nil:
+		e.prov, e.provVersion, e.hasProv = p.data, p.stat.Version, true
+	case errors.Is(p.err, storage.ErrNoNode):
+		// Objects written by old versions have no provenance.
+	default:
+		return fmt.Errorf("zoom: read provenance of %s %s: %w", p.class, p.id, p.err)
+	}
+	return nil
+}
+
+// loadProvenance reads, concurrently, the provenance of the objects
+// written by the transaction that were first read only for reading.
+func (tx *Tx) loadProvenance() error {
+	var need []objKey
+	for _, k := range tx.order {
+		if e := tx.cache[k]; e.inStore && !e.provLoaded {
+			need = append(need, k)
+		}
+	}
+	reads := make([]provRead, len(need))
+	var wg sync.WaitGroup
+	for i, k := range need {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reads[i] = tx.readProvenance(k.class, k.id)
+		}()
+	}
+	wg.Wait()
+	for i, k := range need {
+		if err := tx.cache[k].setProvenance(reads[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// load returns the transaction's entry for an object, reading it on first
+// use; forWrite says the caller is about to change it.
+func (tx *Tx) load(ci *classInfo, id string, forWrite bool) (*entry, error) {
 	k := objKey{ci.Name, id}
 	if e, ok := tx.cache[k]; ok {
 		return e, nil
 	}
-	e, err := tx.read(ci, id)
+	e, err := tx.read(ci, id, forWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +190,7 @@ func (tx *Tx) Get(model proto.Message, id uuid.UUID) (proto.Message, error) {
 }
 
 func (tx *Tx) get(ci *classInfo, id string) (proto.Message, error) {
-	e, err := tx.load(ci, id)
+	e, err := tx.load(ci, id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +206,7 @@ func (tx *Tx) Exists(model proto.Message, id uuid.UUID) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	e, err := tx.load(ci, id.String())
+	e, err := tx.load(ci, id.String(), false)
 	if err != nil {
 		return false, err
 	}
@@ -234,7 +286,7 @@ func (tx *Tx) prefetch(ci *classInfo, ids []string) error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			entries[i], errs[i] = tx.read(ci, id)
+			entries[i], errs[i] = tx.read(ci, id, false)
 		}()
 	}
 	wg.Wait()
@@ -329,7 +381,7 @@ func (tx *Tx) UpdateWith(obj proto.Message, validate Validator) error {
 		return err
 	}
 	k := objKey{ci.Name, id}
-	e, err := tx.load(ci, id)
+	e, err := tx.load(ci, id, true)
 	if err != nil {
 		return err
 	}
@@ -425,7 +477,7 @@ func (tx *Tx) setObject(k objKey, obj proto.Message, change int32) error {
 // addBackRef records thisID in the back field of the referenced object.
 func (tx *Tx) addBackRef(ci *classInfo, thisID string, b binding, thatID string) error {
 	rc := tx.s.schema.classes[b.refClass]
-	e, err := tx.load(rc, thatID)
+	e, err := tx.load(rc, thatID, true)
 	if err != nil {
 		return err
 	}
@@ -453,7 +505,7 @@ func (tx *Tx) addBackRef(ci *classInfo, thisID string, b binding, thatID string)
 // transaction.
 func (tx *Tx) clearBackRef(ci *classInfo, thisID string, b binding, thatID string) error {
 	rc := tx.s.schema.classes[b.refClass]
-	e, err := tx.load(rc, thatID)
+	e, err := tx.load(rc, thatID, true)
 	if err != nil {
 		return err
 	}
@@ -490,7 +542,7 @@ func (tx *Tx) Delete(model proto.Message, id uuid.UUID, ignoreMissing bool) erro
 
 func (tx *Tx) delete(ci *classInfo, id string, ignoreMissing bool) error {
 	k := objKey{ci.Name, id}
-	e, err := tx.load(ci, id)
+	e, err := tx.load(ci, id, true)
 	if err != nil {
 		return err
 	}
@@ -624,6 +676,9 @@ func (tx *Tx) buildMulti() ([]storage.Op, []commitOp, error) {
 func (tx *Tx) commit() error {
 	if len(tx.order) == 0 {
 		return nil
+	}
+	if err := tx.loadProvenance(); err != nil {
+		return err
 	}
 	for range 4 {
 		ops, meta, err := tx.buildMulti()
