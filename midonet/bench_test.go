@@ -12,6 +12,7 @@ import (
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/zoom"
+	"google.golang.org/protobuf/proto"
 )
 
 // Benchmarks of the store's write path on both backends: creates of ports
@@ -135,6 +136,43 @@ func BenchmarkRawMulti(b *testing.B) {
 					})
 				})
 			}
+		})
+	}
+}
+
+// BenchmarkGetAll reads a class of 1000 ports per op (concurrent reads
+// over one session) and reports objects/s.
+func BenchmarkGetAll(b *testing.B) {
+	const n = 1000
+	for _, be := range benchBackends() {
+		b.Run(be.name, func(b *testing.B) {
+			ctx := context.Background()
+			st, err := midonet.NewStore(ctx, be.connect(b), zoom.Options{Root: fmt.Sprintf("/bench-getall-%d", time.Now().UnixNano())})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; i < n; i += 100 {
+				err := st.Tx(ctx, func(tx *zoom.Tx) error {
+					for range 100 {
+						if err := tx.Create(&models.Port{Id: models.NewUUID(), InterfaceName: proto.String("tap0123456789")}); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				all, err := st.GetAll(ctx, &models.Port{})
+				if err != nil || len(all) != n {
+					b.Fatalf("GetAll: %d objects, %v", len(all), err)
+				}
+			}
+			b.ReportMetric(float64(b.N*n)/time.Since(start).Seconds(), "objects/s")
 		})
 	}
 }
