@@ -76,7 +76,13 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 		token := r.Header.Get(HeaderAuthToken)
 		id, err := s.provider.Authorize(r.Context(), token)
 		if err != nil {
-			s.log.DebugContext(r.Context(), "auth: token refused", slog.String("remote", r.RemoteAddr), slog.Any("error", err))
+			// A refused token is the client's business; anything else
+			// (Keystone down, service account refused) is the operator's.
+			level := slog.LevelWarn
+			if errors.Is(err, ErrInvalidCredentials) {
+				level = slog.LevelDebug
+			}
+			s.log.Log(r.Context(), level, "auth: token refused", slog.String("remote", r.RemoteAddr), slog.Any("error", err))
 			writeError(w, http.StatusUnauthorized, authMessage(err))
 			return
 		}
