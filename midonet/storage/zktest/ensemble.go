@@ -38,9 +38,11 @@ func StartEnsemble(t testing.TB, n int) *Ensemble {
 		t.Fatalf("zktest: an ensemble needs at least one server, not %d", n)
 	}
 	javaBin, classPath := requireInstalled(t)
+	// The directory first: cleanups run last-in first-out, and the servers
+	// must be dead before their directory is removed.
+	dir := t.TempDir()
 	e := &Ensemble{t: t, javaBin: javaBin, classPath: classPath}
 	t.Cleanup(e.killAll)
-	dir := t.TempDir()
 	var lastErr error
 	for attempt := range startAttempts {
 		err := e.start(filepath.Join(dir, "attempt-"+strconv.Itoa(attempt)), n)

@@ -51,13 +51,21 @@ func requireInstalled(t testing.TB) (javaBin, classPath string) {
 	if err == nil {
 		return javaBin, classPath
 	}
+	skipOrFail(t, err)
+	return "", ""
+}
+
+// skipOrFail ends t because ZooKeeper is unusable (err): a loud skip, or a
+// failure under CI.
+func skipOrFail(t testing.TB, err error) {
+	t.Helper()
 	msg := fmt.Sprintf("zktest: ZooKeeper is not available (%v); install Debian's zookeeper package "+
 		"(`apt-get install zookeeper`, or run `bash .ci/run`)", err)
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg + " — failing because CI=true")
+		return
 	}
 	t.Skip("SKIPPED: " + msg)
-	return "", ""
 }
 
 func lookupInstallation() (javaBin, classPath string, err error) {
