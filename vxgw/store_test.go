@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -337,10 +338,18 @@ func (f *storeFixture) startNode() *node {
 // TestOneManagerPerVTEPAndFailover: two nodes, one controls the VTEP; when
 // it stops the other takes over and applies later changes.
 func TestOneManagerPerVTEPAndFailover(t *testing.T) {
-	forEachBackend(t, testOneManagerPerVTEPAndFailover)
+	forEachBackend(t, func(t *testing.T, backend string) {
+		for _, crash := range []bool{false, true} {
+			name := map[bool]string{false: "owner-stops", true: "owner-session-dies"}[crash]
+			t.Run(name, func(t *testing.T) { testOneManagerPerVTEPAndFailover(t, backend, crash) })
+		}
+	})
 }
 
-func testOneManagerPerVTEPAndFailover(t *testing.T, backend string) {
+// testOneManagerPerVTEPAndFailover: the owner either stops its service
+// (giving the key up) or loses its session without stopping anything (its
+// ephemeral key vanishes; its controller must notice and stop).
+func testOneManagerPerVTEPAndFailover(t *testing.T, backend string, crash bool) {
 	f := newStoreFixture(t, backend)
 	ls := LogicalSwitchName(f.nwID.String())
 	a, b := f.startNode(), f.startNode()
@@ -362,7 +371,11 @@ func testOneManagerPerVTEPAndFailover(t *testing.T, backend string) {
 		first, second = b, a
 	}
 
-	first.stop()
+	if crash {
+		first.conn.Close()
+	} else {
+		first.stop()
+	}
 	eventually(t, "the other node took over", 10*time.Second, func() (bool, string) {
 		return owner() == second.id.String() && second.controllers.Load() == 1, owner()
 	})
@@ -371,6 +384,11 @@ func testOneManagerPerVTEPAndFailover(t *testing.T, backend string) {
 	vt := v.(*models.Vtep)
 	vt.Bindings = append(vt.Bindings, &models.Vtep_Binding{PortName: proto.String("eth1"), VlanId: proto.Uint32(9), NetworkId: models.UUIDFromGoogle(f.nwID)})
 	must(t, f.store.Update(f.ctx, vt))
+	// Only the new owner still talks to the VTEP (no split brain).
+	eventually(t, "one OVSDB session left", 10*time.Second, func() (bool, string) {
+		n := f.srv.Sessions()
+		return n == 1, strconv.Itoa(n)
+	})
 	eventually(t, "new owner applies changes", 10*time.Second, func() (bool, string) {
 		out, _ := f.srv.Ctl(f.ctx, "list-bindings", "vtep0", "eth1")
 		return out == "0009 "+ls, out

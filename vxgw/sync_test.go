@@ -369,3 +369,40 @@ func TestIdleSessionAnswersServerProbes(t *testing.T) {
 		t.Fatalf("session dropped after idleness: %v", h)
 	}
 }
+
+// TestLearnedMACsResyncAfterReconnect: MACs the VTEP forgot and learned
+// while the session was down are reported by the snapshot that follows
+// the reconnection.
+func TestLearnedMACsResyncAfterReconnect(t *testing.T) {
+	t.Parallel()
+	f := startVTEP(t)
+	ls := LogicalSwitchName(network1)
+	f.apply(t, DesiredState{Networks: []NetworkBinding{{NetworkID: network1, VNI: 10001, Bindings: []PortVLAN{{"eth0", 0}}}}})
+	f.srv.AddUcastLocal(ls, "00:00:00:00:00:51", "10.0.0.100")
+	f.srv.AddUcastLocal(ls, "00:00:00:00:00:52", "10.0.0.100")
+	eventually(t, "learned MACs reported", 5*time.Second, func() (bool, string) {
+		_, ok1 := f.rec.learnedMAC(network1, "00:00:00:00:00:51")
+		_, ok2 := f.rec.learnedMAC(network1, "00:00:00:00:00:52")
+		return ok1 && ok2, ""
+	})
+
+	f.srv.Kill()
+	lsUUID := strings.TrimSpace(f.srv.TransactOffline(`["hardware_vtep",{"op":"select","table":"Logical_Switch","where":[["name","==","` + ls + `"]],"columns":["_uuid"]}]`))
+	i := strings.Index(lsUUID, `["uuid","`)
+	if i < 0 {
+		t.Fatalf("no logical switch uuid in %s", lsUUID)
+	}
+	lsRef := lsUUID[i : i+len(`["uuid","`)+36+2]
+	f.srv.TransactOffline(`["hardware_vtep",` +
+		`{"op":"delete","table":"Ucast_Macs_Local","where":[["MAC","==","00:00:00:00:00:51"]]},` +
+		`{"op":"insert","table":"Physical_Locator","row":{"dst_ip":"10.0.0.101","encapsulation_type":"vxlan_over_ipv4"},"uuid-name":"loc"},` +
+		`{"op":"insert","table":"Ucast_Macs_Local","row":{"MAC":"00:00:00:00:00:53","logical_switch":` + lsRef + `,"locator":["named-uuid","loc"],"ipaddr":"10.0.7.7"}}]`)
+	f.srv.Restart()
+
+	eventually(t, "snapshot after reconnection", 10*time.Second, func() (bool, string) {
+		_, gone := f.rec.learnedMAC(network1, "00:00:00:00:00:51")
+		_, kept := f.rec.learnedMAC(network1, "00:00:00:00:00:52")
+		m, added := f.rec.learnedMAC(network1, "00:00:00:00:00:53")
+		return !gone && kept && added && m.IP == "10.0.7.7", ""
+	})
+}

@@ -41,7 +41,7 @@ type Server struct {
 	dbPath string
 	port   int
 
-	serverBin, vtepCtlBin string
+	serverBin, toolBin, vtepCtlBin string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -97,7 +97,7 @@ func Start(t testing.TB) *Server {
 	Require(t)
 	serverBin, toolBin, ctlBin, _ := tools()
 	dir := t.TempDir()
-	s := &Server{t: t, dir: dir, dbPath: filepath.Join(dir, "vtep.db"), serverBin: serverBin, vtepCtlBin: ctlBin}
+	s := &Server{t: t, dir: dir, dbPath: filepath.Join(dir, "vtep.db"), serverBin: serverBin, toolBin: toolBin, vtepCtlBin: ctlBin}
 	if out, err := exec.Command(toolBin, "create", s.dbPath, SchemaPath).CombinedOutput(); err != nil {
 		t.Fatalf("vteptest: ovsdb-tool create: %v: %s", err, out)
 	}
@@ -234,6 +234,49 @@ func (s *Server) Restart() {
 		time.Sleep(100 * time.Millisecond)
 	}
 	s.t.Fatalf("vteptest: restarting ovsdb-server: %v", err)
+}
+
+// Sessions returns how many clients are connected to the server, from its
+// own accounting (ovs-appctl memory/show).
+func (s *Server) Sessions() int {
+	s.t.Helper()
+	appctl, err := exec.LookPath("ovs-appctl")
+	if err != nil {
+		s.t.Fatalf("vteptest: ovs-appctl: %v (install Debian package openvswitch-common)", err)
+	}
+	out, err := exec.Command(appctl, "-t", filepath.Join(s.dir, "ovsdb-server.ctl"), "memory/show").CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("vteptest: ovs-appctl memory/show: %v: %s", err, out)
+	}
+	for _, field := range strings.Fields(string(out)) {
+		if v, ok := strings.CutPrefix(field, "sessions:"); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				s.t.Fatalf("vteptest: memory/show: %q", out)
+			}
+			return n
+		}
+	}
+	return 0 // the server leaves zero counters out
+}
+
+// TransactOffline applies an OVSDB transaction (the JSON params of RFC
+// 7047's "transact", e.g. ["hardware_vtep",{"op":"delete",...}]) directly to
+// the database file while the server is down: the VTEP's state changes while
+// no client can see it.
+func (s *Server) TransactOffline(ops string) string {
+	s.t.Helper()
+	s.mu.Lock()
+	running := s.cmd != nil
+	s.mu.Unlock()
+	if running {
+		s.t.Fatalf("vteptest: TransactOffline needs the server killed first")
+	}
+	out, err := exec.Command(s.toolBin, "transact", s.dbPath, ops).CombinedOutput()
+	if err != nil || strings.Contains(string(out), `"error"`) {
+		s.t.Fatalf("vteptest: ovsdb-tool transact: %v: %s", err, out)
+	}
+	return string(out)
 }
 
 // Ctl runs vtep-ctl against the server and returns its trimmed standard output.

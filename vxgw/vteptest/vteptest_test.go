@@ -17,6 +17,21 @@ func TestKillRestartKeepsDatabaseAndPort(t *testing.T) {
 		t.Fatalf("list-ports = %q", got)
 	}
 	port := s.Port()
+	if n := s.Sessions(); n != 0 {
+		t.Fatalf("%d sessions with no client", n)
+	}
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Sessions() != 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := s.Sessions(); n != 1 {
+		t.Fatalf("%d sessions with one client", n)
+	}
+	c.Close()
 
 	s.Kill()
 	if c, err := net.DialTimeout("tcp", s.Addr(), time.Second); err == nil {
