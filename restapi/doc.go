@@ -62,11 +62,14 @@
 // work), /bridges/{id}/ports/{pid}/vtep_bindings, /conf (mn-conf owns the
 // configuration), /neutron; per-container paths under
 // /service_container_groups/{id}/service_containers/{cid}. Not modelled
-// yet: agent state (port "active", router-port "bgpStatus", host
-// liveness/addresses/interfaces, pool-member health status, service
-// container status: answered as not-alive/unknown), BGP-learned routes in
-// /routers/{id}/routes, and the hidden redirect chains an L2 insertion
-// maintains on its ports (sheet §6.11).
+// yet: BGP-learned routes in /routers/{id}/routes, and the hidden redirect
+// chains an L2 insertion maintains on its ports (sheet §6.11).
+//
+// Agent state (host liveness, interfaces and addresses, port "active",
+// router-port "bgpStatus", service-container status, pool-member health)
+// is read through StateReader, which NewZoomStore's store implements with
+// the object store's state keys, in the writer's namespace as the
+// reference reads them.
 //
 // # How to add a resource
 //

@@ -154,8 +154,9 @@ func encodePort(c *call, m protoreflect.Message, out *object) error {
 	} else {
 		out.set("hostInterfacePort", nil)
 	}
-	// Liveness comes from agent state, which this server does not read yet.
-	out.set("active", false)
+	if err := c.portState(port, out); err != nil {
+		return err
+	}
 	if port.RouterId == nil {
 		return nil
 	}
@@ -169,7 +170,6 @@ func encodePort(c *call, m protoreflect.Message, out *object) error {
 	out.set("portAddress", portAddr)
 	out.set("networkAddress", netAddr)
 	out.set("networkLength", netLen)
-	out.set("bgpStatus", nil)
 	out.set("peeringTable", c.uri("routers", toUUID(port.RouterId).String(), "ports", id, "peering_table"))
 	if port.ServiceContainerId != nil {
 		out.set("serviceContainer", c.uri("service_containers", toUUID(port.ServiceContainerId).String()))
@@ -517,15 +517,6 @@ func decodeHost(c *call, body map[string]json.RawMessage, msg, stored protorefle
 			return errorf(http.StatusBadRequest, "%s", f.message)
 		}
 	}
-	return nil
-}
-
-func encodeHost(c *call, m protoreflect.Message, out *object) error {
-	// Addresses, interfaces and liveness are agent-reported state, which
-	// this server does not read yet.
-	out.set("addresses", []string{})
-	out.set("hostInterfaces", []object{})
-	out.set("alive", false)
 	return nil
 }
 

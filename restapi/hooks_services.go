@@ -133,20 +133,6 @@ func decodePoolMember(c *call, body map[string]json.RawMessage, msg, stored prot
 	return nil
 }
 
-// encodePoolMember: a monitored member reports INACTIVE when down, else
-// the health monitor's verdict (agent state, not read yet: NO_MONITOR).
-func encodePoolMember(c *call, m protoreflect.Message, out *object) error {
-	pm := m.Interface().(*models.PoolMember)
-	if pm.GetStatus() == models.LBStatus_MONITORED {
-		if !pm.GetAdminStateUp() {
-			out.set("status", "INACTIVE")
-		} else {
-			out.set("status", "NO_MONITOR")
-		}
-	}
-	return nil
-}
-
 // decodeVip checks that the pool exists: a missing pool is a 400.
 func decodeVip(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
 	vip := msg.Interface().(*models.Vip)
@@ -363,31 +349,6 @@ func decodeContainerGroup(c *call, body map[string]json.RawMessage, msg, stored 
 	if stored != nil && g.Policy == nil {
 		g.Policy = models.ServiceContainerPolicy_WEIGHTED_SCHEDULER.Enum()
 	}
-	return nil
-}
-
-// encodeServiceContainer adds the scheduling view: the host is the
-// container port's host; status comes from agent state, which this server
-// does not read yet (STOPPED, as the reference answers without a status).
-func encodeServiceContainer(c *call, m protoreflect.Message, out *object) error {
-	sc := m.Interface().(*models.ServiceContainer)
-	var host, iface any
-	if sc.PortId != nil {
-		if got, err := c.h.store.Get(c.ctx(), &models.Port{}, toUUID(sc.PortId)); err == nil {
-			p := got.(*models.Port)
-			if p.HostId != nil {
-				host = toUUID(p.HostId).String()
-			}
-			if p.InterfaceName != nil {
-				iface = p.GetInterfaceName()
-			}
-		}
-	}
-	out.set("statusCode", "STOPPED")
-	out.set("statusMessage", nil)
-	out.set("hostId", host)
-	out.set("namespaceName", nil)
-	out.set("interfaceName", iface)
 	return nil
 }
 

@@ -701,23 +701,6 @@ func unbindHostPort(c *call) error {
 	return c.noContent()
 }
 
-// Host interfaces are reported by agents into state storage, which this
-// server does not read yet: the collection is always empty.
-func listHostInterfaces(c *call) error {
-	hid, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	if _, err := c.h.store.Get(c.ctx(), &models.Host{}, hid); err != nil {
-		return err
-	}
-	return c.ok([]object{})
-}
-
-func getHostInterface(c *call) error {
-	return errorf(http.StatusNotFound, "Interface not found")
-}
-
 // --- tunnel zone members ----------------------------------------------------
 
 func (c *call) zoneHost(tzID uuid.UUID, h *models.TunnelZone_HostToIp) object {

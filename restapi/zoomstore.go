@@ -31,6 +31,15 @@ func (z zoomStore) Get(ctx context.Context, model proto.Message, id uuid.UUID) (
 	return z.st.Get(ctx, model, id)
 }
 
+// StateKey implements StateReader with the store's state keys.
+func (z zoomStore) StateKey(ctx context.Context, namespace string, model proto.Message, id uuid.UUID, key string) (string, bool, error) {
+	v, err := z.st.GetKey(ctx, namespace, model, id, key)
+	if err != nil {
+		return "", false, err
+	}
+	return v.Value, v.Exists, nil
+}
+
 func (z zoomStore) List(ctx context.Context, model proto.Message) ([]proto.Message, error) {
 	return z.st.List(ctx, model)
 }
