@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/zoom"
 )
 
@@ -21,6 +23,41 @@ type ServiceOptions struct {
 	// VTEP configures each VTEP controller.
 	VTEP VTEPOptions
 	Log  *slog.Logger
+}
+
+// FloodingProxyLatch is the leader latch of the flooding-proxy manager,
+// under <root>/vxgw (the reference's Curator LeaderLatch path, so Go and
+// JVM cluster nodes elect one manager between them).
+const FloodingProxyLatch = "fp-latch"
+
+// Run is the whole `vxgw` service of a cluster node: it contends for the
+// VTEPs (RunService) and campaigns for the flooding-proxy manager's leader
+// latch at <root>/vxgw/fp-latch, running RunFloodingProxyManager while it
+// leads. It returns when ctx ends.
+func Run(ctx context.Context, st *zoom.Store, opts ServiceOptions) error {
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	root := strings.TrimSuffix(st.ZoomPath(), "/zoom/0")
+	election := &storage.Election{Conn: st.Conn(), Root: root + "/vxgw"}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		err := election.Campaign(ctx, FloodingProxyLatch, opts.NodeID.String(), func(lctx context.Context) {
+			log.Info("leading the flooding-proxy manager")
+			if err := RunFloodingProxyManager(lctx, st, log); err != nil && lctx.Err() == nil {
+				log.Warn("flooding-proxy manager ended", "error", err)
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			log.Warn("flooding-proxy election ended", "error", err)
+		}
+	}()
+	err := RunService(ctx, st, opts)
+	wg.Wait()
+	return err
 }
 
 // RunService is the `vxgw` service of a cluster node: every node runs it;

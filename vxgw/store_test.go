@@ -317,7 +317,7 @@ func (f *storeFixture) startNode() *node {
 	n.store = st
 	ctx, cancel := context.WithCancel(f.ctx)
 	go func() {
-		n.done <- RunService(ctx, st, ServiceOptions{NodeID: n.id, Log: testLogger(f.t), VTEP: VTEPOptions{
+		n.done <- Run(ctx, st, ServiceOptions{NodeID: n.id, Log: testLogger(f.t), VTEP: VTEPOptions{
 			Backoff: Backoff{Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond}, ProbeInterval: 300 * time.Millisecond,
 			DialTimeout: time.Second, OnSynchronizer: func(*Synchronizer) { n.controllers.Add(1) },
 		}})
@@ -352,8 +352,11 @@ func TestOneManagerPerVTEPAndFailover(t *testing.T) {
 func testOneManagerPerVTEPAndFailover(t *testing.T, backend string, crash bool) {
 	f := newStoreFixture(t, backend)
 	ls := LogicalSwitchName(f.nwID.String())
+	f.setAlive("h1")
 	a, b := f.startNode(), f.startNode()
 	owner := func() string { return f.key(&models.Vtep{}, f.vtep, midonet.VtepVxgwManager).Value }
+	election := &storage.Election{Conn: f.store.Conn(), Root: f.root + "/vxgw"}
+	fpLeader := func() string { l, _ := election.Leader(f.ctx, FloodingProxyLatch); return l }
 	eventually(t, "one node owns the VTEP", 10*time.Second, func() (bool, string) {
 		o := owner()
 		return o == a.id.String() || o == b.id.String(), o
@@ -362,6 +365,11 @@ func testOneManagerPerVTEPAndFailover(t *testing.T, backend string, crash bool) 
 		out, _ := f.srv.Ctl(f.ctx, "list-ls")
 		return out == ls, out
 	})
+	eventually(t, "a flooding-proxy leader published h1", 10*time.Second, func() (bool, string) {
+		l := fpLeader()
+		v := f.key(&models.TunnelZone{}, f.tzID, midonet.FloodingProxyKey)
+		return (l == a.id.String() || l == b.id.String()) && v.Value == f.hosts["h1"].String()+"#10.9.0.1", l + " " + v.Value
+	})
 	time.Sleep(500 * time.Millisecond) // give the other node time to (wrongly) start too
 	if got := a.controllers.Load() + b.controllers.Load(); got != 1 {
 		t.Fatalf("%d controllers started, want 1", got)
@@ -369,6 +377,15 @@ func testOneManagerPerVTEPAndFailover(t *testing.T, backend string, crash bool) 
 	first, second := a, b
 	if owner() == b.id.String() {
 		first, second = b, a
+	}
+	// Make the VTEP owner the flooding-proxy leader too, so that its
+	// departure moves both.
+	if fpLeader() != first.id.String() {
+		second.stop() // the owner becomes the only candidate; a fresh node is the survivor
+		second = f.startNode()
+		eventually(t, "VTEP owner leads the flooding proxy", 10*time.Second, func() (bool, string) {
+			return fpLeader() == first.id.String(), fpLeader()
+		})
 	}
 
 	if crash {
@@ -396,6 +413,14 @@ func testOneManagerPerVTEPAndFailover(t *testing.T, backend string, crash bool) 
 	eventually(t, "connection state from the new owner", 5*time.Second, func() (bool, string) {
 		v := f.key(&models.Vtep{}, f.vtep, midonet.VtepConnStateKey)
 		return v.Value == "VTEP_CONNECTED", v.Value
+	})
+	eventually(t, "new flooding-proxy leader republished", 10*time.Second, func() (bool, string) {
+		v := f.key(&models.TunnelZone{}, f.tzID, midonet.FloodingProxyKey)
+		return fpLeader() == second.id.String() && v.Value == f.hosts["h1"].String()+"#10.9.0.1", fpLeader() + " " + v.Value
+	})
+	eventually(t, "flooding entry on the VTEP", 10*time.Second, func() (bool, string) {
+		out, _ := f.srv.Ctl(f.ctx, "list-remote-macs", ls)
+		return strings.Contains(out, "unknown-dst -> vxlan_over_ipv4/10.9.0.1"), out
 	})
 	second.stop()
 }
