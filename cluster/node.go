@@ -13,7 +13,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -184,6 +187,9 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		close(n.errc)
 	}()
 
+	build := BuildInfo()
+	n.log.Info("MidoNet Cluster starting", "version", build.Version, "commit", build.Commit,
+		"commit_time", build.CommitTime, "go", build.GoVersion, "pid", os.Getpid())
 	inMemory := n.cfg.ZooKeeperHosts == ""
 	if inMemory {
 		n.log.Warn("no ZooKeeper configured (zookeeper.zookeeper_hosts, MIDO_ZOOKEEPER_HOSTS, --zookeeper-hosts): " +
@@ -339,4 +345,35 @@ func (n *Node) startSingleton(ctx context.Context, svc Service, env *Env) (func(
 			return fmt.Errorf("singleton %s: %w", svc.Name, sctx.Err())
 		}
 	}, nil
+}
+
+// Build describes this binary, from the Go build information.
+type Build struct {
+	Version, Commit, CommitTime, GoVersion string
+}
+
+// BuildInfo reads the module version and VCS stamp of the running binary
+// (what the reference logs from its jar manifest and git.properties).
+func BuildInfo() Build {
+	b := Build{Version: "(devel)", GoVersion: runtime.Version()}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return b
+	}
+	if v := info.Main.Version; v != "" {
+		b.Version = v
+	}
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			b.Commit = s.Value
+		case "vcs.time":
+			b.CommitTime = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				b.Commit += "+modified"
+			}
+		}
+	}
+	return b
 }

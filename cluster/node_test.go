@@ -169,7 +169,8 @@ func TestNodeServesAPIHealthMetricsAndRegisters(t *testing.T) {
 	if err := json.Unmarshal(data, &info); err != nil {
 		t.Fatal(err)
 	}
-	if info.NodeID != cfg.NodeID.String() || info.HTTP != r.node.HTTPAddr().String() || info.HTTPS != "" {
+	if info.NodeID != cfg.NodeID.String() || info.HTTP != r.node.HTTPAddr().String() || info.HTTPS != "" ||
+		info.Version != cluster.BuildInfo().Version || info.PID != os.Getpid() {
 		t.Fatalf("registration info %+v", info)
 	}
 

@@ -34,6 +34,8 @@ type NodeInfo struct {
 	HTTP      string    `json:"http,omitempty"`
 	HTTPS     string    `json:"https,omitempty"`
 	StartedAt time.Time `json:"started_at"`
+	Version   string    `json:"version"`
+	Commit    string    `json:"commit,omitempty"`
 }
 
 // ErrNodeIDInUse: another live session holds this node id's registration.
@@ -58,7 +60,9 @@ func registrationService(n *Node) Service {
 		dir := NodesPath(env.RootKey)
 		self := path.Join(dir, env.NodeID.String())
 		host, _ := os.Hostname()
-		info := NodeInfo{NodeID: env.NodeID.String(), Hostname: host, PID: os.Getpid(), StartedAt: time.Now().UTC()}
+		build := BuildInfo()
+		info := NodeInfo{NodeID: env.NodeID.String(), Hostname: host, PID: os.Getpid(), StartedAt: time.Now().UTC(),
+			Version: build.Version, Commit: build.Commit}
 		if a := n.HTTPAddr(); a != nil {
 			info.HTTP = a.String()
 		}
