@@ -113,9 +113,12 @@ func TestAgentStateShown(t *testing.T) {
 	if container["statusCode"] != "RUNNING" || container["namespaceName"] != "vpn-1" || container["interfaceName"] != "vpn-1-dp" {
 		t.Errorf("container status: %v", container)
 	}
+	must(0, c.HostPorts(hostID).Delete(ctx, rport.ID))(t)
+	wantStatus(t, c.Hosts().Delete(ctx, hostID), 403) // alive
 	// The agent's session ends: its ephemeral state goes, the host is down.
 	agentConn.Close()
 	if got := must(c.Hosts().Get(ctx, hostID))(t); got.Alive {
 		t.Errorf("host alive after its agent left: %+v", got)
 	}
+	must(0, c.Hosts().Delete(ctx, hostID))(t)
 }

@@ -49,7 +49,8 @@
 // (/pools/{id}/vips, /load_balancers/{id}/vips), health monitors, QoS
 // policies (inline rules), QoS bandwidth-limit and DSCP rules, mirrors, L2
 // insertions (?srv_port, ?port), service container groups and containers,
-// trace requests (?tenant_id).
+// trace requests (?tenant_id); containers are also served at
+// /service_container_groups/{id}/service_containers/{cid}.
 //
 // Explicit endpoints (specials.go, dhcp*.go, statetables.go): root,
 // tenants, system state, port link/unlink, peer ports, port-group members,
@@ -60,8 +61,7 @@
 //
 // Not served yet: VTEPs, VTEP bindings and VTEP ports (with the VxGW
 // work), /bridges/{id}/ports/{pid}/vtep_bindings, /conf (mn-conf owns the
-// configuration), /neutron; per-container paths under
-// /service_container_groups/{id}/service_containers/{cid}. Not modelled
+// configuration), /neutron. Not modelled
 // yet: BGP-learned routes in /routers/{id}/routes, and the hidden redirect
 // chains an L2 insertion maintains on its ports (sheet §6.11).
 //

@@ -179,6 +179,11 @@ func serviceResources(t *testing.T, b backend) {
 	if sc.ServiceGroupID == nil || *sc.ServiceGroupID != group.ID || sc.StatusCode != "STOPPED" || sc.HostID != nil {
 		t.Errorf("service container: %+v", sc)
 	}
+	var nested client.ServiceContainer
+	must(c.Do(ctx, "GET", group.URI+"/service_containers/"+sc.ID, client.Media("ServiceContainer-v1"), "", nil, &nested))(t)
+	if nested.ID != sc.ID {
+		t.Errorf("container under its group: %+v", nested)
+	}
 	loose := must(c.ServiceContainers().Create(ctx, &client.ServiceContainer{ServiceType: "IPSEC"}))(t)
 	wantStatus(t, c.ServiceContainers().Update(ctx, loose.ID, loose), 406)
 	_, err = c.Do(ctx, "POST", "service_containers", "", client.Media("ServiceContainer-v1"), map[string]any{}, nil)

@@ -146,6 +146,15 @@ func (h *handler) routes() {
 			for _, alias := range p.aliases {
 				h.mux.HandleFunc(h.root+"/"+alias, serve)
 			}
+			if p.objects {
+				h.mux.HandleFunc(h.root+"/"+p.segment+"/{pid}/"+p.sub+"/{id}", func(w http.ResponseWriter, r *http.Request) {
+					if _, err := uuid.Parse(r.PathValue("pid")); err != nil {
+						h.writeError(w, r, errorf(http.StatusNotFound, "Resource not found"))
+						return
+					}
+					h.serveObject(w, r, res)
+				})
+			}
 		}
 	}
 	h.specialRoutes()

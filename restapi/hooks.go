@@ -526,6 +526,11 @@ func removeHost(c *call, tx Tx, id uuid.UUID) error {
 		return err
 	}
 	host := got.(*models.Host)
+	if _, alive, err := c.stateKey(id.String(), &models.Host{}, id, aliveKey); err != nil {
+		return err
+	} else if alive {
+		return errorf(http.StatusForbidden, "Cannot delete host %s because it is active.", id)
+	}
 	if n := len(host.PortIds); n > 0 {
 		return errorf(http.StatusForbidden, "Cannot delete host %s because it has %d binding(s).", id, n)
 	}

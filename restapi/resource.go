@@ -114,6 +114,9 @@ type parent struct {
 	// aliases are further path patterns serving the same collection, with
 	// {pid} for the parent id ("load_balancers/{lb}/pools/{pid}/pool_members").
 	aliases []string
+	// objects also serves the children at /<parent>/{pid}/<sub>/{id} like
+	// /<segment>/{id} (the reference's nested service-container paths).
+	objects bool
 }
 
 // queryFilter matches ?param=value against one proto field.

@@ -265,7 +265,7 @@ func serviceResources() []*resource {
 			},
 			links: []link{lRef("port", "ports", "port_id"), lRef("serviceContainerGroup", "service_container_groups", "service_group_id")},
 			parents: []parent{{segment: "service_container_groups", sub: "service_containers", ref: "service_group_id",
-				backRef: "service_container_ids"}},
+				backRef: "service_container_ids", objects: true}},
 			createTopLevel:  true,
 			deleteMissingOK: true,
 			hooks:           hooks{encode: encodeServiceContainer, update: rescheduleServiceContainer},
