@@ -198,6 +198,12 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		n.log.Info("connecting to ZooKeeper", "hosts", n.cfg.ZooKeeperHosts, "root_key", n.cfg.RootKey)
 	}
 	raw, err := n.cfg.OpenStore(ctx, n.cfg.ZooKeeperHosts)
+	if err != nil && ctx.Err() != nil {
+		// Told to stop while still connecting (SIGTERM with ZooKeeper
+		// down): a clean exit, not a failure.
+		n.log.Info("MidoNet Cluster stopped before connecting to the store", "cause", context.Cause(ctx))
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("opening the store: %w", err)
 	}

@@ -590,3 +590,38 @@ func TestRestartOnlyChangeIsReported(t *testing.T) {
 		t.Fatal("node not serving after a configuration change")
 	}
 }
+
+func TestStopWhileConnectingIsClean(t *testing.T) {
+	cfg := testConfig(t, nil)
+	connecting := make(chan struct{})
+	cfg.OpenStore = func(ctx context.Context, _ string) (cluster.StoreConn, error) {
+		close(connecting) // as zk.Connect does with ZooKeeper down: wait for ctx
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	n, err := cluster.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-connecting; cancel() }()
+	if err := n.Run(ctx); err != nil {
+		t.Fatalf("Run stopped while connecting: %v, want nil", err)
+	}
+	if _, open := <-n.Err(); open {
+		t.Fatal("an error was delivered for a requested stop")
+	}
+}
+
+func TestStoreUnreachableFailsRun(t *testing.T) {
+	cfg := testConfig(t, nil)
+	refused := errors.New("connection refused")
+	cfg.OpenStore = func(context.Context, string) (cluster.StoreConn, error) { return nil, refused }
+	n, err := cluster.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Run(context.Background()); !errors.Is(err, refused) {
+		t.Fatalf("Run: %v, want the store's error", err)
+	}
+}
