@@ -28,6 +28,7 @@
 //		...
 //		return tx.Update(p)                  // Create/Update/UpdateWith/Delete(model, id, ignoreMissing)
 //	})
+//	tx.CreateNode(path, value) / UpdateNode / DeleteNode(path, ignoreMissing) // raw nodes, same multi
 //	st.Watch(ctx, &models.Port{}, id)        // <-chan ObjectEvent: current value, updates, deletion
 //	st.WatchClass(ctx, &models.Port{})       // <-chan ObjectEvent for every object of the class
 //

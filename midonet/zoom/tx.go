@@ -68,10 +68,14 @@ type Tx struct {
 	// existing: node paths found to exist at a failed commit (leftover
 	// table directories or provenance of a re-created object).
 	existing map[string]bool
+	// raw node operations (nodes.go)
+	nodes     map[string]*nodeOp
+	nodeOrder []string
 }
 
 func newTx(ctx context.Context, s *Store) *Tx {
-	return &Tx{ctx: ctx, s: s, cache: map[objKey]*entry{}, ops: map[objKey]*txOp{}, existing: map[string]bool{}}
+	return &Tx{ctx: ctx, s: s, cache: map[objKey]*entry{}, ops: map[objKey]*txOp{}, existing: map[string]bool{},
+		nodes: map[string]*nodeOp{}}
 }
 
 // Context is the context the transaction's reads run with.
@@ -605,8 +609,8 @@ func checkMarshal(ci *classInfo, obj proto.Message) error {
 // commitOp ties a storage op of the multi back to the object it is for.
 type commitOp struct {
 	key  objKey
-	kind string // "model", "provenance", "table", "check"
-	op   opKind // the object's op (0 for checks)
+	kind string // "model", "provenance", "table", "check", "node"
+	op   opKind // the object's op (0 for checks and nodes)
 }
 
 func (tx *Tx) buildMulti() ([]storage.Op, []commitOp, error) {
@@ -662,6 +666,9 @@ func (tx *Tx) buildMulti() ([]storage.Op, []commitOp, error) {
 			}
 		}
 	}
+	for _, o := range tx.nodeMultiOps() {
+		add(o, commitOp{kind: "node"})
+	}
 	// Objects only read: their versions must still hold at commit.
 	for k, e := range tx.cache {
 		if e.inStore && tx.ops[k] == nil {
@@ -674,7 +681,7 @@ func (tx *Tx) buildMulti() ([]storage.Op, []commitOp, error) {
 // commit writes the transaction as one multi. Nothing to write: nothing
 // to check either (a read-only transaction has no effect to protect).
 func (tx *Tx) commit() error {
-	if len(tx.order) == 0 {
+	if len(tx.order) == 0 && len(tx.nodeMultiOps()) == 0 {
 		return nil
 	}
 	if err := tx.loadProvenance(); err != nil {
@@ -702,6 +709,13 @@ func (tx *Tx) commit() error {
 		}
 		m := meta[me.Index]
 		switch {
+		case m.kind == "node" && errors.Is(err, storage.ErrNodeExists) && me.Op.Kind == storage.OpCreate:
+			return &NodeError{Path: me.Op.Path, Err: ErrNodeExists}
+		case m.kind == "node" && errors.Is(err, storage.ErrNoNode) && me.Op.Kind != storage.OpCreate:
+			return &NodeError{Path: me.Op.Path, Err: ErrNodeNotFound}
+		case m.kind == "node" && (errors.Is(err, storage.ErrNoNode) || errors.Is(err, storage.ErrNotEmpty)):
+			// A parent vanished or a child appeared meanwhile.
+			return &ConcurrentModificationError{Err: err}
 		case errors.Is(err, storage.ErrNodeExists) && m.kind == "model":
 			return &ObjectExistsError{Class: m.key.class, ID: m.key.id}
 		case errors.Is(err, storage.ErrNodeExists) && (m.kind == "table" || (m.kind == "provenance" && m.op == opCreate)):

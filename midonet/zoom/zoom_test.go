@@ -3,6 +3,7 @@ package zoom
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -178,5 +179,85 @@ func TestNewStoreIsIdempotentAndValidates(t *testing.T) {
 	err = st.Tx(ctx, func(tx *Tx) error { return tx.Create(&models.Port{Id: models.NewUUID(), NetworkId: id}) })
 	if err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Fatalf("binding to a corrupt object: %v", err)
+	}
+}
+
+func TestRawNodeOps(t *testing.T) {
+	ctx := context.Background()
+	conn := mem.NewServer().Connect()
+	defer conn.Close()
+	st, err := NewStore(ctx, conn, Schema{Classes: []models.Class{class(t, "Router")}}, Options{Root: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := func(p string) (string, bool) {
+		d, _, err := conn.Get(ctx, p)
+		if errors.Is(err, storage.ErrNoNode) {
+			return "", false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(d), true
+	}
+	r := &models.Router{Id: models.NewUUID()}
+	err = st.Tx(ctx, func(tx *Tx) error {
+		if err := tx.Create(r); err != nil {
+			return err
+		}
+		if err := tx.CreateNode("/r/legacy/a/b", []byte("1")); err != nil {
+			return err
+		}
+		if err := tx.CreateNode("/r/legacy/a/c", []byte("2")); err != nil {
+			return err
+		}
+		if err := tx.UpdateNode("/r/legacy/a/c", []byte("3")); err != nil {
+			return err
+		}
+		if err := tx.CreateNode("/r/legacy/a/b", nil); !errors.Is(err, ErrNodeExists) {
+			return fmt.Errorf("second create in tx: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := value("/r/legacy/a/b"); !ok || v != "1" {
+		t.Fatalf("b = %q %v", v, ok)
+	}
+	if v, _ := value("/r/legacy/a/c"); v != "3" {
+		t.Fatalf("c = %q", v)
+	}
+	if _, ok := value("/r/zoom/0/models/Router/" + r.Id.Canonical()); !ok {
+		t.Fatal("object of the same tx missing")
+	}
+	// Errors leave nothing half-written.
+	if err := st.Tx(ctx, func(tx *Tx) error { return tx.UpdateNode("/r/legacy/missing", nil) }); !errors.Is(err, ErrNodeNotFound) {
+		t.Fatalf("update of a missing node: %v", err)
+	}
+	// Recursive delete (and re-create in the same tx).
+	err = st.Tx(ctx, func(tx *Tx) error {
+		if err := tx.DeleteNode("/r/legacy/a", false); err != nil {
+			return err
+		}
+		if err := tx.DeleteNode("/r/legacy/a", false); !errors.Is(err, ErrNodeNotFound) {
+			return fmt.Errorf("second delete: %v", err)
+		}
+		if err := tx.DeleteNode("/r/legacy/nope", true); err != nil {
+			return err
+		}
+		return tx.CreateNode("/r/legacy/a/d", []byte("4"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := value("/r/legacy/a/b"); ok {
+		t.Fatal("b survived a recursive delete")
+	}
+	if v, ok := value("/r/legacy/a/d"); !ok || v != "4" {
+		t.Fatalf("d = %q %v", v, ok)
+	}
+	if err := st.Tx(ctx, func(tx *Tx) error { return tx.CreateNode("relative", nil) }); err == nil {
+		t.Fatal("relative path accepted")
 	}
 }

@@ -1,0 +1,228 @@
+package zoom
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/midonet/midonet-go/midonet/storage"
+)
+
+// Raw node operations inside a transaction, for data outside the object
+// model (the reference's createNode/updateNode/deleteNode, used for
+// legacy-format trees). They commit in the same multi as the object
+// operations, after them: creates (parents first), sets, then deletes
+// (children first).
+
+// ErrNodeExists and ErrNodeNotFound are returned (wrapped in a NodeError)
+// by the raw node operations.
+var (
+	ErrNodeExists   = errors.New("zoom: node already exists")
+	ErrNodeNotFound = errors.New("zoom: node not found")
+)
+
+// NodeError says which raw node operation failed.
+type NodeError struct {
+	Path string
+	Err  error // ErrNodeExists, ErrNodeNotFound
+}
+
+func (e *NodeError) Error() string { return fmt.Sprintf("%v: %s", e.Err, e.Path) }
+func (e *NodeError) Unwrap() error { return e.Err }
+
+type nodeOpKind int
+
+const (
+	nodeExists nodeOpKind = iota + 1 // known to exist, no op
+	nodeCreate
+	nodeSet
+	nodeDelete
+)
+
+type nodeOp struct {
+	kind  nodeOpKind
+	value []byte
+}
+
+func checkNodePath(p string) error {
+	if !strings.HasPrefix(p, "/") || p == "/" || strings.HasSuffix(p, "/") || strings.Contains(p, "//") {
+		return fmt.Errorf("zoom: bad node path %q", p)
+	}
+	return nil
+}
+
+func parentOf(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
+}
+
+func (tx *Tx) nodeOp(p string) (*nodeOp, bool) {
+	op, ok := tx.nodes[p]
+	return op, ok
+}
+
+func (tx *Tx) setNodeOp(p string, op *nodeOp) {
+	if _, ok := tx.nodes[p]; !ok {
+		tx.nodeOrder = append(tx.nodeOrder, p)
+	}
+	tx.nodes[p] = op
+}
+
+// nodeExistsInView reports whether p exists in the transaction's view.
+func (tx *Tx) nodeExistsInView(p string) (bool, error) {
+	if p == "/" {
+		return true, nil
+	}
+	if op, ok := tx.nodeOp(p); ok {
+		return op.kind != nodeDelete, nil
+	}
+	_, ok, err := tx.s.conn.Exists(tx.ctx, p)
+	if err != nil {
+		return false, fmt.Errorf("zoom: node %s: %w", p, err)
+	}
+	if ok {
+		tx.setNodeOp(p, &nodeOp{kind: nodeExists})
+	}
+	return ok, nil
+}
+
+// ensureNode makes p exist in the view, creating it and its missing
+// ancestors (empty).
+func (tx *Tx) ensureNode(p string) error {
+	ok, err := tx.nodeExistsInView(p)
+	if err != nil || ok {
+		return err
+	}
+	if err := tx.ensureNode(parentOf(p)); err != nil {
+		return err
+	}
+	if op, ok := tx.nodeOp(p); ok && op.kind == nodeDelete {
+		// Deleted earlier in the tx: keep the stored node, emptied.
+		tx.setNodeOp(p, &nodeOp{kind: nodeSet})
+		return nil
+	}
+	tx.setNodeOp(p, &nodeOp{kind: nodeCreate})
+	return nil
+}
+
+// CreateNode creates a node with value, and its missing ancestors.
+func (tx *Tx) CreateNode(path string, value []byte) error {
+	if err := checkNodePath(path); err != nil {
+		return err
+	}
+	ok, err := tx.nodeExistsInView(path)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return &NodeError{Path: path, Err: ErrNodeExists}
+	}
+	if err := tx.ensureNode(parentOf(path)); err != nil {
+		return err
+	}
+	if op, ok := tx.nodeOp(path); ok && op.kind == nodeDelete {
+		tx.setNodeOp(path, &nodeOp{kind: nodeSet, value: value})
+		return nil
+	}
+	tx.setNodeOp(path, &nodeOp{kind: nodeCreate, value: value})
+	return nil
+}
+
+// UpdateNode replaces the value of an existing node.
+func (tx *Tx) UpdateNode(path string, value []byte) error {
+	if err := checkNodePath(path); err != nil {
+		return err
+	}
+	ok, err := tx.nodeExistsInView(path)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &NodeError{Path: path, Err: ErrNodeNotFound}
+	}
+	op, _ := tx.nodeOp(path)
+	if op.kind == nodeCreate {
+		op.value = value
+	} else {
+		tx.setNodeOp(path, &nodeOp{kind: nodeSet, value: value})
+	}
+	return nil
+}
+
+// DeleteNode deletes a node and everything under it; with ignoreMissing a
+// missing node is not an error.
+func (tx *Tx) DeleteNode(path string, ignoreMissing bool) error {
+	if err := checkNodePath(path); err != nil {
+		return err
+	}
+	ok, err := tx.nodeExistsInView(path)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if ignoreMissing {
+			return nil
+		}
+		return &NodeError{Path: path, Err: ErrNodeNotFound}
+	}
+	return tx.deleteNodeTree(path)
+}
+
+func (tx *Tx) deleteNodeTree(p string) error {
+	// Children known to the transaction, then those in the store.
+	var children []string
+	for _, q := range tx.nodeOrder {
+		if parentOf(q) == p && tx.nodes[q].kind != nodeDelete {
+			children = append(children, q)
+		}
+	}
+	if op, _ := tx.nodeOp(p); op == nil || op.kind != nodeCreate {
+		names, _, err := tx.s.conn.Children(tx.ctx, p)
+		if err != nil && !errors.Is(err, storage.ErrNoNode) {
+			return fmt.Errorf("zoom: node %s: %w", p, err)
+		}
+		for _, n := range names {
+			if c := p + "/" + n; !slices.Contains(children, c) {
+				if op, ok := tx.nodeOp(c); !ok || op.kind != nodeDelete {
+					children = append(children, c)
+				}
+			}
+		}
+	}
+	for _, c := range children {
+		if err := tx.deleteNodeTree(c); err != nil {
+			return err
+		}
+	}
+	if op, _ := tx.nodeOp(p); op != nil && op.kind == nodeCreate {
+		delete(tx.nodes, p)
+		tx.nodeOrder = slices.DeleteFunc(tx.nodeOrder, func(q string) bool { return q == p })
+		return nil
+	}
+	tx.setNodeOp(p, &nodeOp{kind: nodeDelete})
+	return nil
+}
+
+// nodeMultiOps returns the storage ops of the raw node operations.
+func (tx *Tx) nodeMultiOps() []storage.Op {
+	var creates, sets, deletes []storage.Op
+	for _, p := range tx.nodeOrder {
+		switch op := tx.nodes[p]; op.kind {
+		case nodeCreate:
+			creates = append(creates, storage.CreateOp(p, op.value, storage.Persistent))
+		case nodeSet:
+			sets = append(sets, storage.SetOp(p, op.value, storage.AnyVersion))
+		case nodeDelete:
+			deletes = append(deletes, storage.DeleteOp(p, storage.AnyVersion))
+		}
+	}
+	// Deepest first, so children go before their parents.
+	slices.SortStableFunc(deletes, func(a, b storage.Op) int {
+		return strings.Count(b.Path, "/") - strings.Count(a.Path, "/")
+	})
+	return slices.Concat(creates, sets, deletes)
+}
