@@ -1,6 +1,7 @@
 package zoom
 
 import (
+	"context"
 	"sync"
 
 	"github.com/midonet/midonet-go/midonet/storage"
@@ -74,29 +75,35 @@ type hotLocks struct {
 }
 
 type hotLock struct {
-	mu   sync.Mutex
+	ch   chan struct{} // capacity 1: holding the lock = a value in ch
 	refs int
 }
 
-func (h *hotLocks) lock(k objKey) func() {
+// lock takes k's lock, or gives up when ctx ends.
+func (h *hotLocks) lock(ctx context.Context, k objKey) (unlock func(), err error) {
 	h.mu.Lock()
 	if h.locks == nil {
 		h.locks = map[objKey]*hotLock{}
 	}
 	l := h.locks[k]
 	if l == nil {
-		l = &hotLock{}
+		l = &hotLock{ch: make(chan struct{}, 1)}
 		h.locks[k] = l
 	}
 	l.refs++
 	h.mu.Unlock()
-	l.mu.Lock()
-	return func() {
-		l.mu.Unlock()
+	release := func() {
 		h.mu.Lock()
 		if l.refs--; l.refs == 0 {
 			delete(h.locks, k)
 		}
 		h.mu.Unlock()
+	}
+	select {
+	case l.ch <- struct{}{}:
+		return func() { <-l.ch; release() }, nil
+	case <-ctx.Done():
+		release()
+		return nil, ctx.Err()
 	}
 }

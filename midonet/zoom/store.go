@@ -365,7 +365,10 @@ func (s *Store) Tx(ctx context.Context, f func(tx *Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		unlock := func() {}
 		if hot != nil {
-			unlock = s.hot.lock(*hot)
+			var err error
+			if unlock, err = s.hot.lock(ctx, *hot); err != nil {
+				return err
+			}
 		}
 		tx := newTx(ctx, s)
 		err := f(tx)

@@ -261,3 +261,26 @@ func TestRawNodeOps(t *testing.T) {
 		t.Fatal("relative path accepted")
 	}
 }
+
+func TestHotLockHonoursContext(t *testing.T) {
+	var h hotLocks
+	k := objKey{"Network", "x"}
+	unlock, err := h.lock(context.Background(), k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := h.lock(ctx, k); !errors.Is(err, context.Canceled) {
+		t.Fatalf("lock with a cancelled context while held: %v", err)
+	}
+	unlock()
+	unlock2, err := h.lock(context.Background(), k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock2()
+	if len(h.locks) != 0 {
+		t.Fatalf("%d locks left", len(h.locks))
+	}
+}
