@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/gurkankaymak/hocon"
 )
@@ -54,23 +55,37 @@ const substMark = "\uE000"
 // the original spelling ("1000ms", not "1s") would be lost. This is not a
 // HOCON parser: it only tracks quoted strings and comments to know where
 // substitutions and values can appear.
-func hideSubstitutions(text string) string {
+//
+// It also rejects what the library cannot be trusted with: an array or object
+// left open at the end of the text (the library loops forever on some of
+// them, e.g. "a = [1 "), and unterminated strings and substitutions.
+func hideSubstitutions(text string) (string, error) {
+	if !utf8.ValidString(text) {
+		return "", fmt.Errorf("%w: not UTF-8 text", ErrParse)
+	}
 	var b strings.Builder
+	type open struct {
+		bracket byte
+		line    int
+	}
+	var stack []open
+	line := 1
+	errAt := func(what string, l int) error { return fmt.Errorf("%w: %s at line %d", ErrParse, what, l) }
 	for i := 0; i < len(text); {
-		switch {
+		switch c := text[i]; {
 		case strings.HasPrefix(text[i:], `"""`):
 			end := strings.Index(text[i+3:], `"""`)
 			if end < 0 {
-				b.WriteString(text[i:])
-				return b.String()
+				return "", errAt(`unterminated """ string`, line)
 			}
 			end += i + 6
 			for end < len(text) && text[end] == '"' { // """ may be followed by more quotes
 				end++
 			}
+			line += strings.Count(text[i:end], "\n")
 			b.WriteString(text[i:end])
 			i = end
-		case text[i] == '"':
+		case c == '"':
 			j := i + 1
 			for j < len(text) && text[j] != '"' && text[j] != '\n' {
 				if text[j] == '\\' {
@@ -78,41 +93,66 @@ func hideSubstitutions(text string) string {
 				}
 				j++
 			}
-			if j < len(text) {
-				j++
+			if j >= len(text) || text[j] != '"' {
+				return "", errAt("unterminated string", line)
 			}
-			if j > len(text) {
-				j = len(text)
+			// An empty string right before a hidden substitution would
+			// join the quotes into a """; it adds nothing to the value.
+			if !(j == i+1 && strings.HasPrefix(text[j+1:], "${")) {
+				b.WriteString(text[i : j+1])
 			}
-			b.WriteString(text[i:j])
-			i = j
-		case text[i] == '#' || strings.HasPrefix(text[i:], "//"):
+			i = j + 1
+		case c == '#' || strings.HasPrefix(text[i:], "//"):
 			j := strings.IndexByte(text[i:], '\n')
 			if j < 0 {
-				return b.String()
+				i = len(text)
+				continue
 			}
 			i += j
 		case strings.HasPrefix(text[i:], "${"):
-			end := strings.IndexByte(text[i:], '}')
-			if end < 0 {
-				b.WriteString(text[i:])
-				return b.String()
+			end := strings.IndexAny(text[i:], "}\n")
+			if end < 0 || text[i+end] != '}' {
+				return "", errAt("unterminated substitution", line)
 			}
 			inner := strings.TrimSpace(text[i+2 : i+end])
+			if !substPath.MatchString(inner) {
+				return "", errAt(fmt.Sprintf("invalid substitution ${%s}", inner), line)
+			}
 			b.WriteString(`"` + substMark + inner + substMark + `"`)
 			i += end + 1
 		default:
+			switch c {
+			case '\n':
+				line++
+			case '[', '{':
+				stack = append(stack, open{c, line})
+			case ']', '}':
+				// A mismatch is the library's to report; only what stays
+				// open at the end is checked here.
+				if len(stack) > 0 {
+					stack = stack[:len(stack)-1]
+				}
+			}
 			if n := unitValueAt(text, i); n > 0 {
 				b.WriteString(strconv.Quote(text[i : i+n]))
 				i += n
 				continue
 			}
-			b.WriteByte(text[i])
+			b.WriteByte(c)
 			i++
 		}
 	}
-	return b.String()
+	if len(stack) > 0 {
+		o := stack[len(stack)-1]
+		return "", errAt(fmt.Sprintf("%q not closed", o.bracket), o.line)
+	}
+	return b.String(), nil
 }
+
+// substPath is what this package accepts inside ${...}: an optional "?"
+// and a dotted path of unquoted key characters (MidoNet's schemas and
+// templates use no quoted paths).
+var substPath = regexp.MustCompile(`^\?? *[\p{L}\p{N}_-]+(\.[\p{L}\p{N}_-]+)*$`)
 
 var numberWithUnit = regexp.MustCompile(`^[0-9]+(?:\.[0-9]+)?[a-zA-Z]+`)
 
@@ -144,7 +184,11 @@ func Parse(text string) (map[string]any, error) {
 	if strings.TrimSpace(text) == "" {
 		return map[string]any{}, nil
 	}
-	cfg, err := hocon.ParseString(hideSubstitutions(text))
+	prepared, err := hideSubstitutions(text)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := hocon.ParseString(prepared)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrParse, err)
 	}
@@ -230,6 +274,9 @@ func fromHOCON(v hocon.Value) (any, error) {
 func simplifyConcat(c Concat) any {
 	var out Concat
 	for _, p := range c {
+		if p == "" { // contributes nothing; rendered it would read as a """ quote
+			continue
+		}
 		if s, ok := p.(string); ok && len(out) > 0 {
 			if prev, ok := out[len(out)-1].(string); ok {
 				out[len(out)-1] = prev + s

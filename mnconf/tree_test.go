@@ -1,8 +1,11 @@
 package mnconf
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestParseKeepsValueSpelling checks that values typesafe-config reads as
@@ -130,5 +133,34 @@ func TestRenderingAsTypesafeConfig(t *testing.T) {
 	}
 	if !reflect.DeepEqual(back, tree) {
 		t.Errorf("round trip:\n%#v\nwant\n%#v", back, tree)
+	}
+}
+
+// TestParseRejectsWhatTheLibraryMishandles checks the inputs on which the
+// HOCON library loops forever or accepts garbage: they fail fast with a
+// message naming the problem.
+func TestParseRejectsWhatTheLibraryMishandles(t *testing.T) {
+	cases := []struct{ text, want string }{
+		{"a = [1 ", "'[' not closed at line 1"},
+		{"a {\n b = [${x} ${y}", "'[' not closed at line 2"},
+		{"a = { b = 1", "'{' not closed at line 1"},
+		{`a = "abc`, "unterminated string"},
+		{"a = \"\"\"abc", `unterminated """ string`},
+		{"a = ${b", "unterminated substitution"},
+		{"a = ${}", "invalid substitution"},
+		{"a = ${\"b\"}", "invalid substitution"},
+		{"a = \xff", "not UTF-8"},
+	}
+	for _, c := range cases {
+		done := make(chan error, 1)
+		go func() { _, err := Parse(c.text); done <- err }()
+		select {
+		case err := <-done:
+			if !errors.Is(err, ErrParse) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Parse(%q) = %v, want an ErrParse with %q", c.text, err, c.want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Parse(%q) did not return", c.text)
+		}
 	}
 }
