@@ -2,7 +2,11 @@ package restapi
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/binary"
+	"encoding/hex"
 	"net/http"
+	"net/netip"
 	"slices"
 
 	"github.com/google/uuid"
@@ -21,6 +25,8 @@ type StateReader interface {
 	// StateKey reads a single-value state key of an object in namespace
 	// (a host id for agent state; "" for the store's own namespace).
 	StateKey(ctx context.Context, namespace string, model proto.Message, id uuid.UUID, key string) (value string, exists bool, err error)
+	// StateValues reads a multi-value state key (nil when absent).
+	StateValues(ctx context.Context, namespace string, model proto.Message, id uuid.UUID, key string) ([]string, error)
 }
 
 // State key names of the reference (MidonetBackend).
@@ -30,6 +36,7 @@ const (
 	activeKey = "active"
 	bgpKey    = "bgp"
 	statusKey = "status"
+	routesKey = "routes"
 )
 
 // stateKey reads a key; without a StateReader every key is absent.
@@ -252,4 +259,108 @@ func encodePoolMember(c *call, m protoreflect.Message, out *object) error {
 	}
 	out.set("status", status)
 	return nil
+}
+
+// learnedRoutes are the routes agents learned (BGP) on the router's ports,
+// published in each port's "routes" key by the host running the port, or
+// by the hosts of the router's service containers (the BGP daemon).
+func (c *call) learnedRoutes(router *models.Router) ([]proto.Message, error) {
+	if _, ok := c.h.store.(StateReader); !ok {
+		return nil, nil
+	}
+	var ports []*models.Port
+	var containerHosts []uuid.UUID
+	for _, pid := range toUUIDs(router.PortIds) {
+		got, err := c.h.store.Get(c.ctx(), &models.Port{}, pid)
+		if err != nil {
+			continue
+		}
+		p := got.(*models.Port)
+		ports = append(ports, p)
+		if p.ServiceContainerId != nil && p.HostId != nil {
+			containerHosts = append(containerHosts, toUUID(p.HostId))
+		}
+	}
+	var out []proto.Message
+	for _, p := range ports {
+		hosts := containerHosts
+		if p.HostId != nil && !slices.Contains(containerHosts, toUUID(p.HostId)) {
+			hosts = append([]uuid.UUID{toUUID(p.HostId)}, containerHosts...)
+		}
+		for _, host := range hosts {
+			values, err := c.h.store.(StateReader).StateValues(c.ctx(), host.String(), &models.Port{}, toUUID(p.Id), routesKey)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range values {
+				r, ok := decodeLearnedRoute(v, toUUID(p.Id))
+				if !ok {
+					continue
+				}
+				if c.learned == nil {
+					c.learned = map[uuid.UUID]bool{}
+				}
+				c.learned[toUUID(r.Id)] = true
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// decodeLearnedRoute reads the agents' hex route encoding: dst address,
+// dst length, src address, src length, gateway, weight, router id, and
+// (when it differs from the port holding the key) the next-hop port. The
+// id is the reference's name-based UUID of the route's fields.
+func decodeLearnedRoute(s string, port uuid.UUID) (*models.Route, bool) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) < 34 {
+		return nil, false
+	}
+	u32 := func(off int) uint32 { return binary.BigEndian.Uint32(b[off:]) }
+	dst, dstLen, src, srcLen := u32(0), b[4], u32(5), b[9]
+	gw, weight := u32(10), int32(u32(14))
+	var routerID uuid.UUID
+	copy(routerID[:], b[18:34])
+	nextHop := port
+	if len(b) >= 50 {
+		copy(nextHop[:], b[34:50])
+	}
+	if dstLen > 32 || srcLen > 32 {
+		return nil, false
+	}
+	v4 := func(a uint32) netip.Addr {
+		return netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
+	}
+	dstSub, _ := models.IPSubnetFromPrefix(netip.PrefixFrom(v4(dst), int(dstLen)))
+	srcSub, _ := models.IPSubnetFromPrefix(netip.PrefixFrom(v4(src), int(srcLen)))
+	gateway, _ := models.IPAddressFromAddr(v4(gw))
+
+	var key [50]byte
+	binary.BigEndian.PutUint32(key[0:], dst)
+	binary.BigEndian.PutUint32(key[4:], src)
+	binary.BigEndian.PutUint32(key[8:], gw)
+	binary.BigEndian.PutUint32(key[12:], uint32(weight))
+	key[16], key[17] = dstLen, srcLen
+	copy(key[18:34], nextHop[:])
+	copy(key[34:50], routerID[:])
+	return &models.Route{
+		Id:             uuidPtr(nameUUID(key[:])),
+		DstSubnet:      dstSub,
+		SrcSubnet:      srcSub,
+		NextHop:        models.Route_PORT.Enum(),
+		NextHopPortId:  uuidPtr(nextHop),
+		NextHopGateway: gateway,
+		Weight:         proto.Int32(weight),
+		RouterId:       uuidPtr(routerID),
+	}, true
+}
+
+// nameUUID is Java's UUID.nameUUIDFromBytes: an MD5 (version 3) UUID of
+// the bytes, without a namespace.
+func nameUUID(b []byte) uuid.UUID {
+	h := md5.Sum(b)
+	h[6] = h[6]&0x0f | 0x30
+	h[8] = h[8]&0x3f | 0x80
+	return uuid.UUID(h)
 }

@@ -2,7 +2,10 @@ package restapi_test
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 
 	"github.com/google/uuid"
@@ -81,6 +84,7 @@ func TestAgentStateShown(t *testing.T) {
 		{&models.Port{}, uuid.MustParse(rport.ID), "active", "true"},
 		{&models.Port{}, uuid.MustParse(rport.ID), "bgp", "ESTABLISHED"},
 		{&models.ServiceContainer{}, uuid.MustParse(sc.ID), "status", string(status)},
+		{&models.Port{}, uuid.MustParse(rport.ID), "routes", learnedRoute(t, "198.51.100.0", 24, "10.0.0.254", 100, router.ID)},
 	} {
 		if _, err := agent.AddValue(ctx, w.model, w.id, w.key, w.value); err != nil {
 			t.Fatalf("agent writes %s: %v", w.key, err)
@@ -108,6 +112,18 @@ func TestAgentStateShown(t *testing.T) {
 	if port["active"] != true || port["bgpStatus"] != "ESTABLISHED" {
 		t.Errorf("port state: active=%v bgpStatus=%v", port["active"], port["bgpStatus"])
 	}
+	var learned []client.Route
+	for _, r := range must(c.RouterRoutes(router.ID).List(ctx, nil))(t) {
+		if r.Learned {
+			learned = append(learned, r)
+		}
+	}
+	if len(learned) != 1 || learned[0].DstNetworkAddr != "198.51.100.0" || learned[0].DstNetworkLength != 24 ||
+		learned[0].Type != "Normal" || learned[0].RouterID != router.ID || learned[0].NextHopPort == nil ||
+		*learned[0].NextHopPort != rport.ID || learned[0].NextHopGateway == nil || *learned[0].NextHopGateway != "10.0.0.254" ||
+		uuid.MustParse(learned[0].ID).Version() != 3 {
+		t.Errorf("learned routes: %+v", learned)
+	}
 	var container map[string]any
 	must(c.Do(ctx, "GET", "service_containers/"+sc.ID, client.Media("ServiceContainer-v1"), "", nil, &container))(t)
 	if container["statusCode"] != "RUNNING" || container["namespaceName"] != "vpn-1" || container["interfaceName"] != "vpn-1-dp" {
@@ -121,4 +137,19 @@ func TestAgentStateShown(t *testing.T) {
 		t.Errorf("host alive after its agent left: %+v", got)
 	}
 	must(0, c.Hosts().Delete(ctx, hostID))(t)
+}
+
+// learnedRoute encodes a route as agents publish it in a port's "routes"
+// key: hex of dst, dst length, src (0.0.0.0/0), gateway, weight, router id.
+func learnedRoute(t *testing.T, dst string, dstLen byte, gw string, weight uint32, router string) string {
+	t.Helper()
+	var b []byte
+	b = append(b, netip.MustParseAddr(dst).AsSlice()...)
+	b = append(b, dstLen)
+	b = append(b, 0, 0, 0, 0, 0)
+	b = append(b, netip.MustParseAddr(gw).AsSlice()...)
+	b = binary.BigEndian.AppendUint32(b, weight)
+	rid := uuid.MustParse(router)
+	b = append(b, rid[:]...)
+	return hex.EncodeToString(b)
 }

@@ -184,6 +184,8 @@ type call struct {
 	w    http.ResponseWriter
 	r    *http.Request
 	base string // absolute base URI without trailing slash: http://host:8181/midonet-api
+	// learned marks the routes of this listing that come from agent state.
+	learned map[uuid.UUID]bool
 }
 
 func (h *handler) newCall(w http.ResponseWriter, r *http.Request) *call {

@@ -262,7 +262,7 @@ func encodeRoute(c *call, m protoreflect.Message, out *object) error {
 		out.set("routerId", toUUID(routerID).String())
 		out.set("router", c.uri("routers", toUUID(routerID).String()))
 	}
-	out.set("learned", false)
+	out.set("learned", c.learned[toUUID(route.Id)])
 	return nil
 }
 
@@ -294,7 +294,11 @@ func listRouterRoutes(c *call, p parent, routerID uuid.UUID) ([]proto.Message, e
 		}
 		out = append(out, route)
 	}
-	return out, nil
+	learned, err := c.learnedRoutes(router)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, learned...), nil
 }
 
 // --- chains and rules -------------------------------------------------------

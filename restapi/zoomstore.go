@@ -40,6 +40,15 @@ func (z zoomStore) StateKey(ctx context.Context, namespace string, model proto.M
 	return v.Value, v.Exists, nil
 }
 
+// StateValues implements StateReader with the store's multi-value keys.
+func (z zoomStore) StateValues(ctx context.Context, namespace string, model proto.Message, id uuid.UUID, key string) ([]string, error) {
+	v, err := z.st.GetKey(ctx, namespace, model, id, key)
+	if err != nil {
+		return nil, err
+	}
+	return v.Values, nil
+}
+
 func (z zoomStore) List(ctx context.Context, model proto.Message) ([]proto.Message, error) {
 	return z.st.List(ctx, model)
 }
