@@ -569,9 +569,11 @@ func (st *cliState) hostsCmd() *cobra.Command {
 				seen[h] = true
 				fmt.Fprintf(out, "%s -> custom : %s\n", h, layers(h))
 			}
+			// Mapped hosts without settings of their own: the reference
+			// names the template even when it is "default".
 			for _, h := range sortedStringKeys(m) {
 				if !seen[h] {
-					fmt.Fprintf(out, "%s -> %s\n", h, layers(h))
+					fmt.Fprintf(out, "%s -> template(%s) : template(default) : schema\n", h, m[h])
 				}
 			}
 			return nil

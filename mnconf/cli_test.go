@@ -61,6 +61,9 @@ func TestCLIOutputsAndUsage(t *testing.T) {
 			{name: "unknown flag", args: []string{"dump", "--nope"}, code: ExitFailure},
 			{name: "get needs a key", args: []string{"get"}, code: ExitFailure},
 			{name: "template-set needs -t", args: []string{"template-set"}, code: ExitFailure},
+			{name: "map a host without settings to default", args: []string{"template-set", "-h", "00000000-0000-0000-0000-000000000001", "-t", "default"}},
+			{name: "hosts names the default template of a mapped-only host", args: []string{"hosts"},
+				contains: []string{"00000000-0000-0000-0000-000000000001 -> template(default) : template(default) : schema\n"}},
 			{name: "--help still works", args: []string{"get", "--help"},
 				contains: []string{"-h, --host", "-t, --template"}},
 		}
