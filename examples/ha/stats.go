@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Result is what one phase of load (with or without a fault) measured.
+type Result struct {
+	Name     string
+	Duration time.Duration
+	OK       int
+	Failed   int
+	// ReqPerSec is acknowledged requests per second over the phase: the
+	// load held.
+	ReqPerSec float64
+	// ErrorWindow runs from the start of the first failed request to the
+	// end of the last one (0 without failures).
+	ErrorWindow time.Duration
+	// WritePause is the longest time without an acknowledged write, the
+	// phase's start and end included.
+	WritePause time.Duration
+	// Takeover is how long a singleton service took to move (0 when not
+	// measured).
+	Takeover time.Duration
+	// Lost and Dangling are the acknowledged writes missing on read-back
+	// and the consistency checker's findings after the phase (-1: not run).
+	Lost, Dangling int
+	// FirstErrors keeps a few failures for the log.
+	FirstErrors []string
+}
+
+// Summarize measures the requests that ended in [from, to).
+func Summarize(name string, reqs []Request, from, to time.Time) Result {
+	r := Result{Name: name, Duration: to.Sub(from), Lost: -1, Dangling: -1}
+	var firstFail, lastFail time.Time
+	writes := []time.Time{from}
+	for _, q := range reqs {
+		if q.Err == nil {
+			r.OK++
+			if q.Write() {
+				writes = append(writes, q.End)
+			}
+			continue
+		}
+		r.Failed++
+		if len(r.FirstErrors) < 5 {
+			r.FirstErrors = append(r.FirstErrors, fmt.Sprintf("%s %s: %v", q.End.Format("15:04:05.000"), q.Op, q.Err))
+		}
+		if firstFail.IsZero() || q.Start.Before(firstFail) {
+			firstFail = q.Start
+		}
+		if q.End.After(lastFail) {
+			lastFail = q.End
+		}
+	}
+	if r.Failed > 0 {
+		r.ErrorWindow = lastFail.Sub(firstFail)
+	}
+	writes = append(writes, to)
+	slices.SortFunc(writes, func(a, b time.Time) int { return a.Compare(b) })
+	for i := 1; i < len(writes); i++ {
+		r.WritePause = max(r.WritePause, writes[i].Sub(writes[i-1]))
+	}
+	if secs := r.Duration.Seconds(); secs > 0 {
+		r.ReqPerSec = float64(r.OK) / secs
+	}
+	return r
+}
+
+// PrintTable writes results as the README's table (Markdown).
+func PrintTable(w io.Writer, results []Result) {
+	fmt.Fprintln(w, "| fault | load held (req/s) | requests ok / failed | error window (s) | longest write pause (s) | singleton takeover (s) | acked writes lost | dangling references |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range results {
+		takeover := "-"
+		if r.Takeover > 0 {
+			takeover = fmt.Sprintf("%.1f", r.Takeover.Seconds())
+		}
+		fmt.Fprintf(w, "| %-28s | %5.0f | %6d / %-4d | %5.1f | %5.1f | %5s | %3s | %3s |\n", r.Name, r.ReqPerSec, r.OK, r.Failed,
+			r.ErrorWindow.Seconds(), r.WritePause.Seconds(), takeover, count(r.Lost), count(r.Dangling))
+	}
+}
+
+func count(n int) string {
+	if n < 0 {
+		return "-"
+	}
+	return fmt.Sprint(n)
+}
+
+// tableString is PrintTable into a string.
+func tableString(results []Result) string {
+	var b strings.Builder
+	PrintTable(&b, results)
+	return b.String()
+}
