@@ -202,22 +202,50 @@ func TestHealthFollowsStorageSession(t *testing.T) {
 	}
 }
 
-func TestNodeIDInUseFailsStart(t *testing.T) {
+func TestNodeIDInUse(t *testing.T) {
+	ctx := context.Background()
 	srv := mem.NewServer()
 	cfg := testConfig(t, srv.Connect())
-	start(t, cfg)
-	cfg2 := testConfig(t, srv.Connect())
-	cfg2.NodeID = cfg.NodeID
-	n, err := cluster.New(cfg2)
+	self := path.Join(cluster.NodesPath(cfg.RootKey), cfg.NodeID.String())
+	if _, err := srv.Connect().Multi(ctx, storage.CreateOp(cfg.RootKey, nil, storage.Persistent),
+		storage.CreateOp(path.Dir(cluster.NodesPath(cfg.RootKey)), nil, storage.Persistent),
+		storage.CreateOp(cluster.NodesPath(cfg.RootKey), nil, storage.Persistent)); err != nil {
+		t.Fatal(err)
+	}
+	register := func(c storage.Conn, hostname string) {
+		data, _ := json.Marshal(cluster.NodeInfo{NodeID: cfg.NodeID.String(), Hostname: hostname, PID: 1})
+		if _, err := c.Create(ctx, self, data, storage.Ephemeral); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Another host's live session holds the id: refused.
+	other := srv.Connect()
+	register(other, "some-other-host")
+	n, err := cluster.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = n.Run(context.Background())
-	if !errors.Is(err, cluster.ErrNodeIDInUse) {
-		t.Fatalf("Run with a duplicate node id: %v, want ErrNodeIDInUse", err)
+	err = n.Run(ctx)
+	if !errors.Is(err, cluster.ErrNodeIDInUse) || !strings.Contains(err.Error(), "some-other-host") {
+		t.Fatalf("Run with a duplicate node id: %v, want ErrNodeIDInUse naming the holder", err)
 	}
 	if got := <-n.Err(); !errors.Is(got, cluster.ErrNodeIDInUse) {
 		t.Fatalf("Err() = %v", got)
+	}
+	other.Close()
+
+	// This host's previous process, crashed, its session not yet expired:
+	// the new process takes the registration over.
+	crashed := srv.Connect()
+	host, _ := os.Hostname()
+	register(crashed, host)
+	cfg2 := testConfig(t, srv.Connect())
+	cfg2.NodeID = cfg.NodeID
+	start(t, cfg2)
+	_, st, err := srv.Connect().Get(ctx, self)
+	if err != nil || st.EphemeralOwner == crashed.SessionID() {
+		t.Fatalf("registration after restart: owner %x (crashed session %x), %v", st.EphemeralOwner, crashed.SessionID(), err)
 	}
 }
 

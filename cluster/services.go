@@ -77,15 +77,37 @@ func registrationService(n *Node) Service {
 			if err := ensurePath(ctx, env.Store, dir); err != nil {
 				return err
 			}
-			_, err := env.Store.Create(ctx, self, data, storage.Ephemeral)
-			if errors.Is(err, storage.ErrNodeExists) {
-				st, ok, serr := env.Store.Exists(ctx, self)
-				if serr == nil && ok && st.EphemeralOwner == env.Store.SessionID() {
+			for range 3 {
+				_, err := env.Store.Create(ctx, self, data, storage.Ephemeral)
+				if !errors.Is(err, storage.ErrNodeExists) {
+					return err
+				}
+				old, st, err := env.Store.Get(ctx, self)
+				if errors.Is(err, storage.ErrNoNode) {
+					continue // its session just ended
+				}
+				if err != nil {
+					return err
+				}
+				if st.EphemeralOwner == env.Store.SessionID() {
 					return nil
 				}
-				return fmt.Errorf("%s: %w", self, ErrNodeIDInUse)
+				// A registration of this host whose session has not expired
+				// yet is this host's previous process (crashed, restarted by
+				// systemd within the session timeout): take it over. Another
+				// host with our id (a cloned host id file) is refused.
+				var prev NodeInfo
+				if json.Unmarshal(old, &prev) != nil || prev.Hostname != host {
+					return fmt.Errorf("%s (held by host %q, pid %d): %w", self, prev.Hostname, prev.PID, ErrNodeIDInUse)
+				}
+				env.Logger.Warn("replacing the registration left by this host's previous process", "pid", prev.PID,
+					"started_at", prev.StartedAt)
+				if err := env.Store.Delete(ctx, self, st.Version); err != nil && !errors.Is(err, storage.ErrNoNode) &&
+					!errors.Is(err, storage.ErrBadVersion) {
+					return err
+				}
 			}
-			return err
+			return fmt.Errorf("%s: %w", self, ErrNodeIDInUse)
 		}
 		// Subscribe before registering: an expiry between the two would
 		// otherwise go unnoticed and leave the node unregistered.
