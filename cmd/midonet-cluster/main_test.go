@@ -140,7 +140,13 @@ func (p *process) log() string {
 // terminate sends SIGTERM and returns the exit code.
 func (p *process) terminate(t *testing.T) int {
 	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	return p.signal(t, syscall.SIGTERM)
+}
+
+// signal sends sig and returns the exit code.
+func (p *process) signal(t *testing.T, sig os.Signal) int {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -169,7 +175,7 @@ func httpGet(t *testing.T, client *http.Client, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func TestInMemoryNodeServesAndStopsOnSIGTERM(t *testing.T) {
+func TestInMemoryNodeServesAndStopsOnSIGINT(t *testing.T) {
 	p, httpAddr, httpsAddr := startBinary(t, nil)
 	if httpsAddr != "off" {
 		t.Fatalf("HTTPS on without a key store password: %s", httpsAddr)
@@ -186,8 +192,8 @@ func TestInMemoryNodeServesAndStopsOnSIGTERM(t *testing.T) {
 	if code, _ := httpGet(t, http.DefaultClient, "http://"+httpAddr+"/metrics"); code != 200 {
 		t.Fatalf("/metrics: %d", code)
 	}
-	if code := p.terminate(t); code != 0 {
-		t.Fatalf("exit code after SIGTERM: %d", code)
+	if code := p.signal(t, os.Interrupt); code != 0 {
+		t.Fatalf("exit code after SIGINT: %d", code)
 	}
 	for _, want := range []string{"MidoNet Cluster shutting down", "MidoNet Cluster stopped"} {
 		if !strings.Contains(p.log(), want) {
