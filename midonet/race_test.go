@@ -129,3 +129,55 @@ func testWatchEndsOnExpiry(t *testing.T, b backend) {
 		}
 	}
 }
+
+// testConcurrentSingleReference: several sessions try to link their port
+// to the same peer at once; the single-valued back-reference admits
+// exactly one, the others get ReferenceConflict.
+func testConcurrentSingleReference(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	target := &models.Port{Id: models.NewUUID()}
+	f.create(target)
+	const writers = 6
+	ports := make([]*models.Port, writers)
+	stores := make([]*zoom.Store, writers)
+	for i := range ports {
+		ports[i] = &models.Port{Id: models.NewUUID()}
+		f.create(ports[i])
+		stores[i] = f.another(zoom.Options{})
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, writers)
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := proto.Clone(ports[i]).(*models.Port)
+			p.PeerId = target.Id
+			errs[i] = stores[i].Update(f.ctx, p)
+		}()
+	}
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner < 0:
+			winner = i
+		case err == nil:
+			t.Fatalf("writers %d and %d both linked", winner, i)
+		case !errors.Is(err, zoom.ErrReferenceConflict):
+			t.Fatalf("writer %d: %v, want ReferenceConflict", i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("nobody linked")
+	}
+	got := f.get(target, target.Id.ToGoogle()).(*models.Port)
+	if !got.GetPeerId().Equal(ports[winner].Id) {
+		t.Fatalf("target peer %v, want the winner %v", got.GetPeerId(), ports[winner].Id)
+	}
+	for i, p := range ports {
+		if peer := f.get(p, p.Id.ToGoogle()).(*models.Port).PeerId; (i == winner) != (peer != nil) {
+			t.Errorf("port %d peer %v (winner %d)", i, peer, winner)
+		}
+	}
+}

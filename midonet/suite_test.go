@@ -99,6 +99,7 @@ func storeSuite() []suiteCase {
 		{"ConcurrentPortsOnOneBridge", testConcurrentPorts},
 		{"ConflictRetriesAreBounded", testConflictBounded},
 		{"CreateDeleteRace", testCreateDeleteRace},
+		{"ConcurrentSingleReference", testConcurrentSingleReference},
 		{"CacheSeesOtherWriters", testCacheSeesOtherWriters},
 		{"WatchEndsOnExpiry", testWatchEndsOnExpiry},
 		{"WatchObject", testWatchObject},
