@@ -52,8 +52,9 @@ type networkTables struct {
 }
 
 type watchedPort struct {
-	stop context.CancelFunc
-	port *models.Port // nil while unknown or deleted
+	stop  context.CancelFunc
+	ready chan struct{} // closed once port holds the first value
+	port  *models.Port  // nil while unknown or deleted
 }
 
 func newStoreMACs(ctx context.Context, st *zoom.Store, vtepID uuid.UUID, log *slog.Logger) *storeMACs {
@@ -228,15 +229,22 @@ func (m *storeMACs) followZone(ctx context.Context, tzID uuid.UUID) {
 }
 
 // port returns the port (nil when missing), following it from now on.
+// Concurrent callers for a port being loaded wait for its first value.
 func (m *storeMACs) port(ctx context.Context, id uuid.UUID) *models.Port {
 	m.mu.Lock()
 	if w, ok := m.ports[id]; ok {
-		p := w.port
 		m.mu.Unlock()
-		return p
+		select {
+		case <-w.ready:
+		case <-ctx.Done():
+			return nil
+		}
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return w.port
 	}
 	wctx, stop := context.WithCancel(m.ctx)
-	w := &watchedPort{stop: stop}
+	w := &watchedPort{stop: stop, ready: make(chan struct{})}
 	m.ports[id] = w
 	m.mu.Unlock()
 	events, err := m.st.Watch(wctx, &models.Port{}, id)
@@ -246,8 +254,11 @@ func (m *storeMACs) port(ctx context.Context, id uuid.UUID) *models.Port {
 		}
 		stop()
 		m.mu.Lock()
-		delete(m.ports, id) // looked up again next time
+		if m.ports[id] == w {
+			delete(m.ports, id) // looked up again next time
+		}
 		m.mu.Unlock()
+		close(w.ready)
 		return nil
 	}
 	set := func(ev zoom.ObjectEvent) {
@@ -263,6 +274,7 @@ func (m *storeMACs) port(ctx context.Context, id uuid.UUID) *models.Port {
 		}
 	case <-ctx.Done():
 	}
+	close(w.ready)
 	go func() {
 		for ev := range events {
 			set(ev)
