@@ -1,4 +1,4 @@
-package zk
+package zk_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 )
 
@@ -21,7 +22,7 @@ import (
 func BenchmarkMulti(b *testing.B) {
 	srv := zktest.Shared(b)
 	ctx := context.Background()
-	c, err := Connect(ctx, Config{Servers: []string{srv.Addr()}, SessionTimeout: 30 * time.Second, Logger: testLogger()})
+	c, err := zk.Connect(ctx, zk.Config{Servers: []string{srv.Addr()}, SessionTimeout: 30 * time.Second, Logger: testLogger()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func BenchmarkMulti(b *testing.B) {
 func BenchmarkGet(b *testing.B) {
 	srv := zktest.Shared(b)
 	ctx := context.Background()
-	c, err := Connect(ctx, Config{Servers: []string{srv.Addr()}, SessionTimeout: 30 * time.Second, Logger: testLogger()})
+	c, err := zk.Connect(ctx, zk.Config{Servers: []string{srv.Addr()}, SessionTimeout: 30 * time.Second, Logger: testLogger()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package zk
+package zk_test
 
 import (
 	"testing"

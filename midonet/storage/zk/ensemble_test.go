@@ -1,4 +1,4 @@
-package zk
+package zk_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 )
 
@@ -25,7 +26,7 @@ const reconnectBound = 30 * time.Second
 func TestEnsembleMemberLoss(t *testing.T) {
 	ens := zktest.StartEnsemble(t, 3)
 	ctx := testCtx(t)
-	c, err := Connect(ctx, Config{Servers: ens.Addrs(), SessionTimeout: 20 * time.Second, Logger: testLogger()})
+	c, err := zk.Connect(ctx, zk.Config{Servers: ens.Addrs(), SessionTimeout: 20 * time.Second, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestEnsembleMemberLoss(t *testing.T) {
 
 		ens.Start(victim)
 		// The restarted member has caught up with everything.
-		direct, err := Connect(ctx, Config{Servers: []string{ens.Addrs()[victim]}, SessionTimeout: 10 * time.Second, Logger: testLogger()})
+		direct, err := zk.Connect(ctx, zk.Config{Servers: []string{ens.Addrs()[victim]}, SessionTimeout: 10 * time.Second, Logger: testLogger()})
 		if err != nil {
 			t.Fatalf("connect to restarted member %d: %v", victim, err)
 		}
@@ -127,7 +128,7 @@ func retry(t *testing.T, deadline time.Time, what string, f func() error) {
 	}
 }
 
-func checkData(t *testing.T, ctx context.Context, c *Conn, want map[string][]byte) {
+func checkData(t *testing.T, ctx context.Context, c *zk.Conn, want map[string][]byte) {
 	t.Helper()
 	for p, data := range want {
 		got, _, err := c.Get(ctx, p)

@@ -1,4 +1,4 @@
-package zk
+package zk_test
 
 import (
 	"bytes"
@@ -8,20 +8,15 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 )
 
 func TestMain(m *testing.M) { zktest.Main(m) }
-
-// expirableSessionTimeout is the session timeout of connections that tests
-// expire: short, so that an expiry takes seconds, yet several ping intervals
-// long so that a loaded machine does not expire sessions by accident.
-const expirableSessionTimeout = 3 * time.Second
 
 // eventTimeout bounds every wait for an event.
 const eventTimeout = 30 * time.Second
@@ -36,88 +31,10 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// backend opens sessions on the package's shared server, each through its
-// own proxy so that Expire can cut exactly one session off.
-type backend struct {
-	srv *zktest.Server
-
-	mu      sync.Mutex
-	proxies map[storage.Conn]*zktest.Proxy
-}
-
-func newBackend(t testing.TB) *backend {
-	return &backend{srv: zktest.Shared(t), proxies: make(map[storage.Conn]*zktest.Proxy)}
-}
-
-func (b *backend) Connect(t testing.TB) storage.Conn {
-	t.Helper()
-	proxy := zktest.NewProxy(t, b.srv.Addr())
-	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
-	defer cancel()
-	c, err := Connect(ctx, Config{
-		Servers:        []string{proxy.Addr()},
-		SessionTimeout: expirableSessionTimeout,
-		Logger:         testLogger(),
-	})
-	if err != nil {
-		t.Fatalf("connect to %s: %v", b.srv.Addr(), err)
-	}
-	t.Cleanup(func() { c.Close() }) // before the proxy's cleanup: LIFO
-	b.mu.Lock()
-	b.proxies[c] = proxy
-	b.mu.Unlock()
-	return c
-}
-
-// Expire makes ZooKeeper expire c's session: it marks the session with an
-// ephemeral node, cuts c off, waits for the server to delete the marker
-// (which it does when it expires the session) and lets c reconnect, to learn
-// of the expiry and open a new session.
-func (b *backend) Expire(t testing.TB, sc storage.Conn) {
-	t.Helper()
-	b.mu.Lock()
-	proxy := b.proxies[sc]
-	b.mu.Unlock()
-	c, ok := sc.(*Conn)
-	if proxy == nil || !ok {
-		t.Fatalf("Expire: %T was not opened by this backend", sc)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
-	defer cancel()
-	marker := fmt.Sprintf("/zk-test-expiry-marker-%x", c.SessionID())
-	if _, err := c.Create(ctx, marker, nil, storage.Ephemeral); err != nil {
-		t.Fatalf("Expire: marking the session: %v", err)
-	}
-	observer := b.observer(t)
-	defer observer.Close()
-	proxy.Block()
-	defer proxy.Unblock()
-	for {
-		_, exists, err := observer.Exists(ctx, marker)
-		if err != nil {
-			t.Fatalf("Expire: watching for the expiry: %v", err)
-		}
-		if !exists {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("Expire: the server did not expire session 0x%x within %v", c.SessionID(), eventTimeout)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-// observer is a direct (unproxied) session on the server.
-func (b *backend) observer(t testing.TB) *Conn {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
-	defer cancel()
-	c, err := Connect(ctx, Config{Servers: []string{b.srv.Addr()}, SessionTimeout: 10 * time.Second, Logger: testLogger()})
-	if err != nil {
-		t.Fatalf("connect to %s: %v", b.srv.Addr(), err)
-	}
-	return c
+// newBackend opens sessions on the package's shared server, each through
+// its own proxy so that a test can cut off or expire exactly one.
+func newBackend(t testing.TB) *zktest.Backend {
+	return zktest.NewBackend(zktest.Shared(t).Addr())
 }
 
 // root creates a fresh root for the test.
@@ -237,7 +154,7 @@ func TestWatchesSurviveDisconnection(t *testing.T) {
 	sessions := c.SessionEvents(ctx)
 	sid := c.SessionID()
 
-	proxy := b.proxies[c]
+	proxy := b.Proxy(c)
 	proxy.Block()
 	if ev := nextEvent(t, sessions, "session events"); ev.State != storage.Disconnected {
 		t.Fatalf("session event %+v; want disconnected", ev)
@@ -318,7 +235,7 @@ func TestConnectGivesUpWithItsContext(t *testing.T) {
 	addr := zktest.NewProxy(t, "127.0.0.1:1").Addr()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	c, err := Connect(ctx, Config{Servers: []string{addr}, SessionTimeout: 5 * time.Second})
+	c, err := zk.Connect(ctx, zk.Config{Servers: []string{addr}, SessionTimeout: 5 * time.Second})
 	if err == nil {
 		c.Close()
 		t.Fatal("connected to a server that does not answer")
@@ -326,7 +243,7 @@ func TestConnectGivesUpWithItsContext(t *testing.T) {
 	if !errors.Is(err, storage.ErrConnectionLoss) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error %v; want ErrConnectionLoss and the context's deadline", err)
 	}
-	if _, err := Connect(context.Background(), Config{}); !errors.Is(err, storage.ErrBadArguments) {
+	if _, err := zk.Connect(context.Background(), zk.Config{}); !errors.Is(err, storage.ErrBadArguments) {
 		t.Fatalf("connect without servers: %v; want ErrBadArguments", err)
 	}
 }

@@ -1,0 +1,127 @@
+package zktest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/zk"
+)
+
+// DefaultExpirableSessionTimeout is the session timeout of Backend's
+// sessions: short, so that an expiry takes seconds, yet several ping
+// intervals long, so that a loaded machine does not expire sessions by
+// accident.
+const DefaultExpirableSessionTimeout = 5 * time.Second
+
+// backendTimeout bounds a Backend's connects and expiries.
+const backendTimeout = 30 * time.Second
+
+// Backend opens storage sessions (*zk.Conn) on one ZooKeeper server, each
+// through its own Proxy, so that a test can expire exactly one of them for
+// real. It implements storagetest.Backend.
+type Backend struct {
+	addr string
+	// SessionTimeout of the sessions Connect opens;
+	// DefaultExpirableSessionTimeout when zero.
+	SessionTimeout time.Duration
+	// Logger of the sessions; warnings and errors to stderr when nil.
+	Logger *slog.Logger
+
+	mu      sync.Mutex
+	proxies map[storage.Conn]*Proxy
+}
+
+// NewBackend returns a Backend on the server at addr (e.g. Shared(t).Addr()).
+func NewBackend(addr string) *Backend {
+	return &Backend{addr: addr, proxies: make(map[storage.Conn]*Proxy)}
+}
+
+func (b *Backend) logger() *slog.Logger {
+	if b.Logger != nil {
+		return b.Logger
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// dial opens a session on addr, closed when the test ends.
+func (b *Backend) dial(t testing.TB, addr string, timeout time.Duration) *zk.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), backendTimeout)
+	defer cancel()
+	c, err := zk.Connect(ctx, zk.Config{Servers: []string{addr}, SessionTimeout: timeout, Logger: b.logger()})
+	if err != nil {
+		t.Fatalf("zktest: connect to %s: %v", addr, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// Connect opens a new session through a new proxy; it is closed when the
+// test ends. The result is a *zk.Conn.
+func (b *Backend) Connect(t testing.TB) storage.Conn {
+	t.Helper()
+	proxy := NewProxy(t, b.addr)
+	timeout := b.SessionTimeout
+	if timeout == 0 {
+		timeout = DefaultExpirableSessionTimeout
+	}
+	// Registered after the proxy's, the session's cleanup runs first and
+	// can still close the session through the proxy.
+	c := b.dial(t, proxy.Addr(), timeout)
+	b.mu.Lock()
+	b.proxies[c] = proxy
+	b.mu.Unlock()
+	return c
+}
+
+// Proxy is the proxy of a session opened by Connect (nil for others), for
+// tests that cut a client off without waiting for an expiry.
+func (b *Backend) Proxy(c storage.Conn) *Proxy {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.proxies[c]
+}
+
+// Expire makes ZooKeeper expire the session of c (opened by Connect): it
+// marks the session with an ephemeral node, cuts c off at its proxy, waits
+// until the server deletes the marker (which it does when it expires the
+// session) and lets c reconnect, to learn of the expiry and open a new
+// session. It returns once the server has expired the session.
+func (b *Backend) Expire(t testing.TB, c storage.Conn) {
+	t.Helper()
+	proxy := b.Proxy(c)
+	if proxy == nil {
+		t.Fatalf("zktest: Expire: %T was not opened by this Backend's Connect", c)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), backendTimeout)
+	defer cancel()
+	sid := c.SessionID()
+	marker := fmt.Sprintf("/zktest-expiry-marker-%x", sid)
+	if _, err := c.Create(ctx, marker, nil, storage.Ephemeral); err != nil {
+		t.Fatalf("zktest: Expire: marking session 0x%x: %v", sid, err)
+	}
+	observer := b.dial(t, b.addr, 10*time.Second)
+	defer observer.Close()
+	proxy.Block()
+	defer proxy.Unblock()
+	for {
+		_, exists, err := observer.Exists(ctx, marker)
+		if err != nil {
+			t.Fatalf("zktest: Expire: watching for the expiry of session 0x%x: %v", sid, err)
+		}
+		if !exists {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("zktest: Expire: the server did not expire session 0x%x within %v", sid, backendTimeout)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
