@@ -406,3 +406,42 @@ func TestLearnedMACsResyncAfterReconnect(t *testing.T) {
 		return !gone && kept && added && m.IP == "10.0.7.7", ""
 	})
 }
+
+// TestReconcileRespectsForeignState: logical switches and bindings MidoNet
+// does not own survive binding and unbinding; a MidoNet switch with a wrong
+// tunnel key is repaired; an unknown port is skipped without blocking the
+// rest; of two physical switches the one with our management IP is used.
+func TestReconcileRespectsForeignState(t *testing.T) {
+	t.Parallel()
+	f := startVTEP(t)
+	ls := LogicalSwitchName(network1)
+	f.srv.AddPhysicalSwitch("aaa-other", []string{"10.1.1.1"}, []string{"10.1.1.2"}, []string{"eth0"})
+	f.ctl(t, "add-ls", "foreign")
+	f.ctl(t, "bind-ls", "vtep0", "eth0", "5", "foreign")
+
+	f.apply(t, DesiredState{Networks: []NetworkBinding{{NetworkID: network1, VNI: 10001,
+		Bindings: []PortVLAN{{"eth0", 0}, {"eth9", 3}}}}})
+	f.ctl(t, "set", "Logical_Switch", ls, "tunnel_key=999")
+	eventually(t, "wrong tunnel key repaired", 10*time.Second, func() (bool, string) {
+		got := f.ctl(t, "get", "Logical_Switch", ls, "tunnel_key")
+		return got == "10001", got
+	})
+	if got := f.ctl(t, "list-bindings", "vtep0", "eth0"); got != "0000 "+ls+"\n0005 foreign" {
+		t.Fatalf("vtep0 eth0 bindings = %q", got)
+	}
+	if got := f.ctl(t, "list-bindings", "aaa-other", "eth0"); got != "" {
+		t.Fatalf("the other switch's port was bound: %q", got)
+	}
+	eventually(t, "switch reported is ours", 5*time.Second, func() (bool, string) {
+		ps := f.rec.switchInfo()
+		return ps.Name == "vtep0", ps.Name
+	})
+
+	f.apply(t, DesiredState{})
+	if got := f.ctl(t, "list-ls"); got != "foreign" {
+		t.Fatalf("list-ls after unbind = %q", got)
+	}
+	if got := f.ctl(t, "list-bindings", "vtep0", "eth0"); got != "0005 foreign" {
+		t.Fatalf("eth0 bindings after unbind = %q", got)
+	}
+}
