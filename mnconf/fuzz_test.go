@@ -11,6 +11,7 @@ func FuzzParse(f *testing.F) {
 		"a = \"\"\"multi\nline\"\"\"", "# c\n// d\na : 10s", "a = 1000ms, b = 64K", "{", "a = ${", `a = "\u0000"`,
 		"a : b : c", "a = [", "include \"x\"", "a += 1", "a = 1 }", "\"a.b\" = 1",
 		"a = [1 ", "a = [${x} ${y}", "a = [9${2,] } ", `a = "`, "a = ${}",
+		"a = -5", "a = yes", "a = x   y", "a = [x y, -1]", "a = -1e3",
 	} {
 		f.Add(seed)
 	}

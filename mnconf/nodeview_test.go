@@ -81,6 +81,7 @@ func TestInvalidSetsWriteNothing(t *testing.T) {
 			{"string for a number", `cluster.rest_api.http_port = "abc"`, "expected a NUMBER"},
 			{"bad duration", `cluster.executors.thread_pool_shutdown_timeout = "ten"`, "not a duration"},
 			{"bad bool", `cluster.heartbeat.enabled = "maybe"`, "BOOLEAN"},
+			{"yes is a string to typesafe-config", "cluster.heartbeat.enabled = yes", "BOOLEAN"},
 			{"second key bad", "cluster.rest_api.https_port = 9443\ncluster.rest_api.http_port = true", "cluster.rest_api.http_port"},
 			{"unresolvable substitution", "cluster.rest_api.root_uri = ${no.such.key}", "unresolved substitution"},
 			{"substitution of the wrong type", "cluster.rest_api.http_port = ${cluster.rest_api.root_uri}", "expected a NUMBER"},
@@ -98,6 +99,11 @@ func TestInvalidSetsWriteNothing(t *testing.T) {
 		}
 		if string(after) != string(before) || stat2.Version != stat.Version {
 			t.Fatalf("rejected sets changed the znode: version %d → %d\n%s", stat.Version, stat2.Version, after)
+		}
+		// Negative numbers are numbers (https_port <= 0 disables HTTPS), and a
+		// number is accepted where the schema's default is -1.
+		if _, err := s.Set(ctx, TemplateSource("neg"), "cluster.rest_api.https_port = -1\ncluster.rest_api.acceptor_threads = 4", false); err != nil {
+			t.Fatalf("negative port or threads refused: %v", err)
 		}
 		// A substitution that resolves to the right type is accepted.
 		if _, err := s.Set(ctx, TemplateSource(DefaultTemplate), "cluster.rest_api.https_port = ${cluster.rest_api.http_port}", false); err != nil {

@@ -133,8 +133,8 @@ func hideSubstitutions(text string) (string, error) {
 					stack = stack[:len(stack)-1]
 				}
 			}
-			if n := unitValueAt(text, i); n > 0 {
-				b.WriteString(strconv.Quote(text[i : i+n]))
+			if n, repl := valueTokenAt(text, i); n > 0 {
+				b.WriteString(repl)
 				i += n
 				continue
 			}
@@ -154,29 +154,40 @@ func hideSubstitutions(text string) (string, error) {
 // templates use no quoted paths).
 var substPath = regexp.MustCompile(`^\?? *[\p{L}\p{N}_-]+(\.[\p{L}\p{N}_-]+)*$`)
 
-var numberWithUnit = regexp.MustCompile(`^[0-9]+(?:\.[0-9]+)?[a-zA-Z]+`)
+var retypedValue = regexp.MustCompile(`^(?:[0-9]+(?:\.[0-9]+)?[a-zA-Z]+|yes|no|on|off|-[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)`)
 
-// unitValueAt returns the length of an unquoted number-with-unit value
-// ("1000ms", "64K") starting at text[i], or 0. It must be a whole value: it
-// follows "=", ":", "[" or "," and is followed by the end of the value, and
-// not by what makes it a key ("=", ":", "{", ".").
-func unitValueAt(text string, i int) int {
-	if text[i] < '0' || text[i] > '9' {
-		return 0
+// numberMark prefixes a negative number handed to the library as a string.
+const numberMark = "\uE001"
+
+// valueTokenAt returns the length of an unquoted value starting at text[i]
+// that the library would read differently from typesafe-config, and what to
+// give the library instead, or 0. It must be a whole value: it follows "=",
+// ":", "[", "," or a line break and is followed by the end of the value, and
+// not by what makes it a key ("=", ":", "{", "."). Numbers with a unit
+// ("1000ms", "64K") and yes/no/on/off are strings to typesafe-config but a
+// duration and booleans to the library; negative numbers are numbers to
+// typesafe-config but strings to the library.
+func valueTokenAt(text string, i int) (int, string) {
+	c := text[i]
+	if !(c >= '0' && c <= '9' || c == '-' || c == 'y' || c == 'n' || c == 'o') {
+		return 0, ""
 	}
 	prev := strings.TrimRight(text[:i], " \t")
-	if prev == "" || !strings.ContainsRune("=:[,", rune(prev[len(prev)-1])) {
-		return 0
+	if prev == "" || !strings.ContainsRune("=:[,\n", rune(prev[len(prev)-1])) {
+		return 0, ""
 	}
-	m := numberWithUnit.FindString(text[i:])
+	m := retypedValue.FindString(text[i:])
 	if m == "" {
-		return 0
+		return 0, ""
 	}
 	rest := strings.TrimLeft(text[i+len(m):], " \t")
 	if rest != "" && !strings.ContainsRune("\r\n,}]#/", rune(rest[0])) {
-		return 0
+		return 0, ""
 	}
-	return len(m)
+	if m[0] == '-' {
+		return len(m), `"` + numberMark + m + `"`
+	}
+	return len(m), strconv.Quote(m)
 }
 
 // Parse reads HOCON text into a tree, keeping substitutions unresolved.
@@ -252,6 +263,13 @@ func fromHOCON(v hocon.Value) (any, error) {
 			if !ok {
 				continue
 			}
+			// The whitespace between concatenated values comes as a
+			// string of quoted pieces (`" "" "`, `"\t"`); typesafe-config
+			// keeps that whitespace in the value.
+			if ws, ok := e.(hocon.String); ok && concatSpace.MatchString(string(ws)) {
+				c = append(c, strings.NewReplacer(`"`, "", `\t`, "\t").Replace(string(ws)))
+				continue
+			}
 			part, err := fromHOCON(e)
 			if err != nil {
 				return nil, err
@@ -269,6 +287,8 @@ func fromHOCON(v hocon.Value) (any, error) {
 	}
 	return fromString(v.String()), nil
 }
+
+var concatSpace = regexp.MustCompile(`^(?:"(?: |\\t)*")+$`)
 
 // simplifyConcat joins adjacent strings and unwraps single parts.
 func simplifyConcat(c Concat) any {
@@ -297,6 +317,15 @@ func simplifyConcat(c Concat) any {
 // fromString turns a parsed string back into a Subst or Concat when it holds
 // hidden substitutions, and undoes JSON escapes the library leaves in place.
 func fromString(s string) any {
+	if num, ok := strings.CutPrefix(s, numberMark); ok {
+		if n, err := strconv.ParseInt(num, 10, 64); err == nil {
+			return n
+		}
+		if f, err := strconv.ParseFloat(num, 64); err == nil {
+			return f
+		}
+		return num
+	}
 	if !strings.Contains(s, substMark) {
 		if strings.Contains(s, `\`) {
 			if u, err := strconv.Unquote(`"` + s + `"`); err == nil {

@@ -27,6 +27,13 @@ func TestParseKeepsValueSpelling(t *testing.T) {
 		{"a = 42", map[string]any{"a": int64(42)}},
 		{"a.b10s = 1", map[string]any{"a": map[string]any{"b10s": int64(1)}}},
 		{"a = ${b}\nb = 5s", map[string]any{"a": Subst{Path: "b"}, "b": "5s"}},
+		{"a = [\n  10s,\n  1000ms\n]", map[string]any{"a": []any{"10s", "1000ms"}}},
+		{"a = -1\nb = [-2, -0.5]", map[string]any{"a": int64(-1), "b": []any{int64(-2), -0.5}}},
+		{`a = "-1"`, map[string]any{"a": "-1"}},
+		{"a = yes, b = off, c = only", map[string]any{"a": "yes", "b": "off", "c": "only"}},
+		{"a = true", map[string]any{"a": true}},
+		{"a = foo  bar\nb = \"x\" y\nc = 1 2", map[string]any{"a": "foo  bar", "b": "x y", "c": "1 2"}},
+		{"a = [x y, z]", map[string]any{"a": []any{"x y", "z"}}},
 	}
 	for _, c := range cases {
 		got, err := Parse(c.text)
