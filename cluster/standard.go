@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/midonet/midonet-go/midonet/storage/mem"
 	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/midonet/zoom"
+	"github.com/midonet/midonet-go/mnconf"
 	"github.com/midonet/midonet-go/restapi"
 	"github.com/midonet/midonet-go/restapi/auth"
 	"github.com/midonet/midonet-go/vxgw"
@@ -103,7 +105,7 @@ func StandardAPI(ctx context.Context, env *Env) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return restapi.NewHandler(restapi.NewZoomStore(store), authn, restapi.Options{
+	api, err := restapi.NewHandler(restapi.NewZoomStore(store), authn, restapi.Options{
 		RootPath:       env.Config.RestAPI.RootURI,
 		Logger:         env.Logger,
 		Middleware:     authn.Middleware,
@@ -111,4 +113,17 @@ func StandardAPI(ctx context.Context, env *Env) (http.Handler, error) {
 		Sequences:      restapi.SharedCounters{Conn: env.Store, Root: env.RootKey},
 		StateTables:    restapi.NewZoomStateTables(store),
 	})
+	if err != nil {
+		return nil, err
+	}
+	conf := env.Conf
+	if conf == nil {
+		if conf, err = mnconf.Open(ctx, env.Store, env.RootKey, mnconf.WithLogger(env.Logger)); err != nil {
+			return nil, fmt.Errorf("mn-conf: %w", err)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle(strings.TrimSuffix(env.Config.RestAPI.RootURI, "/")+"/conf/", authn.Middleware(ConfAPI(conf, env.Config.RestAPI.RootURI)))
+	mux.Handle("/", api)
+	return mux, nil
 }
