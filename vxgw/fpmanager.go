@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/midonet/midonet-go/midonet"
@@ -158,10 +159,30 @@ func (m *fpManager) isAlive(id uuid.UUID) bool {
 	return m.alive[id]
 }
 
+// retryLater recomputes after a pause (a failed state write is retried,
+// as the reference does).
+func (m *fpManager) retryLater(ctx context.Context) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if sleep(ctx, time.Second) {
+			m.poke()
+		}
+	}()
+}
+
 // recompute publishes every VTEP zone's proxy that changed.
 func (m *fpManager) recompute(ctx context.Context) {
 	for tzID, tz := range m.zones {
 		if tz.GetType() != models.TunnelZone_VTEP {
+			if fp, ok := m.published[tzID]; ok { // the zone stopped being a VTEP zone
+				if _, err := m.st.RemoveValue(ctx, &models.TunnelZone{}, tzID, midonet.FloodingProxyKey, fp.String()); err != nil {
+					m.log.Warn("removing flooding proxy", "tunnel_zone", tzID, "error", err)
+					m.retryLater(ctx)
+					continue
+				}
+				delete(m.published, tzID)
+			}
 			continue
 		}
 		var cands []FloodingProxyCandidate
@@ -188,7 +209,8 @@ func (m *fpManager) recompute(ctx context.Context) {
 		case ok && (current == nil || *current != fp):
 			if _, err := m.st.AddValue(ctx, &models.TunnelZone{}, tzID, midonet.FloodingProxyKey, fp.String()); err != nil {
 				m.log.Warn("publishing flooding proxy", "tunnel_zone", tzID, "error", err)
-				delete(m.published, tzID) // retried at the next change
+				delete(m.published, tzID)
+				m.retryLater(ctx)
 				continue
 			}
 			m.log.Info("flooding proxy chosen", "tunnel_zone", tzID, "proxy", fp.String())
@@ -196,6 +218,7 @@ func (m *fpManager) recompute(ctx context.Context) {
 		case !ok && current != nil:
 			if _, err := m.st.RemoveValue(ctx, &models.TunnelZone{}, tzID, midonet.FloodingProxyKey, current.String()); err != nil {
 				m.log.Warn("removing flooding proxy", "tunnel_zone", tzID, "error", err)
+				m.retryLater(ctx)
 				continue
 			}
 			m.log.Info("no eligible flooding proxy", "tunnel_zone", tzID)

@@ -77,12 +77,12 @@ func RunVTEP(ctx context.Context, st *zoom.Store, vtepID uuid.UUID, opts VTEPOpt
 
 	macs := newStoreMACs(ctx, st, vtepID, log)
 	rep := &storeReporter{st: st, vtepID: vtepID, log: log, learned: macs}
-	sync := NewSynchronizer(Config{
+	synchronizer := NewSynchronizer(Config{
 		Endpoint: endpoint, ManagementIP: mgmtIP, Reporter: rep, Log: log,
 		Backoff: opts.Backoff, ProbeInterval: opts.ProbeInterval, DialTimeout: opts.DialTimeout,
 	})
 	if opts.OnSynchronizer != nil {
-		opts.OnSynchronizer(sync)
+		opts.OnSynchronizer(synchronizer)
 	}
 
 	fpEvents, err := st.WatchKey(ctx, midonet.ClusterNamespace, &models.TunnelZone{}, tzID, midonet.FloodingProxyKey)
@@ -107,14 +107,14 @@ func RunVTEP(ctx context.Context, st *zoom.Store, vtepID uuid.UUID, opts VTEPOpt
 			log.Warn("reading the VTEP's desired state", "error", err)
 			return
 		}
-		sync.SetDesired(want)
+		synchronizer.SetDesired(want)
 	}
 	// The tables are followed before the first connection, so that the
 	// learned MACs of the first snapshot have somewhere to go.
 	update()
 	syncCtx, stopSync := context.WithCancel(context.WithoutCancel(ctx))
 	syncDone := make(chan struct{})
-	go func() { defer close(syncDone); _ = sync.Run(syncCtx) }()
+	go func() { defer close(syncDone); _ = synchronizer.Run(syncCtx) }()
 	stopAndWait := func() { stopSync(); <-syncDone }
 	for {
 		select {
@@ -134,7 +134,7 @@ func RunVTEP(ctx context.Context, st *zoom.Store, vtepID uuid.UUID, opts VTEPOpt
 					return ctx.Err()
 				}
 				cleanCtx, c := context.WithTimeout(ctx, 30*time.Second)
-				err := sync.WaitApplied(cleanCtx, sync.SetDesired(DesiredState{}))
+				err := synchronizer.WaitApplied(cleanCtx, synchronizer.SetDesired(DesiredState{}))
 				c()
 				stopAndWait()
 				if err != nil {
