@@ -61,9 +61,13 @@
 //
 // Not served yet: VTEPs, VTEP bindings and VTEP ports (with the VxGW
 // work), /bridges/{id}/ports/{pid}/vtep_bindings, /conf (mn-conf owns the
-// configuration), /neutron. Not modelled
-// yet: BGP-learned routes in /routers/{id}/routes, and the hidden redirect
-// chains an L2 insertion maintains on its ports (sheet §6.11).
+// configuration), /neutron.
+//
+// L2 insertions maintain the reference's hidden redirect chains and rules
+// on their ports (l2insertion.go); the chains stay after the last
+// insertion goes, and a port delete that cascades to an insertion does not
+// recompile them (both as the reference). Learned (BGP) routes are listed
+// from the ports' "routes" state keys.
 //
 // Agent state (host liveness, interfaces and addresses, port "active",
 // router-port "bgpStatus", service-container status, pool-member health)

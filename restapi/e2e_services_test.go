@@ -172,6 +172,36 @@ func serviceResources(t *testing.T, b backend) {
 	if got := must(c.L2Insertions().List(ctx, url.Values{"port": {vport.ID}}))(t); len(got) != 0 {
 		t.Errorf("port filter: %+v", got)
 	}
+	// The hidden redirect chains: on the protected port, rules steering
+	// through the service port and back; on the service port, jumps.
+	redirects := map[string][]client.Rule{}
+	for _, ch := range must(c.Chains().List(ctx, nil))(t) {
+		redirects[ch.Name] = must(c.ChainRules(ch.ID).List(ctx, nil))(t)
+	}
+	inbound, outbound, srvJumps := redirects["InboundRedirect"+bport.ID], redirects["OutboundRedirect"+bport.ID], redirects["InboundRedirect"+svc.ID]
+	if len(inbound) != 3 || len(outbound) != 2 || len(srvJumps) != 2 || srvJumps[0].Type != "jump" || inbound[2].Type != "l2_transform" {
+		t.Errorf("redirect chains: in %+v out %+v srv %+v", inbound, outbound, srvJumps)
+	}
+	ins.Position = 2
+	must(0, c.L2Insertions().Update(ctx, ins.ID, ins))(t)
+	ins.SrvPortID = vport.ID
+	wantStatus(t, c.L2Insertions().Update(ctx, ins.ID, ins), 400)
+	ins.SrvPortID = svc.ID
+	_, err = c.L2Insertions().Create(ctx, &client.L2Insertion{PortID: bport.ID, SrvPortID: svc.ID, MAC: "aa:bb:cc:00:00:01"})
+	wantStatus(t, err, 409)
+	_, err = c.L2Insertions().Create(ctx, &client.L2Insertion{PortID: svc.ID, SrvPortID: vport.ID, MAC: "aa:bb:cc:00:00:02"})
+	wantStatus(t, err, 400) // a service port cannot be protected
+	must(0, c.L2Insertions().Delete(ctx, ins.ID))(t)
+	for _, name := range []string{"InboundRedirect" + bport.ID, "OutboundRedirect" + bport.ID, "InboundRedirect" + svc.ID} {
+		for _, ch := range must(c.Chains().List(ctx, nil))(t) {
+			if ch.Name == name {
+				if rules := must(c.ChainRules(ch.ID).List(ctx, nil))(t); len(rules) != 0 {
+					t.Errorf("%s after the insertion's delete: %+v", name, rules)
+				}
+			}
+		}
+	}
+	ins = must(c.L2Insertions().Create(ctx, &client.L2Insertion{PortID: bport.ID, SrvPortID: svc.ID, VLAN: 10, MAC: "aa:bb:cc:00:00:01"}))(t)
 
 	// Service containers.
 	group := must(c.ServiceContainerGroups().Create(ctx, &client.ServiceContainerGroup{Policy: ptr("LEAST")}))(t)

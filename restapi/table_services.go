@@ -231,7 +231,8 @@ func serviceResources() []*resource {
 				fBool("failOpen", "fail_open"),
 				fReq(fStr("mac", "mac")),
 			},
-			hooks: hooks{listFilter: filterL2Insertions},
+			hooks: hooks{listFilter: filterL2Insertions, create: createL2Insertion, update: updateL2Insertion,
+				remove: removeL2Insertion},
 		},
 		{
 			segment: "service_container_groups", rootKey: "serviceContainerGroups", templateKey: "serviceContainerGroupTemplate",

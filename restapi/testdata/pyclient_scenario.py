@@ -154,5 +154,8 @@ api.delete_bridge(bridge.get_id())
 api.delete_chain(chain.get_id())
 api.delete_port_group(group.get_id())
 api.delete_ip_addr_group(ipg.get_id())
-check(list(api.get_routers()) == [] and list(api.get_bridges()) == [] and list(api.get_chains()) == [], "deletes")
+# The L2 insertion's redirect chains outlive it, as in the reference.
+leftover = [c.get_name() for c in api.get_chains()]
+check(all(n.startswith(("InboundRedirect", "OutboundRedirect")) for n in leftover), "leftover chains %s" % leftover)
+check(list(api.get_routers()) == [] and list(api.get_bridges()) == [], "deletes")
 print("python-midonetclient scenario passed")
