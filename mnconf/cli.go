@@ -102,8 +102,9 @@ set, unset and import without -t write the LOCAL HOST's per-node settings,
 not the default template: use "-t default" to configure every host.
 
 The local host id ("-h local", the default) is host_uuid in
-/etc/midonet_host_id.properties; when missing, one is generated and stored
-there (as MidoNet does), which needs write access to that file.
+/etc/midonet_host_id.properties (or --host-id-file), else in
+/etc/midolman/host_uuid.properties; when missing, one is generated and stored
+in the first file (as MidoNet does), which needs write access to it.
 
 EXIT CODES
 0 success, 1 usage, 2 no host id, 3 ZooKeeper unreachable,
@@ -134,6 +135,8 @@ func (c CLI) Command() *cobra.Command {
 	root.SetErr(c.Stderr)
 	root.PersistentFlags().StringVar(&st.zookeeper, "zookeeper", "", "ZooKeeper connect string (overrides MIDO_ZOOKEEPER_HOSTS and midonet.conf)")
 	root.PersistentFlags().StringVar(&st.root, "root", "", "ZooKeeper root key (overrides MIDO_ZOOKEEPER_ROOT_KEY and midonet.conf)")
+	root.PersistentFlags().StringVar(&st.HostIDFile, "host-id-file", st.HostIDFile, "file holding the local host id (default "+HostIDFile+", then "+LegacyHostIDFile+")")
+	root.CompletionOptions.DisableDefaultCmd = true
 	// Free -h for --host as in the reference: help is --help only.
 	root.PersistentFlags().Bool("help", false, "help for mn-conf")
 	root.AddCommand(st.dumpCmd(), st.getCmd(), st.setCmd(), st.unsetCmd(), st.templateGetCmd(),
@@ -194,9 +197,14 @@ func failed(err error) error {
 
 func (st *cliState) hostID(value string) (uuid.UUID, error) {
 	if value == "" || value == "local" {
+		// --host-id-file replaces the primary file only, as the reference's
+		// midonet.host_id_filepath property does.
 		primary, legacy := st.HostIDFile, st.LegacyHostIDFile
 		if primary == "" {
-			primary, legacy = HostIDFile, LegacyHostIDFile
+			primary = HostIDFile
+		}
+		if legacy == "" {
+			legacy = LegacyHostIDFile
 		}
 		id, err := LocalHostID(primary, legacy)
 		if err != nil {

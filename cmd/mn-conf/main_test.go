@@ -86,6 +86,11 @@ func testAgainstZooKeeper(t *testing.T, bin string) {
 		return mnConf(t, bin, srv.Addr(), root, stdin, args...)
 	}
 	host := uuid.New().String()
+	local := uuid.New().String()
+	localIDFile := filepath.Join(t.TempDir(), "host_id.properties")
+	if err := os.WriteFile(localIDFile, []byte("host_uuid="+local+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	steps := []struct {
 		name     string
 		stdin    string
@@ -109,6 +114,9 @@ func testAgainstZooKeeper(t *testing.T, bin string) {
 		{name: "hosts", args: []string{"hosts"}, stdout: host + " -> custom : template(edge) : template(default) : schema\n"},
 		{name: "template-get", args: []string{"template-get", "-h", host}, stdout: host + "  edge\n"},
 		{name: "doc", args: []string{"doc", "cluster.rest_api.http_port"}, contains: []string{"Key: cluster.rest_api.http_port\n", "Default value: 8181\n", "Documentation: "}},
+		{name: "set without -t writes the local host", args: []string{"--host-id-file", localIDFile, "set", "cluster.heartbeat.enabled = true"}},
+		{name: "the local host's node has it", args: []string{"get", "-H", "-h", local, "cluster.heartbeat.enabled"}, stdout: "cluster.heartbeat.enabled = true\n"},
+		{name: "the default template does not", args: []string{"get", "-t", "default", "cluster.heartbeat.enabled"}, code: 11},
 		{name: "no subcommand", args: nil, code: 1, contains: []string{"Usage:"}},
 	}
 	for _, s := range steps {
