@@ -166,6 +166,11 @@ func ReadBootstrap(lookupEnv func(string) (string, bool), files ...string) Boots
 	if b.ZookeeperHosts == "" {
 		b.ZookeeperHosts = DefaultZookeeperHost
 	}
+	// The reference uses the key, less a leading "/", as Curator's
+	// namespace: "midonet" and "/midonet" name the same root.
+	if b.RootKey != "" && !strings.HasPrefix(b.RootKey, "/") {
+		b.RootKey = "/" + b.RootKey
+	}
 	if b.RootKey == "" || b.RootKey == "/midonet/v1" {
 		b.RootKey = DefaultRootKey
 	}

@@ -42,6 +42,7 @@ func TestReadBootstrapPrecedence(t *testing.T) {
 		{"environment first", map[string]string{EnvZookeeperHosts: "127.0.0.2:2182", EnvZookeeperRootKey: "/env"}, []string{first, second}, "127.0.0.2:2182", "/env", []string{"127.0.0.2:2182"}},
 		{"empty environment ignored", map[string]string{EnvZookeeperHosts: ""}, []string{second}, "10.9.9.9:2181", "/second", []string{"10.9.9.9:2181"}},
 		{"legacy root forced", nil, []string{legacyRoot}, "127.0.0.1:2181", "/midonet", []string{"127.0.0.1:2181"}},
+		{"root without its slash", map[string]string{EnvZookeeperRootKey: "mn"}, nil, "127.0.0.1:2181", "/mn", []string{"127.0.0.1:2181"}},
 	}
 	for _, c := range cases {
 		b := ReadBootstrap(env(c.env), c.files...)
