@@ -26,8 +26,9 @@ type Load struct {
 	workers int
 	ledger  *Ledger
 
-	mu   sync.Mutex
-	reqs []Request
+	mu         sync.Mutex
+	reqs       []Request
+	lastFailed []bool // per worker
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -47,11 +48,14 @@ func (r Request) Write() bool { return r.Op != "read" }
 // take seconds, a hung request should not hide the load.
 const requestTimeout = 15 * time.Second
 
+// failureBackoff is how long a worker waits after a failed request.
+const failureBackoff = 50 * time.Millisecond
+
 // StartLoad starts workers against api (the REST root URL) recording into
 // ledger; Stop ends them.
 func StartLoad(ctx context.Context, api string, workers int, ledger *Ledger) *Load {
 	ctx, cancel := context.WithCancel(ctx)
-	l := &Load{api: api, workers: workers, ledger: ledger, cancel: cancel}
+	l := &Load{api: api, workers: workers, ledger: ledger, cancel: cancel, lastFailed: make([]bool, workers)}
 	for w := range workers {
 		l.wg.Go(func() { l.work(ctx, w) })
 	}
@@ -77,10 +81,17 @@ func (l *Load) Requests(from, to time.Time) []Request {
 	return out
 }
 
-func (l *Load) record(op string, start time.Time, err error) {
+func (l *Load) record(worker int, op string, start time.Time, err error) {
 	l.mu.Lock()
 	l.reqs = append(l.reqs, Request{Op: op, Start: start, End: time.Now(), Err: err})
+	l.lastFailed[worker] = err != nil
 	l.mu.Unlock()
+}
+
+func (l *Load) failedLast(worker int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lastFailed[worker]
 }
 
 func (l *Load) work(ctx context.Context, worker int) {
@@ -90,6 +101,15 @@ func (l *Load) work(ctx context.Context, worker int) {
 	rng := rand.New(rand.NewPCG(uint64(worker), uint64(time.Now().UnixNano())))
 	var mine []string // bridges this worker created and has not deleted
 	for seq := 0; ctx.Err() == nil; seq++ {
+		if l.failedLast(worker) {
+			// A failed client backs off a little, as real ones do, so an
+			// outage is measured in time rather than in requests.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(failureBackoff):
+			}
+		}
 		start := time.Now()
 		switch p := rng.IntN(100); {
 		case p < 35 || len(mine) == 0:
@@ -102,7 +122,7 @@ func (l *Load) work(ctx context.Context, worker int) {
 				l.ledger.bridgeCreated(id, name)
 				mine = append(mine, id)
 			}
-			l.record("create-bridge", start, err)
+			l.record(worker, "create-bridge", start, err)
 		case p < 65:
 			bridge := l.ledger.someBridge(rng)
 			id, err := create(ctx, c, path.Join("bridges", bridge, "ports"), "Port-v3", &client.Port{Type: "Bridge"})
@@ -114,24 +134,27 @@ func (l *Load) work(ctx context.Context, worker int) {
 			} else if isStatus(err, http.StatusNotFound) && l.ledger.bridgeGone(bridge) {
 				err = nil // the bridge was deleted meanwhile: a correct answer
 			}
-			l.record("create-port", start, err)
+			l.record(worker, "create-port", start, err)
 		case p < 95:
 			err := l.readBack(ctx, c, rng)
 			if ctx.Err() != nil {
 				return
 			}
-			l.record("read", start, err)
+			l.record(worker, "read", start, err)
 		default:
 			i := rng.IntN(len(mine))
 			bridge := mine[i]
 			mine = slices.Delete(mine, i, i+1)
 			l.ledger.deleting(bridge)
 			err := c.Bridges().Delete(ctx, bridge)
+			// Recorded even when the load is being stopped: a cancelled
+			// DELETE may still have been applied, so the bridge becomes
+			// uncertain rather than expected.
+			l.ledger.deleteDone(bridge, err == nil)
 			if ctx.Err() != nil {
 				return
 			}
-			l.ledger.deleteDone(bridge, err == nil)
-			l.record("delete-bridge", start, err)
+			l.record(worker, "delete-bridge", start, err)
 		}
 	}
 }
@@ -284,6 +307,7 @@ func (lg *Ledger) Verify(ctx context.Context, api string, readers int) (checked 
 	objs := slices.Clone(lg.objects)
 	deleted := maps.Clone(lg.deleted)
 	unsure := maps.Clone(lg.unsure)
+	gone := maps.Clone(lg.gone)
 	lg.mu.Unlock()
 
 	c := client.New(api, client.WithHTTPClient(&http.Client{Timeout: requestTimeout}))
@@ -297,7 +321,7 @@ func (lg *Ledger) Verify(ctx context.Context, api string, readers int) (checked 
 	for range readers {
 		wg.Go(func() {
 			for o := range jobs {
-				results <- verifyOne(ctx, c, o, deleted, unsure)
+				results <- verifyOne(ctx, c, o, deleted, unsure, gone)
 			}
 		})
 	}
@@ -331,7 +355,7 @@ func (lg *Ledger) Verify(ctx context.Context, api string, readers int) (checked 
 	return checked, lost, err
 }
 
-func verifyOne(ctx context.Context, c *client.Client, o ledgerObject, deleted, unsure map[string]bool) (r struct {
+func verifyOne(ctx context.Context, c *client.Client, o ledgerObject, deleted, unsure, gone map[string]bool) (r struct {
 	lost string
 	err  error
 }) {
@@ -339,8 +363,8 @@ func verifyOne(ctx context.Context, c *client.Client, o ledgerObject, deleted, u
 	if o.bridge != "" {
 		owner = o.bridge
 	}
-	if unsure[owner] {
-		return r
+	if unsure[owner] || (gone[owner] && !deleted[owner]) {
+		return r // a delete failed or was cut short: the bridge may or may not exist
 	}
 	wantGone := deleted[owner]
 	var err error
