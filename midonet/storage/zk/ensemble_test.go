@@ -21,8 +21,8 @@ const reconnectBound = 30 * time.Second
 
 // TestEnsembleMemberLoss kills, one after the other, the member the client is
 // connected to and the leader of a 3-server ensemble: each time the client
-// keeps its session (and its ephemeral node), reads, writes and multis work
-// again within reconnectBound, and no data is lost.
+// keeps its session (and its ephemeral node) and its watch, reads, writes and
+// multis work again within reconnectBound, and no data is lost.
 func TestEnsembleMemberLoss(t *testing.T) {
 	ens := zktest.StartEnsemble(t, 3)
 	ctx := testCtx(t)
@@ -44,6 +44,17 @@ func TestEnsembleMemberLoss(t *testing.T) {
 	mustCreate("/ens/alive", []byte(fmt.Sprint(sid)), storage.Ephemeral)
 	for i := range 5 {
 		mustCreate(fmt.Sprintf("/ens/before-%d", i), []byte{byte(i)}, storage.Persistent)
+	}
+
+	// A watch set before the failures keeps working across them: the
+	// client sets it again on whichever member it reconnects to.
+	mustCreate("/ens/watched", []byte("initial"), storage.Persistent)
+	watched, err := c.WatchNode(ctx, "/ens/watched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, watched, "watched node"); string(ev.Data) != "initial" {
+		t.Fatalf("first event %+v", ev)
 	}
 
 	connectedTo := func() int {
@@ -95,6 +106,21 @@ func TestEnsembleMemberLoss(t *testing.T) {
 		}
 		if st := c.State(); st != storage.Connected {
 			t.Fatalf("state after the ops went through: %v", st)
+		}
+		mark := []byte(fmt.Sprintf("round %d", round))
+		retry(t, deadline, "set the watched node", func() error {
+			_, err := c.Set(ctx, "/ens/watched", mark, storage.AnyVersion)
+			return err
+		})
+		want["/ens/watched"] = mark
+		for {
+			ev := nextEvent(t, watched, "watched node after the failure")
+			if ev.Err != nil {
+				t.Fatalf("watch ended: %v", ev.Err)
+			}
+			if bytes.Equal(ev.Data, mark) {
+				break
+			}
 		}
 		checkData(t, ctx, c, want)
 
