@@ -5,11 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	gozk "github.com/go-zookeeper/zk"
 
 	"github.com/midonet/midonet-go/midonet/storage"
 )
+
+// reReadBackoff spaces the re-reads of a watch whose read lost its
+// connection.
+const reReadBackoff = 20 * time.Millisecond
 
 // observer reads one kind of state of a path and arms a one-shot ZooKeeper
 // watch for its next change.
@@ -187,6 +192,13 @@ func runWatch[E any](ctx context.Context, c *Conn, obs observer[E], epoch int64,
 			}
 			if !errors.Is(err, storage.ErrConnectionLoss) {
 				end(err)
+				return
+			}
+			// The connection dropped under the read; the state may not
+			// say so yet. Do not spin until it does.
+			select {
+			case <-time.After(reReadBackoff):
+			case <-ctx.Done():
 				return
 			}
 		}
