@@ -19,6 +19,7 @@ import (
 // does, with cluster.auth.* in mn-conf, against a real Keystone: requests
 // without a token are refused, /login gives one, and with it the API serves.
 func TestKeystoneFromMNConf(t *testing.T) {
+	t.Parallel() // Keystone takes long to start: let the other tests run meanwhile
 	ks := keystonetest.New(t, keystonetest.Options{})
 	srv := mem.NewServer()
 	mnconfSet(t, srv.Connect(), cluster.DefaultRootKey, mnconf.TemplateSource(mnconf.DefaultTemplate), fmt.Sprintf(`
