@@ -23,8 +23,9 @@ type Result struct {
 	// WritePause is the longest time without an acknowledged write, the
 	// phase's start and end included.
 	WritePause time.Duration
-	// Takeover is how long a singleton service took to move (0 when not
-	// measured).
+	// Takeover is how long until a new leader took over: the ZooKeeper
+	// ensemble's after its leader died, or a singleton service's after its
+	// holder died (0 when not measured).
 	Takeover time.Duration
 	// Lost and Dangling are the acknowledged writes missing on read-back
 	// and the consistency checker's findings after the phase (-1: not run).
@@ -73,7 +74,7 @@ func Summarize(name string, reqs []Request, from, to time.Time) Result {
 
 // PrintTable writes results as the README's table (Markdown).
 func PrintTable(w io.Writer, results []Result) {
-	fmt.Fprintln(w, "| fault | load held (req/s) | requests ok / failed | error window (s) | longest write pause (s) | singleton takeover (s) | acked writes lost | dangling references |")
+	fmt.Fprintln(w, "| fault | load held (req/s) | requests ok / failed | error window (s) | longest write pause (s) | new leader after (s) | acked writes lost | dangling references |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
 		takeover := "-"
