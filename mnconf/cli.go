@@ -232,11 +232,16 @@ func (q *queryFlags) register(cmd *cobra.Command) {
 	f.BoolVarP(&q.hostOnly, "host-only", "H", false, "only the host's own settings")
 	f.BoolVarP(&q.schema, "schema", "s", false, "only the schemas stored in ZooKeeper")
 	f.BoolVarP(&q.asJSON, "json", "j", false, "render JSON instead of HOCON")
-	f.BoolVarP(&q.comments, "comments", "c", false, "accepted for compatibility; comments are not kept")
+	f.BoolVarP(&q.comments, "comments", "c", false, "precede each key with a comment naming where its value comes from (always with -s)")
 	cmd.MarkFlagsMutuallyExclusive("template", "host-only")
 	cmd.MarkFlagsMutuallyExclusive("template", "schema")
 	cmd.MarkFlagsMutuallyExclusive("host-only", "schema")
 }
+
+// json and origins are the reference's render options: a schema-only
+// query is always HOCON with origin comments.
+func (q *queryFlags) json() bool    { return q.asJSON && !q.schema }
+func (q *queryFlags) origins() bool { return q.comments || q.schema }
 
 func (st *cliState) view(cmd *cobra.Command, q *queryFlags) (*Config, error) {
 	ctx := cmd.Context()
@@ -270,9 +275,9 @@ func (st *cliState) dumpCmd() *cobra.Command {
 			}
 			// The reference drops the documentation keys from every dump,
 			// the schema-only one included.
-			tree := DropDocKeys(cfg.Tree())
+			shown := &Config{tree: DropDocKeys(cfg.Tree()), layers: cfg.layers}
 			// The reference prints the rendering, then an empty line.
-			_, err = io.WriteString(cmd.OutOrStdout(), NewConfig(tree).Render(q.asJSON && !q.schema)+"\n")
+			_, err = io.WriteString(cmd.OutOrStdout(), shown.RenderComments(q.json(), q.origins())+"\n")
 			return err
 		},
 	}
@@ -296,11 +301,10 @@ strings unquoted, for scripts: PORT=$(mn-conf get -r -t default cluster.rest_api
 			if err != nil {
 				return err
 			}
-			v, ok := cfg.Lookup(args[0])
-			if !ok || v == nil { // typesafe-config: a null is missing
+			out, ok := cfg.RenderKey(args[0], q.json(), q.origins())
+			if !ok { // typesafe-config: a null is missing too
 				return &ExitError{Code: ExitNoSuchKey}
 			}
-			out := RenderKey(args[0], v, q.asJSON && !q.schema)
 			if raw {
 				out, _ = cfg.Get(args[0])
 				out += "\n"

@@ -22,6 +22,7 @@ func TestCLIOutputsAndUsage(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		origin := func(src string) string { return "zookeeper://" + strings.TrimPrefix(h.st.root, "/") + "/config/" + src }
 		cases := []struct {
 			name     string
 			stdin    string
@@ -38,7 +39,9 @@ func TestCLIOutputsAndUsage(t *testing.T) {
 			{name: "dump -s shows schema defaults without doc keys", args: []string{"dump", "-s"},
 				contains: []string{`"http_port"=8181`, "schemaVersion=29"}, absent: []string{"http_port_description", "_type", "18181"}},
 			{name: "get -s shows the doc keys of an object", args: []string{"get", "-s", "cluster.rest_api"},
-				contains: []string{"cluster.rest_api = \"", "\n\"http_port_description\"=\"The port"}},
+				contains: []string{"cluster.rest_api = # " + origin("schemas/cluster") + "\n\"acceptor_threads\"=-1\n", "\n\"http_port_description\"=\"The port"}},
+			{name: "dump -c names each value's source", args: []string{"dump", "-c", "-t", "default"},
+				contains: []string{"# " + origin("templates/default") + "\ncluster {\n", "    # " + origin("templates/default") + "\n    \"rest_api\" {\n"}},
 			{name: "get -j of a string", args: []string{"get", "-t", "default", "-j", "cluster.rest_api.root_uri"},
 				contains: []string{`cluster.rest_api.root_uri = "/x"`}},
 			{name: "get -r prints the bare value", args: []string{"get", "-r", "-t", "default", "cluster.rest_api.root_uri"}, stdout: "/x\n"},
@@ -89,6 +92,10 @@ func TestCLIOutputsAndUsage(t *testing.T) {
 			if c.code != 0 && c.code != ExitNoSuchKey && !strings.HasPrefix(r.stderr, "[mn-conf] ") && len(c.args) > 0 {
 				t.Errorf("%s: stderr %q lacks the [mn-conf] prefix", c.name, r.stderr)
 			}
+		}
+		// An object from several layers is a merge of them.
+		if out := h.ok("", "dump", "-c", "-t", "other"); !strings.Contains(out, "# merge of "+origin("templates/other")+","+origin("templates/default")+"\ncluster {\n") {
+			t.Errorf("dump -c of a merged object:\n%s", out)
 		}
 		// set -c dropped what "other" held before; default shows through.
 		if out := h.ok("", "get", "-t", "other", "cluster.rest_api.http_port"); out != "cluster.rest_api.http_port = 18181\n" {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,6 +18,9 @@ var ErrNoSuchKey = errors.New("no such configuration key")
 // Getters accept values stored as strings (legacy INI imports).
 type Config struct {
 	tree map[string]any
+	// layers are the sources merged into tree, highest first, when known
+	// (for origin comments).
+	layers []Layer
 }
 
 // NewConfig wraps a resolved tree.
@@ -126,16 +131,39 @@ type Query struct {
 	SchemaOnly bool      // only the schemas stored in ZooKeeper
 }
 
+// Layer is one source of a configuration view.
+type Layer struct {
+	// Origin names the source as the reference's origin comments do,
+	// "zookeeper://midonet/config/templates/default".
+	Origin string
+	Tree   map[string]any
+}
+
+// origin is the reference's description of a znode source: Curator's
+// namespace (the root key without its slash) and the path below it.
+func (s *Store) origin(src Source) string {
+	return "zookeeper://" + strings.TrimPrefix(path.Join(s.root, configDir, src.Kind, src.Name), "/")
+}
+
 // Layers returns the unresolved trees of a query, highest precedence first.
 func (s *Store) Layers(ctx context.Context, q Query) ([]map[string]any, error) {
+	layers, err := s.LayerSources(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	trees := make([]map[string]any, len(layers))
+	for i, l := range layers {
+		trees[i] = l.Tree
+	}
+	return trees, nil
+}
+
+// LayerSources is Layers with the origin of each layer; each schema stored
+// in ZooKeeper is a layer of its own.
+func (s *Store) LayerSources(ctx context.Context, q Query) ([]Layer, error) {
 	var srcs []Source
 	switch {
 	case q.SchemaOnly:
-		t, err := s.ZKSchema(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return []map[string]any{t}, nil
 	case q.HostOnly:
 		srcs = []Source{NodeSource(q.Host)}
 	case q.Template != "":
@@ -154,20 +182,22 @@ func (s *Store) Layers(ctx context.Context, q Query) ([]map[string]any, error) {
 		}
 		srcs = append(srcs, TemplateSource(DefaultTemplate))
 	}
-	var layers []map[string]any
+	if q.Template == "" && !q.HostOnly {
+		names, err := s.Schemas(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			srcs = append(srcs, SchemaSource(n))
+		}
+	}
+	var layers []Layer
 	for _, src := range srcs {
 		t, err := s.Read(ctx, src)
 		if err != nil {
 			return nil, err
 		}
-		layers = append(layers, t)
-	}
-	if q.Template == "" && !q.HostOnly {
-		t, err := s.ZKSchema(ctx)
-		if err != nil {
-			return nil, err
-		}
-		layers = append(layers, t)
+		layers = append(layers, Layer{Origin: s.origin(src), Tree: t})
 	}
 	return layers, nil
 }
@@ -185,11 +215,20 @@ func (s *Store) mappedTemplate(ctx context.Context, host uuid.UUID) (string, err
 
 // View merges and resolves the layers of q.
 func (s *Store) View(ctx context.Context, q Query) (*Config, error) {
-	layers, err := s.Layers(ctx, q)
+	layers, err := s.LayerSources(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	return mergeResolve(layers, s.lookupEnv)
+	trees := make([]map[string]any, len(layers))
+	for i, l := range layers {
+		trees[i] = l.Tree
+	}
+	cfg, err := mergeResolve(trees, s.lookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	cfg.layers = layers
+	return cfg, nil
 }
 
 func mergeResolve(layers []map[string]any, env func(string) (string, bool)) (*Config, error) {
@@ -284,16 +323,59 @@ func (s *Store) runtimeLayers(ctx context.Context, nodeID uuid.UUID, o RuntimeOp
 
 // Render renders c's tree as typesafe-config renders a root object (HOCON,
 // or JSON when json is set), ending with a newline.
-func (c *Config) Render(json bool) string {
-	if json {
-		return RenderJSON(c.tree)
+func (c *Config) Render(json bool) string { return c.RenderComments(json, false) }
+
+// RenderComments is Render with, when origins is set, a "# origin" line
+// before each key naming where its value comes from, as the reference's
+// origin comments do (without the line numbers).
+func (c *Config) RenderComments(json, origins bool) string {
+	return renderRoot(c.tree, c.renderOptions(json, origins), "")
+}
+
+// RenderKey renders one key of c as mn-conf get prints it (see RenderKey).
+func (c *Config) RenderKey(key string, json, origins bool) (string, bool) {
+	v, ok := c.Lookup(key)
+	if !ok || v == nil {
+		return "", false
 	}
-	return RenderHOCON(c.tree)
+	return key + " = " + renderRoot(v, c.renderOptions(json, origins), key) + "\n", true
+}
+
+func (c *Config) renderOptions(json, origins bool) renderOptions {
+	o := renderOptions{json: json}
+	if origins && len(c.layers) > 0 {
+		o.origin = c.originOf
+	}
+	return o
+}
+
+// originOf describes where the value at key comes from: the highest layer
+// holding it, or for an object merged from several layers "merge of" them.
+func (c *Config) originOf(key string) string {
+	var from []string
+	for _, l := range c.layers {
+		if v, ok := Lookup(l.Tree, key); ok {
+			if _, isObj := v.(map[string]any); !isObj {
+				if len(from) == 0 {
+					return l.Origin
+				}
+				break
+			}
+			from = append(from, l.Origin)
+		}
+	}
+	switch len(from) {
+	case 0:
+		return "substitution"
+	case 1:
+		return from[0]
+	}
+	return "merge of " + strings.Join(from, ",")
 }
 
 // RenderKey renders one key as "key = value" the way mn-conf get prints it:
 // the value rendered on its own (an object in HOCON mode without braces),
 // then a newline.
 func RenderKey(key string, v any, json bool) string {
-	return key + " = " + renderRoot(v, json) + "\n"
+	return key + " = " + renderRoot(v, renderOptions{json: json}, key) + "\n"
 }

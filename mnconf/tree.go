@@ -609,29 +609,39 @@ func formatFloat(f float64) string {
 // HOCON rather than strict JSON).
 func RenderJSON(tree map[string]any) string {
 	var b strings.Builder
-	render(&b, tree, true, 0, true)
+	render(&b, tree, renderOptions{json: true}, 0, true, "")
 	return b.String()
 }
 
 // RenderHOCON renders a tree as mn-conf prints it in HOCON mode.
 func RenderHOCON(tree map[string]any) string {
 	var b strings.Builder
-	render(&b, tree, false, 0, true)
+	render(&b, tree, renderOptions{}, 0, true, "")
 	return b.String()
 }
 
+// renderOptions are typesafe-config's render options that mn-conf uses.
+type renderOptions struct {
+	json bool
+	// origin, when set, describes where the value at a dotted path comes
+	// from; it is written as a "# ..." line before each key and list
+	// element (typesafe-config's origin comments).
+	origin func(path string) string
+}
+
 // renderRoot renders any value as the reference renders a value on its own
-// (mn-conf get): an object in HOCON mode loses its braces.
-func renderRoot(v any, json bool) string {
+// (mn-conf get): an object in HOCON mode loses its braces. path is the
+// value's own dotted path (for origin comments).
+func renderRoot(v any, o renderOptions, path string) string {
 	var b strings.Builder
-	render(&b, v, json, 0, true)
+	render(&b, v, o, 0, true, path)
 	return b.String()
 }
 
 // renderValue renders a value inside a message (not at the root).
 func renderValue(v any, json bool, indent int) string {
 	var b strings.Builder
-	render(&b, v, json, indent, false)
+	render(&b, v, renderOptions{json: json}, indent, false, "")
 	return b.String()
 }
 
@@ -650,10 +660,17 @@ func writeIndent(b *strings.Builder, n int) {
 	}
 }
 
-func render(b *strings.Builder, v any, json bool, indent int, atRoot bool) {
+func joinPath(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
+}
+
+func render(b *strings.Builder, v any, o renderOptions, indent int, atRoot bool, path string) {
 	switch x := v.(type) {
 	case map[string]any:
-		renderObject(b, x, json, indent, atRoot)
+		renderObject(b, x, o, indent, atRoot, path)
 	case []any:
 		if len(x) == 0 {
 			b.WriteString("[]")
@@ -661,8 +678,12 @@ func render(b *strings.Builder, v any, json bool, indent int, atRoot bool) {
 		}
 		b.WriteString("[\n")
 		for i, e := range x {
+			if o.origin != nil {
+				writeIndent(b, indent+1)
+				b.WriteString("# " + o.origin(path) + "\n")
+			}
 			writeIndent(b, indent+1)
-			render(b, e, json, indent+1, atRoot) // typesafe passes atRoot down
+			render(b, e, o, indent+1, atRoot, path) // typesafe passes atRoot down
 			if i < len(x)-1 {
 				b.WriteString(",")
 			}
@@ -671,23 +692,23 @@ func render(b *strings.Builder, v any, json bool, indent int, atRoot bool) {
 		writeIndent(b, indent)
 		b.WriteString("]")
 	case string:
-		b.WriteString(renderString(x, json))
+		b.WriteString(renderString(x, o.json))
 	case Subst:
 		b.WriteString(x.String())
 	case Concat:
 		for _, p := range x {
-			render(b, p, json, indent, atRoot)
+			render(b, p, o, indent, atRoot, path)
 		}
 	default:
 		b.WriteString(leafText(v))
 	}
 }
 
-func renderObject(b *strings.Builder, m map[string]any, json bool, indent int, atRoot bool) {
+func renderObject(b *strings.Builder, m map[string]any, o renderOptions, indent int, atRoot bool, path string) {
 	if len(m) == 0 {
 		b.WriteString("{}")
 	} else {
-		outerBraces := json || !atRoot
+		outerBraces := o.json || !atRoot
 		inner := indent
 		if outerBraces {
 			inner++
@@ -695,20 +716,24 @@ func renderObject(b *strings.Builder, m map[string]any, json bool, indent int, a
 		}
 		keys := sortedKeys(m)
 		for i, k := range keys {
+			if o.origin != nil {
+				writeIndent(b, inner)
+				b.WriteString("# " + o.origin(joinPath(path, k)) + "\n")
+			}
 			writeIndent(b, inner)
-			b.WriteString(renderString(k, json))
+			b.WriteString(renderString(k, o.json))
 			_, isObj := m[k].(map[string]any)
 			switch {
-			case json:
+			case o.json:
 				b.WriteString(" : ")
 			case isObj:
 				b.WriteString(" ")
 			default:
 				b.WriteString("=")
 			}
-			render(b, m[k], json, inner, false)
+			render(b, m[k], o, inner, false, joinPath(path, k))
 			if i < len(keys)-1 {
-				if json {
+				if o.json {
 					b.WriteString(",")
 				}
 				b.WriteString("\n")
