@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path"
@@ -288,4 +289,15 @@ func TestStandardServices(t *testing.T) {
 			}
 		}
 	})
+}
+
+// After a session expiry the node follows cluster.loggers.root again.
+func TestLogLevelFollowedAcrossSessionExpiry(t *testing.T) {
+	b := zkBackend(t)
+	cfg, conn := nodeOn(t, b)
+	cfg.LogLevel = new(slog.LevelVar)
+	start(t, cfg)
+	b.expire(t, conn)
+	mnconfSet(t, b.connect(t), b.root, mnconf.TemplateSource(mnconf.DefaultTemplate), `cluster.loggers.root : "ERROR"`)
+	eventually(t, "the level set after the expiry applies", func() bool { return cfg.LogLevel.Level() == slog.LevelError })
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/midonet/midonet-go/mnconf"
 )
@@ -86,13 +87,32 @@ func (n *Node) loadRuntimeConfig(ctx context.Context, env *Env) (func(context.Co
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		for v := range views {
-			n.setLogLevel(v)
-			n.warnRestartNeeded(loaded, v)
+		// A watch ends with its session (expiry); unlike the reference,
+		// which then stops following until restart, watch again.
+		for {
+			for v := range views {
+				n.setLogLevel(v)
+				n.warnRestartNeeded(loaded, v)
+			}
+			for {
+				select {
+				case <-wctx.Done():
+					return
+				case <-time.After(watchRetryPause):
+				}
+				if views, err = conf.Watch(wctx, n.cfg.NodeID, opts); err == nil {
+					n.log.Info("following the runtime configuration again")
+					break
+				}
+				n.log.Warn("cannot watch the runtime configuration; retrying", "err", err)
+			}
 		}
 	})
 	return func(context.Context) error { cancel(); wg.Wait(); return nil }, nil
 }
+
+// watchRetryPause spaces attempts to watch the configuration again.
+const watchRetryPause = time.Second
 
 // effectiveKeys renders the node's settings under their mn-conf keys, as
 // they are now (after mn-conf and overrides).
