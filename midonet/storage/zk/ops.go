@@ -13,6 +13,25 @@ import (
 	"github.com/midonet/midonet-go/midonet/storage"
 )
 
+// MaxRequestBytes bounds the data and paths of one request. ZooKeeper's
+// servers drop the connection of a client whose request exceeds their
+// jute.maxbuffer (1 MiB by default) instead of answering with an error; so
+// bigger requests fail here with storage.ErrBadArguments, and the connection
+// (and every request sharing it) is spared. 1 KiB is left for headers.
+const MaxRequestBytes = 1<<20 - 1<<10
+
+// multiOpOverhead is about what one op adds to a Multi besides its path and
+// data (op header, version, flags, ACL).
+const multiOpOverhead = 64
+
+// checkSize fails requests ZooKeeper would not accept.
+func checkSize(n int) error {
+	if n > MaxRequestBytes {
+		return fmt.Errorf("%w: request of %d bytes exceeds ZooKeeper's limit of %d", storage.ErrBadArguments, n, MaxRequestBytes)
+	}
+	return nil
+}
+
 // openACL is the ACL of every node we create: MidoNet does not use ZooKeeper
 // ACLs.
 var openACL = gozk.WorldACL(gozk.PermAll)
@@ -189,6 +208,9 @@ func (c *Conn) Create(ctx context.Context, path string, data []byte, mode storag
 	if err := validateCreatePath(path, mode); err != nil {
 		return "", fmt.Errorf("create: %w", err)
 	}
+	if err := checkSize(len(path) + len(data)); err != nil {
+		return "", fmt.Errorf("create %s: %w", path, err)
+	}
 	created, err := call(ctx, c, func() (string, error) {
 		return c.zc.Create(path, data, flags, openACL)
 	})
@@ -202,6 +224,9 @@ func (c *Conn) Create(ctx context.Context, path string, data []byte, mode storag
 func (c *Conn) Set(ctx context.Context, path string, data []byte, v storage.Version) (storage.Stat, error) {
 	if err := validatePath(path); err != nil {
 		return storage.Stat{}, fmt.Errorf("set: %w", err)
+	}
+	if err := checkSize(len(path) + len(data)); err != nil {
+		return storage.Stat{}, fmt.Errorf("set %s: %w", path, err)
 	}
 	stat, err := call(ctx, c, func() (*gozk.Stat, error) {
 		return c.zc.Set(path, data, int32(v))
@@ -229,8 +254,13 @@ func (c *Conn) Delete(ctx context.Context, path string, v storage.Version) error
 // Multi implements storage.Conn.
 func (c *Conn) Multi(ctx context.Context, ops ...storage.Op) ([]storage.OpResult, error) {
 	reqs := make([]any, len(ops))
+	size := 0
 	for i, op := range ops {
 		req, err := multiRequest(op)
+		if err == nil {
+			size += len(op.Path) + len(op.Data) + multiOpOverhead
+			err = checkSize(size)
+		}
 		if err != nil {
 			return nil, &storage.MultiError{Index: i, Op: op, Err: err}
 		}

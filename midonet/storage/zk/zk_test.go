@@ -247,3 +247,37 @@ func TestConnectGivesUpWithItsContext(t *testing.T) {
 		t.Fatalf("connect without servers: %v; want ErrBadArguments", err)
 	}
 }
+
+// TestOversizedRequestsFailCleanly: ZooKeeper answers a request over its
+// 1 MiB limit by dropping the connection; the backend refuses it instead.
+func TestOversizedRequestsFailCleanly(t *testing.T) {
+	b := newBackend(t)
+	c := b.Connect(t)
+	ctx := testCtx(t)
+	r := root(t, c)
+	big := make([]byte, zk.MaxRequestBytes)
+	if _, err := c.Create(ctx, r+"/big", big, storage.Persistent); !errors.Is(err, storage.ErrBadArguments) {
+		t.Errorf("create of %d bytes: %v; want ErrBadArguments", len(big), err)
+	}
+	if _, err := c.Create(ctx, r+"/n", nil, storage.Persistent); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Set(ctx, r+"/n", big, storage.AnyVersion); !errors.Is(err, storage.ErrBadArguments) {
+		t.Errorf("set of %d bytes: %v; want ErrBadArguments", len(big), err)
+	}
+	half := make([]byte, zk.MaxRequestBytes/2)
+	_, err := c.Multi(ctx,
+		storage.CreateOp(r+"/a", half, storage.Persistent),
+		storage.CreateOp(r+"/b", half, storage.Persistent))
+	var me *storage.MultiError
+	if !errors.As(err, &me) || me.Index != 1 || !errors.Is(err, storage.ErrBadArguments) {
+		t.Errorf("multi of two halves of the limit: %v; want ErrBadArguments at op 1", err)
+	}
+	// The connection survived, and a request just under the limit works.
+	if st := c.State(); st != storage.Connected {
+		t.Fatalf("state after refused requests: %v", st)
+	}
+	if _, err := c.Set(ctx, r+"/n", big[:zk.MaxRequestBytes-len(r)-len("/n")], storage.AnyVersion); err != nil {
+		t.Fatalf("set just under the limit: %v", err)
+	}
+}
