@@ -29,8 +29,11 @@ const (
 )
 
 // Config is everything a Node needs. Build it with DefaultConfig, then
-// Bootstrap, ApplyKeys (mn-conf runtime keys) and command-line flags, in
-// increasing precedence.
+// Bootstrap (where ZooKeeper and the key store are), then set
+// RuntimeConfig so that Run reads the cluster.* settings from mn-conf once
+// connected, with Overrides (command-line keys) applied last; without
+// RuntimeConfig the fields are used as set (ApplyKeys maps keys onto them).
+// UseStandardBackends fills the store, election and API hooks.
 type Config struct {
 	// NodeID identifies this cluster node (the host id of the reference).
 	NodeID uuid.UUID

@@ -4,7 +4,18 @@
 // enabled services in order (singletons under leader election) and serves
 // the REST API over HTTP and HTTPS with /health and /metrics alongside.
 //
-// It is embeddable: cluster.New(cfg), go node.Run(ctx), <-node.Ready().
+// It is embeddable:
+//
+//	cfg := cluster.DefaultConfig()
+//	cfg.NodeID, cfg.RuntimeConfig = id, true
+//	cfg.UseStandardBackends()
+//	node, err := cluster.New(cfg)
+//	go node.Run(ctx) // until ctx ends: then drains and unregisters
+//	<-node.Ready()   // or <-node.Err()
+//
+// Settings come from mn-conf (cluster.* in the node's runtime view) as in
+// the reference; only cluster.loggers.root is followed live (Config.LogLevel),
+// other changes are logged as pending until restart.
 package cluster
 
 import (
