@@ -653,3 +653,18 @@ func TestStoreUnreachableFailsRun(t *testing.T) {
 		t.Fatalf("Run: %v, want the store's error", err)
 	}
 }
+
+func TestRESTAPIDisabled(t *testing.T) {
+	srv := mem.NewServer()
+	cfg := testConfig(t, srv.Connect())
+	cfg.Overrides["cluster.rest_api.enabled"] = "false"
+	r := start(t, cfg)
+	if a := r.node.HTTPAddr(); a != nil {
+		t.Fatalf("HTTP served on %s with cluster.rest_api.enabled=false", a)
+	}
+	data, _, err := srv.Connect().Get(context.Background(), path.Join(cluster.NodesPath(cfg.RootKey), cfg.NodeID.String()))
+	var info cluster.NodeInfo
+	if err != nil || json.Unmarshal(data, &info) != nil || info.HTTP != "" {
+		t.Fatalf("registration without the REST API: %s, %v", data, err)
+	}
+}
