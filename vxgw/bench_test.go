@@ -188,12 +188,20 @@ func waitRows(b *testing.B, obs *Conn, table string, n int) {
 
 // BenchmarkStorePortMACToVTEP measures MidoNet port MAC → Ucast_Macs_Remote
 // end to end: from the first of N persistent MAC-table writes (in-memory
-// store) until the N rows are on ovsdb-server, seen by an independent
+// store on mem or ZooKeeper) until the N rows are on ovsdb-server, seen by an independent
 // OVSDB session.
 func BenchmarkStorePortMACToVTEP(b *testing.B) {
-	for _, n := range []int{1, 1000} {
-		b.Run("macs="+strconv.Itoa(n), func(b *testing.B) {
-			f := newStoreFixture(b, "mem")
+	for _, backend := range []string{"mem", "zk"} {
+		for _, n := range []int{1, 1000} {
+			b.Run(backend+"/macs="+strconv.Itoa(n), func(b *testing.B) { benchStorePortMACToVTEP(b, backend, n) })
+		}
+	}
+}
+
+func benchStorePortMACToVTEP(b *testing.B, backend string, n int) {
+	{
+		{
+			f := newStoreFixture(b, backend)
 			h1 := f.hosts["h1"]
 			vm := f.createPort(f.nwID, &h1, nil)
 			macs, err := midonet.BridgeMacTable(f.ctx, f.store, f.nwID, 0)
@@ -227,18 +235,26 @@ func BenchmarkStorePortMACToVTEP(b *testing.B) {
 			}
 			b.StopTimer()
 			reportPercentiles(b, lat)
-		})
+		}
 	}
 }
 
 // BenchmarkStoreLearnedMACToMacTable measures VTEP-learned MAC → bridge MAC
 // table end to end: from vtep-ctl committing N Ucast_Macs_Local rows until
-// the in-memory store's MAC table has N entries on the VxLAN port (the
+// the store's MAC table (mem or ZooKeeper) has N entries on the VxLAN port (the
 // vtep-ctl process start is included).
 func BenchmarkStoreLearnedMACToMacTable(b *testing.B) {
-	for _, n := range []int{1, 1000} {
-		b.Run("macs="+strconv.Itoa(n), func(b *testing.B) {
-			f := newStoreFixture(b, "mem")
+	for _, backend := range []string{"mem", "zk"} {
+		for _, n := range []int{1, 1000} {
+			b.Run(backend+"/macs="+strconv.Itoa(n), func(b *testing.B) { benchStoreLearnedMACToMacTable(b, backend, n) })
+		}
+	}
+}
+
+func benchStoreLearnedMACToMacTable(b *testing.B, backend string, n int) {
+	{
+		{
+			f := newStoreFixture(b, backend)
 			vxlanPort := f.createPort(f.nwID, nil, &f.vtep)
 			nw, err := f.store.Get(f.ctx, &models.Network{}, f.nwID)
 			must(b, err)
@@ -289,6 +305,6 @@ func BenchmarkStoreLearnedMACToMacTable(b *testing.B) {
 			}
 			b.StopTimer()
 			reportPercentiles(b, lat)
-		})
+		}
 	}
 }

@@ -230,7 +230,7 @@ func desiredFromStore(ctx context.Context, st *zoom.Store, vtep *models.Vtep, fp
 	// Keep following the VxLAN ports too (looked up for learned MACs).
 	for _, n := range want.Networks {
 		if nw, err := uuid.Parse(n.NetworkID); err == nil {
-			if p, ok := macs.vxlanPort(ctx, nw); ok {
+			if p, ok := macs.refreshVxLANPort(ctx, nw); ok {
 				usedPorts[p] = true
 			}
 		}

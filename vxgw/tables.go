@@ -49,6 +49,9 @@ type networkTables struct {
 	ips     midonet.TypedTable[netip.Addr, midonet.MAC]
 	macPort map[midonet.MAC]uuid.UUID
 	ipMAC   map[netip.Addr]midonet.MAC
+	// vxlanPort is this VTEP's VxLAN port of the network, refreshed at
+	// every recomputation of the desired state (uuid.Nil: unknown).
+	vxlanPort uuid.UUID
 }
 
 type watchedPort struct {
@@ -370,6 +373,18 @@ func (m *storeMACs) vxlanPort(ctx context.Context, nwID uuid.UUID) (uuid.UUID, b
 	return uuid.Nil, false
 }
 
+// refreshVxLANPort looks the VxLAN port up and remembers it for the
+// learned-MAC path.
+func (m *storeMACs) refreshVxLANPort(ctx context.Context, nwID uuid.UUID) (uuid.UUID, bool) {
+	port, ok := m.vxlanPort(ctx, nwID)
+	m.mu.Lock()
+	if n, followed := m.networks[nwID]; followed {
+		n.vxlanPort = port // uuid.Nil when not found
+	}
+	m.mu.Unlock()
+	return port, ok
+}
+
 func (m *storeMACs) tables(nwID uuid.UUID) (*networkTables, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -391,8 +406,13 @@ func (m *storeMACs) learned(ctx context.Context, l LocalMAC, add bool) {
 	if err != nil {
 		return // multicast group names and the like
 	}
-	port, ok := m.vxlanPort(ctx, nwID)
-	if !ok {
+	m.mu.Lock()
+	port := n.vxlanPort
+	m.mu.Unlock()
+	if port == uuid.Nil {
+		port, ok = m.refreshVxLANPort(ctx, nwID)
+	}
+	if !ok || port == uuid.Nil {
 		m.log.Warn("learned MAC dropped: the network has no VxLAN port for this VTEP", "network", nwID, "mac", l.MAC)
 		return
 	}
@@ -455,7 +475,7 @@ func (m *storeMACs) LocalMACsReset(ctx context.Context, _ uuid.UUID, macs []Loca
 	for _, nwID := range bound {
 		// Entries pointing at our VxLAN port that the VTEP no longer has
 		// were forgotten while we were not connected.
-		port, ok := m.vxlanPort(ctx, nwID)
+		port, ok := m.refreshVxLANPort(ctx, nwID)
 		n, ok2 := m.tables(nwID)
 		if !ok || !ok2 {
 			continue
