@@ -1,13 +1,13 @@
 package restapi
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -31,24 +31,124 @@ func (o *object) set(key string, value any) {
 	*o = append(*o, member{key, value})
 }
 
-func (o object) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	for i, m := range o {
-		if i > 0 {
-			buf.WriteByte(',')
+func (o object) MarshalJSON() ([]byte, error) { return appendJSON(nil, o) }
+
+// appendJSON writes the API's response values (objects, lists of them,
+// strings, numbers, booleans, nulls) without encoding/json's reflection and
+// re-compaction of nested Marshalers, which dominated large list answers;
+// other types go through encoding/json.
+func appendJSON(buf []byte, v any) ([]byte, error) {
+	var err error
+	switch x := v.(type) {
+	case nil:
+		return append(buf, "null"...), nil
+	case object:
+		buf = append(buf, '{')
+		for i, m := range x {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendJSONString(buf, m.key)
+			buf = append(buf, ':')
+			if buf, err = appendJSON(buf, m.value); err != nil {
+				return nil, fmt.Errorf("field %s: %w", m.key, err)
+			}
 		}
-		k, _ := json.Marshal(m.key)
-		buf.Write(k)
-		buf.WriteByte(':')
-		v, err := json.Marshal(m.value)
-		if err != nil {
-			return nil, fmt.Errorf("field %s: %w", m.key, err)
+		return append(buf, '}'), nil
+	case []object:
+		buf = append(buf, '[')
+		for i, o := range x {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			if buf, err = appendJSON(buf, o); err != nil {
+				return nil, err
+			}
 		}
-		buf.Write(v)
+		return append(buf, ']'), nil
+	case []string:
+		buf = append(buf, '[')
+		for i, e := range x {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendJSONString(buf, e)
+		}
+		return append(buf, ']'), nil
+	case string:
+		return appendJSONString(buf, x), nil
+	case bool:
+		return strconv.AppendBool(buf, x), nil
+	case int:
+		return strconv.AppendInt(buf, int64(x), 10), nil
+	case int32:
+		return strconv.AppendInt(buf, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(buf, x, 10), nil
+	case uint32:
+		return strconv.AppendUint(buf, uint64(x), 10), nil
+	case uint64:
+		return strconv.AppendUint(buf, x, 10), nil
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(buf, data...), nil
+}
+
+// appendJSONString quotes s as encoding/json does (including its escaping
+// of <, >, & and U+2028/U+2029, so answers are byte-identical to it).
+func appendJSONString(buf []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				buf = append(buf, '\\', b)
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			case '\b':
+				buf = append(buf, '\\', 'b')
+			case '\f':
+				buf = append(buf, '\\', 'f')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
 }
 
 // encodeField reads one field of msg as a JSON value (nil = null).

@@ -260,7 +260,7 @@ func (c *call) readBody() (map[string]json.RawMessage, error) {
 
 // writeJSON answers 200 with v as JSON and the negotiated Content-Type.
 func (c *call) writeJSON(status int, mediaType string, v any) {
-	data, err := json.Marshal(v)
+	data, err := appendJSON(nil, v)
 	if err != nil {
 		c.h.writeError(c.w, c.r, fmt.Errorf("encoding response: %w", err))
 		return
