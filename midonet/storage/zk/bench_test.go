@@ -14,13 +14,14 @@ import (
 )
 
 // BenchmarkMulti measures raw Multi throughput on a real ZooKeeper server
-// (the package's shared standalone server, which fsyncs its transaction log
-// as production ones do): each op is one Multi of a create and a set, the
+// (a standalone server of its own that fsyncs its transaction log as
+// production ones do, so the disk's sync latency bounds a single writer):
+// each op is one Multi of a create and a set, the
 // shape of a small ZOOM transaction. Writers share one Conn, as the
 // goroutines of a cluster node do. This is the "physical limit" higher
 // layers are compared with; ops/s is reported.
 func BenchmarkMulti(b *testing.B) {
-	srv := zktest.Shared(b)
+	srv := zktest.Start(b, zktest.Fsync())
 	ctx := context.Background()
 	c, err := zk.Connect(ctx, zk.Config{Servers: []string{srv.Addr()}, SessionTimeout: 30 * time.Second, Logger: testLogger()})
 	if err != nil {

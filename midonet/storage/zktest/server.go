@@ -30,12 +30,12 @@ func (s *Server) Stop() { s.proc.kill() }
 func (s *Server) LogPath() string { return s.proc.logPath }
 
 // Start starts a standalone server for the test and waits until it serves
-// requests; it is killed when the test ends. Starting a JVM takes seconds:
-// tests of one package should share a server through Shared.
-func Start(t testing.TB) *Server {
+// requests; it is killed when the test ends. Starting a JVM takes a second
+// or more: tests of one package should share a server through Shared.
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	javaBin, classPath := requireInstalled(t)
-	s, err := startStandalone(context.Background(), t.TempDir(), javaBin, classPath)
+	s, err := startStandalone(context.Background(), t.TempDir(), javaBin, classPath, opts...)
 	if err != nil {
 		t.Fatalf("zktest: %v", err)
 	}
@@ -43,7 +43,7 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
-func startStandalone(ctx context.Context, dir, javaBin, classPath string) (*Server, error) {
+func startStandalone(ctx context.Context, dir, javaBin, classPath string, opts ...Option) (*Server, error) {
 	var lastErr error
 	for attempt := range startAttempts {
 		ports, err := freePorts(1)
@@ -53,6 +53,9 @@ func startStandalone(ctx context.Context, dir, javaBin, classPath string) (*Serv
 		cfg := serverConfig{
 			dataDir:    filepath.Join(dir, "standalone-"+strconv.Itoa(attempt)),
 			clientPort: ports[0],
+		}
+		for _, opt := range opts {
+			opt(&cfg)
 		}
 		cfgPath, err := cfg.write()
 		if err != nil {
