@@ -32,8 +32,11 @@
 //
 // Watch(ctx, nodeID, opts...) delivers the runtime view now and again after
 // every change of any layer (re-mapping the node to another template switches
-// the template followed). The reference only hot-reloads log levels; which
-// settings a consumer re-applies is its choice.
+// the template followed). It survives a ZooKeeper session expiry (watching
+// again in the new session) and closes when ctx ends or the connection is
+// closed; on the mem backend, whose expired sessions are final, it then
+// stays silent until ctx ends. The reference only hot-reloads log levels;
+// which settings a consumer re-applies is its choice.
 //
 // Bootstrap (ReadBootstrap) finds ZooKeeper as the reference does, from
 // MIDO_ZOOKEEPER_HOSTS / MIDO_ZOOKEEPER_ROOT_KEY, then the [zookeeper]

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/midonet/midonet-go/midonet/storage/zktest"
 )
 
 // TestWatchEnds checks that a watch's channel closes when its context ends
@@ -61,4 +63,59 @@ func TestWatchEnds(t *testing.T) {
 		conn.Close()
 		drainUntilClosed(ch, "closing the connection")
 	})
+}
+
+// TestWatchFollowsANewSession expires the watching session for real on
+// ZooKeeper: the watch carries on in the backend's new session and delivers
+// what changed meanwhile.
+func TestWatchFollowsANewSession(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	b := zktest.NewBackend(zktest.Shared(t).Addr())
+	watching, writing := b.Connect(t), b.Connect(t)
+	root := "/" + t.Name() + "-" + uuid.NewString()[:8]
+	s, err := Open(ctx, watching, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writer, err := Open(ctx, writing, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := uuid.New()
+	ch, err := s.Watch(ctx, node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitPort := func(want string) {
+		t.Helper()
+		for {
+			select {
+			case cfg, ok := <-ch:
+				if !ok {
+					t.Fatalf("watch closed waiting for port %s", want)
+				}
+				if v, _ := cfg.Get("cluster.rest_api.http_port"); v == want {
+					return
+				}
+			case <-ctx.Done():
+				t.Fatalf("no view with port %s", want)
+			}
+		}
+	}
+	waitPort("8181")
+	oldSession := watching.SessionID()
+	b.Expire(t, watching)
+	if _, err := writer.Set(ctx, NodeSource(node), "cluster.rest_api.http_port = 18181", false); err != nil {
+		t.Fatal(err)
+	}
+	waitPort("18181")
+	if watching.SessionID() == oldSession {
+		t.Fatalf("session %x not replaced", oldSession)
+	}
+	// And the new session's watches see later changes.
+	if _, err := writer.Set(ctx, NodeSource(node), "cluster.rest_api.http_port = 28181", false); err != nil {
+		t.Fatal(err)
+	}
+	waitPort("28181")
 }
