@@ -2,7 +2,20 @@
 // for tests: a standalone server, a server shared by all tests of a package,
 // and 3-node ensembles whose members can be killed and restarted. It also has
 // a loopback TCP proxy that can cut a client off from its server, which is how
-// tests make ZooKeeper itself expire a session.
+// tests make ZooKeeper itself expire a session, and Backend, which opens
+// storage sessions (package zk) that tests can expire that way; it is the
+// storagetest.Backend of real ZooKeeper.
+//
+// Typical use, one server for the whole package:
+//
+//	func TestMain(m *testing.M) { zktest.Main(m) }
+//
+//	func TestSomething(t *testing.T) {
+//		b := zktest.NewBackend(zktest.Shared(t).Addr())
+//		c := b.Connect(t) // a *zk.Conn, closed when the test ends
+//		...
+//		b.Expire(t, c) // the server expires c's session
+//	}
 //
 // Every server listens on 127.0.0.1 only, on free ports, keeps its data in
 // t.TempDir(), and is killed (with its whole process group) when the test
