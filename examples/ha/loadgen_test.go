@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -87,18 +88,21 @@ func TestLoadAndLedgerOnMemory(t *testing.T) {
 func TestSummarize(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
-	fail := errors.New("503")
+	refused := errors.New("connection refused")
+	noStore := fmt.Errorf("POST: %w", &client.Error{Status: 503})
+	bug := fmt.Errorf("POST: %w", &client.Error{Status: 500})
 	reqs := []Request{
 		{Op: "create-bridge", Start: at(0.5), End: at(1)},
 		{Op: "read", Start: at(1), End: at(2)},
-		{Op: "create-port", Start: at(2), End: at(3), Err: fail},
-		{Op: "create-bridge", Start: at(3.5), End: at(4), Err: fail},
+		{Op: "create-port", Start: at(2), End: at(3), Err: refused},
+		{Op: "create-bridge", Start: at(3.5), End: at(4), Err: noStore},
 		{Op: "read", Start: at(4), End: at(5)},
 		{Op: "create-port", Start: at(6), End: at(7)},
+		{Op: "create-port", Start: at(8), End: at(8.5), Err: bug}, // not unavailability: outside the window
 	}
 	r := Summarize("x", reqs, at(0), at(10))
-	if r.OK != 4 || r.Failed != 2 {
-		t.Errorf("ok/failed %d/%d, want 4/2", r.OK, r.Failed)
+	if r.OK != 4 || r.Failed != 3 || r.Unavailable != 2 {
+		t.Errorf("ok/failed/unavailable %d/%d/%d, want 4/3/2", r.OK, r.Failed, r.Unavailable)
 	}
 	if r.ErrorWindow != 2*time.Second { // first failure started at 2, last ended at 4
 		t.Errorf("error window %v, want 2s", r.ErrorWindow)
@@ -109,11 +113,11 @@ func TestSummarize(t *testing.T) {
 	if r.ReqPerSec != 0.4 {
 		t.Errorf("req/s %v, want 0.4", r.ReqPerSec)
 	}
-	if len(r.FirstErrors) != 2 || r.Lost != -1 || r.Dangling != -1 {
+	if len(r.FirstErrors) != 3 || r.Lost != -1 || r.Dangling != -1 {
 		t.Errorf("first errors %v, lost %d, dangling %d", r.FirstErrors, r.Lost, r.Dangling)
 	}
 	table := tableString([]Result{r})
-	if !strings.Contains(table, "| x ") || !strings.Contains(table, "2.0 |   6.0 |") {
+	if !strings.Contains(table, "| x ") || !strings.Contains(table, "4 / 2 / 1 |   2.0 |   6.0 |") {
 		t.Errorf("table:\n%s", table)
 	}
 	if none := Summarize("idle", nil, at(0), at(3)); none.ErrorWindow != 0 || none.WritePause != 3*time.Second {

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/midonet/midonet-go/restapi/client"
 )
 
 // Result is what one phase of load (with or without a fault) measured.
@@ -14,11 +18,16 @@ type Result struct {
 	Duration time.Duration
 	OK       int
 	Failed   int
+	// Unavailable counts the failures that say the service could not be
+	// reached or had no store (connection errors, timeouts, 502/503/504):
+	// the ones a fault is expected to cause. The other failures (any other
+	// error answer) are bugs whatever the fault.
+	Unavailable int
 	// ReqPerSec is acknowledged requests per second over the phase: the
 	// load held.
 	ReqPerSec float64
-	// ErrorWindow runs from the start of the first failed request to the
-	// end of the last one (0 without failures).
+	// ErrorWindow runs from the start of the first request failed as
+	// unavailable to the end of the last one (0 without such failures).
 	ErrorWindow time.Duration
 	// WritePause is the longest time without an acknowledged write, the
 	// phase's start and end included.
@@ -51,6 +60,10 @@ func Summarize(name string, reqs []Request, from, to time.Time) Result {
 		if len(r.FirstErrors) < 5 {
 			r.FirstErrors = append(r.FirstErrors, fmt.Sprintf("%s %s: %v", q.End.Format("15:04:05.000"), q.Op, q.Err))
 		}
+		if !Unavailable(q.Err) {
+			continue
+		}
+		r.Unavailable++
 		if firstFail.IsZero() || q.Start.Before(firstFail) {
 			firstFail = q.Start
 		}
@@ -72,16 +85,31 @@ func Summarize(name string, reqs []Request, from, to time.Time) Result {
 	return r
 }
 
+// Unavailable reports whether err says the API could not serve at all:
+// no answer (connection refused or reset, timeout) or 502, 503, 504 (from
+// haproxy with no healthy node, or a node without its store).
+func Unavailable(err error) bool {
+	var apiErr *client.Error
+	if !errors.As(err, &apiErr) {
+		return err != nil
+	}
+	switch apiErr.Status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
 // PrintTable writes results as the README's table (Markdown).
 func PrintTable(w io.Writer, results []Result) {
-	fmt.Fprintln(w, "| fault | load held (req/s) | requests ok / failed | error window (s) | longest write pause (s) | new leader after (s) | acked writes lost | dangling references |")
+	fmt.Fprintln(w, "| fault | load held (req/s) | requests ok / unavailable / other errors | error window (s) | longest write pause (s) | new leader after (s) | acked writes lost | dangling references |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
 		takeover := "-"
 		if r.Takeover > 0 {
 			takeover = fmt.Sprintf("%.1f", r.Takeover.Seconds())
 		}
-		fmt.Fprintf(w, "| %-28s | %5.0f | %6d / %-4d | %5.1f | %5.1f | %5s | %3s | %3s |\n", r.Name, r.ReqPerSec, r.OK, r.Failed,
+		fmt.Fprintf(w, "| %-28s | %5.0f | %6d / %d / %d | %5.1f | %5.1f | %5s | %3s | %3s |\n", r.Name, r.ReqPerSec, r.OK, r.Unavailable, r.Failed-r.Unavailable,
 			r.ErrorWindow.Seconds(), r.WritePause.Seconds(), takeover, count(r.Lost), count(r.Dangling))
 	}
 }
