@@ -28,6 +28,7 @@ var fuzzSeeds = map[string][]string{
 	"ip_addr_groups":  {`{"name":"ipg"}`},
 	"hosts":           {`{"id":"11111111-2222-3333-4444-555555555555","name":"h","floodingProxyWeight":1,"containerWeight":1,"containerLimit":-1,"enforceContainerLimit":false}`},
 	"tunnel_zones":    {`{"name":"tz","type":"gre"}`},
+	"vteps":           {`{"managementIp":"10.0.0.1","managementPort":"6632","tunnelZoneId":"11111111-2222-3333-4444-555555555555"}`},
 	"bgp_networks":    {`{"subnetAddress":"192.0.2.0","subnetLength":"24"}`},
 	"bgp_peers":       {`{"asNumber":65000,"address":"10.0.0.2","keepAlive":30,"holdTime":"90","connectRetry":null,"password":"x"}`},
 	"load_balancers":  {`{"adminStateUp":false}`, `{"routerId":"11111111-2222-3333-4444-555555555555"}`},

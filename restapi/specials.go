@@ -105,7 +105,7 @@ func (h *handler) endpoints() []endpoint {
 		{method: "POST", path: "/tunnel_zones/{id}/hosts", consumes: single("TunnelZoneHost-v1", "GreTunnelZoneHost-v1"), serve: addZoneHost},
 		{method: "GET", path: "/tunnel_zones/{id}/hosts/{hid}", produces: single("TunnelZoneHost-v1", "GreTunnelZoneHost-v1"), serve: getZoneHost},
 		{method: "DELETE", path: "/tunnel_zones/{id}/hosts/{hid}", serve: removeZoneHost},
-	}, slices.Concat(dhcpEndpoints(), dhcpV6Endpoints(), stateTableEndpoints())...)
+	}, slices.Concat(dhcpEndpoints(), dhcpV6Endpoints(), stateTableEndpoints(), vtepEndpoints())...)
 }
 
 // pathID parses a {name} path UUID; malformed ids are 404 (as Jersey's

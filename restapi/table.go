@@ -127,7 +127,7 @@ func natRule(name string, dnat, reverse bool) variant {
 
 // resourceTable is THE table: every generic resource of the API.
 func resourceTable() []*resource {
-	return append(coreResources(), serviceResources()...)
+	return append(append(coreResources(), serviceResources()...), vtepResources()...)
 }
 
 // coreResources are the devices, ports, routing and filtering resources.

@@ -1,0 +1,506 @@
+package restapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"github.com/midonet/midonet-go/midonet/storage/zk"
+	"github.com/midonet/midonet-go/midonet/storage/zktest"
+	"github.com/midonet/midonet-go/midonet/zoom"
+	"github.com/midonet/midonet-go/restapi"
+	"github.com/midonet/midonet-go/vxgw"
+	"github.com/midonet/midonet-go/vxgw/vteptest"
+)
+
+// vtepBackend is an object store the VTEP tests run on, with what they need
+// beyond the API: the store itself (to play the controller's and agents'
+// state keys) and its connection and root (for the VNI counter).
+type vtepBackend struct {
+	name string
+	open func(t *testing.T) (st *zoom.Store, conn storage.Conn, root string)
+}
+
+func vtepBackends() []vtepBackend {
+	openStore := func(t *testing.T, conn storage.Conn, root string) *zoom.Store {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		st, err := midonet.NewStore(ctx, conn, zoom.Options{Root: root, Owner: zoom.OwnerClusterAPI})
+		if err != nil {
+			t.Fatalf("object store: %v", err)
+		}
+		return st
+	}
+	return []vtepBackend{
+		{name: "mem", open: func(t *testing.T) (*zoom.Store, storage.Conn, string) {
+			srv := mem.NewServer()
+			conn := srv.Connect()
+			t.Cleanup(func() { conn.Close() })
+			return openStore(t, conn, "/midonet"), conn, "/midonet"
+		}},
+		{name: "zookeeper", open: func(t *testing.T) (*zoom.Store, storage.Conn, string) {
+			srv := zktest.Shared(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			conn, err := zk.Connect(ctx, zk.Config{Servers: []string{srv.Addr()}})
+			if err != nil {
+				t.Fatalf("connecting to ZooKeeper at %s: %v", srv.Addr(), err)
+			}
+			t.Cleanup(func() { conn.Close() })
+			root := "/" + strings.NewReplacer("/", "_", " ", "_", "#", "_").Replace(t.Name())
+			return openStore(t, conn, root), conn, root
+		}},
+	}
+}
+
+// api is a raw HTTP client of one test server: the VTEP resources are
+// checked on the wire (media types, statuses, error bodies).
+type api struct {
+	t    *testing.T
+	base string
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r reply) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("decoding %s: %v", r.body, err)
+	}
+	return m
+}
+
+func (r reply) list(t *testing.T) []map[string]any {
+	t.Helper()
+	var m []map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("decoding %s: %v", r.body, err)
+	}
+	return m
+}
+
+func (a api) do(method, uri, mediaType string, body any) reply {
+	a.t.Helper()
+	if !strings.HasPrefix(uri, "http") {
+		uri = a.base + uri
+	}
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, uri, rd)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if mediaType != "" {
+		req.Header.Set("Accept", mediaType)
+		if body != nil {
+			req.Header.Set("Content-Type", mediaType)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatalf("%s %s: %v", method, uri, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return reply{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+// expect checks a reply's status and, when not empty, that its body
+// contains text.
+func (a api) expect(r reply, status int, text string) reply {
+	a.t.Helper()
+	if r.status != status || !strings.Contains(string(r.body), text) {
+		a.t.Fatalf("want %d with %q, got %d: %s", status, text, r.status, r.body)
+	}
+	return r
+}
+
+// create POSTs and returns the Location.
+func (a api) create(uri, mediaType string, body any) string {
+	a.t.Helper()
+	r := a.expect(a.do("POST", uri, mediaType, body), http.StatusCreated, "")
+	loc := r.header.Get("Location")
+	if loc == "" {
+		a.t.Fatalf("POST %s: no Location", uri)
+	}
+	return loc
+}
+
+var (
+	mtVtep         = restapi.Vendor("VTEP-v2")
+	mtVteps        = restapi.VendorCollection("VTEP-v2")
+	mtBinding      = restapi.Vendor("VTEPBinding-v2")
+	mtBindings     = restapi.VendorCollection("VTEPBinding-v2")
+	mtVtepPort     = restapi.Vendor("VTEPPort-v1")
+	mtVtepPorts    = restapi.VendorCollection("VTEPPort-v1")
+	mtTunnelZone   = restapi.Vendor("TunnelZone-v1")
+	mtBridge       = restapi.Vendor("Bridge-v4")
+	mtPort         = restapi.Vendor("Port-v3")
+	vtepTunnelIP   = "10.9.9.9"
+	vtepSwitchName = "sw0"
+)
+
+// closedPort is a loopback port nothing listens on.
+func closedPort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
+
+func lastSegment(uri string) string { return uri[strings.LastIndex(uri, "/")+1:] }
+
+// TestVTEPResources round-trips /vteps, bindings and ports through the API
+// on the real store (in memory and ZooKeeper) with a real ovsdb-server as
+// the switch: validation errors, statuses and messages, state keys as the
+// controller writes them, VxLAN ports and the first-VNI rule.
+func TestVTEPResources(t *testing.T) {
+	ovs := vteptest.Start(t)
+	ovs.AddPhysicalSwitch(vtepSwitchName, []string{"127.0.0.1"}, []string{vtepTunnelIP}, []string{"eth0", "eth1", "port 2"})
+	bare := vteptest.Start(t) // a switch whose agent has not created its Physical_Switch
+	for _, b := range vtepBackends() {
+		t.Run(b.name, func(t *testing.T) {
+			st, conn, root := b.open(t)
+			opts := restapi.Options{}
+			if b.name == "zookeeper" { // in memory, the store's own counter is the fallback
+				opts.Sequences = restapi.SharedCounters{Conn: conn, Root: root}
+			}
+			h, err := restapi.NewHandler(restapi.NewZoomStore(st), nil, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(h)
+			t.Cleanup(srv.Close)
+			testVTEPResources(t, api{t: t, base: srv.URL + "/midonet-api"}, st, ovs, bare)
+		})
+	}
+}
+
+func testVTEPResources(t *testing.T, a api, st *zoom.Store, ovs, bare *vteptest.Server) {
+	ctx := context.Background()
+	vtepTZ := lastSegment(a.create("/tunnel_zones", mtTunnelZone, map[string]any{"name": "vtep-tz", "type": "vtep"}))
+	greTZ := lastSegment(a.create("/tunnel_zones", mtTunnelZone, map[string]any{"name": "gre-tz", "type": "gre"}))
+	vtepBody := func(ip string, port int, tz string) map[string]any {
+		m := map[string]any{"managementIp": ip, "managementPort": port}
+		if tz != "" {
+			m["tunnelZoneId"] = tz
+		}
+		return m
+	}
+
+	// Bean constraints first, all reported together.
+	r := a.expect(a.do("POST", "/vteps", mtVtep, map[string]any{}), 400, "Validation error(s) found")
+	for _, want := range []string{`"property":"managementIp","message":"may not be null"`,
+		`"property":"managementPort","message":"must be greater than or equal to 1"`} {
+		if !strings.Contains(string(r.body), want) {
+			t.Errorf("empty VTEP: missing violation %s in %s", want, r.body)
+		}
+	}
+	a.expect(a.do("POST", "/vteps", mtVtep, vtepBody("300.1.1.1", ovs.Port(), vtepTZ)), 400, "is not a valid IP address")
+	a.expect(a.do("POST", "/vteps", mtVtep, vtepBody("::1", ovs.Port(), vtepTZ)), 400, "is not a valid IP address")
+	a.expect(a.do("POST", "/vteps", mtVtep, vtepBody("127.0.0.1", 65536, vtepTZ)), 400, "must be less than or equal to 65535")
+	// Then the tunnel zone.
+	a.expect(a.do("POST", "/vteps", mtVtep, vtepBody("127.0.0.1", ovs.Port(), "")), 400, "Tunnel zone ID is not valid.")
+	a.expect(a.do("POST", "/vteps", mtVtep, vtepBody("127.0.0.1", ovs.Port(), uuid.NewString())), 400, "Tunnel zone ID is not valid.")
+	a.expect(a.do("POST", "/vteps", mtVtep, vtepBody("127.0.0.1", ovs.Port(), greTZ)), 400, "Tunnel zone is not of type VTEP.")
+	// Media types: strict on the vendor type, JSON accepted.
+	a.expect(a.do("POST", "/vteps", restapi.Vendor("Bridge-v4"), vtepBody("127.0.0.1", ovs.Port(), vtepTZ)), 406, "")
+	// An unreachable VTEP and a switch without Physical_Switch answer 503.
+	a.expect(a.do("POST", "/vteps", mtVtep, vtepBody("127.0.0.1", closedPort(t), vtepTZ)), 503, "could not be accessed")
+	a.expect(a.do("POST", "/vteps", mtVtep, vtepBody("127.0.0.1", bare.Port(), vtepTZ)), 503, "physical switch is not configured")
+
+	// A host whose agent reports the VTEP's tunnel IP conflicts (409).
+	hostID := uuid.New()
+	if err := st.Create(ctx, &models.Host{Id: models.UUIDFromGoogle(hostID), Name: strp("h1")}); err != nil {
+		t.Fatal(err)
+	}
+	agent, err := midonet.NewStore(ctx, st.Conn(), zoom.Options{Root: strings.TrimSuffix(st.ZoomPath(), "/zoom/0"), Namespace: hostID.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := models.ParseIPAddress(vtepTunnelIP)
+	hostState, err := models.Marshal(&models.HostState{HostId: models.UUIDFromGoogle(hostID), Interfaces: []*models.HostState_Interface{
+		{Name: strp("eth0"), Addresses: []*models.IPAddress{addr}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.AddValue(ctx, &models.Host{}, hostID, midonet.HostKey, string(hostState)); err != nil {
+		t.Fatal(err)
+	}
+	a.expect(a.do("POST", "/vteps", mtVtep, vtepBody("127.0.0.1", ovs.Port(), vtepTZ)), 409,
+		"VTEP conflicts with an existing host with IP address "+vtepTunnelIP+".")
+	if _, err := agent.RemoveValue(ctx, &models.Host{}, hostID, midonet.HostKey, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// Create, read back, list.
+	vtepURI := a.create("/vteps", "application/json", vtepBody("127.0.0.1", ovs.Port(), vtepTZ))
+	vtepID := lastSegment(vtepURI)
+	a.expect(a.do("POST", "/vteps", mtVtep, vtepBody("127.0.0.1", ovs.Port()+1, vtepTZ)), 409, "A VTEP with IP address 127.0.0.1 already exists.")
+	r = a.expect(a.do("GET", vtepURI, mtVtep, nil), 200, "")
+	if ct := r.header.Get("Content-Type"); ct != mtVtep {
+		t.Errorf("GET VTEP: Content-Type %q", ct)
+	}
+	v := r.json(t)
+	want := map[string]any{"id": vtepID, "managementIp": "127.0.0.1", "managementPort": float64(ovs.Port()), "tunnelZoneId": vtepTZ,
+		"name": "", "description": "", "connectionState": "disconnected", "tunnelIpAddrs": []any{}, "uri": vtepURI,
+		"bindings": vtepURI + "/bindings", "ports": vtepURI + "/ports", "vtepBindingTemplate": vtepURI + "/{portName}/{vlanId}"}
+	for k, w := range want {
+		if got, _ := json.Marshal(v[k]); string(got) != string(must(json.Marshal(w))(t)) {
+			t.Errorf("VTEP %s = %s, want %v", k, got, w)
+		}
+	}
+	a.expect(a.do("GET", vtepURI, restapi.Vendor("VTEP-v1"), nil), 406, "")
+	a.expect(a.do("PUT", vtepURI, mtVtep, vtepBody("127.0.0.1", 1, vtepTZ)), 405, "")
+	if got := a.expect(a.do("GET", "/vteps", mtVteps, nil), 200, "").list(t); len(got) != 1 || got[0]["id"] != vtepID {
+		t.Errorf("VTEP list: %v", got)
+	}
+
+	// What the controller reports shows in the VTEP.
+	id := uuid.MustParse(vtepID)
+	tunnelAddr, _ := models.ParseIPAddress(vtepTunnelIP)
+	cfg, _ := models.Marshal(&models.VtepConfiguration{Name: strp(vtepSwitchName), Description: strp("the switch"),
+		TunnelAddresses: []*models.IPAddress{tunnelAddr}})
+	for key, value := range map[string]string{midonet.VtepConfigKey: string(cfg), midonet.VtepConnStateKey: "VTEP_CONNECTED"} {
+		if _, err := st.AddValue(ctx, &models.Vtep{}, id, key, value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v = a.expect(a.do("GET", vtepURI, mtVtep, nil), 200, "").json(t)
+	if v["name"] != vtepSwitchName || v["description"] != "the switch" || v["connectionState"] != "connected" ||
+		!slices.Equal(anyStrings(v["tunnelIpAddrs"]), []string{vtepTunnelIP}) {
+		t.Errorf("VTEP with controller state: %v", v)
+	}
+	for state, want := range map[string]string{"VTEP_ERROR": "error", "VTEP_DISCONNECTED": "disconnected", "garbage": "error"} {
+		if _, err := st.AddValue(ctx, &models.Vtep{}, id, midonet.VtepConnStateKey, state); err != nil {
+			t.Fatal(err)
+		}
+		if got := a.expect(a.do("GET", vtepURI, mtVtep, nil), 200, "").json(t)["connectionState"]; got != want {
+			t.Errorf("connection_state %s: connectionState %v, want %s", state, got, want)
+		}
+	}
+
+	// Physical ports, live from the switch.
+	ports := a.expect(a.do("GET", vtepURI+"/ports", mtVtepPorts, nil), 200, "").list(t)
+	var names []string
+	for _, p := range ports {
+		names = append(names, p["name"].(string))
+		if p["vtep"] != vtepURI {
+			t.Errorf("port %v: vtep %v", p["name"], p["vtep"])
+		}
+	}
+	if !slices.Equal(names, []string{"eth0", "eth1", "port 2"}) {
+		t.Errorf("VTEP ports %v", names)
+	}
+	p := a.expect(a.do("GET", ports[2]["uri"].(string), mtVtepPort, nil), 200, "").json(t)
+	if p["name"] != "port 2" || p["uri"] != vtepURI+"/ports/port+2" {
+		t.Errorf("VTEP port: %v", p)
+	}
+	a.expect(a.do("GET", vtepURI+"/ports/nope", mtVtepPort, nil), 404, "does not have a port named nope")
+	a.expect(a.do("GET", vtepURI+"/ports", "application/json", nil), 406, "")
+
+	// Bindings.
+	bridge1 := lastSegment(a.create("/bridges", mtBridge, map[string]any{"name": "b1"}))
+	bridge2 := lastSegment(a.create("/bridges", mtBridge, map[string]any{"name": "b2"}))
+	bindings := vtepURI + "/bindings"
+	r = a.expect(a.do("POST", bindings, mtBinding, map[string]any{"vlanId": 5000}), 400, "Validation error(s) found")
+	for _, want := range []string{`"property":"portName","message":"may not be null"`, `"property":"networkId","message":"may not be null"`,
+		`"property":"vlanId","message":"must be less than or equal to 4095"`} {
+		if !strings.Contains(string(r.body), want) {
+			t.Errorf("bad binding: missing violation %s in %s", want, r.body)
+		}
+	}
+	binding := func(port string, vlan int, network string) map[string]any {
+		return map[string]any{"portName": port, "vlanId": vlan, "networkId": network}
+	}
+	missing := uuid.NewString()
+	a.expect(a.do("POST", bindings, mtBinding, binding("eth0", 10, missing)), 400, "There is no Network with ID "+missing+".")
+	a.expect(a.do("POST", "/vteps/"+missing+"/bindings", mtBinding, binding("eth0", 10, bridge1)), 400, "There is no Vtep with ID "+missing+".")
+	a.expect(a.do("POST", bindings, mtBinding, binding("eth9", 10, bridge1)), 404, "does not have a port named eth9.")
+	a.expect(a.do("POST", bindings, restapi.Vendor("Bridge-v4"), binding("eth0", 10, bridge1)), 415, "")
+
+	loc := a.create(bindings, mtBinding, binding("eth0", 10, bridge1))
+	if loc != bindings+"/eth0/10" {
+		t.Errorf("binding Location %s", loc)
+	}
+	a.expect(a.do("POST", bindings, mtBinding, binding("eth0", 10, bridge2)), 409,
+		"already has a binding for port eth0 on vlan 10 to network "+bridge1)
+	a.create(bindings, "application/json", binding("eth1", 0, bridge1))
+	a.create(bindings, mtBinding, binding("port 2", 4095, bridge2))
+
+	vxlanPort := func(bridge string) string {
+		return vxgw.VxLANPortID(id, uuid.MustParse(bridge)).String()
+	}
+	checkBridge := func(bridge string, wantPorts []string, wantVNI uint32) {
+		t.Helper()
+		b := a.expect(a.do("GET", "/bridges/"+bridge, mtBridge, nil), 200, "").json(t)
+		if got := anyStrings(b["vxLanPortIds"]); !slices.Equal(got, wantPorts) {
+			t.Errorf("bridge %s vxLanPortIds %v, want %v", bridge, got, wantPorts)
+		}
+		n, err := st.Get(ctx, &models.Network{}, uuid.MustParse(bridge))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.(*models.Network).GetVni(); got != wantVNI {
+			t.Errorf("bridge %s VNI %d, want %d", bridge, got, wantVNI)
+		}
+	}
+	// The first network ever bound gets VNI 10001, the next 10002; one
+	// VxLAN port per (network, VTEP), whatever the number of bindings.
+	checkBridge(bridge1, []string{vxlanPort(bridge1)}, 10001)
+	checkBridge(bridge2, []string{vxlanPort(bridge2)}, 10002)
+	port := a.expect(a.do("GET", "/ports/"+vxlanPort(bridge1), mtPort, nil), 200, "").json(t)
+	if port["type"] != "Vxlan" || port["vtepId"] != vtepID || port["deviceId"] != bridge1 {
+		t.Errorf("VxLAN port: %v", port)
+	}
+	if got := a.expect(a.do("GET", "/bridges/"+bridge1+"/vxlan_ports", restapi.VendorCollection("Port-v3"), nil), 200, "").list(t); len(got) != 1 || got[0]["id"] != vxlanPort(bridge1) {
+		t.Errorf("bridge vxlan_ports: %v", got)
+	}
+
+	list := a.expect(a.do("GET", bindings, mtBindings, nil), 200, "").list(t)
+	if len(list) != 3 || list[0]["portName"] != "eth0" || list[0]["vlanId"] != float64(10) || list[0]["networkId"] != bridge1 ||
+		list[0]["vtepId"] != vtepID || list[0]["uri"] != bindings+"/eth0/10" || list[2]["uri"] != bindings+"/port%202/4095" {
+		t.Errorf("bindings: %v", list)
+	}
+	got := a.expect(a.do("GET", list[2]["uri"].(string), mtBinding, nil), 200, "").json(t)
+	if got["portName"] != "port 2" || got["networkId"] != bridge2 {
+		t.Errorf("binding: %v", got)
+	}
+	a.expect(a.do("GET", bindings+"/eth0/11", mtBinding, nil), 404, "does not have a binding to a Midonet network for VLAN 11 at port eth0.")
+	a.expect(a.do("GET", bindings+"/eth0/x", mtBinding, nil), 404, "")
+
+	// Deletes blocked while bound.
+	a.expect(a.do("DELETE", vtepURI, "", nil), 400, "The VTEP with IP address 127.0.0.1 cannot be deleted because it still has bindings.")
+	a.expect(a.do("DELETE", "/bridges/"+bridge1, "", nil), 409, "")
+	a.expect(a.do("DELETE", "/ports/"+vxlanPort(bridge1), "", nil), 409, "")
+
+	// The VxLAN port goes with the network's last binding; the VNI stays.
+	a.expect(a.do("DELETE", bindings+"/eth0/10", "", nil), 204, "")
+	checkBridge(bridge1, []string{vxlanPort(bridge1)}, 10001)
+	a.expect(a.do("DELETE", bindings+"/eth1/0", "", nil), 204, "")
+	a.expect(a.do("DELETE", bindings+"/eth1/0", "", nil), 204, "")
+	checkBridge(bridge1, []string{}, 10001)
+	a.expect(a.do("GET", "/ports/"+vxlanPort(bridge1), mtPort, nil), 404, "")
+	a.create(bindings, mtBinding, binding("eth0", 10, bridge1))
+	checkBridge(bridge1, []string{vxlanPort(bridge1)}, 10001)
+
+	for _, b := range []string{"/eth0/10", "/port%202/4095"} {
+		a.expect(a.do("DELETE", bindings+b, "", nil), 204, "")
+	}
+	checkBridge(bridge2, []string{}, 10002)
+	a.expect(a.do("DELETE", "/bridges/"+bridge1, "", nil), 204, "")
+	a.expect(a.do("DELETE", vtepURI, "", nil), 204, "")
+	a.expect(a.do("GET", vtepURI, mtVtep, nil), 404, "")
+	a.expect(a.do("GET", bindings, mtBindings, nil), 404, "")
+	a.expect(a.do("DELETE", vtepURI, "", nil), 404, "")
+}
+
+func anyStrings(v any) []string {
+	out := []string{}
+	l, _ := v.([]any)
+	for _, x := range l {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+func strp(s string) *string { return &s }
+
+// TestVTEPThroughController is the VxLAN gateway end to end: a VTEP and a
+// binding created through the API are applied by the vxgw controller to a
+// real ovsdb-server (logical switch mn-<network> with the network's VNI,
+// the port's VLAN binding), and the API then reports the controller's view
+// (connected, the switch's name and tunnel IP).
+func TestVTEPThroughController(t *testing.T) {
+	ovs := vteptest.Start(t)
+	ovs.AddPhysicalSwitch(vtepSwitchName, []string{"127.0.0.1"}, []string{vtepTunnelIP}, []string{"eth0"})
+	for _, b := range vtepBackends() {
+		t.Run(b.name, func(t *testing.T) {
+			st, _, _ := b.open(t)
+			h, err := restapi.NewHandler(restapi.NewZoomStore(st), nil, restapi.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(h)
+			t.Cleanup(srv.Close)
+			a := api{t: t, base: srv.URL + "/midonet-api"}
+
+			tz := lastSegment(a.create("/tunnel_zones", mtTunnelZone, map[string]any{"name": "vtep-tz", "type": "vtep"}))
+			vtepURI := a.create("/vteps", mtVtep, map[string]any{"managementIp": "127.0.0.1", "managementPort": ovs.Port(), "tunnelZoneId": tz})
+			vtepID := uuid.MustParse(lastSegment(vtepURI))
+			bridge := lastSegment(a.create("/bridges", mtBridge, map[string]any{"name": "b"}))
+			a.create(vtepURI+"/bindings", mtBinding, map[string]any{"portName": "eth0", "vlanId": 7, "networkId": bridge})
+
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				done <- vxgw.RunVTEP(ctx, st, vtepID, vxgw.VTEPOptions{Backoff: vxgw.Backoff{Initial: 50 * time.Millisecond, Max: time.Second}})
+			}()
+			t.Cleanup(func() { cancel(); <-done })
+
+			ls := vxgw.LogicalSwitchName(bridge)
+			waitFor(t, 20*time.Second, "logical switch, VLAN binding and connected VTEP", func() (bool, string) {
+				key, _ := ovs.Ctl(context.Background(), "get", "Logical_Switch", ls, "tunnel_key")
+				bound, _ := ovs.Ctl(context.Background(), "list-bindings", vtepSwitchName, "eth0")
+				v := a.expect(a.do("GET", vtepURI, mtVtep, nil), 200, "").json(t)
+				ok := key == "10001" && strings.Contains(bound, "0007 "+ls) &&
+					v["connectionState"] == "connected" && v["name"] == vtepSwitchName &&
+					slices.Equal(anyStrings(v["tunnelIpAddrs"]), []string{vtepTunnelIP})
+				return ok, "tunnel_key=" + key + " bindings=" + bound + " vtep=" + string(must(json.Marshal(v))(t))
+			})
+
+			// Unbinding removes the logical switch from the VTEP.
+			a.expect(a.do("DELETE", vtepURI+"/bindings/eth0/7", "", nil), 204, "")
+			waitFor(t, 20*time.Second, "logical switch removed", func() (bool, string) {
+				out, err := ovs.Ctl(context.Background(), "list-ls")
+				return err == nil && !strings.Contains(out, ls), "list-ls: " + out
+			})
+		})
+	}
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		last = state
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s not reached within %v; last: %s", what, limit, last)
+}
