@@ -249,6 +249,7 @@ func (s *Synchronizer) session(parent context.Context, conn *Conn, handler *tabl
 	handler.queue.push(queuedEvent{reset: handler.snapshot()})
 
 	var lastPS *PhysicalSwitch
+	warnedNoSwitch := false
 	retry := 0
 	var retryC <-chan time.Time
 	for {
@@ -256,8 +257,12 @@ func (s *Synchronizer) session(parent context.Context, conn *Conn, handler *tabl
 		ps, ok := conn.PhysicalSwitch(s.cfg.ManagementIP)
 		switch {
 		case !ok:
-			s.log.Warn("VTEP database has no Physical_Switch yet; waiting for one")
+			if !warnedNoSwitch {
+				s.log.Warn("VTEP database has no Physical_Switch yet; waiting for one")
+				warnedNoSwitch = true
+			}
 		default:
+			warnedNoSwitch = false
 			if lastPS == nil || !reflect.DeepEqual(*lastPS, ps) {
 				lastPS = &ps
 				s.report(func(r Reporter) { r.PhysicalSwitch(ctx, ps) })

@@ -445,3 +445,33 @@ func TestReconcileRespectsForeignState(t *testing.T) {
 		t.Fatalf("eth0 bindings after unbind = %q", got)
 	}
 }
+
+// TestSwitchCreatedAfterConnection: a VTEP whose agent has not created its
+// Physical_Switch yet is waited for; the desired state lands once it exists.
+func TestSwitchCreatedAfterConnection(t *testing.T) {
+	t.Parallel()
+	srv := vteptest.Start(t)
+	rec := newRecorder()
+	s := NewSynchronizer(Config{Endpoint: srv.Endpoint(), ManagementIP: "127.0.0.1", Reporter: rec, Log: testLogger(t),
+		Backoff: Backoff{Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	gen := s.SetDesired(DesiredState{Networks: []NetworkBinding{{NetworkID: network1, VNI: 10001, Bindings: []PortVLAN{{"eth0", 0}}}}})
+	eventually(t, "connected", 10*time.Second, func() (bool, string) { return rec.lastState() == Connected, "" })
+	wctx, wcancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	if err := s.WaitApplied(wctx, gen); err == nil {
+		t.Fatal("applied without a physical switch")
+	}
+	wcancel()
+	srv.AddPhysicalSwitch("vtep0", nil, []string{"10.0.0.100"}, []string{"eth0"})
+	wctx, wcancel = context.WithTimeout(ctx, 20*time.Second)
+	defer wcancel()
+	if err := s.WaitApplied(wctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.MustCtl("list-bindings", "vtep0", "eth0"); got != "0000 "+LogicalSwitchName(network1) {
+		t.Fatalf("eth0 bindings = %q", got)
+	}
+}
