@@ -528,7 +528,7 @@ func Validate(schema, tree map[string]any, lookupEnv func(string) (string, bool)
 		}
 		if dk, vk := valueKind(def), valueKind(v); dk != vk {
 			firstErr = fmt.Errorf("%s: %w: expected a %s like the schema default %s, got %s %s",
-				key, ErrInvalidValue, dk, renderValue(def, false, 0), vk, renderValue(v, false, 0))
+				key, ErrInvalidValue, dk, renderValue(def, true, 0), vk, renderValue(v, true, 0))
 		}
 	})
 	return unverified, firstErr
