@@ -27,8 +27,10 @@ type LocalMAC struct {
 	TunnelIP  string
 }
 
-// Reporter receives what a Synchronizer observes on its VTEP. Calls for one
-// synchronizer come from one goroutine, in order; the store layer writes the
+// Reporter receives what a Synchronizer observes on its VTEP. The
+// connection and switch calls come from one goroutine and the learned-MAC
+// calls from another, each stream in order, so implementations must be safe
+// for concurrent use. The store layer writes the
 // `connection_state` and `config` state keys and the bridge MAC/ARP tables
 // from them. Learned MACs are reported for every mn-* logical switch; the
 // receiver ignores networks it does not bind.
