@@ -98,6 +98,5 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	data, _ := json.Marshal(body)
 	w.Header().Set("Content-Type", MediaError)
-	w.WriteHeader(apiErr.Status)
-	_, _ = w.Write(data)
+	writeBody(w, r, apiErr.Status, data)
 }

@@ -1,6 +1,7 @@
 package restapi
 
 import (
+	"bytes"
 	"cmp"
 	"compress/gzip"
 	"context"
@@ -266,10 +267,38 @@ func (c *call) writeJSON(status int, mediaType string, v any) {
 		return
 	}
 	c.w.Header().Set("Content-Type", mediaType)
-	c.w.WriteHeader(status)
-	if c.r.Method != http.MethodHead {
-		_, _ = c.w.Write(data)
+	writeBody(c.w, c.r, status, data)
+}
+
+// writeBody writes a response entity, gzip-compressed when the client
+// accepts it (the reference's Jersey GZIP filter); HEAD gets the headers
+// only.
+func writeBody(w http.ResponseWriter, r *http.Request, status int, data []byte) {
+	if acceptsGzip(r) {
+		var buf bytes.Buffer
+		gz := gzip.NewWriter(&buf)
+		if _, err := gz.Write(data); err == nil && gz.Close() == nil {
+			w.Header().Set("Content-Encoding", "gzip")
+			data = buf.Bytes()
+		}
 	}
+	w.Header().Add("Vary", "Accept-Encoding")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(data)
+	}
+}
+
+// acceptsGzip reads Accept-Encoding: gzip listed without q=0.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }
 
 func (c *call) fail(err error) { c.h.writeError(c.w, c.r, err) }
