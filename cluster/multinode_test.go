@@ -193,9 +193,12 @@ func TestSingletonMovesToTheSurvivor(t *testing.T) {
 	})
 }
 
-func TestRegistrationSurvivesSessionExpiry(t *testing.T) {
+// After a real session expiry (the zk backend opens a new session) the node
+// registers again and follows cluster.loggers.root again.
+func TestNodeRecoversFromSessionExpiry(t *testing.T) {
 	b := zkBackend(t)
 	cfg, conn := nodeOn(t, b)
+	cfg.LogLevel = new(slog.LevelVar)
 	r := start(t, cfg)
 	observer := b.connect(t)
 	self := cfg.NodeID.String()
@@ -206,6 +209,8 @@ func TestRegistrationSurvivesSessionExpiry(t *testing.T) {
 	if code, _ := get(t, http.DefaultClient, httpURL(r.node, "/health")); code != 200 {
 		t.Fatalf("/health after the new session: %d", code)
 	}
+	mnconfSet(t, observer, b.root, mnconf.TemplateSource(mnconf.DefaultTemplate), `cluster.loggers.root : "ERROR"`)
+	eventually(t, "the level set after the expiry applies", func() bool { return cfg.LogLevel.Level() == slog.LevelError })
 }
 
 // TestHTTPPortFromMNConfOnZooKeeper is issue 6's end-to-end case: the port
@@ -289,15 +294,4 @@ func TestStandardServices(t *testing.T) {
 			}
 		}
 	})
-}
-
-// After a session expiry the node follows cluster.loggers.root again.
-func TestLogLevelFollowedAcrossSessionExpiry(t *testing.T) {
-	b := zkBackend(t)
-	cfg, conn := nodeOn(t, b)
-	cfg.LogLevel = new(slog.LevelVar)
-	start(t, cfg)
-	b.expire(t, conn)
-	mnconfSet(t, b.connect(t), b.root, mnconf.TemplateSource(mnconf.DefaultTemplate), `cluster.loggers.root : "ERROR"`)
-	eventually(t, "the level set after the expiry applies", func() bool { return cfg.LogLevel.Level() == slog.LevelError })
 }
