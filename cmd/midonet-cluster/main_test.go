@@ -454,3 +454,24 @@ func TestListensWhereMNConfSays(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultPort is the README's command: with nothing configured the node
+// serves the API on 8181 over the in-memory store (on loopback here).
+func TestDefaultPort(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:8181")
+	if err != nil {
+		t.Skipf("SKIPPED: port 8181 is busy on this machine (%v); the default port cannot be checked", err)
+	}
+	l.Close()
+	p, httpAddr, _ := launch(t, nil, false)
+	if httpAddr != "127.0.0.1:8181" {
+		t.Fatalf("listening on %s, want the default 127.0.0.1:8181", httpAddr)
+	}
+	code, body := httpGet(t, http.DefaultClient, "http://127.0.0.1:8181/midonet-api")
+	if code != 200 || !strings.Contains(body, `"version":"v5.0"`) {
+		t.Fatalf("GET /midonet-api: %d %q", code, body)
+	}
+	if code := p.terminate(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
