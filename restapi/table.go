@@ -376,7 +376,7 @@ func coreResources() []*resource {
 			},
 			links:           []link{lSub("hosts", "/hosts")},
 			deleteMissingOK: true,
-			hooks:           hooks{decode: decodeTunnelZone},
+			hooks:           hooks{decode: decodeTunnelZone, remove: removeTunnelZone},
 		},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -65,6 +66,9 @@ func vtepEndpoints() []endpoint {
 		{method: "DELETE", path: "/vteps/{id}/bindings/{portName}/{vlanId}", serve: deleteVtepBinding},
 		{method: "GET", path: "/vteps/{id}/ports", produces: collection("VTEPPort-v1"), serve: listVtepPorts},
 		{method: "GET", path: "/vteps/{id}/ports/{name}", produces: single("VTEPPort-v1"), serve: getVtepPort},
+		// Jersey's default media type (no @Produces in the reference).
+		{method: "GET", path: "/bridges/{bid}/ports/{id}/vtep_bindings", serve: listVxlanPortBindings},
+		{method: "GET", path: "/bridges/{bid}/ports/{id}/vtep_bindings/{portName}/{vlanId}", serve: listVxlanPortBindings},
 	}
 }
 
@@ -162,6 +166,34 @@ func removeVtep(c *call, tx Tx, id uuid.UUID) error {
 			"To delete the VTEP, please delete its bindings and then resubmit this request.", vtep.GetManagementIp().GetAddress())
 	}
 	return tx.Delete(&models.Vtep{}, id, false)
+}
+
+// removeTunnelZone refuses (409) to delete a tunnel zone VTEPs use: their
+// controllers would lose the hosts' tunnel IPs.
+func removeTunnelZone(c *call, tx Tx, id uuid.UUID) error {
+	var vteps []proto.Message
+	var err error
+	if all, ok := tx.(interface {
+		GetAll(proto.Message) ([]proto.Message, error)
+	}); ok { // read in the transaction: a VTEP created meanwhile fails the commit
+		vteps, err = all.GetAll(&models.Vtep{})
+	} else {
+		vteps, err = c.h.store.List(c.ctx(), &models.Vtep{})
+	}
+	if err != nil {
+		return err
+	}
+	var users []string
+	for _, v := range vteps {
+		if v.(*models.Vtep).GetTunnelZoneId().ToGoogle() == id {
+			users = append(users, idOf(v).String())
+		}
+	}
+	if len(users) > 0 {
+		return errorf(http.StatusConflict, "Tunnel Zone is used by VTEP(s), please delete the following VTEPs before deleting this tunnel zone: %s",
+			strings.Join(users, ", "))
+	}
+	return tx.Delete(&models.TunnelZone{}, id, true)
 }
 
 // vtepConnectionStates maps the controller's connection_state values to the
@@ -540,6 +572,48 @@ func deleteVtepBinding(c *call) error {
 		return err
 	}
 	return c.noContent()
+}
+
+// listVxlanPortBindings lists the bindings behind a VxLAN port: those of
+// its VTEP to its network (optionally one port/VLAN pair). As in the
+// reference, the entries carry no vtepId and no uri, and the bridge in the
+// path is not checked.
+func listVxlanPortBindings(c *call) error {
+	portID, err := c.pathID("id")
+	if err != nil {
+		return err
+	}
+	got, err := c.h.store.Get(c.ctx(), &models.Port{}, portID)
+	if err != nil {
+		return err
+	}
+	port := got.(*models.Port)
+	if port.VtepId == nil {
+		return errorf(http.StatusBadRequest, "Port %s is not a VXLAN port.", portID)
+	}
+	got, err = c.h.store.Get(c.ctx(), &models.Vtep{}, port.VtepId.ToGoogle())
+	if err != nil {
+		return err
+	}
+	filterName, filterVLAN := c.r.PathValue("portName"), int64(0)
+	filtered := c.r.PathValue("vlanId") != ""
+	if v := c.r.PathValue("vlanId"); filtered {
+		if filterVLAN, err = strconv.ParseInt(v, 10, 32); err != nil {
+			return errorf(http.StatusNotFound, "Resource not found")
+		}
+	}
+	out := []object{}
+	for _, b := range got.(*models.Vtep).Bindings {
+		if b.GetNetworkId().ToGoogle() != port.GetNetworkId().ToGoogle() {
+			continue
+		}
+		if filtered && (b.GetPortName() != filterName || int64(b.GetVlanId()) != filterVLAN) {
+			continue
+		}
+		out = append(out, object{{"vtepId", nil}, {"portName", b.GetPortName()}, {"vlanId", b.GetVlanId()},
+			{"networkId", b.GetNetworkId().ToGoogle().String()}, {"uri", nil}})
+	}
+	return c.ok(out)
 }
 
 // --- /vteps/{id}/ports ------------------------------------------------------

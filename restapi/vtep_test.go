@@ -398,7 +398,20 @@ func testVTEPResources(t *testing.T, a api, st *zoom.Store, ovs, bare *vteptest.
 	a.expect(a.do("GET", bindings+"/eth0/11", mtBinding, nil), 404, "does not have a binding to a Midonet network for VLAN 11 at port eth0.")
 	a.expect(a.do("GET", bindings+"/eth0/x", mtBinding, nil), 404, "")
 
-	// Deletes blocked while bound.
+	// The bindings behind a VxLAN port (no vtepId, no uri, as the reference).
+	behind := a.expect(a.do("GET", "/bridges/"+bridge1+"/ports/"+vxlanPort(bridge1)+"/vtep_bindings", "", nil), 200, "").list(t)
+	if len(behind) != 2 || behind[0]["portName"] != "eth0" || behind[1]["portName"] != "eth1" || behind[0]["uri"] != nil {
+		t.Errorf("VxLAN port bindings: %v", behind)
+	}
+	behind = a.expect(a.do("GET", "/bridges/"+bridge1+"/ports/"+vxlanPort(bridge1)+"/vtep_bindings/eth1/0", "", nil), 200, "").list(t)
+	if len(behind) != 1 || behind[0]["vlanId"] != float64(0) {
+		t.Errorf("VxLAN port binding eth1/0: %v", behind)
+	}
+	plain := lastSegment(a.create("/bridges/"+bridge1+"/ports", mtPort, map[string]any{"type": "Bridge"}))
+	a.expect(a.do("GET", "/bridges/"+bridge1+"/ports/"+plain+"/vtep_bindings", "", nil), 400, "Port "+plain+" is not a VXLAN port.")
+
+	// Deletes blocked while bound or used.
+	a.expect(a.do("DELETE", "/tunnel_zones/"+vtepTZ, "", nil), 409, "Tunnel Zone is used by VTEP(s)")
 	a.expect(a.do("DELETE", vtepURI, "", nil), 400, "The VTEP with IP address 127.0.0.1 cannot be deleted because it still has bindings.")
 	a.expect(a.do("DELETE", "/bridges/"+bridge1, "", nil), 409, "")
 	a.expect(a.do("DELETE", "/ports/"+vxlanPort(bridge1), "", nil), 409, "")
@@ -422,6 +435,7 @@ func testVTEPResources(t *testing.T, a api, st *zoom.Store, ovs, bare *vteptest.
 	a.expect(a.do("GET", vtepURI, mtVtep, nil), 404, "")
 	a.expect(a.do("GET", bindings, mtBindings, nil), 404, "")
 	a.expect(a.do("DELETE", vtepURI, "", nil), 404, "")
+	a.expect(a.do("DELETE", "/tunnel_zones/"+vtepTZ, "", nil), 204, "")
 }
 
 func anyStrings(v any) []string {
