@@ -119,17 +119,14 @@ func (c *call) pathID(name string) (uuid.UUID, error) {
 }
 
 func (c *call) ok(v any) error {
-	data, err := json.Marshal(v)
+	data, err := appendJSON(nil, v)
 	if err != nil {
 		return err
 	}
 	if c.w.Header().Get("Content-Type") == "" {
 		c.w.Header().Set("Content-Type", MediaJSON)
 	}
-	c.w.WriteHeader(http.StatusOK)
-	if c.r.Method != http.MethodHead {
-		_, _ = c.w.Write(data)
-	}
+	writeBody(c.w, c.r, http.StatusOK, data)
 	return nil
 }
 
