@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
@@ -48,7 +49,9 @@ func backends(t testing.TB) []backend {
 				t.Fatalf("connecting to ZooKeeper at %s: %v", srv.Addr(), err)
 			}
 			t.Cleanup(func() { conn.Close() })
-			root := "/" + strings.NewReplacer("/", "_", " ", "_", "#", "_").Replace(t.Name())
+			// One root per test and run: the server is shared by the package
+			// and outlives -count repetitions.
+			root := "/" + strings.NewReplacer("/", "_", " ", "_", "#", "_").Replace(t.Name()) + "_" + uuid.NewString()[:8]
 			return zoomBackend(t, conn, root)
 		}},
 	}
