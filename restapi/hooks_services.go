@@ -242,10 +242,10 @@ func qosRuleObject(r qosRule, policy *models.UUID) proto.Message {
 	if r.Type == qosDscpMarking {
 		return &models.QosRuleDscp{Id: uuidPtr(id), DscpMark: r.DscpMark, PolicyId: policy}
 	}
-	return &models.QosRuleBandwidthLimit{Id: uuidPtr(id), MaxKbps: cmpOr(r.MaxKbps), MaxBurstKb: r.MaxBurstKbps, PolicyId: policy}
+	return &models.QosRuleBandwidthLimit{Id: uuidPtr(id), MaxKbps: zeroIfNil(r.MaxKbps), MaxBurstKb: r.MaxBurstKbps, PolicyId: policy}
 }
 
-func cmpOr(v *int32) *int32 {
+func zeroIfNil(v *int32) *int32 {
 	if v == nil {
 		return proto.Int32(0)
 	}
