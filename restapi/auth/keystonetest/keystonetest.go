@@ -154,33 +154,54 @@ password_hash_rounds = 4
 		"--bootstrap-public-url", s.URL+"/", "--bootstrap-admin-url", s.URL+"/", "--bootstrap-region-id", "RegionOne"); err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(filepath.Join(dir, "uwsgi.log"))
+	// uwsgi has been seen to exit at start-up (status 22, empty log) on a
+	// heavily loaded machine; such an early exit is retried a few times.
+	var err2 error
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err2 = s.startUWSGI(ctx, port, attempt); err2 == nil {
+			return s, nil
+		}
+		if !errors.Is(err2, errUWSGIExited) {
+			break
+		}
+	}
+	return nil, err2
+}
+
+var errUWSGIExited = errors.New("keystonetest: uwsgi exited")
+
+// startUWSGI serves the configured Keystone on port and waits until it answers.
+func (s *Server) startUWSGI(ctx context.Context, port, attempt int) error {
+	logPath := filepath.Join(s.Dir, fmt.Sprintf("uwsgi-%d.log", attempt))
+	logFile, err := os.Create(logPath)
 	if err != nil {
-		return nil, fmt.Errorf("keystonetest: %w", err)
+		return fmt.Errorf("keystonetest: %w", err)
 	}
 	defer logFile.Close()
+	s.done = make(chan struct{})
 	s.cmd = exec.Command("/usr/bin/uwsgi", "--http11-socket", fmt.Sprintf("127.0.0.1:%d", port),
 		"--plugins", "python3", "--wsgi-file", "/usr/bin/keystone-wsgi-public",
 		"--master", "--processes", "1", "--threads", "8", "--die-on-term", "--no-orphans", "--need-app", "--disable-logging")
-	s.cmd.Env = append(os.Environ(), "OS_KEYSTONE_CONFIG_DIR="+dir, "OS_KEYSTONE_CONFIG_FILES=keystone.conf",
+	s.cmd.Env = append(os.Environ(), "OS_KEYSTONE_CONFIG_DIR="+s.Dir, "OS_KEYSTONE_CONFIG_FILES=keystone.conf",
 		"PYTHONDONTWRITEBYTECODE=1")
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	// Own process group: Close kills the workers too. Pdeathsig: a test
 	// binary that dies without Close (panic, timeout) takes uwsgi with it.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("keystonetest: uwsgi: %w", err)
+		return fmt.Errorf("keystonetest: uwsgi: %w", err)
 	}
+	done := s.done
 	go func() {
 		s.err = s.cmd.Wait()
-		close(s.done)
+		close(done)
 	}()
 	if err := s.waitReady(ctx, 60*time.Second); err != nil {
 		s.Close()
-		log, _ := os.ReadFile(filepath.Join(dir, "uwsgi.log"))
-		return nil, fmt.Errorf("%w\nuwsgi.log:\n%s", err, tail(log, 3000))
+		log, _ := os.ReadFile(logPath)
+		return fmt.Errorf("%w\nuwsgi.log:\n%s", err, tail(log, 3000))
 	}
-	return s, nil
+	return nil
 }
 
 func (s *Server) waitReady(ctx context.Context, limit time.Duration) error {
@@ -196,7 +217,7 @@ func (s *Server) waitReady(ctx context.Context, limit time.Duration) error {
 		}
 		select {
 		case <-s.done:
-			return fmt.Errorf("keystonetest: uwsgi exited: %v", s.err)
+			return fmt.Errorf("%w: %v", errUWSGIExited, s.err)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
