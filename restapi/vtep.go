@@ -175,7 +175,7 @@ func removeTunnelZone(c *call, tx Tx, id uuid.UUID) error {
 	var err error
 	if all, ok := tx.(interface {
 		GetAll(proto.Message) ([]proto.Message, error)
-	}); ok { // read in the transaction: a VTEP created meanwhile fails the commit
+	}); ok { // read in the transaction, so that the VTEPs seen are version-checked at commit
 		vteps, err = all.GetAll(&models.Vtep{})
 	} else {
 		vteps, err = c.h.store.List(c.ctx(), &models.Vtep{})

@@ -24,6 +24,7 @@ import (
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 	"github.com/midonet/midonet-go/midonet/zoom"
 	"github.com/midonet/midonet-go/restapi"
+	"github.com/midonet/midonet-go/restapi/client"
 	"github.com/midonet/midonet-go/vxgw"
 	"github.com/midonet/midonet-go/vxgw/vteptest"
 )
@@ -467,38 +468,61 @@ func TestVTEPThroughController(t *testing.T) {
 			}
 			srv := httptest.NewServer(h)
 			t.Cleanup(srv.Close)
-			a := api{t: t, base: srv.URL + "/midonet-api"}
+			c := client.New(srv.URL + "/midonet-api")
+			ctx := context.Background()
 
-			tz := lastSegment(a.create("/tunnel_zones", mtTunnelZone, map[string]any{"name": "vtep-tz", "type": "vtep"}))
-			vtepURI := a.create("/vteps", mtVtep, map[string]any{"managementIp": "127.0.0.1", "managementPort": ovs.Port(), "tunnelZoneId": tz})
-			vtepID := uuid.MustParse(lastSegment(vtepURI))
-			bridge := lastSegment(a.create("/bridges", mtBridge, map[string]any{"name": "b"}))
-			a.create(vtepURI+"/bindings", mtBinding, map[string]any{"portName": "eth0", "vlanId": 7, "networkId": bridge})
-
-			ctx, cancel := context.WithCancel(context.Background())
+			// The node's whole vxgw service, before any VTEP exists: it must
+			// pick the new VTEP up.
+			svcCtx, stop := context.WithCancel(ctx)
 			done := make(chan error, 1)
 			go func() {
-				done <- vxgw.RunVTEP(ctx, st, vtepID, vxgw.VTEPOptions{Backoff: vxgw.Backoff{Initial: 50 * time.Millisecond, Max: time.Second}})
+				done <- vxgw.Run(svcCtx, st, vxgw.ServiceOptions{NodeID: uuid.New(),
+					VTEP: vxgw.VTEPOptions{Backoff: vxgw.Backoff{Initial: 50 * time.Millisecond, Max: time.Second}}})
 			}()
-			t.Cleanup(func() { cancel(); <-done })
+			t.Cleanup(func() { stop(); <-done })
 
-			ls := vxgw.LogicalSwitchName(bridge)
+			tz := must(c.TunnelZones().Create(ctx, &client.TunnelZone{Name: "vtep-tz", Type: "vtep"}))(t)
+			vtep := must(c.Vteps().Create(ctx, &client.Vtep{ManagementIP: "127.0.0.1", ManagementPort: ovs.Port(), TunnelZoneID: tz.ID}))(t)
+			bridge := must(c.Bridges().Create(ctx, &client.Bridge{Name: "b"}))(t)
+			ports := must(c.VtepPorts(ctx, vtep.ID))(t)
+			if len(ports) != 1 || ports[0].Name != "eth0" {
+				t.Fatalf("VTEP ports: %+v", ports)
+			}
+			if p := must(c.VtepPort(ctx, vtep.ID, "eth0"))(t); p.Vtep != vtep.URI {
+				t.Errorf("VTEP port: %+v", p)
+			}
+			b := must(c.VtepBindings(vtep.ID).Create(ctx, &client.VtepBinding{PortName: "eth0", VlanID: 7, NetworkID: bridge.ID}))(t)
+			if b.VtepID != vtep.ID || b.NetworkID != bridge.ID || b.URI != vtep.URI+"/bindings/eth0/7" {
+				t.Errorf("created binding: %+v", b)
+			}
+
+			ls := vxgw.LogicalSwitchName(bridge.ID)
 			waitFor(t, 20*time.Second, "logical switch, VLAN binding and connected VTEP", func() (bool, string) {
-				key, _ := ovs.Ctl(context.Background(), "get", "Logical_Switch", ls, "tunnel_key")
-				bound, _ := ovs.Ctl(context.Background(), "list-bindings", vtepSwitchName, "eth0")
-				v := a.expect(a.do("GET", vtepURI, mtVtep, nil), 200, "").json(t)
+				key, _ := ovs.Ctl(ctx, "get", "Logical_Switch", ls, "tunnel_key")
+				bound, _ := ovs.Ctl(ctx, "list-bindings", vtepSwitchName, "eth0")
+				v := must(c.Vteps().Get(ctx, vtep.ID))(t)
 				ok := key == "10001" && strings.Contains(bound, "0007 "+ls) &&
-					v["connectionState"] == "connected" && v["name"] == vtepSwitchName &&
-					slices.Equal(anyStrings(v["tunnelIpAddrs"]), []string{vtepTunnelIP})
+					v.ConnectionState == "connected" && v.Name == vtepSwitchName && slices.Equal(v.TunnelIPAddrs, []string{vtepTunnelIP})
 				return ok, "tunnel_key=" + key + " bindings=" + bound + " vtep=" + string(must(json.Marshal(v))(t))
 			})
 
-			// Unbinding removes the logical switch from the VTEP.
-			a.expect(a.do("DELETE", vtepURI+"/bindings/eth0/7", "", nil), 204, "")
+			// Unbinding removes the logical switch from the VTEP; deleting
+			// the VTEP then works.
+			if err := c.VtepBindings(vtep.ID).Delete(ctx, "eth0", 7); err != nil {
+				t.Fatal(err)
+			}
 			waitFor(t, 20*time.Second, "logical switch removed", func() (bool, string) {
-				out, err := ovs.Ctl(context.Background(), "list-ls")
+				out, err := ovs.Ctl(ctx, "list-ls")
 				return err == nil && !strings.Contains(out, ls), "list-ls: " + out
 			})
+			if got := must(c.VtepBindings(vtep.ID).List(ctx))(t); len(got) != 0 {
+				t.Errorf("bindings left: %+v", got)
+			}
+			if err := c.Vteps().Delete(ctx, vtep.ID); err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Vteps().Get(ctx, vtep.ID)
+			wantStatus(t, err, http.StatusNotFound)
 		})
 	}
 }
