@@ -18,8 +18,9 @@ import (
 
 func TestMain(m *testing.M) { zktest.Main(m) }
 
-// zoomBackend opens the real object store and its state tables over conn.
-func zoomBackend(t testing.TB, conn storage.Conn, root string) (restapi.Store, restapi.StateTables) {
+// zoomBackend opens the real object store, its state tables and the
+// shared counters (port tunnel keys) over conn.
+func zoomBackend(t testing.TB, conn storage.Conn, root string) opened {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -27,7 +28,8 @@ func zoomBackend(t testing.TB, conn storage.Conn, root string) (restapi.Store, r
 	if err != nil {
 		t.Fatalf("object store: %v", err)
 	}
-	return restapi.NewZoomStore(st), restapi.NewZoomStateTables(st)
+	return opened{store: restapi.NewZoomStore(st), tables: restapi.NewZoomStateTables(st),
+		sequences: restapi.SharedCounters{Conn: conn, Root: root}}
 }
 
 // backends are the object stores the end-to-end suite runs on: the real
@@ -35,12 +37,12 @@ func zoomBackend(t testing.TB, conn storage.Conn, root string) (restapi.Store, r
 // root per test on a server shared by the package).
 func backends(t testing.TB) []backend {
 	return []backend{
-		{name: "mem", open: func(t testing.TB) (restapi.Store, restapi.StateTables) {
+		{name: "mem", open: func(t testing.TB) opened {
 			conn := mem.NewServer().Connect()
 			t.Cleanup(func() { conn.Close() })
 			return zoomBackend(t, conn, "/midonet")
 		}},
-		{name: "zookeeper", open: func(t testing.TB) (restapi.Store, restapi.StateTables) {
+		{name: "zookeeper", open: func(t testing.TB) opened {
 			srv := zktest.Shared(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()

@@ -23,8 +23,9 @@ func BenchmarkHTTP(b *testing.B) {
 	for _, be := range backends(b) {
 		b.Run(be.name, func(b *testing.B) {
 			ctx := context.Background()
-			store, tables := be.open(b)
-			h, err := restapi.NewHandler(store, restapi.MockTenants{}, restapi.Options{StateTables: tables})
+			o := be.open(b)
+			store := o.store
+			h, err := restapi.NewHandler(store, restapi.MockTenants{}, o.options())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -87,8 +88,8 @@ func BenchmarkHTTP(b *testing.B) {
 				perSecond(b)
 			})
 			b.Run("list100", func(b *testing.B) {
-				store, tables := be.open(b)
-				h, err := restapi.NewHandler(store, restapi.MockTenants{}, restapi.Options{StateTables: tables})
+				o := be.open(b)
+				h, err := restapi.NewHandler(o.store, restapi.MockTenants{}, o.options())
 				if err != nil {
 					b.Fatal(err)
 				}

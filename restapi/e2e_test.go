@@ -16,14 +16,25 @@ import (
 // backend is one object store the end-to-end suite runs against.
 type backend struct {
 	name string
-	// open returns a fresh store and its state tables.
-	open func(t testing.TB) (restapi.Store, restapi.StateTables)
+	// open returns a fresh store, its state tables and counters.
+	open func(t testing.TB) opened
+}
+
+type opened struct {
+	store     restapi.Store
+	tables    restapi.StateTables
+	sequences restapi.Sequencer
+}
+
+// options are the handler options of a backend.
+func (o opened) options() restapi.Options {
+	return restapi.Options{StateTables: o.tables, Sequences: o.sequences}
 }
 
 func serve(t testing.TB, b backend) (*httptest.Server, *client.Client) {
 	t.Helper()
-	store, tables := b.open(t)
-	h, err := restapi.NewHandler(store, restapi.MockTenants{}, restapi.Options{StateTables: tables})
+	o := b.open(t)
+	h, err := restapi.NewHandler(o.store, restapi.MockTenants{}, o.options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +112,14 @@ func tenantTopology(t *testing.T, b backend) {
 	rp2 := must(c.RouterPorts(router.ID).Create(ctx, &client.Port{Type: "Router", PortAddress: ptr("10.0.1.1"), NetworkLength: 24}))(t)
 	if bp1.DeviceID != front.ID || bp2.VlanID != 10 || rp1.Type != "Router" || rp1.DeviceID != router.ID {
 		t.Fatalf("ports: %+v %+v %+v", bp1, bp2, rp1)
+	}
+	// Tunnel keys come from the cluster-wide counter: set and distinct.
+	keys := map[int64]bool{}
+	for _, p := range []*client.Port{bp1, bp2, rp1, rp2} {
+		if p.TunnelKey == 0 || keys[p.TunnelKey] {
+			t.Errorf("tunnel key of %s: %d (seen %v)", p.ID, p.TunnelKey, keys)
+		}
+		keys[p.TunnelKey] = true
 	}
 	if rp2.PortAddress == nil || *rp2.PortAddress != "10.0.1.1" || rp2.NetworkAddress == nil || *rp2.NetworkAddress != "10.0.1.0" {
 		t.Errorf("legacy port address: %+v", rp2)

@@ -67,8 +67,10 @@ func TestPythonMidonetClient(t *testing.T) {
 	}
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
-			store, tables := b.open(t)
-			h, err := restapi.NewHandler(store, restapi.MockTenants{}, restapi.Options{Middleware: mockLogin, StateTables: tables})
+			o := b.open(t)
+			opts := o.options()
+			opts.Middleware = mockLogin
+			h, err := restapi.NewHandler(o.store, restapi.MockTenants{}, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
