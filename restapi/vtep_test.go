@@ -542,3 +542,91 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() (bool, 
 	}
 	t.Fatalf("%s not reached within %v; last: %s", what, limit, last)
 }
+
+// TestVTEPBindingsConcurrently races binding creates through the API: one
+// network per request must each get its own VNI (drawn once per request
+// even when its transaction is re-run) and VxLAN port; requests for one
+// (port, VLAN) pair must leave exactly one binding, the rest answering 409.
+func TestVTEPBindingsConcurrently(t *testing.T) {
+	ovs := vteptest.Start(t)
+	ovs.AddPhysicalSwitch(vtepSwitchName, []string{"127.0.0.1"}, []string{vtepTunnelIP}, []string{"eth0"})
+	const n = 6
+	for _, b := range vtepBackends() {
+		t.Run(b.name, func(t *testing.T) {
+			st, _, _ := b.open(t)
+			h, err := restapi.NewHandler(restapi.NewZoomStore(st), nil, restapi.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(h)
+			t.Cleanup(srv.Close)
+			a := api{t: t, base: srv.URL + "/midonet-api"}
+			tz := lastSegment(a.create("/tunnel_zones", mtTunnelZone, map[string]any{"name": "vtep-tz", "type": "vtep"}))
+			vtepURI := a.create("/vteps", mtVtep, map[string]any{"managementIp": "127.0.0.1", "managementPort": ovs.Port(), "tunnelZoneId": tz})
+			var bridges []string
+			for i := range n {
+				bridges = append(bridges, lastSegment(a.create("/bridges", mtBridge, map[string]any{"name": "b" + string(rune('0'+i))})))
+			}
+			post := func(body map[string]any) int {
+				data, _ := json.Marshal(body)
+				req, _ := http.NewRequest("POST", vtepURI+"/bindings", bytes.NewReader(data))
+				req.Header.Set("Content-Type", mtBinding)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return -1
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			race := func(body func(i int) map[string]any) []int {
+				statuses := make([]int, n)
+				done := make(chan struct{})
+				for i := range n {
+					go func() { defer func() { done <- struct{}{} }(); statuses[i] = post(body(i)) }()
+				}
+				for range n {
+					<-done
+				}
+				slices.Sort(statuses)
+				return statuses
+			}
+
+			// Distinct networks on distinct VLANs: all bound, VNIs 10001..10000+n.
+			got := race(func(i int) map[string]any {
+				return map[string]any{"portName": "eth0", "vlanId": 100 + i, "networkId": bridges[i]}
+			})
+			if !slices.Equal(got, slices.Repeat([]int{201}, n)) {
+				t.Fatalf("distinct bindings: statuses %v", got)
+			}
+			var vnis []int
+			for _, br := range bridges {
+				nw, err := st.Get(context.Background(), &models.Network{}, uuid.MustParse(br))
+				if err != nil {
+					t.Fatal(err)
+				}
+				vnis = append(vnis, int(nw.(*models.Network).GetVni()))
+				if ids := nw.(*models.Network).GetVxlanPortIds(); len(ids) != 1 {
+					t.Errorf("bridge %s: %d VxLAN ports", br, len(ids))
+				}
+			}
+			slices.Sort(vnis)
+			for i, v := range vnis {
+				if v != 10001+i {
+					t.Fatalf("VNIs %v, want 10001..%d", vnis, 10000+n)
+				}
+			}
+
+			// One pair, many networks: exactly one wins.
+			got = race(func(i int) map[string]any {
+				return map[string]any{"portName": "eth0", "vlanId": 7, "networkId": bridges[i]}
+			})
+			want := append([]int{201}, slices.Repeat([]int{409}, n-1)...)
+			if !slices.Equal(got, want) {
+				t.Fatalf("same pair: statuses %v, want %v", got, want)
+			}
+			if l := a.expect(a.do("GET", vtepURI+"/bindings", mtBindings, nil), 200, "").list(t); len(l) != n+1 {
+				t.Errorf("%d bindings, want %d", len(l), n+1)
+			}
+		})
+	}
+}
