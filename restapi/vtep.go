@@ -99,10 +99,8 @@ func decodeVtep(c *call, body map[string]json.RawMessage, msg, stored protorefle
 	if err != nil {
 		return err
 	}
-	for _, o := range all {
-		if o.(*models.Vtep).GetManagementIp().GetAddress() == mgmtIP {
-			return errorf(http.StatusConflict, "A VTEP with IP address %s already exists.", mgmtIP)
-		}
+	if err := checkUniqueManagementIP(all, vtep); err != nil {
+		return err
 	}
 	ps, err := c.readPhysicalSwitch(vtep)
 	if errors.Is(err, vxgw.ErrNoPhysicalSwitch) {
@@ -150,8 +148,32 @@ func createVtep(c *call, tx Tx, msg proto.Message, body map[string]json.RawMessa
 	if err := checkVtepTunnelZone(c.ctx(), txGet, vtep.GetTunnelZoneId().ToGoogle()); err != nil {
 		return err
 	}
+	// The management IP was checked before the switch was contacted; check
+	// again against what the transaction sees, to narrow the window of two
+	// concurrent creates (the store has no unique index to close it).
+	if all, ok := tx.(interface {
+		GetAll(proto.Message) ([]proto.Message, error)
+	}); ok {
+		others, err := all.GetAll(&models.Vtep{})
+		if err != nil {
+			return err
+		}
+		if err := checkUniqueManagementIP(others, vtep); err != nil {
+			return err
+		}
+	}
 	vtep.Bindings = nil
 	return tx.Create(vtep)
+}
+
+func checkUniqueManagementIP(all []proto.Message, vtep *models.Vtep) error {
+	mgmtIP := vtep.GetManagementIp().GetAddress()
+	for _, o := range all {
+		if o.(*models.Vtep).GetManagementIp().GetAddress() == mgmtIP {
+			return errorf(http.StatusConflict, "A VTEP with IP address %s already exists.", mgmtIP)
+		}
+	}
+	return nil
 }
 
 // removeVtep refuses (400, as the reference) while bindings remain.
