@@ -379,6 +379,13 @@ func testVTEPResources(t *testing.T, a api, st *zoom.Store, ovs, bare *vteptest.
 	// VxLAN port per (network, VTEP), whatever the number of bindings.
 	checkBridge(bridge1, []string{vxlanPort(bridge1)}, 10001)
 	checkBridge(bridge2, []string{vxlanPort(bridge2)}, 10002)
+	// The counter is the reference's (Curator SharedCount: 4 bytes, big
+	// endian) at <root>/sequences/vxgw_tunnel_key, with or without
+	// Options.Sequences, so JVM nodes continue from it.
+	counter, _, err := st.Conn().Get(ctx, strings.TrimSuffix(st.ZoomPath(), "/zoom/0")+"/sequences/vxgw_tunnel_key")
+	if err != nil || !bytes.Equal(counter, []byte{0, 0, 0x27, 0x12}) { // 10002
+		t.Errorf("VNI counter node: %x, %v", counter, err)
+	}
 	port := a.expect(a.do("GET", "/ports/"+vxlanPort(bridge1), mtPort, nil), 200, "").json(t)
 	if port["type"] != "Vxlan" || port["vtepId"] != vtepID || port["deviceId"] != bridge1 {
 		t.Errorf("VxLAN port: %v", port)
