@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -271,23 +272,36 @@ func (c *call) writeJSON(status int, mediaType string, v any) {
 }
 
 // writeBody writes a response entity, gzip-compressed when the client
-// accepts it (the reference's Jersey GZIP filter); HEAD gets the headers
-// only.
+// accepts it and the entity is large enough to gain from it (the
+// reference's Jersey GZIP filter compresses every entity; clients accept
+// either); HEAD gets the headers only.
 func writeBody(w http.ResponseWriter, r *http.Request, status int, data []byte) {
-	if acceptsGzip(r) {
+	w.Header().Add("Vary", "Accept-Encoding")
+	if len(data) >= gzipMinBytes && acceptsGzip(r) {
+		gz := gzipWriters.Get().(*gzip.Writer)
+		defer gzipWriters.Put(gz)
 		var buf bytes.Buffer
-		gz := gzip.NewWriter(&buf)
+		gz.Reset(&buf)
 		if _, err := gz.Write(data); err == nil && gz.Close() == nil {
 			w.Header().Set("Content-Encoding", "gzip")
 			data = buf.Bytes()
 		}
 	}
-	w.Header().Add("Vary", "Accept-Encoding")
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(data)
 	}
 }
+
+// gzipMinBytes: smaller entities are sent as they are (compressing a
+// one-object answer costs more than it saves).
+const gzipMinBytes = 1024
+
+// gzipWriters reuses compressors: each holds large tables.
+var gzipWriters = sync.Pool{New: func() any {
+	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return gz
+}}
 
 // acceptsGzip reads Accept-Encoding: gzip listed without q=0.
 func acceptsGzip(r *http.Request) bool {
