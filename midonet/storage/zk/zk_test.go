@@ -281,3 +281,59 @@ func TestOversizedRequestsFailCleanly(t *testing.T) {
 		t.Fatalf("set just under the limit: %v", err)
 	}
 }
+
+// TestCloseWhileDisconnected: shutting down during a network problem is
+// prompt and ends watches with ErrClosed; the server later expires the
+// session it could not be told about.
+func TestCloseWhileDisconnected(t *testing.T) {
+	b := newBackend(t)
+	c := b.Connect(t)
+	other := b.Connect(t)
+	ctx := testCtx(t)
+	r := root(t, other)
+	eph, err := c.Create(ctx, r+"/e", nil, storage.Ephemeral)
+	if err != nil {
+		t.Fatal(err)
+	}
+	watch, err := c.WatchNode(ctx, eph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, watch, "initial")
+	gone, err := other.WatchNode(ctx, eph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, gone, "initial")
+
+	b.Proxy(c).Block()
+	start := time.Now()
+	if err := c.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("close while disconnected took %v", d)
+	}
+	if st := c.State(); st != storage.Closed {
+		t.Errorf("state after close: %v", st)
+	}
+	var last storage.NodeEvent
+	for ev := range watch {
+		last = ev
+	}
+	if !errors.Is(last.Err, storage.ErrClosed) {
+		t.Errorf("watch ended with %+v; want ErrClosed", last)
+	}
+	if _, _, err := c.Get(ctx, eph); !errors.Is(err, storage.ErrClosed) {
+		t.Errorf("get after close: %v; want ErrClosed", err)
+	}
+	for { // until the server expires the session
+		ev := nextEvent(t, gone, "the ephemeral of the closed session")
+		if ev.Err != nil {
+			t.Fatalf("other's watch ended: %v", ev.Err)
+		}
+		if !ev.Exists {
+			return
+		}
+	}
+}
