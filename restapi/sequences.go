@@ -5,8 +5,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/midonet/midonet-go/midonet/storage"
 )
@@ -40,13 +42,18 @@ type SharedCounters struct {
 }
 
 // ErrSequenceContended is returned when a counter could not be incremented
-// after repeated version conflicts.
+// before the caller's context ended, every attempt losing a version race.
 var ErrSequenceContended = errors.New("sequence counter contended")
 
-// Next reserves and returns the next value of seq.
+// Next reserves and returns the next value of seq. Several cluster nodes
+// (and JVM nodes) increment the same counter, so a lost compare-and-set is
+// normal under load: it is retried after a short, growing, jittered pause
+// for as long as ctx allows (the request's timeout bounds it), never given
+// up after a fixed count.
 func (s SharedCounters) Next(ctx context.Context, seq Sequence) (int32, error) {
 	p := path.Join(s.Root, "sequences", strings.ToLower(seq.Tag))
-	for range 10 {
+	pause := time.Millisecond
+	for {
 		data, stat, err := s.Conn.Get(ctx, p)
 		if errors.Is(err, storage.ErrNoNode) {
 			if err := s.create(ctx, p, seq.Seed); err != nil {
@@ -62,15 +69,19 @@ func (s SharedCounters) Next(ctx context.Context, seq Sequence) (int32, error) {
 		}
 		next := int32(binary.BigEndian.Uint32(data)) + 1
 		_, err = s.Conn.Set(ctx, p, binary.BigEndian.AppendUint32(nil, uint32(next)), stat.Version)
-		if errors.Is(err, storage.ErrBadVersion) {
-			continue
+		if err == nil {
+			return next, nil
 		}
-		if err != nil {
+		if !errors.Is(err, storage.ErrBadVersion) {
 			return 0, fmt.Errorf("writing sequence %s: %w", seq.Tag, err)
 		}
-		return next, nil
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("sequence %s: %w: %w", seq.Tag, ErrSequenceContended, ctx.Err())
+		case <-time.After(pause/2 + rand.N(pause)):
+		}
+		pause = min(2*pause, 50*time.Millisecond)
 	}
-	return 0, fmt.Errorf("sequence %s: %w", seq.Tag, ErrSequenceContended)
 }
 
 // create makes the counter node (and missing parents) holding the seed.
