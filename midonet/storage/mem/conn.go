@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/internal/sessionq"
 )
 
 // Conn is one session on a Server. It implements storage.Conn. Unlike the
@@ -20,7 +21,7 @@ type Conn struct {
 	state   storage.SessionState
 	gateCh  chan struct{} // closed while connected; watches wait on it
 	watches map[ender]struct{}
-	subs    map[*sessionSub]struct{}
+	subs    map[*sessionq.Sub]struct{}
 	endErr  error // set when the session starts ending: watches end with it
 }
 
@@ -38,7 +39,7 @@ func (s *Server) Connect() *Conn {
 		state:   storage.Connected,
 		gateCh:  gate,
 		watches: map[ender]struct{}{},
-		subs:    map[*sessionSub]struct{}{},
+		subs:    map[*sessionq.Sub]struct{}{},
 	}
 }
 
@@ -339,22 +340,22 @@ func (c *Conn) State() storage.SessionState {
 // done or after an Expired or Closed event (nothing can follow them on this
 // backend); on an already ended Conn it is closed at once.
 func (c *Conn) SessionEvents(ctx context.Context) <-chan storage.SessionEvent {
-	sub := &sessionSub{out: make(chan storage.SessionEvent), wake: make(chan struct{}, 1)}
+	sub := sessionq.New()
 	c.mu.Lock()
 	if c.state == storage.Expired || c.state == storage.Closed {
 		c.mu.Unlock()
-		close(sub.out)
-		return sub.out
+		sub.CloseUnrun()
+		return sub.Out()
 	}
 	c.subs[sub] = struct{}{}
 	c.mu.Unlock()
 	go func() {
-		sub.run(ctx)
+		sub.Run(ctx)
 		c.mu.Lock()
 		delete(c.subs, sub)
 		c.mu.Unlock()
 	}()
-	return sub.out
+	return sub.Out()
 }
 
 // setStateLocked moves to st and tells the subscribers.
@@ -366,7 +367,7 @@ func (c *Conn) setStateLocked(st storage.SessionState) {
 		id = 0
 	}
 	for sub := range c.subs {
-		sub.push(storage.SessionEvent{State: st, SessionID: id}, final)
+		sub.Push(storage.SessionEvent{State: st, SessionID: id}, final)
 		if final {
 			delete(c.subs, sub)
 		}
@@ -443,53 +444,4 @@ func (c *Conn) end(st storage.SessionState, err error) {
 		close(c.gateCh)
 	}
 	c.setStateLocked(st)
-}
-
-// sessionSub delivers session events to one SessionEvents caller, in order
-// and without loss (state changes are few, so the queue is unbounded).
-type sessionSub struct {
-	mu    sync.Mutex
-	queue []storage.SessionEvent
-	final bool
-	wake  chan struct{}
-	out   chan storage.SessionEvent
-}
-
-func (sub *sessionSub) push(ev storage.SessionEvent, final bool) {
-	sub.mu.Lock()
-	sub.queue = append(sub.queue, ev)
-	sub.final = sub.final || final
-	sub.mu.Unlock()
-	select {
-	case sub.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (sub *sessionSub) run(ctx context.Context) {
-	defer close(sub.out)
-	for {
-		sub.mu.Lock()
-		if len(sub.queue) > 0 {
-			ev := sub.queue[0]
-			sub.queue = sub.queue[1:]
-			sub.mu.Unlock()
-			select {
-			case sub.out <- ev:
-			case <-ctx.Done():
-				return
-			}
-			continue
-		}
-		final := sub.final
-		sub.mu.Unlock()
-		if final {
-			return
-		}
-		select {
-		case <-sub.wake:
-		case <-ctx.Done():
-			return
-		}
-	}
 }

@@ -43,6 +43,7 @@ import (
 	gozk "github.com/go-zookeeper/zk"
 
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/internal/sessionq"
 )
 
 // DefaultSessionTimeout is MidoNet's default zookeeper.session_timeout.
@@ -78,7 +79,7 @@ type Conn struct {
 	// changed is closed (and replaced) on every state change, waking
 	// whoever waits for a state.
 	changed chan struct{}
-	subs    map[*sessionSub]struct{}
+	subs    map[*sessionq.Sub]struct{}
 }
 
 var _ storage.Conn = (*Conn)(nil)
@@ -105,7 +106,7 @@ func Connect(ctx context.Context, cfg Config) (*Conn, error) {
 		ready:   make(chan struct{}),
 		state:   storage.Disconnected,
 		changed: make(chan struct{}),
-		subs:    make(map[*sessionSub]struct{}),
+		subs:    make(map[*sessionq.Sub]struct{}),
 	}
 	zc, _, err := gozk.Connect(cfg.Servers, timeout,
 		gozk.WithLogger(libLogger{c.log}),
@@ -170,7 +171,7 @@ func (c *Conn) setStateLocked(st storage.SessionState) {
 	c.changed = make(chan struct{})
 	ev := storage.SessionEvent{State: st, SessionID: c.sessionID}
 	for sub := range c.subs {
-		sub.push(ev, st == storage.Closed)
+		sub.Push(ev, st == storage.Closed)
 	}
 	if st == storage.Closed {
 		clear(c.subs)
@@ -256,22 +257,22 @@ func (c *Conn) Server() string { return c.zc.Server() }
 // done or after the Closed event. Expired is not final here: a Connected
 // event with the new session id follows it.
 func (c *Conn) SessionEvents(ctx context.Context) <-chan storage.SessionEvent {
-	sub := &sessionSub{out: make(chan storage.SessionEvent), wake: make(chan struct{}, 1)}
+	sub := sessionq.New()
 	c.mu.Lock()
 	if c.state == storage.Closed {
 		c.mu.Unlock()
-		close(sub.out)
-		return sub.out
+		sub.CloseUnrun()
+		return sub.Out()
 	}
 	c.subs[sub] = struct{}{}
 	c.mu.Unlock()
 	go func() {
-		sub.run(ctx)
+		sub.Run(ctx)
 		c.mu.Lock()
 		delete(c.subs, sub)
 		c.mu.Unlock()
 	}()
-	return sub.out
+	return sub.Out()
 }
 
 // Close implements storage.Conn: it closes the session on the server, which
@@ -290,55 +291,6 @@ func (c *Conn) Close() error {
 	// Disconnected, it cannot: the server then expires the session itself.
 	c.zc.Close()
 	return nil
-}
-
-// sessionSub delivers session events to one SessionEvents caller, in order
-// and without loss (state changes are few, so the queue is unbounded).
-type sessionSub struct {
-	mu    sync.Mutex
-	queue []storage.SessionEvent
-	final bool
-	wake  chan struct{}
-	out   chan storage.SessionEvent
-}
-
-func (sub *sessionSub) push(ev storage.SessionEvent, final bool) {
-	sub.mu.Lock()
-	sub.queue = append(sub.queue, ev)
-	sub.final = sub.final || final
-	sub.mu.Unlock()
-	select {
-	case sub.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (sub *sessionSub) run(ctx context.Context) {
-	defer close(sub.out)
-	for {
-		sub.mu.Lock()
-		if len(sub.queue) > 0 {
-			ev := sub.queue[0]
-			sub.queue = sub.queue[1:]
-			sub.mu.Unlock()
-			select {
-			case sub.out <- ev:
-			case <-ctx.Done():
-				return
-			}
-			continue
-		}
-		final := sub.final
-		sub.mu.Unlock()
-		if final {
-			return
-		}
-		select {
-		case <-sub.wake:
-		case <-ctx.Done():
-			return
-		}
-	}
 }
 
 // mapErr turns the library's errors into storage's (still matchable with
