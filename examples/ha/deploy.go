@@ -92,6 +92,35 @@ func Start(ctx context.Context, opts Options) (*Deployment, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	// Ports are reserved then released before the servers bind them;
+	// another process may take one meanwhile, so a failed start is retried
+	// on fresh ports in a fresh directory.
+	var lastErr error
+	for attempt := 1; attempt <= startAttempts; attempt++ {
+		o := opts
+		if attempt > 1 {
+			o.Dir = filepath.Join(opts.Dir, fmt.Sprintf("attempt-%d", attempt))
+			opts.Log.Warn("deployment did not start; retrying on other ports", "err", lastErr, "dir", o.Dir)
+		}
+		d, err := start(ctx, o)
+		if err == nil {
+			return d, nil
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+// startAttempts bounds Start's retries.
+const startAttempts = 3
+
+func start(ctx context.Context, opts Options) (*Deployment, error) {
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, err
+	}
 	d := &Deployment{opts: opts, log: opts.Log}
 	ports, err := freePorts(3*opts.ZooKeepers + opts.Nodes + 2)
 	if err != nil {

@@ -91,8 +91,8 @@ func (s *suite) phase(name string, fault func() time.Duration, recover func()) (
 	if tail := Summarize("tail", load.Requests(to.Add(-s.plan.tail), to), to.Add(-s.plan.tail), to); tail.Unavailable > 0 {
 		t.Errorf("phase %q: %d requests failed as unavailable in the last %v: the deployment did not recover", name, tail.Unavailable, s.plan.tail)
 	}
-	if other := res.Failed - res.Unavailable; other > 0 {
-		t.Errorf("phase %q: %d requests failed with an error answer other than unavailability (a bug whatever the fault; first errors above)", name, other)
+	for kind, n := range res.OtherErrors {
+		t.Errorf("phase %q: %d requests failed with an error answer other than unavailability (a bug whatever the fault): %s", name, n, kind)
 	}
 	if after := Summarize("after", load.Requests(faultAt, to), faultAt, to); after.OK == 0 {
 		t.Errorf("phase %q: no request succeeded after the fault", name)

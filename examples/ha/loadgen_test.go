@@ -113,6 +113,9 @@ func TestSummarize(t *testing.T) {
 	if r.ReqPerSec != 0.4 {
 		t.Errorf("req/s %v, want 0.4", r.ReqPerSec)
 	}
+	if len(r.OtherErrors) != 1 || r.OtherErrors[errorKind(bug)] != 1 {
+		t.Errorf("other errors %v", r.OtherErrors)
+	}
 	if len(r.FirstErrors) != 3 || r.Lost != -1 || r.Dangling != -1 {
 		t.Errorf("first errors %v, lost %d, dangling %d", r.FirstErrors, r.Lost, r.Dangling)
 	}

@@ -41,6 +41,9 @@ type Result struct {
 	Lost, Dangling int
 	// FirstErrors keeps a few failures for the log.
 	FirstErrors []string
+	// OtherErrors counts the failures other than unavailability by status
+	// and message.
+	OtherErrors map[string]int
 }
 
 // Summarize measures the requests that ended in [from, to).
@@ -61,6 +64,10 @@ func Summarize(name string, reqs []Request, from, to time.Time) Result {
 			r.FirstErrors = append(r.FirstErrors, fmt.Sprintf("%s %s: %v", q.End.Format("15:04:05.000"), q.Op, q.Err))
 		}
 		if !Unavailable(q.Err) {
+			if r.OtherErrors == nil {
+				r.OtherErrors = map[string]int{}
+			}
+			r.OtherErrors[errorKind(q.Err)]++
 			continue
 		}
 		r.Unavailable++
@@ -98,6 +105,15 @@ func Unavailable(err error) bool {
 		return true
 	}
 	return false
+}
+
+// errorKind is an error answer's status and message, without the request.
+func errorKind(err error) string {
+	var apiErr *client.Error
+	if errors.As(err, &apiErr) {
+		return apiErr.Error()
+	}
+	return err.Error()
 }
 
 // PrintTable writes results as the README's table (Markdown).
