@@ -3,7 +3,6 @@ package midonet_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +10,9 @@ import (
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/storagetest"
+	"github.com/midonet/midonet-go/midonet/storage/zk"
+	"github.com/midonet/midonet-go/midonet/storage/zktest"
 	"github.com/midonet/midonet-go/midonet/zoom"
 	"google.golang.org/protobuf/proto"
 )
@@ -35,41 +37,18 @@ func benchBackends() []benchBackend {
 	return []benchBackend{
 		{"mem", func(b *testing.B) storage.Conn { return memSrv.Connect(b) }},
 		{"zk", func(b *testing.B) storage.Conn {
-			zb := newZKBackend(b)
-			return zb.connect(b, zb.srv.Addr(), 30*time.Second)
+			// Straight to the server, without newZKBackend's proxy.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			addr := zktest.Shared(b).Addr()
+			c, err := zk.Connect(ctx, zk.Config{Servers: []string{addr}, SessionTimeout: 30 * time.Second, Logger: zkLogger()})
+			if err != nil {
+				b.Fatalf("connect to ZooKeeper at %s: %v", addr, err)
+			}
+			b.Cleanup(func() { _ = c.Close() })
+			return c
 		}},
 	}
-}
-
-// runWriters runs op b.N times over writers goroutines and reports rate
-// under unit.
-func runWriters(b *testing.B, writers int, unit string, op func(w, i int) error) {
-	var remaining atomic.Int64
-	remaining.Store(int64(b.N))
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	b.ResetTimer()
-	start := time.Now()
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; remaining.Add(-1) >= 0; i++ {
-				if err := op(w, i); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), unit)
 }
 
 func BenchmarkPortCreate(b *testing.B) {
@@ -95,7 +74,7 @@ func BenchmarkPortCreate(b *testing.B) {
 							}
 						}
 						var attempts atomic.Int64
-						runWriters(b, writers, "creates/s", func(w, i int) error {
+						storagetest.RunWriters(b, writers, "creates/s", func(w, i int) error {
 							p := &models.Port{Id: models.NewUUID(), NetworkId: ids[(w+i*writers)%bridges]}
 							return st.Tx(ctx, func(tx *zoom.Tx) error {
 								attempts.Add(1)
@@ -113,29 +92,7 @@ func BenchmarkPortCreate(b *testing.B) {
 func BenchmarkRawMulti(b *testing.B) {
 	for _, be := range benchBackends() {
 		b.Run(be.name, func(b *testing.B) {
-			conn := be.connect(b)
-			for _, writers := range []int{1, 16} {
-				b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-					ctx := context.Background()
-					root := fmt.Sprintf("/bench-multi-%d", time.Now().UnixNano())
-					if _, err := conn.Create(ctx, root, nil, storage.Persistent); err != nil {
-						b.Fatal(err)
-					}
-					for w := range writers {
-						if _, err := conn.Create(ctx, fmt.Sprintf("%s/w%d", root, w), nil, storage.Persistent); err != nil {
-							b.Fatal(err)
-						}
-					}
-					payload := make([]byte, 256)
-					runWriters(b, writers, "ops/s", func(w, i int) error {
-						dir := fmt.Sprintf("%s/w%d", root, w)
-						_, err := conn.Multi(ctx,
-							storage.CreateOp(fmt.Sprintf("%s/n%d", dir, i), payload, storage.Persistent),
-							storage.SetOp(dir, payload, storage.AnyVersion))
-						return err
-					})
-				})
-			}
+			storagetest.BenchmarkMulti(b, be.connect(b))
 		})
 	}
 }

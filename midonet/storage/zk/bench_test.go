@@ -3,23 +3,20 @@ package zk_test
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/storagetest"
 	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 )
 
-// BenchmarkMulti measures raw Multi throughput on a real ZooKeeper server
-// (a standalone server of its own that fsyncs its transaction log as
-// production ones do, so the disk's sync latency bounds a single writer):
-// each op is one Multi of a create and a set, the
-// shape of a small ZOOM transaction. Writers share one Conn, as the
-// goroutines of a cluster node do. This is the "physical limit" higher
-// layers are compared with; ops/s is reported.
+// BenchmarkMulti is storagetest's Multi benchmark (one Multi of a create and
+// a set per op, 1 and 16 writers on one Conn) on a real ZooKeeper server: a
+// standalone server of its own that fsyncs its transaction log as production
+// ones do, so the disk's sync latency bounds a single writer. This is the
+// "physical limit" higher layers are compared with.
 func BenchmarkMulti(b *testing.B) {
 	srv := zktest.Start(b, zktest.Fsync())
 	ctx := context.Background()
@@ -28,50 +25,7 @@ func BenchmarkMulti(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	for _, writers := range []int{1, 16} {
-		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-			root := fmt.Sprintf("/bench-multi-%d-%d", writers, time.Now().UnixNano())
-			if _, err := c.Create(ctx, root, nil, storage.Persistent); err != nil {
-				b.Fatal(err)
-			}
-			for w := range writers {
-				if _, err := c.Create(ctx, fmt.Sprintf("%s/w%d", root, w), nil, storage.Persistent); err != nil {
-					b.Fatal(err)
-				}
-			}
-			payload := make([]byte, 256) // about the size of a small topology object
-			var remaining atomic.Int64
-			remaining.Store(int64(b.N))
-			var wg sync.WaitGroup
-			errs := make(chan error, writers)
-			b.ResetTimer()
-			start := time.Now()
-			for w := range writers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					dir := fmt.Sprintf("%s/w%d", root, w)
-					for i := 0; remaining.Add(-1) >= 0; i++ {
-						_, err := c.Multi(ctx,
-							storage.CreateOp(fmt.Sprintf("%s/n%d", dir, i), payload, storage.Persistent),
-							storage.SetOp(dir, payload, storage.AnyVersion))
-						if err != nil {
-							errs <- err
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
-			b.StopTimer()
-			close(errs)
-			for err := range errs {
-				b.Fatalf("multi: %v", err)
-			}
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
-		})
-	}
+	storagetest.BenchmarkMulti(b, c)
 }
 
 // BenchmarkGet measures concurrent reads of one node over one Conn (the
