@@ -1,17 +1,15 @@
 package cluster_test
 
 import (
-	"context"
 	"fmt"
+	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/midonet/midonet-go/cluster"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
-	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 )
 
@@ -46,58 +44,15 @@ func forEachBackend(t *testing.T, f func(t *testing.T, b *backend)) {
 // zkBackend opens sessions on the shared ZooKeeper, each through its own
 // proxy so that one session can be cut off and expired.
 func zkBackend(t *testing.T) *backend {
-	srv := zktest.Shared(t)
-	var mu sync.Mutex
-	proxies := map[storage.Conn]*zktest.Proxy{}
-	dial := func(t *testing.T, addr string, timeout time.Duration) storage.Conn {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-		defer cancel()
-		c, err := zk.Connect(ctx, zk.Config{Servers: []string{addr}, SessionTimeout: timeout})
-		if err != nil {
-			t.Fatalf("connecting to ZooKeeper %s: %v", addr, err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
+	zb := zktest.NewBackend(zktest.Shared(t).Addr())
+	zb.SessionTimeout = expirableSessionTimeout
+	zb.Logger = slog.New(slog.DiscardHandler)
+	zb.Timeout = waitLimit
+	return &backend{name: "zookeeper",
+		root:    "/" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + fmt.Sprintf("-%d", time.Now().UnixNano()),
+		connect: func(t *testing.T) storage.Conn { return zb.Connect(t) },
+		expire:  func(t *testing.T, c storage.Conn) { zb.Expire(t, c) },
 	}
-	b := &backend{name: "zookeeper",
-		root: "/" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + fmt.Sprintf("-%d", time.Now().UnixNano())}
-	b.connect = func(t *testing.T) storage.Conn {
-		proxy := zktest.NewProxy(t, srv.Addr())
-		c := dial(t, proxy.Addr(), expirableSessionTimeout)
-		mu.Lock()
-		proxies[c] = proxy
-		mu.Unlock()
-		return c
-	}
-	b.expire = func(t *testing.T, c storage.Conn) {
-		t.Helper()
-		mu.Lock()
-		proxy := proxies[c]
-		mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-		defer cancel()
-		marker := fmt.Sprintf("/cluster-test-expiry-marker-%x", c.SessionID())
-		if _, err := c.Create(ctx, marker, nil, storage.Ephemeral); err != nil {
-			t.Fatalf("marking the session: %v", err)
-		}
-		observer := dial(t, srv.Addr(), 10*time.Second)
-		proxy.Block()
-		defer proxy.Unblock()
-		for {
-			if _, ok, err := observer.Exists(ctx, marker); err != nil {
-				t.Fatalf("watching for the expiry: %v", err)
-			} else if !ok {
-				return
-			}
-			select {
-			case <-ctx.Done():
-				t.Fatal("ZooKeeper did not expire the session in time")
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}
-	return b
 }
 
 // eventually polls cond until it holds or waitLimit passes.

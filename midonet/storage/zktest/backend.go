@@ -19,8 +19,9 @@ import (
 // accident.
 const DefaultExpirableSessionTimeout = 5 * time.Second
 
-// backendTimeout bounds a Backend's connects and expiries.
-const backendTimeout = 30 * time.Second
+// DefaultBackendTimeout bounds a Backend's connects and expiries unless its
+// Timeout says otherwise.
+const DefaultBackendTimeout = 30 * time.Second
 
 // Backend opens storage sessions (*zk.Conn) on one ZooKeeper server, each
 // through its own Proxy, so that a test can expire exactly one of them for
@@ -32,6 +33,9 @@ type Backend struct {
 	SessionTimeout time.Duration
 	// Logger of the sessions; warnings and errors to stderr when nil.
 	Logger *slog.Logger
+	// Timeout bounds each connect and each expiry;
+	// DefaultBackendTimeout when zero.
+	Timeout time.Duration
 
 	mu      sync.Mutex
 	proxies map[storage.Conn]*Proxy
@@ -40,6 +44,13 @@ type Backend struct {
 // NewBackend returns a Backend on the server at addr (e.g. Shared(t).Addr()).
 func NewBackend(addr string) *Backend {
 	return &Backend{addr: addr, proxies: make(map[storage.Conn]*Proxy)}
+}
+
+func (b *Backend) timeout() time.Duration {
+	if b.Timeout != 0 {
+		return b.Timeout
+	}
+	return DefaultBackendTimeout
 }
 
 func (b *Backend) logger() *slog.Logger {
@@ -52,7 +63,7 @@ func (b *Backend) logger() *slog.Logger {
 // dial opens a session on addr, closed when the test ends.
 func (b *Backend) dial(t testing.TB, addr string, timeout time.Duration) *zk.Conn {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), backendTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout())
 	defer cancel()
 	c, err := zk.Connect(ctx, zk.Config{Servers: []string{addr}, SessionTimeout: timeout, Logger: b.logger()})
 	if err != nil {
@@ -99,7 +110,7 @@ func (b *Backend) Expire(t testing.TB, c storage.Conn) {
 	if proxy == nil {
 		t.Fatalf("zktest: Expire: %T was not opened by this Backend's Connect", c)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), backendTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout())
 	defer cancel()
 	sid := c.SessionID()
 	marker := fmt.Sprintf("/zktest-expiry-marker-%x", sid)
@@ -120,7 +131,7 @@ func (b *Backend) Expire(t testing.TB, c storage.Conn) {
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("zktest: Expire: the server did not expire session 0x%x within %v", sid, backendTimeout)
+			t.Fatalf("zktest: Expire: the server did not expire session 0x%x within %v", sid, b.timeout())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
