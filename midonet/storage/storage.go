@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -274,4 +275,30 @@ type Conn interface {
 	// resources. Watches end with ErrClosed; later calls fail with ErrClosed.
 	// Closing twice is harmless.
 	Close() error
+}
+
+// ValidatePath applies ZooKeeper's path rules (absolute, no trailing slash,
+// no empty, relative or NUL-bearing component), so that bad paths fail the
+// same way (ErrBadArguments) on every backend and inside a Multi.
+func ValidatePath(p string) error {
+	if p == "" || p[0] != '/' {
+		return fmt.Errorf("%w: path %q must start with /", ErrBadArguments, p)
+	}
+	if p == "/" {
+		return nil
+	}
+	if strings.HasSuffix(p, "/") {
+		return fmt.Errorf("%w: path %q must not end with /", ErrBadArguments, p)
+	}
+	for _, part := range strings.Split(p[1:], "/") {
+		switch {
+		case part == "":
+			return fmt.Errorf("%w: path %q has an empty component", ErrBadArguments, p)
+		case part == "." || part == "..":
+			return fmt.Errorf("%w: path %q has a relative component", ErrBadArguments, p)
+		case strings.ContainsRune(part, 0):
+			return fmt.Errorf("%w: path %q contains a NUL character", ErrBadArguments, p)
+		}
+	}
+	return nil
 }

@@ -76,7 +76,7 @@ func (c *Conn) Get(ctx context.Context, path string) ([]byte, storage.Stat, erro
 	if err := c.usable(ctx); err != nil {
 		return nil, storage.Stat{}, fmt.Errorf("get %s: %w", path, err)
 	}
-	if err := validatePath(path); err != nil {
+	if err := storage.ValidatePath(path); err != nil {
 		return nil, storage.Stat{}, fmt.Errorf("get: %w", err)
 	}
 	c.s.mu.RLock()
@@ -93,7 +93,7 @@ func (c *Conn) Exists(ctx context.Context, path string) (storage.Stat, bool, err
 	if err := c.usable(ctx); err != nil {
 		return storage.Stat{}, false, fmt.Errorf("exists %s: %w", path, err)
 	}
-	if err := validatePath(path); err != nil {
+	if err := storage.ValidatePath(path); err != nil {
 		return storage.Stat{}, false, fmt.Errorf("exists: %w", err)
 	}
 	c.s.mu.RLock()
@@ -110,7 +110,7 @@ func (c *Conn) Children(ctx context.Context, path string) ([]string, storage.Sta
 	if err := c.usable(ctx); err != nil {
 		return nil, storage.Stat{}, fmt.Errorf("children %s: %w", path, err)
 	}
-	if err := validatePath(path); err != nil {
+	if err := storage.ValidatePath(path); err != nil {
 		return nil, storage.Stat{}, fmt.Errorf("children: %w", err)
 	}
 	c.s.mu.RLock()
@@ -229,7 +229,7 @@ func (c *Conn) WatchNode(ctx context.Context, path string) (<-chan storage.NodeE
 	if err := c.usable(ctx); err != nil {
 		return nil, fmt.Errorf("watch %s: %w", path, err)
 	}
-	if err := validatePath(path); err != nil {
+	if err := storage.ValidatePath(path); err != nil {
 		return nil, fmt.Errorf("watch: %w", err)
 	}
 	s := c.s
@@ -265,7 +265,7 @@ func (c *Conn) WatchChildren(ctx context.Context, path string) (<-chan storage.C
 	if err := c.usable(ctx); err != nil {
 		return nil, fmt.Errorf("watch children %s: %w", path, err)
 	}
-	if err := validatePath(path); err != nil {
+	if err := storage.ValidatePath(path); err != nil {
 		return nil, fmt.Errorf("watch children: %w", err)
 	}
 	s := c.s

@@ -111,30 +111,6 @@ func NewServer() *Server {
 	return s
 }
 
-// validatePath applies ZooKeeper's path rules.
-func validatePath(p string) error {
-	if p == "" || p[0] != '/' {
-		return fmt.Errorf("%w: path %q must start with /", storage.ErrBadArguments, p)
-	}
-	if p == "/" {
-		return nil
-	}
-	if strings.HasSuffix(p, "/") {
-		return fmt.Errorf("%w: path %q must not end with /", storage.ErrBadArguments, p)
-	}
-	for _, part := range strings.Split(p[1:], "/") {
-		switch {
-		case part == "":
-			return fmt.Errorf("%w: path %q has an empty component", storage.ErrBadArguments, p)
-		case part == "." || part == "..":
-			return fmt.Errorf("%w: path %q has a relative component", storage.ErrBadArguments, p)
-		case strings.ContainsRune(part, 0):
-			return fmt.Errorf("%w: path %q contains a NUL character", storage.ErrBadArguments, p)
-		}
-	}
-	return nil
-}
-
 func splitPath(p string) (parent, name string) {
 	i := strings.LastIndexByte(p, '/')
 	if i == 0 {
@@ -164,7 +140,7 @@ func (t *txn) create(p string, data []byte, mode storage.CreateMode) (string, er
 	if mode.IsSequential() {
 		check = p + "0000000000"
 	}
-	if err := validatePath(check); err != nil {
+	if err := storage.ValidatePath(check); err != nil {
 		return "", err
 	}
 	if p == "/" {
@@ -225,7 +201,7 @@ func (t *txn) create(p string, data []byte, mode storage.CreateMode) (string, er
 }
 
 func (t *txn) set(p string, data []byte, v storage.Version) (storage.Stat, error) {
-	if err := validatePath(p); err != nil {
+	if err := storage.ValidatePath(p); err != nil {
 		return storage.Stat{}, err
 	}
 	n := t.s.nodes[p]
@@ -247,7 +223,7 @@ func (t *txn) set(p string, data []byte, v storage.Version) (storage.Stat, error
 }
 
 func (t *txn) delete(p string, v storage.Version) error {
-	if err := validatePath(p); err != nil {
+	if err := storage.ValidatePath(p); err != nil {
 		return err
 	}
 	if p == "/" {
@@ -297,7 +273,7 @@ func (t *txn) remove(p string, n *node) {
 }
 
 func (t *txn) check(p string, v storage.Version) error {
-	if err := validatePath(p); err != nil {
+	if err := storage.ValidatePath(p); err != nil {
 		return err
 	}
 	n := t.s.nodes[p]

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	gozk "github.com/go-zookeeper/zk"
@@ -65,31 +64,6 @@ func call[T any](ctx context.Context, c *Conn, f func() (T, error)) (T, error) {
 	}
 }
 
-// validatePath applies ZooKeeper's path rules, so that bad paths fail the
-// same way (storage.ErrBadArguments) on every backend and inside a Multi.
-func validatePath(p string) error {
-	if p == "" || p[0] != '/' {
-		return fmt.Errorf("%w: path %q must start with /", storage.ErrBadArguments, p)
-	}
-	if p == "/" {
-		return nil
-	}
-	if strings.HasSuffix(p, "/") {
-		return fmt.Errorf("%w: path %q must not end with /", storage.ErrBadArguments, p)
-	}
-	for _, part := range strings.Split(p[1:], "/") {
-		switch {
-		case part == "":
-			return fmt.Errorf("%w: path %q has an empty component", storage.ErrBadArguments, p)
-		case part == "." || part == "..":
-			return fmt.Errorf("%w: path %q has a relative component", storage.ErrBadArguments, p)
-		case strings.ContainsRune(part, 0):
-			return fmt.Errorf("%w: path %q contains a NUL character", storage.ErrBadArguments, p)
-		}
-	}
-	return nil
-}
-
 func convertStat(s *gozk.Stat) storage.Stat {
 	if s == nil {
 		return storage.Stat{}
@@ -116,12 +90,12 @@ func validateCreatePath(p string, mode storage.CreateMode) error {
 		return fmt.Errorf("%w: cannot create /", storage.ErrBadArguments)
 	}
 	if mode.IsSequential() {
-		if err := validatePath(p + "0000000000"); err != nil {
+		if err := storage.ValidatePath(p + "0000000000"); err != nil {
 			return fmt.Errorf("%w: sequential prefix %q is not a valid path prefix", storage.ErrBadArguments, p)
 		}
 		return nil
 	}
-	return validatePath(p)
+	return storage.ValidatePath(p)
 }
 
 func createFlags(m storage.CreateMode) (int32, error) {
@@ -140,7 +114,7 @@ func createFlags(m storage.CreateMode) (int32, error) {
 
 // Get implements storage.Conn.
 func (c *Conn) Get(ctx context.Context, path string) ([]byte, storage.Stat, error) {
-	if err := validatePath(path); err != nil {
+	if err := storage.ValidatePath(path); err != nil {
 		return nil, storage.Stat{}, fmt.Errorf("get: %w", err)
 	}
 	type result struct {
@@ -159,7 +133,7 @@ func (c *Conn) Get(ctx context.Context, path string) ([]byte, storage.Stat, erro
 
 // Exists implements storage.Conn.
 func (c *Conn) Exists(ctx context.Context, path string) (storage.Stat, bool, error) {
-	if err := validatePath(path); err != nil {
+	if err := storage.ValidatePath(path); err != nil {
 		return storage.Stat{}, false, fmt.Errorf("exists: %w", err)
 	}
 	type result struct {
@@ -181,7 +155,7 @@ func (c *Conn) Exists(ctx context.Context, path string) (storage.Stat, bool, err
 
 // Children implements storage.Conn.
 func (c *Conn) Children(ctx context.Context, path string) ([]string, storage.Stat, error) {
-	if err := validatePath(path); err != nil {
+	if err := storage.ValidatePath(path); err != nil {
 		return nil, storage.Stat{}, fmt.Errorf("children: %w", err)
 	}
 	type result struct {
@@ -222,7 +196,7 @@ func (c *Conn) Create(ctx context.Context, path string, data []byte, mode storag
 
 // Set implements storage.Conn.
 func (c *Conn) Set(ctx context.Context, path string, data []byte, v storage.Version) (storage.Stat, error) {
-	if err := validatePath(path); err != nil {
+	if err := storage.ValidatePath(path); err != nil {
 		return storage.Stat{}, fmt.Errorf("set: %w", err)
 	}
 	if err := checkSize(len(path) + len(data)); err != nil {
@@ -239,7 +213,7 @@ func (c *Conn) Set(ctx context.Context, path string, data []byte, v storage.Vers
 
 // Delete implements storage.Conn.
 func (c *Conn) Delete(ctx context.Context, path string, v storage.Version) error {
-	if err := validatePath(path); err != nil {
+	if err := storage.ValidatePath(path); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
 	_, err := call(ctx, c, func() (struct{}, error) {
@@ -328,7 +302,7 @@ func isOpError(err error) bool {
 
 func multiRequest(op storage.Op) (any, error) {
 	if op.Kind != storage.OpCreate {
-		if err := validatePath(op.Path); err != nil {
+		if err := storage.ValidatePath(op.Path); err != nil {
 			return nil, err
 		}
 	}

@@ -31,7 +31,7 @@ type observer[E any] struct {
 
 // WatchNode implements storage.Conn.
 func (c *Conn) WatchNode(ctx context.Context, path string) (<-chan storage.NodeEvent, error) {
-	if err := validatePath(path); err != nil {
+	if err := storage.ValidatePath(path); err != nil {
 		return nil, fmt.Errorf("watch: %w", err)
 	}
 	obs := observer[storage.NodeEvent]{
@@ -50,7 +50,7 @@ func (c *Conn) WatchNode(ctx context.Context, path string) (<-chan storage.NodeE
 
 // WatchChildren implements storage.Conn.
 func (c *Conn) WatchChildren(ctx context.Context, path string) (<-chan storage.ChildrenEvent, error) {
-	if err := validatePath(path); err != nil {
+	if err := storage.ValidatePath(path); err != nil {
 		return nil, fmt.Errorf("watch children: %w", err)
 	}
 	obs := observer[storage.ChildrenEvent]{
