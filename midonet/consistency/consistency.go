@@ -10,9 +10,11 @@
 //	rep, err := consistency.Check(ctx, conn, "/midonet", consistency.Options{})
 //	for _, f := range rep.Findings { fmt.Println(f) }
 //
-// The check reads objects one by one, not as a snapshot: run it on a
-// quiescent store (no writers), or treat findings from a busy one as
-// suspects to re-check.
+// The check reads objects one by one, not as a snapshot. On a busy store a
+// write landing between two reads looks like an inconsistency, so each
+// reference finding is confirmed by reading both objects again; findings
+// that persist are real, or a writer is still at work on those objects
+// (then run the check again).
 package consistency
 
 import (
@@ -124,6 +126,11 @@ type Options struct {
 	Schema zoom.Schema
 	// Readers is the number of concurrent reads; 16 when zero.
 	Readers int
+	// NoRecheck reports reference findings as first seen. By default the
+	// objects on both sides of each are read again and only findings that
+	// persist are reported, which filters out writes that happened
+	// between the reads of the first pass.
+	NoRecheck bool
 }
 
 // Check reads every object of the schema's classes under root (e.g.
@@ -159,9 +166,16 @@ func Check(ctx context.Context, conn storage.Conn, root string, opts Options) (*
 			rep.Objects[class] = len(byID)
 		}
 	}
+	var refFindings []Finding
 	for _, c := range checks {
-		rep.Findings = append(rep.Findings, c.run(objs)...)
+		refFindings = append(refFindings, c.run(objs)...)
 	}
+	if len(refFindings) > 0 && !opts.NoRecheck {
+		if refFindings, err = recheck(ctx, conn, modelsDir, sch, checks, objs, refFindings); err != nil {
+			return nil, err
+		}
+	}
+	rep.Findings = append(rep.Findings, refFindings...)
 	slices.SortFunc(rep.Findings, func(a, b Finding) int {
 		for _, d := range []int{strings.Compare(a.Class, b.Class), strings.Compare(a.ID, b.ID),
 			strings.Compare(a.Field, b.Field), strings.Compare(a.RefID, b.RefID), int(a.Problem) - int(b.Problem)} {
@@ -349,4 +363,50 @@ func readObject(ctx context.Context, conn storage.Conn, p string, cls models.Cla
 			Detail: fmt.Sprintf("node %s holds object id %s", name, id.Canonical())}, nil
 	}
 	return obj, nil, nil
+}
+
+// recheck reads again the objects on both sides of findings and keeps the
+// findings that the same checks still produce.
+func recheck(ctx context.Context, conn storage.Conn, modelsDir string, sch zoom.Schema, checks []check,
+	objs map[string]map[string]proto.Message, findings []Finding) ([]Finding, error) {
+	type key struct{ class, id string }
+	again := map[key]bool{}
+	for _, f := range findings {
+		again[key{f.Class, f.ID}] = true
+		again[key{f.RefClass, f.RefID}] = true
+	}
+	for k := range again {
+		cls, ok := classByName(sch, k.class)
+		if !ok {
+			continue
+		}
+		obj, _, err := readObject(ctx, conn, path.Join(modelsDir, k.class, k.id), cls, k.id)
+		if err != nil {
+			return nil, err
+		}
+		if obj == nil {
+			delete(objs[k.class], k.id)
+		} else {
+			objs[k.class][k.id] = obj
+		}
+	}
+	type findingKey struct {
+		p                          Problem
+		class, id, field, refClass string
+		refID                      string
+	}
+	keyOf := func(f Finding) findingKey { return findingKey{f.Problem, f.Class, f.ID, f.Field, f.RefClass, f.RefID} }
+	first := map[findingKey]bool{}
+	for _, f := range findings {
+		first[keyOf(f)] = true
+	}
+	var confirmed []Finding
+	for _, c := range checks {
+		for _, f := range c.run(objs) {
+			if first[keyOf(f)] {
+				confirmed = append(confirmed, f)
+			}
+		}
+	}
+	return confirmed, nil
 }

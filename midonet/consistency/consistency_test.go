@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -278,5 +279,58 @@ func TestCancelledContext(t *testing.T) {
 	cancel()
 	if _, err := consistency.Check(ctx, f.conn, root, consistency.Options{}); err == nil {
 		t.Fatal("Check with a cancelled context succeeded")
+	}
+}
+
+// staleConn answers the first Get of one path with old data, as a read
+// racing a writer would.
+type staleConn struct {
+	storage.Conn
+	path  string
+	stale []byte
+	mu    sync.Mutex
+	used  bool
+}
+
+func (c *staleConn) Get(ctx context.Context, p string) ([]byte, storage.Stat, error) {
+	data, stat, err := c.Conn.Get(ctx, p)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p == c.path && !c.used {
+		c.used = true
+		return c.stale, stat, err
+	}
+	return data, stat, err
+}
+
+// TestRecheckFiltersRacingWrites: a network read before its new port was
+// added to it looks like a missing back-reference; reading it again clears
+// the finding, unless rechecks are off.
+func TestRecheckFiltersRacingWrites(t *testing.T) {
+	f := newFixture(t)
+	net, netID := f.object("Network")
+	f.create(net)
+	stale, err := models.Marshal(net) // before the port is added
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, _ := f.object("Port")
+	f.ref(port, "network_id", netID)
+	f.create(port)
+	netPath := root + "/zoom/0/models/Network/" + netID.Canonical()
+
+	rep, err := consistency.Check(f.ctx, &staleConn{Conn: f.conn, path: netPath, stale: stale}, root, consistency.Options{NoRecheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Count(consistency.MissingBackReference) != 1 {
+		t.Fatalf("without recheck, the stale read should show as a missing back-reference:\n%s", dump(rep))
+	}
+	rep, err = consistency.Check(f.ctx, &staleConn{Conn: f.conn, path: netPath, stale: stale}, root, consistency.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) != 0 {
+		t.Fatalf("recheck kept a finding of a stale read:\n%s", dump(rep))
 	}
 }
