@@ -405,18 +405,29 @@ func (c *call) update(res *resource, id uuid.UUID, body map[string]json.RawMessa
 		if res.hooks.update != nil {
 			return res.hooks.update(c, tx, id, body)
 		}
-		stored, err := tx.Get(res.model, id)
+		_, msg, err := c.replacement(tx, res, id, body)
 		if err != nil {
 			return err
 		}
-		msg := proto.Clone(stored)
-		res.clearWritable(msg.ProtoReflect())
-		if err := c.decode(res, body, msg, stored); err != nil {
-			return err
-		}
-		setID(msg, id)
 		return tx.Update(msg)
 	})
+}
+
+// replacement reads object id in tx and returns it with the object a PUT of
+// body turns it into: a copy with the writable fields cleared and the body
+// applied. Update hooks that do more than the generic PUT start from it too.
+func (c *call) replacement(tx Tx, res *resource, id uuid.UUID, body map[string]json.RawMessage) (stored, msg proto.Message, err error) {
+	stored, err = tx.Get(res.model, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	msg = proto.Clone(stored)
+	res.clearWritable(msg.ProtoReflect())
+	if err := c.decode(res, body, msg, stored); err != nil {
+		return nil, nil, err
+	}
+	setID(msg, id)
+	return stored, msg, nil
 }
 
 func (c *call) remove(res *resource, id uuid.UUID) error {

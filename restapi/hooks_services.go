@@ -272,17 +272,10 @@ func createQosPolicy(c *call, tx Tx, msg proto.Message, body map[string]json.Raw
 // updateQosPolicy is the generic PUT plus the inline-rules diff by id:
 // new ids created, missing ids deleted, common ids updated.
 func updateQosPolicy(c *call, tx Tx, id uuid.UUID, body map[string]json.RawMessage) error {
-	res := c.h.resources["qos_policies"]
-	stored, err := tx.Get(res.model, id)
+	stored, msg, err := c.replacement(tx, c.h.resources["qos_policies"], id, body)
 	if err != nil {
 		return err
 	}
-	msg := proto.Clone(stored)
-	res.clearWritable(msg.ProtoReflect())
-	if err := c.decode(res, body, msg, stored); err != nil {
-		return err
-	}
-	setID(msg, id)
 	if err := tx.Update(msg); err != nil {
 		return err
 	}

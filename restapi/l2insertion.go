@@ -262,16 +262,27 @@ func checkInsertionPorts(tx Tx, ins *models.L2Insertion) error {
 	return nil
 }
 
+// insertionChains checks ins's ports (checkInsertionPorts) and returns the
+// redirect chains its service rules go into: the service port's inbound
+// chain and the protected port's inbound and outbound chains.
+func insertionChains(tx Tx, ins *models.L2Insertion) (srvIn, in, out *models.Chain, err error) {
+	if err := checkInsertionPorts(tx, ins); err != nil {
+		return nil, nil, nil, err
+	}
+	in, out, err = redirectChains(tx, toUUID(ins.PortId))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	srvIn, _, err = redirectChains(tx, toUUID(ins.SrvPortId))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return srvIn, in, out, nil
+}
+
 func createL2Insertion(c *call, tx Tx, msg proto.Message, body map[string]json.RawMessage) error {
 	ins := msg.(*models.L2Insertion)
-	if err := checkInsertionPorts(tx, ins); err != nil {
-		return err
-	}
-	in, out, err := redirectChains(tx, toUUID(ins.PortId))
-	if err != nil {
-		return err
-	}
-	srvIn, _, err := redirectChains(tx, toUUID(ins.SrvPortId))
+	srvIn, in, out, err := insertionChains(tx, ins)
 	if err != nil {
 		return err
 	}
@@ -287,29 +298,15 @@ func createL2Insertion(c *call, tx Tx, msg proto.Message, body map[string]json.R
 // updateL2Insertion is the generic PUT plus recompiling the redirects; the
 // ports of an insertion cannot change.
 func updateL2Insertion(c *call, tx Tx, id uuid.UUID, body map[string]json.RawMessage) error {
-	res := c.h.resources["l2insertions"]
-	stored, err := tx.Get(res.model, id)
+	stored, msg, err := c.replacement(tx, c.h.resources["l2insertions"], id, body)
 	if err != nil {
 		return err
 	}
-	msg := proto.Clone(stored)
-	res.clearWritable(msg.ProtoReflect())
-	if err := c.decode(res, body, msg, stored); err != nil {
-		return err
-	}
-	setID(msg, id)
 	old, ins := stored.(*models.L2Insertion), msg.(*models.L2Insertion)
 	if !proto.Equal(old.PortId, ins.PortId) || !proto.Equal(old.SrvPortId, ins.SrvPortId) {
 		return errorf(http.StatusBadRequest, "Port/SrvPort can't be changed for an insertion")
 	}
-	if err := checkInsertionPorts(tx, ins); err != nil {
-		return err
-	}
-	in, out, err := redirectChains(tx, toUUID(ins.PortId))
-	if err != nil {
-		return err
-	}
-	srvIn, _, err := redirectChains(tx, toUUID(ins.SrvPortId))
+	srvIn, in, out, err := insertionChains(tx, ins)
 	if err != nil {
 		return err
 	}
