@@ -176,6 +176,15 @@ func (c *call) macTableScope() (*models.Network, uint32, bool, StateTables, erro
 	return bridge, uint32(v), true, tables, nil
 }
 
+// macTable opens the bridge's MAC table of one VLAN (0: untagged).
+func (c *call) macTable(tables StateTables, bridge *models.Network, vlan uint32) (StateTable, error) {
+	t, err := tables.Table(c.ctx(), "Network", toUUID(bridge.Id), MACTable, strconv.Itoa(int(vlan)))
+	if err != nil {
+		return nil, tableError(err)
+	}
+	return t, nil
+}
+
 func (c *call) macPortURI(bridge uuid.UUID, vlan uint32, mac, port string) string {
 	entry := dashMAC(mac) + "_" + port
 	if vlan != 0 {
@@ -201,9 +210,9 @@ func listMACTable(c *call) error {
 	}
 	out := []object{}
 	for _, v := range vlans {
-		t, err := tables.Table(c.ctx(), "Network", toUUID(bridge.Id), MACTable, strconv.Itoa(int(v)))
+		t, err := c.macTable(tables, bridge, v)
 		if err != nil {
-			return tableError(err)
+			return err
 		}
 		entries, err := t.Snapshot(c.ctx())
 		if err != nil {
@@ -239,9 +248,9 @@ func getMACEntry(c *call) error {
 	if err != nil {
 		return err
 	}
-	t, err := tables.Table(c.ctx(), "Network", toUUID(bridge.Id), MACTable, strconv.Itoa(int(vlan)))
+	t, err := c.macTable(tables, bridge, vlan)
 	if err != nil {
-		return tableError(err)
+		return err
 	}
 	ok, err := t.Contains(c.ctx(), mac, port.String())
 	if err != nil {
@@ -300,9 +309,9 @@ func addMACEntry(c *call) error {
 		return errorf(http.StatusBadRequest, "The specified port handles traffic only for VLAN %d.", p.GetVlanId())
 	}
 	mac := strings.ToLower(macRaw)
-	t, err := tables.Table(c.ctx(), "Network", toUUID(bridge.Id), MACTable, strconv.Itoa(int(vlan)))
+	t, err := c.macTable(tables, bridge, vlan)
 	if err != nil {
-		return tableError(err)
+		return err
 	}
 	if err := t.AddPersistent(c.ctx(), mac, port.String()); err != nil {
 		return tableError(err)
@@ -319,9 +328,9 @@ func removeMACEntry(c *call) error {
 	if err != nil {
 		return err
 	}
-	t, err := tables.Table(c.ctx(), "Network", toUUID(bridge.Id), MACTable, strconv.Itoa(int(vlan)))
+	t, err := c.macTable(tables, bridge, vlan)
 	if err != nil {
-		return tableError(err)
+		return err
 	}
 	if err := t.RemovePersistent(c.ctx(), mac, port.String()); err != nil {
 		return tableError(err)
