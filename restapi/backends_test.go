@@ -22,27 +22,41 @@ func TestMain(m *testing.M) { zktest.Main(m) }
 // shared counters (port tunnel keys) over conn.
 func zoomBackend(t testing.TB, conn storage.Conn, root string) opened {
 	t.Helper()
+	st := openZoomStore(t, conn, root)
+	return opened{store: restapi.NewZoomStore(st), tables: restapi.NewZoomStateTables(st),
+		sequences: restapi.SharedCounters{Conn: conn, Root: root}}
+}
+
+// openZoomStore opens MidoNet's object store at root over conn, as the
+// cluster's API writes it.
+func openZoomStore(t testing.TB, conn storage.Conn, root string) *zoom.Store {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := midonet.NewStore(ctx, conn, zoom.Options{Root: root, Owner: zoom.OwnerClusterAPI})
 	if err != nil {
 		t.Fatalf("object store: %v", err)
 	}
-	return opened{store: restapi.NewZoomStore(st), tables: restapi.NewZoomStateTables(st),
-		sequences: restapi.SharedCounters{Conn: conn, Root: root}}
+	return st
 }
 
-// backends are the object stores the end-to-end suite runs on: the real
-// store over the in-memory backend and over a real ZooKeeper server (one
-// root per test on a server shared by the package).
-func backends(t testing.TB) []backend {
-	return []backend{
-		{name: "mem", open: func(t testing.TB) opened {
+// storageBackend is a storage backend the suites run on: connect returns a
+// new session, closed when the test ends, and the root the test owns.
+type storageBackend struct {
+	name    string
+	connect func(t testing.TB) (storage.Conn, string)
+}
+
+// storageBackends are the in-memory backend and a real ZooKeeper server
+// (one root per test on a server shared by the package).
+func storageBackends() []storageBackend {
+	return []storageBackend{
+		{name: "mem", connect: func(t testing.TB) (storage.Conn, string) {
 			conn := mem.NewServer().Connect()
 			t.Cleanup(func() { conn.Close() })
-			return zoomBackend(t, conn, "/midonet")
+			return conn, "/midonet"
 		}},
-		{name: "zookeeper", open: func(t testing.TB) opened {
+		{name: "zookeeper", connect: func(t testing.TB) (storage.Conn, string) {
 			srv := zktest.Shared(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -54,7 +68,20 @@ func backends(t testing.TB) []backend {
 			// One root per test and run: the server is shared by the package
 			// and outlives -count repetitions.
 			root := "/" + strings.NewReplacer("/", "_", " ", "_", "#", "_").Replace(t.Name()) + "_" + uuid.NewString()[:8]
-			return zoomBackend(t, conn, root)
+			return conn, root
 		}},
 	}
+}
+
+// backends are the object stores the end-to-end suite runs on: the real
+// store over each of storageBackends.
+func backends(t testing.TB) []backend {
+	var out []backend
+	for _, sb := range storageBackends() {
+		out = append(out, backend{name: sb.name, open: func(t testing.TB) opened {
+			conn, root := sb.connect(t)
+			return zoomBackend(t, conn, root)
+		}})
+	}
+	return out
 }

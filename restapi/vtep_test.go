@@ -19,9 +19,6 @@ import (
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
-	"github.com/midonet/midonet-go/midonet/storage/mem"
-	"github.com/midonet/midonet-go/midonet/storage/zk"
-	"github.com/midonet/midonet-go/midonet/storage/zktest"
 	"github.com/midonet/midonet-go/midonet/zoom"
 	"github.com/midonet/midonet-go/restapi"
 	"github.com/midonet/midonet-go/restapi/client"
@@ -38,35 +35,14 @@ type vtepBackend struct {
 }
 
 func vtepBackends() []vtepBackend {
-	openStore := func(t *testing.T, conn storage.Conn, root string) *zoom.Store {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		st, err := midonet.NewStore(ctx, conn, zoom.Options{Root: root, Owner: zoom.OwnerClusterAPI})
-		if err != nil {
-			t.Fatalf("object store: %v", err)
-		}
-		return st
+	var out []vtepBackend
+	for _, sb := range storageBackends() {
+		out = append(out, vtepBackend{name: sb.name, open: func(t *testing.T) (*zoom.Store, storage.Conn, string) {
+			conn, root := sb.connect(t)
+			return openZoomStore(t, conn, root), conn, root
+		}})
 	}
-	return []vtepBackend{
-		{name: "mem", open: func(t *testing.T) (*zoom.Store, storage.Conn, string) {
-			srv := mem.NewServer()
-			conn := srv.Connect()
-			t.Cleanup(func() { conn.Close() })
-			return openStore(t, conn, "/midonet"), conn, "/midonet"
-		}},
-		{name: "zookeeper", open: func(t *testing.T) (*zoom.Store, storage.Conn, string) {
-			srv := zktest.Shared(t)
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			conn, err := zk.Connect(ctx, zk.Config{Servers: []string{srv.Addr()}})
-			if err != nil {
-				t.Fatalf("connecting to ZooKeeper at %s: %v", srv.Addr(), err)
-			}
-			t.Cleanup(func() { conn.Close() })
-			root := "/" + strings.NewReplacer("/", "_", " ", "_", "#", "_").Replace(t.Name())
-			return openStore(t, conn, root), conn, root
-		}},
-	}
+	return out
 }
 
 // api is a raw HTTP client of one test server: the VTEP resources are
