@@ -54,9 +54,18 @@ func mockLogin(next http.Handler) http.Handler {
 	})
 }
 
-// TestPythonMidonetClient runs the unmodified python-midonetclient from the
-// reference repository against our server.
-func TestPythonMidonetClient(t *testing.T) {
+// pythonClient is python-midonetclient extracted from the reference
+// repository, ready to run scenarios with Debian's python3.
+type pythonClient struct {
+	python string
+	src    string // the client's source directory: working directory and PYTHONPATH
+}
+
+// extractPythonClient checks for python3 and the client's dependencies
+// (skipOrFail: CI installs them) and extracts the client into a temporary
+// directory (skipNoClient: no copy of the reference, also under CI).
+func extractPythonClient(ctx context.Context, t *testing.T) pythonClient {
+	t.Helper()
 	python := "/usr/bin/python3"
 	if _, err := os.Stat(python); err != nil {
 		skipOrFail(t, "Debian python3 not installed: %v", err)
@@ -68,13 +77,34 @@ func TestPythonMidonetClient(t *testing.T) {
 		skipOrFail(t, "git not installed: %v", err)
 	}
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	archive := exec.CommandContext(ctx, "sh", "-c",
 		`git -C "$1" archive HEAD python-midonetclient/src/midonetclient | tar -x -C "$2"`, "sh", referenceRepo(), dir)
 	if out, err := archive.CombinedOutput(); err != nil {
 		skipNoClient(t, err, out)
 	}
+	return pythonClient{python: python, src: filepath.Join(dir, "python-midonetclient", "src")}
+}
+
+// run runs the python script with args against the client; a non-zero
+// exit fails the test with the script's output, named by what.
+func (p pythonClient) run(ctx context.Context, t *testing.T, what, script string, args ...string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, p.python, append([]string{script}, args...)...)
+	cmd.Dir = p.src
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+cmd.Dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s failed: %v\n%s", what, err, out)
+	}
+	t.Logf("%s", out)
+}
+
+// TestPythonMidonetClient runs the unmodified python-midonetclient from the
+// reference repository against our server.
+func TestPythonMidonetClient(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	py := extractPythonClient(ctx, t)
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			o := b.open(t)
@@ -86,14 +116,7 @@ func TestPythonMidonetClient(t *testing.T) {
 			}
 			srv := newLoopbackServer(t, h)
 			script, _ := filepath.Abs("testdata/pyclient_scenario.py")
-			cmd := exec.CommandContext(ctx, python, script, srv+"/midonet-api")
-			cmd.Dir = filepath.Join(dir, "python-midonetclient", "src")
-			cmd.Env = append(os.Environ(), "PYTHONPATH="+cmd.Dir)
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("python-midonetclient scenario failed: %v\n%s", err, out)
-			}
-			t.Logf("%s", out)
+			py.run(ctx, t, "python-midonetclient scenario", script, srv+"/midonet-api")
 		})
 	}
 }

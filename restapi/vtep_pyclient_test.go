@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -54,27 +53,12 @@ print("VTEP scenario ok")
 // VTEP calls against our server, on both backends, with a real
 // ovsdb-server as the switch.
 func TestPythonMidonetClientVTEPs(t *testing.T) {
-	python := "/usr/bin/python3"
-	if _, err := os.Stat(python); err != nil {
-		skipOrFail(t, "Debian python3 not installed: %v", err)
-	}
-	if out, err := exec.Command(python, "-c", "import httplib2, webob").CombinedOutput(); err != nil {
-		skipOrFail(t, "python3-httplib2/python3-webob not installed: %v %s", err, out)
-	}
-	if _, err := exec.LookPath("git"); err != nil {
-		skipOrFail(t, "git not installed: %v", err)
-	}
 	ovs := vteptest.Start(t)
 	ovs.AddPhysicalSwitch(vtepSwitchName, []string{"127.0.0.1"}, []string{vtepTunnelIP}, []string{"eth0", "eth1"})
-	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	archive := exec.CommandContext(ctx, "sh", "-c",
-		`git -C "$1" archive HEAD python-midonetclient/src/midonetclient | tar -x -C "$2"`, "sh", referenceRepo(), dir)
-	if out, err := archive.CombinedOutput(); err != nil {
-		skipNoClient(t, err, out)
-	}
-	script := filepath.Join(dir, "vtep_scenario.py")
+	py := extractPythonClient(ctx, t)
+	script := filepath.Join(t.TempDir(), "vtep_scenario.py")
 	if err := os.WriteFile(script, []byte(vtepPythonScenario), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -87,14 +71,7 @@ func TestPythonMidonetClientVTEPs(t *testing.T) {
 			}
 			srv := httptest.NewServer(h)
 			t.Cleanup(srv.Close)
-			cmd := exec.CommandContext(ctx, python, script, srv.URL+"/midonet-api", strconv.Itoa(ovs.Port()))
-			cmd.Dir = filepath.Join(dir, "python-midonetclient", "src")
-			cmd.Env = append(os.Environ(), "PYTHONPATH="+cmd.Dir)
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("python-midonetclient VTEP scenario failed: %v\n%s", err, out)
-			}
-			t.Logf("%s", out)
+			py.run(ctx, t, "python-midonetclient VTEP scenario", script, srv.URL+"/midonet-api", strconv.Itoa(ovs.Port()))
 		})
 	}
 }
