@@ -142,30 +142,37 @@ type Resource[T any] struct {
 	single, coll string
 }
 
-// Create POSTs v and returns the created object as read back from Location.
-func (r Resource[T]) Create(ctx context.Context, v *T) (*T, error) {
-	hdr, err := r.c.Do(ctx, http.MethodPost, r.path, "", r.single, v, nil)
+// create POSTs v to the collection at path as media and returns the
+// created object as read back (as media) from the answer's Location.
+func create[T any](ctx context.Context, c *Client, path, media string, v *T) (*T, error) {
+	hdr, err := c.Do(ctx, http.MethodPost, path, "", media, v, nil)
 	if err != nil {
 		return nil, err
 	}
 	loc := hdr.Get("Location")
 	if loc == "" {
-		return nil, fmt.Errorf("POST %s: no Location in the answer", r.path)
+		return nil, fmt.Errorf("POST %s: no Location in the answer", path)
 	}
+	return get[T](ctx, c, loc, media)
+}
+
+// get reads the object at path, accepting media.
+func get[T any](ctx context.Context, c *Client, path, media string) (*T, error) {
 	var out T
-	if _, err := r.c.Do(ctx, http.MethodGet, loc, r.single, "", nil, &out); err != nil {
+	if _, err := c.Do(ctx, http.MethodGet, path, media, "", nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
+// Create POSTs v and returns the created object as read back from Location.
+func (r Resource[T]) Create(ctx context.Context, v *T) (*T, error) {
+	return create(ctx, r.c, r.path, r.single, v)
+}
+
 // Get reads one object by id.
 func (r Resource[T]) Get(ctx context.Context, id string) (*T, error) {
-	var out T
-	if _, err := r.c.Do(ctx, http.MethodGet, r.objPath+"/"+url.PathEscape(id), r.single, "", nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return get[T](ctx, r.c, r.objPath+"/"+url.PathEscape(id), r.single)
 }
 
 // List reads the collection, with optional query parameters.

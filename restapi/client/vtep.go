@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -79,28 +78,12 @@ func (b VtepBindings) List(ctx context.Context) ([]VtepBinding, error) {
 
 // Create adds a binding and reads it back from its Location.
 func (b VtepBindings) Create(ctx context.Context, v *VtepBinding) (*VtepBinding, error) {
-	hdr, err := b.c.Do(ctx, http.MethodPost, b.path, "", vtepBindingMedia, v, nil)
-	if err != nil {
-		return nil, err
-	}
-	loc := hdr.Get("Location")
-	if loc == "" {
-		return nil, fmt.Errorf("POST %s: no Location in the answer", b.path)
-	}
-	var out VtepBinding
-	if _, err := b.c.Do(ctx, http.MethodGet, loc, vtepBindingMedia, "", nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return create(ctx, b.c, b.path, vtepBindingMedia, v)
 }
 
 // Get reads the binding of portName's VLAN.
 func (b VtepBindings) Get(ctx context.Context, portName string, vlan int) (*VtepBinding, error) {
-	var out VtepBinding
-	if _, err := b.c.Do(ctx, http.MethodGet, bindingPath(b.path, portName, vlan), vtepBindingMedia, "", nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return get[VtepBinding](ctx, b.c, bindingPath(b.path, portName, vlan), vtepBindingMedia)
 }
 
 // Delete removes the binding of portName's VLAN (no error if absent).
@@ -118,9 +101,5 @@ func (c *Client) VtepPorts(ctx context.Context, vtepID string) ([]VtepPort, erro
 
 // VtepPort reads one physical port of a VTEP by name.
 func (c *Client) VtepPort(ctx context.Context, vtepID, name string) (*VtepPort, error) {
-	var out VtepPort
-	if _, err := c.Do(ctx, http.MethodGet, sub("vteps", vtepID, "ports")+"/"+url.QueryEscape(name), vtepPortMedia, "", nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return get[VtepPort](ctx, c, sub("vteps", vtepID, "ports")+"/"+url.QueryEscape(name), vtepPortMedia)
 }
