@@ -363,6 +363,26 @@ func TestRuntimeConfigTypedGettersAndLayers(t *testing.T) {
 	})
 }
 
+// awaitHTTPPort reads views from a watch until one has
+// cluster.rest_api.http_port want; the watch ending or ctx ending first
+// fails the test.
+func awaitHTTPPort(ctx context.Context, t *testing.T, views <-chan *Config, want int64) {
+	t.Helper()
+	for {
+		select {
+		case cfg, ok := <-views:
+			if !ok {
+				t.Fatalf("watch ended waiting for port %d", want)
+			}
+			if p, _ := cfg.Int("cluster.rest_api.http_port"); p == want {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatalf("no view with port %d", want)
+		}
+	}
+}
+
 func TestWatchSeesChanges(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, st testStore) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -376,43 +396,27 @@ func TestWatchSeesChanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitPort := func(want int64) {
-			t.Helper()
-			for {
-				select {
-				case cfg, ok := <-ch:
-					if !ok {
-						t.Fatalf("watch ended waiting for port %d", want)
-					}
-					if p, _ := cfg.Int("cluster.rest_api.http_port"); p == want {
-						return
-					}
-				case <-ctx.Done():
-					t.Fatalf("no view with port %d", want)
-				}
-			}
-		}
-		waitPort(8181)
+		awaitHTTPPort(ctx, t, ch, 8181)
 		if _, err := s.Set(ctx, TemplateSource(DefaultTemplate), "cluster.rest_api.http_port = 18181", false); err != nil {
 			t.Fatal(err)
 		}
-		waitPort(18181)
+		awaitHTTPPort(ctx, t, ch, 18181)
 		if _, err := s.Set(ctx, TemplateSource("gw"), "cluster.rest_api.http_port = 28181", false); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.SetTemplateMapping(ctx, node, "gw"); err != nil {
 			t.Fatal(err)
 		}
-		waitPort(28181)
+		awaitHTTPPort(ctx, t, ch, 28181)
 		// After re-mapping, the newly mapped template's changes are seen.
 		if _, err := s.Set(ctx, TemplateSource("gw"), "cluster.rest_api.http_port = 28282", false); err != nil {
 			t.Fatal(err)
 		}
-		waitPort(28282)
+		awaitHTTPPort(ctx, t, ch, 28282)
 		if _, err := s.Set(ctx, NodeSource(node), "cluster.rest_api.http_port = 38181", false); err != nil {
 			t.Fatal(err)
 		}
-		waitPort(38181)
+		awaitHTTPPort(ctx, t, ch, 38181)
 	})
 }
 

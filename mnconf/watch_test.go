@@ -87,29 +87,13 @@ func TestWatchFollowsANewSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitPort := func(want string) {
-		t.Helper()
-		for {
-			select {
-			case cfg, ok := <-ch:
-				if !ok {
-					t.Fatalf("watch closed waiting for port %s", want)
-				}
-				if v, _ := cfg.Get("cluster.rest_api.http_port"); v == want {
-					return
-				}
-			case <-ctx.Done():
-				t.Fatalf("no view with port %s", want)
-			}
-		}
-	}
-	waitPort("8181")
+	awaitHTTPPort(ctx, t, ch, 8181)
 	oldSession := watching.SessionID()
 	b.Expire(t, watching)
 	if _, err := writer.Set(ctx, NodeSource(node), "cluster.rest_api.http_port = 18181", false); err != nil {
 		t.Fatal(err)
 	}
-	waitPort("18181")
+	awaitHTTPPort(ctx, t, ch, 18181)
 	if watching.SessionID() == oldSession {
 		t.Fatalf("session %x not replaced", oldSession)
 	}
@@ -117,5 +101,5 @@ func TestWatchFollowsANewSession(t *testing.T) {
 	if _, err := writer.Set(ctx, NodeSource(node), "cluster.rest_api.http_port = 28181", false); err != nil {
 		t.Fatal(err)
 	}
-	waitPort("28181")
+	awaitHTTPPort(ctx, t, ch, 28181)
 }
