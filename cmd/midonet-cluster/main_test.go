@@ -275,16 +275,24 @@ func TestBadCommandLines(t *testing.T) {
 	}
 }
 
-// waitLog waits until the process has logged a line containing s.
-func (p *process) waitLog(t *testing.T, s string) {
+// waitUntil polls cond every 10ms until it holds; when it still does not
+// after waitLimit, the test fails with failure's message.
+func waitUntil(t *testing.T, cond func() bool, failure func() string) {
 	t.Helper()
 	deadline := time.Now().Add(waitLimit)
-	for !strings.Contains(p.log(), s) {
+	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("no log line with %q:\n%s", s, p.log())
+			t.Fatal(failure())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// waitLog waits until the process has logged a line containing s.
+func (p *process) waitLog(t *testing.T, s string) {
+	t.Helper()
+	waitUntil(t, func() bool { return strings.Contains(p.log(), s) },
+		func() string { return fmt.Sprintf("no log line with %q:\n%s", s, p.log()) })
 }
 
 // TestSIGTERMDrainsOnZooKeeper signals the real binary, on real ZooKeeper,
@@ -329,34 +337,23 @@ func TestSIGTERMDrainsOnZooKeeper(t *testing.T) {
 		t.Fatal(err)
 	}
 	// In flight: this /metrics request and the POST.
-	deadline := time.Now().Add(waitLimit)
-	for {
+	waitUntil(t, func() bool {
 		_, m := httpGet(t, http.DefaultClient, "http://"+httpAddr+"/metrics")
-		if strings.Contains(m, "midonet_cluster_http_requests_in_flight 2") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the POST never reached the handler")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return strings.Contains(m, "midonet_cluster_http_requests_in_flight 2")
+	}, func() string { return "the POST never reached the handler" })
 
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	// The listener closes while the request is still running.
-	deadline = time.Now().Add(waitLimit)
-	for {
+	waitUntil(t, func() bool {
 		c, err := net.DialTimeout("tcp", httpAddr, time.Second)
 		if err != nil {
-			break
+			return true
 		}
 		c.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("still accepting connections while draining")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return false
+	}, func() string { return "still accepting connections while draining" })
 	select {
 	case <-p.exited:
 		t.Fatal("exited with a request in flight")
