@@ -244,49 +244,28 @@ func (s *Store) WatchKey(ctx context.Context, ns string, model proto.Message, id
 	values := make(chan StateEvent)
 	var stop func()
 	if kt.IsSingle() {
-		ch, err := conn.WatchNode(wctx, path)
-		if err != nil {
-			cancel()
-			drain(objCh)
-			return nil, err
-		}
-		stop = func() { drain(ch) }
-		go func() {
-			defer close(values)
-			for ev := range ch {
-				if ev.Err != nil {
-					send(wctx, values, StateEvent{Err: ev.Err})
-					return
-				}
-				sv := StateValue{Key: key, Single: true}
-				if ev.Exists {
-					sv.Value, sv.Exists, sv.Owner = string(ev.Data), true, ev.Stat.EphemeralOwner
-				}
-				if !send(wctx, values, StateEvent{Value: sv}) {
-					return
-				}
+		stop, err = forwardStateWatch(wctx, conn.WatchNode, path, values, func(ev storage.NodeEvent) StateEvent {
+			if ev.Err != nil {
+				return StateEvent{Err: ev.Err}
 			}
-		}()
+			sv := StateValue{Key: key, Single: true}
+			if ev.Exists {
+				sv.Value, sv.Exists, sv.Owner = string(ev.Data), true, ev.Stat.EphemeralOwner
+			}
+			return StateEvent{Value: sv}
+		})
 	} else {
-		ch, err := conn.WatchChildren(wctx, path)
-		if err != nil {
-			cancel()
-			drain(objCh)
-			return nil, err
-		}
-		stop = func() { drain(ch) }
-		go func() {
-			defer close(values)
-			for ev := range ch {
-				if ev.Err != nil {
-					send(wctx, values, StateEvent{Err: ev.Err})
-					return
-				}
-				if !send(wctx, values, StateEvent{Value: StateValue{Key: key, Values: ev.Children}}) {
-					return
-				}
+		stop, err = forwardStateWatch(wctx, conn.WatchChildren, path, values, func(ev storage.ChildrenEvent) StateEvent {
+			if ev.Err != nil {
+				return StateEvent{Err: ev.Err}
 			}
-		}()
+			return StateEvent{Value: StateValue{Key: key, Values: ev.Children}}
+		})
+	}
+	if err != nil {
+		cancel()
+		drain(objCh)
+		return nil, err
 	}
 	out := make(chan StateEvent, eventBuffer)
 	go func() {
@@ -338,4 +317,24 @@ func (s *Store) WatchKey(ctx context.Context, ns string, model proto.Message, id
 
 func sameState(a, b StateValue) bool {
 	return a.Value == b.Value && a.Exists == b.Exists && a.Owner == b.Owner && slices.Equal(a.Values, b.Values)
+}
+
+// forwardStateWatch sets a watch on path and forwards its events, as convert
+// makes them, to values until the first error (which it forwards too) or
+// until ctx is done; values is closed then. stop drains the watch.
+func forwardStateWatch[E any](ctx context.Context, watch func(context.Context, string) (<-chan E, error), path string, values chan<- StateEvent, convert func(E) StateEvent) (stop func(), err error) {
+	ch, err := watch(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		defer close(values)
+		for ev := range ch {
+			sev := convert(ev)
+			if !send(ctx, values, sev) || sev.Err != nil {
+				return
+			}
+		}
+	}()
+	return func() { drain(ch) }, nil
 }
