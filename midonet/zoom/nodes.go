@@ -100,13 +100,19 @@ func (tx *Tx) ensureNode(p string) error {
 	if err := tx.ensureNode(parentOf(p)); err != nil {
 		return err
 	}
-	if op, ok := tx.nodeOp(p); ok && op.kind == nodeDelete {
-		// Deleted earlier in the tx: keep the stored node, emptied.
-		tx.setNodeOp(p, &nodeOp{kind: nodeSet})
-		return nil
-	}
-	tx.setNodeOp(p, &nodeOp{kind: nodeCreate})
+	tx.createNodeOp(p, nil)
 	return nil
+}
+
+// createNodeOp records the creation of p with value. A node deleted earlier
+// in the tx is kept in the store and set to value instead (emptied when
+// value is nil).
+func (tx *Tx) createNodeOp(p string, value []byte) {
+	if op, ok := tx.nodeOp(p); ok && op.kind == nodeDelete {
+		tx.setNodeOp(p, &nodeOp{kind: nodeSet, value: value})
+		return
+	}
+	tx.setNodeOp(p, &nodeOp{kind: nodeCreate, value: value})
 }
 
 // CreateNode creates a node with value, and its missing ancestors.
@@ -124,11 +130,7 @@ func (tx *Tx) CreateNode(path string, value []byte) error {
 	if err := tx.ensureNode(parentOf(path)); err != nil {
 		return err
 	}
-	if op, ok := tx.nodeOp(path); ok && op.kind == nodeDelete {
-		tx.setNodeOp(path, &nodeOp{kind: nodeSet, value: value})
-		return nil
-	}
-	tx.setNodeOp(path, &nodeOp{kind: nodeCreate, value: value})
+	tx.createNodeOp(path, value)
 	return nil
 }
 

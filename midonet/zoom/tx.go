@@ -436,31 +436,26 @@ func (tx *Tx) UpdateWith(obj proto.Message, validate Validator) error {
 // multisetDiff returns the ids in old but not new and in new but not old,
 // counting repetitions.
 func multisetDiff(old, new []*models.UUID) (removed, added []string) {
+	return multisetMinus(old, new), multisetMinus(new, old)
+}
+
+// multisetMinus returns the ids of a left over once each id of b has taken
+// away one equal id of a, in a's order.
+func multisetMinus(a, b []*models.UUID) []string {
 	count := map[string]int{}
-	for _, id := range new {
+	for _, id := range b {
 		count[id.Canonical()]++
 	}
-	for _, id := range old {
+	var rest []string
+	for _, id := range a {
 		c := id.Canonical()
 		if count[c] > 0 {
 			count[c]--
 		} else {
-			removed = append(removed, c)
+			rest = append(rest, c)
 		}
 	}
-	count = map[string]int{}
-	for _, id := range old {
-		count[id.Canonical()]++
-	}
-	for _, id := range new {
-		c := id.Canonical()
-		if count[c] > 0 {
-			count[c]--
-		} else {
-			added = append(added, c)
-		}
-	}
-	return removed, added
+	return rest
 }
 
 // setObject records obj as the new value of an existing object.
