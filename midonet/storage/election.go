@@ -336,13 +336,8 @@ func (c *candidate) lead(ctx context.Context, node string, lead func(context.Con
 	// node that is already gone.
 	select {
 	case ev, ok := <-own:
-		switch {
-		case !ok:
-			return ctx.Err()
-		case ev.Err != nil:
-			return ev.Err
-		case !ev.Exists:
-			return errLost
+		if lost, err := ownNodeLost(ctx, ev, ok); lost {
+			return err
 		}
 	case <-ctx.Done():
 		return ctx.Err()
@@ -359,13 +354,8 @@ func (c *candidate) lead(ctx context.Context, node string, lead func(context.Con
 			case <-done:
 				return errRelinquished
 			case ev, ok := <-own:
-				switch {
-				case !ok:
-					return ctx.Err()
-				case ev.Err != nil:
-					return ev.Err
-				case !ev.Exists:
-					return errLost
+				if lost, err := ownNodeLost(ctx, ev, ok); lost {
+					return err
 				}
 			case sev, ok := <-c.sess:
 				if !ok {
@@ -382,6 +372,21 @@ func (c *candidate) lead(ctx context.Context, node string, lead func(context.Con
 	cancelLead()
 	<-done
 	return result
+}
+
+// ownNodeLost says whether an event of the watch on the candidate's own
+// latch node (ok false: the watch ended) ends its claim to lead, and with
+// what error.
+func ownNodeLost(ctx context.Context, ev NodeEvent, ok bool) (bool, error) {
+	switch {
+	case !ok:
+		return true, ctx.Err()
+	case ev.Err != nil:
+		return true, ev.Err
+	case !ev.Exists:
+		return true, errLost
+	}
+	return false, nil
 }
 
 // makeDirs creates p and its missing ancestors as persistent nodes.
