@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
-	"net/http/httptest"
 	"net/netip"
 	"testing"
 
@@ -28,17 +27,8 @@ func TestAgentStateShown(t *testing.T) {
 	srv := mem.NewServer()
 	apiConn, agentConn := srv.Connect(), srv.Connect()
 	t.Cleanup(func() { apiConn.Close(); agentConn.Close() })
-	st, err := midonet.NewStore(ctx, apiConn, zoom.Options{Root: "/midonet", Owner: zoom.OwnerClusterAPI})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := restapi.NewHandler(restapi.NewZoomStore(st), nil, restapi.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(h)
-	t.Cleanup(hs.Close)
-	c := client.New(hs.URL + "/midonet-api")
+	st := openZoomStore(t, apiConn, "/midonet")
+	c := client.New(serveStore(t, st, nil, restapi.Options{}))
 
 	hostID := "33333333-2222-3333-4444-555555555555"
 	host := must(c.Hosts().Create(ctx, &client.Host{ID: hostID, Name: "compute"}))(t)

@@ -40,6 +40,17 @@ func openZoomStore(t testing.TB, conn storage.Conn, root string) *zoom.Store {
 	return st
 }
 
+// serveStore serves the API over st on a loopback test server (closed when
+// the test ends) and returns the API's base URL, .../midonet-api.
+func serveStore(t testing.TB, st *zoom.Store, tenants restapi.TenantSource, opts restapi.Options) string {
+	t.Helper()
+	h, err := restapi.NewHandler(restapi.NewZoomStore(st), tenants, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newLoopbackServer(t, h) + "/midonet-api"
+}
+
 // storageBackend is a storage backend the suites run on: connect returns a
 // new session, closed when the test ends, and the root the test owns.
 type storageBackend struct {

@@ -2,7 +2,6 @@ package restapi_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"net/netip"
 	"testing"
 
@@ -10,7 +9,6 @@ import (
 
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
-	"github.com/midonet/midonet-go/midonet/zoom"
 	"github.com/midonet/midonet-go/restapi"
 	"github.com/midonet/midonet-go/restapi/client"
 )
@@ -23,17 +21,8 @@ func TestStateTablesShared(t *testing.T) {
 	ctx := context.Background()
 	conn := mem.NewServer().Connect()
 	t.Cleanup(func() { conn.Close() })
-	st, err := midonet.NewStore(ctx, conn, zoom.Options{Root: "/midonet", Owner: zoom.OwnerClusterAPI})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := restapi.NewHandler(restapi.NewZoomStore(st), nil, restapi.Options{StateTables: restapi.NewZoomStateTables(st)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	c := client.New(srv.URL + "/midonet-api")
+	st := openZoomStore(t, conn, "/midonet")
+	c := client.New(serveStore(t, st, nil, restapi.Options{StateTables: restapi.NewZoomStateTables(st)}))
 
 	bridge := must(c.Bridges().Create(ctx, &client.Bridge{Name: "b"}))(t)
 	port := must(c.BridgePorts(bridge.ID).Create(ctx, &client.Port{Type: "Bridge", VlanID: 5}))(t)

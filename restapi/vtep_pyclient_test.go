@@ -2,7 +2,6 @@ package restapi_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -65,13 +64,8 @@ func TestPythonMidonetClientVTEPs(t *testing.T) {
 	for _, b := range vtepBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			st, _, _ := b.open(t)
-			h, err := restapi.NewHandler(restapi.NewZoomStore(st), restapi.MockTenants{}, restapi.Options{Middleware: mockLogin})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(h)
-			t.Cleanup(srv.Close)
-			py.run(ctx, t, "python-midonetclient VTEP scenario", script, srv.URL+"/midonet-api", strconv.Itoa(ovs.Port()))
+			base := serveStore(t, st, restapi.MockTenants{}, restapi.Options{Middleware: mockLogin})
+			py.run(ctx, t, "python-midonetclient VTEP scenario", script, base, strconv.Itoa(ovs.Port()))
 		})
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 
 	"strings"
@@ -171,13 +170,7 @@ func TestVTEPResources(t *testing.T) {
 			if b.name == "zookeeper" { // in memory, the store's own counter is the fallback
 				opts.Sequences = restapi.SharedCounters{Conn: conn, Root: root}
 			}
-			h, err := restapi.NewHandler(restapi.NewZoomStore(st), nil, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(h)
-			t.Cleanup(srv.Close)
-			testVTEPResources(t, api{t: t, base: srv.URL + "/midonet-api"}, st, ovs, bare)
+			testVTEPResources(t, api{t: t, base: serveStore(t, st, nil, opts)}, st, ovs, bare)
 		})
 	}
 }
@@ -445,13 +438,7 @@ func TestVTEPThroughController(t *testing.T) {
 	for _, b := range vtepBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			st, _, _ := b.open(t)
-			h, err := restapi.NewHandler(restapi.NewZoomStore(st), nil, restapi.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(h)
-			t.Cleanup(srv.Close)
-			c := client.New(srv.URL + "/midonet-api")
+			c := client.New(serveStore(t, st, nil, restapi.Options{}))
 			ctx := context.Background()
 
 			// The node's whole vxgw service, before any VTEP exists: it must
@@ -504,7 +491,7 @@ func TestVTEPThroughController(t *testing.T) {
 			if err := c.Vteps().Delete(ctx, vtep.ID); err != nil {
 				t.Fatal(err)
 			}
-			_, err = c.Vteps().Get(ctx, vtep.ID)
+			_, err := c.Vteps().Get(ctx, vtep.ID)
 			wantStatus(t, err, http.StatusNotFound)
 		})
 	}
@@ -537,13 +524,7 @@ func TestVTEPBindingsConcurrently(t *testing.T) {
 	for _, b := range vtepBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			st, _, _ := b.open(t)
-			h, err := restapi.NewHandler(restapi.NewZoomStore(st), nil, restapi.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(h)
-			t.Cleanup(srv.Close)
-			a := api{t: t, base: srv.URL + "/midonet-api"}
+			a := api{t: t, base: serveStore(t, st, nil, restapi.Options{})}
 			tz := lastSegment(a.create("/tunnel_zones", mtTunnelZone, map[string]any{"name": "vtep-tz", "type": "vtep"}))
 			vtepURI := a.create("/vteps", mtVtep, map[string]any{"managementIp": "127.0.0.1", "managementPort": ovs.Port(), "tunnelZoneId": tz})
 			var bridges []string
