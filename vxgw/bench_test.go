@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/midonet/midonet-go/midonet"
-	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/vxgw/vteptest"
 )
 
@@ -255,11 +254,7 @@ func benchStoreLearnedMACToMacTable(b *testing.B, backend string, n int) {
 	{
 		{
 			f := newStoreFixture(b, backend)
-			vxlanPort := f.createPort(f.nwID, nil, &f.vtep)
-			nw, err := f.store.Get(f.ctx, &models.Network{}, f.nwID)
-			must(b, err)
-			nw.(*models.Network).VxlanPortIds = []*models.UUID{models.UUIDFromGoogle(vxlanPort)}
-			must(b, f.store.Update(f.ctx, nw))
+			f.createVxlanPort()
 			macs, err := midonet.BridgeMacTable(f.ctx, f.store, f.nwID, 0)
 			must(b, err)
 			events, err := macs.Raw.Watch(f.ctx)

@@ -439,6 +439,18 @@ func (f *storeFixture) createPort(netID uuid.UUID, host, vtep *uuid.UUID) uuid.U
 	return id
 }
 
+// createVxlanPort creates the fixture network's VxLAN port to the fixture
+// VTEP and records it as the network's only VxLAN port.
+func (f *storeFixture) createVxlanPort() uuid.UUID {
+	f.t.Helper()
+	id := f.createPort(f.nwID, nil, &f.vtep)
+	nw, err := f.store.Get(f.ctx, &models.Network{}, f.nwID)
+	must(f.t, err)
+	nw.(*models.Network).VxlanPortIds = []*models.UUID{models.UUIDFromGoogle(id)}
+	must(f.t, f.store.Update(f.ctx, nw))
+	return id
+}
+
 func mustMAC(t testing.TB, s string) midonet.MAC {
 	t.Helper()
 	m, err := midonet.ParseMAC(s)
@@ -461,11 +473,7 @@ func testMACsThroughStateTables(t *testing.T, backend string) {
 	vmPort1 := f.createPort(f.nwID, &h1, nil)
 	vmPort2 := f.createPort(f.nwID, &h2, nil)
 	interior := f.createPort(f.nwID, nil, nil)
-	vxlanPort := f.createPort(f.nwID, nil, &f.vtep)
-	nw, err := f.store.Get(f.ctx, &models.Network{}, f.nwID)
-	must(t, err)
-	nw.(*models.Network).VxlanPortIds = []*models.UUID{models.UUIDFromGoogle(vxlanPort)}
-	must(t, f.store.Update(f.ctx, nw))
+	vxlanPort := f.createVxlanPort()
 
 	macs, err := midonet.BridgeMacTable(f.ctx, f.store, f.nwID, 0)
 	must(t, err)
