@@ -151,11 +151,16 @@ func (s *Store) Layers(ctx context.Context, q Query) ([]map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return layerTrees(layers), nil
+}
+
+// layerTrees are the trees of layers, in the same order.
+func layerTrees(layers []Layer) []map[string]any {
 	trees := make([]map[string]any, len(layers))
 	for i, l := range layers {
 		trees[i] = l.Tree
 	}
-	return trees, nil
+	return trees
 }
 
 // LayerSources is Layers with the origin of each layer; each schema stored
@@ -219,11 +224,7 @@ func (s *Store) View(ctx context.Context, q Query) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	trees := make([]map[string]any, len(layers))
-	for i, l := range layers {
-		trees[i] = l.Tree
-	}
-	cfg, err := mergeResolve(trees, s.lookupEnv)
+	cfg, err := mergeResolve(layerTrees(layers), s.lookupEnv)
 	if err != nil {
 		return nil, err
 	}
