@@ -8,40 +8,10 @@ import (
 
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"github.com/midonet/midonet-go/midonet/storage/storagetest"
 )
 
 const timeout = 10 * time.Second
-
-func recv[E any](t *testing.T, ch <-chan E, what string) E {
-	t.Helper()
-	select {
-	case ev, ok := <-ch:
-		if !ok {
-			t.Fatalf("%s: channel closed", what)
-		}
-		return ev
-	case <-time.After(timeout):
-		t.Fatalf("%s: nothing within %v", what, timeout)
-	}
-	panic("unreachable")
-}
-
-func closed[E any](t *testing.T, ch <-chan E, what string) []E {
-	t.Helper()
-	var got []E
-	deadline := time.After(timeout)
-	for {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				return got
-			}
-			got = append(got, ev)
-		case <-deadline:
-			t.Fatalf("%s: not closed within %v", what, timeout)
-		}
-	}
-}
 
 // TestDisconnectReconnect: a disconnected session keeps its ephemerals,
 // fails requests with ErrConnectionLoss and, once reconnected, serves again
@@ -65,10 +35,10 @@ func TestDisconnectReconnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recv(t, watch, "initial event")
+	storagetest.Next(t, watch, timeout, "initial event")
 
 	c.Disconnect()
-	if ev := recv(t, events, "disconnect"); ev.State != storage.Disconnected || ev.SessionID != id {
+	if ev := storagetest.Next(t, events, timeout, "disconnect"); ev.State != storage.Disconnected || ev.SessionID != id {
 		t.Fatalf("session event %+v, want disconnected with id %d", ev, id)
 	}
 	if _, _, err := c.Get(ctx, "/p"); !errors.Is(err, storage.ErrConnectionLoss) {
@@ -88,10 +58,10 @@ func TestDisconnectReconnect(t *testing.T) {
 	}
 
 	c.Reconnect()
-	if ev := recv(t, events, "reconnect"); ev.State != storage.Connected || ev.SessionID != id {
+	if ev := storagetest.Next(t, events, timeout, "reconnect"); ev.State != storage.Connected || ev.SessionID != id {
 		t.Fatalf("session event %+v, want connected with id %d", ev, id)
 	}
-	if ev := recv(t, watch, "change made while disconnected"); string(ev.Data) != "1" || ev.Stat.Version != 1 {
+	if ev := storagetest.Next(t, watch, timeout, "change made while disconnected"); string(ev.Data) != "1" || ev.Stat.Version != 1 {
 		t.Errorf("watch after reconnect shows %q at version %d", ev.Data, ev.Stat.Version)
 	}
 	if _, err := c.Set(ctx, "/p", []byte("2"), 1); err != nil {
@@ -100,13 +70,13 @@ func TestDisconnectReconnect(t *testing.T) {
 
 	// Expiry while disconnected ends everything.
 	c.Disconnect()
-	recv(t, events, "second disconnect")
+	storagetest.Next(t, events, timeout, "second disconnect")
 	c.Expire()
-	if ev := recv(t, events, "expiry"); ev.State != storage.Expired {
+	if ev := storagetest.Next(t, events, timeout, "expiry"); ev.State != storage.Expired {
 		t.Errorf("session event %+v, want expired", ev)
 	}
-	closed(t, events, "session events after expiry")
-	if evs := closed(t, watch, "watch after expiry"); len(evs) == 0 || !errors.Is(evs[len(evs)-1].Err, storage.ErrSessionExpired) {
+	storagetest.Drain(t, events, timeout, "session events after expiry")
+	if evs := storagetest.Drain(t, watch, timeout, "watch after expiry"); len(evs) == 0 || !errors.Is(evs[len(evs)-1].Err, storage.ErrSessionExpired) {
 		t.Errorf("watch ended with %+v, want ErrSessionExpired last", evs)
 	}
 	if _, ok, err := other.Exists(ctx, "/e"); ok || err != nil {
@@ -148,7 +118,7 @@ func (l leadLog) lead(returnOnce bool) func(context.Context) {
 func (l leadLog) expect(t *testing.T, who string, want ...string) {
 	t.Helper()
 	for _, w := range want {
-		if got := recv(t, (<-chan string)(l), who+" "+w); got != w {
+		if got := storagetest.Next(t, (<-chan string)(l), timeout, who+" "+w); got != w {
 			t.Fatalf("%s: got %q, want %q", who, got, w)
 		}
 	}
@@ -272,7 +242,7 @@ func waitCandidates(t *testing.T, srv *mem.Server, n int) {
 		t.Fatal(err)
 	}
 	for {
-		if ev := recv(t, ch, "candidates"); len(ev.Children) == n {
+		if ev := storagetest.Next(t, ch, timeout, "candidates"); len(ev.Children) == n {
 			return
 		}
 	}

@@ -163,23 +163,37 @@ func wantErr(t *testing.T, what string, err, want error) {
 // Timeout or ch is closed.
 func next[E any](t *testing.T, ch <-chan E, what string) E {
 	t.Helper()
+	return Next(t, ch, Timeout, what)
+}
+
+// waitClosed reads ch until it is closed and returns what it read.
+func waitClosed[E any](t *testing.T, ch <-chan E, what string) []E {
+	t.Helper()
+	return Drain(t, ch, Timeout, what)
+}
+
+// Next returns the next value from ch, failing t if none comes within d or
+// ch is closed. Backends' own tests use it for their events too.
+func Next[E any](t testing.TB, ch <-chan E, d time.Duration, what string) E {
+	t.Helper()
 	select {
 	case ev, ok := <-ch:
 		if !ok {
 			t.Fatalf("%s: channel closed, want an event", what)
 		}
 		return ev
-	case <-time.After(Timeout):
-		t.Fatalf("%s: no event within %v", what, Timeout)
+	case <-time.After(d):
+		t.Fatalf("%s: no event within %v", what, d)
 	}
 	panic("unreachable")
 }
 
-// waitClosed reads ch until it is closed and returns what it read.
-func waitClosed[E any](t *testing.T, ch <-chan E, what string) []E {
+// Drain reads ch until it is closed and returns what it read, failing t if
+// ch is not closed within d.
+func Drain[E any](t testing.TB, ch <-chan E, d time.Duration, what string) []E {
 	t.Helper()
 	var got []E
-	deadline := time.After(Timeout)
+	deadline := time.After(d)
 	for {
 		select {
 		case ev, ok := <-ch:
@@ -188,7 +202,7 @@ func waitClosed[E any](t *testing.T, ch <-chan E, what string) []E {
 			}
 			got = append(got, ev)
 		case <-deadline:
-			t.Fatalf("%s: channel not closed within %v (read %d events)", what, Timeout, len(got))
+			t.Fatalf("%s: channel not closed within %v (read %d events)", what, d, len(got))
 		}
 	}
 }

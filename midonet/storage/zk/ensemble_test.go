@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/storagetest"
 	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 )
@@ -53,7 +54,7 @@ func TestEnsembleMemberLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev := nextEvent(t, watched, "watched node"); string(ev.Data) != "initial" {
+	if ev := storagetest.Next(t, watched, eventTimeout, "watched node"); string(ev.Data) != "initial" {
 		t.Fatalf("first event %+v", ev)
 	}
 
@@ -114,7 +115,7 @@ func TestEnsembleMemberLoss(t *testing.T) {
 		})
 		want["/ens/watched"] = mark
 		for {
-			ev := nextEvent(t, watched, "watched node after the failure")
+			ev := storagetest.Next(t, watched, eventTimeout, "watched node after the failure")
 			if ev.Err != nil {
 				t.Fatalf("watch ended: %v", ev.Err)
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/storagetest"
 	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 )
@@ -45,20 +46,6 @@ func root(t *testing.T, c storage.Conn) string {
 		t.Fatalf("create root: %v", err)
 	}
 	return p
-}
-
-func nextEvent[E any](t *testing.T, ch <-chan E, what string) E {
-	t.Helper()
-	select {
-	case ev, ok := <-ch:
-		if !ok {
-			t.Fatalf("%s: channel closed", what)
-		}
-		return ev
-	case <-time.After(eventTimeout):
-		t.Fatalf("%s: nothing within %v", what, eventTimeout)
-	}
-	panic("unreachable")
 }
 
 func TestErrorsMapToStorageErrors(t *testing.T) {
@@ -148,7 +135,7 @@ func TestWatchesSurviveDisconnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev := nextEvent(t, nodeCh, "initial"); ev.Exists || ev.Err != nil {
+	if ev := storagetest.Next(t, nodeCh, eventTimeout, "initial"); ev.Exists || ev.Err != nil {
 		t.Fatalf("initial event %+v; want a missing node", ev)
 	}
 	sessions := c.SessionEvents(ctx)
@@ -156,7 +143,7 @@ func TestWatchesSurviveDisconnection(t *testing.T) {
 
 	proxy := b.Proxy(c)
 	proxy.Block()
-	if ev := nextEvent(t, sessions, "session events"); ev.State != storage.Disconnected {
+	if ev := storagetest.Next(t, sessions, eventTimeout, "session events"); ev.State != storage.Disconnected {
 		t.Fatalf("session event %+v; want disconnected", ev)
 	}
 	if _, _, err := c.Get(ctx, r); !errors.Is(err, storage.ErrConnectionLoss) {
@@ -166,10 +153,10 @@ func TestWatchesSurviveDisconnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxy.Unblock()
-	if ev := nextEvent(t, sessions, "session events"); ev.State != storage.Connected || ev.SessionID != sid {
+	if ev := storagetest.Next(t, sessions, eventTimeout, "session events"); ev.State != storage.Connected || ev.SessionID != sid {
 		t.Fatalf("session event %+v; want connected to session %x again", ev, sid)
 	}
-	if ev := nextEvent(t, nodeCh, "change while disconnected"); !ev.Exists || !bytes.Equal(ev.Data, []byte("while away")) {
+	if ev := storagetest.Next(t, nodeCh, eventTimeout, "change while disconnected"); !ev.Exists || !bytes.Equal(ev.Data, []byte("while away")) {
 		t.Fatalf("event %+v; want the node created while disconnected", ev)
 	}
 }
@@ -188,7 +175,7 @@ func TestExpiryEndsWatchesAndOpensNewSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev := nextEvent(t, kids, "initial children"); len(ev.Children) != 1 {
+	if ev := storagetest.Next(t, kids, eventTimeout, "initial children"); len(ev.Children) != 1 {
 		t.Fatalf("initial children %+v", ev)
 	}
 	sessions := c.SessionEvents(ctx)
@@ -198,7 +185,7 @@ func TestExpiryEndsWatchesAndOpensNewSession(t *testing.T) {
 
 	var states []storage.SessionState
 	for {
-		ev := nextEvent(t, sessions, "session events")
+		ev := storagetest.Next(t, sessions, eventTimeout, "session events")
 		states = append(states, ev.State)
 		if ev.State == storage.Connected {
 			if ev.SessionID == 0 || ev.SessionID == oldID || ev.SessionID != c.SessionID() {
@@ -299,12 +286,12 @@ func TestCloseWhileDisconnected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nextEvent(t, watch, "initial")
+	storagetest.Next(t, watch, eventTimeout, "initial")
 	gone, err := other.WatchNode(ctx, eph)
 	if err != nil {
 		t.Fatal(err)
 	}
-	nextEvent(t, gone, "initial")
+	storagetest.Next(t, gone, eventTimeout, "initial")
 
 	b.Proxy(c).Block()
 	start := time.Now()
@@ -328,7 +315,7 @@ func TestCloseWhileDisconnected(t *testing.T) {
 		t.Errorf("get after close: %v; want ErrClosed", err)
 	}
 	for { // until the server expires the session
-		ev := nextEvent(t, gone, "the ephemeral of the closed session")
+		ev := storagetest.Next(t, gone, eventTimeout, "the ephemeral of the closed session")
 		if ev.Err != nil {
 			t.Fatalf("other's watch ended: %v", ev.Err)
 		}
