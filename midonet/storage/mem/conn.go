@@ -21,7 +21,7 @@ type Conn struct {
 	state   storage.SessionState
 	gateCh  chan struct{} // closed while connected; watches wait on it
 	watches map[ender]struct{}
-	subs    map[*sessionq.Sub]struct{}
+	subs    sessionq.Set
 	endErr  error // set when the session starts ending: watches end with it
 }
 
@@ -39,7 +39,6 @@ func (s *Server) Connect() *Conn {
 		state:   storage.Connected,
 		gateCh:  gate,
 		watches: map[ender]struct{}{},
-		subs:    map[*sessionq.Sub]struct{}{},
 	}
 }
 
@@ -340,22 +339,7 @@ func (c *Conn) State() storage.SessionState {
 // done or after an Expired or Closed event (nothing can follow them on this
 // backend); on an already ended Conn it is closed at once.
 func (c *Conn) SessionEvents(ctx context.Context) <-chan storage.SessionEvent {
-	sub := sessionq.New()
-	c.mu.Lock()
-	if c.state == storage.Expired || c.state == storage.Closed {
-		c.mu.Unlock()
-		sub.CloseUnrun()
-		return sub.Out()
-	}
-	c.subs[sub] = struct{}{}
-	c.mu.Unlock()
-	go func() {
-		sub.Run(ctx)
-		c.mu.Lock()
-		delete(c.subs, sub)
-		c.mu.Unlock()
-	}()
-	return sub.Out()
+	return c.subs.Subscribe(ctx)
 }
 
 // setStateLocked moves to st and tells the subscribers.
@@ -366,12 +350,7 @@ func (c *Conn) setStateLocked(st storage.SessionState) {
 	if final {
 		id = 0
 	}
-	for sub := range c.subs {
-		sub.Push(storage.SessionEvent{State: st, SessionID: id}, final)
-		if final {
-			delete(c.subs, sub)
-		}
-	}
+	c.subs.Publish(storage.SessionEvent{State: st, SessionID: id}, final)
 }
 
 // Disconnect simulates a lost connection: the session stays alive (its

@@ -79,7 +79,7 @@ type Conn struct {
 	// changed is closed (and replaced) on every state change, waking
 	// whoever waits for a state.
 	changed chan struct{}
-	subs    map[*sessionq.Sub]struct{}
+	subs    sessionq.Set
 }
 
 var _ storage.Conn = (*Conn)(nil)
@@ -106,7 +106,6 @@ func Connect(ctx context.Context, cfg Config) (*Conn, error) {
 		ready:   make(chan struct{}),
 		state:   storage.Disconnected,
 		changed: make(chan struct{}),
-		subs:    make(map[*sessionq.Sub]struct{}),
 	}
 	zc, _, err := gozk.Connect(cfg.Servers, timeout,
 		gozk.WithLogger(libLogger{c.log}),
@@ -170,12 +169,7 @@ func (c *Conn) setStateLocked(st storage.SessionState) {
 	close(c.changed)
 	c.changed = make(chan struct{})
 	ev := storage.SessionEvent{State: st, SessionID: c.sessionID}
-	for sub := range c.subs {
-		sub.Push(ev, st == storage.Closed)
-	}
-	if st == storage.Closed {
-		clear(c.subs)
-	}
+	c.subs.Publish(ev, st == storage.Closed)
 }
 
 // stateErr is the error of a request made in state st.
@@ -257,22 +251,7 @@ func (c *Conn) Server() string { return c.zc.Server() }
 // done or after the Closed event. Expired is not final here: a Connected
 // event with the new session id follows it.
 func (c *Conn) SessionEvents(ctx context.Context) <-chan storage.SessionEvent {
-	sub := sessionq.New()
-	c.mu.Lock()
-	if c.state == storage.Closed {
-		c.mu.Unlock()
-		sub.CloseUnrun()
-		return sub.Out()
-	}
-	c.subs[sub] = struct{}{}
-	c.mu.Unlock()
-	go func() {
-		sub.Run(ctx)
-		c.mu.Lock()
-		delete(c.subs, sub)
-		c.mu.Unlock()
-	}()
-	return sub.Out()
+	return c.subs.Subscribe(ctx)
 }
 
 // Close implements storage.Conn: it closes the session on the server, which

@@ -1,5 +1,5 @@
-// Package sessionq is the session-event queue both storage backends hand to
-// their SessionEvents callers. It lives apart from package storage because it
+// Package sessionq is the session-event delivery both storage backends use
+// for their SessionEvents callers. It lives apart from package storage because it
 // is a piece of backend machinery, not part of the storage API.
 package sessionq
 
@@ -10,10 +10,59 @@ import (
 	"github.com/midonet/midonet-go/midonet/storage"
 )
 
-// Sub delivers session events to one SessionEvents caller, in order and
-// without loss (state changes are few, so the queue is unbounded). The
-// backend pushes under its own lock, Run forwards from a goroutine of its own.
-type Sub struct {
+// Set is the SessionEvents subscribers of one connection. The backend
+// publishes under its own state lock, so that subscribers see the states in
+// the order they were taken. The zero Set is ready to use.
+type Set struct {
+	mu    sync.Mutex
+	subs  map[*subscriber]struct{}
+	ended bool
+}
+
+// Subscribe returns a channel of the events published from now on. It is
+// closed when ctx is done or after the final event; at once when the final
+// event was published already.
+func (s *Set) Subscribe(ctx context.Context) <-chan storage.SessionEvent {
+	sub := &subscriber{out: make(chan storage.SessionEvent), wake: make(chan struct{}, 1)}
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		close(sub.out)
+		return sub.out
+	}
+	if s.subs == nil {
+		s.subs = map[*subscriber]struct{}{}
+	}
+	s.subs[sub] = struct{}{}
+	s.mu.Unlock()
+	go func() {
+		sub.run(ctx)
+		s.mu.Lock()
+		delete(s.subs, sub)
+		s.mu.Unlock()
+	}()
+	return sub.out
+}
+
+// Publish queues ev for every subscriber. final says nothing follows it:
+// subscribers end once they have delivered it, and later subscriptions are
+// closed at once.
+func (s *Set) Publish(ev storage.SessionEvent, final bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sub := range s.subs {
+		sub.push(ev, final)
+	}
+	if final {
+		s.ended = true
+		clear(s.subs)
+	}
+}
+
+// subscriber delivers session events to one SessionEvents caller, in order and
+// without loss (state changes are few, so the queue is unbounded); run
+// forwards them from a goroutine of its own.
+type subscriber struct {
 	mu    sync.Mutex
 	queue []storage.SessionEvent
 	final bool
@@ -21,22 +70,9 @@ type Sub struct {
 	out   chan storage.SessionEvent
 }
 
-// New is an empty queue; nothing is delivered until Run.
-func New() *Sub {
-	return &Sub{out: make(chan storage.SessionEvent), wake: make(chan struct{}, 1)}
-}
-
-// Out is the caller's channel. Run closes it when it returns; a Sub that is
-// never run must be ended with CloseUnrun instead.
-func (sub *Sub) Out() <-chan storage.SessionEvent { return sub.out }
-
-// CloseUnrun closes the channel of a Sub that will never be run (the
-// connection had already ended when the caller subscribed).
-func (sub *Sub) CloseUnrun() { close(sub.out) }
-
-// Push queues ev; final says no event follows it, so Run returns once it has
+// push queues ev; final says no event follows it, so run returns once it has
 // been delivered.
-func (sub *Sub) Push(ev storage.SessionEvent, final bool) {
+func (sub *subscriber) push(ev storage.SessionEvent, final bool) {
 	sub.mu.Lock()
 	sub.queue = append(sub.queue, ev)
 	sub.final = sub.final || final
@@ -47,9 +83,9 @@ func (sub *Sub) Push(ev storage.SessionEvent, final bool) {
 	}
 }
 
-// Run forwards the queued events to Out until the final one has been
-// delivered or ctx is done, then closes Out.
-func (sub *Sub) Run(ctx context.Context) {
+// run forwards the queued events to out until the final one has been
+// delivered or ctx is done, then closes out.
+func (sub *subscriber) run(ctx context.Context) {
 	defer close(sub.out)
 	for {
 		sub.mu.Lock()
