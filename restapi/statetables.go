@@ -225,8 +225,8 @@ func listMACTable(c *call) error {
 	return c.ok(out)
 }
 
-// macEntry parses {mac-with-dashes}_{portId}.
-func (c *call) macEntry() (string, uuid.UUID, error) {
+// macEntryName parses {mac-with-dashes}_{portId}.
+func (c *call) macEntryName() (string, uuid.UUID, error) {
 	macPart, portPart, ok := strings.Cut(c.r.PathValue("entry"), "_")
 	mac, macOK := parseMAC(macPart)
 	if !ok || !macOK {
@@ -239,27 +239,46 @@ func (c *call) macEntry() (string, uuid.UUID, error) {
 	return mac, port, nil
 }
 
-func getMACEntry(c *call) error {
+// macEntry is the bridge MAC-table entry a URI names, with its table.
+type macEntry struct {
+	table  StateTable
+	bridge uuid.UUID
+	vlan   uint32
+	mac    string
+	port   string
+}
+
+// macEntryOf resolves /bridges/{id}[/vlans/{vlan}]/mac_table/{entry}: the
+// scope, then the entry ({mac-with-dashes}_{portId}), then its table.
+func (c *call) macEntryOf() (macEntry, error) {
 	bridge, vlan, _, tables, err := c.macTableScope()
 	if err != nil {
-		return err
+		return macEntry{}, err
 	}
-	mac, port, err := c.macEntry()
+	mac, port, err := c.macEntryName()
 	if err != nil {
-		return err
+		return macEntry{}, err
 	}
 	t, err := c.macTable(tables, bridge, vlan)
 	if err != nil {
+		return macEntry{}, err
+	}
+	return macEntry{table: t, bridge: toUUID(bridge.Id), vlan: vlan, mac: mac, port: port.String()}, nil
+}
+
+func getMACEntry(c *call) error {
+	e, err := c.macEntryOf()
+	if err != nil {
 		return err
 	}
-	ok, err := t.Contains(c.ctx(), mac, port.String())
+	ok, err := e.table.Contains(c.ctx(), e.mac, e.port)
 	if err != nil {
 		return tableError(err)
 	}
 	if !ok {
 		return errorf(http.StatusNotFound, "The specified bridge does not have the specified MAC-port mapping.")
 	}
-	return c.ok(c.macPort(toUUID(bridge.Id), vlan, mac, port.String()))
+	return c.ok(c.macPort(e.bridge, e.vlan, e.mac, e.port))
 }
 
 func addMACEntry(c *call) error {
@@ -320,19 +339,11 @@ func addMACEntry(c *call) error {
 }
 
 func removeMACEntry(c *call) error {
-	bridge, vlan, _, tables, err := c.macTableScope()
+	e, err := c.macEntryOf()
 	if err != nil {
 		return err
 	}
-	mac, port, err := c.macEntry()
-	if err != nil {
-		return err
-	}
-	t, err := c.macTable(tables, bridge, vlan)
-	if err != nil {
-		return err
-	}
-	if err := t.RemovePersistent(c.ctx(), mac, port.String()); err != nil {
+	if err := e.table.RemovePersistent(c.ctx(), e.mac, e.port); err != nil {
 		return tableError(err)
 	}
 	return c.noContent()
