@@ -181,8 +181,13 @@ func (r Resource[T]) List(ctx context.Context, query url.Values) ([]T, error) {
 	if len(query) > 0 {
 		p += "?" + query.Encode()
 	}
+	return list[T](ctx, r.c, p, r.coll)
+}
+
+// list reads the collection at path, accepting media.
+func list[T any](ctx context.Context, c *Client, path, media string) ([]T, error) {
 	var out []T
-	if _, err := r.c.Do(ctx, http.MethodGet, p, r.coll, "", nil, &out); err != nil {
+	if _, err := c.Do(ctx, http.MethodGet, path, media, "", nil, &out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -71,9 +71,7 @@ func bindingPath(base, portName string, vlan int) string {
 
 // List reads the VTEP's bindings.
 func (b VtepBindings) List(ctx context.Context) ([]VtepBinding, error) {
-	var out []VtepBinding
-	_, err := b.c.Do(ctx, http.MethodGet, b.path, vtepBindingsMedia, "", nil, &out)
-	return out, err
+	return list[VtepBinding](ctx, b.c, b.path, vtepBindingsMedia)
 }
 
 // Create adds a binding and reads it back from its Location.
@@ -94,9 +92,7 @@ func (b VtepBindings) Delete(ctx context.Context, portName string, vlan int) err
 
 // VtepPorts lists the physical ports of a VTEP (read live from the switch).
 func (c *Client) VtepPorts(ctx context.Context, vtepID string) ([]VtepPort, error) {
-	var out []VtepPort
-	_, err := c.Do(ctx, http.MethodGet, sub("vteps", vtepID, "ports"), vtepPortsMedia, "", nil, &out)
-	return out, err
+	return list[VtepPort](ctx, c, sub("vteps", vtepID, "ports"), vtepPortsMedia)
 }
 
 // VtepPort reads one physical port of a VTEP by name.
