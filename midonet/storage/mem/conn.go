@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/midonet/midonet-go/midonet/storage"
-	"github.com/midonet/midonet-go/midonet/storage/internal/sessionq"
+	"github.com/midonet/midonet-go/midonet/storage/internal/sessions"
 )
 
 // Conn is one session on a Server. It implements storage.Conn. Unlike the
@@ -21,7 +21,7 @@ type Conn struct {
 	state   storage.SessionState
 	gateCh  chan struct{} // closed while connected; watches wait on it
 	watches map[ender]struct{}
-	subs    sessionq.Set
+	subs    sessions.Set
 	endErr  error // set when the session starts ending: watches end with it
 }
 
@@ -55,19 +55,7 @@ func (c *Conn) usable(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return stateErr(c.state)
-}
-
-func stateErr(s storage.SessionState) error {
-	switch s {
-	case storage.Disconnected:
-		return storage.ErrConnectionLoss
-	case storage.Expired:
-		return storage.ErrSessionExpired
-	case storage.Closed:
-		return storage.ErrClosed
-	}
-	return nil
+	return sessions.StateErr(c.state)
 }
 
 // Get implements storage.Conn.

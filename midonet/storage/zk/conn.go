@@ -43,7 +43,7 @@ import (
 	gozk "github.com/go-zookeeper/zk"
 
 	"github.com/midonet/midonet-go/midonet/storage"
-	"github.com/midonet/midonet-go/midonet/storage/internal/sessionq"
+	"github.com/midonet/midonet-go/midonet/storage/internal/sessions"
 )
 
 // DefaultSessionTimeout is MidoNet's default zookeeper.session_timeout.
@@ -79,7 +79,7 @@ type Conn struct {
 	// changed is closed (and replaced) on every state change, waking
 	// whoever waits for a state.
 	changed chan struct{}
-	subs    sessionq.Set
+	subs    sessions.Set
 }
 
 var _ storage.Conn = (*Conn)(nil)
@@ -172,19 +172,6 @@ func (c *Conn) setStateLocked(st storage.SessionState) {
 	c.subs.Publish(ev, st == storage.Closed)
 }
 
-// stateErr is the error of a request made in state st.
-func stateErr(st storage.SessionState) error {
-	switch st {
-	case storage.Disconnected:
-		return storage.ErrConnectionLoss
-	case storage.Expired:
-		return storage.ErrSessionExpired
-	case storage.Closed:
-		return storage.ErrClosed
-	}
-	return nil
-}
-
 // usable returns the epoch of the current session if requests can be served
 // now, or why not.
 func (c *Conn) usable(ctx context.Context) (int64, error) {
@@ -193,7 +180,7 @@ func (c *Conn) usable(ctx context.Context) (int64, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.epoch, stateErr(c.state)
+	return c.epoch, sessions.StateErr(c.state)
 }
 
 // waitConnected waits until the Conn is Connected in session epoch (any

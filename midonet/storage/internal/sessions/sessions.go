@@ -1,7 +1,8 @@
-// Package sessionq is the session-event delivery both storage backends use
-// for their SessionEvents callers. It lives apart from package storage because it
-// is a piece of backend machinery, not part of the storage API.
-package sessionq
+// Package sessions is the session machinery both storage backends share:
+// SessionEvents delivery and the error of a request in a session state. It
+// lives apart from package storage because it is backend machinery, not
+// part of the storage API.
+package sessions
 
 import (
 	"context"
@@ -9,6 +10,19 @@ import (
 
 	"github.com/midonet/midonet-go/midonet/storage"
 )
+
+// StateErr is the error of a request made in state st (nil when connected).
+func StateErr(st storage.SessionState) error {
+	switch st {
+	case storage.Disconnected:
+		return storage.ErrConnectionLoss
+	case storage.Expired:
+		return storage.ErrSessionExpired
+	case storage.Closed:
+		return storage.ErrClosed
+	}
+	return nil
+}
 
 // Set is the SessionEvents subscribers of one connection. The backend
 // publishes under its own state lock, so that subscribers see the states in
