@@ -10,6 +10,7 @@ import (
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/memtest"
 	"github.com/midonet/midonet-go/midonet/storage/storagetest"
 	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
@@ -33,7 +34,7 @@ type benchBackend struct {
 }
 
 func benchBackends() []benchBackend {
-	memSrv := newMemBackend()
+	memSrv := memtest.NewBackend()
 	return []benchBackend{
 		{"mem", func(b *testing.B) storage.Conn { return memSrv.Connect(b) }},
 		{"zk", func(b *testing.B) storage.Conn {

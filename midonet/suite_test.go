@@ -10,31 +10,17 @@ import (
 
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/storage"
-	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"github.com/midonet/midonet-go/midonet/storage/memtest"
+	"github.com/midonet/midonet-go/midonet/storage/storagetest"
 	"github.com/midonet/midonet-go/midonet/zoom"
 )
 
 // The store's tests run on every backend: each backend test calls one of
 // the run* functions with a backend (sessions on one server).
 
-// backend opens sessions on one server of the backend under test.
-type backend interface {
-	Connect(t testing.TB) storage.Conn
-	// Expire ends c's session as the backend's real expiry does.
-	Expire(t testing.TB, c storage.Conn)
-}
-
-type memBackend struct{ srv *mem.Server }
-
-func newMemBackend() *memBackend { return &memBackend{srv: mem.NewServer()} }
-
-func (b *memBackend) Connect(t testing.TB) storage.Conn {
-	c := b.srv.Connect()
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
-
-func (b *memBackend) Expire(t testing.TB, c storage.Conn) { c.(*mem.Conn).Expire() }
+// backend opens sessions on one server of the backend under test:
+// memtest.Backend or zktest.Backend.
+type backend = storagetest.Backend
 
 var rootSeq atomic.Int64
 
@@ -112,4 +98,4 @@ func storeSuite() []suiteCase {
 	}
 }
 
-func TestStoreMem(t *testing.T) { runSuite(t, newMemBackend(), storeSuite()) }
+func TestStoreMem(t *testing.T) { runSuite(t, memtest.NewBackend(), storeSuite()) }
