@@ -224,24 +224,8 @@ func (c *Conn) WatchNode(ctx context.Context, path string) (<-chan storage.NodeE
 	w := newWatch(c, s.nodeEventLocked(path))
 	w.same, w.prepare = sameNode, prepareNode
 	w.final = func(err error) storage.NodeEvent { return storage.NodeEvent{Err: err} }
-	ws := s.nodeWatches[path]
-	if ws == nil {
-		ws = map[*watch[storage.NodeEvent]]struct{}{}
-		s.nodeWatches[path] = ws
-	}
-	ws[w] = struct{}{}
+	addWatchLocked(c, s.nodeWatches, path, w)
 	s.mu.Unlock()
-	w.unregister = func() {
-		s.mu.Lock()
-		if ws := s.nodeWatches[path]; ws != nil {
-			delete(ws, w)
-			if len(ws) == 0 {
-				delete(s.nodeWatches, path)
-			}
-		}
-		s.mu.Unlock()
-		c.forget(w)
-	}
 	c.track(w)
 	go w.run(ctx)
 	return w.out, nil
@@ -265,27 +249,35 @@ func (c *Conn) WatchChildren(ctx context.Context, path string) (<-chan storage.C
 		defer s.mu.RUnlock()
 		return s.childrenEventLocked(path)
 	}
-	ws := s.childWatches[path]
+	addWatchLocked(c, s.childWatches, path, w)
+	s.mu.Unlock()
+	c.track(w)
+	go w.run(ctx)
+	return w.out, nil
+}
+
+// addWatchLocked files w under path in watches (one of the server's watch
+// tables; s.mu held) and gives it the unregister that takes it out again
+// and forgets it in c.
+func addWatchLocked[E any](c *Conn, watches map[string]map[*watch[E]]struct{}, path string, w *watch[E]) {
+	ws := watches[path]
 	if ws == nil {
-		ws = map[*watch[storage.ChildrenEvent]]struct{}{}
-		s.childWatches[path] = ws
+		ws = map[*watch[E]]struct{}{}
+		watches[path] = ws
 	}
 	ws[w] = struct{}{}
-	s.mu.Unlock()
+	s := c.s
 	w.unregister = func() {
 		s.mu.Lock()
-		if ws := s.childWatches[path]; ws != nil {
+		if ws := watches[path]; ws != nil {
 			delete(ws, w)
 			if len(ws) == 0 {
-				delete(s.childWatches, path)
+				delete(watches, path)
 			}
 		}
 		s.mu.Unlock()
 		c.forget(w)
 	}
-	c.track(w)
-	go w.run(ctx)
-	return w.out, nil
 }
 
 // track records w so that the session's end reaches it; a watch set while
