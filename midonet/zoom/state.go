@@ -35,12 +35,17 @@ type StateValue struct {
 // another writer of the same key.
 const stateAttempts = 5
 
-func (s *Store) keyType(ci *classInfo, key string) (KeyType, error) {
+// stateKey is the class of model and the type of its state key named key.
+func (s *Store) stateKey(model proto.Message, key string) (*classInfo, KeyType, error) {
+	ci, err := s.classOf(model)
+	if err != nil {
+		return nil, 0, err
+	}
 	kt, ok := ci.keys[key]
 	if !ok {
-		return 0, fmt.Errorf("zoom: %s has no state key %q: %w", ci.Name, key, ErrUnregistered)
+		return nil, 0, fmt.Errorf("zoom: %s has no state key %q: %w", ci.Name, key, ErrUnregistered)
 	}
-	return kt, nil
+	return ci, kt, nil
 }
 
 func (s *Store) stateObjPath(ns, class, id string) string {
@@ -53,11 +58,7 @@ func (s *Store) stateObjPath(ns, class, id string) string {
 // SingleLastWriteWins and FailFast keys replace it; Multiple keys add the
 // value to the set. The object must exist (ErrUnmodifiableState otherwise).
 func (s *Store) AddValue(ctx context.Context, model proto.Message, id uuid.UUID, key, value string) (int64, error) {
-	ci, err := s.classOf(model)
-	if err != nil {
-		return 0, err
-	}
-	kt, err := s.keyType(ci, key)
+	ci, kt, err := s.stateKey(model, key)
 	if err != nil {
 		return 0, err
 	}
@@ -119,11 +120,7 @@ func (s *Store) AddValue(ctx context.Context, model proto.Message, id uuid.UUID,
 // keys value is ignored) and returns the owner it had, 0 when there was
 // none. A value owned by another session is ErrNotStateOwner.
 func (s *Store) RemoveValue(ctx context.Context, model proto.Message, id uuid.UUID, key, value string) (int64, error) {
-	ci, err := s.classOf(model)
-	if err != nil {
-		return 0, err
-	}
-	kt, err := s.keyType(ci, key)
+	ci, kt, err := s.stateKey(model, key)
 	if err != nil {
 		return 0, err
 	}
@@ -158,11 +155,7 @@ func (s *Store) RemoveValue(ctx context.Context, model proto.Message, id uuid.UU
 // GetKey reads a state key of an object in namespace ns (the store's own
 // when empty). A missing value is an empty StateValue, not an error.
 func (s *Store) GetKey(ctx context.Context, ns string, model proto.Message, id uuid.UUID, key string) (StateValue, error) {
-	ci, err := s.classOf(model)
-	if err != nil {
-		return StateValue{}, err
-	}
-	kt, err := s.keyType(ci, key)
+	ci, kt, err := s.stateKey(model, key)
 	if err != nil {
 		return StateValue{}, err
 	}
@@ -210,11 +203,7 @@ type StateEvent struct {
 // repeated). The channel is closed at the end. A missing object is a
 // NotFoundError.
 func (s *Store) WatchKey(ctx context.Context, ns string, model proto.Message, id uuid.UUID, key string) (<-chan StateEvent, error) {
-	ci, err := s.classOf(model)
-	if err != nil {
-		return nil, err
-	}
-	kt, err := s.keyType(ci, key)
+	ci, kt, err := s.stateKey(model, key)
 	if err != nil {
 		return nil, err
 	}
