@@ -43,6 +43,11 @@ type Config struct {
 	ZooKeeperHosts string
 	// RootKey is the root of MidoNet's tree in ZooKeeper.
 	RootKey string
+	// ZooKeeperSessionTimeout is the session timeout the node asks for
+	// ([zookeeper] session_timeout, bare numbers in ms as the reference
+	// reads them); 0 uses the zk package's default (30 s). It bounds how long a
+	// crashed node's registration and leader latches outlive it.
+	ZooKeeperSessionTimeout time.Duration
 
 	RestAPI   RestAPIConfig
 	Heartbeat HeartbeatConfig
@@ -176,7 +181,9 @@ func (c *Config) Bootstrap(src BootstrapSources) error {
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		c.applyProps(props)
+		if err := c.applyProps(props); err != nil {
+			return fmt.Errorf("%s: %w", src.EnvFile, err)
+		}
 	}
 	for i := len(src.ConfFiles) - 1; i >= 0; i-- {
 		ini, err := ReadINI(src.ConfFiles[i])
@@ -192,28 +199,42 @@ func (c *Config) Bootstrap(src BootstrapSources) error {
 		if v, ok := ini["zookeeper.root_key"]; ok {
 			c.RootKey = v
 		}
+		if v, ok := ini["zookeeper.session_timeout"]; ok {
+			if err := c.applyProps(map[string]string{"zookeeper.session_timeout": v}); err != nil {
+				return fmt.Errorf("%s: %w", src.ConfFiles[i], err)
+			}
+		}
 	}
 	if src.Getenv != nil {
 		props := map[string]string{}
 		for env, prop := range map[string]string{
-			"MIDO_ZOOKEEPER_HOSTS":      "zookeeper.zookeeper_hosts",
-			"MIDO_ZOOKEEPER_ROOT_KEY":   "zookeeper.root_key",
-			"MIDONET_KEYSTORE_PATH":     "midonet.keystore_path",
-			"MIDONET_KEYSTORE_PASSWORD": "midonet.keystore_password",
+			"MIDO_ZOOKEEPER_HOSTS":           "zookeeper.zookeeper_hosts",
+			"MIDO_ZOOKEEPER_ROOT_KEY":        "zookeeper.root_key",
+			"MIDO_ZOOKEEPER_SESSION_TIMEOUT": "zookeeper.session_timeout",
+			"MIDONET_KEYSTORE_PATH":          "midonet.keystore_path",
+			"MIDONET_KEYSTORE_PASSWORD":      "midonet.keystore_password",
 		} {
 			if v := src.Getenv(env); v != "" {
 				props[prop] = v
 			}
 		}
-		c.applyProps(props)
+		if err := c.applyProps(props); err != nil {
+			return fmt.Errorf("environment: %w", err)
+		}
 	}
 	c.RootKey = NormalizeRootKey(c.RootKey)
 	return nil
 }
 
-func (c *Config) applyProps(props map[string]string) {
+func (c *Config) applyProps(props map[string]string) error {
 	for k, v := range props {
 		switch k {
+		case "zookeeper.session_timeout":
+			d, err := ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("zookeeper.session_timeout: %w", err)
+			}
+			c.ZooKeeperSessionTimeout = d
 		case "zookeeper.zookeeper_hosts":
 			c.ZooKeeperHosts = v
 		case "zookeeper.root_key":
@@ -224,6 +245,7 @@ func (c *Config) applyProps(props map[string]string) {
 			c.KeystorePassword, c.KeystorePasswordSet = v, true
 		}
 	}
+	return nil
 }
 
 // NormalizeRootKey applies the reference's rule: empty → /midonet, and the

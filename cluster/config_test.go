@@ -217,3 +217,43 @@ func TestKeyValuesFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestBootstrapSessionTimeout(t *testing.T) {
+	dir := t.TempDir()
+	legacy := writeFile(t, dir, "midonet.conf", "[zookeeper]\nzookeeper_hosts = 127.0.0.1:2181\nsession_timeout = 6000\n")
+	withUnit := writeFile(t, dir, "unit.conf", "[zookeeper]\nsession_timeout = 12s\n")
+	bad := writeFile(t, dir, "bad.conf", "[zookeeper]\nsession_timeout = soon\n")
+	cases := []struct {
+		name    string
+		files   []string
+		environ map[string]string
+		want    time.Duration
+		wantErr bool
+	}{
+		{name: "unset leaves the backend default", want: 0},
+		{name: "bare number is milliseconds, as the reference", files: []string{legacy}, want: 6 * time.Second},
+		{name: "with a unit", files: []string{withUnit}, want: 12 * time.Second},
+		{name: "environment wins", files: []string{legacy}, environ: map[string]string{"MIDO_ZOOKEEPER_SESSION_TIMEOUT": "9s"},
+			want: 9 * time.Second},
+		{name: "bad value in a file", files: []string{bad}, wantErr: true},
+		{name: "bad value in the environment", environ: map[string]string{"MIDO_ZOOKEEPER_SESSION_TIMEOUT": "x"}, wantErr: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := cluster.DefaultConfig()
+			err := cfg.Bootstrap(cluster.BootstrapSources{ConfFiles: tc.files, Getenv: func(k string) string { return tc.environ[k] }})
+			if tc.wantErr {
+				if !errors.Is(err, cluster.ErrBadConfig) || !strings.Contains(err.Error(), "session_timeout") {
+					t.Fatalf("err = %v, want ErrBadConfig naming session_timeout", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.ZooKeeperSessionTimeout != tc.want {
+				t.Fatalf("session timeout %v, want %v", cfg.ZooKeeperSessionTimeout, tc.want)
+			}
+		})
+	}
+}

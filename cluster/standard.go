@@ -19,7 +19,7 @@ import (
 
 // UseStandardBackends wires what c leaves unset to this repository's
 // implementations: OpenStore to the in-memory store ("" hosts) or ZooKeeper
-// (with zk.DefaultSessionTimeout), Elect to storage.Election, and
+// (with ZooKeeperSessionTimeout, default zk.DefaultSessionTimeout), Elect to storage.Election, and
 // APIHandler to StandardAPI. This is what the midonet-cluster command runs.
 func (c *Config) UseStandardBackends() {
 	if c.OpenStore == nil {
@@ -27,7 +27,7 @@ func (c *Config) UseStandardBackends() {
 			if hosts == "" {
 				return mem.NewServer().Connect(), nil
 			}
-			return zk.Connect(ctx, zk.Config{Servers: strings.Split(hosts, ","), Logger: c.Logger})
+			return zk.Connect(ctx, zk.Config{Servers: strings.Split(hosts, ","), SessionTimeout: c.ZooKeeperSessionTimeout, Logger: c.Logger})
 		}
 	}
 	if c.Elect == nil {
