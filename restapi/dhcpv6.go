@@ -17,20 +17,45 @@ import (
 // with the address written as eight hex groups (the reference's format),
 // and their hosts at .../hostsV6/{clientId with ':' as '-'}.
 
-func dhcpV6Endpoints() []endpoint {
-	return []endpoint{
-		{method: "GET", path: "/bridges/{id}/dhcpV6", produces: collection("DhcpV6Subnet-v1"), serve: listDhcpV6Subnets},
-		{method: "POST", path: "/bridges/{id}/dhcpV6", consumes: single("DhcpV6Subnet-v1").withJSON(), strictConsumes: true, serve: createDhcpV6Subnet},
-		{method: "GET", path: "/bridges/{id}/dhcpV6/{subnet}", produces: single("DhcpV6Subnet-v1").withJSON(), serve: getDhcpV6Subnet},
-		{method: "PUT", path: "/bridges/{id}/dhcpV6/{subnet}", consumes: single("DhcpV6Subnet-v1").withJSON(), serve: updateDhcpV6Subnet},
-		{method: "DELETE", path: "/bridges/{id}/dhcpV6/{subnet}", serve: deleteDhcpV6Subnet},
-		{method: "GET", path: "/bridges/{id}/dhcpV6/{subnet}/hostsV6", produces: collection("DhcpV6Host-v1"), serve: listDhcpV6Hosts},
-		{method: "POST", path: "/bridges/{id}/dhcpV6/{subnet}/hostsV6", consumes: single("DhcpV6Host-v1").withJSON(), serve: createDhcpV6Host},
-		{method: "GET", path: "/bridges/{id}/dhcpV6/{subnet}/hostsV6/{client}", produces: single("DhcpV6Host-v1").withJSON(), serve: getDhcpV6Host},
-		{method: "PUT", path: "/bridges/{id}/dhcpV6/{subnet}/hostsV6/{client}", consumes: single("DhcpV6Host-v1").withJSON(), serve: updateDhcpV6Host},
-		{method: "DELETE", path: "/bridges/{id}/dhcpV6/{subnet}/hostsV6/{client}", serve: deleteDhcpV6Host},
-	}
+// dhcpV6 is the DHCPv6 flavour of the DHCP handlers.
+var dhcpV6 = &dhcpFlavour[*models.DhcpV6, *models.DhcpV6_Host]{
+	segment:      "dhcpV6",
+	hostsSegment: "hostsV6",
+	hostParam:    "client",
+	subnetMedia:  "DhcpV6Subnet-v1",
+	hostMedia:    "DhcpV6Host-v1",
+	newSubnet:    func() *models.DhcpV6 { return &models.DhcpV6{} },
+	subnetIDs:    func(n *models.Network) []*models.UUID { return n.Dhcpv6Ids },
+	id:           func(d *models.DhcpV6) *models.UUID { return d.Id },
+	prefix:       v6Prefix,
+	subnetKey: func(d *models.DhcpV6) string {
+		p, _ := v6Prefix(d)
+		return fmt.Sprintf("%s_%d", longIPv6(p.Addr()), p.Bits())
+	},
+	hosts:        func(d *models.DhcpV6) *[]*models.DhcpV6_Host { return &d.Hosts },
+	encodeSubnet: encodeDhcpV6,
+	decodeNew: func(c *call, bridge uuid.UUID, body map[string]json.RawMessage) (*models.DhcpV6, error) {
+		sub, err := decodeDhcpV6Subnet(body)
+		if err != nil {
+			return nil, err
+		}
+		return &models.DhcpV6{Id: models.NewUUID(), NetworkId: uuidPtr(bridge), SubnetAddress: sub}, nil
+	},
+	decodeUpdate: decodeDhcpV6Update,
+	encodeHost:   encodeDhcpV6Host,
+	decodeHost:   decodeDhcpV6Host,
+	hostKey:      (*models.DhcpV6_Host).GetClientId,
+	hostURIKey:   clientIDInURI,
+	sameHost:     func(stored, key string) bool { return clientIDInURI(stored) == clientIDInURI(key) },
+	hostConflict: func(_ uuid.UUID, _ *models.DhcpV6, h *models.DhcpV6_Host) error {
+		return errorf(http.StatusConflict, "Subnet already has a host with client ID %s.", h.GetClientId())
+	},
 }
+
+func dhcpV6Endpoints() []endpoint { return dhcpV6.endpoints() }
+
+// clientIDInURI writes a client id as a URI segment, ':' as '-'.
+func clientIDInURI(id string) string { return strings.ReplaceAll(id, ":", "-") }
 
 // longIPv6 prints eight lowercase hex groups without leading zeros and
 // without "::" compression ("fe80:0:0:0:0:0:0:0").
@@ -48,15 +73,9 @@ func v6Prefix(d *models.DhcpV6) (netip.Prefix, bool) {
 	return p, err == nil
 }
 
-func (c *call) dhcpV6URI(bridge uuid.UUID, d *models.DhcpV6) string {
+func encodeDhcpV6(c *call, d *models.DhcpV6, uri string) (object, error) {
 	p, _ := v6Prefix(d)
-	return c.uri("bridges", bridge.String(), "dhcpV6", fmt.Sprintf("%s_%d", longIPv6(p.Addr()), p.Bits()))
-}
-
-func (c *call) encodeDhcpV6(bridge uuid.UUID, d *models.DhcpV6) object {
-	p, _ := v6Prefix(d)
-	u := c.dhcpV6URI(bridge, d)
-	return object{{"prefix", longIPv6(p.Addr())}, {"prefixLength", p.Bits()}, {"uri", u}, {"hosts", u + "/hostsV6"}}
+	return object{{"prefix", longIPv6(p.Addr())}, {"prefixLength", p.Bits()}, {"uri", uri}, {"hosts", uri + "/hostsV6"}}, nil
 }
 
 func decodeDhcpV6Subnet(body map[string]json.RawMessage) (*models.IPSubnet, error) {
@@ -79,123 +98,21 @@ func decodeDhcpV6Subnet(body map[string]json.RawMessage) (*models.IPSubnet, erro
 	return models.IPSubnetFromPrefix(netip.PrefixFrom(a, int(n)))
 }
 
-func (c *call) bridgeV6Subnets(bridge uuid.UUID) ([]*models.DhcpV6, error) {
-	got, err := c.h.store.Get(c.ctx(), &models.Network{}, bridge)
+// decodeDhcpV6Update decodes the body before the updating transaction; only
+// the subnet address is writable.
+func decodeDhcpV6Update(c *call, body map[string]json.RawMessage) (func(cur *models.DhcpV6) (*models.DhcpV6, error), error) {
+	sub, err := decodeDhcpV6Subnet(body)
 	if err != nil {
 		return nil, err
 	}
-	var out []*models.DhcpV6
-	for _, id := range toUUIDs(got.(*models.Network).Dhcpv6Ids) {
-		if d, err := c.h.store.Get(c.ctx(), &models.DhcpV6{}, id); err == nil {
-			out = append(out, d.(*models.DhcpV6))
-		}
-	}
-	return out, nil
-}
-
-func (c *call) findV6Subnet(notFound *Error) (uuid.UUID, *models.DhcpV6, error) {
-	bridge, err := c.pathID("id")
-	if err != nil {
-		return uuid.Nil, nil, err
-	}
-	want, ok := parseSubnetKey(c.r.PathValue("subnet"))
-	if !ok {
-		return uuid.Nil, nil, notFound
-	}
-	subnets, err := c.bridgeV6Subnets(bridge)
-	if err != nil {
-		return uuid.Nil, nil, err
-	}
-	for _, d := range subnets {
-		if p, ok := v6Prefix(d); ok && p == want {
-			return bridge, d, nil
-		}
-	}
-	return uuid.Nil, nil, notFound
-}
-
-func (c *call) noV6Subnet() *Error {
-	return errorf(http.StatusNotFound, "Network %s does not have a subnet with address %s.",
-		c.r.PathValue("id"), strings.ReplaceAll(c.r.PathValue("subnet"), "_", "/"))
-}
-
-func listDhcpV6Subnets(c *call) error {
-	bridge, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	subnets, err := c.bridgeV6Subnets(bridge)
-	if err != nil {
-		return err
-	}
-	out := []object{}
-	for _, d := range subnets {
-		out = append(out, c.encodeDhcpV6(bridge, d))
-	}
-	return c.ok(out)
-}
-
-func createDhcpV6Subnet(c *call) error {
-	bridge, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	body, err := c.readBody()
-	if err != nil {
-		return err
-	}
-	sub, err := decodeDhcpV6Subnet(body)
-	if err != nil {
-		return err
-	}
-	d := &models.DhcpV6{Id: models.NewUUID(), NetworkId: uuidPtr(bridge), SubnetAddress: sub}
-	if err := c.h.store.Tx(c.ctx(), func(tx Tx) error { return tx.Create(proto.Clone(d)) }); err != nil {
-		return err
-	}
-	return c.created(c.dhcpV6URI(bridge, d))
-}
-
-func getDhcpV6Subnet(c *call) error {
-	bridge, d, err := c.findV6Subnet(&Error{Status: http.StatusNotFound, EmptyBody: true})
-	if err != nil {
-		return err
-	}
-	return c.ok(c.encodeDhcpV6(bridge, d))
-}
-
-func updateDhcpV6Subnet(c *call) error {
-	body, err := c.readBody()
-	if err != nil {
-		return err
-	}
-	_, d, err := c.findV6Subnet(c.noV6Subnet())
-	if err != nil {
-		return err
-	}
-	sub, err := decodeDhcpV6Subnet(body)
-	if err != nil {
-		return err
-	}
-	return c.inTx(func(tx Tx) error {
-		cur, err := tx.Get(&models.DhcpV6{}, toUUID(d.Id))
-		if err != nil {
-			return err
-		}
+	return func(cur *models.DhcpV6) (*models.DhcpV6, error) {
 		next := proto.Clone(cur).(*models.DhcpV6)
 		next.SubnetAddress = sub
-		return tx.Update(next)
-	})
+		return next, nil
+	}, nil
 }
 
-func deleteDhcpV6Subnet(c *call) error {
-	_, d, err := c.findV6Subnet(c.noV6Subnet())
-	if err != nil {
-		return err
-	}
-	return c.inTx(func(tx Tx) error { return tx.Delete(&models.DhcpV6{}, toUUID(d.Id), true) })
-}
-
-func (c *call) encodeDhcpV6Host(subnetURI string, h *models.DhcpV6_Host) object {
+func encodeDhcpV6Host(h *models.DhcpV6_Host) object {
 	var addr, name any
 	if h.IpAddress != nil {
 		addr = h.IpAddress.GetAddress()
@@ -203,8 +120,7 @@ func (c *call) encodeDhcpV6Host(subnetURI string, h *models.DhcpV6_Host) object 
 	if h.Name != nil {
 		name = h.GetName()
 	}
-	return object{{"clientId", h.GetClientId()}, {"fixedAddress", addr}, {"name", name},
-		{"uri", subnetURI + "/hostsV6/" + strings.ReplaceAll(h.GetClientId(), ":", "-")}}
+	return object{{"clientId", h.GetClientId()}, {"fixedAddress", addr}, {"name", name}}
 }
 
 func decodeDhcpV6Host(body map[string]json.RawMessage) (*models.DhcpV6_Host, error) {
@@ -217,136 +133,12 @@ func decodeDhcpV6Host(body map[string]json.RawMessage) (*models.DhcpV6_Host, err
 			Violations: []Violation{{Property: "clientId", Message: "may not be null"}}}
 	}
 	h := &models.DhcpV6_Host{ClientId: proto.String(client)}
-	if raw, ok := body["fixedAddress"]; ok && !isNull(raw) {
-		s, _ := decodeString(raw)
-		a, err := netip.ParseAddr(strings.TrimSpace(s))
-		if err != nil || !a.Is6() || a.Zone() != "" {
-			return nil, &Error{Status: 400, Message: "Validation error(s) found",
-				Violations: []Violation{{Property: "fixedAddress", Message: "is an invalid IPv6 format"}}}
-		}
-		h.IpAddress, _ = models.IPAddressFromAddr(a)
+	isUnzoned6 := func(a netip.Addr) bool { return a.Is6() && a.Zone() == "" }
+	if h.IpAddress, err = decodeHostAddress(body, "fixedAddress", isUnzoned6, "is an invalid IPv6 format"); err != nil {
+		return nil, err
 	}
-	if raw, ok := body["name"]; ok && !isNull(raw) {
-		s, err := decodeString(raw)
-		if err != nil {
-			return nil, badJSON("name", err)
-		}
-		h.Name = proto.String(s)
+	if h.Name, err = decodeHostName(body); err != nil {
+		return nil, err
 	}
 	return h, nil
-}
-
-func v6HostIndex(d *models.DhcpV6, pathClient string) int {
-	for i, h := range d.Hosts {
-		if strings.ReplaceAll(h.GetClientId(), ":", "-") == strings.ReplaceAll(pathClient, ":", "-") {
-			return i
-		}
-	}
-	return -1
-}
-
-func (c *call) editV6Hosts(tx Tx, id uuid.UUID, f func(d *models.DhcpV6) error) error {
-	cur, err := tx.Get(&models.DhcpV6{}, id)
-	if err != nil {
-		return err
-	}
-	d := proto.Clone(cur).(*models.DhcpV6)
-	if err := f(d); err != nil {
-		return err
-	}
-	return tx.Update(d)
-}
-
-func listDhcpV6Hosts(c *call) error {
-	bridge, d, err := c.findV6Subnet(c.noV6Subnet())
-	if err != nil {
-		return err
-	}
-	out := []object{}
-	for _, h := range d.Hosts {
-		out = append(out, c.encodeDhcpV6Host(c.dhcpV6URI(bridge, d), h))
-	}
-	return c.ok(out)
-}
-
-func createDhcpV6Host(c *call) error {
-	body, err := c.readBody()
-	if err != nil {
-		return err
-	}
-	bridge, d, err := c.findV6Subnet(c.noV6Subnet())
-	if err != nil {
-		return err
-	}
-	h, err := decodeDhcpV6Host(body)
-	if err != nil {
-		return err
-	}
-	err = c.h.store.Tx(c.ctx(), func(tx Tx) error {
-		return c.editV6Hosts(tx, toUUID(d.Id), func(d *models.DhcpV6) error {
-			if v6HostIndex(d, h.GetClientId()) >= 0 {
-				return errorf(http.StatusConflict, "Subnet already has a host with client ID %s.", h.GetClientId())
-			}
-			d.Hosts = append(d.Hosts, h)
-			return nil
-		})
-	})
-	if err != nil {
-		return err
-	}
-	return c.created(c.dhcpV6URI(bridge, d) + "/hostsV6/" + strings.ReplaceAll(h.GetClientId(), ":", "-"))
-}
-
-func getDhcpV6Host(c *call) error {
-	bridge, d, err := c.findV6Subnet(c.noV6Subnet())
-	if err != nil {
-		return err
-	}
-	i := v6HostIndex(d, c.r.PathValue("client"))
-	if i < 0 {
-		return &Error{Status: http.StatusNotFound, EmptyBody: true}
-	}
-	return c.ok(c.encodeDhcpV6Host(c.dhcpV6URI(bridge, d), d.Hosts[i]))
-}
-
-func updateDhcpV6Host(c *call) error {
-	body, err := c.readBody()
-	if err != nil {
-		return err
-	}
-	_, d, err := c.findV6Subnet(c.noV6Subnet())
-	if err != nil {
-		return err
-	}
-	h, err := decodeDhcpV6Host(body)
-	if err != nil {
-		return err
-	}
-	client := c.r.PathValue("client")
-	return c.inTx(func(tx Tx) error {
-		return c.editV6Hosts(tx, toUUID(d.Id), func(d *models.DhcpV6) error {
-			i := v6HostIndex(d, client)
-			if i < 0 {
-				return &Error{Status: http.StatusNotFound, EmptyBody: true}
-			}
-			d.Hosts[i] = h
-			return nil
-		})
-	})
-}
-
-func deleteDhcpV6Host(c *call) error {
-	_, d, err := c.findV6Subnet(c.noV6Subnet())
-	if err != nil {
-		return err
-	}
-	client := c.r.PathValue("client")
-	return c.inTx(func(tx Tx) error {
-		return c.editV6Hosts(tx, toUUID(d.Id), func(d *models.DhcpV6) error {
-			if i := v6HostIndex(d, client); i >= 0 {
-				d.Hosts = append(d.Hosts[:i], d.Hosts[i+1:]...)
-			}
-			return nil
-		})
-	})
 }
