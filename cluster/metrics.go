@@ -112,6 +112,11 @@ func (c *instrumentedConn) Multi(ctx context.Context, ops ...storage.Op) (res []
 	return c.Conn.Multi(ctx, ops...)
 }
 
+func (c *instrumentedConn) Sync(ctx context.Context, p string) (err error) {
+	defer func(t time.Time) { c.observe("sync", t, err) }(time.Now())
+	return c.Conn.Sync(ctx, p)
+}
+
 // instrumentHandler counts and times HTTP requests by method and code.
 func instrumentHandler(h http.Handler, reg prometheus.Registerer) (http.Handler, error) {
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{

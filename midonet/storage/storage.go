@@ -252,6 +252,13 @@ type Conn interface {
 	// Multi applies ops atomically: all or nothing. On failure the error is a
 	// *MultiError naming the first failing op.
 	Multi(ctx context.Context, ops ...Op) ([]OpResult, error)
+	// Sync returns once the server this session reads from has applied every
+	// write committed before the call (ZooKeeper's sync on path). Reads are
+	// only sequentially consistent per session: another session's write that
+	// has been acknowledged may not be visible yet on a lagging follower. A
+	// caller about to report "does not exist" for something another client
+	// may just have created syncs and reads again.
+	Sync(ctx context.Context, path string) error
 
 	// WatchNode observes path (which need not exist) until ctx is done. The
 	// channel is closed when the watch ends.

@@ -229,7 +229,7 @@ func (s *Store) Get(ctx context.Context, model proto.Message, id uuid.UUID) (pro
 }
 
 func (s *Store) get(ctx context.Context, ci *classInfo, id string) (proto.Message, error) {
-	data, st, err := s.conn.Get(ctx, s.modelPath(ci.Name, id))
+	data, st, err := s.getSynced(ctx, s.modelPath(ci.Name, id))
 	if errors.Is(err, storage.ErrNoNode) {
 		return nil, &NotFoundError{Class: ci.Name, ID: id}
 	}
@@ -415,4 +415,21 @@ func sleepBackoff(ctx context.Context, attempt int) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// getSynced reads an object's node; when it is missing, it syncs the
+// session's server with the leader and reads again. Several cluster nodes
+// serve one API behind a load balancer, each on its own ZooKeeper session,
+// possibly on a lagging follower: without the sync, an object a client has
+// just created through one node could be "not found" through another. Only
+// misses pay for the sync; creates never read the node they create.
+func (s *Store) getSynced(ctx context.Context, path string) ([]byte, storage.Stat, error) {
+	data, st, err := s.conn.Get(ctx, path)
+	if !errors.Is(err, storage.ErrNoNode) {
+		return data, st, err
+	}
+	if serr := s.conn.Sync(ctx, path); serr != nil {
+		return nil, storage.Stat{}, fmt.Errorf("zoom: sync before reporting %s missing: %w", path, serr)
+	}
+	return s.conn.Get(ctx, path)
 }

@@ -95,7 +95,7 @@ func (tx *Tx) read(ci *classInfo, id string, forWrite bool) (*entry, error) {
 			prov = tx.readProvenance(ci.Name, id)
 		}()
 	}
-	data, stat, err := tx.s.conn.Get(tx.ctx, tx.s.modelPath(ci.Name, id))
+	data, stat, err := tx.s.getSynced(tx.ctx, tx.s.modelPath(ci.Name, id))
 	wg.Wait()
 	if errors.Is(err, storage.ErrNoNode) {
 		return &entry{}, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/midonet/midonet-go/midonet/models"
@@ -282,5 +283,87 @@ func TestHotLockHonoursContext(t *testing.T) {
 	unlock2()
 	if len(h.locks) != 0 {
 		t.Fatalf("%d locks left", len(h.locks))
+	}
+}
+
+// laggingConn stands for a session on a ZooKeeper follower that has not yet
+// applied other sessions' latest writes: nodes created after it was made
+// read as missing until Sync.
+type laggingConn struct {
+	storage.Conn
+	mu     sync.Mutex
+	hidden map[string]bool // paths not yet visible
+	syncs  int
+}
+
+func (c *laggingConn) Get(ctx context.Context, p string) ([]byte, storage.Stat, error) {
+	c.mu.Lock()
+	h := c.hidden[p]
+	c.mu.Unlock()
+	if h {
+		return nil, storage.Stat{}, fmt.Errorf("get %s: %w", p, storage.ErrNoNode)
+	}
+	return c.Conn.Get(ctx, p)
+}
+
+func (c *laggingConn) Sync(ctx context.Context, p string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.syncs++
+	clear(c.hidden)
+	return c.Conn.Sync(ctx, p)
+}
+
+// TestMissesSyncBeforeNotFound: an object another node just created is
+// found through a session that lags behind (Get and a transaction's delete),
+// and a truly missing object is still NotFound, after one sync.
+func TestMissesSyncBeforeNotFound(t *testing.T) {
+	ctx := context.Background()
+	srv := mem.NewServer()
+	sch := Schema{Classes: []models.Class{class(t, "Network"), class(t, "Port")}, Bindings: []Binding{
+		{Left: "Network", LeftField: "port_ids", OnDeleteLeft: Cascade, Right: "Port", RightField: "network_id", OnDeleteRight: Clear}}}
+	writerConn := srv.Connect()
+	defer writerConn.Close()
+	writer, err := NewStore(ctx, writerConn, sch, Options{Root: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lag := &laggingConn{Conn: srv.Connect(), hidden: map[string]bool{}}
+	defer lag.Close()
+	reader, err := NewStore(ctx, lag, sch, Options{Root: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	hide := func(id *models.UUID) {
+		lag.mu.Lock()
+		defer lag.mu.Unlock()
+		lag.hidden["/r/zoom/0/models/Network/"+id.Canonical()] = true
+	}
+	for i, op := range []func(id *models.UUID) error{
+		func(id *models.UUID) error { _, err := reader.Get(ctx, &models.Network{}, id.ToGoogle()); return err },
+		func(id *models.UUID) error {
+			return reader.Tx(ctx, func(tx *Tx) error { return tx.Delete(&models.Network{}, id.ToGoogle(), false) })
+		},
+	} {
+		id := models.NewUUID()
+		if err := writer.Create(ctx, &models.Network{Id: id, Name: proto.String("n")}); err != nil {
+			t.Fatal(err)
+		}
+		hide(id)
+		before := lag.syncs
+		if err := op(id); err != nil {
+			t.Fatalf("op %d on an object the lagging session had not seen yet: %v", i, err)
+		}
+		if lag.syncs != before+1 {
+			t.Errorf("op %d: %d syncs, want 1", i, lag.syncs-before)
+		}
+	}
+	before := lag.syncs
+	if _, err := reader.Get(ctx, &models.Network{}, models.NewUUID().ToGoogle()); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get of a missing object = %v, want NotFound", err)
+	}
+	if lag.syncs != before+1 {
+		t.Errorf("missing object: %d syncs, want 1", lag.syncs-before)
 	}
 }

@@ -75,6 +75,18 @@ func (c *Conn) Get(ctx context.Context, path string) ([]byte, storage.Stat, erro
 	return slices.Clone(n.data), n.stat, nil
 }
 
+// Sync implements storage.Conn. The in-memory tree is one copy: every
+// read already sees every committed write.
+func (c *Conn) Sync(ctx context.Context, path string) error {
+	if err := c.usable(ctx); err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err := storage.ValidatePath(path); err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	return nil
+}
+
 // Exists implements storage.Conn.
 func (c *Conn) Exists(ctx context.Context, path string) (storage.Stat, bool, error) {
 	if err := c.usable(ctx); err != nil {

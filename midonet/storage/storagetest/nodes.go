@@ -410,6 +410,30 @@ func testClosedConn(t *testing.T, b Backend) {
 	wantErr(t, "multi after close", err, storage.ErrClosed)
 	_, err = c.WatchNode(ctx, root)
 	wantErr(t, "watch after close", err, storage.ErrClosed)
+	wantErr(t, "sync after close", c.Sync(ctx, root), storage.ErrClosed)
+}
+
+// testSyncThenRead: after Sync, a session reads what another session
+// wrote, whether the path exists or not (the sync is for the server, not
+// the node); bad paths are refused.
+func testSyncThenRead(t *testing.T, b Backend) {
+	ctx := testCtx(t)
+	writer, reader := b.Connect(t), b.Connect(t)
+	root := newRoot(t, writer)
+	for i := range 20 {
+		p := fmt.Sprintf("%s/n%d", root, i)
+		mustCreate(t, writer, p, []byte("v"), storage.Persistent)
+		if err := reader.Sync(ctx, p); err != nil {
+			t.Fatalf("sync %s: %v", p, err)
+		}
+		if data, _ := mustGet(t, reader, p); string(data) != "v" {
+			t.Fatalf("read after sync: %q", data)
+		}
+	}
+	if err := reader.Sync(ctx, root+"/never-created"); err != nil {
+		t.Errorf("sync of a missing path: %v", err)
+	}
+	wantErr(t, "sync of a bad path", reader.Sync(ctx, "no-slash"), storage.ErrBadArguments)
 }
 
 func testExpire(t *testing.T, b Backend) {

@@ -48,6 +48,7 @@ func Run(t *testing.T, b Backend) {
 		{"SetVersions", testSetVersions},
 		{"Delete", testDelete},
 		{"MissingNode", testMissingNode},
+		{"SyncThenRead", testSyncThenRead},
 		{"CancelledContext", testCancelledContext},
 		{"Zxids", testZxids},
 		{"Sequential", testSequential},

@@ -131,6 +131,17 @@ func (c *Conn) Get(ctx context.Context, path string) ([]byte, storage.Stat, erro
 	return r.data, convertStat(r.stat), nil
 }
 
+// Sync implements storage.Conn with ZooKeeper's sync.
+func (c *Conn) Sync(ctx context.Context, path string) error {
+	if err := storage.ValidatePath(path); err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	if _, err := call(ctx, c, func() (string, error) { return c.zc.Sync(path) }); err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return nil
+}
+
 // Exists implements storage.Conn.
 func (c *Conn) Exists(ctx context.Context, path string) (storage.Stat, bool, error) {
 	if err := storage.ValidatePath(path); err != nil {
