@@ -73,8 +73,10 @@ func writeZooKeeperConfigs(dir string, ports []int, n int, maxSession time.Durat
 		// A 500 ms tick makes elections quick; maxSessionTimeout caps the
 		// session the cluster nodes ask for, which bounds how long a
 		// kill -9'd node's ephemerals (its singleton latch) outlive it.
+		// initLimit (30 s) is what a restarted member gets to load and sync
+		// a tree of 100k+ objects (the full suite's) on a loaded machine.
 		cfg := fmt.Sprintf("dataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\n"+
-			"tickTime=500\ninitLimit=20\nsyncLimit=10\nminSessionTimeout=1000\nmaxSessionTimeout=%d\n"+
+			"tickTime=500\ninitLimit=60\nsyncLimit=10\nminSessionTimeout=1000\nmaxSessionTimeout=%d\n"+
 			"maxClientCnxns=0\nadmin.enableServer=false\n4lw.commands.whitelist=*\n"+
 			"preAllocSize=4096\nautopurge.purgeInterval=0\n%s",
 			m.dir, m.clientPort, maxSession.Milliseconds(), peers.String())
@@ -100,7 +102,7 @@ func (m *zkMember) start(name string) error {
 		cp += ":" + slf4jSimpleJar
 	}
 	m.proc, err = startProc(name, m.dir, filepath.Join(m.dir, "server.log"), nil, java,
-		"-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-Xss512k", "-Djava.net.preferIPv4Stack=true",
+		"-Xms32m", "-Xmx512m", "-XX:+UseSerialGC", "-Xss512k", "-Djava.net.preferIPv4Stack=true",
 		"-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dzookeeper.jmx.log4j.disable=true",
 		"-cp", cp, quorumMain, m.cfgPath)
 	return err

@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -170,7 +171,18 @@ func Check(ctx context.Context, conn storage.Conn, root string, opts Options) (*
 	for _, c := range checks {
 		refFindings = append(refFindings, c.run(objs)...)
 	}
-	if len(refFindings) > 0 && !opts.NoRecheck {
+	// One recheck reads the two sides one after the other, so a write
+	// landing between those two reads (a port deleted right after its
+	// bridge was read) can still look dangling: a finding must survive
+	// several rechecks, a short pause apart, to be reported.
+	for round := 0; len(refFindings) > 0 && !opts.NoRecheck && round < recheckRounds; round++ {
+		if round > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(recheckPause):
+			}
+		}
 		if refFindings, err = recheck(ctx, conn, modelsDir, sch, checks, objs, refFindings); err != nil {
 			return nil, err
 		}
@@ -365,6 +377,13 @@ func readObject(ctx context.Context, conn storage.Conn, p string, cls models.Cla
 	return obj, nil, nil
 }
 
+// recheckRounds and recheckPause bound how long a live cluster's racing
+// writes can make a finding look real.
+const (
+	recheckRounds = 3
+	recheckPause  = 200 * time.Millisecond
+)
+
 // recheck reads again the objects on both sides of findings and keeps the
 // findings that the same checks still produce.
 func recheck(ctx context.Context, conn storage.Conn, modelsDir string, sch zoom.Schema, checks []check,
@@ -374,6 +393,10 @@ func recheck(ctx context.Context, conn storage.Conn, modelsDir string, sch zoom.
 	for _, f := range findings {
 		again[key{f.Class, f.ID}] = true
 		again[key{f.RefClass, f.RefID}] = true
+	}
+	// Read the latest committed state, not a lagging follower's.
+	if err := conn.Sync(ctx, modelsDir); err != nil {
+		return nil, fmt.Errorf("consistency: sync before recheck: %w", err)
 	}
 	for k := range again {
 		cls, ok := classByName(sch, k.class)
