@@ -220,10 +220,13 @@ func (s *Store) WatchKey(ctx context.Context, ns string, model proto.Message, id
 		cancel()
 		return nil, err
 	}
-	first, ok := <-objCh
-	if !ok || first.Err != nil || !first.Exists {
+	first, ok, err := s.firstObjectEvent(wctx, s.modelPath(ci.Name, id.String()), objCh)
+	if err != nil || !ok || first.Err != nil || !first.Exists {
 		cancel()
 		drain(objCh)
+		if err != nil {
+			return nil, err
+		}
 		if ok && first.Err != nil {
 			return nil, first.Err
 		}

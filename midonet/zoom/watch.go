@@ -70,10 +70,13 @@ func (s *Store) Watch(ctx context.Context, model proto.Message, id uuid.UUID) (<
 		cancel()
 		return nil, fmt.Errorf("zoom: watch %s %s: %w", ci.Name, id, err)
 	}
-	first, ok := <-ch
-	if !ok || first.Err != nil || !first.Exists {
+	first, ok, err := s.firstObjectEvent(wctx, s.modelPath(ci.Name, id.String()), ch)
+	if err != nil || !ok || first.Err != nil || !first.Exists {
 		cancel()
 		drain(ch)
+		if err != nil {
+			return nil, fmt.Errorf("zoom: watch %s %s: %w", ci.Name, id, err)
+		}
 		if ok && first.Err != nil {
 			return nil, fmt.Errorf("zoom: watch %s %s: %w", ci.Name, id, first.Err)
 		}
@@ -249,4 +252,24 @@ func send[T any](ctx context.Context, out chan<- T, v T) bool {
 func drain[T any](ch <-chan T) {
 	for range ch {
 	}
+}
+
+// firstObjectEvent returns the first event of a watch on an object's node.
+// Like getSynced for reads: a session on a lagging follower can report an
+// object another node has just created as missing, so before that is
+// believed the session syncs and looks again; when the object is there after
+// all, the watch's next event is its creation.
+func (s *Store) firstObjectEvent(ctx context.Context, path string, ch <-chan storage.NodeEvent) (storage.NodeEvent, bool, error) {
+	first, ok := <-ch
+	if !ok || first.Err != nil || first.Exists {
+		return first, ok, nil
+	}
+	if err := s.conn.Sync(ctx, path); err != nil {
+		return first, ok, fmt.Errorf("sync before reporting %s missing: %w", path, err)
+	}
+	if _, exists, err := s.conn.Exists(ctx, path); err != nil || !exists {
+		return first, ok, err
+	}
+	first, ok = <-ch
+	return first, ok, nil
 }

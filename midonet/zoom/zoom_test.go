@@ -294,6 +294,32 @@ type laggingConn struct {
 	mu     sync.Mutex
 	hidden map[string]bool // paths not yet visible
 	syncs  int
+	synced chan struct{} // closed by the next Sync
+}
+
+// WatchNode of a hidden path first reports it missing, as the follower
+// would; the node's real state follows once the session has synced.
+func (c *laggingConn) WatchNode(ctx context.Context, p string) (<-chan storage.NodeEvent, error) {
+	c.mu.Lock()
+	h, synced := c.hidden[p], c.synced
+	c.mu.Unlock()
+	real, err := c.Conn.WatchNode(ctx, p)
+	if err != nil || !h {
+		return real, err
+	}
+	out := make(chan storage.NodeEvent, 16)
+	go func() {
+		defer close(out)
+		out <- storage.NodeEvent{}
+		select {
+		case <-synced:
+		case <-ctx.Done():
+		}
+		for ev := range real {
+			out <- ev
+		}
+	}()
+	return out, nil
 }
 
 func (c *laggingConn) Get(ctx context.Context, p string) ([]byte, storage.Stat, error) {
@@ -311,6 +337,8 @@ func (c *laggingConn) Sync(ctx context.Context, p string) error {
 	defer c.mu.Unlock()
 	c.syncs++
 	clear(c.hidden)
+	close(c.synced)
+	c.synced = make(chan struct{})
 	return c.Conn.Sync(ctx, p)
 }
 
@@ -328,7 +356,7 @@ func TestMissesSyncBeforeNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lag := &laggingConn{Conn: srv.Connect(), hidden: map[string]bool{}}
+	lag := &laggingConn{Conn: srv.Connect(), hidden: map[string]bool{}, synced: make(chan struct{})}
 	defer lag.Close()
 	reader, err := NewStore(ctx, lag, sch, Options{Root: "/r"})
 	if err != nil {
@@ -342,6 +370,18 @@ func TestMissesSyncBeforeNotFound(t *testing.T) {
 	}
 	for i, op := range []func(id *models.UUID) error{
 		func(id *models.UUID) error { _, err := reader.Get(ctx, &models.Network{}, id.ToGoogle()); return err },
+		func(id *models.UUID) error {
+			wctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			events, err := reader.Watch(wctx, &models.Network{}, id.ToGoogle())
+			if err != nil {
+				return err
+			}
+			if ev := <-events; ev.Kind != Created {
+				return fmt.Errorf("first watch event %v, want created", ev.Kind)
+			}
+			return nil
+		},
 		func(id *models.UUID) error {
 			return reader.Tx(ctx, func(tx *Tx) error { return tx.Delete(&models.Network{}, id.ToGoogle(), false) })
 		},
