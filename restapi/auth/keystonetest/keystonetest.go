@@ -102,7 +102,6 @@ func Start(ctx context.Context, dir string, opts Options) (*Server, error) {
 		AdminPassword: randomHex(12),
 		AdminProject:  "admin",
 		Dir:           dir,
-		done:          make(chan struct{}),
 	}
 	conf := fmt.Sprintf(`[DEFAULT]
 log_file = %[1]s/keystone.log
