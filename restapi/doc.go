@@ -21,6 +21,12 @@
 //	GET    /<parent>/{pid}/<sub> children in the parent's back-reference order
 //	POST   /<parent>/{pid}/<sub> create with the child's reference to the parent set
 //
+// Every body is read by call.readBody: bounded after gzip inflation
+// (Options.MaxBodyBytes, 413), every string bounded (Options.MaxStringBytes,
+// a violation of the field), nesting bounded, and anything but a JSON object
+// (null included) refused with 400. A write the data store cannot take (an
+// object over ZooKeeper's jute.maxbuffer) answers 400 without the store's paths.
+//
 // A body is decoded field by field from the table into the protobuf model
 // through protoreflect (convert.go): numbers and booleans are accepted as
 // strings, unknown keys are ignored, read-only keys are ignored, bean-style

@@ -47,8 +47,13 @@ type Options struct {
 	// Middleware wraps every request after CORS/OPTIONS handling and before
 	// routing: the auth package's /login handler and X-Auth-Token check.
 	Middleware func(http.Handler) http.Handler
-	// MaxBodyBytes bounds request bodies; default 4 MiB.
+	// MaxBodyBytes bounds request bodies, after gzip inflation; default
+	// 4 MiB. A larger body answers 413.
 	MaxBodyBytes int64
+	// MaxStringBytes bounds every string of a request body (default
+	// DefaultMaxStringBytes). The reference leaves most string fields
+	// unbounded and fails in ZooKeeper instead.
+	MaxStringBytes int
 	// RequestTimeout bounds each request's store work (default 30 s, the
 	// reference's); a request that runs out answers 503 "Resource read timeout".
 	RequestTimeout time.Duration
@@ -61,6 +66,12 @@ type Options struct {
 	StateTables StateTables
 }
 
+// DefaultMaxStringBytes is the default bound of one string in a request body:
+// a sixteenth of ZooKeeper's default jute.maxbuffer (1 MiB), so that a field
+// whose every byte the stored text format escapes (4 bytes each) still takes
+// at most a quarter of a node.
+const DefaultMaxStringBytes = 64 << 10
+
 type handler struct {
 	store         Store
 	tenants       TenantSource
@@ -68,6 +79,7 @@ type handler struct {
 	log           *slog.Logger
 	mapStoreError StoreErrorMapper
 	maxBody       int64
+	maxString     int
 	sequences     Sequencer
 	stateTables   StateTables
 	resources     map[string]*resource // by segment
@@ -85,6 +97,7 @@ func NewHandler(store Store, tenants TenantSource, opts Options) (http.Handler, 
 		log:           opts.Logger,
 		mapStoreError: opts.MapError,
 		maxBody:       opts.MaxBodyBytes,
+		maxString:     cmp.Or(opts.MaxStringBytes, DefaultMaxStringBytes),
 		sequences:     opts.Sequences,
 		stateTables:   opts.StateTables,
 		resources:     map[string]*resource{},
@@ -231,7 +244,10 @@ func (c *call) uri(segments ...string) string {
 }
 
 // readBody reads a JSON object body (gzip-decoded if needed). An empty
-// body reads as an empty object.
+// body reads as an empty object. The body is bounded after inflating (a
+// small gzip body may inflate to gigabytes), its strings by the handler's
+// string bound and its nesting by maxJSONDepth; JSON null and other
+// non-objects are refused (the reference has no object to validate then).
 func (c *call) readBody() (map[string]json.RawMessage, error) {
 	var rd io.Reader = http.MaxBytesReader(c.w, c.r.Body, c.h.maxBody)
 	if strings.EqualFold(c.r.Header.Get("Content-Encoding"), "gzip") {
@@ -240,7 +256,7 @@ func (c *call) readBody() (map[string]json.RawMessage, error) {
 			return nil, &Error{Status: 400, Message: "Invalid gzip request body", Err: err}
 		}
 		defer gz.Close()
-		rd = gz
+		rd = &inflateLimit{r: gz, left: c.h.maxBody}
 	}
 	data, err := io.ReadAll(rd)
 	if err != nil {
@@ -254,10 +270,98 @@ func (c *call) readBody() (map[string]json.RawMessage, error) {
 	if strings.TrimSpace(string(data)) == "" {
 		return body, nil
 	}
+	if err := checkJSONShape(data, c.h.maxString); err != nil {
+		return nil, err
+	}
 	if err := json.Unmarshal(data, &body); err != nil {
 		return nil, &Error{Status: 400, Message: "Malformed JSON object in request body: " + err.Error(), Err: err}
 	}
+	if body == nil {
+		return nil, &Error{Status: 400, Message: "Malformed JSON object in request body: null is not an object"}
+	}
 	return body, nil
+}
+
+// inflateLimit fails a decompressed stream that grows past left bytes with
+// the same error as http.MaxBytesReader, so both answer 413.
+type inflateLimit struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *inflateLimit) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, &http.MaxBytesError{}
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n, &http.MaxBytesError{}
+	}
+	return n, err
+}
+
+// maxJSONDepth bounds the nesting of request bodies: the deepest body of the
+// API (a trace condition, a QoS policy's rules) nests three levels.
+const maxJSONDepth = 32
+
+// checkJSONShape walks a body's tokens before it is decoded: a string longer
+// than maxString bytes is a violation of the field that holds it (what
+// ZooKeeper can store bounds every field, see Options.MaxStringBytes), and
+// nesting deeper than maxJSONDepth is refused. Syntax errors are left to
+// the decoder, which words them.
+func checkJSONShape(data []byte, maxString int) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	type frame struct {
+		object, wantKey bool
+		key             string
+	}
+	var open []frame
+	// valueDone notes that the innermost object's next string is a key again.
+	valueDone := func() {
+		if n := len(open); n > 0 && open[n-1].object {
+			open[n-1].wantKey = true
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				if len(open) == maxJSONDepth {
+					return errorf(http.StatusBadRequest, "Malformed JSON object in request body: nested deeper than %d levels", maxJSONDepth)
+				}
+				open = append(open, frame{object: t == '{', wantKey: t == '{'})
+			default:
+				open = open[:len(open)-1]
+				valueDone()
+			}
+		case string:
+			if n := len(open); n > 0 && open[n-1].object && open[n-1].wantKey {
+				open[n-1].key, open[n-1].wantKey = t, false
+				continue
+			}
+			if len(t) > maxString {
+				property := ""
+				for i := len(open) - 1; i >= 0 && property == ""; i-- {
+					property = open[i].key
+				}
+				return &Error{Status: http.StatusBadRequest, Message: "Validation error(s) found",
+					Violations: []Violation{{Property: property, Message: fmt.Sprintf("size must be between 0 and %d", maxString)}}}
+			}
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
 }
 
 // writeJSON answers 200 with v as JSON and the negotiated Content-Type.

@@ -18,6 +18,11 @@ func DefaultStoreErrors(err error) *Error {
 		return &Error{Status: http.StatusServiceUnavailable, Message: "Data store unavailable", Err: err}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &Error{Status: http.StatusServiceUnavailable, Message: "Resource read timeout", Err: err}
+	case errors.Is(err, storage.ErrBadArguments):
+		// A write ZooKeeper cannot take: an object over jute.maxbuffer or a
+		// key that makes no valid node name. The caller's input; the cause
+		// (which names the store's paths) goes to the log only.
+		return &Error{Status: http.StatusBadRequest, Message: "The object cannot be stored: it is too large for the data store, or a key in it is not a valid node name", Err: err}
 	}
 	return mapObjectStoreError(err)
 }
