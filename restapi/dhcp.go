@@ -66,7 +66,8 @@ var dhcpV4 = &dhcpFlavour[*models.Dhcp, *models.Dhcp_Host]{
 	},
 }
 
-func dhcpEndpoints() []endpoint { return dhcpV4.endpoints() }
+// dhcpFamily is the family of DHCP v4 subnets and hosts.
+func dhcpFamily() family { return family{endpoints: dhcpV4.endpoints()} }
 
 func decodeOpt121(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
 	d := msg.Interface().(*models.Dhcp)

@@ -52,7 +52,8 @@ var dhcpV6 = &dhcpFlavour[*models.DhcpV6, *models.DhcpV6_Host]{
 	},
 }
 
-func dhcpV6Endpoints() []endpoint { return dhcpV6.endpoints() }
+// dhcpV6Family is the family of DHCPv6 subnets and hosts.
+func dhcpV6Family() family { return family{endpoints: dhcpV6.endpoints()} }
 
 // clientIDInURI writes a client id as a URI segment, ':' as '-'.
 func clientIDInURI(id string) string { return strings.ReplaceAll(id, ":", "-") }

@@ -9,7 +9,9 @@
 // # How a request flows
 //
 // NewHandler builds one http.ServeMux (Go 1.22 patterns) from the resource
-// table (table.go). For every row it registers /<segment>, /<segment>/{id}
+// families (families() in table.go): each family file (ports.go, rules.go,
+// vtep.go, ...) holds its table rows, their hooks and its explicit
+// endpoints. For every row it registers /<segment>, /<segment>/{id}
 // and each parent collection /<parent>/{pid}/<sub>, all served by the generic
 // handlers in handler.go and engine.go:
 //
@@ -41,11 +43,11 @@
 // Verbs that are not CRUD of a stored class (port link/unlink, port-group
 // memberships, IP-group addresses, host bindings, tunnel-zone members,
 // tenants, system state) are small explicit handlers listed as data in
-// endpoints() (specials.go).
+// their family's endpoints (endpoint.go serves them).
 //
 // # What is served (inventory against the reference sheet, v5)
 //
-// Table rows (table.go, table_services.go): bridges, routers, ports
+// Table rows: bridges, routers, ports
 // (bridge/router/VXLAN variants; under /bridges/{id}/ports,
 // /routers/{id}/ports, /bridges/{id}/vxlan_ports), routes, chains, rules
 // (every type), port groups, IP address groups, hosts, tunnel zones, BGP
@@ -58,7 +60,7 @@
 // trace requests (?tenant_id); containers are also served at
 // /service_container_groups/{id}/service_containers/{cid}.
 //
-// Explicit endpoints (specials.go, dhcp*.go, statetables.go): root,
+// Explicit endpoints: root,
 // tenants, system state, port link/unlink, peer ports, port-group members,
 // IP-group addresses, host interface bindings and interfaces, tunnel-zone
 // members, DHCP v4/v6 subnets and hosts, bridge MAC tables (all VLANs and
@@ -83,7 +85,8 @@
 //
 // # How to add a resource
 //
-//  1. Add a row to resourceTable() in table.go:
+//  1. Add a file holding the family (its rows and endpoints) and list it
+//     in families() (table.go). A row:
 //     - segment, and the Application keys rootKey/templateKey (also add
 //     them to rootEntries in root.go if the reference lists them);
 //     - model: an empty instance of the stored class (&models.Pool{});
@@ -104,7 +107,7 @@
 //     - filters: ?query parameters matched against proto fields;
 //     - deleteMissingOK where the reference answers 204 for a missing id.
 //  2. Only if the reference does more than field mapping, add hooks
-//     (hooks.go): decode (derived fields, cross-field checks), encode
+//     (beside the row): decode (derived fields, cross-field checks), encode
 //     (extra output fields), create/remove (multi-object transactions),
 //     listUnder (merged collections).
 //  3. NewHandler checks every row against the protobuf descriptors, so a

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -316,4 +317,25 @@ func truncate(b []byte) string {
 // badJSON is the 400 the reference answers for JSON mapping errors.
 func badJSON(fieldName string, err error) *Error {
 	return &Error{Status: 400, Message: fmt.Sprintf("Invalid value for field %s: %v", fieldName, err), Err: err}
+}
+
+func uuidPtr(id uuid.UUID) *models.UUID { return models.UUIDFromGoogle(id) }
+
+func toUUID(x *models.UUID) uuid.UUID {
+	if x == nil {
+		return uuid.Nil
+	}
+	return x.ToGoogle()
+}
+
+func toUUIDs(xs []*models.UUID) []uuid.UUID {
+	out := make([]uuid.UUID, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, x.ToGoogle())
+	}
+	return out
+}
+
+func removeUUID(xs []*models.UUID, id uuid.UUID) []*models.UUID {
+	return slices.DeleteFunc(slices.Clone(xs), func(x *models.UUID) bool { return x.ToGoogle() == id })
 }

@@ -12,6 +12,13 @@ import (
 	"github.com/midonet/midonet-go/midonet/models"
 )
 
+// l2InsertionsFamily is the family of L2 service insertions.
+func l2InsertionsFamily() family {
+	return family{
+		resources: []*resource{l2insertionsResource()},
+	}
+}
+
 // L2 insertions steer a protected port's traffic through a chain of
 // service ports. Besides the L2Insertion object the reference keeps, in
 // the same transaction (its L2InsertionTranslation):
@@ -335,4 +342,45 @@ func removeL2Insertion(c *call, tx Tx, id uuid.UUID) error {
 		return err
 	}
 	return tx.Delete(&models.L2Insertion{}, id, false)
+}
+
+// filterL2Insertions: ?srv_port takes precedence over ?port.
+func filterL2Insertions(c *call, msgs []proto.Message) ([]proto.Message, error) {
+	q := c.r.URL.Query()
+	field, want := "srv_port", q.Get("srv_port")
+	if want == "" {
+		field, want = "port", q.Get("port")
+	}
+	if want == "" {
+		return msgs, nil
+	}
+	return slices.DeleteFunc(msgs, func(m proto.Message) bool {
+		ins := m.(*models.L2Insertion)
+		ref := ins.PortId
+		if field == "srv_port" {
+			ref = ins.SrvPortId
+		}
+		return ref == nil || toUUID(ref).String() != want
+	}), nil
+}
+
+func l2insertionsResource() *resource {
+	return &resource{
+		segment: "l2insertions", rootKey: "l2insertions", templateKey: "l2InsertionTemplate",
+		model:      &models.L2Insertion{},
+		single:     single("L2Insertion-v1").withJSON(),
+		collection: collection("L2Insertion-v1").withJSON(),
+		ops:        opList | opGet | opCreate | opUpdate | opDelete,
+		fields: []field{
+			fID(),
+			fReq(fUUID("portId", "port_id")),
+			fReq(fUUID("srvPortId", "srv_port_id")),
+			fInt("vlan", "vlan"),
+			fInt("position", "position"),
+			fBool("failOpen", "fail_open"),
+			fReq(fStr("mac", "mac")),
+		},
+		hooks: hooks{listFilter: filterL2Insertions, create: createL2Insertion, update: updateL2Insertion,
+			remove: removeL2Insertion},
+	}
 }

@@ -171,3 +171,14 @@ type Tx interface {
 	// ignoreMissing a missing object is not an error.
 	Delete(model proto.Message, id uuid.UUID, ignoreMissing bool) error
 }
+
+func hasAll(paths ...string) func(protoreflect.Message) bool {
+	return func(m protoreflect.Message) bool {
+		for _, p := range paths {
+			if !hasField(m, p) {
+				return false
+			}
+		}
+		return true
+	}
+}

@@ -62,7 +62,9 @@ type StateTables interface {
 // lost a race; the API answers 409 "Conflicting write".
 var ErrStateTableConflict = errors.New("conflicting state table write")
 
-func stateTableEndpoints() []endpoint {
+// stateTablesFamily is the family of bridge MAC and ARP tables and router-port
+// peering tables.
+func stateTablesFamily() family {
 	macTypes := single("MacPort-v2").withJSON()
 	macColl := collection("MacPort-v2").withJSON()
 	arpColl := collection("IP4Mac-v1").withJSON()
@@ -91,7 +93,7 @@ func stateTableEndpoints() []endpoint {
 			endpoint{method: "DELETE", path: prefix + "/peering_table/{entry}", serve: removePeeringEntry},
 		)
 	}
-	return out
+	return family{endpoints: out}
 }
 
 func (c *call) tables() (StateTables, error) {

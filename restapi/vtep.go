@@ -12,7 +12,6 @@ import (
 	"path"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -39,8 +38,8 @@ import (
 // one-shot connection with a 5 s interval and no retries).
 const vtepDialTimeout = 5 * time.Second
 
-func vtepResources() []*resource {
-	return []*resource{{
+func vtepsResource() *resource {
+	return &resource{
 		segment: "vteps", rootKey: "vteps", templateKey: "vtepTemplate",
 		model:      &models.Vtep{},
 		single:     single("VTEP-v2").withJSON(),
@@ -55,11 +54,12 @@ func vtepResources() []*resource {
 		},
 		links: []link{lSub("bindings", "/bindings"), lSub("ports", "/ports")},
 		hooks: hooks{decode: decodeVtep, create: createVtep, encode: encodeVtep, remove: removeVtep},
-	}}
+	}
 }
 
-func vtepEndpoints() []endpoint {
-	return []endpoint{
+// vtepsFamily is the family of VTEPs, their bindings and their ports.
+func vtepsFamily() family {
+	return family{resources: []*resource{vtepsResource()}, endpoints: []endpoint{
 		{method: "GET", path: "/vteps/{id}/bindings", produces: collection("VTEPBinding-v2").withJSON(), serve: listVtepBindings},
 		{method: "POST", path: "/vteps/{id}/bindings", consumes: single("VTEPBinding-v2").withJSON(), serve: createVtepBinding},
 		{method: "GET", path: "/vteps/{id}/bindings/{portName}/{vlanId}", produces: single("VTEPBinding-v2").withJSON(), serve: getVtepBinding},
@@ -69,7 +69,7 @@ func vtepEndpoints() []endpoint {
 		// Jersey's default media type (no @Produces in the reference).
 		{method: "GET", path: "/bridges/{bid}/ports/{id}/vtep_bindings", serve: listVxlanPortBindings},
 		{method: "GET", path: "/bridges/{bid}/ports/{id}/vtep_bindings/{portName}/{vlanId}", serve: listVxlanPortBindings},
-	}
+	}}
 }
 
 // Messages of the reference (ValidationMessages.properties).
@@ -188,34 +188,6 @@ func removeVtep(c *call, tx Tx, id uuid.UUID) error {
 			"To delete the VTEP, please delete its bindings and then resubmit this request.", vtep.GetManagementIp().GetAddress())
 	}
 	return tx.Delete(&models.Vtep{}, id, false)
-}
-
-// removeTunnelZone refuses (409) to delete a tunnel zone VTEPs use: their
-// controllers would lose the hosts' tunnel IPs.
-func removeTunnelZone(c *call, tx Tx, id uuid.UUID) error {
-	var vteps []proto.Message
-	var err error
-	if all, ok := tx.(interface {
-		GetAll(proto.Message) ([]proto.Message, error)
-	}); ok { // read in the transaction, so that the VTEPs seen are version-checked at commit
-		vteps, err = all.GetAll(&models.Vtep{})
-	} else {
-		vteps, err = c.h.store.List(c.ctx(), &models.Vtep{})
-	}
-	if err != nil {
-		return err
-	}
-	var users []string
-	for _, v := range vteps {
-		if v.(*models.Vtep).GetTunnelZoneId().ToGoogle() == id {
-			users = append(users, idOf(v).String())
-		}
-	}
-	if len(users) > 0 {
-		return errorf(http.StatusConflict, "Tunnel Zone is used by VTEP(s), please delete the following VTEPs before deleting this tunnel zone: %s",
-			strings.Join(users, ", "))
-	}
-	return tx.Delete(&models.TunnelZone{}, id, true)
 }
 
 // vtepConnectionStates maps the controller's connection_state values to the
