@@ -1,7 +1,8 @@
 // Package vteptest runs a real ovsdb-server serving Debian's hardware_vtep
 // schema (/usr/share/openvswitch/vtep.ovsschema) for tests, and drives it with
 // vtep-ctl the way a hardware VTEP's own agent would (creating the physical
-// switch and ports, learning local MACs).
+// switch and ports, learning local MACs). StartDatabase serves any other
+// schema the same way (the benchmarks serve OVN's northbound database).
 //
 // The server is a child process of the test binary (never daemonized), bound
 // to 127.0.0.1 on a free port, with its database, pidfile, unixctl socket and
@@ -15,6 +16,7 @@ package vteptest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -48,45 +50,63 @@ type Server struct {
 	done chan struct{} // closed when cmd has been waited for
 }
 
-// tools returns the paths of the binaries the helper needs, or a reason why
+// binary finds an Open vSwitch tool on PATH or in /usr/sbin, where
+// ovsdb-server lives and which is not always on PATH.
+func binary(name string) (string, error) {
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p, nil
+	}
+	if alt := filepath.Join("/usr/sbin", name); fileExists(alt) {
+		return alt, nil
+	}
+	return "", err
+}
+
+// serverTools returns ovsdb-server and ovsdb-tool, or why they are not usable.
+func serverTools() (server, tool string, err error) {
+	if server, err = binary("ovsdb-server"); err == nil {
+		tool, err = binary("ovsdb-tool")
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("%w (install Debian package openvswitch-common)", err)
+	}
+	return server, tool, nil
+}
+
+// tools returns the paths of the binaries Start needs, or a reason why
 // they are not usable.
 func tools() (server, tool, ctl string, err error) {
 	if _, err := os.Stat(SchemaPath); err != nil {
 		return "", "", "", fmt.Errorf("hardware_vtep schema: %w (install Debian package openvswitch-vtep)", err)
 	}
-	for _, name := range []string{"ovsdb-server", "ovsdb-tool", "vtep-ctl"} {
-		p, err := exec.LookPath(name)
-		if err != nil {
-			// ovsdb-server lives in /usr/sbin, which is not always on PATH.
-			if alt := filepath.Join("/usr/sbin", name); fileExists(alt) {
-				p = alt
-			} else {
-				return "", "", "", fmt.Errorf("%s: %w (install Debian packages openvswitch-common openvswitch-vtep)", name, err)
-			}
-		}
-		switch name {
-		case "ovsdb-server":
-			server = p
-		case "ovsdb-tool":
-			tool = p
-		default:
-			ctl = p
-		}
+	if server, tool, err = serverTools(); err != nil {
+		return "", "", "", err
+	}
+	if ctl, err = binary("vtep-ctl"); err != nil {
+		return "", "", "", fmt.Errorf("%w (install Debian package openvswitch-vtep)", err)
 	}
 	return server, tool, ctl, nil
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
+// skipOrFail ends t because a component is missing: a loud skip, or a
+// failure under CI=true, which installs everything through .ci/run.
+func skipOrFail(t testing.TB, err error) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("vteptest: ovsdb-server unavailable under CI: %v", err)
+	}
+	t.Skipf("SKIPPING: vteptest needs a real ovsdb-server: %v", err)
+}
+
 // Require skips the test (or fails it under CI=true) when ovsdb-server and
 // vtep-ctl are not installed.
 func Require(t testing.TB) {
 	t.Helper()
 	if _, _, _, err := tools(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("vteptest: ovsdb-server unavailable under CI: %v", err)
-		}
-		t.Skipf("SKIPPING: vteptest needs a real ovsdb-server: %v", err)
+		skipOrFail(t, err)
 	}
 }
 
@@ -96,9 +116,32 @@ func Start(t testing.TB) *Server {
 	t.Helper()
 	Require(t)
 	serverBin, toolBin, ctlBin, _ := tools()
+	return startDatabase(t, SchemaPath, serverBin, toolBin, ctlBin)
+}
+
+// StartDatabase creates a fresh database of the schema at schemaPath (e.g.
+// OVN's /usr/share/ovn/ovn-nb.ovsschema) and serves it as Start does; pkg
+// names the Debian package that ships the schema, for the skip message.
+// Ctl and the VTEP helpers need Start's hardware_vtep database.
+func StartDatabase(t testing.TB, schemaPath, pkg string) *Server {
+	t.Helper()
+	serverBin, toolBin, err := serverTools()
+	if err == nil {
+		if _, statErr := os.Stat(schemaPath); statErr != nil {
+			err = fmt.Errorf("schema: %w (install Debian package %s)", statErr, pkg)
+		}
+	}
+	if err != nil {
+		skipOrFail(t, err)
+	}
+	return startDatabase(t, schemaPath, serverBin, toolBin, "")
+}
+
+func startDatabase(t testing.TB, schemaPath, serverBin, toolBin, ctlBin string) *Server {
+	t.Helper()
 	dir := t.TempDir()
-	s := &Server{t: t, dir: dir, dbPath: filepath.Join(dir, "vtep.db"), serverBin: serverBin, toolBin: toolBin, vtepCtlBin: ctlBin}
-	if out, err := exec.Command(toolBin, "create", s.dbPath, SchemaPath).CombinedOutput(); err != nil {
+	s := &Server{t: t, dir: dir, dbPath: filepath.Join(dir, "db"), serverBin: serverBin, toolBin: toolBin, vtepCtlBin: ctlBin}
+	if out, err := exec.Command(toolBin, "create", s.dbPath, schemaPath).CombinedOutput(); err != nil {
 		t.Fatalf("vteptest: ovsdb-tool create: %v: %s", err, out)
 	}
 	t.Cleanup(s.Kill)
@@ -281,6 +324,9 @@ func (s *Server) TransactOffline(ops string) string {
 
 // Ctl runs vtep-ctl against the server and returns its trimmed standard output.
 func (s *Server) Ctl(ctx context.Context, args ...string) (string, error) {
+	if s.vtepCtlBin == "" {
+		return "", errors.New("vtep-ctl: the server was started by StartDatabase, not with the hardware_vtep schema")
+	}
 	full := append([]string{"--db=" + s.Endpoint(), "--timeout=10"}, args...)
 	cmd := exec.CommandContext(ctx, s.vtepCtlBin, full...)
 	var stdout, stderr bytes.Buffer

@@ -1,0 +1,408 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"path"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/zoom"
+	"github.com/midonet/midonet-go/restapi/client"
+)
+
+// createPort is one REST port create on a bridge, without the read-back
+// the typed client does after a POST.
+func (n *node) createPort(ctx context.Context, bridgeID string) error {
+	_, err := n.api.Do(ctx, http.MethodPost, "bridges/"+bridgeID+"/ports", "", client.Media("Port-v3"), &client.Port{Type: "Bridge"}, nil)
+	return err
+}
+
+// newBridges creates count bridges through the API and returns their ids.
+func (n *node) newBridges(ctx context.Context, name string, count int) ([]string, error) {
+	ids := make([]string, count)
+	for i := range ids {
+		b, err := n.api.Bridges().Create(ctx, &client.Bridge{Name: fmt.Sprintf("%s-%d", name, i)})
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = b.ID
+	}
+	return ids, nil
+}
+
+// portCreates: REST port creates/s through the ZooKeeper node with 1 and 16
+// clients on one bridge and on 16, against raw ZooKeeper multis of the same
+// shape, and (one bridge) against OVN northbound port creates.
+func (h *harness) portCreates(ctx context.Context, tab *table) {
+	t := h.t
+	multi := map[int]float64{}
+	for _, writers := range []int{1, 16} {
+		r, err := rawMultiRate(ctx, h.raw, h.sz.creates, writers)
+		if err != nil {
+			t.Fatalf("ZooKeeper multi, %d writers: %v", writers, err)
+		}
+		multi[writers] = r
+	}
+	for _, shape := range []struct{ clients, bridges int }{{1, 1}, {1, 16}, {16, 1}, {16, 16}} {
+		bridges, err := h.zkNode.newBridges(ctx, fmt.Sprintf("create-%dc", shape.clients), shape.bridges)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := rate(ctx, h.sz.creates, shape.clients, func(ctx context.Context, w, i int) error {
+			// 1 client: round robin; 16 clients: one bridge each, or all on one.
+			return h.zkNode.createPort(ctx, bridges[(w+i*shape.clients)%len(bridges)])
+		})
+		if err != nil {
+			t.Fatalf("REST port create, %d clients, %d bridges: %v", shape.clients, shape.bridges, err)
+		}
+		if shape.bridges == 1 {
+			h.restRates[shape.clients] = r
+		}
+		tab.add(row{
+			figure: fmt.Sprintf("REST port create, %s, %s (ZooKeeper) vs ZooKeeper multi (create + parent update), %s",
+				plural(shape.clients, "client"), plural(shape.bridges, "bridge"), plural(shape.clients, "writer")),
+			ours: r, baseline: multi[shape.clients], unit: "/s",
+		})
+	}
+	nb := startNorthbound(t)
+	for _, writers := range []int{1, 16} {
+		r, err := nb.portCreateRate(ctx, t, h.sz.creates, writers)
+		if err != nil {
+			t.Fatalf("OVN northbound port create, %d writers: %v", writers, err)
+		}
+		tab.add(row{
+			figure: fmt.Sprintf("REST port create, %s, 1 bridge (ZooKeeper) vs OVN northbound port create, %s, 1 switch",
+				plural(writers, "client"), plural(writers, "libovsdb client")),
+			ours: h.restRates[writers], baseline: r, unit: "/s",
+		})
+	}
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// rawMultiRate is storagetest.BenchmarkMulti's op at a fixed count: one
+// multi of a 256-byte node create and its parent's update, writers
+// goroutines on one session, each under a parent of its own.
+func rawMultiRate(ctx context.Context, c storage.Conn, n, writers int) (float64, error) {
+	root := fmt.Sprintf("/bench-multi-%d-%d", writers, time.Now().UnixNano())
+	if _, err := c.Create(ctx, root, nil, storage.Persistent); err != nil {
+		return 0, err
+	}
+	dirs := make([]string, writers)
+	for w := range dirs {
+		dirs[w] = fmt.Sprintf("%s/w%d", root, w)
+		if _, err := c.Create(ctx, dirs[w], nil, storage.Persistent); err != nil {
+			return 0, err
+		}
+	}
+	payload := make([]byte, 256)
+	return rate(ctx, n, writers, func(ctx context.Context, w, i int) error {
+		_, err := c.Multi(ctx,
+			storage.CreateOp(fmt.Sprintf("%s/n%d", dirs[w], i), payload, storage.Persistent),
+			storage.SetOp(dirs[w], payload, storage.AnyVersion))
+		return err
+	})
+}
+
+// fillBatch is how many objects one fill transaction creates: one multi
+// well under ZooKeeper's 1 MB request limit even with the bridge of 10k
+// ports it updates.
+const fillBatch = 250
+
+// fillPorts adds count ports to bridge through the object store, in
+// transactions of fillBatch ports (the bridge is written once per batch).
+func (n *node) fillPorts(ctx context.Context, bridgeID string, count int) error {
+	bridge := models.UUIDFromGoogle(uuid.MustParse(bridgeID))
+	for count > 0 {
+		batch := min(count, fillBatch)
+		err := n.store.Tx(ctx, func(tx *zoom.Tx) error {
+			for range batch {
+				if err := tx.Create(&models.Port{Id: models.UUIDFromGoogle(uuid.New()), NetworkId: bridge}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("fill bridge %s: %w", bridgeID, err)
+		}
+		count -= batch
+	}
+	return nil
+}
+
+// createTimeBySize: the time of one REST port create (1 client) on a bridge
+// already holding each level's number of ports, against the first level's.
+func (h *harness) createTimeBySize(ctx context.Context, tab *table) {
+	t := h.t
+	for _, n := range []*node{h.zkNode, h.memNode} {
+		ids, err := n.newBridges(ctx, "sized", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bridge, ports := ids[0], 0
+		perCreate := make([]float64, len(h.sz.levels))
+		for l, level := range h.sz.levels {
+			if err := n.fillPorts(ctx, bridge, level-ports); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			for range h.sz.samples {
+				if err := n.createPort(ctx, bridge); err != nil {
+					t.Fatalf("port create on a bridge of %d ports (%s): %v", level, n.backend, err)
+				}
+			}
+			perCreate[l] = float64(time.Since(start)) / float64(time.Millisecond) / float64(h.sz.samples)
+			ports = level + h.sz.samples
+		}
+		for l := 1; l < len(h.sz.levels); l++ {
+			tab.add(row{
+				figure: fmt.Sprintf("REST port create on a bridge of %d ports vs of %d ports (%s), 1 client",
+					h.sz.levels[l], h.sz.levels[0], n.backend),
+				ours: perCreate[l], baseline: perCreate[0], unit: "ms",
+			})
+		}
+	}
+}
+
+// getLatency: GET of one bridge under 16 keep-alive wrk connections, p50
+// and p99, against raw ZooKeeper gets of its node by 16 goroutines sharing
+// one session (as the node's requests share its session).
+func (h *harness) getLatency(ctx context.Context, tab *table) {
+	t := h.t
+	ids, err := h.zkNode.newBridges(ctx, "get", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := wrk(ctx, h.zkNode.apiURL+"/bridges/"+ids[0], client.Media("Bridge-v4"), 16, h.sz.getFor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodePath := path.Join(h.zkNode.store.ZoomPath(), "models", "Network", ids[0])
+	raw, err := latencies(ctx, h.sz.getFor, 16, func(ctx context.Context) error {
+		_, _, err := h.raw.Get(ctx, nodePath)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("ZooKeeper get: %v", err)
+	}
+	for _, p := range []struct {
+		name string
+		q    float64
+		ours float64
+	}{{"p50", 0.50, ours.p50}, {"p99", 0.99, ours.p99}} {
+		tab.add(row{
+			figure: fmt.Sprintf("GET one bridge %s, 16 keep-alive clients (wrk; ZooKeeper) vs ZooKeeper get %s, 16 goroutines on one session", p.name, p.name),
+			ours:   p.ours, baseline: percentile(raw, p.q), unit: "ms",
+		})
+	}
+}
+
+type wrkResult struct{ p50, p99 float64 } // ms
+
+// wrk runs Debian's wrk on url (conns keep-alive connections, 2 threads)
+// for d and returns its latency percentiles. Any non-2xx answer or socket
+// error is an error.
+func wrk(ctx context.Context, url, accept string, conns int, d time.Duration) (wrkResult, error) {
+	secs := max(1, int(d.Round(time.Second)/time.Second))
+	cmd := exec.CommandContext(ctx, "wrk", "-t2", fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%ds", secs),
+		"--latency", "-H", "Accept: "+accept, url)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return wrkResult{}, fmt.Errorf("wrk: %w: %s", err, out)
+	}
+	return parseWrk(out)
+}
+
+var wrkPercentile = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+
+// parseWrk reads the 50% and 99% lines of wrk --latency's distribution.
+func parseWrk(out []byte) (wrkResult, error) {
+	if bytes.Contains(out, []byte("Non-2xx or 3xx responses")) || bytes.Contains(out, []byte("Socket errors")) {
+		return wrkResult{}, fmt.Errorf("wrk saw errors:\n%s", out)
+	}
+	var r wrkResult
+	found := 0
+	for _, m := range wrkPercentile.FindAllSubmatch(out, -1) {
+		v, err := strconv.ParseFloat(string(m[2]), 64)
+		if err != nil {
+			return wrkResult{}, fmt.Errorf("wrk: %q: %w", m[0], err)
+		}
+		switch string(m[3]) {
+		case "us":
+			v /= 1000
+		case "s":
+			v *= 1000
+		}
+		if string(m[1]) == "50" {
+			r.p50 = v
+		} else {
+			r.p99 = v
+		}
+		found++
+	}
+	if found != 2 {
+		return wrkResult{}, fmt.Errorf("wrk: no 50%%/99%% latency lines in:\n%s", out)
+	}
+	return r, nil
+}
+
+// listBridges: GET /bridges of sz.bridges bridges, on ZooKeeper and in
+// memory, against reading the same nodes raw (children, then every node
+// with 64 in flight, as the object store issues them); medians of 3.
+func (h *harness) listBridges(ctx context.Context, tab *table) {
+	t := h.t
+	for _, n := range []*node{h.zkNode, h.memNode} {
+		dir := path.Join(n.store.ZoomPath(), "models", "Network")
+		existing, _, err := n.conn.Children(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.fillBridges(ctx, h.sz.bridges-len(existing)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := n.api.Bridges().List(ctx, nil); err != nil || len(got) != h.sz.bridges {
+			t.Fatalf("GET /bridges (%s): %d bridges, %v; want %d", n.backend, len(got), err, h.sz.bridges)
+		}
+		ours, err := median(3, func() (float64, error) { return n.timeGet(ctx, "bridges", client.CollectionMedia("Bridge-v4")) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := median(3, func() (float64, error) { return readAllRaw(ctx, n.conn, dir) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		tab.add(row{
+			figure: fmt.Sprintf("GET /bridges of %d bridges (%s) vs reading their nodes raw", h.sz.bridges, n.backend),
+			ours:   ours, baseline: raw, unit: "ms",
+		})
+	}
+}
+
+// fillBridges creates count bridges through the object store, fillBatch per
+// transaction.
+func (n *node) fillBridges(ctx context.Context, count int) error {
+	for done := 0; done < count; {
+		batch := min(count-done, fillBatch)
+		err := n.store.Tx(ctx, func(tx *zoom.Tx) error {
+			for i := range batch {
+				b := &models.Network{Id: models.UUIDFromGoogle(uuid.New()), Name: proto.String(fmt.Sprintf("listed-%d", done+i)), TenantId: proto.String("bench")}
+				if err := tx.Create(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("fill bridges: %w", err)
+		}
+		done += batch
+	}
+	return nil
+}
+
+// timeGet times one GET of the API path (the whole answer read), in ms.
+func (n *node) timeGet(ctx context.Context, p, accept string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.apiURL+"/"+p, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Accept", accept)
+	start := time.Now()
+	resp, err := n.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s: %s", p, resp.Status)
+	}
+	return float64(time.Since(start)) / float64(time.Millisecond), nil
+}
+
+// readAllRaw lists dir and reads every child, 64 reads in flight, and
+// returns the time taken in ms.
+func readAllRaw(ctx context.Context, c storage.Conn, dir string) (float64, error) {
+	start := time.Now()
+	kids, _, err := c.Children(ctx, dir)
+	if err != nil {
+		return 0, err
+	}
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for _, k := range kids {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if _, _, err := c.Get(ctx, dir+"/"+k); err != nil {
+				mu.Lock()
+				firstErr = errors.Join(firstErr, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	return float64(time.Since(start)) / float64(time.Millisecond), nil
+}
+
+// neutronPortCreates is issue 13's figure: Neutron port creates/s with 1
+// and 16 clients on one network, against REST port creates with as many
+// clients on one bridge. It runs when the node serves the Neutron API
+// (GET /neutron answers 200); otherwise its rows say why they are empty.
+func (h *harness) neutronPortCreates(ctx context.Context, tab *table) {
+	t := h.t
+	n := h.zkNode
+	figure := func(clients int) string {
+		return fmt.Sprintf("Neutron port create, %s, 1 network (ZooKeeper) vs REST port create, %s, 1 bridge",
+			plural(clients, "client"), plural(clients, "client"))
+	}
+	if _, err := n.api.Do(ctx, http.MethodGet, "neutron", "", "", nil, nil); err != nil {
+		for _, clients := range []int{1, 16} {
+			tab.add(row{figure: figure(clients), skipped: "this build serves no Neutron API (" + err.Error() + ")"})
+		}
+		return
+	}
+	const media = "application/vnd.org.midonet.neutron.%s-v1+json"
+	network := uuid.NewString()
+	if _, err := n.api.Do(ctx, http.MethodPost, "neutron/networks", "", fmt.Sprintf(media, "Network"),
+		map[string]any{"id": network, "name": "bench", "tenant_id": "bench", "admin_state_up": true}, nil); err != nil {
+		t.Fatalf("Neutron network create: %v", err)
+	}
+	for _, clients := range []int{1, 16} {
+		r, err := rate(ctx, h.sz.creates, clients, func(ctx context.Context, _, _ int) error {
+			_, err := n.api.Do(ctx, http.MethodPost, "neutron/ports", "", fmt.Sprintf(media, "Port"),
+				map[string]any{"id": uuid.NewString(), "network_id": network, "tenant_id": "bench", "admin_state_up": true}, nil)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("Neutron port create, %d clients: %v", clients, err)
+		}
+		tab.add(row{figure: figure(clients), ours: r, baseline: h.restRates[clients], unit: "/s"})
+	}
+}

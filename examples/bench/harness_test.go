@@ -1,0 +1,233 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/midonet/midonet-go/cluster"
+	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"github.com/midonet/midonet-go/midonet/storage/zk"
+	"github.com/midonet/midonet-go/midonet/storage/zktest"
+	"github.com/midonet/midonet-go/midonet/zoom"
+	"github.com/midonet/midonet-go/restapi/client"
+)
+
+// harness holds the servers every figure uses: one ZooKeeper server, a
+// cluster node on it and one on the in-memory store, and a raw session for
+// the baselines.
+type harness struct {
+	t  *testing.T
+	sz sizes
+	// zkNode and memNode are midonet-cluster nodes; raw is a plain
+	// session on zkNode's server.
+	zkNode, memNode *node
+	raw             storage.Conn
+	// restRates are the REST port create rates on one bridge by number
+	// of clients, kept for the figures compared with them.
+	restRates map[int]float64
+}
+
+// node is a cluster node started in-process as the midonet-cluster command
+// starts it, with a second session on its backend for fills and baselines.
+type node struct {
+	backend string // "ZooKeeper" or "mem"
+	api     *client.Client
+	apiURL  string
+	http    *http.Client
+	store   *zoom.Store  // an object store on another session of the same backend
+	conn    storage.Conn // that session
+}
+
+// requireWrk skips (or fails under CI=true) when Debian's wrk is missing.
+func requireWrk(t *testing.T) {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		msg := fmt.Sprintf("bench: wrk is not installed (%v); install Debian's wrk (`apt-get install wrk`, or run `bash .ci/run`)", err)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg + " — failing because CI=true")
+		}
+		t.Skip("SKIPPED: " + msg)
+	}
+}
+
+func newHarness(t *testing.T, sz sizes) *harness {
+	requireWrk(t)
+	// fsync on, as Debian's zookeeper: a single writer waits for the disk.
+	srv := zktest.Start(t, zktest.Fsync())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dial := func() storage.Conn {
+		c, err := zk.Connect(ctx, zk.Config{Servers: []string{srv.Addr()}, SessionTimeout: 30 * time.Second, Logger: quietLogger()})
+		if err != nil {
+			t.Fatalf("connect to ZooKeeper: %v", err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	h := &harness{t: t, sz: sz, raw: dial(), restRates: map[int]float64{}}
+	h.zkNode = startNode(t, "ZooKeeper", srv.Addr(), nil, dial())
+	memServer := mem.NewServer()
+	memConn := memServer.Connect()
+	t.Cleanup(func() { _ = memConn.Close() })
+	h.memNode = startNode(t, "mem", "", func(context.Context, string) (cluster.StoreConn, error) {
+		return memServer.Connect(), nil
+	}, memConn)
+	return h
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+}
+
+// startNode runs a cluster node with the standard backends on hosts ("" =
+// openStore's in-memory store), its REST API on 127.0.0.1 and a free port,
+// HTTPS and the VxLAN gateway off; it stops when the test ends. conn is
+// another session on the same backend, for the node's object store twin.
+func startNode(t *testing.T, backend, hosts string, openStore func(context.Context, string) (cluster.StoreConn, error), conn storage.Conn) *node {
+	t.Helper()
+	cfg := cluster.DefaultConfig()
+	cfg.NodeID = uuid.New()
+	cfg.ZooKeeperHosts = hosts
+	cfg.RuntimeConfig = true
+	cfg.Overrides = map[string]string{
+		"cluster.rest_api.http_host":  "127.0.0.1",
+		"cluster.rest_api.http_port":  "0",
+		"cluster.rest_api.https_host": "127.0.0.1",
+		"cluster.rest_api.https_port": "-1",
+		"cluster.vxgw.enabled":        "false",
+	}
+	cfg.ShutdownTimeout = 10 * time.Second
+	cfg.Logger = quietLogger()
+	cfg.OpenStore = openStore
+	cfg.UseStandardBackends()
+	n, err := cluster.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Errorf("%s node did not stop", backend)
+		}
+	})
+	select {
+	case <-n.Ready():
+	case err := <-done:
+		t.Fatalf("%s node stopped at start: %v", backend, err)
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("%s node not ready in time", backend)
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
+	defer scancel()
+	st, err := midonet.NewStore(sctx, conn, zoom.Options{Root: cfg.RootKey, Owner: zoom.OwnerClusterAPI, Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("object store on the %s node's backend: %v", backend, err)
+	}
+	// Keep-alive for every client: the default keeps only 2 idle
+	// connections per host, which would make 16 clients reconnect.
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
+	t.Cleanup(hc.CloseIdleConnections)
+	apiURL := "http://" + n.HTTPAddr().String() + cfg.RestAPI.RootURI
+	return &node{backend: backend, api: client.New(apiURL, client.WithHTTPClient(hc)), apiURL: apiURL, http: hc, store: st, conn: conn}
+}
+
+// rate runs op n times in all over writers goroutines (w is the goroutine,
+// i its own count) and returns ops per second; the first error stops it.
+func rate(ctx context.Context, n, writers int, op func(ctx context.Context, w, i int) error) (float64, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var remaining atomic.Int64
+	remaining.Store(int64(n))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range writers {
+		wg.Go(func() {
+			for i := 0; remaining.Add(-1) >= 0 && ctx.Err() == nil; i++ {
+				if err := op(ctx, w, i); err != nil {
+					cancel(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := context.Cause(ctx); err != nil {
+		return 0, err
+	}
+	return float64(n) / elapsed.Seconds(), nil
+}
+
+// latencies runs op in workers goroutines for d and returns every call's
+// duration, sorted.
+func latencies(ctx context.Context, d time.Duration, workers int, op func(ctx context.Context) error) ([]time.Duration, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var mu sync.Mutex
+	var all []time.Duration
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			var mine []time.Duration
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				start := time.Now()
+				if err := op(ctx); err != nil {
+					cancel(err)
+					return
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	return all, nil
+}
+
+// percentile of sorted durations (nearest rank), in milliseconds.
+func percentile(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p*float64(len(sorted)) + 0.5)
+	i = min(max(i-1, 0), len(sorted)-1)
+	return float64(sorted[i]) / float64(time.Millisecond)
+}
+
+// median runs f times times and returns the median of its results.
+func median(times int, f func() (float64, error)) (float64, error) {
+	var vs []float64
+	for range times {
+		v, err := f()
+		if err != nil {
+			return 0, err
+		}
+		vs = append(vs, v)
+	}
+	sort.Float64s(vs)
+	return vs[len(vs)/2], nil
+}
