@@ -17,12 +17,12 @@ import (
 // maxConfBody bounds a configuration document posted to /conf.
 const maxConfBody = 1 << 20
 
-// ConfAPI serves the reference's node configuration resource, <root>/conf,
+// confAPI serves the reference's node configuration resource, <root>/conf,
 // over mn-conf: text/plain documents (HOCON rendered as JSON) for the
 // stored schemas, per-node configurations, runtime views, templates and
 // template mappings. POST merges (after validation against the schemas)
 // and DELETE empties; both answer 200. The caller adds authentication.
-func ConfAPI(conf *mnconf.Store, rootURI string) http.Handler {
+func confAPI(conf *mnconf.Store, rootURI string) http.Handler {
 	base := strings.TrimSuffix(rootURI, "/") + "/conf"
 	mux := http.NewServeMux()
 	handle := func(pattern string, f func(r *http.Request) (map[string]any, error)) {

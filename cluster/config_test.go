@@ -34,7 +34,7 @@ JVM_OPTS="$JVM_OPTS -Dmidonet.keystore_path=/etc/midonet-cluster/ssl/custom.jks"
 JVM_OPTS="$JVM_OPTS -Dmidonet.keystore_password=pa'ss'" # trailing comment
 `
 
-func TestBootstrapPrecedence(t *testing.T) {
+func TestBuildPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	env := writeFile(t, dir, "midonet-cluster-env.sh", envFile)
 	midonetConf := writeFile(t, dir, "midonet.conf", "# comment\n[zookeeper]\nzookeeper_hosts = 10.0.0.1:2181,10.0.0.2:2181\nroot_key = /midonet/v1\n")
@@ -65,8 +65,7 @@ func TestBootstrapPrecedence(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := cluster.DefaultConfig()
-			err := cfg.Bootstrap(cluster.BootstrapSources{ConfFiles: tc.files, EnvFile: env,
+			cfg, err := cluster.Build(cluster.Sources{ConfFiles: tc.files, EnvFile: env,
 				Getenv: func(k string) string { return tc.environ[k] }})
 			if err != nil {
 				t.Fatal(err)
@@ -80,11 +79,11 @@ func TestBootstrapPrecedence(t *testing.T) {
 	}
 }
 
-func TestBootstrapWithoutAnythingIsInMemoryWithoutHTTPSPassword(t *testing.T) {
-	cfg := cluster.DefaultConfig()
+func TestBuildWithoutAnythingIsInMemoryWithoutHTTPSPassword(t *testing.T) {
 	dir := t.TempDir()
-	if err := cfg.Bootstrap(cluster.BootstrapSources{ConfFiles: []string{filepath.Join(dir, "a")},
-		EnvFile: filepath.Join(dir, "env.sh"), Getenv: func(string) string { return "" }}); err != nil {
+	cfg, err := cluster.Build(cluster.Sources{ConfFiles: []string{filepath.Join(dir, "a")},
+		EnvFile: filepath.Join(dir, "env.sh"), Getenv: func(string) string { return "" }})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.ZooKeeperHosts != "" || cfg.KeystorePasswordSet || cfg.KeystorePath != cluster.DefaultKeystorePath ||
@@ -93,19 +92,20 @@ func TestBootstrapWithoutAnythingIsInMemoryWithoutHTTPSPassword(t *testing.T) {
 	}
 }
 
-func TestBootstrapRejectsBrokenINI(t *testing.T) {
+func TestBuildRejectsBrokenINI(t *testing.T) {
 	dir := t.TempDir()
 	for _, content := range []string{"[zookeeper\nzookeeper_hosts=x\n", "[zookeeper]\njust words\n"} {
 		p := writeFile(t, dir, "bad.conf", content)
-		cfg := cluster.DefaultConfig()
-		err := cfg.Bootstrap(cluster.BootstrapSources{ConfFiles: []string{p}})
+		_, err := cluster.Build(cluster.Sources{ConfFiles: []string{p}})
 		if !errors.Is(err, cluster.ErrBadConfig) || !strings.Contains(err.Error(), "bad.conf:") {
 			t.Errorf("%q: err = %v, want ErrBadConfig naming the file and line", content, err)
 		}
 	}
 }
 
-func TestApplyKeys(t *testing.T) {
+// TestSettingKeys maps every cluster.* key onto its field, here given as
+// command-line settings (mn-conf's view goes through the same table).
+func TestSettingKeys(t *testing.T) {
 	keys := map[string]string{
 		"cluster.rest_api.enabled":         "false",
 		"cluster.rest_api.http_port":       "18181",
@@ -117,8 +117,8 @@ func TestApplyKeys(t *testing.T) {
 		"cluster.heartbeat.period":         "250", // bare number: milliseconds
 		"cluster.vxgw.enabled":             "false",
 	}
-	cfg := cluster.DefaultConfig()
-	if err := cfg.ApplyKeys(func(k string) (string, bool) { v, ok := keys[k]; return v, ok }); err != nil {
+	cfg, err := cluster.Build(cluster.Sources{Flags: keys})
+	if err != nil {
 		t.Fatal(err)
 	}
 	want := cluster.DefaultConfig()
@@ -132,7 +132,7 @@ func TestApplyKeys(t *testing.T) {
 
 	bad := map[string]string{"cluster.rest_api.http_port": "eighty", "cluster.heartbeat.period": "10 fortnights",
 		"cluster.rest_api.enabled": "perhaps"}
-	err := cfg.ApplyKeys(func(k string) (string, bool) { v, ok := bad[k]; return v, ok })
+	_, err = cluster.Build(cluster.Sources{Flags: bad})
 	for k := range bad {
 		if err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("error %v does not name %s", err, k)
@@ -140,23 +140,6 @@ func TestApplyKeys(t *testing.T) {
 	}
 	if !errors.Is(err, cluster.ErrBadConfig) {
 		t.Errorf("err = %v, want ErrBadConfig", err)
-	}
-}
-
-func TestParseDuration(t *testing.T) {
-	cases := map[string]time.Duration{
-		"10s": 10 * time.Second, "1000ms": time.Second, "1000": time.Second, `"30s"`: 30 * time.Second,
-		"1d": 24 * time.Hour, "2 minutes": 2 * time.Minute, "1.5h": 90 * time.Minute, "5 us": 5 * time.Microsecond,
-	}
-	for in, want := range cases {
-		if got, err := cluster.ParseDuration(in); err != nil || got != want {
-			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "s", "10 parsecs", "ten"} {
-		if _, err := cluster.ParseDuration(in); !errors.Is(err, cluster.ErrBadConfig) {
-			t.Errorf("ParseDuration(%q) err = %v, want ErrBadConfig", in, err)
-		}
 	}
 }
 
@@ -183,42 +166,47 @@ func TestHostID(t *testing.T) {
 	}
 }
 
-func TestNormalizeRootKey(t *testing.T) {
-	for in, want := range map[string]string{"": "/midonet", "/midonet/v1": "/midonet", "/a/b/": "/a/b", "x": "/x"} {
-		if got := cluster.NormalizeRootKey(in); got != want {
-			t.Errorf("NormalizeRootKey(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestBootstrapRequiresTheNamedFile(t *testing.T) {
+func TestBuildRequiresTheNamedFile(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "midonet.conf")
-	cfg := cluster.DefaultConfig()
-	src := cluster.DefaultBootstrapSources(missing)
+	src := cluster.StandardSources(missing)
 	src.EnvFile, src.Getenv = "", nil
-	if err := cfg.Bootstrap(src); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("Bootstrap with a missing named file: %v, want ErrNotExist", err)
+	if _, err := cluster.Build(src); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Build with a missing named file: %v, want ErrNotExist", err)
 	}
 }
 
-func TestKeyValuesFlag(t *testing.T) {
-	kv := cluster.KeyValues{}
-	for _, s := range []string{"cluster.rest_api.http_port=9181", " cluster.vxgw.enabled = false "} {
-		if err := kv.Set(s); err != nil {
+// TestBuildFlagsWinAndNormalize: command-line settings beat the
+// environment and the files; the root key rule applies to every source.
+func TestBuildFlagsWinAndNormalize(t *testing.T) {
+	dir := t.TempDir()
+	conf := writeFile(t, dir, "midonet.conf", "[zookeeper]\nzookeeper_hosts = file:2181\nroot_key = /file\n")
+	environ := map[string]string{"MIDO_ZOOKEEPER_HOSTS": "env:2181", "MIDO_ZOOKEEPER_ROOT_KEY": "/env"}
+	for _, tc := range []struct {
+		flags              map[string]string
+		wantHosts, wantKey string
+	}{
+		{nil, "env:2181", "/env"},
+		{map[string]string{"zookeeper.zookeeper_hosts": "flag:2181", "zookeeper.root_key": "flag/"}, "flag:2181", "/flag"},
+		{map[string]string{"zookeeper.root_key": "/midonet/v1"}, "env:2181", "/midonet"},
+		{map[string]string{"zookeeper.root_key": ""}, "env:2181", "/midonet"},
+	} {
+		cfg, err := cluster.Build(cluster.Sources{ConfFile: conf, Getenv: func(k string) string { return environ[k] },
+			Flags: tc.flags})
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	if len(kv) != 2 || kv["cluster.rest_api.http_port"] != "9181" || kv["cluster.vxgw.enabled"] != "false" {
-		t.Fatalf("got %v", kv)
-	}
-	for _, bad := range []string{"novalue", "=x"} {
-		if err := kv.Set(bad); !errors.Is(err, cluster.ErrBadConfig) {
-			t.Errorf("Set(%q) = %v, want ErrBadConfig", bad, err)
+		if cfg.ZooKeeperHosts != tc.wantHosts || cfg.RootKey != tc.wantKey || cfg.ConfFile != conf {
+			t.Errorf("flags %v: hosts %q root %q conf %q, want %q %q %q", tc.flags, cfg.ZooKeeperHosts, cfg.RootKey,
+				cfg.ConfFile, tc.wantHosts, tc.wantKey, conf)
 		}
+	}
+	if _, err := cluster.Build(cluster.Sources{Flags: map[string]string{"zookeeper.zookeper_hosts": "x"}}); !errors.Is(err, cluster.ErrBadConfig) ||
+		!strings.Contains(err.Error(), "zookeeper.zookeper_hosts is not a setting") {
+		t.Fatalf("unknown flag setting: %v", err)
 	}
 }
 
-func TestBootstrapSessionTimeout(t *testing.T) {
+func TestBuildSessionTimeout(t *testing.T) {
 	dir := t.TempDir()
 	legacy := writeFile(t, dir, "midonet.conf", "[zookeeper]\nzookeeper_hosts = 127.0.0.1:2181\nsession_timeout = 6000\n")
 	withUnit := writeFile(t, dir, "unit.conf", "[zookeeper]\nsession_timeout = 12s\n")
@@ -240,8 +228,7 @@ func TestBootstrapSessionTimeout(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := cluster.DefaultConfig()
-			err := cfg.Bootstrap(cluster.BootstrapSources{ConfFiles: tc.files, Getenv: func(k string) string { return tc.environ[k] }})
+			cfg, err := cluster.Build(cluster.Sources{ConfFiles: tc.files, Getenv: func(k string) string { return tc.environ[k] }})
 			if tc.wantErr {
 				if !errors.Is(err, cluster.ErrBadConfig) || !strings.Contains(err.Error(), "session_timeout") {
 					t.Fatalf("err = %v, want ErrBadConfig naming session_timeout", err)

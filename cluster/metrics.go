@@ -19,10 +19,10 @@ type instrumentedConn struct {
 	latency *prometheus.HistogramVec
 }
 
-// InstrumentConn wraps c so that every operation is counted (by op and
+// newInstrumentedConn wraps c so that every operation is counted (by op and
 // result) and timed in reg, as midonet_cluster_store_ops_total and
 // midonet_cluster_store_op_duration_seconds.
-func InstrumentConn(c storage.Conn, reg prometheus.Registerer) (storage.Conn, error) {
+func newInstrumentedConn(c storage.Conn, reg prometheus.Registerer) (storage.Conn, error) {
 	ic := &instrumentedConn{
 		Conn: c,
 		ops: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -44,7 +44,7 @@ func InstrumentConn(c storage.Conn, reg prometheus.Registerer) (storage.Conn, er
 }
 
 func instrumentConn(c storage.Conn, reg prometheus.Registerer) storage.Conn {
-	ic, err := InstrumentConn(c, reg)
+	ic, err := newInstrumentedConn(c, reg)
 	if err != nil {
 		// Only possible if the node's private registry already has the
 		// collectors, i.e. a programming error; run uninstrumented.

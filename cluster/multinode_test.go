@@ -263,8 +263,8 @@ func TestTwoNodesServeTheSameTopology(t *testing.T) {
 	})
 }
 
-// TestStandardServices runs the node as the command does (standard API and
-// VxLAN gateway services): the flooding-proxy manager campaigns on the
+// TestStandardServices runs the node with the standard hooks left to New
+// (standard API and VxLAN gateway services), as the command does: the flooding-proxy manager campaigns on the
 // reference's latch, and cluster.vxgw.enabled=false leaves both out.
 func TestStandardServices(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b *backend) {
@@ -274,7 +274,6 @@ func TestStandardServices(t *testing.T) {
 			cfg, _ := nodeOn(t, b)
 			cfg.APIHandler = nil
 			cfg.Overrides["cluster.vxgw.enabled"] = fmt.Sprint(enabled)
-			cfg.UseStandardBackends()
 			r := start(t, cfg)
 			if enabled {
 				eventually(t, "the flooding-proxy manager campaigns at "+latch, func() bool {

@@ -6,16 +6,17 @@
 //
 // It is embeddable:
 //
-//	cfg := cluster.DefaultConfig()
-//	cfg.NodeID, cfg.RuntimeConfig = id, true
-//	cfg.UseStandardBackends()
+//	cfg := cluster.DefaultConfig() // in-memory; set ZooKeeperHosts for ZooKeeper
 //	node, err := cluster.New(cfg)
 //	go node.Run(ctx) // until ctx ends: then drains and unregisters
 //	<-node.Ready()   // or <-node.Err()
 //
+// Build reads an installed node's configuration (INI files, env file,
+// environment, command-line settings) in the reference's precedence.
 // Settings come from mn-conf (cluster.* in the node's runtime view) as in
-// the reference; only cluster.loggers.root is followed live (Config.LogLevel),
-// other changes are logged as pending until restart.
+// the reference, under Config.Overrides; only cluster.loggers.root is
+// followed live (Config.LogLevel), other changes are logged as pending until
+// restart.
 package cluster
 
 import (
@@ -26,14 +27,14 @@ import (
 	"net"
 	"os"
 	"path"
-	"runtime"
-	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/midonet/midonet-go/internal/version"
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/zoom"
@@ -127,18 +128,12 @@ type Node struct {
 // ErrAlreadyRun is returned by a second call to Run.
 var ErrAlreadyRun = errors.New("cluster node already run")
 
-// New checks cfg and returns a node ready to Run.
+// New checks cfg, fills its unset hooks with the standard ones and returns
+// a node ready to Run.
 func New(cfg Config) (*Node, error) {
-	if cfg.OpenStore == nil {
-		return nil, fmt.Errorf("%w: OpenStore is required", ErrBadConfig)
-	}
-	if cfg.NodeID == uuid.Nil {
-		return nil, fmt.Errorf("%w: NodeID is required (see HostID)", ErrBadConfig)
-	}
-	cfg.RootKey = NormalizeRootKey(cfg.RootKey)
-	// Overrides are checked now, so that a bad flag fails before anything
+	// Overrides are applied now, so that a bad flag fails before anything
 	// connects; Run applies them again over mn-conf.
-	if err := cfg.applyOverrides(); err != nil {
+	if err := cfg.apply(cfg.overrides()); err != nil {
 		return nil, err
 	}
 	if err := cfg.validate(); err != nil {
@@ -150,6 +145,14 @@ func New(cfg Config) (*Node, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultConfig().ShutdownTimeout
 	}
+	if cfg.NodeID == uuid.Nil {
+		cfg.NodeID = uuid.New()
+		cfg.Logger.Info("no node id configured; this run uses a random one", "node_id", cfg.NodeID.String())
+	}
+	if len(cfg.jvmOnly) > 0 {
+		cfg.Logger.Info("ignoring JVM_OPTS that only configure a JVM", "options", strings.Join(cfg.jvmOnly, " "))
+	}
+	cfg.useStandardBackends()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return &Node{
@@ -198,7 +201,7 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		close(n.errc)
 	}()
 
-	build := BuildInfo()
+	build := version.Get()
 	n.log.Info("MidoNet Cluster starting", "version", build.Version, "commit", build.Commit,
 		"commit_time", build.CommitTime, "go", build.GoVersion, "pid", os.Getpid())
 	inMemory := n.cfg.ZooKeeperHosts == ""
@@ -312,9 +315,6 @@ func (n *Node) services(fail func(error)) []Service {
 		// stopping (in reverse) unregisters it before the API drains.
 		registrationService(n),
 	}
-	if n.cfg.VXGW.Enabled && !slices.ContainsFunc(n.cfg.Services, func(s Service) bool { return s.Name == "vxgw" }) {
-		n.log.Warn("cluster.vxgw.enabled is set but this node has no VxLAN gateway service wired in; VTEPs are not managed")
-	}
 	return append(svcs, n.cfg.Services...)
 }
 
@@ -362,35 +362,4 @@ func (n *Node) startSingleton(ctx context.Context, svc Service, env *Env) (func(
 			return fmt.Errorf("singleton %s: %w", svc.Name, sctx.Err())
 		}
 	}, nil
-}
-
-// Build describes this binary, from the Go build information.
-type Build struct {
-	Version, Commit, CommitTime, GoVersion string
-}
-
-// BuildInfo reads the module version and VCS stamp of the running binary
-// (what the reference logs from its jar manifest and git.properties).
-func BuildInfo() Build {
-	b := Build{Version: "(devel)", GoVersion: runtime.Version()}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return b
-	}
-	if v := info.Main.Version; v != "" {
-		b.Version = v
-	}
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			b.Commit = s.Value
-		case "vcs.time":
-			b.CommitTime = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				b.Commit += "+modified"
-			}
-		}
-	}
-	return b
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/midonet/midonet-go/cluster"
+	"github.com/midonet/midonet-go/internal/version"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
 	"github.com/midonet/midonet-go/mnconf"
@@ -170,7 +171,7 @@ func TestNodeServesAPIHealthMetricsAndRegisters(t *testing.T) {
 		t.Fatal(err)
 	}
 	if info.NodeID != cfg.NodeID.String() || info.HTTP != r.node.HTTPAddr().String() || info.HTTPS != "" ||
-		info.Version != cluster.BuildInfo().Version || info.PID != os.Getpid() {
+		info.Version != version.Get().Version || info.PID != os.Getpid() {
 		t.Fatalf("registration info %+v", info)
 	}
 
@@ -563,8 +564,6 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		name   string
 		mutate func(*cluster.Config)
 	}{
-		{"no store", func(c *cluster.Config) { c.OpenStore = nil }},
-		{"no node id", func(c *cluster.Config) { c.NodeID = uuid.Nil }},
 		{"port out of range", func(c *cluster.Config) { c.Overrides["cluster.rest_api.http_port"] = "70000" }},
 		{"relative root uri", func(c *cluster.Config) { c.Overrides["cluster.rest_api.root_uri"] = "midonet-api" }},
 		{"unknown override", func(c *cluster.Config) { c.Overrides["cluster.rest_api.http_prot"] = "1" }},
@@ -666,5 +665,37 @@ func TestRESTAPIDisabled(t *testing.T) {
 	var info cluster.NodeInfo
 	if err != nil || json.Unmarshal(data, &info) != nil || info.HTTP != "" {
 		t.Fatalf("registration without the REST API: %s, %v", data, err)
+	}
+}
+
+// TestDefaultsServeTheStandardAPIInMemory is the embedder's shortest path:
+// a Config from Build with nothing but loopback ports set runs the standard
+// store (in-memory), REST API and services under a random node id, and says
+// once that the env file's JVM-only options are ignored.
+func TestDefaultsServeTheStandardAPIInMemory(t *testing.T) {
+	env := filepath.Join(t.TempDir(), "midonet-cluster-env.sh")
+	if err := os.WriteFile(env, []byte("JVM_OPTS=\"$JVM_OPTS -Xmx2048M -XX:+UseG1GC\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := cluster.Build(cluster.Sources{EnvFile: env, Flags: map[string]string{
+		"cluster.rest_api.http_host": "127.0.0.1", "cluster.rest_api.http_port": "0", "cluster.rest_api.https_port": "-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuffer
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	r := start(t, cfg)
+	if code, body := get(t, http.DefaultClient, httpURL(r.node, "/midonet-api/")); code != 200 || !strings.Contains(body, `"version":"v5.0"`) {
+		t.Fatalf("API root: %d %q", code, body)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	if n := strings.Count(out, "ignoring JVM_OPTS that only configure a JVM"); n != 1 || !strings.Contains(out, `options="-Xmx2048M -XX:+UseG1GC"`) {
+		t.Errorf("JVM-only options logged %d times:\n%s", n, out)
+	}
+	if !strings.Contains(out, "no node id configured; this run uses a random one") || !strings.Contains(out, "service=vxgw") {
+		t.Errorf("random node id or standard services not seen:\n%s", out)
 	}
 }

@@ -3,28 +3,13 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"maps"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/midonet/midonet-go/internal/jvmconf"
 	"github.com/midonet/midonet-go/mnconf"
 )
-
-// applyOverrides applies the command line's mn-conf keys; an unknown key is
-// an error (a typo would otherwise be silently ignored).
-func (c *Config) applyOverrides() error {
-	known := RuntimeKeys()
-	for k := range c.Overrides {
-		if !slices.Contains(known, k) {
-			return fmt.Errorf("%w: %s is not a setting the node reads (known: %s)", ErrBadConfig, k,
-				strings.Join(known, ", "))
-		}
-	}
-	return c.ApplyKeys(func(k string) (string, bool) { v, ok := c.Overrides[k]; return v, ok })
-}
 
 // validate checks what the node cannot run with.
 func (c *Config) validate() error {
@@ -63,10 +48,7 @@ func (n *Node) loadRuntimeConfig(ctx context.Context, env *Env) (func(context.Co
 		return nil, fmt.Errorf("reading the runtime configuration: %w", err)
 	}
 	cfg := n.cfg
-	if err := cfg.ApplyKeys(view.Get); err != nil {
-		return nil, fmt.Errorf("runtime configuration (mn-conf): %w", err)
-	}
-	if err := cfg.applyOverrides(); err != nil {
+	if err := cfg.apply(runtimeSource(view), cfg.overrides()); err != nil {
 		return nil, err
 	}
 	if err := cfg.validate(); err != nil {
@@ -118,8 +100,10 @@ const watchRetryPause = time.Second
 // they are now (after mn-conf and overrides).
 func (n *Node) effectiveKeys() map[string]string {
 	out := map[string]string{}
-	for _, k := range runtimeKeys {
-		out[k.key] = k.render(&n.cfg)
+	for _, s := range settings {
+		if s.stage == runtimeStage {
+			out[s.key] = s.render(&n.cfg)
+		}
 	}
 	return out
 }
@@ -129,20 +113,15 @@ func (n *Node) effectiveKeys() map[string]string {
 // that the change is pending.
 func (n *Node) warnRestartNeeded(loaded map[string]string, view *mnconf.Config) {
 	next := n.cfg
-	if err := next.ApplyKeys(view.Get); err != nil {
+	if err := next.apply(runtimeSource(view), next.overrides()); err != nil {
 		n.log.Warn("mn-conf holds an unusable value; it will fail the next start", "err", err)
 		return
 	}
-	if err := next.applyOverrides(); err != nil {
-		return
-	}
-	for _, k := range slices.Sorted(maps.Keys(loaded)) {
-		for _, rk := range runtimeKeys {
-			if rk.key == k {
-				if now := rk.render(&next); now != loaded[k] {
-					n.log.Warn("setting changed in mn-conf; it takes effect when the node restarts",
-						"key", k, "running", loaded[k], "configured", now)
-				}
+	for _, s := range settings {
+		if was, ok := loaded[s.key]; ok {
+			if now := s.render(&next); now != was {
+				n.log.Warn("setting changed in mn-conf; it takes effect when the node restarts",
+					"key", s.key, "running", was, "configured", now)
 			}
 		}
 	}
@@ -157,7 +136,7 @@ func (n *Node) setLogLevel(view *mnconf.Config) {
 	if !ok {
 		return
 	}
-	level, known := LogbackLevel(v)
+	level, known := jvmconf.LogbackLevel(v)
 	if !known {
 		n.log.Warn("cluster.loggers.root is not a log level; using INFO", "value", v)
 	}
@@ -165,24 +144,4 @@ func (n *Node) setLogLevel(view *mnconf.Config) {
 		n.cfg.LogLevel.Set(level)
 		n.log.Info("set root logging level", "level", strings.ToUpper(v))
 	}
-}
-
-// LogbackLevel maps a logback level name (what cluster.loggers.* hold) to
-// slog's; unknown names give INFO, as logback's toLevel does.
-func LogbackLevel(name string) (slog.Level, bool) {
-	switch strings.ToUpper(strings.TrimSpace(name)) {
-	case "TRACE", "ALL":
-		return slog.LevelDebug - 4, true
-	case "DEBUG":
-		return slog.LevelDebug, true
-	case "INFO":
-		return slog.LevelInfo, true
-	case "WARN":
-		return slog.LevelWarn, true
-	case "ERROR":
-		return slog.LevelError, true
-	case "OFF":
-		return slog.LevelError + 100, true
-	}
-	return slog.LevelInfo, false
 }

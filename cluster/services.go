@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/midonet/midonet-go/internal/version"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/restapi/keystore"
 )
@@ -60,7 +61,7 @@ func registrationService(n *Node) Service {
 		dir := NodesPath(env.RootKey)
 		self := path.Join(dir, env.NodeID.String())
 		host, _ := os.Hostname()
-		build := BuildInfo()
+		build := version.Get()
 		info := NodeInfo{NodeID: env.NodeID.String(), Hostname: host, PID: os.Getpid(), StartedAt: time.Now().UTC(),
 			Version: build.Version, Commit: build.Commit}
 		if a := n.HTTPAddr(); a != nil {

@@ -17,17 +17,18 @@ import (
 	"github.com/midonet/midonet-go/vxgw"
 )
 
-// UseStandardBackends wires what c leaves unset to this repository's
+// useStandardBackends wires what c leaves unset to this repository's
 // implementations: OpenStore to the in-memory store ("" hosts) or ZooKeeper
-// (with ZooKeeperSessionTimeout, default zk.DefaultSessionTimeout), Elect to storage.Election, and
-// APIHandler to StandardAPI. This is what the midonet-cluster command runs.
-func (c *Config) UseStandardBackends() {
+// (with ZooKeeperSessionTimeout, default zk.DefaultSessionTimeout), Elect to
+// storage.Election, APIHandler to StandardAPI, and the standard services.
+func (c *Config) useStandardBackends() {
 	if c.OpenStore == nil {
+		timeout, log := c.ZooKeeperSessionTimeout, c.Logger
 		c.OpenStore = func(ctx context.Context, hosts string) (StoreConn, error) {
 			if hosts == "" {
 				return mem.NewServer().Connect(), nil
 			}
-			return zk.Connect(ctx, zk.Config{Servers: strings.Split(hosts, ","), SessionTimeout: c.ZooKeeperSessionTimeout, Logger: c.Logger})
+			return zk.Connect(ctx, zk.Config{Servers: strings.Split(hosts, ","), SessionTimeout: timeout, Logger: log})
 		}
 	}
 	if c.Elect == nil {
@@ -37,16 +38,16 @@ func (c *Config) UseStandardBackends() {
 		c.APIHandler = StandardAPI
 	}
 	if !slices.ContainsFunc(c.Services, func(s Service) bool { return s.Name == "vxgw" }) {
-		c.Services = append(c.Services, VXGWServices()...)
+		c.Services = append(c.Services, vxgwServices()...)
 	}
 }
 
-// VXGWServices are the VxLAN gateway, switched by cluster.vxgw.enabled: on
+// vxgwServices are the VxLAN gateway, switched by cluster.vxgw.enabled: on
 // every node, "vxgw" controls the VTEPs whose ownership this node wins
 // (vxgw.RunService); on one node at a time, "vxgw-flooding-proxy" chooses
 // the tunnel zones' flooding proxies under the reference's latch
 // <root>/vxgw/fp-latch.
-func VXGWServices() []Service {
+func vxgwServices() []Service {
 	enabled := func(c *Config) bool { return c.VXGW.Enabled }
 	return []Service{
 		{Name: "vxgw", EnabledIf: enabled, Start: background(func(ctx context.Context, st *zoom.Store, env *Env) error {
@@ -123,7 +124,7 @@ func StandardAPI(ctx context.Context, env *Env) (http.Handler, error) {
 		}
 	}
 	mux := http.NewServeMux()
-	mux.Handle(strings.TrimSuffix(env.Config.RestAPI.RootURI, "/")+"/conf/", authn.Middleware(ConfAPI(conf, env.Config.RestAPI.RootURI)))
+	mux.Handle(strings.TrimSuffix(env.Config.RestAPI.RootURI, "/")+"/conf/", authn.Middleware(confAPI(conf, env.Config.RestAPI.RootURI)))
 	mux.Handle("/", api)
 	return mux, nil
 }

@@ -51,18 +51,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	} else if err != nil {
 		return 2
 	}
-	cfg := cluster.DefaultConfig()
-	src := cluster.DefaultBootstrapSources(fs.Arg(0))
-	src.EnvFile = ""
-	if err := cfg.Bootstrap(src); err != nil {
-		fmt.Fprintln(stderr, "midonet-check:", err)
-		return 2
-	}
+	src := cluster.StandardSources(fs.Arg(0))
+	src.EnvFile, src.Flags = "", map[string]string{}
 	if *zkHosts != "" {
-		cfg.ZooKeeperHosts = *zkHosts
+		src.Flags["zookeeper.zookeeper_hosts"] = *zkHosts
 	}
 	if *rootKey != "" {
-		cfg.RootKey = cluster.NormalizeRootKey(*rootKey)
+		src.Flags["zookeeper.root_key"] = *rootKey
+	}
+	cfg, err := cluster.Build(src)
+	if err != nil {
+		fmt.Fprintln(stderr, "midonet-check:", err)
+		return 2
 	}
 	if cfg.ZooKeeperHosts == "" {
 		fmt.Fprintln(stderr, "midonet-check: no ZooKeeper configured (--zookeeper-hosts, MIDO_ZOOKEEPER_HOSTS or [zookeeper] zookeeper_hosts)")

@@ -14,11 +14,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/google/uuid"
 
 	"github.com/midonet/midonet-go/cluster"
+	"github.com/midonet/midonet-go/internal/jvmconf"
 )
 
 func main() {
@@ -43,15 +45,22 @@ func run(ctx context.Context, args []string) int {
 	ksPass := fs.String("keystore-password", "", "key store password (visible in ps: prefer MIDONET_KEYSTORE_PASSWORD or the env file)")
 	hostIDFile := fs.String("host-id-file", cluster.DefaultHostIDFile, "file holding this node's host_uuid (generated when missing)")
 	logLevel := fs.String("log-level", "INFO", "log level until mn-conf's cluster.loggers.root applies")
-	sets := cluster.KeyValues{}
-	fs.Var(sets, "set", "mn-conf `key=value` overridden for this process, repeatable (e.g. cluster.rest_api.http_port=9181)")
+	flags := map[string]string{}
+	fs.Func("set", "mn-conf `key=value` overridden for this process, repeatable (e.g. cluster.rest_api.http_port=9181)", func(s string) error {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return fmt.Errorf("%q: want key=value", s)
+		}
+		flags[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		return nil
+	})
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return 0
 	} else if err != nil {
 		return 2
 	}
 	level := new(slog.LevelVar)
-	if l, ok := cluster.LogbackLevel(*logLevel); ok {
+	if l, ok := jvmconf.LogbackLevel(*logLevel); ok {
 		level.Set(l)
 	} else {
 		fmt.Fprintf(os.Stderr, "midonet-cluster: -log-level %q: want TRACE, DEBUG, INFO, WARN, ERROR or OFF\n", *logLevel)
@@ -59,22 +68,21 @@ func run(ctx context.Context, args []string) int {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	cfg := cluster.DefaultConfig()
-	cfg.ConfFile, cfg.Overrides, cfg.RuntimeConfig, cfg.LogLevel, cfg.Logger = fs.Arg(0), sets, true, level, log
-	src := cluster.DefaultBootstrapSources(cfg.ConfFile)
-	src.EnvFile = *envFile
-	if err := cfg.Bootstrap(src); err != nil {
-		log.Error("bootstrap configuration", "err", err)
-		return 1
-	}
-	for field, flagValue := range map[*string]string{&cfg.ZooKeeperHosts: *zkHosts, &cfg.RootKey: *rootKey,
-		&cfg.KeystorePath: *ksPath, &cfg.KeystorePassword: *ksPass} {
-		if flagValue != "" {
-			*field = flagValue
+	// The dedicated flags are settings like --set ones, under their keys.
+	for key, value := range map[string]string{"zookeeper.zookeeper_hosts": *zkHosts, "zookeeper.root_key": *rootKey,
+		"midonet.keystore_path": *ksPath, "midonet.keystore_password": *ksPass} {
+		if value != "" {
+			flags[key] = value
 		}
 	}
-	cfg.KeystorePasswordSet = cfg.KeystorePasswordSet || *ksPass != ""
-	var err error
+	src := cluster.StandardSources(fs.Arg(0))
+	src.EnvFile, src.Flags = *envFile, flags
+	cfg, err := cluster.Build(src)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		return 1
+	}
+	cfg.LogLevel, cfg.Logger = level, log
 	if cfg.NodeID, err = cluster.HostID(*hostIDFile); err != nil && cfg.ZooKeeperHosts == "" {
 		cfg.NodeID = uuid.New()
 		log.Warn("no stored host id; this in-memory run uses a random node id", "err", err)
@@ -83,7 +91,6 @@ func run(ctx context.Context, args []string) int {
 		return 1
 	}
 
-	cfg.UseStandardBackends()
 	node, err := cluster.New(cfg)
 	if err != nil {
 		log.Error("configuration", "err", err)

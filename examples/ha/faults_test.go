@@ -36,7 +36,7 @@ func currentPlan() plan {
 }
 
 // fpLatch is the election of the one singleton service of a standard node,
-// the VxLAN gateway's flooding-proxy manager (cluster.VXGWServices), under
+// the VxLAN gateway's flooding-proxy manager (cluster.vxgwServices), under
 // the root key; its leader's id is the node's host id.
 const fpLatch = "vxgw/fp-latch"
 
