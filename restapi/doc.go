@@ -69,7 +69,13 @@
 //
 // Not served yet: VTEPs, VTEP bindings and VTEP ports (with the VxGW
 // work), /bridges/{id}/ports/{pid}/vtep_bindings, /conf (mn-conf owns the
-// configuration), /neutron.
+// configuration).
+//
+// The Neutron API (/neutron, neutron.go and neutron_json.go) is served
+// apart from the resource table: its bodies are the Neutron JSON models,
+// and every write goes through package neutron, which translates it and
+// stores the Neutron object in one transaction. It is mounted when the
+// store is NewZoomStore's.
 //
 // L2 insertions maintain the reference's hidden redirect chains and rules
 // on their ports (l2insertion.go); the chains stay after the last

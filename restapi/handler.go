@@ -173,6 +173,7 @@ func (h *handler) routes() {
 		}
 	}
 	h.specialRoutes()
+	h.neutronRoutes()
 }
 
 // ServeHTTP is not used directly; NewHandler returns the wrapped mux.

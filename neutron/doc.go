@@ -1,0 +1,51 @@
+// Package neutron translates the Neutron API's objects (networks, subnets,
+// ports, security groups, routers, ...) into the MidoNet topology, as the
+// reference's C3PO translators do, so the agents see the virtual network
+// Neutron asked for. It sits beside restapi/: restapi decodes the Neutron
+// JSON (/midonet-api/neutron) and calls a Service.
+//
+// # Model
+//
+// A Translator per Neutron class holds pure functions: from the Neutron
+// object (and, for updates and deletes, the stored one) and a read-only
+// View of the store to a list of Ops (create, update, modify-in-place,
+// delete, state-table node create/delete). The Service runs one request as
+// one zoom transaction:
+//
+//	svc := neutron.NewService(st, tunnelKeys)   // st: *zoom.Store with midonet.Schema()
+//	err := svc.Create(ctx, &models.NeutronNetwork{Id: id, Name: proto.String("n")})
+//	err = svc.CreateAll(ctx, nms)               // bulk: one transaction, in order
+//	err = svc.Update(ctx, nm)                   // *zoom.NotFoundError if missing
+//	err = svc.Delete(ctx, &models.NeutronPort{}, id) // missing: no error
+//
+// Inside the transaction the translation's ops are applied first, then the
+// Neutron object itself is created/updated/deleted (the reference's
+// order), all in one storage multi with the store's optimistic version
+// checks and retries; there is no global lock. A bulk create translates
+// each object after applying the previous one's ops, so later objects see
+// earlier ones. OpModify applies a function to the object as the
+// transaction sees it when the op runs, so a translation never overwrites
+// back-references that bindings or earlier ops changed.
+//
+// The Neutron objects are stored under the reference's class names
+// (NeutronNetwork, NeutronSubnet, NeutronPort, SecurityGroup, ...), in the
+// same ZOOM layout as the MidoNet classes, so the consistency checker and
+// a JVM node read them.
+//
+// # Errors
+//
+// BadRequestError (HTTP 400) and ConflictError (409) are the translation's
+// rejections (the reference's IllegalArgumentException and
+// IllegalStateException); the store's typed errors (zoom.NotFoundError,
+// ObjectExistsError, ReferenceConflictError, ...) pass through.
+//
+// # Derived ids
+//
+// The MidoNet objects made for a Neutron object get ids derived from its
+// id (ids.go), bit for bit as the reference derives them, so objects
+// written by a JVM cluster are found by this one and the other way round.
+//
+// # Translated so far
+//
+// Networks (uplink networks are only stored).
+package neutron

@@ -1,0 +1,134 @@
+package neutron
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/zoom"
+)
+
+// OpKind says what an Op does to the store.
+type OpKind int
+
+const (
+	// OpCreate creates Op.Obj.
+	OpCreate OpKind = iota + 1
+	// OpUpdate replaces the stored object with Op.Obj.
+	OpUpdate
+	// OpModify reads the object Op.Model/Op.ID as the transaction sees it
+	// when the op is applied (after the ops before it and their binding
+	// updates) and writes back what Op.Modify makes of it.
+	OpModify
+	// OpDelete deletes Op.Model/Op.ID with the store's cascades; a missing
+	// object is not an error (Neutron deletes are idempotent).
+	OpDelete
+	// OpCreateNode creates the raw node Op.Path (a state-table entry); an
+	// existing node is left as it is.
+	OpCreateNode
+	// OpDeleteNode deletes the raw node Op.Path if it exists.
+	OpDeleteNode
+)
+
+// Op is one store operation produced by a translation. Translations
+// return lists of them; Apply runs a list inside one zoom transaction, in
+// order, so a Neutron request is one storage multi.
+type Op struct {
+	Kind   OpKind
+	Obj    proto.Message // OpCreate, OpUpdate
+	Model  proto.Message // OpModify, OpDelete: names the class
+	ID     uuid.UUID     // OpModify, OpDelete
+	Modify func(proto.Message) error
+	Path   string // OpCreateNode, OpDeleteNode
+}
+
+// Create is the op creating obj.
+func Create(obj proto.Message) Op { return Op{Kind: OpCreate, Obj: obj} }
+
+// Update is the op replacing the stored object of obj's class and id.
+func Update(obj proto.Message) Op { return Op{Kind: OpUpdate, Obj: obj} }
+
+// Delete is the op deleting an object (missing is fine).
+func Delete(model proto.Message, id uuid.UUID) Op { return Op{Kind: OpDelete, Model: model, ID: id} }
+
+// CreateNode is the op creating a raw node (kept if it exists).
+func CreateNode(path string) Op { return Op{Kind: OpCreateNode, Path: path} }
+
+// DeleteNode is the op deleting a raw node (missing is fine).
+func DeleteNode(path string) Op { return Op{Kind: OpDeleteNode, Path: path} }
+
+// Modify is the op changing the object of type T with id as the
+// transaction sees it when the op runs. Use it instead of Update for
+// objects whose back-references earlier ops of the same request change
+// (a network gaining a port, a chain gaining a rule).
+func Modify[T proto.Message](id uuid.UUID, f func(T) error) Op {
+	var zero T
+	return Op{Kind: OpModify, Model: zero.ProtoReflect().Type().New().Interface(), ID: id,
+		Modify: func(m proto.Message) error {
+			t, ok := m.(T)
+			if !ok {
+				return fmt.Errorf("neutron: modify %s: got %s", models.ClassName(zero), models.ClassName(m))
+			}
+			return f(t)
+		}}
+}
+
+func (op Op) String() string {
+	switch op.Kind {
+	case OpCreate, OpUpdate:
+		id, _ := models.ID(op.Obj)
+		kind := map[OpKind]string{OpCreate: "create", OpUpdate: "update"}[op.Kind]
+		return kind + " " + models.ClassName(op.Obj) + " " + id.Canonical()
+	case OpModify:
+		return "modify " + models.ClassName(op.Model) + " " + op.ID.String()
+	case OpDelete:
+		return "delete " + models.ClassName(op.Model) + " " + op.ID.String()
+	case OpCreateNode:
+		return "create node " + op.Path
+	case OpDeleteNode:
+		return "delete node " + op.Path
+	}
+	return fmt.Sprintf("op(%d)", op.Kind)
+}
+
+// Apply runs ops in order in tx.
+func Apply(tx *zoom.Tx, ops []Op) error {
+	for _, op := range ops {
+		if err := op.apply(tx); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	return nil
+}
+
+func (op Op) apply(tx *zoom.Tx) error {
+	switch op.Kind {
+	case OpCreate:
+		return tx.Create(op.Obj)
+	case OpUpdate:
+		return tx.Update(op.Obj)
+	case OpModify:
+		cur, err := tx.Get(op.Model, op.ID)
+		if err != nil {
+			return err
+		}
+		if err := op.Modify(cur); err != nil {
+			return err
+		}
+		return tx.Update(cur)
+	case OpDelete:
+		return tx.Delete(op.Model, op.ID, true)
+	case OpCreateNode:
+		err := tx.CreateNode(op.Path, nil)
+		if errors.Is(err, zoom.ErrNodeExists) {
+			return nil
+		}
+		return err
+	case OpDeleteNode:
+		return tx.DeleteNode(op.Path, true)
+	}
+	return fmt.Errorf("neutron: unknown op kind %d", op.Kind)
+}

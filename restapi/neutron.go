@@ -1,0 +1,346 @@
+package restapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/neutron"
+)
+
+// The Neutron API (/neutron): the resources the MidoNet Neutron plugin
+// drives. Bodies are the reference's Neutron JSON models (neutron_json.go);
+// every write is one call of package neutron, which translates it and
+// stores the Neutron object in one store transaction. Served only over
+// the object store (NewZoomStore); other stores answer 404 there.
+
+// Neutron media types.
+const (
+	MediaNeutron = "application/vnd.org.midonet.neutron.Neutron-v3+json"
+	neutronVnd   = "application/vnd.org.midonet.neutron."
+)
+
+// neutronResource is one Neutron collection: its path under /neutron, its
+// media types and its JSON model.
+type neutronResource struct {
+	path           string
+	single, plural string
+	model          proto.Message
+	// decode reads one JSON object into the Neutron class.
+	decode func(data []byte) (proto.Message, error)
+	// encode is the JSON model of a stored object.
+	encode func(proto.Message) any
+	// bulk: POST with the plural media type creates a JSON list.
+	bulk bool
+}
+
+// nres builds a neutronResource from a JSON model D and its conversions.
+func nres[D any, M proto.Message](path, single, plural string, bulk bool, toProto func(*D) (M, error),
+	of func(M) *D) neutronResource {
+	var zero M
+	return neutronResource{
+		path: path, single: neutronVnd + single + "-v1+json", bulk: bulk,
+		plural: neutronVnd + plural + "-v1+json",
+		model:  zero.ProtoReflect().Type().New().Interface(),
+		decode: func(data []byte) (proto.Message, error) {
+			d := new(D)
+			if err := jsonUnmarshal(data, d); err != nil {
+				return nil, neutronBadRequest("Malformed JSON: %v", err)
+			}
+			return toProto(d)
+		},
+		encode: func(m proto.Message) any { return of(m.(M)) },
+	}
+}
+
+// neutronResources are the Neutron collections served.
+func neutronResources() []neutronResource {
+	return []neutronResource{
+		nres("networks", "Network", "Networks", true, (*neutronNetwork).toProto, neutronNetworkOf),
+	}
+}
+
+func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// neutronRoutes registers /neutron and its collections when the store is
+// the object store.
+func (h *handler) neutronRoutes() {
+	zs, ok := h.store.(zoomStore)
+	if !ok {
+		return
+	}
+	var keys neutron.TunnelKeys
+	if h.sequences != nil {
+		seq := h.sequences
+		keys = func(ctx context.Context) (int32, error) { return seq.Next(ctx, OverlayTunnelKey) }
+	}
+	svc := neutron.NewService(zs.st, keys)
+	base := h.root + "/neutron"
+	h.mux.HandleFunc(base, h.serveNeutronRoot)
+	for _, res := range neutronResources() {
+		res := res
+		h.mux.HandleFunc(base+"/"+res.path, func(w http.ResponseWriter, r *http.Request) {
+			h.serveNeutronCollection(w, r, svc, res)
+		})
+		h.mux.HandleFunc(base+"/"+res.path+"/{id}", func(w http.ResponseWriter, r *http.Request) {
+			h.serveNeutronObject(w, r, svc, res)
+		})
+	}
+}
+
+// neutronRootEntries are the keys of the reference's Neutron root object
+// with their paths under /neutron, in its order ("" template: none).
+var neutronRootEntries = []struct{ key, path, template string }{
+	{"networks", "networks", "network_template"},
+	{"subnets", "subnets", "subnet_template"},
+	{"ports", "ports", "port_template"},
+	{"routers", "routers", "router_template"},
+	{"", "", ""}, // the router interface templates, added by serveNeutronRoot
+	{"floating_ips", "floating_ips", "floating_ip_template"},
+	{"security_groups", "security_groups", "security_group_template"},
+	{"security_group_rules", "security_group_rules", "security_group_rule_template"},
+	{"load_balancer", "lb", ""},
+	{"load_balancers_v2", "lbs_v2", "load_balancer_v2_template"},
+	{"pools_v2", "pools_v2", "pool_v2_template"},
+	{"pool_members_v2", "pool_members_v2", "pool_member_v2_template"},
+	{"listeners_v2", "listeners_v2", "listener_v2_template"},
+	{"health_monitors_v2", "health_monitors_v2", "health_monitor_v2_template"},
+	{"firewalls", "firewalls", "firewall_template"},
+	{"vpn_services", "vpnservices", "vpn_service_template"},
+	{"ipsec_site_conns", "ipsec_site_connections", "ipsec_site_conn_template"},
+	{"l2_gateway_connections", "l2_gateway_connections", "l2_gateway_connection_template"},
+	{"gateway_devices", "gateway_devices", "gateway_device_template"},
+	{"remote_mac_entries", "remote_mac_entries", "remote_mac_entry_template"},
+	{"bgp_speakers", "bgp_speakers", "bgp_speaker_template"},
+	{"bgp_peers", "bgp_peers", "bgp_peer_template"},
+	{"tap_flows", "tap_flows", "tap_flow_template"},
+	{"tap_services", "tap_services", "tap_service_template"},
+	{"firewall_logs", "firewall_logs", "firewall_log_template"},
+	{"logging_resources", "logging_resources", "logging_resource_template"},
+}
+
+// serveNeutronRoot answers the Neutron root object: the URI and {id}
+// template of every Neutron collection (the LBaaS v1 ones nested under
+// load_balancer).
+func (h *handler) serveNeutronRoot(w http.ResponseWriter, r *http.Request) {
+	c := h.newCall(w, r)
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(w)
+		return
+	}
+	mt, err := negotiateGet(r, mediaTypes{MediaNeutron}, standard)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	root := c.uri("neutron")
+	obj := object{{"uri", root}}
+	for _, e := range neutronRootEntries {
+		switch {
+		case e.key == "":
+			obj = append(obj, member{"add_router_interface_template", root + "/routers/{id}/add_router_interface"},
+				member{"remove_router_interface_template", root + "/routers/{id}/remove_router_interface"})
+		case e.key == "load_balancer":
+			lb := root + "/lb"
+			obj = append(obj, member{e.key, object{
+				{"health_monitors", lb + "/health_monitors"}, {"health_monitor_template", lb + "/health_monitors/{id}"},
+				{"members", lb + "/members"}, {"member_template", lb + "/members/{id}"},
+				{"pools", lb + "/pools"}, {"pool_template", lb + "/pools/{id}"},
+				{"vips", lb + "/vips"}, {"vip_template", lb + "/vips/{id}"},
+				{"pool_health_monitor", lb + "/pool_health_monitor"},
+			}})
+		default:
+			obj = append(obj, member{e.key, root + "/" + e.path}, member{e.template, root + "/" + e.path + "/{id}"})
+		}
+	}
+	c.writeJSON(http.StatusOK, mt, obj)
+}
+
+// readNeutronBody reads the raw request body (gzip handled as elsewhere).
+func (c *call) readNeutronBody() ([]byte, error) {
+	var rd io.Reader = http.MaxBytesReader(c.w, c.r.Body, c.h.maxBody)
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Message: "Request body too large", Err: err}
+		}
+		return nil, &Error{Status: http.StatusBadRequest, Message: "Cannot read request body", Err: err}
+	}
+	return data, nil
+}
+
+func (h *handler) serveNeutronCollection(w http.ResponseWriter, r *http.Request, svc *neutron.Service, res neutronResource) {
+	c := h.newCall(w, r)
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		mt, err := negotiateGet(r, mediaTypes{res.plural}, standard)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		objs, err := svc.List(c.ctx(), res.model)
+		if err != nil {
+			c.fail(neutronError(err))
+			return
+		}
+		out := make([]any, 0, len(objs))
+		for _, o := range objs {
+			out = append(out, res.encode(o))
+		}
+		c.writeJSON(http.StatusOK, mt, out)
+	case http.MethodPost:
+		allowed := mediaTypes{res.single}
+		if res.bulk {
+			allowed = append(allowed, res.plural)
+		}
+		if err := checkBodyType(r, allowed, standard); err != nil {
+			c.fail(err)
+			return
+		}
+		data, err := c.readNeutronBody()
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if res.bulk && mediaTypeIs(r.Header.Get("Content-Type"), res.plural) {
+			h.neutronBulkCreate(c, svc, res, data)
+			return
+		}
+		nm, err := res.decode(data)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if err := svc.Create(c.ctx(), nm); err != nil {
+			c.fail(neutronError(err))
+			return
+		}
+		id, _ := models.ID(nm)
+		w.Header().Set("Location", c.uri("neutron", res.path, id.Canonical()))
+		c.writeJSON(http.StatusCreated, res.single, res.encode(nm))
+	default:
+		methodNotAllowed(w)
+	}
+}
+
+func (h *handler) neutronBulkCreate(c *call, svc *neutron.Service, res neutronResource, data []byte) {
+	var items []json.RawMessage
+	if err := jsonUnmarshal(data, &items); err != nil {
+		c.fail(neutronBadRequest("Malformed JSON list: %v", err))
+		return
+	}
+	nms := make([]proto.Message, 0, len(items))
+	for _, it := range items {
+		nm, err := res.decode(it)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		nms = append(nms, nm)
+	}
+	if err := svc.CreateAll(c.ctx(), nms); err != nil {
+		c.fail(neutronError(err))
+		return
+	}
+	out := make([]any, 0, len(nms))
+	for _, nm := range nms {
+		out = append(out, res.encode(nm))
+	}
+	c.w.Header().Set("Location", c.uri("neutron", res.path))
+	c.writeJSON(http.StatusCreated, res.plural, out)
+}
+
+func (h *handler) serveNeutronObject(w http.ResponseWriter, r *http.Request, svc *neutron.Service, res neutronResource) {
+	c := h.newCall(w, r)
+	id, perr := uuid.Parse(r.PathValue("id"))
+	notFound := errorf(http.StatusNotFound, "Resource not found")
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		mt, err := negotiateGet(r, mediaTypes{res.single}, standard)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if perr != nil {
+			c.fail(notFound)
+			return
+		}
+		obj, err := svc.Get(c.ctx(), res.model, id)
+		if err != nil {
+			c.fail(neutronError(err))
+			return
+		}
+		c.writeJSON(http.StatusOK, mt, res.encode(obj))
+	case http.MethodPut:
+		if err := checkBodyType(r, mediaTypes{res.single}, standard); err != nil {
+			c.fail(err)
+			return
+		}
+		if perr != nil {
+			c.fail(notFound)
+			return
+		}
+		data, err := c.readNeutronBody()
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		nm, err := res.decode(data)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		// The id is the path's, whatever the body says (as the reference).
+		if err := models.SetID(nm, models.UUIDFromGoogle(id)); err != nil {
+			c.fail(err)
+			return
+		}
+		if err := svc.Update(c.ctx(), nm); err != nil {
+			c.fail(neutronError(err))
+			return
+		}
+		w.Header().Set("Location", c.uri("neutron", res.path, id.String()))
+		c.writeJSON(http.StatusOK, res.single, res.encode(nm))
+	case http.MethodDelete:
+		if perr != nil {
+			c.fail(notFound)
+			return
+		}
+		if err := svc.Delete(c.ctx(), res.model, id); err != nil {
+			c.fail(neutronError(err))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		methodNotAllowed(w)
+	}
+}
+
+// neutronError maps the translation's own errors (400, 409); store errors
+// are left to the handler's store-error mapping.
+func neutronError(err error) error {
+	var bad *neutron.BadRequestError
+	var conflict *neutron.ConflictError
+	switch {
+	case errors.As(err, &bad):
+		return &Error{Status: http.StatusBadRequest, Message: bad.Msg, Err: err}
+	case errors.As(err, &conflict):
+		return &Error{Status: http.StatusConflict, Message: conflict.Msg, Err: err}
+	}
+	return err
+}
+
+// mediaTypeIs reports whether a Content-Type header names mt (parameters
+// and case ignored).
+func mediaTypeIs(header, mt string) bool {
+	t, _, _ := strings.Cut(header, ";")
+	return strings.EqualFold(strings.TrimSpace(t), mt)
+}

@@ -1,0 +1,178 @@
+package restapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/midonet/midonet-go/restapi"
+)
+
+// neutronAPI drives /neutron with raw HTTP, as the MidoNet Neutron plugin does.
+type neutronAPI struct {
+	t    *testing.T
+	base string // .../midonet-api
+}
+
+const neutronVnd = "application/vnd.org.midonet.neutron."
+
+// do sends a request and returns the status and the decoded JSON body
+// (nil when empty).
+func (n neutronAPI) do(method, path, mediaType string, body any) (int, any) {
+	n.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			n.t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, n.base+path, rd)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", mediaType)
+	} else if mediaType != "" {
+		req.Header.Set("Accept", mediaType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	var out any
+	if len(bytes.TrimSpace(data)) > 0 {
+		if err := json.Unmarshal(data, &out); err != nil {
+			n.t.Fatalf("%s %s: %d %q: %v", method, path, resp.StatusCode, data, err)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+// must sends a request that has to answer status.
+func (n neutronAPI) must(status int, method, path, mediaType string, body any) any {
+	n.t.Helper()
+	got, out := n.do(method, path, mediaType, body)
+	if got != status {
+		n.t.Fatalf("%s %s: status %d, want %d (%v)", method, path, got, status, out)
+	}
+	return out
+}
+
+func serveNeutron(t *testing.T, sb storageBackend) neutronAPI {
+	conn, root := sb.connect(t)
+	st := openZoomStore(t, conn, root)
+	return neutronAPI{t: t, base: serveStore(t, st, nil, restapi.Options{
+		Sequences: restapi.SharedCounters{Conn: conn, Root: root}, StateTables: restapi.NewZoomStateTables(st)})}
+}
+
+// TestNeutronRoot: the root lists every collection and template of the
+// reference's Neutron object, under the API's base URI.
+func TestNeutronRoot(t *testing.T) {
+	n := serveNeutron(t, storageBackends()[0])
+	root := n.must(200, "GET", "/neutron", restapi.MediaNeutron, nil).(map[string]any)
+	nb := n.base + "/neutron"
+	want := map[string]string{
+		"uri": nb, "networks": nb + "/networks", "network_template": nb + "/networks/{id}",
+		"subnets": nb + "/subnets", "ports": nb + "/ports", "port_template": nb + "/ports/{id}",
+		"routers": nb + "/routers", "add_router_interface_template": nb + "/routers/{id}/add_router_interface",
+		"remove_router_interface_template": nb + "/routers/{id}/remove_router_interface",
+		"floating_ips":                     nb + "/floating_ips", "security_groups": nb + "/security_groups",
+		"security_group_rules": nb + "/security_group_rules", "load_balancers_v2": nb + "/lbs_v2",
+		"vpn_services": nb + "/vpnservices", "ipsec_site_conns": nb + "/ipsec_site_connections",
+		"ipsec_site_conn_template": nb + "/ipsec_site_connections/{id}", "bgp_speakers": nb + "/bgp_speakers",
+		"logging_resources": nb + "/logging_resources", "tap_flows": nb + "/tap_flows",
+		"health_monitors_v2": nb + "/health_monitors_v2", "gateway_devices": nb + "/gateway_devices",
+		"l2_gateway_connections": nb + "/l2_gateway_connections", "firewall_logs": nb + "/firewall_logs",
+	}
+	for k, v := range want {
+		if root[k] != v {
+			t.Errorf("%s = %v, want %s", k, root[k], v)
+		}
+	}
+	if len(root) != 52 {
+		t.Errorf("root has %d keys, want 52 (uri, 25 collections with templates, load_balancer)", len(root))
+	}
+	lb, _ := root["load_balancer"].(map[string]any)
+	if lb["pool_health_monitor"] != nb+"/lb/pool_health_monitor" || lb["vip_template"] != nb+"/lb/vips/{id}" {
+		t.Errorf("load_balancer = %v", lb)
+	}
+	n.must(406, "GET", "/neutron", "application/vnd.org.midonet.Application-v5+json", nil)
+}
+
+// TestNeutronNetworkCRUD: create (single and bulk), get, list, update,
+// delete (also of an unknown id), and the errors of bad bodies, on both
+// backends.
+func TestNeutronNetworkCRUD(t *testing.T) {
+	for _, sb := range storageBackends() {
+		t.Run(sb.name, func(t *testing.T) {
+			n := serveNeutron(t, sb)
+			single, plural := neutronVnd+"Network-v1+json", neutronVnd+"Networks-v1+json"
+			id := uuid.NewString()
+			got := n.must(201, "POST", "/neutron/networks", single, map[string]any{
+				"id": id, "name": "net", "tenant_id": "t1", "admin_state_up": true, "unknown": 1}).(map[string]any)
+			if got["id"] != id || got["name"] != "net" || got["admin_state_up"] != true {
+				t.Errorf("create answered %v", got)
+			}
+			// The MidoNet network (v5 bridge) exists with the same id.
+			br := n.must(200, "GET", "/bridges/"+id, "application/json", nil).(map[string]any)
+			if br["name"] != "net" || br["tenantId"] != "t1" || br["adminStateUp"] != true {
+				t.Errorf("bridge = %v", br)
+			}
+			n.must(409, "POST", "/neutron/networks", single, map[string]any{"id": id, "name": "again"})
+
+			ids := []string{uuid.NewString(), uuid.NewString()}
+			list := n.must(201, "POST", "/neutron/networks", plural, []any{
+				map[string]any{"id": ids[0], "name": "a"}, map[string]any{"id": ids[1], "name": "b"}}).([]any)
+			if len(list) != 2 {
+				t.Errorf("bulk create answered %v", list)
+			}
+			// A bulk create with one bad item creates nothing.
+			bad := uuid.NewString()
+			n.must(409, "POST", "/neutron/networks", plural, []any{
+				map[string]any{"id": bad, "name": "c"}, map[string]any{"id": ids[0], "name": "dup"}})
+			n.must(404, "GET", "/neutron/networks/"+bad, single, nil)
+			n.must(404, "GET", "/bridges/"+bad, "application/json", nil)
+
+			all := n.must(200, "GET", "/neutron/networks", plural, nil).([]any)
+			if len(all) != 3 {
+				t.Errorf("list has %d networks, want 3", len(all))
+			}
+			up := n.must(200, "PUT", "/neutron/networks/"+id, single, map[string]any{
+				"id": uuid.NewString(), "name": "renamed", "tenant_id": "t2", "admin_state_up": false}).(map[string]any)
+			if up["id"] != id || up["name"] != "renamed" {
+				t.Errorf("update answered %v", up)
+			}
+			br = n.must(200, "GET", "/bridges/"+id, "application/json", nil).(map[string]any)
+			if br["name"] != "renamed" || br["tenantId"] != "t1" || br["adminStateUp"] != false {
+				t.Errorf("bridge after update = %v (tenant must not change)", br)
+			}
+			n.must(404, "PUT", "/neutron/networks/"+uuid.NewString(), single, map[string]any{"name": "x"})
+			n.must(204, "DELETE", "/neutron/networks/"+id, "", nil)
+			n.must(404, "GET", "/bridges/"+id, "application/json", nil)
+			n.must(204, "DELETE", "/neutron/networks/"+uuid.NewString(), "", nil)
+			n.must(404, "GET", "/neutron/networks/not-a-uuid", single, nil)
+
+			n.must(400, "POST", "/neutron/networks", single, map[string]any{"id": "zzz"})
+			n.must(400, "POST", "/neutron/networks", single, "not an object")
+			n.must(415, "POST", "/neutron/networks", "application/vnd.org.midonet.Bridge-v4+json", map[string]any{"id": uuid.NewString()})
+
+			// Uplink networks exist only as Neutron objects.
+			up1 := uuid.NewString()
+			n.must(201, "POST", "/neutron/networks", single, map[string]any{"id": up1, "provider:network_type": "uplink"})
+			n.must(404, "GET", "/bridges/"+up1, "application/json", nil)
+			gotUp := n.must(200, "GET", "/neutron/networks/"+up1, single, nil).(map[string]any)
+			if gotUp["provider:network_type"] != "UPLINK" {
+				t.Errorf("uplink network read back as %v", gotUp)
+			}
+			n.must(204, "DELETE", "/neutron/networks/"+up1, "", nil)
+		})
+	}
+}
