@@ -81,6 +81,20 @@ func (e *Env) ObjectStore(ctx context.Context) (*zoom.Store, error) {
 	return e.objects, e.objectsErr
 }
 
+// Settings is the node's mn-conf view (Runtime) or, without one, the
+// bundled cluster schema's defaults: where services read their own
+// cluster.<service>.* keys.
+func (e *Env) Settings() (*mnconf.Config, error) {
+	if e.Runtime != nil {
+		return e.Runtime, nil
+	}
+	schemas, err := mnconf.BundledSchemas()
+	if err != nil {
+		return nil, err
+	}
+	return mnconf.NewConfig(schemas["cluster"]), nil
+}
+
 // Service is one unit of the node, started in order and stopped in reverse.
 type Service struct {
 	// Name appears in logs and, for singletons, names the election.
@@ -89,6 +103,9 @@ type Service struct {
 	// EnabledIf, when set, decides Enabled from the node's effective
 	// configuration (mn-conf applied), e.g. cluster.vxgw.enabled.
 	EnabledIf func(c *Config) bool
+	// EnabledKey, when set, is the boolean mn-conf key deciding Enabled
+	// (read from Env.Settings: the node's view, else the schema default).
+	EnabledKey string
 	// Singleton services run on one node of the cluster at a time: the one
 	// leading their election (through Config.Elect).
 	Singleton bool
@@ -256,6 +273,15 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	for _, svc := range n.services(fail) {
 		if svc.EnabledIf != nil {
 			svc.Enabled = svc.EnabledIf(&n.cfg)
+		}
+		if svc.EnabledKey != "" {
+			settings, err := env.Settings()
+			if err == nil {
+				svc.Enabled, err = settings.Bool(svc.EnabledKey)
+			}
+			if err != nil {
+				return fmt.Errorf("service %s: %w: %w", svc.Name, ErrBadConfig, err)
+			}
 		}
 		if !svc.Enabled {
 			n.log.Info("cluster service is disabled", "service", svc.Name)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/midonet/midonet-go/cluster/recycler"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
 	"github.com/midonet/midonet-go/midonet/storage/zk"
@@ -39,6 +40,42 @@ func (c *Config) useStandardBackends() {
 	}
 	if !slices.ContainsFunc(c.Services, func(s Service) bool { return s.Name == "vxgw" }) {
 		c.Services = append(c.Services, vxgwServices()...)
+	}
+	for _, svc := range AgentServices() {
+		if !slices.ContainsFunc(c.Services, func(s Service) bool { return s.Name == svc.Name }) {
+			c.Services = append(c.Services, svc)
+		}
+	}
+}
+
+// AgentServices are the services agents rely on, each switched by its
+// cluster.<service>.enabled key in mn-conf: "recycler" (every node, see
+// package recycler).
+func AgentServices() []Service {
+	return []Service{
+		{Name: "recycler", EnabledKey: "cluster.recycler.enabled", Start: func(ctx context.Context, env *Env) (func(context.Context) error, error) {
+			settings, err := env.Settings()
+			if err != nil {
+				return nil, err
+			}
+			cfg, err := recycler.ConfigFrom(settings)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
+			}
+			start := background(func(ctx context.Context, st *zoom.Store, env *Env) error {
+				return recycler.New(st, env.RootKey, cfg, env.Logger.With("service", "recycler")).Run(ctx)
+			})
+			stop, err := start(ctx, env)
+			if err != nil {
+				return nil, err
+			}
+			return func(sctx context.Context) error {
+				// A run in progress gets shutdown_timeout to notice.
+				sctx, cancel := context.WithTimeout(sctx, cfg.ShutdownTimeout)
+				defer cancel()
+				return stop(sctx)
+			}, nil
+		}},
 	}
 }
 

@@ -1,0 +1,93 @@
+// Package servicetest holds what the tests of the cluster's services share:
+// running a test on the in-memory store and on a real ZooKeeper, a root key
+// of the test's own, MidoNet object stores on fresh sessions, and polling.
+package servicetest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/midonet/storage/memtest"
+	"github.com/midonet/midonet-go/midonet/storage/storagetest"
+	"github.com/midonet/midonet-go/midonet/storage/zktest"
+	"github.com/midonet/midonet-go/midonet/zoom"
+)
+
+// WaitLimit bounds every wait of the services' tests.
+const WaitLimit = 30 * time.Second
+
+// SessionTimeout is the ZooKeeper session timeout of the tests' sessions:
+// short so that an expiry takes seconds.
+const SessionTimeout = 3 * time.Second
+
+// Backend is a storage backend under test, named for sub-test names.
+type Backend struct {
+	Name string
+	storagetest.Backend
+}
+
+// Each runs f on the in-memory store and on the package's shared ZooKeeper
+// server (skipped loudly when ZooKeeper is absent, failed under CI=true).
+// The package's TestMain must call zktest.Main.
+func Each(t *testing.T, f func(t *testing.T, b Backend)) {
+	t.Run("mem", func(t *testing.T) { f(t, Backend{"mem", memtest.NewBackend()}) })
+	t.Run("zookeeper", func(t *testing.T) { f(t, Backend{"zookeeper", ZooKeeper(t)}) })
+}
+
+// ZooKeeper is a backend on the package's shared ZooKeeper server whose
+// sessions can be expired for real.
+func ZooKeeper(t testing.TB) *zktest.Backend {
+	zb := zktest.NewBackend(zktest.Shared(t).Addr())
+	zb.SessionTimeout = SessionTimeout
+	zb.Logger = slog.New(slog.DiscardHandler)
+	zb.Timeout = WaitLimit
+	return zb
+}
+
+var rootSeq atomic.Int64
+
+// Root is a root key no other test uses, also across -count runs on the
+// shared server.
+func Root(t testing.TB) string {
+	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
+	return fmt.Sprintf("/t%d_%d_%s", time.Now().UnixNano()%1e9, rootSeq.Add(1), name)
+}
+
+// Context is a context for the test, cancelled when it ends.
+func Context(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Store opens MidoNet's object store under root on a new session of b.
+func Store(t testing.TB, b storagetest.Backend, root string, opts zoom.Options) *zoom.Store {
+	t.Helper()
+	opts.Root = root
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	st, err := midonet.NewStore(Context(t), b.Connect(t), opts)
+	if err != nil {
+		t.Fatalf("NewStore: %v", err)
+	}
+	return st
+}
+
+// Eventually polls cond until it holds or WaitLimit passes.
+func Eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(WaitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
