@@ -34,7 +34,7 @@ func confAPI(conf *mnconf.Store, rootURI string) http.Handler {
 			}
 			w.Header().Set("Content-Type", "text/plain")
 			if tree != nil {
-				io.WriteString(w, mnconf.RenderJSON(tree))
+				io.WriteString(w, mnconf.RenderJSON(redactSecrets(tree)))
 			}
 		})
 	}
@@ -183,6 +183,40 @@ func confAPI(conf *mnconf.Store, rootURI string) http.Handler {
 }
 
 var errNotFound = errors.New("not found")
+
+// redacted replaces a secret's value in what /conf answers.
+const redacted = "<redacted>"
+
+// redactSecrets returns tree with the values of secret keys (passwords,
+// secrets, tokens: the Keystone service password, the admin token, key
+// store passwords) replaced by redacted when set. The reference serves them
+// in clear to any admin; they stay writable by POST and readable by mn-conf
+// on a ZooKeeper host, and an unset (blank) value still shows as unset.
+func redactSecrets(tree map[string]any) map[string]any {
+	out := make(map[string]any, len(tree))
+	for k, v := range tree {
+		switch x := v.(type) {
+		case map[string]any:
+			out[k] = redactSecrets(x)
+		case string:
+			if isSecretKey(k) && strings.TrimSpace(x) != "" {
+				out[k] = redacted
+			} else {
+				out[k] = x
+			}
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func isSecretKey(k string) bool {
+	if strings.HasSuffix(k, "_description") || strings.HasSuffix(k, "_type") {
+		return false
+	}
+	return slices.ContainsFunc([]string{"password", "secret", "token"}, func(s string) bool { return strings.Contains(k, s) })
+}
 
 // confStatus maps errors to statuses: bad documents are the caller's
 // (400), an unreachable store is 503.

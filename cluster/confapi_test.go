@@ -54,6 +54,12 @@ func TestConfAPI(t *testing.T) {
 		{"GET", "/template-mappings", "", 200, nil, []string{node}},
 		{"DELETE", "/nodes/" + node, "", 200, nil, nil},
 		{"GET", "/nodes/" + node, "", 200, []string{"{"}, []string{"heartbeat"}},
+		// Secrets are written but never served back (the reference serves
+		// the Keystone service password in clear); unset ones show as unset.
+		{"POST", "/templates/default", `cluster.auth.keystone { user_password : "s3cret-pw", admin_token : "t0ken-x" }`, 200, nil, nil},
+		{"GET", "/templates/default", "", 200, []string{`"user_password" : "<redacted>"`, `"admin_token" : "<redacted>"`}, []string{"s3cret-pw", "t0ken-x"}},
+		{"GET", "/runtime/" + node, "", 200, []string{`"user_password" : "<redacted>"`, `"keystore_password" : ""`}, []string{"s3cret-pw", "t0ken-x"}},
+		{"GET", "/schemas", "", 200, []string{`"user_password" : " "`}, nil},
 		// Bad input: clear errors, nothing written.
 		{"POST", "/templates/default", `cluster.rest_api.http_port : "abc"`, 400, []string{"http_port"}, nil},
 		{"POST", "/templates/default", `cluster { rest_api`, 400, nil, nil},

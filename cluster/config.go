@@ -117,6 +117,18 @@ type RestAPIConfig struct {
 	// connections.
 	HTTPIdleTimeout  time.Duration
 	HTTPSIdleTimeout time.Duration
+	// The server limits below are this implementation's keys (bundled
+	// schema extension): a request's header and whole request must arrive
+	// within ReadHeaderTimeout and ReadTimeout, its answer must be written
+	// within WriteTimeout, at most MaxConnections stay open (the longest
+	// idle one closes for a new one), and a body holds at most MaxBodySize
+	// bytes after inflation and strings of at most MaxStringSize bytes.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	MaxConnections    int
+	MaxBodySize       int
+	MaxStringSize     int
 }
 
 // HeartbeatConfig is cluster.heartbeat.*.
@@ -137,7 +149,9 @@ func DefaultConfig() Config {
 		RuntimeConfig: true,
 		RestAPI: RestAPIConfig{Enabled: true, HTTPHost: "0.0.0.0", HTTPPort: 8181,
 			HTTPSHost: "0.0.0.0", HTTPSPort: 8443, RootURI: "/midonet-api",
-			RequestTimeout: 30 * time.Second, HTTPIdleTimeout: 30 * time.Second, HTTPSIdleTimeout: 600 * time.Second},
+			RequestTimeout: 30 * time.Second, HTTPIdleTimeout: 30 * time.Second, HTTPSIdleTimeout: 600 * time.Second,
+			ReadHeaderTimeout: 30 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second,
+			MaxConnections: 4096, MaxBodySize: 4 << 20, MaxStringSize: 64 << 10},
 		Heartbeat:       HeartbeatConfig{Enabled: false, Period: time.Second},
 		VXGW:            ServiceSwitch{Enabled: true},
 		KeystorePath:    DefaultKeystorePath,

@@ -317,6 +317,21 @@ func TestHTTPSWithDocumentedKeystore(t *testing.T) {
 			if code, _ := get(t, http.DefaultClient, httpURL(r.node, "/health")); code != 200 {
 				t.Fatalf("HTTP /health: %d", code)
 			}
+			// TLS 1.2 offers forward-secret AEAD suites only: a client that
+			// knows nothing but CBC-SHA1 gets no handshake.
+			cbc := &tls.Config{RootCAs: ks.Pool, MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{
+				tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+				tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA}}
+			if c, err := tls.Dial("tcp", r.node.HTTPSAddr().String(), cbc); err == nil {
+				c.Close()
+				t.Fatalf("a CBC-SHA1-only TLS 1.2 client got a handshake (%s)", tls.CipherSuiteName(c.ConnectionState().CipherSuite))
+			}
+			tls12 := &tls.Config{RootCAs: ks.Pool, MaxVersion: tls.VersionTLS12}
+			c, err := tls.Dial("tcp", r.node.HTTPSAddr().String(), tls12)
+			if err != nil {
+				t.Fatalf("TLS 1.2 client: %v", err)
+			}
+			c.Close()
 		})
 	}
 }

@@ -222,8 +222,12 @@ func restAPIService(n *Node, fail func(error)) Service {
 			"https", hostPort(cfg.HTTPSHost, cfg.HTTPSPort), "root_uri", cfg.RootURI)
 		var servers []*http.Server
 		var wg sync.WaitGroup
+		limit := newConnLimit(cfg.MaxConnections)
 		serve := func(l net.Listener, scheme string, idle time.Duration) {
-			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: idle,
+			// Every phase of a connection is bounded: the header, the whole
+			// request, the answer (a client that never reads), the idle time.
+			srv := &http.Server{Handler: handler, ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout,
+				WriteTimeout: cfg.WriteTimeout, IdleTimeout: idle, ConnState: limit.track,
 				BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
 			servers = append(servers, srv)
 			wg.Go(func() {
@@ -237,6 +241,7 @@ func restAPIService(n *Node, fail func(error)) Service {
 		if err != nil {
 			return nil, fmt.Errorf("HTTP listener: %w", err)
 		}
+		hl = limit.listen(hl)
 		tlsCfg, why := n.httpsTLSConfig()
 		var sl net.Listener
 		if tlsCfg != nil {
@@ -245,7 +250,7 @@ func restAPIService(n *Node, fail func(error)) Service {
 				hl.Close()
 				return nil, fmt.Errorf("HTTPS listener: %w", err)
 			}
-			sl = tls.NewListener(raw, tlsCfg)
+			sl = tls.NewListener(limit.listen(raw), tlsCfg)
 		} else {
 			env.Logger.Warn("HTTPS disabled: "+why, "keystore", n.cfg.KeystorePath)
 		}
@@ -292,7 +297,18 @@ func (n *Node) httpsTLSConfig() (*tls.Config, string) {
 	}
 	n.log.Info("HTTPS key store loaded", "keystore", c.KeystorePath, "subject", cert.Leaf.Subject.String(),
 		"not_after", cert.Leaf.NotAfter)
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, ""
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, CipherSuites: tls12Suites()}, ""
+}
+
+// tls12Suites are the TLS 1.2 suites offered: forward-secret AEAD only. Go's
+// defaults add two ECDHE CBC-SHA1 suites, which scanners flag. (TLS 1.3
+// suites are not configurable and are all AEAD.)
+func tls12Suites() []uint16 {
+	return []uint16{
+		tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	}
 }
 
 func hostPort(host string, port int) string {

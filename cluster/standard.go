@@ -148,6 +148,8 @@ func StandardAPI(ctx context.Context, env *Env) (http.Handler, error) {
 		Logger:         env.Logger,
 		Middleware:     authn.Middleware,
 		RequestTimeout: env.Config.RestAPI.RequestTimeout,
+		MaxBodyBytes:   int64(env.Config.RestAPI.MaxBodySize),
+		MaxStringBytes: env.Config.RestAPI.MaxStringSize,
 		Sequences:      restapi.SharedCounters{Conn: env.Store, Root: env.RootKey},
 		StateTables:    restapi.NewZoomStateTables(store),
 	})

@@ -8,6 +8,7 @@
 // # Layout
 //
 //	<root>/config/schemas/<name>        cluster, agent, nsdb (bundled; Deploy writes them)
+//	                                    (the reference's keys, schemas/, plus ours, extensions/)
 //	<root>/config/templates/<name>      "default" (operator-owned) and bundled agent-* templates
 //	<root>/config/nodes/<host-uuid>     per-node overrides
 //	<root>/config/template-mappings     { "<host-uuid>" : "<template>" }

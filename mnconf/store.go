@@ -29,7 +29,7 @@ const (
 	DefaultTemplate = "default"
 )
 
-//go:embed schemas/*.json templates/*.json
+//go:embed schemas/*.json templates/*.json extensions/*.json
 var bundled embed.FS
 
 // Store reads and writes the configuration under <root>/config.
@@ -356,8 +356,28 @@ func (s *Store) ZKSchema(ctx context.Context) (map[string]any, error) {
 	return merged, nil
 }
 
-// BundledSchemas returns the schemas shipped in this binary, by name.
-func BundledSchemas() (map[string]map[string]any, error) { return readBundled("schemas") }
+// BundledSchemas returns the schemas shipped in this binary, by name: the
+// reference's (schemas/, generated from it and checked against it) with this
+// implementation's own keys (extensions/, e.g. the REST API's server limits)
+// merged in.
+func BundledSchemas() (map[string]map[string]any, error) {
+	schemas, err := readBundled("schemas")
+	if err != nil {
+		return nil, err
+	}
+	extensions, err := readBundled("extensions")
+	if err != nil {
+		return nil, err
+	}
+	for name, ext := range extensions {
+		base, ok := schemas[name]
+		if !ok {
+			return nil, fmt.Errorf("mnconf: bundled extension %s extends no schema", name)
+		}
+		schemas[name] = Merge(ext, base)
+	}
+	return schemas, nil
+}
 
 // BundledTemplates returns the templates shipped in this binary, by name.
 func BundledTemplates() (map[string]map[string]any, error) { return readBundled("templates") }

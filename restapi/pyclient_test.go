@@ -13,14 +13,9 @@ import (
 	"github.com/midonet/midonet-go/restapi"
 )
 
-// referenceRepo is the bare git mirror of midonet/midonet holding the
-// python client; MIDONET_REFERENCE_REPO overrides it.
-func referenceRepo() string {
-	if r := os.Getenv("MIDONET_REFERENCE_REPO"); r != "" {
-		return r
-	}
-	return "/work/.mirror/midonet+midonet/repo"
-}
+// referenceRepo is the copy (clone or bare mirror) of midonet/midonet holding
+// the python client, named by MIDONET_REFERENCE_REPO; "" when unset.
+func referenceRepo() string { return os.Getenv("MIDONET_REFERENCE_REPO") }
 
 func skipOrFail(t *testing.T, format string, args ...any) {
 	t.Helper()

@@ -239,9 +239,6 @@ func TestPythonClientLoginFlow(t *testing.T) {
 		skipOrFail("python3 with httplib2 and webob is not installed: %v %s", err, out)
 	}
 	repo := os.Getenv("MIDONET_REFERENCE_REPO")
-	if repo == "" {
-		repo = "/work/.mirror/midonet+midonet/repo"
-	}
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

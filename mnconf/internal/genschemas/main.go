@@ -4,7 +4,7 @@
 // descriptions) must match the reference for compatibility; the files we ship
 // are our own JSON rendering of it.
 //
-//	go run ./mnconf/internal/genschemas -mirror /work/.mirror/midonet+midonet/repo -out mnconf
+//	go run ./mnconf/internal/genschemas -mirror "$MIDONET_REFERENCE_REPO" -out mnconf
 package main
 
 import (
@@ -19,9 +19,13 @@ import (
 )
 
 func main() {
-	mirror := flag.String("mirror", "/work/.mirror/midonet+midonet/repo", "git directory of the reference repository")
+	mirror := flag.String("mirror", os.Getenv("MIDONET_REFERENCE_REPO"), "git directory of the reference repository (default $MIDONET_REFERENCE_REPO)")
 	out := flag.String("out", "mnconf", "directory holding schemas/ and templates/")
 	flag.Parse()
+	if *mirror == "" {
+		fmt.Fprintln(os.Stderr, "genschemas: name the reference repository with -mirror or MIDONET_REFERENCE_REPO")
+		os.Exit(2)
+	}
 	if err := run(*mirror, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "genschemas:", err)
 		os.Exit(1)

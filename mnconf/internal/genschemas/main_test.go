@@ -14,7 +14,7 @@ func TestBundledDataMatchesReference(t *testing.T) {
 	repo := os.Getenv("MIDONET_REFERENCE_REPO")
 	if repo == "" {
 		t.Skip("SKIPPED: MIDONET_REFERENCE_REPO not set; point it at a clone or mirror of midonet/midonet " +
-			"(e.g. /work/.mirror/midonet+midonet/repo) to check the bundled schemas against the reference")
+			"to check the bundled schemas against the reference")
 	}
 	out := t.TempDir()
 	for _, d := range []string{"schemas", "templates"} {
