@@ -61,9 +61,7 @@ func BenchmarkPortCreate(b *testing.B) {
 					b.Run(fmt.Sprintf("bridges=%d/writers=%d", bridges, writers), func(b *testing.B) {
 						ctx := context.Background()
 						root := fmt.Sprintf("/bench-ports-%d", time.Now().UnixNano())
-						// Contention on one bridge needs more attempts than
-						// the default with 16 writers.
-						st, err := midonet.NewStore(ctx, conn, zoom.Options{Root: root, Attempts: 1000})
+						st, err := midonet.NewStore(ctx, conn, zoom.Options{Root: root})
 						if err != nil {
 							b.Fatal(err)
 						}

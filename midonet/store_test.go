@@ -607,30 +607,35 @@ func testConcurrentPorts(t *testing.T, b backend) {
 	stores := []*zoom.Store{f.store, f.another(zoom.Options{}), f.another(zoom.Options{}), f.another(zoom.Options{})}
 	bridge, bridgeID := newObj(t, "Network")
 	f.create(bridge)
-	const writers = 16
+	// 16 writers on 4 sessions, 4 creates each: every create must land
+	// (conflicts are retried, local ones committed together), none twice.
+	const writers, perWriter = 16, 4
 	var wg sync.WaitGroup
-	ids := make([]string, writers)
-	errs := make([]error, writers)
-	for i := range writers {
+	ids := make([]string, writers*perWriter)
+	errs := make([]error, writers*perWriter)
+	for w := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := &models.Port{Id: models.NewUUID(), NetworkId: models.UUIDFromGoogle(bridgeID)}
-			ids[i] = p.Id.Canonical()
-			errs[i] = stores[i%len(stores)].Create(f.ctx, p)
+			for j := range perWriter {
+				i := w*perWriter + j
+				p := &models.Port{Id: models.NewUUID(), NetworkId: models.UUIDFromGoogle(bridgeID)}
+				ids[i] = p.Id.Canonical()
+				errs[i] = stores[w%len(stores)].Create(f.ctx, p)
+			}
 		}()
 	}
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
-			t.Errorf("writer %d: %v", i, err)
+			t.Errorf("create %d: %v", i, err)
 		}
 	}
 	got := refs(t, f.get(bridge, bridgeID), "port_ids")
 	slices.Sort(got)
 	slices.Sort(ids)
 	if !slices.Equal(got, ids) {
-		t.Fatalf("bridge lists %d ports %v, want exactly the %d created %v", len(got), got, writers, ids)
+		t.Fatalf("bridge lists %d ports %v, want exactly the %d created %v", len(got), got, len(ids), ids)
 	}
 	for _, id := range ids {
 		p := f.get(&models.Port{}, uuid.MustParse(id)).(*models.Port)

@@ -1,7 +1,6 @@
 package zoom
 
 import (
-	"context"
 	"sync"
 
 	"github.com/midonet/midonet-go/midonet/storage"
@@ -63,47 +62,4 @@ func (s *Store) decodeCached(ci *classInfo, id string, data []byte, st storage.S
 	}
 	s.cache.put(k, st, obj)
 	return obj, nil
-}
-
-// hotLocks serializes, within this process, the retries of transactions
-// that lost a race on the same object: after a conflict on X, an attempt
-// runs holding X's lock, so local writers of X queue instead of colliding
-// again in ZooKeeper (other processes still race optimistically).
-type hotLocks struct {
-	mu    sync.Mutex
-	locks map[objKey]*hotLock
-}
-
-type hotLock struct {
-	ch   chan struct{} // capacity 1: holding the lock = a value in ch
-	refs int
-}
-
-// lock takes k's lock, or gives up when ctx ends.
-func (h *hotLocks) lock(ctx context.Context, k objKey) (unlock func(), err error) {
-	h.mu.Lock()
-	if h.locks == nil {
-		h.locks = map[objKey]*hotLock{}
-	}
-	l := h.locks[k]
-	if l == nil {
-		l = &hotLock{ch: make(chan struct{}, 1)}
-		h.locks[k] = l
-	}
-	l.refs++
-	h.mu.Unlock()
-	release := func() {
-		h.mu.Lock()
-		if l.refs--; l.refs == 0 {
-			delete(h.locks, k)
-		}
-		h.mu.Unlock()
-	}
-	select {
-	case l.ch <- struct{}{}:
-		return func() { <-l.ch; release() }, nil
-	case <-ctx.Done():
-		release()
-		return nil, ctx.Err()
-	}
 }

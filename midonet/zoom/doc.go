@@ -57,9 +57,22 @@
 // directories of new objects, and a version check of every object only
 // read. A lost race (ErrBadVersion, or ErrNoNode from a concurrent delete)
 // is a ConcurrentModificationError, on which Store.Tx runs the function
-// again (Options.Attempts in all, default 10, with a random back-off that
-// grows per attempt); there is no global lock. A create of an existing id
-// fails with ObjectExistsError, not retried.
+// again on fresh state until the commit succeeds or the context ends
+// (Options.Attempts can bound the runs; a context without deadline gets
+// one minute), with a random back-off that grows per attempt; there is no
+// global lock. A create of an existing id fails with ObjectExistsError,
+// not retried.
+//
+// Group commit: after a lost race on object X, the function runs in X's
+// group, as do, for a while, the functions of other local transactions
+// about to write X. The group's goroutine runs the functions queued
+// meanwhile one after the other in one transaction (each sees the writes
+// of those before it; one that fails is rolled back alone) and commits
+// them in one multi: N ports created concurrently on one bridge cost one
+// read and one write of the bridge per batch. A member whose create finds
+// its id taken is dropped and the rest commit; any other lost race sends
+// every member round again. Only one multi is ever waited for while a
+// batch is being built.
 //
 // Unlike the reference, which validates reads against the transaction's
 // start zxid, reads are validated by the commit's version checks; objects

@@ -80,9 +80,9 @@ func (e *ObjectReferencedError) Error() string {
 func (e *ObjectReferencedError) Is(target error) bool { return target == ErrObjectReferenced }
 
 // ConcurrentModificationError: the transaction lost an optimistic-lock race
-// on Class/ID (empty when unknown) and ran out of attempts (or, inside a
-// transaction function, the commit will be retried). Err is the storage
-// error behind it.
+// on Class/ID (empty when unknown) until its context ended or its attempts
+// ran out (or, inside a transaction function, the commit will be retried).
+// Err is the storage error behind it.
 type ConcurrentModificationError struct {
 	Class, ID string
 	Attempts  int

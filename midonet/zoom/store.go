@@ -35,7 +35,8 @@ const (
 )
 
 // Options configure a Store. The zero value works: root /midonet, the
-// cluster's state namespace, owner None, 10 transaction attempts.
+// cluster's state namespace, owner None, transactions retried until their
+// context ends.
 type Options struct {
 	// Root is the MidoNet root key (zookeeper.root_key), default "/midonet".
 	Root string
@@ -44,8 +45,9 @@ type Options struct {
 	Namespace string
 	// Owner is recorded as provenance of every write.
 	Owner Owner
-	// Attempts bounds how many times Tx runs its function when commits
-	// lose optimistic-lock races (default 10).
+	// Attempts, when set, bounds how many times Tx runs its function when
+	// commits lose optimistic-lock races; by default it runs again until
+	// the commit succeeds or the context ends.
 	Attempts int
 	// ProductVersion and ProductCommit are recorded as provenance.
 	ProductVersion, ProductCommit string
@@ -65,9 +67,8 @@ type Store struct {
 	opts     Options
 	zoom     string // <root>/zoom/0
 	log      *slog.Logger
-	attempts int
 	cache    *decodedCache
-	hot      hotLocks
+	groups   groups
 }
 
 // decodedCacheSize bounds the decoded-object cache (entries).
@@ -93,8 +94,8 @@ func NewStore(ctx context.Context, conn storage.Conn, sch Schema, opts Options) 
 	if !validNodeName(opts.Namespace) {
 		return nil, fmt.Errorf("zoom: bad namespace %q", opts.Namespace)
 	}
-	if opts.Attempts <= 0 {
-		opts.Attempts = 10
+	if opts.Attempts < 0 {
+		opts.Attempts = 0
 	}
 	if opts.FailFastConn == nil {
 		opts.FailFastConn = conn
@@ -108,7 +109,7 @@ func NewStore(ctx context.Context, conn storage.Conn, sch Schema, opts Options) 
 	}
 	s := &Store{
 		conn: conn, failFast: opts.FailFastConn, schema: cs, opts: opts,
-		zoom: root + "/zoom/0", log: opts.Logger, attempts: opts.Attempts,
+		zoom: root + "/zoom/0", log: opts.Logger,
 		cache: newDecodedCache(decodedCacheSize),
 	}
 	if err := s.ensureClassNodes(ctx); err != nil {
@@ -355,46 +356,46 @@ func (s *Store) DeleteIfExists(ctx context.Context, model proto.Message, id uuid
 
 // Tx runs f in a fresh transaction and commits everything f did as one
 // storage multi. When the commit (or a read inside f) loses a race with
-// another writer, f runs again on a fresh transaction, at most
-// Options.Attempts times in all, with a short random back-off; then the
-// ConcurrentModificationError is returned. Any other error of f or of the
-// commit is returned at once and nothing is written. f must not keep tx
-// nor use it from several goroutines, and must be safe to run again.
+// another writer, f runs again on fresh state, in the group of the object
+// raced for (group.go: this process's writers of a hot object commit
+// together), until the commit succeeds, ctx ends or, when set,
+// Options.Attempts runs were made; then the ConcurrentModificationError is
+// returned. Without a deadline on ctx, retrying stops after
+// defaultRetryWindow. Any other error of f or of the commit is returned at
+// once and nothing is written. f must not keep tx nor use it from several
+// goroutines, and must be safe to run again.
 func (s *Store) Tx(ctx context.Context, f func(tx *Tx) error) error {
-	var hot *objKey // object of the last conflict
+	if _, ok := ctx.Deadline(); !ok && s.opts.Attempts == 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultRetryWindow)
+		defer cancel()
+	}
+	var g *group // the group of the object last raced for
 	for attempt := 1; ; attempt++ {
-		unlock := func() {}
-		if hot != nil {
-			var err error
-			if unlock, err = s.hot.lock(ctx, *hot); err != nil {
-				return err
+		var err error
+		if g != nil {
+			err = g.submit(ctx, f)
+			if errors.Is(err, errRunAlone) {
+				g, err = nil, s.runAlone(ctx, f, nil)
 			}
+		} else {
+			err = s.runAlone(ctx, f, &g)
 		}
-		tx := newTx(ctx, s)
-		err := f(tx)
 		if err == nil {
-			err = tx.commit()
-		}
-		unlock()
-		if err == nil {
-			tx.afterCommit()
 			return nil
 		}
 		var cme *ConcurrentModificationError
 		if !errors.As(err, &cme) {
 			return err
 		}
-		if attempt >= s.attempts {
-			cme.Attempts = attempt
+		cme.Attempts = attempt
+		if (s.opts.Attempts > 0 && attempt >= s.opts.Attempts) || ctx.Err() != nil {
 			return err
 		}
-		if cme.Class != "" {
-			if hot == nil || *hot != (objKey{cme.Class, cme.ID}) {
-				// First conflict on this object: queue behind local
-				// writers of it from now on, right away.
-				hot = &objKey{cme.Class, cme.ID}
-				continue
-			}
+		if cme.Class != "" && (g == nil || g.key != (objKey{cme.Class, cme.ID})) {
+			// First conflict on this object: join its group right away.
+			g = s.groups.hot(s, objKey{cme.Class, cme.ID})
+			continue
 		}
 		if err := sleepBackoff(ctx, attempt); err != nil {
 			return err
@@ -402,9 +403,40 @@ func (s *Store) Tx(ctx context.Context, f func(tx *Tx) error) error {
 	}
 }
 
+// defaultRetryWindow bounds the retries of a transaction whose context has
+// no deadline (and no Options.Attempts is set).
+const defaultRetryWindow = time.Minute
+
+// runAlone runs f in a transaction of its own and commits it. With join
+// set, a transaction about to write an object whose group is active
+// (another local writer is committing to it) joins that group instead:
+// f runs again there, in the group's next batch.
+func (s *Store) runAlone(ctx context.Context, f func(*Tx) error, join **group) error {
+	tx := newTx(ctx, s)
+	if err := f(tx); err != nil {
+		return err
+	}
+	if join != nil {
+		if g := s.groups.activeFor(tx.order); g != nil {
+			*join = g
+			err := g.submit(ctx, f)
+			if errors.Is(err, errRunAlone) {
+				*join = nil
+				return s.runAlone(ctx, f, nil)
+			}
+			return err
+		}
+	}
+	if err := tx.commit(); err != nil {
+		return err
+	}
+	tx.afterCommit()
+	return nil
+}
+
 // sleepBackoff waits a random time growing with attempt (capped), so that
 // writers contending for one object (from other processes: local ones
-// queue on the object's lock) spread out instead of colliding again.
+// commit together in its group) spread out instead of colliding again.
 func sleepBackoff(ctx context.Context, attempt int) error {
 	maxWait := time.Millisecond << min(attempt, 7)
 	t := time.NewTimer(rand.N(maxWait))

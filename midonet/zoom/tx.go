@@ -71,11 +71,58 @@ type Tx struct {
 	// raw node operations (nodes.go)
 	nodes     map[string]*nodeOp
 	nodeOrder []string
+	// In a group's batch (group.go): the member whose function is running
+	// (-1 outside one), and which member first wrote each object.
+	member int
+	owner  map[objKey]int
 }
 
 func newTx(ctx context.Context, s *Store) *Tx {
 	return &Tx{ctx: ctx, s: s, cache: map[objKey]*entry{}, ops: map[objKey]*txOp{}, existing: map[string]bool{},
-		nodes: map[string]*nodeOp{}}
+		nodes: map[string]*nodeOp{}, member: -1}
+}
+
+// txState is a copy of a transaction's view and operations, taken before a
+// batch member's function runs so that its failure can be rolled back.
+type txState struct {
+	cache     map[objKey]entry
+	ops       map[objKey]txOp
+	order     []objKey
+	nodes     map[string]nodeOp
+	nodeOrder []string
+}
+
+func (tx *Tx) snapshot() txState {
+	st := txState{cache: make(map[objKey]entry, len(tx.cache)), ops: make(map[objKey]txOp, len(tx.ops)),
+		order: append([]objKey(nil), tx.order...), nodes: make(map[string]nodeOp, len(tx.nodes)),
+		nodeOrder: append([]string(nil), tx.nodeOrder...)}
+	for k, e := range tx.cache {
+		st.cache[k] = *e
+	}
+	for k, o := range tx.ops {
+		st.ops[k] = *o
+	}
+	for p, o := range tx.nodes {
+		st.nodes[p] = *o
+	}
+	return st
+}
+
+func (tx *Tx) restore(st txState) {
+	tx.cache = make(map[objKey]*entry, len(st.cache))
+	for k, e := range st.cache {
+		tx.cache[k] = &e
+	}
+	tx.ops = make(map[objKey]*txOp, len(st.ops))
+	for k, o := range st.ops {
+		tx.ops[k] = &o
+	}
+	tx.order = st.order
+	tx.nodes = make(map[string]*nodeOp, len(st.nodes))
+	for p, o := range st.nodes {
+		tx.nodes[p] = &o
+	}
+	tx.nodeOrder = st.nodeOrder
 }
 
 // Context is the context the transaction's reads run with.
@@ -306,6 +353,12 @@ func (tx *Tx) prefetch(ci *classInfo, ids []string) error {
 func (tx *Tx) addOp(k objKey, op *txOp) {
 	if _, ok := tx.ops[k]; !ok {
 		tx.order = append(tx.order, k)
+		if tx.member >= 0 {
+			if tx.owner == nil {
+				tx.owner = map[objKey]int{}
+			}
+			tx.owner[k] = tx.member
+		}
 	}
 	tx.ops[k] = op
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
@@ -263,26 +264,173 @@ func TestRawNodeOps(t *testing.T) {
 	}
 }
 
-func TestHotLockHonoursContext(t *testing.T) {
-	var h hotLocks
-	k := objKey{"Network", "x"}
-	unlock, err := h.lock(context.Background(), k)
+// groupFixture is a store on mem with a network, and a group of that
+// network whose current batch is held by a function blocked on release:
+// functions submitted meanwhile queue for the next batch, together.
+type groupFixture struct {
+	t       *testing.T
+	ctx     context.Context
+	st      *Store
+	net     *models.Network
+	g       *group
+	release chan struct{}
+	first   chan error
+}
+
+func newGroupFixture(t *testing.T) *groupFixture {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	sch := Schema{Classes: []models.Class{class(t, "Network"), class(t, "Port")},
+		Bindings: []Binding{{Left: "Network", LeftField: "port_ids", OnDeleteLeft: Cascade, Right: "Port", RightField: "network_id", OnDeleteRight: Clear}}}
+	st, err := NewStore(ctx, mem.NewServer().Connect(), sch, Options{Root: "/r"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	f := &groupFixture{t: t, ctx: ctx, st: st, net: &models.Network{Id: models.NewUUID()},
+		release: make(chan struct{}), first: make(chan error, 1)}
+	if err := st.Create(ctx, f.net); err != nil {
+		t.Fatal(err)
+	}
+	f.g = st.groups.hot(st, objKey{"Network", f.net.Id.Canonical()})
+	started := make(chan struct{})
+	go func() {
+		f.first <- f.g.submit(ctx, func(tx *Tx) error {
+			close(started)
+			<-f.release
+			return tx.Create(&models.Port{Id: models.NewUUID(), NetworkId: f.net.Id})
+		})
+	}()
+	<-started
+	return f
+}
+
+// queue submits fns concurrently and waits until all are queued.
+func (f *groupFixture) queue(ctxs []context.Context, fns ...func(*Tx) error) []chan error {
+	out := make([]chan error, len(fns))
+	for i, fn := range fns {
+		out[i] = make(chan error, 1)
+		ctx := f.ctx
+		if ctxs != nil {
+			ctx = ctxs[i]
+		}
+		go func() { out[i] <- f.g.submit(ctx, fn) }()
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		f.g.mu.Lock()
+		n := len(f.g.queue)
+		f.g.mu.Unlock()
+		if n == len(fns) {
+			break
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("%d of %d functions queued", n, len(fns))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(f.release)
+	if err := <-f.first; err != nil {
+		f.t.Fatalf("blocked batch: %v", err)
+	}
+	return out
+}
+
+func (f *groupFixture) createPort(id *models.UUID) func(*Tx) error {
+	return func(tx *Tx) error { return tx.Create(&models.Port{Id: id, NetworkId: f.net.Id}) }
+}
+
+func (f *groupFixture) portIDs() []string {
+	n, err := f.st.Get(f.ctx, &models.Network{}, f.net.Id.ToGoogle())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return models.UUIDsToStrings(n.(*models.Network).PortIds)
+}
+
+// A batch commits its members' writes together; a member whose function
+// fails leaves nothing behind and gets its own error; the members after it
+// see the state without it.
+func TestGroupBatchRollsBackFailedMember(t *testing.T) {
+	f := newGroupFixture(t)
+	a, b, c := models.NewUUID(), models.NewUUID(), models.NewUUID()
+	boom := errors.New("boom")
+	res := f.queue(nil, f.createPort(a), func(tx *Tx) error {
+		if err := f.createPort(b)(tx); err != nil {
+			return err
+		}
+		return boom
+	}, f.createPort(c))
+	for i, want := range []error{nil, boom, nil} {
+		if err := <-res[i]; !errors.Is(err, want) || (want == nil && err != nil) {
+			t.Fatalf("member %d: %v, want %v", i, err, want)
+		}
+	}
+	ids := f.portIDs()
+	if len(ids) != 3 || !slices.Contains(ids, a.Canonical()) || !slices.Contains(ids, c.Canonical()) || slices.Contains(ids, b.Canonical()) {
+		t.Fatalf("network ports %v: want the blocked one, %s and %s, not %s", ids, a.Canonical(), c.Canonical(), b.Canonical())
+	}
+	if ok, err := f.st.Exists(f.ctx, &models.Port{}, b.ToGoogle()); err != nil || ok {
+		t.Fatalf("port of the failed member exists: %v %v", ok, err)
+	}
+}
+
+// A create that finds its id taken at commit fails alone; the others of
+// its batch commit.
+func TestGroupBatchDropsExistingCreate(t *testing.T) {
+	f := newGroupFixture(t)
+	taken := &models.Port{Id: models.NewUUID()}
+	if err := f.st.Create(f.ctx, taken); err != nil {
+		t.Fatal(err)
+	}
+	fresh := models.NewUUID()
+	res := f.queue(nil, func(tx *Tx) error {
+		// A blind write: the transaction does not read the taken id first,
+		// so only the commit finds it.
+		tx.cache[objKey{"Port", taken.Id.Canonical()}] = &entry{}
+		return f.createPort(taken.Id)(tx)
+	}, f.createPort(fresh))
+	if err := <-res[0]; !errors.Is(err, ErrObjectExists) {
+		t.Fatalf("create of a taken id: %v", err)
+	}
+	if err := <-res[1]; err != nil {
+		t.Fatalf("its batch mate: %v", err)
+	}
+	if ids := f.portIDs(); len(ids) != 2 || !slices.Contains(ids, fresh.Canonical()) {
+		t.Fatalf("network ports %v", ids)
+	}
+}
+
+// A function whose context ends while it waits for its batch is withdrawn
+// and never runs.
+func TestGroupWithdrawsCancelled(t *testing.T) {
+	f := newGroupFixture(t)
+	ctx, cancel := context.WithCancel(f.ctx)
+	ran := false
+	done := make(chan error, 1)
+	go func() {
+		done <- f.g.submit(ctx, func(tx *Tx) error { ran = true; return nil })
+	}()
+	for {
+		f.g.mu.Lock()
+		n := len(f.g.queue)
+		f.g.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
 	cancel()
-	if _, err := h.lock(ctx, k); !errors.Is(err, context.Canceled) {
-		t.Fatalf("lock with a cancelled context while held: %v", err)
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("withdrawn member: %v", err)
 	}
-	unlock()
-	unlock2, err := h.lock(context.Background(), k)
-	if err != nil {
+	close(f.release)
+	if err := <-f.first; err != nil {
 		t.Fatal(err)
 	}
-	unlock2()
-	if len(h.locks) != 0 {
-		t.Fatalf("%d locks left", len(h.locks))
+	f.g.mu.Lock()
+	n := len(f.g.queue)
+	f.g.mu.Unlock()
+	if ran || n != 0 {
+		t.Fatalf("withdrawn function ran (%v) or stayed queued (%d)", ran, n)
 	}
 }
 
