@@ -47,5 +47,7 @@
 //
 // # Translated so far
 //
-// Networks (uplink networks are only stored).
+// Networks (uplink networks are only stored) and subnets (DHCP subnets;
+// on update the metadata route through the network's DHCP port, and the
+// gateway routes follow a gateway change).
 package neutron

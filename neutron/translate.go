@@ -56,6 +56,7 @@ func typed[T proto.Message](create func(*View, T) ([]Op, error), update func(*Vi
 func translators() []*Translator {
 	return []*Translator{
 		networkTranslator(),
+		subnetTranslator(),
 	}
 }
 

@@ -64,6 +64,7 @@ func nres[D any, M proto.Message](path, single, plural string, bulk bool, toProt
 func neutronResources() []neutronResource {
 	return []neutronResource{
 		nres("networks", "Network", "Networks", true, (*neutronNetwork).toProto, neutronNetworkOf),
+		nres("subnets", "Subnet", "Subnets", true, (*neutronSubnet).toProto, neutronSubnetOf),
 	}
 }
 

@@ -176,3 +176,44 @@ func TestNeutronNetworkCRUD(t *testing.T) {
 		})
 	}
 }
+
+// TestNeutronSubnet: a subnet is decoded from the reference's JSON (CIDR,
+// gateway, pools, DNS, host routes), read back as given, and becomes the
+// network's DHCP subnet in the v5 API; a bad CIDR is a 400.
+func TestNeutronSubnet(t *testing.T) {
+	for _, sb := range storageBackends() {
+		t.Run(sb.name, func(t *testing.T) {
+			n := serveNeutron(t, sb)
+			net, sub := uuid.NewString(), uuid.NewString()
+			n.must(201, "POST", "/neutron/networks", neutronVnd+"Network-v1+json", map[string]any{"id": net, "admin_state_up": true})
+			body := map[string]any{"id": sub, "network_id": net, "cidr": "10.0.1.0/24", "gateway_ip": "10.0.1.1",
+				"ip_version": 4, "enable_dhcp": true, "tenant_id": "t",
+				"allocation_pools": []any{map[string]any{"start": "10.0.1.2", "end": "10.0.1.254"}},
+				"dns_nameservers":  []any{"8.8.8.8"},
+				"host_routes":      []any{map[string]any{"destination": "10.2.0.0/16", "nexthop": "10.0.1.9"}}}
+			n.must(201, "POST", "/neutron/subnets", neutronVnd+"Subnet-v1+json", body)
+			got := n.must(200, "GET", "/neutron/subnets/"+sub, neutronVnd+"Subnet-v1+json", nil).(map[string]any)
+			for k, v := range body {
+				if mustJSON(t, got[k]) != mustJSON(t, v) {
+					t.Errorf("%s = %s, want %s", k, mustJSON(t, got[k]), mustJSON(t, v))
+				}
+			}
+			dhcp := n.must(200, "GET", "/bridges/"+net+"/dhcp/10.0.1.0_24", "application/json", nil).(map[string]any)
+			if dhcp["defaultGateway"] != "10.0.1.1" || dhcp["serverAddr"] != "10.0.1.1" || dhcp["enabled"] != true {
+				t.Errorf("DHCP subnet = %v", dhcp)
+			}
+			n.must(400, "POST", "/neutron/subnets", neutronVnd+"Subnet-v1+json",
+				map[string]any{"id": uuid.NewString(), "network_id": net, "cidr": "10.0.1.0/100"})
+			n.must(404, "POST", "/neutron/subnets", neutronVnd+"Subnet-v1+json",
+				map[string]any{"id": uuid.NewString(), "network_id": uuid.NewString(), "cidr": "10.0.3.0/24"})
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
