@@ -59,6 +59,8 @@ type CLI struct {
 	// Logger receives the library's log lines; nil discards them, as the
 	// reference's tool silences its logging.
 	Logger *slog.Logger
+	// Version, when set, is printed by --version.
+	Version string
 }
 
 // Run executes mn-conf with args and returns the process exit code.
@@ -130,6 +132,7 @@ func (c CLI) Command() *cobra.Command {
 			}
 		},
 	}
+	root.Version = c.Version
 	root.SetIn(c.Stdin)
 	root.SetOut(c.Stdout)
 	root.SetErr(c.Stderr)

@@ -77,13 +77,19 @@ func TestUsageErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"-h"}, 0, "usage: midonet-check"},
-		{[]string{"--no-such-flag"}, 2, "flag provided but not defined"},
+		{[]string{"--no-such-flag"}, 2, "unknown flag: --no-such-flag"},
+		{[]string{"a.conf", "b.conf"}, 2, "accepts at most 1 arg"},
 		{[]string{t.TempDir() + "/absent.conf"}, 2, "absent.conf"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(t.Context(), tc.args, &out, &errOut); code != tc.code || !strings.Contains(errOut.String(), tc.msg) {
 			t.Errorf("%v: exit %d (want %d), stderr %q (want %q)", tc.args, code, tc.code, errOut.String(), tc.msg)
+		}
+	}
+	for args, want := range map[string]string{"-h": "Usage:\n  midonet-check [flags]", "--version": "midonet-check version "} {
+		var out, errOut bytes.Buffer
+		if code := run(t.Context(), []string{args}, &out, &errOut); code != 0 || !strings.Contains(out.String(), want) {
+			t.Errorf("%s: exit %d, stdout %q (want %q)", args, code, out.String(), want)
 		}
 	}
 }

@@ -249,7 +249,9 @@ func TestBadCommandLines(t *testing.T) {
 		code int
 		says string
 	}{
-		{"unknown flag", []string{"--no-such-flag"}, 2, "flag provided but not defined"},
+		{"unknown flag", []string{"--no-such-flag"}, 2, "unknown flag: --no-such-flag"},
+		{"two config files", []string{"a.conf", "b.conf"}, 2, "accepts at most 1 arg"},
+		{"malformed --set", []string{"--set", "cluster.rest_api.http_port"}, 2, "want key=value"},
 		{"bad log level", []string{"--log-level", "LOUD"}, 2, "want TRACE"},
 		{"unreadable config file", []string{filepath.Join(t.TempDir(), "missing.conf")}, 1, "missing.conf"},
 		{"unknown setting", []string{"--set", "cluster.rest_api.htp_port=1"}, 1, "cluster.rest_api.htp_port is not a setting"},

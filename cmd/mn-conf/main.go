@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/midonet/midonet-go/internal/version"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/mnconf"
@@ -31,6 +32,7 @@ func main() {
 		Stderr:    os.Stderr,
 		LookupEnv: os.LookupEnv,
 		Connect:   connect,
+		Version:   version.Get().String(),
 	}
 	code := cli.Run(ctx, os.Args[1:])
 	stop()
