@@ -150,7 +150,7 @@ func StandardAPI(ctx context.Context, env *Env) (http.Handler, error) {
 		RequestTimeout: env.Config.RestAPI.RequestTimeout,
 		MaxBodyBytes:   int64(env.Config.RestAPI.MaxBodySize),
 		MaxStringBytes: env.Config.RestAPI.MaxStringSize,
-		Sequences:      restapi.SharedCounters{Conn: env.Store, Root: env.RootKey},
+		Sequences:      restapi.NewZoomSequences(store),
 		StateTables:    restapi.NewZoomStateTables(store),
 	})
 	if err != nil {

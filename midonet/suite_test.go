@@ -95,6 +95,8 @@ func storeSuite() []suiteCase {
 		{"WatchStateKey", testWatchStateKey},
 		{"StateTables", testStateTables},
 		{"WatchStateTable", testWatchStateTable},
+		{"Sequences", testSequences},
+		{"SequenceBlocksShareWithJVM", testSequenceBlocksShareWithJVM},
 	}
 }
 

@@ -25,7 +25,7 @@ func zoomBackend(t testing.TB, conn storage.Conn, root string) opened {
 	t.Helper()
 	st := openZoomStore(t, conn, root)
 	return opened{store: restapi.NewZoomStore(st), tables: restapi.NewZoomStateTables(st),
-		sequences: restapi.SharedCounters{Conn: conn, Root: root}}
+		sequences: restapi.NewZoomSequences(st)}
 }
 
 // openZoomStore opens MidoNet's object store at root over conn, as the

@@ -58,7 +58,7 @@ type Options struct {
 	// reference's); a request that runs out answers 503 "Resource read timeout".
 	RequestTimeout time.Duration
 	// Sequences allocates port tunnel keys (OverlayTunnelKey). Use
-	// SharedCounters on the cluster's storage connection to share the
+	// NewZoomSequences on the cluster's object store to share the
 	// counters with JVM nodes; nil leaves new ports without a tunnel key.
 	Sequences Sequencer
 	// StateTables backs the bridge MAC/ARP tables and router-port peering

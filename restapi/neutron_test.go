@@ -70,7 +70,7 @@ func serveNeutron(t *testing.T, sb storageBackend) neutronAPI {
 	conn, root := sb.connect(t)
 	st := openZoomStore(t, conn, root)
 	return neutronAPI{t: t, base: serveStore(t, st, nil, restapi.Options{
-		Sequences: restapi.SharedCounters{Conn: conn, Root: root}, StateTables: restapi.NewZoomStateTables(st)})}
+		Sequences: restapi.NewZoomSequences(st), StateTables: restapi.NewZoomStateTables(st)})}
 }
 
 // TestNeutronRoot: the root lists every collection and template of the

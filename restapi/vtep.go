@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"path"
 	"slices"
 	"strconv"
 	"time"
@@ -494,8 +493,7 @@ func (c *call) nextVNI() (uint32, error) {
 		if !ok {
 			return 0, errorf(http.StatusServiceUnavailable, "No VNI counter is configured")
 		}
-		// ZoomPath is <root>/zoom/<version>.
-		seq = SharedCounters{Conn: z.st.Conn(), Root: path.Dir(path.Dir(z.st.ZoomPath()))}
+		seq = NewZoomSequences(z.st)
 	}
 	n, err := seq.Next(c.ctx(), VxgwVNI)
 	if err != nil {

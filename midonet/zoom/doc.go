@@ -43,6 +43,12 @@
 //	tbl.Add / AddPersistent / Remove / RemovePersistent / Get / Contains / Snapshot / Entries / Watch
 //	st.TableArguments(ctx, &models.Network{}, bridgeID, "mac_table")  // VLANs with a table
 //
+// Shared counters (the reference's SequenceDispenser, <root>/sequences/<tag>,
+// shared with JVM nodes) hand out values from blocks reserved per store
+// (Options.SequenceBlock, one compare-and-set per block, not per value):
+//
+//	key, err := st.Next(ctx, zoom.Sequence{Tag: "OVERLAY_TUNNEL_KEY", Seed: 1}) // midonet.OverlayTunnelKey
+//
 // *Tx's Get/Create/Update/Delete have the signatures of the REST layer's
 // restapi.Tx, and Store's Get/List those of restapi.Store, so its adapter
 // only wraps the Tx function. Objects returned are the caller's to modify;

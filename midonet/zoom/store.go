@@ -49,6 +49,10 @@ type Options struct {
 	// commits lose optimistic-lock races; by default it runs again until
 	// the commit succeeds or the context ends.
 	Attempts int
+	// SequenceBlock is how many values of a shared counter (Next) the
+	// store reserves at a time; default 32, 1 takes them one by one as
+	// the reference does.
+	SequenceBlock int
 	// ProductVersion and ProductCommit are recorded as provenance.
 	ProductVersion, ProductCommit string
 	// FailFastConn, when set, holds the values of FailFast state keys
@@ -69,6 +73,7 @@ type Store struct {
 	log      *slog.Logger
 	cache    *decodedCache
 	groups   groups
+	seqs     sequences
 }
 
 // decodedCacheSize bounds the decoded-object cache (entries).
@@ -96,6 +101,9 @@ func NewStore(ctx context.Context, conn storage.Conn, sch Schema, opts Options) 
 	}
 	if opts.Attempts < 0 {
 		opts.Attempts = 0
+	}
+	if opts.SequenceBlock <= 0 {
+		opts.SequenceBlock = defaultSequenceBlock
 	}
 	if opts.FailFastConn == nil {
 		opts.FailFastConn = conn

@@ -1,0 +1,132 @@
+package midonet_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/zoom"
+)
+
+// testSequences: the reference's expectations of its SequenceDispenser
+// (a new counter starts at its seed: the first value is seed+1, then
+// seed+2; the node is <root>/sequences/<tag lowercased>), for every one
+// of MidoNet's counters.
+func testSequences(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	for _, seq := range []zoom.Sequence{midonet.OverlayTunnelKey, midonet.VxgwVNI, midonet.Fip64TunnelKey} {
+		for _, want := range []int32{seq.Seed + 1, seq.Seed + 2} {
+			if got, err := f.store.Next(f.ctx, seq); err != nil || got != want {
+				t.Fatalf("%s: Next = %d, %v; want %d", seq.Tag, got, err, want)
+			}
+		}
+		p := f.store.SequencePath(seq)
+		if want := f.root + "/sequences/" + map[string]string{"OVERLAY_TUNNEL_KEY": "overlay_tunnel_key",
+			"VXGW_TUNNEL_KEY": "vxgw_tunnel_key", "FIP64_TUNNEL_KEY": "fip64_tunnel_key"}[seq.Tag]; p != want {
+			t.Fatalf("counter node %s, want %s", p, want)
+		}
+		data, _, err := f.conn.Get(f.ctx, p)
+		if err != nil || len(data) != 4 {
+			t.Fatalf("counter node %s: %x, %v; want 4 bytes", p, data, err)
+		}
+	}
+	// A counter node that is not a 4-byte integer is an error, not a value.
+	bad := zoom.Sequence{Tag: "BROKEN", Seed: 1}
+	if _, err := f.conn.Create(f.ctx, f.store.SequencePath(bad), []byte("xx"), storage.Persistent); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := f.store.Next(f.ctx, bad); err == nil {
+		t.Fatalf("Next on a 2-byte counter node = %d", v)
+	}
+}
+
+// jvmNext takes one value as the reference's SequenceDispenser.next does:
+// read the counter, compare-and-set it to value+1, retry on a lost race.
+func jvmNext(f *fixture, conn storage.Conn, p string) (int32, error) {
+	for {
+		data, st, err := conn.Get(f.ctx, p)
+		if err != nil {
+			return 0, err
+		}
+		next := int32(binary.BigEndian.Uint32(data)) + 1
+		_, err = conn.Set(f.ctx, p, binary.BigEndian.AppendUint32(nil, uint32(next)), st.Version)
+		if err == nil {
+			return next, nil
+		}
+		if !errors.Is(err, storage.ErrBadVersion) {
+			return 0, err
+		}
+	}
+}
+
+// testSequenceBlocksShareWithJVM: two stores (two sessions, as two
+// cluster nodes) hand out tunnel keys from blocks while a JVM-style
+// allocator takes keys one by one from the same counter: no key is handed
+// out twice, and the counter ends at or above every key handed out.
+func testSequenceBlocksShareWithJVM(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{SequenceBlock: 8})
+	stores := []*zoom.Store{f.store, f.another(zoom.Options{SequenceBlock: 8})}
+	seq := midonet.OverlayTunnelKey
+	if _, err := f.store.Next(f.ctx, seq); err != nil { // creates the counter
+		t.Fatal(err)
+	}
+	p := f.store.SequencePath(seq)
+	jvmConn := b.Connect(t)
+	const goroutines, perGoroutine = 6, 30
+	var mu sync.Mutex
+	var got []int32
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines+1)
+	record := func(v int32) { mu.Lock(); got = append(got, v); mu.Unlock() }
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range perGoroutine {
+				v, err := stores[g%len(stores)].Next(f.ctx, seq)
+				if err != nil {
+					errs <- err
+					return
+				}
+				record(v)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range perGoroutine {
+			v, err := jvmNext(f, jvmConn, p)
+			if err != nil {
+				errs <- err
+				return
+			}
+			record(v)
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if len(got) != (goroutines+1)*perGoroutine {
+		t.Fatalf("%d values, want %d", len(got), (goroutines+1)*perGoroutine)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i] == got[i-1] {
+			t.Fatalf("value %d handed out twice", got[i])
+		}
+	}
+	data, _, err := f.conn.Get(f.ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := int32(binary.BigEndian.Uint32(data)); c < got[len(got)-1] {
+		t.Fatalf("counter at %d below the value %d handed out", c, got[len(got)-1])
+	}
+}

@@ -1,0 +1,155 @@
+package zoom
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/midonet/midonet-go/midonet/storage"
+)
+
+// Sequence names a cluster-wide counter in the reference's layout (its
+// SequenceDispenser): the node <root>/sequences/<tag lowercased> holds the
+// last value handed out as a 4-byte big-endian integer (Curator's
+// SharedCount), Seed when the counter is new, so the first value is
+// Seed+1. A JVM node takes one value by compare-and-set of the node's
+// version from v to v+1.
+type Sequence struct {
+	Tag  string
+	Seed int32
+}
+
+// defaultSequenceBlock is how many values of a counter a store reserves at
+// a time (Options.SequenceBlock).
+const defaultSequenceBlock = 32
+
+// ErrSequenceContended is returned when a counter could not be advanced
+// before the caller's context ended, every attempt losing a version race.
+var ErrSequenceContended = errors.New("zoom: sequence counter contended")
+
+// sequences holds the store's reserved, not yet handed out, blocks.
+type sequences struct {
+	mu     sync.Mutex
+	blocks map[string]*seqBlock
+}
+
+// seqBlock is the reserved range next..last of one counter; lock (a
+// channel of capacity 1, so waiting honours the context) is held while
+// handing out a value or reserving a new block (one read and one
+// compare-and-set).
+type seqBlock struct {
+	lock       chan struct{}
+	next, last int64
+}
+
+func (q *sequences) block(tag string) *seqBlock {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.blocks == nil {
+		q.blocks = map[string]*seqBlock{}
+	}
+	b := q.blocks[tag]
+	if b == nil {
+		b = &seqBlock{lock: make(chan struct{}, 1), next: 1, last: 0}
+		q.blocks[tag] = b
+	}
+	return b
+}
+
+// Next hands out the next value of seq reserved by this store. Values are
+// reserved from the shared counter Options.SequenceBlock at a time (one
+// compare-and-set from v to v+block), so most calls cost no round trip;
+// values of a block not handed out when the store goes away are skipped,
+// never reused. A JVM node allocating from the same counter never gets a
+// value handed out here: it advances the counter past whatever is
+// reserved. Lost races on the counter (other nodes) are retried after a
+// short jittered pause until ctx ends (ErrSequenceContended).
+func (s *Store) Next(ctx context.Context, seq Sequence) (int32, error) {
+	b := s.seqs.block(seq.Tag)
+	select {
+	case b.lock <- struct{}{}:
+	case <-ctx.Done():
+		return 0, fmt.Errorf("sequence %s: %w", seq.Tag, ctx.Err())
+	}
+	defer func() { <-b.lock }()
+	if b.next > b.last {
+		first, last, err := s.reserve(ctx, seq, s.opts.SequenceBlock)
+		if err != nil {
+			return 0, err
+		}
+		b.next, b.last = first, last
+	}
+	v := b.next
+	b.next++
+	return int32(v), nil
+}
+
+// SequencePath is the node of seq's counter.
+func (s *Store) SequencePath(seq Sequence) string {
+	root := s.opts.Root
+	if root == "/" {
+		root = ""
+	}
+	return root + "/sequences/" + strings.ToLower(seq.Tag)
+}
+
+// reserve advances seq's counter by up to n and returns the range of
+// values it reserved.
+func (s *Store) reserve(ctx context.Context, seq Sequence, n int) (first, last int64, err error) {
+	p := s.SequencePath(seq)
+	pause := time.Millisecond
+	for {
+		data, stat, err := s.conn.Get(ctx, p)
+		if errors.Is(err, storage.ErrNoNode) {
+			if err := s.createCounter(ctx, p, seq.Seed); err != nil {
+				return 0, 0, err
+			}
+			continue
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("zoom: reading sequence %s: %w", seq.Tag, err)
+		}
+		if len(data) != 4 {
+			return 0, 0, fmt.Errorf("zoom: sequence %s: node holds %d bytes, want 4", seq.Tag, len(data))
+		}
+		cur := int64(int32(binary.BigEndian.Uint32(data)))
+		last := min(cur+int64(n), math.MaxInt32)
+		if last <= cur {
+			return 0, 0, fmt.Errorf("zoom: sequence %s is exhausted at %d", seq.Tag, cur)
+		}
+		_, err = s.conn.Set(ctx, p, binary.BigEndian.AppendUint32(nil, uint32(int32(last))), stat.Version)
+		if err == nil {
+			return cur + 1, last, nil
+		}
+		if !errors.Is(err, storage.ErrBadVersion) {
+			return 0, 0, fmt.Errorf("zoom: writing sequence %s: %w", seq.Tag, err)
+		}
+		t := time.NewTimer(pause/2 + rand.N(pause))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return 0, 0, fmt.Errorf("sequence %s: %w: %w", seq.Tag, ErrSequenceContended, ctx.Err())
+		case <-t.C:
+		}
+		pause = min(2*pause, 50*time.Millisecond)
+	}
+}
+
+// createCounter makes the counter node (and missing parents) holding the
+// seed; a node created meanwhile by another writer is fine.
+func (s *Store) createCounter(ctx context.Context, p string, seed int32) error {
+	if err := mkdirs(ctx, s.conn, parentOf(p)); err != nil {
+		return fmt.Errorf("zoom: creating %s: %w", parentOf(p), err)
+	}
+	_, err := s.conn.Create(ctx, p, binary.BigEndian.AppendUint32(nil, uint32(seed)), storage.Persistent)
+	if err != nil && !errors.Is(err, storage.ErrNodeExists) {
+		return fmt.Errorf("zoom: creating %s: %w", p, err)
+	}
+	return nil
+}
