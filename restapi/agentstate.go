@@ -30,10 +30,16 @@ const (
 	routesKey = "routes"
 )
 
+// stateReader is the store's StateReader, nil when it has none.
+func (c *call) stateReader() StateReader {
+	sr, _ := c.h.store.(StateReader)
+	return sr
+}
+
 // stateKey reads a key; without a StateReader every key is absent.
 func (c *call) stateKey(namespace string, model proto.Message, id uuid.UUID, key string) (string, bool, error) {
-	sr, ok := c.h.store.(StateReader)
-	if !ok {
+	sr := c.stateReader()
+	if sr == nil {
 		return "", false, nil
 	}
 	return sr.StateKey(c.ctx(), namespace, model, id, key)

@@ -1,10 +1,7 @@
 package restapi
 
 import (
-	"encoding/json"
 	"net/http"
-
-	"google.golang.org/protobuf/proto"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -18,18 +15,16 @@ func bgpFamily() family {
 
 // createBgpPeer refuses a second peer with the same address and AS number
 // on the router (400, as the reference).
-func createBgpPeer(c *call, tx Tx, msg proto.Message, body map[string]json.RawMessage) error {
-	peer := msg.(*models.BgpPeer)
-	got, err := tx.Get(&models.Router{}, toUUID(peer.RouterId))
+func createBgpPeer(c *call, tx Tx, peer *models.BgpPeer, b body) error {
+	router, err := getAs[*models.Router](tx, toUUID(peer.RouterId))
 	if err != nil {
 		return err
 	}
-	for _, id := range toUUIDs(got.(*models.Router).BgpPeerIds) {
-		o, err := tx.Get(&models.BgpPeer{}, id)
+	for _, id := range toUUIDs(router.BgpPeerIds) {
+		other, err := getAs[*models.BgpPeer](tx, id)
 		if err != nil {
 			continue
 		}
-		other := o.(*models.BgpPeer)
 		if other.GetAsNumber() == peer.GetAsNumber() && other.GetAddress().GetAddress() == peer.GetAddress().GetAddress() {
 			return errorf(http.StatusBadRequest, "A BGP peer with address %s and AS number %d already exists.",
 				peer.GetAddress().GetAddress(), peer.GetAsNumber())
@@ -75,6 +70,6 @@ func bgpPeersResource() *resource {
 		links:           []link{lRef("router", "routers", "router_id")},
 		parents:         []parent{{segment: "routers", sub: "bgp_peers", ref: "router_id", backRef: "bgp_peer_ids"}},
 		deleteMissingOK: true,
-		hooks:           hooks{create: createBgpPeer},
+		hooks:           typed[*models.BgpPeer]{create: createBgpPeer}.hooks(),
 	}
 }

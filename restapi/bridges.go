@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -20,34 +19,34 @@ func bridgesFamily() family {
 
 const vxlanPortIDsMessage = "VXLAN port ID cannot be set directly. The VXLAN port is created or deleted in response to the creation or deletion of VTEP bindings."
 
-func decodeBridge(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
-	raw, present := body["vxLanPortIds"]
+func decodeBridge(c *call, b body, msg, stored *models.Network) ([]Violation, error) {
+	raw, present := b["vxLanPortIds"]
 	if !present || isNull(raw) {
-		return nil
+		return nil, nil
 	}
 	if stored == nil {
-		return errorf(http.StatusBadRequest, vxlanPortIDsMessage)
+		return nil, errorf(http.StatusBadRequest, vxlanPortIDsMessage)
 	}
 	var ids []string
 	if err := json.Unmarshal(raw, &ids); err != nil {
-		return badJSON("vxLanPortIds", err)
+		return nil, badJSON("vxLanPortIds", err)
 	}
 	var want []string
-	for _, id := range uuidList(stored, "vxlan_port_ids") {
+	for _, id := range toUUIDs(stored.VxlanPortIds) {
 		want = append(want, id.String())
 	}
 	if !slices.Equal(ids, want) && !(len(ids) == 0 && len(want) == 0) {
-		return errorf(http.StatusBadRequest, vxlanPortIDsMessage)
+		return nil, errorf(http.StatusBadRequest, vxlanPortIDsMessage)
 	}
-	return nil
+	return nil, nil
 }
 
 func removeBridge(c *call, tx Tx, id uuid.UUID) error {
-	got, err := tx.Get(&models.Network{}, id)
+	bridge, err := getAs[*models.Network](tx, id)
 	if err != nil {
 		return err
 	}
-	if len(got.(*models.Network).GetVxlanPortIds()) > 0 {
+	if len(bridge.GetVxlanPortIds()) > 0 {
 		return errorf(http.StatusConflict, "The bridge %s still has VTEP bindings; remove them first.", id)
 	}
 	return tx.Delete(&models.Network{}, id, false)
@@ -78,6 +77,6 @@ func bridgesResource() *resource {
 			lSub("vlanMacPortTemplate", "/vlans/{vlanId}/mac_table/{macAddress}_{portId}"),
 		},
 		filters: []queryFilter{tenantFilter},
-		hooks:   hooks{decode: decodeBridge, remove: removeBridge},
+		hooks:   typed[*models.Network]{decode: decodeBridge, remove: removeBridge}.hooks(),
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -32,7 +31,7 @@ var dhcpSubnetResource = &resource{
 		{json: "interfaceMTU", proto: "interface_mtu", kind: kNullInt, min: bound(0), max: bound(65536)},
 		fBoolDef("enabled", "enabled", true),
 	},
-	hooks: hooks{decode: decodeOpt121, encode: encodeOpt121},
+	hooks: typed[*models.Dhcp]{decode: decodeOpt121, encode: encodeOpt121}.hooks(),
 }
 
 // dhcpV4 is the DHCP v4 flavour of the DHCP handlers.
@@ -42,7 +41,6 @@ var dhcpV4 = &dhcpFlavour[*models.Dhcp, *models.Dhcp_Host]{
 	hostParam:    "mac",
 	subnetMedia:  "DhcpSubnet-v2",
 	hostMedia:    "DhcpHost-v2",
-	newSubnet:    func() *models.Dhcp { return &models.Dhcp{} },
 	subnetIDs:    func(n *models.Network) []*models.UUID { return n.DhcpIds },
 	id:           func(d *models.Dhcp) *models.UUID { return d.Id },
 	prefix: func(d *models.Dhcp) (netip.Prefix, bool) {
@@ -69,19 +67,19 @@ var dhcpV4 = &dhcpFlavour[*models.Dhcp, *models.Dhcp_Host]{
 // dhcpFamily is the family of DHCP v4 subnets and hosts.
 func dhcpFamily() family { return family{endpoints: dhcpV4.endpoints()} }
 
-func decodeOpt121(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
-	d := msg.Interface().(*models.Dhcp)
+func decodeOpt121(c *call, b body, d, stored *models.Dhcp) ([]Violation, error) {
 	d.Opt121Routes = nil
-	raw, ok := body["opt121Routes"]
+	raw, ok := b["opt121Routes"]
 	if !ok || isNull(raw) {
-		return nil
+		return nil, nil
 	}
 	var routes []struct {
 		DestinationPrefix, DestinationLength, GatewayAddr json.RawMessage
 	}
 	if err := json.Unmarshal(raw, &routes); err != nil {
-		return badJSON("opt121Routes", err)
+		return nil, badJSON("opt121Routes", err)
 	}
+	var viols []Violation
 	for _, r := range routes {
 		dst, _ := decodeString(orEmpty(r.DestinationPrefix))
 		gw, _ := decodeString(orEmpty(r.GatewayAddr))
@@ -89,18 +87,17 @@ func decodeOpt121(c *call, body map[string]json.RawMessage, msg, stored protoref
 		da, derr := netip.ParseAddr(strings.TrimSpace(dst))
 		ga, gerr := netip.ParseAddr(strings.TrimSpace(gw))
 		if err != nil || derr != nil || gerr != nil || !da.Is4() || !ga.Is4() || n < 0 || n > 32 {
-			*viols = append(*viols, Violation{Property: "opt121Routes", Message: "is an invalid option 121 route"})
+			viols = append(viols, Violation{Property: "opt121Routes", Message: "is an invalid option 121 route"})
 			continue
 		}
 		sub, _ := models.IPSubnetFromPrefix(netip.PrefixFrom(da, int(n)))
 		gwa, _ := models.IPAddressFromAddr(ga)
 		d.Opt121Routes = append(d.Opt121Routes, &models.Dhcp_Opt121Route{DstSubnet: sub, Gateway: gwa})
 	}
-	return nil
+	return viols, nil
 }
 
-func encodeOpt121(c *call, m protoreflect.Message, out *object) error {
-	d := m.Interface().(*models.Dhcp)
+func encodeOpt121(c *call, d *models.Dhcp, out *object) error {
 	routes := []object{}
 	for _, r := range d.Opt121Routes {
 		routes = append(routes, object{{"destinationPrefix", r.GetDstSubnet().GetAddress()},
@@ -145,12 +142,12 @@ func decodeNewDhcp(c *call, bridge uuid.UUID, body map[string]json.RawMessage) (
 // checkNewDhcp refuses a second subnet with the same prefix on a bridge.
 func checkNewDhcp(tx Tx, bridge uuid.UUID, d *models.Dhcp) error {
 	p, _ := d.GetSubnetAddress().ToPrefix()
-	got, err := tx.Get(&models.Network{}, bridge)
+	bridgeObj, err := getAs[*models.Network](tx, bridge)
 	if err != nil {
 		return err
 	}
-	for _, id := range toUUIDs(got.(*models.Network).DhcpIds) {
-		if o, err := tx.Get(&models.Dhcp{}, id); err == nil && sameSubnet(o.(*models.Dhcp), p) {
+	for _, id := range toUUIDs(bridgeObj.DhcpIds) {
+		if o, err := getAs[*models.Dhcp](tx, id); err == nil && sameSubnet(o, p) {
 			return errorf(http.StatusConflict, "The specified DHCP subnet(%s) already exists on this bridge.", p)
 		}
 	}
@@ -161,7 +158,7 @@ func checkNewDhcp(tx Tx, bridge uuid.UUID, d *models.Dhcp) error {
 // fields kept), in the updating transaction.
 func decodeDhcpUpdate(c *call, body map[string]json.RawMessage) (func(cur *models.Dhcp) (*models.Dhcp, error), error) {
 	return func(cur *models.Dhcp) (*models.Dhcp, error) {
-		d := proto.Clone(cur).(*models.Dhcp)
+		d := cloneOf(cur)
 		dhcpSubnetResource.clearWritable(d.ProtoReflect())
 		if err := c.decode(dhcpSubnetResource, body, d, cur); err != nil {
 			return nil, err
@@ -194,8 +191,7 @@ func decodeDhcpHost(body map[string]json.RawMessage) (*models.Dhcp_Host, error) 
 		return nil, badJSON("macAddr", err)
 	}
 	if !macPattern.MatchString(mac) {
-		return nil, &Error{Status: 400, Message: "Validation error(s) found",
-			Violations: []Violation{{Property: "macAddr", Message: "is an invalid MAC address"}}}
+		return nil, violation("macAddr", "is an invalid MAC address")
 	}
 	h.Mac = proto.String(strings.ToLower(mac))
 	if h.IpAddress, err = decodeHostAddress(body, "ipAddr", netip.Addr.Is4, "is an invalid IP format"); err != nil {

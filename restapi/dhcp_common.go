@@ -25,7 +25,6 @@ type dhcpFlavour[M proto.Message, H any] struct {
 	subnetMedia  string // the subnet's media type name
 	hostMedia    string // the host's media type name
 
-	newSubnet func() M // an empty model, for store reads
 	subnetIDs func(n *models.Network) []*models.UUID
 	id        func(d M) *models.UUID
 	prefix    func(d M) (netip.Prefix, bool)
@@ -88,14 +87,14 @@ func (f *dhcpFlavour[M, H]) encodeHostAt(c *call, bridge uuid.UUID, d M, h H) ob
 
 // bridgeSubnets reads the bridge's subnets (404 if the bridge is missing).
 func (f *dhcpFlavour[M, H]) bridgeSubnets(c *call, bridge uuid.UUID) ([]M, error) {
-	got, err := c.h.store.Get(c.ctx(), &models.Network{}, bridge)
+	network, err := loadAs[*models.Network](c, bridge)
 	if err != nil {
 		return nil, err
 	}
 	var out []M
-	for _, id := range toUUIDs(f.subnetIDs(got.(*models.Network))) {
-		if d, err := c.h.store.Get(c.ctx(), f.newSubnet(), id); err == nil {
-			out = append(out, d.(M))
+	for _, id := range toUUIDs(f.subnetIDs(network)) {
+		if d, err := loadAs[M](c, id); err == nil {
+			out = append(out, d)
 		}
 	}
 	return out, nil
@@ -220,11 +219,11 @@ func (f *dhcpFlavour[M, H]) updateSubnet(c *call) error {
 		return err
 	}
 	return c.inTx(func(tx Tx) error {
-		cur, err := tx.Get(f.newSubnet(), toUUID(f.id(stored)))
+		cur, err := getAs[M](tx, toUUID(f.id(stored)))
 		if err != nil {
 			return err
 		}
-		next, err := apply(cur.(M))
+		next, err := apply(cur)
 		if err != nil {
 			return err
 		}
@@ -237,7 +236,7 @@ func (f *dhcpFlavour[M, H]) deleteSubnet(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.inTx(func(tx Tx) error { return tx.Delete(f.newSubnet(), toUUID(f.id(d)), true) })
+	return c.inTx(func(tx Tx) error { return tx.Delete(modelOf[M](), toUUID(f.id(d)), true) })
 }
 
 // inTx runs f in a store transaction and answers 204.
@@ -260,8 +259,7 @@ func decodeHostAddress(body map[string]json.RawMessage, property string, valid f
 	s, _ := decodeString(raw)
 	a, err := netip.ParseAddr(strings.TrimSpace(s))
 	if err != nil || !valid(a) {
-		return nil, &Error{Status: 400, Message: "Validation error(s) found",
-			Violations: []Violation{{Property: property, Message: msg}}}
+		return nil, violation(property, msg)
 	}
 	addr, _ := models.IPAddressFromAddr(a)
 	return addr, nil
@@ -291,11 +289,10 @@ func (f *dhcpFlavour[M, H]) hostIndex(d M, key string) int {
 
 // editHosts applies edit to a copy of the stored subnet's hosts and stores it.
 func (f *dhcpFlavour[M, H]) editHosts(tx Tx, subnetID uuid.UUID, edit func(d M) error) error {
-	cur, err := tx.Get(f.newSubnet(), subnetID)
+	d, err := getAs[M](tx, subnetID)
 	if err != nil {
 		return err
 	}
-	d := proto.Clone(cur).(M)
 	if err := edit(d); err != nil {
 		return err
 	}

@@ -24,7 +24,6 @@ var dhcpV6 = &dhcpFlavour[*models.DhcpV6, *models.DhcpV6_Host]{
 	hostParam:    "client",
 	subnetMedia:  "DhcpV6Subnet-v1",
 	hostMedia:    "DhcpV6Host-v1",
-	newSubnet:    func() *models.DhcpV6 { return &models.DhcpV6{} },
 	subnetIDs:    func(n *models.Network) []*models.UUID { return n.Dhcpv6Ids },
 	id:           func(d *models.DhcpV6) *models.UUID { return d.Id },
 	prefix:       v6Prefix,
@@ -94,7 +93,7 @@ func decodeDhcpV6Subnet(body map[string]json.RawMessage) (*models.IPSubnet, erro
 		viols = append(viols, Violation{Property: "prefixLength", Message: "must be between 0 and 128"})
 	}
 	if len(viols) > 0 {
-		return nil, &Error{Status: 400, Message: "Validation error(s) found", Violations: viols}
+		return nil, invalid(viols...)
 	}
 	return models.IPSubnetFromPrefix(netip.PrefixFrom(a, int(n)))
 }
@@ -107,7 +106,7 @@ func decodeDhcpV6Update(c *call, body map[string]json.RawMessage) (func(cur *mod
 		return nil, err
 	}
 	return func(cur *models.DhcpV6) (*models.DhcpV6, error) {
-		next := proto.Clone(cur).(*models.DhcpV6)
+		next := cloneOf(cur)
 		next.SubnetAddress = sub
 		return next, nil
 	}, nil
@@ -130,8 +129,7 @@ func decodeDhcpV6Host(body map[string]json.RawMessage) (*models.DhcpV6_Host, err
 		return nil, badJSON("clientId", err)
 	}
 	if client == "" {
-		return nil, &Error{Status: 400, Message: "Validation error(s) found",
-			Violations: []Violation{{Property: "clientId", Message: "may not be null"}}}
+		return nil, violation("clientId", "may not be null")
 	}
 	h := &models.DhcpV6_Host{ClientId: proto.String(client)}
 	isUnzoned6 := func(a netip.Addr) bool { return a.Is6() && a.Zone() == "" }

@@ -1,7 +1,6 @@
 package restapi
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -102,11 +101,10 @@ func (c *call) noContent() error {
 }
 
 // bodyUUID reads a required UUID property of the body.
-func bodyUUID(body map[string]json.RawMessage, key string) (uuid.UUID, error) {
-	raw, ok := body[key]
+func bodyUUID(b body, key string) (uuid.UUID, error) {
+	raw, ok := b[key]
 	if !ok || isNull(raw) {
-		return uuid.Nil, &Error{Status: 400, Message: "Validation error(s) found",
-			Violations: []Violation{{Property: key, Message: "may not be null"}}}
+		return uuid.Nil, violation(key, "may not be null")
 	}
 	id, err := decodeUUID(raw)
 	if err != nil {

@@ -29,6 +29,9 @@ func (res *resource) check() error {
 			}
 		}
 	}
+	if err := res.hooks.checkClass(md); err != nil {
+		return err
+	}
 	for _, f := range all {
 		if err := checkField(md, f); err != nil {
 			return err
@@ -149,7 +152,7 @@ func (c *call) encode(res *resource, msg proto.Message) (object, error) {
 	}
 	out.set("uri", self)
 	if res.hooks.encode != nil {
-		if err := res.hooks.encode(c, m, &out); err != nil {
+		if err := res.hooks.encode(c, msg, &out); err != nil {
 			return nil, err
 		}
 	}
@@ -211,12 +214,7 @@ func (c *call) decode(res *resource, body map[string]json.RawMessage, msg proto.
 		case f.mode == sticky && !create && hasField(stored.ProtoReflect(), f.proto):
 			continue
 		}
-		raw, present := body[f.json]
-		// Defaults are the Java model constructors': they apply to PUT bodies too.
-		if f.def != nil && (!present || isNull(raw)) {
-			d, _ := json.Marshal(f.def)
-			raw, present = d, true
-		}
+		raw, present := fieldValue(f, body)
 		if err := decodeField(f, raw, present, m, &viols); err != nil {
 			return err
 		}
@@ -227,18 +225,43 @@ func (c *call) decode(res *resource, body map[string]json.RawMessage, msg proto.
 		}
 	}
 	if res.hooks.decode != nil {
-		var sm protoreflect.Message
-		if stored != nil {
-			sm = stored.ProtoReflect()
-		}
-		if err := res.hooks.decode(c, body, m, sm, &viols); err != nil {
+		vs, err := res.hooks.decode(c, body, msg, stored)
+		if err != nil {
 			return err
 		}
+		viols = append(viols, vs...)
 	}
 	if len(viols) > 0 {
-		return &Error{Status: http.StatusBadRequest, Message: "Validation error(s) found", Violations: viols}
+		return invalid(viols...)
+	}
+	if res.hooks.validate != nil {
+		return res.hooks.validate(c, body, msg, stored)
 	}
 	return nil
+}
+
+// fieldValue is f's value in b: the body's, else its default (the Java
+// model constructors' defaults apply to PUT bodies too).
+func fieldValue(f field, b body) (json.RawMessage, bool) {
+	raw, present := b[f.json]
+	if f.def != nil && (!present || isNull(raw)) {
+		d, _ := json.Marshal(f.def)
+		return d, true
+	}
+	return raw, present
+}
+
+// decodeFields decodes b into msg through a field table of its own (a
+// nested entity such as a VTEP binding): every field writable.
+func decodeFields(fields []field, b body, msg proto.Message) ([]Violation, error) {
+	var viols []Violation
+	for _, f := range fields {
+		raw, present := fieldValue(f, b)
+		if err := decodeField(f, raw, present, msg.ProtoReflect(), &viols); err != nil {
+			return nil, err
+		}
+	}
+	return viols, nil
 }
 
 // clearWritable removes every client-writable field from a copy of the
@@ -279,9 +302,7 @@ func (c *call) list(res *resource, p *parent, parentID uuid.UUID) ([]object, err
 		return nil, err
 	}
 	if res.hooks.listFilter != nil {
-		if msgs, err = res.hooks.listFilter(c, msgs); err != nil {
-			return nil, err
-		}
+		msgs = res.hooks.listFilter(c, msgs)
 	}
 	out := []object{}
 	query := c.r.URL.Query()

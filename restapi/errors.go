@@ -41,6 +41,16 @@ func errorf(status int, format string, args ...any) *Error {
 	return &Error{Status: status, Message: fmt.Sprintf(format, args...)}
 }
 
+// invalid is the 400 ValidationErrorEntity listing viols.
+func invalid(viols ...Violation) *Error {
+	return &Error{Status: http.StatusBadRequest, Message: "Validation error(s) found", Violations: viols}
+}
+
+// violation is one violation of property.
+func violation(property, message string) *Error {
+	return invalid(Violation{Property: property, Message: message})
+}
+
 // ErrorEntity is the JSON error body of the reference.
 type ErrorEntity struct {
 	Message *string `json:"message"`

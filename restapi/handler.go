@@ -81,9 +81,12 @@ type handler struct {
 	maxBody       int64
 	maxString     int
 	sequences     Sequencer
-	stateTables   StateTables
-	resources     map[string]*resource // by segment
-	mux           *http.ServeMux
+	// vnis allocates VxLAN gateway VNIs: Options.Sequences, else the
+	// store's own counters (a VNI is never left unallocated).
+	vnis        Sequencer
+	stateTables StateTables
+	resources   map[string]*resource // by segment
+	mux         *http.ServeMux
 }
 
 // NewHandler serves the MidoNet v5 REST API over store. tenants may be nil
@@ -111,6 +114,10 @@ func NewHandler(store Store, tenants TenantSource, opts Options) (http.Handler, 
 	}
 	if h.mapStoreError == nil {
 		h.mapStoreError = DefaultStoreErrors
+	}
+	h.vnis = h.sequences
+	if cs, ok := store.(counterSource); ok && h.vnis == nil {
+		h.vnis = cs.counters()
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = 4 << 20

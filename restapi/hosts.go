@@ -1,13 +1,11 @@
 package restapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -16,14 +14,10 @@ import (
 func hostsFamily() family {
 	return family{
 		resources: []*resource{hostsResource()},
-		endpoints: []endpoint{
-			{method: "GET", path: "/hosts/{id}/ports", produces: collection("HostInterfacePort-v1"), serve: listHostPorts},
-			{method: "POST", path: "/hosts/{id}/ports", consumes: single("HostInterfacePort-v1").withJSON(), serve: bindHostPort},
-			{method: "GET", path: "/hosts/{id}/ports/{pid}", serve: getHostPort},
-			{method: "DELETE", path: "/hosts/{id}/ports/{pid}", serve: unbindHostPort},
-			{method: "GET", path: "/hosts/{id}/interfaces", produces: collection("Interface-v1").withJSON(), serve: listHostInterfaces},
-			{method: "GET", path: "/hosts/{id}/interfaces/{name}", produces: single("Interface-v1").withJSON(), serve: getHostInterface},
-		},
+		endpoints: append(hostPorts().endpoints(),
+			endpoint{method: "GET", path: "/hosts/{id}/interfaces", produces: collection("Interface-v1").withJSON(), serve: listHostInterfaces},
+			endpoint{method: "GET", path: "/hosts/{id}/interfaces/{name}", produces: single("Interface-v1").withJSON(), serve: getHostInterface},
+		),
 	}
 }
 
@@ -98,8 +92,8 @@ func (c *call) interfaceObject(hostID uuid.UUID, i *models.HostState_Interface) 
 		{"uri", c.uri("hosts", hostID.String(), "interfaces", i.GetName())}}
 }
 
-func encodeHost(c *call, m protoreflect.Message, out *object) error {
-	hostID := toUUID(m.Interface().(*models.Host).Id)
+func encodeHost(c *call, host *models.Host, out *object) error {
+	hostID := toUUID(host.Id)
 	_, alive, err := c.stateKey(hostID.String(), &models.Host{}, hostID, aliveKey)
 	if err != nil {
 		return err
@@ -163,27 +157,26 @@ var hostSchedulingFields = []struct{ json, message string }{
 	{"enforceContainerLimit", "Enforce container limit must not be null."},
 }
 
-func decodeHost(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
+func decodeHost(c *call, b body, msg, stored *models.Host) ([]Violation, error) {
 	if stored == nil {
-		if raw, ok := body["id"]; !ok || isNull(raw) {
-			*viols = append(*viols, Violation{Property: "id", Message: "may not be null"})
+		if raw, ok := b["id"]; !ok || isNull(raw) {
+			return []Violation{{Property: "id", Message: "may not be null"}}, nil
 		}
-		return nil
+		return nil, nil
 	}
 	for _, f := range hostSchedulingFields {
-		if raw, ok := body[f.json]; !ok || isNull(raw) {
-			return errorf(http.StatusBadRequest, "%s", f.message)
+		if raw, ok := b[f.json]; !ok || isNull(raw) {
+			return nil, errorf(http.StatusBadRequest, "%s", f.message)
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 func removeHost(c *call, tx Tx, id uuid.UUID) error {
-	got, err := tx.Get(&models.Host{}, id)
+	host, err := getAs[*models.Host](tx, id)
 	if err != nil {
 		return err
 	}
-	host := got.(*models.Host)
 	if _, alive, err := c.stateKey(id.String(), &models.Host{}, id, aliveKey); err != nil {
 		return err
 	} else if alive {
@@ -194,11 +187,10 @@ func removeHost(c *call, tx Tx, id uuid.UUID) error {
 	}
 	// TunnelZone.hosts is a nested list the store cannot bind: clear it here.
 	for _, tzID := range toUUIDs(host.TunnelZoneIds) {
-		tgot, err := tx.Get(&models.TunnelZone{}, tzID)
+		tz, err := getAs[*models.TunnelZone](tx, tzID)
 		if err != nil {
 			continue
 		}
-		tz := proto.Clone(tgot).(*models.TunnelZone)
 		tz.Hosts = slices.DeleteFunc(tz.Hosts, func(h *models.TunnelZone_HostToIp) bool { return toUUID(h.HostId) == id })
 		if err := tx.Update(tz); err != nil {
 			return err
@@ -207,126 +199,103 @@ func removeHost(c *call, tx Tx, id uuid.UUID) error {
 	return tx.Delete(&models.Host{}, id, false)
 }
 
+// hostPorts are a host's interface-port bindings: ports whose host_id
+// names it, with their interface name (the store keeps Host.port_ids). A
+// binding to add is a port with only its id and interface name set.
+func hostPorts() *membership[*models.Port, uuid.UUID] {
+	return &membership[*models.Port, uuid.UUID]{
+		collection: "/hosts/{id}/ports",
+		member:     "/hosts/{id}/ports/{pid}",
+		listTypes:  collection("HostInterfacePort-v1"),
+		addTypes:   single("HostInterfacePort-v1").withJSON(),
+		members: func(c *call, hid uuid.UUID) ([]*models.Port, error) {
+			host, err := loadAs[*models.Host](c, hid)
+			if err != nil {
+				return nil, err
+			}
+			var out []*models.Port
+			for _, pid := range toUUIDs(host.PortIds) {
+				if p, err := loadAs[*models.Port](c, pid); err == nil {
+					out = append(out, p)
+				}
+			}
+			return out, nil
+		},
+		decode: func(b body) (*models.Port, error) {
+			pid, err := bodyUUID(b, "portId")
+			if err != nil {
+				return nil, err
+			}
+			iface, _ := decodeString(orEmpty(b["interfaceName"]))
+			if iface == "" {
+				return nil, violation("interfaceName", "may not be null")
+			}
+			return &models.Port{Id: uuidPtr(pid), InterfaceName: proto.String(iface)}, nil
+		},
+		add: bindHostPort,
+		key: func(c *call) (uuid.UUID, error) { return c.pathID("pid") },
+		get: func(c *call, hid, pid uuid.UUID) (*models.Port, error) {
+			p, err := loadAs[*models.Port](c, pid)
+			if err != nil || toUUID(p.HostId) != hid {
+				return nil, errorf(http.StatusNotFound, "Host interface port not found")
+			}
+			// No negotiation here (the reference declares no type), yet the
+			// answer has the binding's type.
+			c.w.Header().Set("Content-Type", Vendor("HostInterfacePort-v1"))
+			return p, nil
+		},
+		remove: func(c *call, tx Tx, _, pid uuid.UUID) error {
+			port, err := getAs[*models.Port](tx, pid)
+			if err != nil {
+				return err
+			}
+			if port.HostId == nil && port.InterfaceName == nil {
+				return nil
+			}
+			port.PreviousHostId = port.HostId
+			port.HostId, port.InterfaceName = nil, nil
+			return tx.Update(port)
+		},
+		encode: (*call).hostPort,
+		uri: func(c *call, hid uuid.UUID, p *models.Port) string {
+			return c.uri("hosts", hid.String(), "ports", toUUID(p.Id).String())
+		},
+	}
+}
+
+// bindHostPort binds the port to an interface of the host.
+func bindHostPort(c *call, tx Tx, hid uuid.UUID, binding *models.Port) error {
+	pid, iface := toUUID(binding.Id), binding.GetInterfaceName()
+	host, err := getAs[*models.Host](tx, hid)
+	if err != nil {
+		return err
+	}
+	port, err := getAs[*models.Port](tx, pid)
+	if err != nil {
+		return err
+	}
+	if len(host.TunnelZoneIds) == 0 {
+		return errorf(http.StatusConflict, "The specified host is not in any tunnel zone.")
+	}
+	if port.GetInterfaceName() != "" {
+		return errorf(http.StatusConflict, "Port %s is already bound to an interface", pid)
+	}
+	for _, other := range toUUIDs(host.PortIds) {
+		o, err := getAs[*models.Port](tx, other)
+		if err == nil && o.GetInterfaceName() == iface {
+			return errorf(http.StatusConflict, "Interface %s is already bound to a port.", iface)
+		}
+	}
+	port.HostId = uuidPtr(hid)
+	port.InterfaceName = proto.String(iface)
+	return tx.Update(port)
+}
+
 func (c *call) hostPort(hostID uuid.UUID, p *models.Port) object {
 	pid := toUUID(p.Id).String()
 	return object{{"hostId", hostID.String()}, {"portId", pid}, {"interfaceName", p.GetInterfaceName()},
 		{"uri", c.uri("hosts", hostID.String(), "ports", pid)},
 		{"host", c.uri("hosts", hostID.String())}, {"port", c.uri("ports", pid)}}
-}
-
-func listHostPorts(c *call) error {
-	hid, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	h, err := c.h.store.Get(c.ctx(), &models.Host{}, hid)
-	if err != nil {
-		return err
-	}
-	out := []object{}
-	for _, pid := range toUUIDs(h.(*models.Host).PortIds) {
-		p, err := c.h.store.Get(c.ctx(), &models.Port{}, pid)
-		if err != nil {
-			continue
-		}
-		out = append(out, c.hostPort(hid, p.(*models.Port)))
-	}
-	return c.ok(out)
-}
-
-func getHostPort(c *call) error {
-	hid, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	pid, err := c.pathID("pid")
-	if err != nil {
-		return err
-	}
-	p, err := c.h.store.Get(c.ctx(), &models.Port{}, pid)
-	if err != nil || toUUID(p.(*models.Port).HostId) != hid {
-		return errorf(http.StatusNotFound, "Host interface port not found")
-	}
-	c.w.Header().Set("Content-Type", Vendor("HostInterfacePort-v1"))
-	return c.ok(c.hostPort(hid, p.(*models.Port)))
-}
-
-func bindHostPort(c *call) error {
-	hid, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	body, err := c.readBody()
-	if err != nil {
-		return err
-	}
-	pid, err := bodyUUID(body, "portId")
-	if err != nil {
-		return err
-	}
-	iface, _ := decodeString(orEmpty(body["interfaceName"]))
-	if iface == "" {
-		return &Error{Status: 400, Message: "Validation error(s) found",
-			Violations: []Violation{{Property: "interfaceName", Message: "may not be null"}}}
-	}
-	err = c.h.store.Tx(c.ctx(), func(tx Tx) error {
-		hgot, err := tx.Get(&models.Host{}, hid)
-		if err != nil {
-			return err
-		}
-		host := hgot.(*models.Host)
-		pgot, err := tx.Get(&models.Port{}, pid)
-		if err != nil {
-			return err
-		}
-		if len(host.TunnelZoneIds) == 0 {
-			return errorf(http.StatusConflict, "The specified host is not in any tunnel zone.")
-		}
-		port := proto.Clone(pgot).(*models.Port)
-		if port.GetInterfaceName() != "" {
-			return errorf(http.StatusConflict, "Port %s is already bound to an interface", pid)
-		}
-		for _, other := range toUUIDs(host.PortIds) {
-			o, err := tx.Get(&models.Port{}, other)
-			if err == nil && o.(*models.Port).GetInterfaceName() == iface {
-				return errorf(http.StatusConflict, "Interface %s is already bound to a port.", iface)
-			}
-		}
-		port.HostId = uuidPtr(hid)
-		port.InterfaceName = proto.String(iface)
-		return tx.Update(port)
-	})
-	if err != nil {
-		return err
-	}
-	return c.created(c.uri("hosts", hid.String(), "ports", pid.String()))
-}
-
-func unbindHostPort(c *call) error {
-	if _, err := c.pathID("id"); err != nil {
-		return err
-	}
-	pid, err := c.pathID("pid")
-	if err != nil {
-		return err
-	}
-	err = c.h.store.Tx(c.ctx(), func(tx Tx) error {
-		got, err := tx.Get(&models.Port{}, pid)
-		if err != nil {
-			return err
-		}
-		port := proto.Clone(got).(*models.Port)
-		if port.HostId == nil && port.InterfaceName == nil {
-			return nil
-		}
-		port.PreviousHostId = port.HostId
-		port.HostId, port.InterfaceName = nil, nil
-		return tx.Update(port)
-	})
-	if err != nil {
-		return err
-	}
-	return c.noContent()
 }
 
 func hostsResource() *resource {
@@ -347,6 +316,6 @@ func hostsResource() *resource {
 			fBool("enforceContainerLimit", "enforce_container_limit"),
 		},
 		links: []link{lSub("interfaces", "/interfaces"), lSub("ports", "/ports")},
-		hooks: hooks{decode: decodeHost, encode: encodeHost, remove: removeHost},
+		hooks: typed[*models.Host]{decode: decodeHost, encode: encodeHost, remove: removeHost}.hooks(),
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -18,17 +16,11 @@ import (
 func ipAddrGroupsFamily() family {
 	return family{
 		resources: []*resource{ipAddrGroupsResource()},
-		endpoints: []endpoint{
-			{method: "GET", path: "/ip_addr_groups/{id}/ip_addrs", produces: collection("IpAddrGroupAddr-v1"), serve: listGroupAddrs},
-			{method: "POST", path: "/ip_addr_groups/{id}/ip_addrs", consumes: single("IpAddrGroupAddr-v1"), serve: addGroupAddr},
-			{method: "GET", path: "/ip_addr_groups/{id}/versions/{version}/ip_addrs/{addr}", produces: single("IpAddrGroupAddr-v1"), serve: getGroupAddr},
-			{method: "DELETE", path: "/ip_addr_groups/{id}/versions/{version}/ip_addrs/{addr}", serve: removeGroupAddr},
-		},
+		endpoints: ipGroupAddrs().endpoints(),
 	}
 }
 
-func encodeIPAddrGroup(c *call, m protoreflect.Message, out *object) error {
-	g := m.Interface().(*models.IPAddrGroup)
+func encodeIPAddrGroup(c *call, g *models.IPAddrGroup, out *object) error {
 	ports := []object{}
 	for _, ap := range g.IpAddrPorts {
 		var ip any
@@ -45,81 +37,116 @@ func encodeIPAddrGroup(c *call, m protoreflect.Message, out *object) error {
 	return nil
 }
 
-func (c *call) groupAddr(gid uuid.UUID, addr netip.Addr) object {
-	version := 4
+func addrVersion(addr netip.Addr) int {
 	if addr.Is6() {
-		version = 6
+		return 6
 	}
-	return object{{"version", version}, {"addr", ipString(addr)}, {"ipAddrGroupId", gid.String()},
-		{"uri", c.uri("ip_addr_groups", gid.String(), "versions", itoa(version), "ip_addrs", ipString(addr))},
-		{"ipAddrGroup", c.uri("ip_addr_groups", gid.String())}}
+	return 4
+}
+
+func (c *call) groupAddr(gid uuid.UUID, addr netip.Addr) object {
+	return object{{"version", addrVersion(addr)}, {"addr", ipString(addr)}, {"ipAddrGroupId", gid.String()},
+		{"uri", groupAddrURI(c, gid, addr)}, {"ipAddrGroup", c.uri("ip_addr_groups", gid.String())}}
+}
+
+func groupAddrURI(c *call, gid uuid.UUID, addr netip.Addr) string {
+	return c.uri("ip_addr_groups", gid.String(), "versions", itoa(addrVersion(addr)), "ip_addrs", ipString(addr))
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
-func listGroupAddrs(c *call) error {
-	gid, err := c.pathID("id")
-	if err != nil {
-		return err
+// ipGroupAddrs are an IP address group's addresses (entries of its
+// ip_addr_ports), named by version and address.
+func ipGroupAddrs() *membership[netip.Addr, netip.Addr] {
+	return &membership[netip.Addr, netip.Addr]{
+		collection: "/ip_addr_groups/{id}/ip_addrs",
+		member:     "/ip_addr_groups/{id}/versions/{version}/ip_addrs/{addr}",
+		listTypes:  collection("IpAddrGroupAddr-v1"),
+		addTypes:   single("IpAddrGroupAddr-v1"),
+		getTypes:   single("IpAddrGroupAddr-v1"),
+		members:    ipGroupMembers,
+		decode:     decodeGroupAddr,
+		add: func(c *call, tx Tx, gid uuid.UUID, addr netip.Addr) error {
+			g, err := getAs[*models.IPAddrGroup](tx, gid)
+			if err != nil {
+				return err
+			}
+			for _, ap := range g.IpAddrPorts {
+				if a, err := ap.GetIpAddress().ToAddr(); err == nil && a == addr {
+					return errorf(http.StatusConflict, "IP address group already contains IP %s.", addr)
+				}
+			}
+			ip, err := models.IPAddressFromAddr(addr)
+			if err != nil {
+				return err
+			}
+			g.IpAddrPorts = append(g.IpAddrPorts, &models.IPAddrGroup_IPAddrPorts{IpAddress: ip})
+			return tx.Update(g)
+		},
+		key: func(c *call) (netip.Addr, error) { return c.pathAddr() },
+		get: func(c *call, gid uuid.UUID, addr netip.Addr) (netip.Addr, error) {
+			members, err := ipGroupMembers(c, gid)
+			if err != nil {
+				return addr, err
+			}
+			return memberOf(members, func(a netip.Addr) netip.Addr { return a }, addr,
+				errorf(http.StatusNotFound, "The IP address group does not contain the specified address %s", addr))
+		},
+		// Removing from a missing group or a missing address is a no-op.
+		remove: func(c *call, tx Tx, gid uuid.UUID, addr netip.Addr) error {
+			g, err := getAs[*models.IPAddrGroup](tx, gid)
+			if err != nil {
+				if c.h.toAPIError(err).Status == http.StatusNotFound {
+					return nil
+				}
+				return err
+			}
+			n := len(g.IpAddrPorts)
+			g.IpAddrPorts = slices.DeleteFunc(g.IpAddrPorts, func(ap *models.IPAddrGroup_IPAddrPorts) bool {
+				a, err := ap.GetIpAddress().ToAddr()
+				return err == nil && a == addr
+			})
+			if len(g.IpAddrPorts) == n {
+				return nil
+			}
+			return tx.Update(g)
+		},
+		encode: (*call).groupAddr,
+		uri:    groupAddrURI,
 	}
-	g, err := c.h.store.Get(c.ctx(), &models.IPAddrGroup{}, gid)
-	if err != nil {
-		return err
-	}
-	out := []object{}
-	for _, ap := range g.(*models.IPAddrGroup).IpAddrPorts {
-		if a, err := ap.GetIpAddress().ToAddr(); err == nil {
-			out = append(out, c.groupAddr(gid, a))
-		}
-	}
-	return c.ok(out)
 }
 
-func addGroupAddr(c *call) error {
-	gid, err := c.pathID("id")
+func ipGroupMembers(c *call, gid uuid.UUID) ([]netip.Addr, error) {
+	g, err := loadAs[*models.IPAddrGroup](c, gid)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	body, err := c.readBody()
-	if err != nil {
-		return err
+	var out []netip.Addr
+	for _, ap := range g.IpAddrPorts {
+		if a, err := ap.GetIpAddress().ToAddr(); err == nil {
+			out = append(out, a)
+		}
 	}
-	raw, ok := body["version"]
+	return out, nil
+}
+
+// decodeGroupAddr reads {"version": 4|6, "addr": ...}: the version selects
+// the subtype, as the reference's type id.
+func decodeGroupAddr(b body) (netip.Addr, error) {
+	raw, ok := b["version"]
 	if !ok || isNull(raw) {
-		return errorf(http.StatusBadRequest, "Missing type id when trying to resolve subtype of IpAddrGroupAddr: missing property 'version'")
+		return netip.Addr{}, errorf(http.StatusBadRequest, "Missing type id when trying to resolve subtype of IpAddrGroupAddr: missing property 'version'")
 	}
 	version, err := decodeInt(raw)
 	if err != nil || (version != 4 && version != 6) {
-		return errorf(http.StatusBadRequest, "Could not resolve type id '%s' into a subtype of IpAddrGroupAddr", truncate(raw))
+		return netip.Addr{}, errorf(http.StatusBadRequest, "Could not resolve type id '%s' into a subtype of IpAddrGroupAddr", truncate(raw))
 	}
-	s, _ := decodeString(orEmpty(body["addr"]))
+	s, _ := decodeString(orEmpty(b["addr"]))
 	addr, perr := netip.ParseAddr(strings.TrimSpace(s))
 	if perr != nil || (version == 4) != addr.Is4() {
-		return &Error{Status: 400, Message: "Validation error(s) found",
-			Violations: []Violation{{Property: "addr", Message: "is an invalid IP format"}}}
+		return netip.Addr{}, violation("addr", "is an invalid IP format")
 	}
-	err = c.h.store.Tx(c.ctx(), func(tx Tx) error {
-		got, err := tx.Get(&models.IPAddrGroup{}, gid)
-		if err != nil {
-			return err
-		}
-		g := proto.Clone(got).(*models.IPAddrGroup)
-		for _, ap := range g.IpAddrPorts {
-			if a, err := ap.GetIpAddress().ToAddr(); err == nil && a == addr {
-				return errorf(http.StatusConflict, "IP address group already contains IP %s.", addr)
-			}
-		}
-		ip, err := models.IPAddressFromAddr(addr)
-		if err != nil {
-			return err
-		}
-		g.IpAddrPorts = append(g.IpAddrPorts, &models.IPAddrGroup_IPAddrPorts{IpAddress: ip})
-		return tx.Update(g)
-	})
-	if err != nil {
-		return err
-	}
-	return c.created(c.uri("ip_addr_groups", gid.String(), "versions", itoa(int(version)), "ip_addrs", ipString(addr)))
+	return addr, nil
 }
 
 func (c *call) pathAddr() (netip.Addr, error) {
@@ -132,61 +159,6 @@ func (c *call) pathAddr() (netip.Addr, error) {
 		return netip.Addr{}, errorf(http.StatusBadRequest, "Invalid IP address: %s", c.r.PathValue("addr"))
 	}
 	return addr, nil
-}
-
-func getGroupAddr(c *call) error {
-	gid, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	addr, err := c.pathAddr()
-	if err != nil {
-		return err
-	}
-	g, err := c.h.store.Get(c.ctx(), &models.IPAddrGroup{}, gid)
-	if err != nil {
-		return err
-	}
-	for _, ap := range g.(*models.IPAddrGroup).IpAddrPorts {
-		if a, err := ap.GetIpAddress().ToAddr(); err == nil && a == addr {
-			return c.ok(c.groupAddr(gid, addr))
-		}
-	}
-	return errorf(http.StatusNotFound, "The IP address group does not contain the specified address %s", addr)
-}
-
-func removeGroupAddr(c *call) error {
-	gid, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	addr, err := c.pathAddr()
-	if err != nil {
-		return err
-	}
-	err = c.h.store.Tx(c.ctx(), func(tx Tx) error {
-		got, err := tx.Get(&models.IPAddrGroup{}, gid)
-		if err != nil {
-			if c.h.toAPIError(err).Status == http.StatusNotFound {
-				return nil
-			}
-			return err
-		}
-		g := proto.Clone(got).(*models.IPAddrGroup)
-		n := len(g.IpAddrPorts)
-		g.IpAddrPorts = slices.DeleteFunc(g.IpAddrPorts, func(ap *models.IPAddrGroup_IPAddrPorts) bool {
-			a, err := ap.GetIpAddress().ToAddr()
-			return err == nil && a == addr
-		})
-		if len(g.IpAddrPorts) == n {
-			return nil
-		}
-		return tx.Update(g)
-	})
-	if err != nil {
-		return err
-	}
-	return c.noContent()
 }
 
 func ipAddrGroupsResource() *resource {
@@ -203,6 +175,6 @@ func ipAddrGroupsResource() *resource {
 		},
 		links:           []link{lSub("addrs", "/ip_addrs")},
 		deleteMissingOK: true,
-		hooks:           hooks{encode: encodeIPAddrGroup},
+		hooks:           typed[*models.IPAddrGroup]{encode: encodeIPAddrGroup}.hooks(),
 	}
 }

@@ -1,7 +1,6 @@
 package restapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -41,25 +40,20 @@ const (
 // redirectChains returns the port's redirect chains, creating them (and
 // recording them on the port) when missing.
 func redirectChains(tx Tx, portID uuid.UUID) (in, out *models.Chain, err error) {
-	got, err := tx.Get(&models.Port{}, portID)
+	port, err := getAs[*models.Port](tx, portID)
 	if err != nil {
 		return nil, nil, err
 	}
-	port := proto.Clone(got).(*models.Port)
 	changed := false
 	ensure := func(ref **models.UUID, name string) (*models.Chain, error) {
 		if *ref != nil {
-			c, err := tx.Get(&models.Chain{}, toUUID(*ref))
-			if err != nil {
-				return nil, err
-			}
-			return c.(*models.Chain), nil
+			return getAs[*models.Chain](tx, toUUID(*ref))
 		}
 		c := &models.Chain{Id: models.NewUUID(), Name: proto.String(name + portID.String())}
 		if err := tx.Create(c); err != nil {
 			return nil, err
 		}
-		*ref, changed = proto.Clone(c.Id).(*models.UUID), true
+		*ref, changed = cloneOf(c.Id), true
 		return c, nil
 	}
 	if in, err = ensure(&port.L2InsertionInfilterId, "InboundRedirect"); err != nil {
@@ -77,7 +71,7 @@ func redirectChains(tx Tx, portID uuid.UUID) (in, out *models.Chain, err error) 
 }
 
 func l2Rule(chain *models.UUID, action models.Rule_Action) *models.Rule {
-	return &models.Rule{Id: models.NewUUID(), ChainId: proto.Clone(chain).(*models.UUID),
+	return &models.Rule{Id: models.NewUUID(), ChainId: cloneOf(chain),
 		Type: models.Rule_L2TRANSFORM_RULE.Enum(), Action: action.Enum(),
 		Condition: &models.Condition{},
 		RuleData:  &models.Rule_TransformRuleData{TransformRuleData: &models.Rule_L2TransformRuleData{}}}
@@ -87,10 +81,10 @@ func l2Rule(chain *models.UUID, action models.Rule_Action) *models.Rule {
 // port's inbound redirect chain.
 func addServiceRules(tx Tx, srvIn, in, out *models.Chain, ins *models.L2Insertion) error {
 	jump := func(target *models.Chain, cond *models.Condition) *models.Rule {
-		return &models.Rule{Id: models.NewUUID(), ChainId: proto.Clone(srvIn.Id).(*models.UUID),
+		return &models.Rule{Id: models.NewUUID(), ChainId: cloneOf(srvIn.Id),
 			Type: models.Rule_JUMP_RULE.Enum(), Action: models.Rule_JUMP.Enum(), Condition: cond,
 			RuleData: &models.Rule_JumpRuleData_{JumpRuleData: &models.Rule_JumpRuleData{
-				JumpChainId: proto.Clone(target.Id).(*models.UUID), JumpChainName: target.Name}}}
+				JumpChainId: cloneOf(target.Id), JumpChainName: target.Name}}}
 	}
 	ruleIn := jump(in, &models.Condition{DlSrc: ins.Mac})
 	ruleOut := jump(out, &models.Condition{DlDst: ins.Mac})
@@ -103,7 +97,7 @@ func addServiceRules(tx Tx, srvIn, in, out *models.Chain, ins *models.L2Insertio
 			return err
 		}
 	}
-	ins.SrvRuleInId, ins.SrvRuleOutId = proto.Clone(ruleIn.Id).(*models.UUID), proto.Clone(ruleOut.Id).(*models.UUID)
+	ins.SrvRuleInId, ins.SrvRuleOutId = cloneOf(ruleIn.Id), cloneOf(ruleOut.Id)
 	return nil
 }
 
@@ -132,20 +126,20 @@ func rebuildRedirects(tx Tx, portID uuid.UUID, skip uuid.UUID) error {
 			}
 		}
 	}
-	got, err := tx.Get(&models.Port{}, portID)
+	port, err := getAs[*models.Port](tx, portID)
 	if err != nil {
 		return err
 	}
 	var insertions []*models.L2Insertion
-	for _, id := range toUUIDs(got.(*models.Port).InsertionIds) {
+	for _, id := range toUUIDs(port.InsertionIds) {
 		if id == skip {
 			continue
 		}
-		i, err := tx.Get(&models.L2Insertion{}, id)
+		i, err := getAs[*models.L2Insertion](tx, id)
 		if err != nil {
 			return err
 		}
-		insertions = append(insertions, i.(*models.L2Insertion))
+		insertions = append(insertions, i)
 	}
 	slices.SortFunc(insertions, func(a, b *models.L2Insertion) int {
 		if a.GetPosition() != b.GetPosition() {
@@ -166,7 +160,7 @@ func rebuildRedirects(tx Tx, portID uuid.UUID, skip uuid.UUID) error {
 	for _, cur := range insertions {
 		ruleIn, ruleOut := l2Rule(in.Id, models.Rule_REDIRECT), l2Rule(out.Id, models.Rule_REDIRECT)
 		for _, r := range []*models.Rule{ruleIn, ruleOut} {
-			r.GetTransformRuleData().TargetPortId = proto.Clone(cur.SrvPortId).(*models.UUID)
+			r.GetTransformRuleData().TargetPortId = cloneOf(cur.SrvPortId)
 			r.GetTransformRuleData().Ingress = proto.Bool(false)
 			r.GetTransformRuleData().FailOpen = proto.Bool(cur.GetFailOpen())
 		}
@@ -176,10 +170,10 @@ func rebuildRedirects(tx Tx, portID uuid.UUID, skip uuid.UUID) error {
 			ruleOut.GetTransformRuleData().PushVlan = proto.Uint32(v | pcpOutMask)
 		}
 		if prev == nil {
-			ruleIn.Condition.InPortIds = []*models.UUID{proto.Clone(cur.PortId).(*models.UUID)}
+			ruleIn.Condition.InPortIds = []*models.UUID{cloneOf(cur.PortId)}
 		} else {
-			ruleIn.Condition.InPortIds = []*models.UUID{proto.Clone(prev.SrvPortId).(*models.UUID)}
-			ruleOut.Condition.InPortIds = []*models.UUID{proto.Clone(prev.SrvPortId).(*models.UUID)}
+			ruleIn.Condition.InPortIds = []*models.UUID{cloneOf(prev.SrvPortId)}
+			ruleOut.Condition.InPortIds = []*models.UUID{cloneOf(prev.SrvPortId)}
 			if v := prev.GetVlan(); v != 0 {
 				ruleIn.GetTransformRuleData().PopVlan, ruleIn.Condition.Vlan = proto.Bool(true), proto.Uint32(v|pcpInMask)
 				ruleOut.GetTransformRuleData().PopVlan, ruleOut.Condition.Vlan = proto.Bool(true), proto.Uint32(v|pcpOutMask)
@@ -196,17 +190,17 @@ func rebuildRedirects(tx Tx, portID uuid.UUID, skip uuid.UUID) error {
 	if prev != nil {
 		// Back from the last service port into (or out of) the protected port.
 		back := l2Rule(in.Id, models.Rule_REDIRECT)
-		back.Condition.DlSrc, back.Condition.InPortIds = prev.Mac, []*models.UUID{proto.Clone(prev.SrvPortId).(*models.UUID)}
-		back.GetTransformRuleData().TargetPortId = proto.Clone(prev.PortId).(*models.UUID)
+		back.Condition.DlSrc, back.Condition.InPortIds = prev.Mac, []*models.UUID{cloneOf(prev.SrvPortId)}
+		back.GetTransformRuleData().TargetPortId = cloneOf(prev.PortId)
 		back.GetTransformRuleData().Ingress, back.GetTransformRuleData().FailOpen = proto.Bool(true), proto.Bool(false)
 		back.GetTransformRuleData().PushVlan = proto.Uint32(pcpFinalMask)
 		// Accept the re-injected packet (marked by the final tag) once.
 		accept := l2Rule(in.Id, models.Rule_ACCEPT)
-		accept.Condition.DlSrc, accept.Condition.InPortIds = prev.Mac, []*models.UUID{proto.Clone(prev.PortId).(*models.UUID)}
+		accept.Condition.DlSrc, accept.Condition.InPortIds = prev.Mac, []*models.UUID{cloneOf(prev.PortId)}
 		accept.Condition.Vlan, accept.GetTransformRuleData().PopVlan = proto.Uint32(pcpFinalMask), proto.Bool(true)
 		egress := l2Rule(out.Id, models.Rule_REDIRECT)
-		egress.Condition.DlDst, egress.Condition.InPortIds = prev.Mac, []*models.UUID{proto.Clone(prev.SrvPortId).(*models.UUID)}
-		egress.GetTransformRuleData().TargetPortId = proto.Clone(prev.PortId).(*models.UUID)
+		egress.Condition.DlDst, egress.Condition.InPortIds = prev.Mac, []*models.UUID{cloneOf(prev.SrvPortId)}
+		egress.GetTransformRuleData().TargetPortId = cloneOf(prev.PortId)
 		egress.GetTransformRuleData().Ingress, egress.GetTransformRuleData().FailOpen = proto.Bool(false), proto.Bool(false)
 		if v := prev.GetVlan(); v != 0 {
 			back.Condition.Vlan, back.GetTransformRuleData().PopVlan = proto.Uint32(v|pcpInMask), proto.Bool(true)
@@ -226,11 +220,10 @@ func rebuildRedirects(tx Tx, portID uuid.UUID, skip uuid.UUID) error {
 		id  *models.UUID
 		ids []*models.UUID
 	}{{in.Id, inIDs}, {out.Id, outIDs}} {
-		got, err := tx.Get(&models.Chain{}, toUUID(c.id))
+		chain, err := getAs[*models.Chain](tx, toUUID(c.id))
 		if err != nil {
 			return err
 		}
-		chain := proto.Clone(got).(*models.Chain)
 		chain.RuleIds = c.ids
 		if err := tx.Update(chain); err != nil {
 			return err
@@ -242,27 +235,26 @@ func rebuildRedirects(tx Tx, portID uuid.UUID, skip uuid.UUID) error {
 // checkInsertionPorts: a protected port cannot be a service port and the
 // reverse; one insertion per (port, service port) pair.
 func checkInsertionPorts(tx Tx, ins *models.L2Insertion) error {
-	pgot, err := tx.Get(&models.Port{}, toUUID(ins.PortId))
+	port, err := getAs[*models.Port](tx, toUUID(ins.PortId))
 	if err != nil {
 		return err
 	}
-	port := pgot.(*models.Port)
 	if len(port.SrvInsertionIds) > 0 {
 		return errorf(http.StatusBadRequest, "Protected port %s can't have a service", toUUID(ins.PortId))
 	}
-	sgot, err := tx.Get(&models.Port{}, toUUID(ins.SrvPortId))
+	srvPort, err := getAs[*models.Port](tx, toUUID(ins.SrvPortId))
 	if err != nil {
 		return err
 	}
-	if len(sgot.(*models.Port).InsertionIds) > 0 {
+	if len(srvPort.InsertionIds) > 0 {
 		return errorf(http.StatusBadRequest, "Service port %s can't have an insertion", toUUID(ins.SrvPortId))
 	}
 	for _, id := range toUUIDs(port.InsertionIds) {
 		if id == toUUID(ins.Id) {
 			continue
 		}
-		o, err := tx.Get(&models.L2Insertion{}, id)
-		if err == nil && proto.Equal(o.(*models.L2Insertion).SrvPortId, ins.SrvPortId) {
+		o, err := getAs[*models.L2Insertion](tx, id)
+		if err == nil && proto.Equal(o.SrvPortId, ins.SrvPortId) {
 			return errorf(http.StatusConflict, "Insertion for same port/srvPort pair already exists")
 		}
 	}
@@ -287,8 +279,7 @@ func insertionChains(tx Tx, ins *models.L2Insertion) (srvIn, in, out *models.Cha
 	return srvIn, in, out, nil
 }
 
-func createL2Insertion(c *call, tx Tx, msg proto.Message, body map[string]json.RawMessage) error {
-	ins := msg.(*models.L2Insertion)
+func createL2Insertion(c *call, tx Tx, ins *models.L2Insertion, b body) error {
 	srvIn, in, out, err := insertionChains(tx, ins)
 	if err != nil {
 		return err
@@ -304,12 +295,11 @@ func createL2Insertion(c *call, tx Tx, msg proto.Message, body map[string]json.R
 
 // updateL2Insertion is the generic PUT plus recompiling the redirects; the
 // ports of an insertion cannot change.
-func updateL2Insertion(c *call, tx Tx, id uuid.UUID, body map[string]json.RawMessage) error {
-	stored, msg, err := c.replacement(tx, c.h.resources["l2insertions"], id, body)
+func updateL2Insertion(c *call, tx Tx, id uuid.UUID, b body) error {
+	old, ins, err := replacementAs[*models.L2Insertion](c, tx, c.h.resources["l2insertions"], id, b)
 	if err != nil {
 		return err
 	}
-	old, ins := stored.(*models.L2Insertion), msg.(*models.L2Insertion)
 	if !proto.Equal(old.PortId, ins.PortId) || !proto.Equal(old.SrvPortId, ins.SrvPortId) {
 		return errorf(http.StatusBadRequest, "Port/SrvPort can't be changed for an insertion")
 	}
@@ -330,11 +320,10 @@ func updateL2Insertion(c *call, tx Tx, id uuid.UUID, body map[string]json.RawMes
 }
 
 func removeL2Insertion(c *call, tx Tx, id uuid.UUID) error {
-	got, err := tx.Get(&models.L2Insertion{}, id)
+	ins, err := getAs[*models.L2Insertion](tx, id)
 	if err != nil {
 		return err
 	}
-	ins := got.(*models.L2Insertion)
 	if err := removeServiceRules(tx, ins); err != nil {
 		return err
 	}
@@ -344,24 +333,14 @@ func removeL2Insertion(c *call, tx Tx, id uuid.UUID) error {
 	return tx.Delete(&models.L2Insertion{}, id, false)
 }
 
-// filterL2Insertions: ?srv_port takes precedence over ?port.
-func filterL2Insertions(c *call, msgs []proto.Message) ([]proto.Message, error) {
+// keepL2Insertion filters a listing: ?srv_port takes precedence over ?port.
+func keepL2Insertion(c *call, ins *models.L2Insertion) bool {
 	q := c.r.URL.Query()
-	field, want := "srv_port", q.Get("srv_port")
+	ref, want := ins.SrvPortId, q.Get("srv_port")
 	if want == "" {
-		field, want = "port", q.Get("port")
+		ref, want = ins.PortId, q.Get("port")
 	}
-	if want == "" {
-		return msgs, nil
-	}
-	return slices.DeleteFunc(msgs, func(m proto.Message) bool {
-		ins := m.(*models.L2Insertion)
-		ref := ins.PortId
-		if field == "srv_port" {
-			ref = ins.SrvPortId
-		}
-		return ref == nil || toUUID(ref).String() != want
-	}), nil
+	return want == "" || (ref != nil && toUUID(ref).String() == want)
 }
 
 func l2insertionsResource() *resource {
@@ -380,7 +359,7 @@ func l2insertionsResource() *resource {
 			fBool("failOpen", "fail_open"),
 			fReq(fStr("mac", "mac")),
 		},
-		hooks: hooks{listFilter: filterL2Insertions, create: createL2Insertion, update: updateL2Insertion,
-			remove: removeL2Insertion},
+		hooks: typed[*models.L2Insertion]{keep: keepL2Insertion, create: createL2Insertion, update: updateL2Insertion,
+			remove: removeL2Insertion}.hooks(),
 	}
 }

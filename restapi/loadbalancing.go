@@ -1,12 +1,10 @@
 package restapi
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -20,8 +18,7 @@ func loadBalancingFamily() family {
 
 // encodePoolMember: a monitored member reports INACTIVE when down, else
 // the health monitor's verdict (status key), NO_MONITOR without one.
-func encodePoolMember(c *call, m protoreflect.Message, out *object) error {
-	pm := m.Interface().(*models.PoolMember)
+func encodePoolMember(c *call, pm *models.PoolMember, out *object) error {
 	if pm.GetStatus() != models.LBStatus_MONITORED {
 		return nil
 	}
@@ -44,26 +41,26 @@ const lbRouterOnCreateMessage = "A load balancer's router ID must be null at cre
 
 // decodeLoadBalancer: routerId is owned by the router's side of the
 // binding; the API refuses to set it on create or change it on PUT.
-func decodeLoadBalancer(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
-	raw, present := body["routerId"]
+func decodeLoadBalancer(c *call, b body, msg, stored *models.LoadBalancer) ([]Violation, error) {
+	raw, present := b["routerId"]
 	var sent uuid.UUID
 	if present && !isNull(raw) {
 		id, err := decodeUUID(raw)
 		if err != nil {
-			return badJSON("routerId", err)
+			return nil, badJSON("routerId", err)
 		}
 		sent = id
 	}
 	if stored == nil {
 		if sent != uuid.Nil {
-			return errorf(http.StatusBadRequest, lbRouterOnCreateMessage)
+			return nil, errorf(http.StatusBadRequest, lbRouterOnCreateMessage)
 		}
-		return nil
+		return nil, nil
 	}
-	if sent != toUUID(stored.Interface().(*models.LoadBalancer).RouterId) {
-		return errorf(http.StatusBadRequest, "Router cannot be modified")
+	if sent != toUUID(stored.RouterId) {
+		return nil, errorf(http.StatusBadRequest, "Router cannot be modified")
 	}
-	return nil
+	return nil, nil
 }
 
 func pendingMapping(p *models.Pool) error {
@@ -76,88 +73,85 @@ func pendingMapping(p *models.Pool) error {
 
 // decodePool sets the server-owned fields: protocol TCP, status ACTIVE on
 // create, and the health-monitor mapping status the agent acts upon.
-func decodePool(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
-	pool := msg.Interface().(*models.Pool)
+func decodePool(c *call, b body, pool, old *models.Pool) ([]Violation, error) {
 	pool.Protocol = models.Pool_TCP.Enum()
-	if stored == nil {
+	if old == nil {
 		pool.Status = models.LBStatus_ACTIVE.Enum()
 		if pool.HealthMonitorId != nil {
 			pool.MappingStatus = models.Pool_PENDING_CREATE.Enum()
 		} else {
 			pool.MappingStatus = models.Pool_ACTIVE.Enum()
 		}
-		return nil
+		return nil, nil
 	}
-	old := stored.Interface().(*models.Pool)
 	if err := pendingMapping(old); err != nil {
-		return err
+		return nil, err
 	}
 	if !proto.Equal(old.HealthMonitorId, pool.HealthMonitorId) {
 		pool.MappingStatus = models.Pool_PENDING_CREATE.Enum()
 	}
-	return nil
+	return nil, nil
 }
 
 func removePool(c *call, tx Tx, id uuid.UUID) error {
-	got, err := tx.Get(&models.Pool{}, id)
+	pool, err := getAs[*models.Pool](tx, id)
 	if err != nil {
 		if c.h.toAPIError(err).Status == http.StatusNotFound {
 			return nil
 		}
 		return err
 	}
-	if err := pendingMapping(got.(*models.Pool)); err != nil {
+	if err := pendingMapping(pool); err != nil {
 		return err
 	}
 	return tx.Delete(&models.Pool{}, id, true)
 }
 
-// forceAdminUpOnCreate: pool members and health monitors start up
-// whatever the body says (the reference's create()).
-func forceAdminUpOnCreate(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
+// decodeHealthMonitor: a health monitor starts up whatever the body says
+// (the reference's create()).
+func decodeHealthMonitor(c *call, b body, hm, stored *models.HealthMonitor) ([]Violation, error) {
 	if stored == nil {
-		msg.Set(msg.Descriptor().Fields().ByName("admin_state_up"), protoreflect.ValueOfBool(true))
+		hm.AdminStateUp = proto.Bool(true)
 	}
-	return nil
+	return nil, nil
 }
 
-func decodePoolMember(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
-	m := msg.Interface().(*models.PoolMember)
+// decodePoolMember: a pool member starts up and ACTIVE whatever the body
+// says (the reference's create()).
+func decodePoolMember(c *call, b body, m, stored *models.PoolMember) ([]Violation, error) {
 	if stored == nil {
 		m.AdminStateUp = proto.Bool(true)
 		m.Status = models.LBStatus_ACTIVE.Enum()
 	}
-	return nil
+	return nil, nil
 }
 
 // decodeVip checks that the pool exists: a missing pool is a 400.
-func decodeVip(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
-	vip := msg.Interface().(*models.Vip)
+func decodeVip(c *call, b body, vip, stored *models.Vip) ([]Violation, error) {
 	if vip.PoolId == nil {
-		return nil
+		return nil, nil
 	}
-	if _, err := c.h.store.Get(c.ctx(), &models.Pool{}, toUUID(vip.PoolId)); err != nil {
+	if _, err := loadAs[*models.Pool](c, toUUID(vip.PoolId)); err != nil {
 		if apiErr := c.h.toAPIError(err); apiErr.Status == http.StatusNotFound {
-			return errorf(http.StatusBadRequest, "%s", apiErr.Message)
+			return nil, errorf(http.StatusBadRequest, "%s", apiErr.Message)
 		}
-		return err
+		return nil, err
 	}
-	return nil
+	return nil, nil
 }
 
 // encodeVip derives loadBalancerId from the VIP's pool.
-func encodeVip(c *call, m protoreflect.Message, out *object) error {
-	vip := m.Interface().(*models.Vip)
+func encodeVip(c *call, vip *models.Vip, out *object) error {
 	out.set("loadBalancerId", nil)
 	out.set("loadBalancer", nil)
 	if vip.PoolId == nil {
 		return nil
 	}
-	got, err := c.h.store.Get(c.ctx(), &models.Pool{}, toUUID(vip.PoolId))
-	if err != nil || got.(*models.Pool).LoadBalancerId == nil {
+	pool, err := loadAs[*models.Pool](c, toUUID(vip.PoolId))
+	if err != nil || pool.LoadBalancerId == nil {
 		return nil
 	}
-	lb := toUUID(got.(*models.Pool).LoadBalancerId).String()
+	lb := toUUID(pool.LoadBalancerId).String()
 	out.set("loadBalancerId", lb)
 	out.set("loadBalancer", c.uri("load_balancers", lb))
 	return nil
@@ -168,12 +162,12 @@ func listVips(c *call, p parent, parentID uuid.UUID) ([]proto.Message, error) {
 	if p.segment != "load_balancers" {
 		return c.listChildren(c.h.resources["vips"], p, parentID)
 	}
-	lb, err := c.h.store.Get(c.ctx(), &models.LoadBalancer{}, parentID)
+	lb, err := loadAs[*models.LoadBalancer](c, parentID)
 	if err != nil {
 		return nil, err
 	}
 	var out []proto.Message
-	for _, pid := range toUUIDs(lb.(*models.LoadBalancer).PoolIds) {
+	for _, pid := range toUUIDs(lb.PoolIds) {
 		vips, err := c.listChildren(c.h.resources["vips"], parent{segment: "pools", backRef: "vip_ids"}, pid)
 		if err != nil {
 			continue // pool deleted meanwhile
@@ -202,7 +196,7 @@ func loadBalancersResource() *resource {
 		},
 		links:           []link{lRef("router", "routers", "router_id"), lSub("pools", "/pools"), lSub("vips", "/vips")},
 		deleteMissingOK: true,
-		hooks:           hooks{decode: decodeLoadBalancer},
+		hooks:           typed[*models.LoadBalancer]{decode: decodeLoadBalancer}.hooks(),
 	}
 }
 
@@ -234,7 +228,7 @@ func poolsResource() *resource {
 		filters:         []queryFilter{{param: "hm_id", proto: "health_monitor_id", kind: kUUID}},
 		createTopLevel:  true,
 		deleteMissingOK: true,
-		hooks:           hooks{decode: decodePool, remove: removePool},
+		hooks:           typed[*models.Pool]{decode: decodePool, remove: removePool}.hooks(),
 	}
 }
 
@@ -260,7 +254,7 @@ func poolMembersResource() *resource {
 			aliases: []string{"load_balancers/{lb}/pools/{pid}/pool_members"}}},
 		createTopLevel:  true,
 		deleteMissingOK: true,
-		hooks:           hooks{decode: decodePoolMember, encode: encodePoolMember},
+		hooks:           typed[*models.PoolMember]{decode: decodePoolMember, encode: encodePoolMember}.hooks(),
 	}
 }
 
@@ -288,7 +282,7 @@ func vipsResource() *resource {
 		},
 		createTopLevel:  true,
 		deleteMissingOK: true,
-		hooks:           hooks{decode: decodeVip, encode: encodeVip, listUnder: listVips},
+		hooks:           typed[*models.Vip]{decode: decodeVip, encode: encodeVip, listUnder: listVips}.hooks(),
 	}
 }
 
@@ -307,6 +301,6 @@ func healthMonitorsResource() *resource {
 		},
 		links:           []link{lSub("pools", "/pools")},
 		deleteMissingOK: true,
-		hooks:           hooks{decode: forceAdminUpOnCreate},
+		hooks:           typed[*models.HealthMonitor]{decode: decodeHealthMonitor}.hooks(),
 	}
 }

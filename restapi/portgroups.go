@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -14,13 +13,9 @@ import (
 func portGroupsFamily() family {
 	return family{
 		resources: []*resource{portGroupsResource()},
-		endpoints: []endpoint{
-			{method: "GET", path: "/port_groups/{id}/ports", produces: collection("PortGroupPort-v1").withJSON(), serve: listGroupPorts},
-			{method: "POST", path: "/port_groups/{id}/ports", consumes: single("PortGroupPort-v1").withJSON(), serve: addGroupPort},
-			{method: "GET", path: "/port_groups/{id}/ports/{pid}", produces: single("PortGroupPort-v1").withJSON(), serve: getGroupPort},
-			{method: "DELETE", path: "/port_groups/{id}/ports/{pid}", serve: removeGroupPort},
-			{method: "GET", path: "/ports/{id}/port_groups", produces: collection("PortGroupPort-v1"), serve: listPortGroupsOfPort},
-		},
+		endpoints: append(portGroupPorts().endpoints(),
+			endpoint{method: "GET", path: "/ports/{id}/port_groups", produces: collection("PortGroupPort-v1"), serve: listPortGroupsOfPort},
+		),
 	}
 }
 
@@ -30,116 +25,80 @@ func (c *call) groupPort(groupID, portID uuid.UUID) object {
 		{"portGroup", c.uri("port_groups", groupID.String())}, {"port", c.uri("ports", portID.String())}}
 }
 
-func listGroupPorts(c *call) error {
-	gid, err := c.pathID("id")
-	if err != nil {
-		return err
+// portGroupPorts are a port group's members: ports whose port_group_ids
+// name it (the store's binding keeps PortGroup.port_ids).
+func portGroupPorts() *membership[uuid.UUID, uuid.UUID] {
+	return &membership[uuid.UUID, uuid.UUID]{
+		collection: "/port_groups/{id}/ports",
+		member:     "/port_groups/{id}/ports/{pid}",
+		listTypes:  collection("PortGroupPort-v1").withJSON(),
+		addTypes:   single("PortGroupPort-v1").withJSON(),
+		getTypes:   single("PortGroupPort-v1").withJSON(),
+		members:    portGroupMembers,
+		decode:     func(b body) (uuid.UUID, error) { return bodyUUID(b, "portId") },
+		add: func(c *call, tx Tx, gid, pid uuid.UUID) error {
+			if _, err := getAs[*models.PortGroup](tx, gid); err != nil {
+				return err
+			}
+			port, err := getAs[*models.Port](tx, pid)
+			if err != nil {
+				return err
+			}
+			if slices.Contains(toUUIDs(port.PortGroupIds), gid) {
+				return &Error{Status: http.StatusConflict, EmptyBody: true}
+			}
+			port.PortGroupIds = append(port.PortGroupIds, uuidPtr(gid))
+			return tx.Update(port)
+		},
+		key: func(c *call) (uuid.UUID, error) { return c.pathID("pid") },
+		get: func(c *call, gid, pid uuid.UUID) (uuid.UUID, error) {
+			members, err := portGroupMembers(c, gid)
+			if err != nil {
+				return uuid.Nil, err
+			}
+			return memberOf(members, func(id uuid.UUID) uuid.UUID { return id }, pid, errorf(http.StatusNotFound, "Resource not found"))
+		},
+		remove: func(c *call, tx Tx, gid, pid uuid.UUID) error {
+			port, err := getAs[*models.Port](tx, pid)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(toUUIDs(port.PortGroupIds), gid) {
+				return noMember()
+			}
+			port.PortGroupIds = removeUUID(port.PortGroupIds, gid)
+			return tx.Update(port)
+		},
+		encode: func(c *call, gid, pid uuid.UUID) object { return c.groupPort(gid, pid) },
+		uri: func(c *call, gid, pid uuid.UUID) string {
+			return c.uri("port_groups", gid.String(), "ports", pid.String())
+		},
 	}
-	g, err := c.h.store.Get(c.ctx(), &models.PortGroup{}, gid)
-	if err != nil {
-		return err
-	}
-	out := []object{}
-	for _, pid := range toUUIDs(g.(*models.PortGroup).PortIds) {
-		out = append(out, c.groupPort(gid, pid))
-	}
-	return c.ok(out)
 }
 
+func portGroupMembers(c *call, gid uuid.UUID) ([]uuid.UUID, error) {
+	g, err := loadAs[*models.PortGroup](c, gid)
+	if err != nil {
+		return nil, err
+	}
+	return toUUIDs(g.PortIds), nil
+}
+
+// listPortGroupsOfPort lists a port's memberships.
 func listPortGroupsOfPort(c *call) error {
 	pid, err := c.pathID("id")
 	if err != nil {
 		return err
 	}
-	p, err := c.h.store.Get(c.ctx(), &models.Port{}, pid)
+	p, err := loadAs[*models.Port](c, pid)
 	if err != nil {
 		return err
 	}
 	out := []object{}
-	for _, gid := range toUUIDs(p.(*models.Port).PortGroupIds) {
+	for _, gid := range toUUIDs(p.PortGroupIds) {
 		out = append(out, c.groupPort(gid, pid))
 	}
 	return c.ok(out)
-}
-
-func addGroupPort(c *call) error {
-	gid, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	body, err := c.readBody()
-	if err != nil {
-		return err
-	}
-	pid, err := bodyUUID(body, "portId")
-	if err != nil {
-		return err
-	}
-	err = c.h.store.Tx(c.ctx(), func(tx Tx) error {
-		if _, err := tx.Get(&models.PortGroup{}, gid); err != nil {
-			return err
-		}
-		got, err := tx.Get(&models.Port{}, pid)
-		if err != nil {
-			return err
-		}
-		port := proto.Clone(got).(*models.Port)
-		if slices.Contains(toUUIDs(port.PortGroupIds), gid) {
-			return &Error{Status: http.StatusConflict, EmptyBody: true}
-		}
-		port.PortGroupIds = append(port.PortGroupIds, uuidPtr(gid))
-		return tx.Update(port)
-	})
-	if err != nil {
-		return err
-	}
-	return c.created(c.uri("port_groups", gid.String(), "ports", pid.String()))
-}
-
-func getGroupPort(c *call) error {
-	gid, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	pid, err := c.pathID("pid")
-	if err != nil {
-		return err
-	}
-	g, err := c.h.store.Get(c.ctx(), &models.PortGroup{}, gid)
-	if err != nil {
-		return err
-	}
-	if !slices.Contains(toUUIDs(g.(*models.PortGroup).PortIds), pid) {
-		return errorf(http.StatusNotFound, "Resource not found")
-	}
-	return c.ok(c.groupPort(gid, pid))
-}
-
-func removeGroupPort(c *call) error {
-	gid, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	pid, err := c.pathID("pid")
-	if err != nil {
-		return err
-	}
-	err = c.h.store.Tx(c.ctx(), func(tx Tx) error {
-		got, err := tx.Get(&models.Port{}, pid)
-		if err != nil {
-			return err
-		}
-		port := proto.Clone(got).(*models.Port)
-		if !slices.Contains(toUUIDs(port.PortGroupIds), gid) {
-			return &Error{Status: http.StatusNotFound, EmptyBody: true}
-		}
-		port.PortGroupIds = removeUUID(port.PortGroupIds, gid)
-		return tx.Update(port)
-	})
-	if err != nil {
-		return err
-	}
-	return c.noContent()
 }
 
 func portGroupsResource() *resource {

@@ -2,7 +2,6 @@ package restapi
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -23,8 +21,8 @@ func portsFamily() family {
 		endpoints: []endpoint{
 			{method: "POST", path: "/ports/{id}/link", consumes: single("PortLink-v1").withJSON(), serve: linkPorts},
 			{method: "DELETE", path: "/ports/{id}/link", serve: unlinkPorts},
-			{method: "GET", path: "/bridges/{id}/peer_ports", produces: portTypes, serve: peerPorts(&models.Network{})},
-			{method: "GET", path: "/routers/{id}/peer_ports", produces: portTypes, serve: peerPorts(&models.Router{})},
+			{method: "GET", path: "/bridges/{id}/peer_ports", produces: portTypes, serve: peerPorts[*models.Network]},
+			{method: "GET", path: "/routers/{id}/peer_ports", produces: portTypes, serve: peerPorts[*models.Router]},
 		},
 	}
 }
@@ -55,23 +53,21 @@ func (c *call) portState(port *models.Port, out *object) error {
 	return nil
 }
 
-func decodePort(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
-	port := msg.Interface().(*models.Port)
-	typ, _ := decodeString(orEmpty(body["type"]))
+func decodePort(c *call, b body, port, stored *models.Port) ([]Violation, error) {
+	typ, _ := decodeString(orEmpty(b["type"]))
 	if !slices.Contains([]string{"Router", "ExteriorRouter", "InteriorRouter"}, typ) {
-		return nil
+		return nil, nil
 	}
 	// Legacy single-address input: portAddress + networkLength.
 	if len(port.PortSubnet) == 0 && port.PortAddress != nil {
 		length := int64(32)
-		if raw, ok := body["networkLength"]; ok && !isNull(raw) {
+		if raw, ok := b["networkLength"]; ok && !isNull(raw) {
 			n, err := decodeInt(raw)
 			if err != nil {
-				return badJSON("networkLength", err)
+				return nil, badJSON("networkLength", err)
 			}
 			if n < 0 || n > 32 {
-				*viols = append(*viols, Violation{Property: "networkLength", Message: "must be less than or equal to 32"})
-				return nil
+				return []Violation{{Property: "networkLength", Message: "must be less than or equal to 32"}}, nil
 			}
 			length = n
 		}
@@ -98,11 +94,10 @@ func decodePort(c *call, body map[string]json.RawMessage, msg, stored protorefle
 		mac := fmt.Sprintf("ac:ca:ba:%02x:%02x:%02x", b[0], b[1], b[2])
 		port.PortMac = &mac
 	}
-	return nil
+	return nil, nil
 }
 
-func encodePort(c *call, m protoreflect.Message, out *object) error {
-	port := m.Interface().(*models.Port)
+func encodePort(c *call, port *models.Port, out *object) error {
 	id := toUUID(port.Id).String()
 	switch {
 	case port.NetworkId != nil:
@@ -147,8 +142,7 @@ func encodePort(c *call, m protoreflect.Message, out *object) error {
 
 // createPort creates the port and, for router ports, the LOCAL route to
 // each of its IPv4 addresses (src 0.0.0.0/0, dst <ip>/32, weight 0).
-func createPort(c *call, tx Tx, msg proto.Message, body map[string]json.RawMessage) error {
-	port := msg.(*models.Port)
+func createPort(c *call, tx Tx, port *models.Port, b body) error {
 	if c.h.sequences != nil && port.TunnelKey == nil {
 		key, err := c.h.sequences.Next(c.ctx(), OverlayTunnelKey)
 		if err != nil {
@@ -182,17 +176,17 @@ func localRoute(portID *models.UUID, addr netip.Addr) *models.Route {
 		SrcSubnet:     src,
 		DstSubnet:     dst,
 		NextHop:       models.Route_LOCAL.Enum(),
-		NextHopPortId: proto.Clone(portID).(*models.UUID),
+		NextHopPortId: cloneOf(portID),
 		Weight:        proto.Int32(0),
 	}
 }
 
 func removePort(c *call, tx Tx, id uuid.UUID) error {
-	got, err := tx.Get(&models.Port{}, id)
+	port, err := getAs[*models.Port](tx, id)
 	if err != nil {
 		return err
 	}
-	if got.(*models.Port).VtepId != nil {
+	if port.VtepId != nil {
 		return errorf(http.StatusConflict, "Port %s is a VXLAN port and cannot be deleted. Please remove the bindings instead.", id)
 	}
 	return tx.Delete(&models.Port{}, id, false)
@@ -212,20 +206,19 @@ func linkPorts(c *call) error {
 		return err
 	}
 	err = c.h.store.Tx(c.ctx(), func(tx Tx) error {
-		port, err := tx.Get(&models.Port{}, id)
+		port, err := getAs[*models.Port](tx, id)
 		if err != nil {
 			return err
 		}
-		peer, err := tx.Get(&models.Port{}, peerID)
+		peer, err := getAs[*models.Port](tx, peerID)
 		if err != nil {
 			return err
 		}
-		if port.(*models.Port).PeerId != nil || peer.(*models.Port).PeerId != nil || id == peerID {
+		if port.PeerId != nil || peer.PeerId != nil || id == peerID {
 			return errorf(http.StatusConflict, "Ports are not linkable.")
 		}
-		linked := proto.Clone(port).(*models.Port)
-		linked.PeerId = uuidPtr(peerID)
-		return tx.Update(linked) // the store's binding sets the peer's peer_id
+		port.PeerId = uuidPtr(peerID)
+		return tx.Update(port) // the store's binding sets the peer's peer_id
 	})
 	if err != nil {
 		return err
@@ -239,16 +232,15 @@ func unlinkPorts(c *call) error {
 		return err
 	}
 	err = c.h.store.Tx(c.ctx(), func(tx Tx) error {
-		port, err := tx.Get(&models.Port{}, id)
+		port, err := getAs[*models.Port](tx, id)
 		if err != nil {
 			return err
 		}
-		if port.(*models.Port).PeerId == nil {
+		if port.PeerId == nil {
 			return nil
 		}
-		unlinked := proto.Clone(port).(*models.Port)
-		unlinked.PeerId = nil
-		return tx.Update(unlinked)
+		port.PeerId = nil
+		return tx.Update(port)
 	})
 	if err != nil {
 		return err
@@ -257,35 +249,36 @@ func unlinkPorts(c *call) error {
 }
 
 // peerPorts lists the ports linked to the device's ports.
-func peerPorts(model proto.Message) func(c *call) error {
-	return func(c *call) error {
-		id, err := c.pathID("id")
-		if err != nil {
-			return err
-		}
-		dev, err := c.h.store.Get(c.ctx(), model, id)
-		if err != nil {
-			return err
-		}
-		ports := c.h.resources["ports"]
-		out := []object{}
-		for _, pid := range uuidList(dev.ProtoReflect(), "port_ids") {
-			p, err := c.h.store.Get(c.ctx(), &models.Port{}, pid)
-			if err != nil || p.(*models.Port).PeerId == nil {
-				continue
-			}
-			peer, err := c.h.store.Get(c.ctx(), &models.Port{}, toUUID(p.(*models.Port).PeerId))
-			if err != nil {
-				continue
-			}
-			obj, err := c.encode(ports, peer)
-			if err != nil {
-				return err
-			}
-			out = append(out, obj)
-		}
-		return c.ok(out)
+func peerPorts[D interface {
+	proto.Message
+	GetPortIds() []*models.UUID
+}](c *call) error {
+	id, err := c.pathID("id")
+	if err != nil {
+		return err
 	}
+	dev, err := loadAs[D](c, id)
+	if err != nil {
+		return err
+	}
+	ports := c.h.resources["ports"]
+	out := []object{}
+	for _, pid := range toUUIDs(dev.GetPortIds()) {
+		p, err := loadAs[*models.Port](c, pid)
+		if err != nil || p.PeerId == nil {
+			continue
+		}
+		peer, err := loadAs[*models.Port](c, toUUID(p.PeerId))
+		if err != nil {
+			continue
+		}
+		obj, err := c.encode(ports, peer)
+		if err != nil {
+			return err
+		}
+		out = append(out, obj)
+	}
+	return c.ok(out)
 }
 
 func portsResource() *resource {
@@ -335,6 +328,6 @@ func portsResource() *resource {
 				variants: []string{"Router"}, variantMessage: "Not a router port."},
 			{segment: "bridges", sub: "vxlan_ports", backRef: "vxlan_port_ids", listOnly: true},
 		},
-		hooks: hooks{decode: decodePort, encode: encodePort, create: createPort, remove: removePort},
+		hooks: typed[*models.Port]{decode: decodePort, encode: encodePort, create: createPort, remove: removePort}.hooks(),
 	}
 }

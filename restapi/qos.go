@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -36,8 +35,8 @@ const (
 
 // inlineQosRules reads the body's "rules"; ok is false when absent (a PUT
 // without rules leaves them untouched).
-func inlineQosRules(body map[string]json.RawMessage) (rules []qosRule, ids []uuid.UUID, ok bool, err error) {
-	raw, present := body["rules"]
+func inlineQosRules(b body) (rules []qosRule, ids []uuid.UUID, ok bool, err error) {
+	raw, present := b["rules"]
 	if !present || isNull(raw) {
 		return nil, nil, false, nil
 	}
@@ -57,12 +56,12 @@ func inlineQosRules(body map[string]json.RawMessage) (rules []qosRule, ids []uui
 	return rules, ids, true, nil
 }
 
-func decodeQosPolicy(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
-	_, _, _, err := inlineQosRules(body)
-	return err
+func decodeQosPolicy(c *call, b body, msg, stored *models.QosPolicy) ([]Violation, error) {
+	_, _, _, err := inlineQosRules(b)
+	return nil, err
 }
 
-func encodeQosPolicy(c *call, m protoreflect.Message, out *object) error {
+func encodeQosPolicy(c *call, msg *models.QosPolicy, out *object) error {
 	out.set("rules", nil) // input only, as the reference answers
 	return nil
 }
@@ -83,12 +82,11 @@ func zeroIfNil(v *int32) *int32 {
 	return v
 }
 
-func createQosPolicy(c *call, tx Tx, msg proto.Message, body map[string]json.RawMessage) error {
-	policy := msg.(*models.QosPolicy)
+func createQosPolicy(c *call, tx Tx, policy *models.QosPolicy, b body) error {
 	if err := tx.Create(policy); err != nil {
 		return err
 	}
-	rules, _, _, err := inlineQosRules(body)
+	rules, _, _, err := inlineQosRules(b)
 	if err != nil {
 		return err
 	}
@@ -102,19 +100,18 @@ func createQosPolicy(c *call, tx Tx, msg proto.Message, body map[string]json.Raw
 
 // updateQosPolicy is the generic PUT plus the inline-rules diff by id:
 // new ids created, missing ids deleted, common ids updated.
-func updateQosPolicy(c *call, tx Tx, id uuid.UUID, body map[string]json.RawMessage) error {
-	stored, msg, err := c.replacement(tx, c.h.resources["qos_policies"], id, body)
+func updateQosPolicy(c *call, tx Tx, id uuid.UUID, b body) error {
+	old, msg, err := replacementAs[*models.QosPolicy](c, tx, c.h.resources["qos_policies"], id, b)
 	if err != nil {
 		return err
 	}
 	if err := tx.Update(msg); err != nil {
 		return err
 	}
-	rules, ids, present, err := inlineQosRules(body)
+	rules, ids, present, err := inlineQosRules(b)
 	if err != nil || !present {
 		return err
 	}
-	old := stored.(*models.QosPolicy)
 	for _, rid := range toUUIDs(old.BandwidthLimitRuleIds) {
 		if !slices.Contains(ids, rid) {
 			if err := tx.Delete(&models.QosRuleBandwidthLimit{}, rid, true); err != nil {
@@ -158,7 +155,8 @@ func qosPoliciesResource() *resource {
 		},
 		links:           []link{lSub("bwLimitRules", "/qos_bw_limit_rules"), lSub("dscpRules", "/qos_dscp_rules")},
 		deleteMissingOK: true,
-		hooks:           hooks{decode: decodeQosPolicy, encode: encodeQosPolicy, create: createQosPolicy, update: updateQosPolicy},
+		hooks: typed[*models.QosPolicy]{decode: decodeQosPolicy, encode: encodeQosPolicy, create: createQosPolicy,
+			update: updateQosPolicy}.hooks(),
 	}
 }
 

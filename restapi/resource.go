@@ -2,7 +2,6 @@ package restapi
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
@@ -126,25 +125,32 @@ type queryFilter struct {
 	kind  kind
 }
 
-// hooks are the per-resource exceptions to the generic pipeline. Each is
-// optional; the table stays data wherever the reference's behaviour is.
+// hooks are the per-resource exceptions to the generic pipeline, as the
+// engine calls them; resource files write them typed (typed[M].hooks()).
+// Each is optional; the table stays data wherever the reference's
+// behaviour is.
 type hooks struct {
+	// class is the model class the hooks were written for ("" untyped).
+	class protoreflect.FullName
 	// decode runs after the table's fields were decoded (derived fields,
-	// cross-field validation). stored is nil on create.
-	decode func(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error
+	// cross-field validation) and returns its violations. stored is nil on
+	// create.
+	decode func(c *call, b body, msg, stored proto.Message) ([]Violation, error)
+	// validate runs after a decode without violations.
+	validate func(c *call, b body, msg, stored proto.Message) error
 	// encode adds or replaces output fields.
-	encode func(c *call, msg protoreflect.Message, out *object) error
+	encode func(c *call, msg proto.Message, out *object) error
 	// create replaces the plain store create (positions, implicit routes).
-	create func(c *call, tx Tx, msg proto.Message, body map[string]json.RawMessage) error
+	create func(c *call, tx Tx, msg proto.Message, b body) error
 	// remove replaces the plain store delete (manual back-references).
 	remove func(c *call, tx Tx, id uuid.UUID) error
 	// update replaces the whole PUT pipeline (service containers only
 	// reschedule).
-	update func(c *call, tx Tx, id uuid.UUID, body map[string]json.RawMessage) error
+	update func(c *call, tx Tx, id uuid.UUID, b body) error
 	// listFilter drops listed objects by rules the filters table cannot
 	// express (query parameters with precedence, derived tenants).
-	listFilter func(c *call, msgs []proto.Message) ([]proto.Message, error)
-	// list replaces listing under a parent (merged collections).
+	listFilter func(c *call, msgs []proto.Message) []proto.Message
+	// listUnder replaces listing under a parent (merged collections).
 	listUnder func(c *call, p parent, parentID uuid.UUID) ([]proto.Message, error)
 }
 
@@ -170,8 +176,11 @@ type Tx interface {
 	// Delete deletes the object (with the store's cascades); with
 	// ignoreMissing a missing object is not an error.
 	Delete(model proto.Message, id uuid.UUID, ignoreMissing bool) error
+	// GetAll reads every object of model's class in the transaction's view.
+	GetAll(model proto.Message) ([]proto.Message, error)
 }
 
+// hasAll is a variant's match: every field at paths is set.
 func hasAll(paths ...string) func(protoreflect.Message) bool {
 	return func(m protoreflect.Message) bool {
 		for _, p := range paths {

@@ -4,14 +4,12 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"net/netip"
 	"slices"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -27,17 +25,17 @@ func routersFamily() family {
 // published in each port's "routes" key by the host running the port, or
 // by the hosts of the router's service containers (the BGP daemon).
 func (c *call) learnedRoutes(router *models.Router) ([]proto.Message, error) {
-	if _, ok := c.h.store.(StateReader); !ok {
+	sr := c.stateReader()
+	if sr == nil {
 		return nil, nil
 	}
 	var ports []*models.Port
 	var containerHosts []uuid.UUID
 	for _, pid := range toUUIDs(router.PortIds) {
-		got, err := c.h.store.Get(c.ctx(), &models.Port{}, pid)
+		p, err := loadAs[*models.Port](c, pid)
 		if err != nil {
 			continue
 		}
-		p := got.(*models.Port)
 		ports = append(ports, p)
 		if p.ServiceContainerId != nil && p.HostId != nil {
 			containerHosts = append(containerHosts, toUUID(p.HostId))
@@ -50,7 +48,7 @@ func (c *call) learnedRoutes(router *models.Router) ([]proto.Message, error) {
 			hosts = append([]uuid.UUID{toUUID(p.HostId)}, containerHosts...)
 		}
 		for _, host := range hosts {
-			values, err := c.h.store.(StateReader).StateValues(c.ctx(), host.String(), &models.Port{}, toUUID(p.Id), routesKey)
+			values, err := sr.StateValues(c.ctx(), host.String(), &models.Port{}, toUUID(p.Id), routesKey)
 			if err != nil {
 				return nil, err
 			}
@@ -129,26 +127,24 @@ func nameUUID(b []byte) uuid.UUID {
 
 const routeNextHopMessage = "This type of route requires a next hop port that is a port on the same router."
 
-func createRoute(c *call, tx Tx, msg proto.Message, body map[string]json.RawMessage) error {
-	route := msg.(*models.Route)
+func createRoute(c *call, tx Tx, route *models.Route, b body) error {
 	if route.GetNextHop() == models.Route_PORT {
 		if route.NextHopPortId == nil {
 			return errorf(http.StatusBadRequest, routeNextHopMessage)
 		}
-		got, err := tx.Get(&models.Port{}, toUUID(route.NextHopPortId))
-		if err != nil || !proto.Equal(got.(*models.Port).RouterId, route.RouterId) {
+		port, err := getAs[*models.Port](tx, toUUID(route.NextHopPortId))
+		if err != nil || !proto.Equal(port.RouterId, route.RouterId) {
 			return errorf(http.StatusBadRequest, routeNextHopMessage)
 		}
 	}
 	return tx.Create(route)
 }
 
-func encodeRoute(c *call, m protoreflect.Message, out *object) error {
-	route := m.Interface().(*models.Route)
+func encodeRoute(c *call, route *models.Route, out *object) error {
 	routerID := route.RouterId
 	if routerID == nil && route.NextHopPortId != nil {
-		if got, err := c.h.store.Get(c.ctx(), &models.Port{}, toUUID(route.NextHopPortId)); err == nil {
-			routerID = got.(*models.Port).RouterId
+		if port, err := loadAs[*models.Port](c, toUUID(route.NextHopPortId)); err == nil {
+			routerID = port.RouterId
 		}
 	}
 	if routerID != nil {
@@ -161,18 +157,17 @@ func encodeRoute(c *call, m protoreflect.Message, out *object) error {
 
 // listRouterRoutes merges the router's routes with those of its ports.
 func listRouterRoutes(c *call, p parent, routerID uuid.UUID) ([]proto.Message, error) {
-	got, err := c.h.store.Get(c.ctx(), &models.Router{}, routerID)
+	router, err := loadAs[*models.Router](c, routerID)
 	if err != nil {
 		return nil, err
 	}
-	router := got.(*models.Router)
 	ids := toUUIDs(router.RouteIds)
 	for _, pid := range toUUIDs(router.PortIds) {
-		port, err := c.h.store.Get(c.ctx(), &models.Port{}, pid)
+		port, err := loadAs[*models.Port](c, pid)
 		if err != nil {
 			continue // deleted meanwhile
 		}
-		ids = append(ids, toUUIDs(port.(*models.Port).RouteIds)...)
+		ids = append(ids, toUUIDs(port.RouteIds)...)
 	}
 	seen := map[uuid.UUID]bool{}
 	var out []proto.Message
@@ -249,6 +244,6 @@ func routesResource() *resource {
 			{segment: "routers", sub: "routes", ref: "router_id", backRef: "route_ids"},
 		},
 		deleteMissingOK: true,
-		hooks:           hooks{create: createRoute, encode: encodeRoute, listUnder: listRouterRoutes},
+		hooks:           typed[*models.Route]{create: createRoute, encode: encodeRoute, listUnder: listRouterRoutes}.hooks(),
 	}
 }

@@ -1,13 +1,11 @@
 package restapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -23,11 +21,10 @@ func rulesFamily() family {
 // jump rules of other chains that target it, and unregisters its own jump
 // rules from their targets (Chain.jump_rule_ids is not a store binding).
 func removeChain(c *call, tx Tx, id uuid.UUID) error {
-	got, err := tx.Get(&models.Chain{}, id)
+	chain, err := getAs[*models.Chain](tx, id)
 	if err != nil {
 		return err
 	}
-	chain := got.(*models.Chain)
 	for _, rid := range toUUIDs(chain.RuleIds) {
 		if err := unregisterJump(tx, rid, id); err != nil {
 			return err
@@ -44,25 +41,24 @@ func removeChain(c *call, tx Tx, id uuid.UUID) error {
 // unregisterJump removes rule rid from its jump target's list, unless the
 // target is skip (being deleted anyway).
 func unregisterJump(tx Tx, rid, skip uuid.UUID) error {
-	got, err := tx.Get(&models.Rule{}, rid)
+	rule, err := getAs[*models.Rule](tx, rid)
 	if err != nil {
 		return nil // already gone
 	}
-	target := toUUID(got.(*models.Rule).GetJumpRuleData().GetJumpChainId())
+	target := toUUID(rule.GetJumpRuleData().GetJumpChainId())
 	if target == uuid.Nil || target == skip {
 		return nil
 	}
-	tgot, err := tx.Get(&models.Chain{}, target)
+	tchain, err := getAs[*models.Chain](tx, target)
 	if err != nil {
 		return nil
 	}
-	tchain := proto.Clone(tgot).(*models.Chain)
 	tchain.JumpRuleIds = removeUUID(tchain.JumpRuleIds, rid)
 	return tx.Update(tchain)
 }
 
-func rulePosition(body map[string]json.RawMessage) (int64, *Error) {
-	raw, ok := body["position"]
+func rulePosition(b body) (int64, *Error) {
+	raw, ok := b["position"]
 	if !ok || isNull(raw) {
 		return 1, nil
 	}
@@ -76,15 +72,15 @@ func rulePosition(body map[string]json.RawMessage) (int64, *Error) {
 	return n, nil
 }
 
-func decodeRule(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
-	pos, perr := rulePosition(body)
+func decodeRule(c *call, b body, rule, stored *models.Rule) ([]Violation, error) {
+	pos, perr := rulePosition(b)
 	if perr != nil {
-		return perr
+		return nil, perr
 	}
+	var viols []Violation
 	if pos < 1 {
-		*viols = append(*viols, Violation{Property: "position", Message: "must be greater than or equal to 1"})
+		viols = append(viols, Violation{Property: "position", Message: "must be greater than or equal to 1"})
 	}
-	rule := msg.Interface().(*models.Rule)
 	if rule.Condition == nil {
 		rule.Condition = &models.Condition{}
 	}
@@ -103,16 +99,16 @@ func decodeRule(c *call, body map[string]json.RawMessage, msg, stored protorefle
 			policy = models.Condition_HEADER
 		}
 		cond.FragmentPolicy = policy.Enum()
-		return nil
+		return viols, nil
 	}
 	fp := cond.GetFragmentPolicy()
 	if l4 && (fp == models.Condition_ANY || fp == models.Condition_NONHEADER) {
-		*viols = append(*viols, Violation{Property: "", Message: "For a rule with tpDst or tpSrc constraints, the fragmentPolicy must be 'header' or 'unfragmented'."})
+		viols = append(viols, Violation{Property: "", Message: "For a rule with tpDst or tpSrc constraints, the fragmentPolicy must be 'header' or 'unfragmented'."})
 	}
 	if nat != nil && !nat.GetReverse() && fp != models.Condition_UNFRAGMENTED && !(floatingIP(nat) && !l4) {
-		*viols = append(*viols, Violation{Property: "", Message: "For a NAT rule with port constraints or multiple targets, the fragmentPolicy must be 'unfragmented'."})
+		viols = append(viols, Violation{Property: "", Message: "For a NAT rule with port constraints or multiple targets, the fragmentPolicy must be 'unfragmented'."})
 	}
-	return nil
+	return viols, nil
 }
 
 // floatingIP: a single target with one address and any port.
@@ -126,29 +122,26 @@ func floatingIP(nat *models.Rule_NatRuleData) bool {
 
 // createRule creates the rule at its position in the chain (1 = head) and
 // registers a jump rule with its target chain.
-func createRule(c *call, tx Tx, msg proto.Message, body map[string]json.RawMessage) error {
-	rule := msg.(*models.Rule)
+func createRule(c *call, tx Tx, rule *models.Rule, b body) error {
 	chainID := toUUID(rule.ChainId)
-	got, err := tx.Get(&models.Chain{}, chainID)
+	chain, err := getAs[*models.Chain](tx, chainID)
 	if err != nil {
 		return err
 	}
-	pos, perr := rulePosition(body)
+	pos, perr := rulePosition(b)
 	if perr != nil {
 		return perr
 	}
-	if n := len(got.(*models.Chain).RuleIds); pos > int64(n)+1 {
+	if n := len(chain.RuleIds); pos > int64(n)+1 {
 		return errorf(http.StatusBadRequest, "Position exceeds number of rules in chain")
 	}
 	if err := tx.Create(rule); err != nil {
 		return err
 	}
 	// The store appended the rule to the chain; move it to its position.
-	got, err = tx.Get(&models.Chain{}, chainID)
-	if err != nil {
+	if chain, err = getAs[*models.Chain](tx, chainID); err != nil {
 		return err
 	}
-	chain := proto.Clone(got).(*models.Chain)
 	rid := toUUID(rule.Id)
 	ids := removeUUID(chain.RuleIds, rid)
 	chain.RuleIds = slices.Insert(ids, int(pos-1), uuidPtr(rid))
@@ -156,29 +149,27 @@ func createRule(c *call, tx Tx, msg proto.Message, body map[string]json.RawMessa
 		return err
 	}
 	if jd := rule.GetJumpRuleData(); jd != nil {
-		tgot, err := tx.Get(&models.Chain{}, toUUID(jd.JumpChainId))
+		target, err := getAs[*models.Chain](tx, toUUID(jd.JumpChainId))
 		if err != nil {
 			return err
 		}
-		target := proto.Clone(tgot).(*models.Chain)
 		target.JumpRuleIds = append(target.JumpRuleIds, uuidPtr(rid))
 		return tx.Update(target)
 	}
 	return nil
 }
 
-func encodeRule(c *call, m protoreflect.Message, out *object) error {
-	rule := m.Interface().(*models.Rule)
+func encodeRule(c *call, rule *models.Rule, out *object) error {
 	out.set("meterName", nil)
 	out.set("position", nil)
 	if rule.ChainId == nil {
 		return nil
 	}
-	got, err := c.h.store.Get(c.ctx(), &models.Chain{}, toUUID(rule.ChainId))
+	chain, err := loadAs[*models.Chain](c, toUUID(rule.ChainId))
 	if err != nil {
 		return nil
 	}
-	for i, id := range got.(*models.Chain).RuleIds {
+	for i, id := range chain.RuleIds {
 		if proto.Equal(id, rule.Id) {
 			out.set("position", i+1)
 		}
@@ -286,7 +277,7 @@ func chainsResource() *resource {
 		fields:     []field{fID(), fStr("tenantId", "tenant_id"), fName("name", "name", 0, 255)},
 		links:      []link{lSub("rules", "/rules")},
 		filters:    []queryFilter{tenantFilter},
-		hooks:      hooks{remove: removeChain},
+		hooks:      typed[*models.Chain]{remove: removeChain}.hooks(),
 	}
 }
 
@@ -330,6 +321,6 @@ func rulesResource() *resource {
 		parents: []parent{
 			{segment: "chains", sub: "rules", ref: "chain_id", backRef: "rule_ids"},
 		},
-		hooks: hooks{decode: decodeRule, encode: encodeRule, create: createRule, remove: removeRule},
+		hooks: typed[*models.Rule]{decode: decodeRule, encode: encodeRule, create: createRule, remove: removeRule}.hooks(),
 	}
 }

@@ -1,12 +1,9 @@
 package restapi
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -20,8 +17,7 @@ func serviceContainersFamily() family {
 
 // containerStatus: the host is the container port's; status comes from
 // that host's agent, STOPPED when unbound or unreported.
-func encodeServiceContainer(c *call, m protoreflect.Message, out *object) error {
-	sc := m.Interface().(*models.ServiceContainer)
+func encodeServiceContainer(c *call, sc *models.ServiceContainer, out *object) error {
 	out.set("statusCode", nil)
 	out.set("statusMessage", nil)
 	out.set("hostId", nil)
@@ -30,11 +26,10 @@ func encodeServiceContainer(c *call, m protoreflect.Message, out *object) error 
 	if sc.PortId == nil {
 		return nil
 	}
-	got, err := c.h.store.Get(c.ctx(), &models.Port{}, toUUID(sc.PortId))
+	port, err := loadAs[*models.Port](c, toUUID(sc.PortId))
 	if err != nil {
 		return nil // the port went away meanwhile
 	}
-	port := got.(*models.Port)
 	out.set("statusCode", "STOPPED")
 	if port.HostId == nil {
 		return nil
@@ -56,41 +51,38 @@ func encodeServiceContainer(c *call, m protoreflect.Message, out *object) error 
 	return nil
 }
 
-func decodeContainerGroup(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
-	g := msg.Interface().(*models.ServiceContainerGroup)
+func decodeContainerGroup(c *call, b body, g, stored *models.ServiceContainerGroup) ([]Violation, error) {
 	if stored != nil && g.Policy == nil {
 		g.Policy = models.ServiceContainerPolicy_WEIGHTED_SCHEDULER.Enum()
 	}
-	return nil
+	return nil, nil
 }
 
 // rescheduleServiceContainer: a PUT only moves the container, by binding
 // its port to the hostId of the body.
-func rescheduleServiceContainer(c *call, tx Tx, id uuid.UUID, body map[string]json.RawMessage) error {
-	got, err := tx.Get(&models.ServiceContainer{}, id)
+func rescheduleServiceContainer(c *call, tx Tx, id uuid.UUID, b body) error {
+	sc, err := getAs[*models.ServiceContainer](tx, id)
 	if err != nil {
 		return err
 	}
-	sc := got.(*models.ServiceContainer)
 	if sc.PortId == nil {
 		return errorf(http.StatusNotAcceptable, "Container %s scheduling cannot be changed because it is not connected to a port.", id)
 	}
 	var host uuid.UUID
-	if raw, ok := body["hostId"]; ok && !isNull(raw) {
+	if raw, ok := b["hostId"]; ok && !isNull(raw) {
 		if host, err = decodeUUID(raw); err != nil {
 			return badJSON("hostId", err)
 		}
 	}
-	pgot, err := tx.Get(&models.Port{}, toUUID(sc.PortId))
+	port, err := getAs[*models.Port](tx, toUUID(sc.PortId))
 	if err != nil {
 		return err
 	}
-	port := proto.Clone(pgot).(*models.Port)
 	if toUUID(port.HostId) == host {
 		return nil
 	}
 	if host != uuid.Nil {
-		if _, err := tx.Get(&models.Host{}, host); err != nil {
+		if _, err := getAs[*models.Host](tx, host); err != nil {
 			return err
 		}
 		port.PreviousHostId = port.HostId
@@ -117,7 +109,7 @@ func serviceContainerGroupsResource() *resource {
 		},
 		links:           []link{lSub("serviceContainers", "/service_containers")},
 		deleteMissingOK: true,
-		hooks:           hooks{decode: decodeContainerGroup},
+		hooks:           typed[*models.ServiceContainerGroup]{decode: decodeContainerGroup}.hooks(),
 	}
 }
 
@@ -140,6 +132,6 @@ func serviceContainersResource() *resource {
 			backRef: "service_container_ids", objects: true}},
 		createTopLevel:  true,
 		deleteMissingOK: true,
-		hooks:           hooks{encode: encodeServiceContainer, update: rescheduleServiceContainer},
+		hooks:           typed[*models.ServiceContainer]{encode: encodeServiceContainer, update: rescheduleServiceContainer}.hooks(),
 	}
 }

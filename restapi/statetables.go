@@ -135,9 +135,9 @@ func (c *call) bridgeVLANs(tables StateTables, bridge *models.Network) ([]uint32
 		}
 	}
 	for _, pid := range toUUIDs(bridge.PortIds) {
-		p, err := c.h.store.Get(c.ctx(), &models.Port{}, pid)
-		if err == nil && !slices.Contains(vlans, p.(*models.Port).GetVlanId()) {
-			vlans = append(vlans, p.(*models.Port).GetVlanId())
+		p, err := loadAs[*models.Port](c, pid)
+		if err == nil && !slices.Contains(vlans, p.GetVlanId()) {
+			vlans = append(vlans, p.GetVlanId())
 		}
 	}
 	slices.Sort(vlans)
@@ -155,11 +155,10 @@ func (c *call) macTableScope() (*models.Network, uint32, bool, StateTables, erro
 	if err != nil {
 		return nil, 0, false, nil, err
 	}
-	got, err := c.h.store.Get(c.ctx(), &models.Network{}, id)
+	bridge, err := loadAs[*models.Network](c, id)
 	if err != nil {
 		return nil, 0, false, nil, err
 	}
-	bridge := got.(*models.Network)
 	raw := c.r.PathValue("vlan")
 	if raw == "" {
 		return bridge, 0, false, tables, nil
@@ -307,7 +306,7 @@ func addMACEntry(c *call) error {
 		return badJSON("portId", err)
 	}
 	if len(viols) > 0 {
-		return &Error{Status: http.StatusBadRequest, Message: "Validation error(s) found", Violations: viols}
+		return invalid(viols...)
 	}
 	if !scoped {
 		if raw, ok := body["vlanId"]; ok && !isNull(raw) {
@@ -318,11 +317,10 @@ func addMACEntry(c *call) error {
 			vlan = uint32(n)
 		}
 	}
-	got, err := c.h.store.Get(c.ctx(), &models.Port{}, port)
+	p, err := loadAs[*models.Port](c, port)
 	if err != nil {
 		return err
 	}
-	p := got.(*models.Port)
 	if toUUID(p.NetworkId) != toUUID(bridge.Id) {
 		return errorf(http.StatusBadRequest, "The port must belong to the bridge that owns the MAC table.")
 	}
@@ -359,12 +357,29 @@ type pairTable struct {
 	class, name string
 	macIsKey    bool // peering: MAC → IP; ARP: IP → MAC
 	notFound    string
+	// owner checks that the table's owner, named by the path, exists.
+	owner func(c *call, id uuid.UUID) error
 }
 
 var (
-	arpTable     = pairTable{class: "Network", name: ARPTable, notFound: "The specified bridge does not have the specified ARP table entry."}
-	peeringTable = pairTable{class: "Port", name: PeeringTable, macIsKey: true, notFound: "{midokura.javarx.PeeringEntryNotFound.message}"}
+	arpTable = pairTable{class: "Network", name: ARPTable, owner: exists[*models.Network],
+		notFound: "The specified bridge does not have the specified ARP table entry."}
+	peeringTable = pairTable{class: "Port", name: PeeringTable, macIsKey: true, owner: routerPortExists,
+		notFound: "{midokura.javarx.PeeringEntryNotFound.message}"}
 )
+
+// routerPortExists checks the port of a peering table, and that it is the
+// router's of the path when the path names one.
+func routerPortExists(c *call, id uuid.UUID) error {
+	port, err := loadAs[*models.Port](c, id)
+	if err != nil {
+		return err
+	}
+	if rid := c.r.PathValue("rid"); rid != "" && toUUID(port.RouterId).String() != rid {
+		return errorf(http.StatusNotFound, "Resource not found")
+	}
+	return nil
+}
 
 // open checks the owner exists (404) and opens its table.
 func (pt pairTable) open(c *call) (StateTable, uuid.UUID, error) {
@@ -376,19 +391,8 @@ func (pt pairTable) open(c *call) (StateTable, uuid.UUID, error) {
 	if err != nil {
 		return nil, uuid.Nil, err
 	}
-	var model = c.h.resources["bridges"].model
-	if pt.class == "Port" {
-		model = c.h.resources["ports"].model
-	}
-	got, err := c.h.store.Get(c.ctx(), model, id)
-	if err != nil {
+	if err := pt.owner(c, id); err != nil {
 		return nil, uuid.Nil, err
-	}
-	if pt.class == "Port" {
-		port := got.(*models.Port)
-		if rid := c.r.PathValue("rid"); rid != "" && toUUID(port.RouterId).String() != rid {
-			return nil, uuid.Nil, errorf(http.StatusNotFound, "Resource not found")
-		}
 	}
 	t, err := tables.Table(c.ctx(), pt.class, id, pt.name)
 	if err != nil {
@@ -496,7 +500,7 @@ func (pt pairTable) add(c *call) error {
 		viols = append(viols, Violation{Property: "mac", Message: "may not be null"})
 	}
 	if len(viols) > 0 {
-		return &Error{Status: http.StatusBadRequest, Message: "Validation error(s) found", Violations: viols}
+		return invalid(viols...)
 	}
 	addr, perr := netip.ParseAddr(strings.TrimSpace(ipRaw))
 	if perr != nil || !addr.Is4() {

@@ -1,15 +1,12 @@
 package restapi
 
 import (
-	"encoding/json"
 	"math"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -21,58 +18,58 @@ func tracesFamily() family {
 	}
 }
 
+// traceDevices are the traceable device types: how each is checked to
+// exist and referenced by the request.
 var traceDevices = []struct {
-	name  string
-	field string
-	model proto.Message
+	name   string
+	exists func(c *call, id uuid.UUID) error
+	set    func(tr *models.TraceRequest, id *models.UUID)
 }{
-	{"PORT", "port_id", &models.Port{}},
-	{"BRIDGE", "network_id", &models.Network{}},
-	{"ROUTER", "router_id", &models.Router{}},
+	{"PORT", exists[*models.Port], func(tr *models.TraceRequest, id *models.UUID) { tr.PortId = id }},
+	{"BRIDGE", exists[*models.Network], func(tr *models.TraceRequest, id *models.UUID) { tr.NetworkId = id }},
+	{"ROUTER", exists[*models.Router], func(tr *models.TraceRequest, id *models.UUID) { tr.RouterId = id }},
 }
 
 // decodeTrace maps deviceType/deviceId to the device reference (which
 // must exist: 404) and applies the model defaults (creation time now,
 // limit Long.MAX_VALUE).
-func decodeTrace(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
-	tr := msg.Interface().(*models.TraceRequest)
-	if raw, ok := body["creationTimestampMs"]; !ok || isNull(raw) {
+func decodeTrace(c *call, b body, tr, stored *models.TraceRequest) ([]Violation, error) {
+	if raw, ok := b["creationTimestampMs"]; !ok || isNull(raw) {
 		tr.CreateTimestampMs = proto.Uint64(uint64(time.Now().UnixMilli()))
 	}
-	if raw, ok := body["limit"]; !ok || isNull(raw) {
+	if raw, ok := b["limit"]; !ok || isNull(raw) {
 		tr.Limit = proto.Uint64(math.MaxInt64)
 	}
 	tr.PortId, tr.NetworkId, tr.RouterId = nil, nil, nil
-	typ, _ := decodeString(orEmpty(body["deviceType"]))
+	typ, _ := decodeString(orEmpty(b["deviceType"]))
 	var devID uuid.UUID
-	if raw, ok := body["deviceId"]; ok && !isNull(raw) {
+	var viols []Violation
+	if raw, ok := b["deviceId"]; ok && !isNull(raw) {
 		id, err := decodeUUID(raw)
 		if err != nil {
-			return badJSON("deviceId", err)
+			return nil, badJSON("deviceId", err)
 		}
 		devID = id
 	} else {
-		*viols = append(*viols, Violation{Property: "deviceId", Message: "may not be null"})
+		viols = append(viols, Violation{Property: "deviceId", Message: "may not be null"})
 	}
 	if typ == "" {
-		*viols = append(*viols, Violation{Property: "deviceType", Message: "may not be null"})
-		return nil
+		return append(viols, Violation{Property: "deviceType", Message: "may not be null"}), nil
 	}
 	for _, d := range traceDevices {
 		if d.name != typ {
 			continue
 		}
 		if devID == uuid.Nil {
-			return nil
+			return viols, nil
 		}
-		if _, err := c.h.store.Get(c.ctx(), d.model, devID); err != nil {
-			return err
+		if err := d.exists(c, devID); err != nil {
+			return nil, err
 		}
-		parent, fd := writeMsg(msg, d.field)
-		uuidToMsg(devID, parent.Mutable(fd).Message())
-		return nil
+		d.set(tr, uuidPtr(devID))
+		return viols, nil
 	}
-	return errorf(http.StatusBadRequest, "Invalid value %q for field deviceType", truncate([]byte(typ)))
+	return nil, errorf(http.StatusBadRequest, "Invalid value %q for field deviceType", truncate([]byte(typ)))
 }
 
 func traceDevice(tr *models.TraceRequest) (string, *models.UUID) {
@@ -87,8 +84,8 @@ func traceDevice(tr *models.TraceRequest) (string, *models.UUID) {
 	return "", nil
 }
 
-func encodeTrace(c *call, m protoreflect.Message, out *object) error {
-	typ, id := traceDevice(m.Interface().(*models.TraceRequest))
+func encodeTrace(c *call, tr *models.TraceRequest, out *object) error {
+	typ, id := traceDevice(tr)
 	if id == nil {
 		out.set("deviceType", nil)
 		out.set("deviceId", nil)
@@ -99,37 +96,33 @@ func encodeTrace(c *call, m protoreflect.Message, out *object) error {
 	return nil
 }
 
-// filterTraces implements ?tenant_id: the tenant of the traced bridge or
+// keepTrace implements ?tenant_id: the tenant of the traced bridge or
 // router, or of the traced port's device.
-func filterTraces(c *call, msgs []proto.Message) ([]proto.Message, error) {
+func keepTrace(c *call, tr *models.TraceRequest) bool {
 	want, ok := c.r.URL.Query()["tenant_id"]
-	if !ok || len(want) == 0 {
-		return msgs, nil
-	}
-	tenantOf := func(tr *models.TraceRequest) string {
-		netID, routerID := tr.NetworkId, tr.RouterId
-		if tr.PortId != nil {
-			got, err := c.h.store.Get(c.ctx(), &models.Port{}, toUUID(tr.PortId))
-			if err != nil {
-				return ""
-			}
-			netID, routerID = got.(*models.Port).NetworkId, got.(*models.Port).RouterId
+	return !ok || len(want) == 0 || traceTenant(c, tr) == want[0]
+}
+
+func traceTenant(c *call, tr *models.TraceRequest) string {
+	netID, routerID := tr.NetworkId, tr.RouterId
+	if tr.PortId != nil {
+		port, err := loadAs[*models.Port](c, toUUID(tr.PortId))
+		if err != nil {
+			return ""
 		}
-		switch {
-		case netID != nil:
-			if got, err := c.h.store.Get(c.ctx(), &models.Network{}, toUUID(netID)); err == nil {
-				return got.(*models.Network).GetTenantId()
-			}
-		case routerID != nil:
-			if got, err := c.h.store.Get(c.ctx(), &models.Router{}, toUUID(routerID)); err == nil {
-				return got.(*models.Router).GetTenantId()
-			}
-		}
-		return ""
+		netID, routerID = port.NetworkId, port.RouterId
 	}
-	return slices.DeleteFunc(msgs, func(m proto.Message) bool {
-		return tenantOf(m.(*models.TraceRequest)) != want[0]
-	}), nil
+	switch {
+	case netID != nil:
+		if n, err := loadAs[*models.Network](c, toUUID(netID)); err == nil {
+			return n.GetTenantId()
+		}
+	case routerID != nil:
+		if r, err := loadAs[*models.Router](c, toUUID(routerID)); err == nil {
+			return r.GetTenantId()
+		}
+	}
+	return ""
 }
 
 func tracesResource() *resource {
@@ -148,6 +141,6 @@ func tracesResource() *resource {
 			fBool("enabled", "enabled"),
 		},
 		deleteMissingOK: true,
-		hooks:           hooks{decode: decodeTrace, encode: encodeTrace, listFilter: filterTraces},
+		hooks:           typed[*models.TraceRequest]{decode: decodeTrace, encode: encodeTrace, keep: keepTrace}.hooks(),
 	}
 }

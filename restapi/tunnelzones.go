@@ -1,7 +1,6 @@
 package restapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/midonet/midonet-go/midonet/models"
 )
@@ -18,31 +16,103 @@ import (
 func tunnelZonesFamily() family {
 	return family{
 		resources: []*resource{tunnelZonesResource()},
-		endpoints: []endpoint{
-			{method: "GET", path: "/tunnel_zones/{id}/hosts", produces: collection("TunnelZoneHost-v1", "GreTunnelZoneHost-v1"), serve: listZoneHosts},
-			{method: "POST", path: "/tunnel_zones/{id}/hosts", consumes: single("TunnelZoneHost-v1", "GreTunnelZoneHost-v1"), serve: addZoneHost},
-			{method: "GET", path: "/tunnel_zones/{id}/hosts/{hid}", produces: single("TunnelZoneHost-v1", "GreTunnelZoneHost-v1"), serve: getZoneHost},
-			{method: "DELETE", path: "/tunnel_zones/{id}/hosts/{hid}", serve: removeZoneHost},
+		endpoints: tunnelZoneHosts().endpoints(),
+	}
+}
+
+func decodeTunnelZone(c *call, b body, tz, stored *models.TunnelZone) ([]Violation, error) {
+	if tz.Name == nil {
+		return nil, nil
+	}
+	all, err := listAs[*models.TunnelZone](c)
+	if err != nil {
+		return nil, err
+	}
+	for _, other := range all {
+		if other.GetName() == tz.GetName() && !proto.Equal(other.Id, tz.Id) {
+			return nil, errorf(http.StatusConflict, "Tunnel zone name already exists.")
+		}
+	}
+	return nil, nil
+}
+
+// tunnelZoneHosts are a tunnel zone's members: its hosts with their
+// tunnel addresses (TunnelZone.hosts; host_ids is bound to the hosts).
+func tunnelZoneHosts() *membership[*models.TunnelZone_HostToIp, uuid.UUID] {
+	types := single("TunnelZoneHost-v1", "GreTunnelZoneHost-v1")
+	return &membership[*models.TunnelZone_HostToIp, uuid.UUID]{
+		collection: "/tunnel_zones/{id}/hosts",
+		member:     "/tunnel_zones/{id}/hosts/{hid}",
+		listTypes:  collection("TunnelZoneHost-v1", "GreTunnelZoneHost-v1"),
+		addTypes:   types,
+		getTypes:   types,
+		members:    zoneMembers,
+		decode: func(b body) (*models.TunnelZone_HostToIp, error) {
+			hid, err := bodyUUID(b, "hostId")
+			if err != nil {
+				return nil, err
+			}
+			s, _ := decodeString(orEmpty(b["ipAddress"]))
+			addr, perr := netip.ParseAddr(strings.TrimSpace(s))
+			if perr != nil || !addr.Is4() {
+				return nil, violation("ipAddress", "is an invalid IP format")
+			}
+			ip, err := models.IPAddressFromAddr(addr)
+			if err != nil {
+				return nil, err
+			}
+			return &models.TunnelZone_HostToIp{HostId: uuidPtr(hid), Ip: ip}, nil
+		},
+		add: func(c *call, tx Tx, tzID uuid.UUID, h *models.TunnelZone_HostToIp) error {
+			tz, err := getAs[*models.TunnelZone](tx, tzID)
+			if err != nil {
+				return err
+			}
+			hid := toUUID(h.HostId)
+			if _, err := getAs[*models.Host](tx, hid); err != nil {
+				return err
+			}
+			if slices.Contains(toUUIDs(tz.HostIds), hid) {
+				return &Error{Status: http.StatusConflict, EmptyBody: true}
+			}
+			tz.Hosts = append(tz.Hosts, cloneOf(h))
+			tz.HostIds = append(tz.HostIds, uuidPtr(hid)) // bound: the store updates Host.tunnel_zone_ids
+			return tx.Update(tz)
+		},
+		key: func(c *call) (uuid.UUID, error) { return c.pathID("hid") },
+		get: func(c *call, tzID, hid uuid.UUID) (*models.TunnelZone_HostToIp, error) {
+			members, err := zoneMembers(c, tzID)
+			if err != nil {
+				return nil, err
+			}
+			return memberOf(members, func(h *models.TunnelZone_HostToIp) uuid.UUID { return toUUID(h.HostId) }, hid,
+				errorf(http.StatusNotFound, "Resource not found"))
+		},
+		remove: func(c *call, tx Tx, tzID, hid uuid.UUID) error {
+			tz, err := getAs[*models.TunnelZone](tx, tzID)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(toUUIDs(tz.HostIds), hid) {
+				return noMember()
+			}
+			tz.HostIds = removeUUID(tz.HostIds, hid)
+			tz.Hosts = slices.DeleteFunc(tz.Hosts, func(h *models.TunnelZone_HostToIp) bool { return toUUID(h.HostId) == hid })
+			return tx.Update(tz)
+		},
+		encode: (*call).zoneHost,
+		uri: func(c *call, tzID uuid.UUID, h *models.TunnelZone_HostToIp) string {
+			return c.uri("tunnel_zones", tzID.String(), "hosts", toUUID(h.HostId).String())
 		},
 	}
 }
 
-func decodeTunnelZone(c *call, body map[string]json.RawMessage, msg, stored protoreflect.Message, viols *[]Violation) error {
-	tz := msg.Interface().(*models.TunnelZone)
-	if tz.Name == nil {
-		return nil
-	}
-	all, err := c.h.store.List(c.ctx(), &models.TunnelZone{})
+func zoneMembers(c *call, tzID uuid.UUID) ([]*models.TunnelZone_HostToIp, error) {
+	tz, err := loadAs[*models.TunnelZone](c, tzID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, o := range all {
-		other := o.(*models.TunnelZone)
-		if other.GetName() == tz.GetName() && !proto.Equal(other.Id, tz.Id) {
-			return errorf(http.StatusConflict, "Tunnel zone name already exists.")
-		}
-	}
-	return nil
+	return tz.Hosts, nil
 }
 
 func (c *call) zoneHost(tzID uuid.UUID, h *models.TunnelZone_HostToIp) object {
@@ -54,116 +124,6 @@ func (c *call) zoneHost(tzID uuid.UUID, h *models.TunnelZone_HostToIp) object {
 	return object{{"tunnelZoneId", tzID.String()}, {"hostId", hid}, {"ipAddress", ip},
 		{"uri", c.uri("tunnel_zones", tzID.String(), "hosts", hid)},
 		{"tunnelZone", c.uri("tunnel_zones", tzID.String())}, {"host", c.uri("hosts", hid)}}
-}
-
-func listZoneHosts(c *call) error {
-	tzID, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	tz, err := c.h.store.Get(c.ctx(), &models.TunnelZone{}, tzID)
-	if err != nil {
-		return err
-	}
-	out := []object{}
-	for _, h := range tz.(*models.TunnelZone).Hosts {
-		out = append(out, c.zoneHost(tzID, h))
-	}
-	return c.ok(out)
-}
-
-func getZoneHost(c *call) error {
-	tzID, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	hid, err := c.pathID("hid")
-	if err != nil {
-		return err
-	}
-	tz, err := c.h.store.Get(c.ctx(), &models.TunnelZone{}, tzID)
-	if err != nil {
-		return err
-	}
-	for _, h := range tz.(*models.TunnelZone).Hosts {
-		if toUUID(h.HostId) == hid {
-			return c.ok(c.zoneHost(tzID, h))
-		}
-	}
-	return errorf(http.StatusNotFound, "Resource not found")
-}
-
-func addZoneHost(c *call) error {
-	tzID, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	body, err := c.readBody()
-	if err != nil {
-		return err
-	}
-	hid, err := bodyUUID(body, "hostId")
-	if err != nil {
-		return err
-	}
-	s, _ := decodeString(orEmpty(body["ipAddress"]))
-	addr, perr := netip.ParseAddr(strings.TrimSpace(s))
-	if perr != nil || !addr.Is4() {
-		return &Error{Status: 400, Message: "Validation error(s) found",
-			Violations: []Violation{{Property: "ipAddress", Message: "is an invalid IP format"}}}
-	}
-	err = c.h.store.Tx(c.ctx(), func(tx Tx) error {
-		got, err := tx.Get(&models.TunnelZone{}, tzID)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Get(&models.Host{}, hid); err != nil {
-			return err
-		}
-		tz := proto.Clone(got).(*models.TunnelZone)
-		if slices.Contains(toUUIDs(tz.HostIds), hid) {
-			return &Error{Status: http.StatusConflict, EmptyBody: true}
-		}
-		ip, err := models.IPAddressFromAddr(addr)
-		if err != nil {
-			return err
-		}
-		tz.Hosts = append(tz.Hosts, &models.TunnelZone_HostToIp{HostId: uuidPtr(hid), Ip: ip})
-		tz.HostIds = append(tz.HostIds, uuidPtr(hid)) // bound: the store updates Host.tunnel_zone_ids
-		return tx.Update(tz)
-	})
-	if err != nil {
-		return err
-	}
-	return c.created(c.uri("tunnel_zones", tzID.String(), "hosts", hid.String()))
-}
-
-func removeZoneHost(c *call) error {
-	tzID, err := c.pathID("id")
-	if err != nil {
-		return err
-	}
-	hid, err := c.pathID("hid")
-	if err != nil {
-		return err
-	}
-	err = c.h.store.Tx(c.ctx(), func(tx Tx) error {
-		got, err := tx.Get(&models.TunnelZone{}, tzID)
-		if err != nil {
-			return err
-		}
-		tz := proto.Clone(got).(*models.TunnelZone)
-		if !slices.Contains(toUUIDs(tz.HostIds), hid) {
-			return &Error{Status: http.StatusNotFound, EmptyBody: true}
-		}
-		tz.HostIds = removeUUID(tz.HostIds, hid)
-		tz.Hosts = slices.DeleteFunc(tz.Hosts, func(h *models.TunnelZone_HostToIp) bool { return toUUID(h.HostId) == hid })
-		return tx.Update(tz)
-	})
-	if err != nil {
-		return err
-	}
-	return c.noContent()
 }
 
 func tunnelZonesResource() *resource {
@@ -180,29 +140,22 @@ func tunnelZonesResource() *resource {
 		},
 		links:           []link{lSub("hosts", "/hosts")},
 		deleteMissingOK: true,
-		hooks:           hooks{decode: decodeTunnelZone, remove: removeTunnelZone},
+		hooks:           typed[*models.TunnelZone]{decode: decodeTunnelZone, remove: removeTunnelZone}.hooks(),
 	}
 }
 
 // removeTunnelZone refuses (409) to delete a tunnel zone VTEPs use: their
 // controllers would lose the hosts' tunnel IPs.
 func removeTunnelZone(c *call, tx Tx, id uuid.UUID) error {
-	var vteps []proto.Message
-	var err error
-	if all, ok := tx.(interface {
-		GetAll(proto.Message) ([]proto.Message, error)
-	}); ok { // read in the transaction, so that the VTEPs seen are version-checked at commit
-		vteps, err = all.GetAll(&models.Vtep{})
-	} else {
-		vteps, err = c.h.store.List(c.ctx(), &models.Vtep{})
-	}
+	// Read in the transaction, so that the VTEPs seen are version-checked at commit.
+	vteps, err := allAs[*models.Vtep](tx)
 	if err != nil {
 		return err
 	}
 	var users []string
 	for _, v := range vteps {
-		if v.(*models.Vtep).GetTunnelZoneId().ToGoogle() == id {
-			users = append(users, idOf(v).String())
+		if v.GetTunnelZoneId().ToGoogle() == id {
+			users = append(users, toUUID(v.Id).String())
 		}
 	}
 	if len(users) > 0 {

@@ -27,6 +27,12 @@ func (z zoomStore) Tx(ctx context.Context, f func(tx Tx) error) error {
 	return z.st.Tx(ctx, func(tx *zoom.Tx) error { return f(tx) })
 }
 
+// counterSource is a Store that keeps its own shared counters.
+type counterSource interface{ counters() Sequencer }
+
+// counters are the store's own (zoom.Store.Next).
+func (z zoomStore) counters() Sequencer { return NewZoomSequences(z.st) }
+
 func (z zoomStore) Get(ctx context.Context, model proto.Message, id uuid.UUID) (proto.Message, error) {
 	return z.st.Get(ctx, model, id)
 }
