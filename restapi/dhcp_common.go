@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -77,7 +78,7 @@ func (f *dhcpFlavour[M, H]) subnetURI(c *call, bridge uuid.UUID, d M) string {
 }
 
 func (f *dhcpFlavour[M, H]) hostURI(c *call, bridge uuid.UUID, d M, key string) string {
-	return f.subnetURI(c, bridge, d) + "/" + f.hostsSegment + "/" + f.hostURIKey(key)
+	return f.subnetURI(c, bridge, d) + "/" + f.hostsSegment + "/" + url.PathEscape(f.hostURIKey(key))
 }
 
 func (f *dhcpFlavour[M, H]) encodeHostAt(c *call, bridge uuid.UUID, d M, h H) object {

@@ -8,10 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/midonet/midonet-go/midonet"
-	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
 	"github.com/midonet/midonet-go/midonet/zoom"
 )
@@ -81,51 +79,11 @@ func FuzzResourceBodies(f *testing.F) {
 			t.Fatal(err)
 		}
 		// Parents and one existing object of every class, for nested creates and PUTs.
-		bridge, router, chain, routerPort := uuid.New(), uuid.New(), uuid.New(), uuid.New()
-		subnet, _ := models.ParseIPSubnet("10.0.0.0/24")
-		existing := map[string]uuid.UUID{}
-		err = store.Tx(t.Context(), func(tx Tx) error {
-			for _, m := range []proto.Message{
-				&models.Network{Id: uuidPtr(bridge)}, &models.Router{Id: uuidPtr(router)}, &models.Chain{Id: uuidPtr(chain)},
-				&models.Dhcp{Id: models.NewUUID(), NetworkId: uuidPtr(bridge), SubnetAddress: subnet},
-				&models.Port{Id: uuidPtr(routerPort), RouterId: uuidPtr(router)},
-			} {
-				if err := tx.Create(m); err != nil {
-					return err
-				}
-			}
-			for _, res := range table {
-				id := uuid.New()
-				m := res.newModel()
-				setID(m, id)
-				switch obj := m.(type) {
-				case *models.Port:
-					obj.NetworkId = uuidPtr(bridge)
-				case *models.Rule:
-					obj.ChainId = uuidPtr(chain)
-					obj.Type = models.Rule_LITERAL_RULE.Enum()
-					obj.Action = models.Rule_ACCEPT.Enum()
-				case *models.Route:
-					obj.RouterId = uuidPtr(router)
-				case *models.BgpNetwork:
-					obj.RouterId = uuidPtr(router)
-				case *models.BgpPeer:
-					obj.RouterId = uuidPtr(router)
-				case *models.Pool:
-					obj.Protocol = models.Pool_TCP.Enum()
-				case *models.ServiceContainer:
-					obj.PortId = uuidPtr(routerPort)
-				}
-				if err := tx.Create(m); err != nil {
-					return err
-				}
-				existing[res.segment] = id
-			}
-			return nil
-		})
+		fx, err := seedEveryClass(t.Context(), store)
 		if err != nil {
 			t.Fatal(err)
 		}
+		bridge, router, chain, routerPort, existing := fx.bridge, fx.router, fx.chain, fx.routerPort, fx.existing
 		if int(which)%(len(table)+1) == len(table) {
 			// DHCP subnets and hosts: special routes, same field engine.
 			body = strings.ReplaceAll(body, "$port", existing["ports"].String())
@@ -165,8 +123,7 @@ func FuzzResourceBodies(f *testing.F) {
 			collection = "/midonet-api/pools/" + existing["pools"].String() + "/" + res.segment
 		}
 		// Give references the fuzzer cannot guess a chance to resolve.
-		body = strings.NewReplacer("$bridge", bridge.String(), "$router", router.String(),
-			"$port", existing["ports"].String(), "$pool", existing["pools"].String()).Replace(body)
+		body = fx.fill(body)
 		for _, target := range []struct{ method, path string }{
 			{http.MethodPost, collection},
 			{http.MethodPut, "/midonet-api/" + res.segment + "/" + existing[res.segment].String()},

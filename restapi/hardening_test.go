@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"runtime"
@@ -34,9 +35,18 @@ func (a rawAnswer) json() map[string]any {
 // the connection, which shows here).
 func rawDo(t testing.TB, base, method, path string, body io.Reader, headers map[string]string) rawAnswer {
 	t.Helper()
-	req, err := http.NewRequest(method, base+path, body)
+	a, err := rawTry(base, method, path, body, headers)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return a
+}
+
+// rawTry is rawDo returning the transport error.
+func rawTry(base, method, path string, body io.Reader, headers map[string]string) (rawAnswer, error) {
+	req, err := http.NewRequest(method, base+path, body)
+	if err != nil {
+		return rawAnswer{}, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -46,14 +56,14 @@ func rawDo(t testing.TB, base, method, path string, body io.Reader, headers map[
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		return rawAnswer{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s %s: reading the answer: %v", method, path, err)
+		return rawAnswer{}, fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
 	}
-	return rawAnswer{status: resp.StatusCode, header: resp.Header, body: data}
+	return rawAnswer{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }
 
 // gzipZeros is a gzip stream of n zero bytes (about n/1000 compressed).
