@@ -47,7 +47,20 @@
 //
 // # Translated so far
 //
-// Networks (uplink networks are only stored) and subnets (DHCP subnets;
-// on update the metadata route through the network's DHCP port, and the
-// gateway routes follow a gateway change).
+//   - Networks (uplink networks are only stored).
+//   - Subnets: the network's Dhcp (gateway, DNS, host routes as option 121;
+//     on update the metadata route through the network's DHCP port, and the
+//     gateway routes follow a gateway change).
+//   - Ports: the network port (tunnel key, binding by host name, QoS);
+//     MAC/ARP table entries; for compute and VIP ports the inbound,
+//     outbound and anti-spoofing chains (allowed address pairs, port
+//     security off = empty chains) and the security groups' IP address
+//     groups; DHCP hosts; DHCP ports as server address and metadata routes;
+//     on delete the router side of gateway and router-interface ports and
+//     the floating IPs' association. Floating-IP ports and ports on uplink
+//     networks are only stored.
+//   - Security groups and rules: the IP address group, its two chains, the
+//     header/non-header split of port ranges (ICMP type/code), remote
+//     prefixes and groups; a group's delete cleans ports and remote-group
+//     rules.
 package neutron

@@ -1,6 +1,10 @@
 package neutron
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/midonet/midonet-go/midonet/zoom"
+)
 
 // BadRequestError is a Neutron request the translation rejects as invalid
 // (the reference's IllegalArgumentException): HTTP 400.
@@ -21,3 +25,7 @@ func badRequest(format string, args ...any) error {
 func conflict(format string, args ...any) error {
 	return &ConflictError{Msg: fmt.Sprintf(format, args...)}
 }
+
+// notFound is the store's not-found error for an object named otherwise
+// than by id (a host by its name), so it maps to 404 like any other.
+func notFound(class, id string) error { return &zoom.NotFoundError{Class: class, ID: id} }

@@ -276,3 +276,9 @@ func FwdChainFwJumpRuleID(r uuid.UUID) uuid.UUID {
 
 // LbV2RouterID is the router of an LBaaS v2 load balancer.
 func LbV2RouterID(lb uuid.UUID) uuid.UUID { return XorID(lb, 0xed1225ed739945ea, 0x8fd972a26f18632f) }
+
+// L2gwNetworkPortID is the tenant-network port of an L2 gateway connection
+// (the port remote-site MAC entries point to).
+func L2gwNetworkPortID(network uuid.UUID) uuid.UUID {
+	return XorID(network, 0x0af59914959d45f8, 0xb1b028de11f2ee4e)
+}

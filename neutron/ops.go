@@ -42,7 +42,9 @@ type Op struct {
 	Model  proto.Message // OpModify, OpDelete: names the class
 	ID     uuid.UUID     // OpModify, OpDelete
 	Modify func(proto.Message) error
-	Path   string // OpCreateNode, OpDeleteNode
+	// IgnoreMissing: OpModify of a missing object does nothing.
+	IgnoreMissing bool
+	Path          string // OpCreateNode, OpDeleteNode
 }
 
 // Create is the op creating obj.
@@ -112,6 +114,9 @@ func (op Op) apply(tx *zoom.Tx) error {
 		return tx.Update(op.Obj)
 	case OpModify:
 		cur, err := tx.Get(op.Model, op.ID)
+		if op.IgnoreMissing && errors.Is(err, zoom.ErrNotFound) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -131,4 +136,12 @@ func (op Op) apply(tx *zoom.Tx) error {
 		return tx.DeleteNode(op.Path, true)
 	}
 	return fmt.Errorf("neutron: unknown op kind %d", op.Kind)
+}
+
+// modifyIfExists is Modify of an object that may have been deleted: then
+// nothing happens.
+func modifyIfExists[T proto.Message](id uuid.UUID, f func(T) error) Op {
+	op := Modify(id, f)
+	op.IgnoreMissing = true
+	return op
 }

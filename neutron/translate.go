@@ -57,6 +57,9 @@ func translators() []*Translator {
 	return []*Translator{
 		networkTranslator(),
 		subnetTranslator(),
+		portTranslator(),
+		securityGroupTranslator(),
+		securityGroupRuleTranslator(),
 	}
 }
 

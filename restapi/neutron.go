@@ -65,6 +65,11 @@ func neutronResources() []neutronResource {
 	return []neutronResource{
 		nres("networks", "Network", "Networks", true, (*neutronNetwork).toProto, neutronNetworkOf),
 		nres("subnets", "Subnet", "Subnets", true, (*neutronSubnet).toProto, neutronSubnetOf),
+		nres("ports", "Port", "Ports", true, (*neutronPort).toProto, neutronPortOf),
+		nres("security_groups", "SecurityGroup", "SecurityGroups", true, (*neutronSecurityGroup).toProto,
+			neutronSecurityGroupOf),
+		nres("security_group_rules", "SecurityGroupRule", "SecurityGroupRules", true,
+			(*neutronSecurityGroupRule).toProto, neutronSecurityGroupRuleOf),
 	}
 }
 

@@ -217,3 +217,68 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(data)
 }
+
+// TestNeutronPortAndSecurityGroup: ports and security groups in the
+// reference's JSON (device owners, binding keys, allowed pairs, protocol
+// names and numbers, ethertype case) are read back as the reference writes
+// them, and translate into v5 objects: the port's filters, the group's
+// chains with their rules.
+func TestNeutronPortAndSecurityGroup(t *testing.T) {
+	for _, sb := range storageBackends() {
+		t.Run(sb.name, func(t *testing.T) {
+			n := serveNeutron(t, sb)
+			net, sub, sg, port := uuid.NewString(), uuid.NewString(), uuid.NewString(), uuid.NewString()
+			n.must(201, "POST", "/neutron/networks", neutronVnd+"Network-v1+json", map[string]any{"id": net, "admin_state_up": true})
+			n.must(201, "POST", "/neutron/subnets", neutronVnd+"Subnet-v1+json", map[string]any{"id": sub,
+				"network_id": net, "cidr": "10.0.0.0/24", "gateway_ip": "10.0.0.1", "ip_version": 4, "enable_dhcp": true})
+			rule1, rule2 := uuid.NewString(), uuid.NewString()
+			n.must(201, "POST", "/neutron/security_groups", neutronVnd+"SecurityGroup-v1+json", map[string]any{
+				"id": sg, "name": "web", "tenant_id": "t", "security_group_rules": []any{
+					map[string]any{"id": rule1, "security_group_id": sg, "direction": "ingress", "ethertype": "IPv4",
+						"protocol": "tcp", "port_range_min": 80, "port_range_max": 80, "remote_ip_prefix": "10.1.0.0/16"}}})
+			n.must(201, "POST", "/neutron/security_group_rules", neutronVnd+"SecurityGroupRules-v1+json", []any{
+				map[string]any{"id": rule2, "security_group_id": sg, "direction": "egress", "ethertype": "ipv4", "protocol": 17}})
+			r2 := n.must(200, "GET", "/neutron/security_group_rules/"+rule2, neutronVnd+"SecurityGroupRule-v1+json", nil).(map[string]any)
+			if r2["protocol"] != "udp" || r2["ethertype"] != "ipv4" || r2["direction"] != "egress" {
+				t.Errorf("rule read back as %v", r2)
+			}
+			g := n.must(200, "GET", "/neutron/security_groups/"+sg, neutronVnd+"SecurityGroup-v1+json", nil).(map[string]any)
+			if rules, _ := g["security_group_rules"].([]any); len(rules) != 2 {
+				t.Errorf("group lists %v", g["security_group_rules"])
+			}
+			n.must(400, "POST", "/neutron/security_group_rules", neutronVnd+"SecurityGroupRule-v1+json",
+				map[string]any{"id": uuid.NewString(), "security_group_id": sg, "direction": "egress", "protocol": "nonsense"})
+
+			body := map[string]any{"id": port, "network_id": net, "admin_state_up": true, "mac_address": "fa:16:3e:00:00:01",
+				"fixed_ips":    []any{map[string]any{"ip_address": "10.0.0.5", "subnet_id": sub}},
+				"device_owner": "compute:nova", "device_id": "vm1", "security_groups": []any{sg},
+				"allowed_address_pairs": []any{map[string]any{"ip_address": "10.0.0.99", "mac_address": "fa:16:3e:00:00:02"}},
+				"port_security_enabled": true, "tenant_id": "t"}
+			n.must(201, "POST", "/neutron/ports", neutronVnd+"Port-v1+json", body)
+			got := n.must(200, "GET", "/neutron/ports/"+port, neutronVnd+"Port-v1+json", nil).(map[string]any)
+			pairs, _ := got["allowed_address_pairs"].([]any)
+			if got["device_owner"] != "compute:nova" || got["port_security_enabled"] != true || len(pairs) != 1 ||
+				pairs[0].(map[string]any)["ip_address"] != "10.0.0.99/32" {
+				t.Errorf("port read back as %v", got)
+			}
+			v5 := n.must(200, "GET", "/ports/"+port, "application/json", nil).(map[string]any)
+			if v5["inboundFilterId"] == nil || v5["outboundFilterId"] == nil || v5["type"] != "Bridge" {
+				t.Errorf("v5 port %v", v5)
+			}
+			chains := n.must(200, "GET", "/chains", "application/json", nil).([]any)
+			names := map[string]bool{}
+			for _, c := range chains {
+				names[c.(map[string]any)["name"].(string)] = true
+			}
+			for _, want := range []string{"OS_SG_" + sg + "_INGRESS", "OS_SG_" + sg + "_EGRESS", "OS_PORT_" + port + "_INBOUND",
+				"OS_PORT_" + port + "_OUTBOUND", "OS_PORT_" + port + "_ANTI_SPOOF"} {
+				if !names[want] {
+					t.Errorf("no chain %s among %v", want, names)
+				}
+			}
+			n.must(204, "DELETE", "/neutron/ports/"+port, "", nil)
+			n.must(204, "DELETE", "/neutron/security_groups/"+sg, "", nil)
+			n.must(404, "GET", "/neutron/security_group_rules/"+rule1, neutronVnd+"SecurityGroupRule-v1+json", nil)
+		})
+	}
+}
