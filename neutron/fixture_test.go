@@ -41,8 +41,9 @@ func backends() []backend {
 type fixture struct {
 	t   *testing.T
 	ctx context.Context
-	st  *zoom.Store
-	svc *Service
+	st   *zoom.Store
+	svc  *Service
+	root string
 }
 
 // forEachBackend runs f on a fresh fixture per backend.
@@ -59,7 +60,7 @@ func forEachBackend(t *testing.T, f func(t *testing.T, fx *fixture)) {
 			}
 			var key atomic.Int32
 			svc := NewService(st, func(context.Context) (int32, error) { return key.Add(1), nil })
-			f(t, &fixture{t: t, ctx: ctx, st: st, svc: svc})
+			f(t, &fixture{t: t, ctx: ctx, st: st, svc: svc, root: root})
 		})
 	}
 }
