@@ -39,8 +39,8 @@ func backends() []backend {
 // fixture is a Service over a fresh store, with helpers that read the
 // translated objects.
 type fixture struct {
-	t   *testing.T
-	ctx context.Context
+	t    *testing.T
+	ctx  context.Context
 	st   *zoom.Store
 	svc  *Service
 	root string
