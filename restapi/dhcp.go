@@ -62,6 +62,7 @@ var dhcpV4 = &dhcpFlavour[*models.Dhcp, *models.Dhcp_Host]{
 		return errorf(http.StatusConflict, "Subnet %s on bridge %s already has a host with MAC address %s.",
 			strings.ReplaceAll(subnetKey(d), "_", "/"), bridge, h.GetMac())
 	},
+	missingHostMessage: true,
 }
 
 // dhcpFamily is the family of DHCP v4 subnets and hosts.

@@ -52,6 +52,9 @@ type dhcpFlavour[M proto.Message, H any] struct {
 	sameHost func(stored, key string) bool
 	// hostConflict is the 409 for a second host with the same key.
 	hostConflict func(bridge uuid.UUID, d M, h H) error
+	// missingHostMessage: a GET of a missing host answers the subnet's
+	// not-found message (v4) rather than an empty 404 (v6).
+	missingHostMessage bool
 }
 
 func (f *dhcpFlavour[M, H]) endpoints() []endpoint {
@@ -138,9 +141,29 @@ func (f *dhcpFlavour[M, H]) findSubnet(c *call, notFound *Error) (uuid.UUID, M, 
 	return uuid.Nil, none, notFound
 }
 
+// noSubnet is the 404 of a host operation whose subnet or host is missing:
+// the reference names the subnet as it prints subnets, "172.31.0.0/24"
+// (IPv6 in eight groups), whichever of the two is missing.
 func (c *call) noSubnet() *Error {
-	return errorf(http.StatusNotFound, "Network %s does not have a subnet with address %s.",
-		c.r.PathValue("id"), strings.ReplaceAll(c.r.PathValue("subnet"), "_", "/"))
+	subnet := strings.ReplaceAll(c.r.PathValue("subnet"), "_", "/")
+	if p, ok := parseSubnetKey(c.r.PathValue("subnet")); ok {
+		subnet = subnetText(p)
+	}
+	return errorf(http.StatusNotFound, "Network %s does not have a subnet with address %s.", c.r.PathValue("id"), subnet)
+}
+
+// noSubnetAt is the 404 of a PUT or DELETE of a missing subnet: the
+// reference echoes the path's form, "172.31.0.0_24".
+func (c *call) noSubnetAt() *Error {
+	return errorf(http.StatusNotFound, "Network %s does not have a subnet with address %s.", c.r.PathValue("id"), c.r.PathValue("subnet"))
+}
+
+// subnetText prints a subnet as the reference's IPSubnet.toString does.
+func subnetText(p netip.Prefix) string {
+	if p.Addr().Is4() {
+		return p.String()
+	}
+	return longIPv6(p.Addr()) + "/" + strconv.Itoa(p.Bits())
 }
 
 func (f *dhcpFlavour[M, H]) encodeSubnetAt(c *call, bridge uuid.UUID, d M) (object, error) {
@@ -211,7 +234,7 @@ func (f *dhcpFlavour[M, H]) updateSubnet(c *call) error {
 	if err != nil {
 		return err
 	}
-	_, stored, err := f.findSubnet(c, c.noSubnet())
+	_, stored, err := f.findSubnet(c, c.noSubnetAt())
 	if err != nil {
 		return err
 	}
@@ -233,7 +256,7 @@ func (f *dhcpFlavour[M, H]) updateSubnet(c *call) error {
 }
 
 func (f *dhcpFlavour[M, H]) deleteSubnet(c *call) error {
-	_, d, err := f.findSubnet(c, c.noSubnet())
+	_, d, err := f.findSubnet(c, c.noSubnetAt())
 	if err != nil {
 		return err
 	}
@@ -348,6 +371,9 @@ func (f *dhcpFlavour[M, H]) getHost(c *call) error {
 		return err
 	}
 	i := f.hostIndex(d, c.r.PathValue(f.hostParam))
+	if i < 0 && f.missingHostMessage {
+		return c.noSubnet()
+	}
 	if i < 0 {
 		return &Error{Status: http.StatusNotFound, EmptyBody: true}
 	}
@@ -372,7 +398,7 @@ func (f *dhcpFlavour[M, H]) updateHost(c *call) error {
 		return f.editHosts(tx, toUUID(f.id(d)), func(d M) error {
 			i := f.hostIndex(d, key)
 			if i < 0 {
-				return &Error{Status: http.StatusNotFound, EmptyBody: true}
+				return c.noSubnet()
 			}
 			(*f.hosts(d))[i] = h
 			return nil
@@ -388,10 +414,12 @@ func (f *dhcpFlavour[M, H]) deleteHost(c *call) error {
 	key := c.r.PathValue(f.hostParam)
 	return c.inTx(func(tx Tx) error {
 		return f.editHosts(tx, toUUID(f.id(d)), func(d M) error {
-			if i := f.hostIndex(d, key); i >= 0 {
-				hosts := f.hosts(d)
-				*hosts = append((*hosts)[:i], (*hosts)[i+1:]...)
+			i := f.hostIndex(d, key)
+			if i < 0 {
+				return c.noSubnet()
 			}
+			hosts := f.hosts(d)
+			*hosts = append((*hosts)[:i], (*hosts)[i+1:]...)
 			return nil
 		})
 	})

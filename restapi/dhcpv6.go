@@ -40,14 +40,22 @@ var dhcpV6 = &dhcpFlavour[*models.DhcpV6, *models.DhcpV6_Host]{
 		}
 		return &models.DhcpV6{Id: models.NewUUID(), NetworkId: uuidPtr(bridge), SubnetAddress: sub}, nil
 	},
+	checkNew:     checkNewDhcpV6,
 	decodeUpdate: decodeDhcpV6Update,
 	encodeHost:   encodeDhcpV6Host,
 	decodeHost:   decodeDhcpV6Host,
 	hostKey:      (*models.DhcpV6_Host).GetClientId,
 	hostURIKey:   clientIDInURI,
 	sameHost:     func(stored, key string) bool { return clientIDInURI(stored) == clientIDInURI(key) },
-	hostConflict: func(_ uuid.UUID, _ *models.DhcpV6, h *models.DhcpV6_Host) error {
-		return errorf(http.StatusConflict, "Subnet already has a host with client ID %s.", h.GetClientId())
+	// The reference's message says "MAC address" and names the new host's
+	// fixed address (null when it has none).
+	hostConflict: func(bridge uuid.UUID, d *models.DhcpV6, h *models.DhcpV6_Host) error {
+		p, _ := v6Prefix(d)
+		addr := "null"
+		if h.IpAddress != nil {
+			addr = h.IpAddress.GetAddress()
+		}
+		return errorf(http.StatusConflict, "Subnet %s on bridge %s already has a host with MAC address %s.", subnetText(p), bridge, addr)
 	},
 }
 
@@ -98,18 +106,33 @@ func decodeDhcpV6Subnet(body map[string]json.RawMessage) (*models.IPSubnet, erro
 	return models.IPSubnetFromPrefix(netip.PrefixFrom(a, int(n)))
 }
 
-// decodeDhcpV6Update decodes the body before the updating transaction; only
-// the subnet address is writable.
+// decodeDhcpV6Update validates the body; the stored subnet is kept as it is:
+// the reference's update keeps the stored address (its only field), so a
+// PUT naming another prefix does not move the subnet to another URI.
 func decodeDhcpV6Update(c *call, body map[string]json.RawMessage) (func(cur *models.DhcpV6) (*models.DhcpV6, error), error) {
-	sub, err := decodeDhcpV6Subnet(body)
-	if err != nil {
+	if _, err := decodeDhcpV6Subnet(body); err != nil {
 		return nil, err
 	}
-	return func(cur *models.DhcpV6) (*models.DhcpV6, error) {
-		next := cloneOf(cur)
-		next.SubnetAddress = sub
-		return next, nil
-	}, nil
+	return func(cur *models.DhcpV6) (*models.DhcpV6, error) { return cur, nil }, nil
+}
+
+// checkNewDhcpV6 refuses a second subnet with the same prefix on a bridge
+// (409, worded as for v4). The reference stores it, and then serves one of
+// the two at the shared URI; refusing is what an operator expects.
+func checkNewDhcpV6(tx Tx, bridge uuid.UUID, d *models.DhcpV6) error {
+	p, _ := v6Prefix(d)
+	bridgeObj, err := getAs[*models.Network](tx, bridge)
+	if err != nil {
+		return err
+	}
+	for _, id := range toUUIDs(bridgeObj.Dhcpv6Ids) {
+		if o, err := getAs[*models.DhcpV6](tx, id); err == nil {
+			if q, ok := v6Prefix(o); ok && q == p {
+				return errorf(http.StatusConflict, "The specified DHCP subnet(%s) already exists on this bridge.", subnetText(p))
+			}
+		}
+	}
+	return nil
 }
 
 func encodeDhcpV6Host(h *models.DhcpV6_Host) object {
