@@ -60,6 +60,9 @@ func translators() []*Translator {
 		portTranslator(),
 		securityGroupTranslator(),
 		securityGroupRuleTranslator(),
+		routerTranslator(),
+		routerInterfaceTranslator(),
+		floatingIPTranslator(),
 	}
 }
 

@@ -1,0 +1,430 @@
+package neutron
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/zoom"
+)
+
+// Expectations of the reference's RouterTranslatorIT ("handle router
+// CRUD"): the router, its seven chains, the out chain's four jumps in
+// order, the skip-SNAT accept rule, the two port groups; an update changes
+// name, admin state and tenant and keeps the chains; a delete leaves
+// nothing.
+func TestRouterCRUD(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		r1 := newID()
+		fx.create(nRouter(r1, "router1", nil, false))
+		r := g(r1)
+		fx.equal("router", fixtureGet[*models.Router](fx, r), &models.Router{
+			Id: r1, Name: proto.String("router1"), AdminStateUp: proto.Bool(true), TenantId: proto.String("tenant"),
+			InboundFilterId: uuidOf(InChainID(r)), OutboundFilterId: uuidOf(OutChainID(r)),
+			ForwardChainId: uuidOf(FwdChainID(r))})
+
+		for _, c := range []struct {
+			id    uuid.UUID
+			name  string
+			rules int
+		}{
+			{InChainID(r), "OS_PRE_ROUTING_", 0}, {OutChainID(r), "OS_POST_ROUTING_", 4},
+			{FwdChainID(r), "OS_FORWARD_", 0}, {FloatSnatExactChainID(r), "OS_FLOAT_SNAT_EXACT_", 0},
+			{FloatSnatChainID(r), "OS_FLOAT_SNAT_", 0}, {SkipSnatChainID(r), "OS_SKIP_SNAT_", 1},
+			{FloatNat64ChainID(r), "OS_FLOAT_NAT64_", 0},
+		} {
+			ch := fixtureGet[*models.Chain](fx, c.id)
+			if ch.GetName() != c.name+r.String() || len(ch.GetRuleIds()) != c.rules {
+				t.Errorf("chain %s: name %q, %d rules; want %q, %d", c.id, ch.GetName(), len(ch.GetRuleIds()),
+					c.name+r.String(), c.rules)
+			}
+		}
+		// The out chain jumps to NAT64, skip-SNAT, SNAT-exact, SNAT in order.
+		out := fx.chainRules(OutChainID(r))
+		for i, target := range []uuid.UUID{FloatNat64ChainID(r), SkipSnatChainID(r), FloatSnatExactChainID(r),
+			FloatSnatChainID(r)} {
+			want := &models.Rule{Id: out[i].GetId(), Type: models.Rule_JUMP_RULE.Enum(), Action: models.Rule_JUMP.Enum(),
+				ChainId: uuidOf(OutChainID(r)), RuleData: &models.Rule_JumpRuleData_{
+					JumpRuleData: &models.Rule_JumpRuleData{JumpChainId: uuidOf(target)}}}
+			fx.equal("out chain jump", out[i], want)
+		}
+		fx.equal("skip-SNAT accept rule", fixtureGet[*models.Rule](fx, SkipSnatAcceptRuleID(r)), &models.Rule{
+			Id: uuidOf(SkipSnatAcceptRuleID(r)), Type: models.Rule_LITERAL_RULE.Enum(), Action: models.Rule_ACCEPT.Enum(),
+			ChainId: uuidOf(SkipSnatChainID(r)), Condition: &models.Condition{FragmentPolicy: models.Condition_ANY.Enum(),
+				MatchNwDstRewritten: proto.Bool(true), ConjunctionInv: proto.Bool(true)}})
+		pg := PortGroupID(r)
+		fx.equal("port group", fixtureGet[*models.PortGroup](fx, pg), &models.PortGroup{Id: uuidOf(pg),
+			Name: proto.String("OS_PORT_GROUP_" + pg.String()), TenantId: proto.String("tenant"), Stateful: proto.Bool(true)})
+		ripg := RouterInterfacePortGroupID(r)
+		fx.equal("router interface port group", fixtureGet[*models.PortGroup](fx, ripg), &models.PortGroup{
+			Id: uuidOf(ripg), Name: proto.String("OS_PORT_GROUP_ROUTER_INTF_" + r.String()),
+			TenantId: proto.String("tenant"), Stateful: proto.Bool(false)})
+
+		r2 := newID()
+		n2 := nRouter(r2, "router2", nil, false)
+		n2.AdminStateUp = proto.Bool(false)
+		fx.create(n2)
+		if got := fixtureGet[*models.Router](fx, g(r2)); got.GetName() != "router2" || got.GetAdminStateUp() {
+			t.Errorf("router2 = %v", got)
+		}
+		up := nRouter(r1, "", nil, false)
+		up.Name = nil
+		up.TenantId = proto.String("new-tenant")
+		fx.update(up)
+		fx.equal("updated router", fixtureGet[*models.Router](fx, r), &models.Router{
+			Id: r1, Name: proto.String(""), AdminStateUp: proto.Bool(true), TenantId: proto.String("new-tenant"),
+			InboundFilterId: uuidOf(InChainID(r)), OutboundFilterId: uuidOf(OutChainID(r)),
+			ForwardChainId: uuidOf(FwdChainID(r))})
+		fx.equal("stored neutron router", fixtureGet[*models.NeutronRouter](fx, r), up)
+
+		fx.delete(&models.NeutronRouter{}, r1)
+		fx.delete(&models.NeutronRouter{}, r2)
+		fx.delete(&models.NeutronRouter{}, r2) // idempotent
+		for _, cls := range []proto.Message{&models.Router{}, &models.Chain{}, &models.Rule{}, &models.PortGroup{},
+			&models.NeutronRouter{}} {
+			all, err := fx.st.GetAll(fx.ctx, cls)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(all) != 0 {
+				t.Errorf("%d %s left after deleting the routers", len(all), models.ClassName(cls))
+			}
+		}
+	})
+}
+
+// gatewayCase is the topology of the gateway tests: an external network
+// with one subnet, a gateway port on it and a tenant router using it.
+type gatewayCase struct {
+	extNet, extSubnet, gwPort, router *models.UUID
+}
+
+// validateGateway is the reference's validateGateway: the tenant router's
+// only port is the gateway port, peered with the network gateway port,
+// with the gateway, subnet and local routes (exactly), and the SNAT rules
+// when enabled.
+func (fx *fixture) validateGateway(c gatewayCase, extCidr, gwIP, mac, nextHop string, snat, gwRouteExists bool) {
+	fx.t.Helper()
+	r, gw := g(c.router), g(c.gwPort)
+	trGw := TenantGwPortID(gw)
+	tr := fixtureGet[*models.Router](fx, r)
+	fx.sameIDs("tenant router ports", tr.GetPortIds(), trGw)
+	if len(tr.GetRouteIds()) != 0 {
+		fx.t.Errorf("tenant router has routes %v", tr.GetRouteIds())
+	}
+	a := addr(gwIP)
+	rifRt, localRt, gwRt := RouterInterfaceRouteID(trGw, a), LocalRouteID(trGw, a), GatewayRouteID(trGw, a)
+	port := fixtureGet[*models.Port](fx, trGw)
+	wantRoutes := []uuid.UUID{rifRt, localRt}
+	if gwRouteExists {
+		wantRoutes = append(wantRoutes, gwRt)
+	}
+	fx.sameIDSet("gateway port routes", port.GetRouteIds(), wantRoutes...)
+	port.RouteIds = nil
+	plen := proto.Uint32(uint32(netipPrefix(extCidr).Bits()))
+	fx.equal("tenant gateway port", port, &models.Port{Id: uuidOf(trGw), RouterId: c.router,
+		AdminStateUp: proto.Bool(true), PortMac: proto.String(mac), PeerId: c.gwPort, PortAddress: ip(gwIP),
+		PortSubnet: []*models.IPSubnet{{Version: models.IPVersion_V4.Enum(), Address: proto.String(gwIP),
+			PrefixLength: plen}}})
+	if got := fx.arpEntries(c.extNet)[gwIP]; got != mac {
+		fx.t.Errorf("external network ARP entry of %s = %q, want %q", gwIP, got, mac)
+	}
+	nwPort := fixtureGet[*models.Port](fx, gw)
+	if !nwPort.GetPeerId().Equal(uuidOf(trGw)) || len(nwPort.GetRouteIds()) != 0 {
+		fx.t.Errorf("network gateway port: peer %v, routes %v", nwPort.GetPeerId(), nwPort.GetRouteIds())
+	}
+	fx.equal("local route", fixtureGet[*models.Route](fx, localRt), &models.Route{Id: uuidOf(localRt),
+		SrcSubnet: anyRoute(), DstSubnet: cidr(gwIP + "/32"), NextHop: models.Route_LOCAL.Enum(),
+		NextHopPortId: uuidOf(trGw), Weight: proto.Int32(100)})
+	fx.equal("subnet route", fixtureGet[*models.Route](fx, rifRt), &models.Route{Id: uuidOf(rifRt),
+		SrcSubnet: anyRoute(), DstSubnet: cidr(extCidr), NextHop: models.Route_PORT.Enum(),
+		NextHopPortId: uuidOf(trGw), Weight: proto.Int32(100)})
+	if gwRouteExists {
+		want := &models.Route{Id: uuidOf(gwRt), SrcSubnet: anyRoute(), DstSubnet: anyRoute(),
+			NextHop: models.Route_PORT.Enum(), NextHopPortId: uuidOf(trGw), Weight: proto.Int32(100),
+			GatewayDhcpId: c.extSubnet}
+		if nextHop != "" {
+			want.NextHopGateway = ip(nextHop)
+		}
+		fx.equal("gateway route", fixtureGet[*models.Route](fx, gwRt), want)
+	} else if fx.exists(&models.Route{}, gwRt) {
+		fx.t.Error("gateway route survives its subnet")
+	}
+	if snat {
+		fx.validateGatewayNatRules(r, gwIP, trGw)
+	} else {
+		fx.validateNatRulesDeleted(r)
+	}
+}
+
+// validateGatewayNatRules: in chain [reverse SNAT, drop wrong port], out
+// chain [4 jumps, SNAT, dst-rewritten SNAT, drop fragments], skip-SNAT
+// chain [return out-gw, accept, accept in-gw].
+func (fx *fixture) validateGatewayNatRules(r uuid.UUID, gwIP string, trGw uuid.UUID) {
+	fx.t.Helper()
+	gwSub := cidr(gwIP + "/32")
+	in := fx.chainRules(InChainID(r))
+	out := fx.chainRules(OutChainID(r))
+	if len(in) != 2 || len(out) != 7 {
+		fx.t.Fatalf("in chain %d rules, out chain %d rules; want 2 and 7", len(in), len(out))
+	}
+	fx.equal("reverse SNAT", in[0], natRule(InReverseSnatRuleID(r), InChainID(r),
+		&models.Condition{NwDstIp: gwSub}, "", false, 0, 0))
+	fx.equal("drop wrong port", in[1], &models.Rule{Id: uuidOf(InDropWrongPortTrafficRuleID(r)),
+		ChainId: uuidOf(InChainID(r)), Type: models.Rule_LITERAL_RULE.Enum(), Action: models.Rule_DROP.Enum(),
+		Condition: &models.Condition{NwDstIp: gwSub, NwProto: proto.Int32(1), NwProtoInv: proto.Bool(true)}})
+	fx.equal("SNAT", out[4], natRule(OutSnatRuleID(r), OutChainID(r), &models.Condition{OutPortIds: uuidsOf(trGw),
+		NwSrcIp: gwSub, NwSrcInv: proto.Bool(true)}, gwIP, false, 1024, 65535))
+	fx.equal("dst-rewritten SNAT", out[5], natRule(DstRewrittenSnatRuleID(r), OutChainID(r), &models.Condition{
+		FragmentPolicy: models.Condition_ANY.Enum(), MatchNwDstRewritten: proto.Bool(true)}, gwIP, false, 1024, 65535))
+	fx.equal("drop fragments", out[6], &models.Rule{Id: uuidOf(OutDropUnmatchedFragmentsRuleID(r)),
+		ChainId: uuidOf(OutChainID(r)), Type: models.Rule_LITERAL_RULE.Enum(), Action: models.Rule_DROP.Enum(),
+		Condition: &models.Condition{OutPortIds: uuidsOf(trGw), NwSrcIp: gwSub, NwSrcInv: proto.Bool(true),
+			FragmentPolicy: models.Condition_ANY.Enum()}})
+	skip := fx.chainRules(SkipSnatChainID(r))
+	if got, want := ruleIDs(skip), []uuid.UUID{SkipSnatOutGwPortRuleID(r), SkipSnatAcceptRuleID(r),
+		SkipSnatInGwPortRuleID(r)}; !equalIDs(got, want) {
+		fx.t.Fatalf("skip-SNAT chain %v, want %v", got, want)
+	}
+	fx.equal("skip-SNAT out", skip[0], &models.Rule{Id: uuidOf(SkipSnatOutGwPortRuleID(r)),
+		ChainId: uuidOf(SkipSnatChainID(r)), Type: models.Rule_LITERAL_RULE.Enum(), Action: models.Rule_RETURN.Enum(),
+		Condition: &models.Condition{FragmentPolicy: models.Condition_ANY.Enum(), OutPortIds: uuidsOf(trGw)}})
+	fx.equal("skip-SNAT in", skip[2], &models.Rule{Id: uuidOf(SkipSnatInGwPortRuleID(r)),
+		ChainId: uuidOf(SkipSnatChainID(r)), Type: models.Rule_LITERAL_RULE.Enum(), Action: models.Rule_ACCEPT.Enum(),
+		Condition: &models.Condition{FragmentPolicy: models.Condition_ANY.Enum(), InPortIds: uuidsOf(trGw)}})
+}
+
+// validateNatRulesDeleted: no SNAT rule left, the out chain holds its jumps.
+func (fx *fixture) validateNatRulesDeleted(r uuid.UUID) {
+	fx.t.Helper()
+	if in := fixtureGet[*models.Chain](fx, InChainID(r)); len(in.GetRuleIds()) != 0 {
+		fx.t.Errorf("in chain keeps %d rules", len(in.GetRuleIds()))
+	}
+	if out := fixtureGet[*models.Chain](fx, OutChainID(r)); len(out.GetRuleIds()) != 4 {
+		fx.t.Errorf("out chain has %d rules, want its 4 jumps", len(out.GetRuleIds()))
+	}
+	fx.sameIDs("skip-SNAT chain", fixtureGet[*models.Chain](fx, SkipSnatChainID(r)).GetRuleIds(), SkipSnatAcceptRuleID(r))
+	for _, rule := range []uuid.UUID{OutSnatRuleID(r), DstRewrittenSnatRuleID(r), SkipSnatOutGwPortRuleID(r),
+		SkipSnatInGwPortRuleID(r), InReverseSnatRuleID(r), InDropWrongPortTrafficRuleID(r),
+		OutDropUnmatchedFragmentsRuleID(r)} {
+		if fx.exists(&models.Rule{}, rule) {
+			fx.t.Errorf("SNAT rule %s survives", rule)
+		}
+	}
+}
+
+func equalIDs(a, b []uuid.UUID) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Expectations of RouterTranslatorIT "handle router IPv4 gateway CRUD",
+// the tenant router's side: gateway creation with SNAT, rename, gateway
+// port deletion, re-adding, SNAT off and on, subnet gateway changes.
+func TestRouterGateway(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		c := gatewayCase{extNet: newID(), extSubnet: newID(), gwPort: newID(), router: newID()}
+		ext := network(c.extNet)
+		ext.External = proto.Bool(true)
+		dhcpPort := newID()
+		fx.create(ext, subnet(c.extSubnet, c.extNet, "10.0.1.0/24", "10.0.1.2"),
+			l3Port(dhcpPort, c.extNet, models.NeutronPort_DHCP, "", fixedIP("10.0.1.10", c.extSubnet)))
+		fx.create(l3Port(c.gwPort, c.extNet, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:03",
+			fixedIP("10.0.1.3", c.extSubnet)))
+		fx.create(nRouter(c.router, "tr", c.gwPort, true))
+		fx.validateGateway(c, "10.0.1.0/24", "10.0.1.3", "ab:cd:ef:00:00:03", "10.0.1.2", true, true)
+		if got := fixtureGet[*models.NeutronPort](fx, g(c.gwPort)).GetGwRouterId(); !got.Equal(c.router) {
+			t.Errorf("gateway port's gw_router_id = %v", got)
+		}
+
+		// Renaming keeps the gateway.
+		fx.update(nRouter(c.router, "tr-renamed", c.gwPort, true))
+		if got := fixtureGet[*models.Router](fx, g(c.router)); got.GetName() != "tr-renamed" || len(got.GetPortIds()) != 1 {
+			t.Errorf("renamed router = %v", got)
+		}
+		fx.validateGateway(c, "10.0.1.0/24", "10.0.1.3", "ab:cd:ef:00:00:03", "10.0.1.2", true, true)
+
+		// Removing the gateway from the router (not deleting the port).
+		fx.update(nRouter(c.router, "tr-no-gw", nil, true))
+		if got := fixtureGet[*models.Router](fx, g(c.router)); len(got.GetPortIds()) != 0 {
+			t.Errorf("router keeps ports %v", got.GetPortIds())
+		}
+		if fx.exists(&models.Port{}, TenantGwPortID(g(c.gwPort))) {
+			t.Error("tenant gateway port survives")
+		}
+		fx.validateNatRulesDeleted(g(c.router))
+		if fixtureGet[*models.Port](fx, g(c.gwPort)).PeerId != nil {
+			t.Error("network gateway port still peered")
+		}
+
+		// Re-adding it, then SNAT off and on.
+		fx.update(nRouter(c.router, "tr-add-gw", c.gwPort, true))
+		fx.validateGateway(c, "10.0.1.0/24", "10.0.1.3", "ab:cd:ef:00:00:03", "10.0.1.2", true, true)
+		fx.update(nRouter(c.router, "tr-disable-snat", c.gwPort, false))
+		fx.validateGateway(c, "10.0.1.0/24", "10.0.1.3", "ab:cd:ef:00:00:03", "10.0.1.2", false, true)
+		fx.update(nRouter(c.router, "tr-add-gw", c.gwPort, true))
+		fx.validateGateway(c, "10.0.1.0/24", "10.0.1.3", "ab:cd:ef:00:00:03", "10.0.1.2", true, true)
+
+		// Deleting the gateway port (the port translation) unlinks the router.
+		fx.delete(&models.NeutronPort{}, c.gwPort)
+		if got := fixtureGet[*models.Router](fx, g(c.router)); len(got.GetPortIds()) != 0 {
+			t.Errorf("router keeps ports %v after its gateway port's delete", got.GetPortIds())
+		}
+		fx.sameIDs("external network ports", fixtureGet[*models.Network](fx, g(c.extNet)).GetPortIds(), g(dhcpPort))
+		if _, ok := fx.arpEntries(c.extNet)["10.0.1.3"]; ok {
+			t.Error("gateway ARP entry survives the gateway port")
+		}
+		fx.validateNatRulesDeleted(g(c.router))
+		if fixtureGet[*models.NeutronRouter](fx, g(c.router)).GwPortId != nil {
+			t.Error("neutron router keeps the deleted gateway port")
+		}
+
+		// Re-adding a gateway port with the same id and another address.
+		fx.create(l3Port(c.gwPort, c.extNet, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:04",
+			fixedIP("10.0.1.4", c.extSubnet)))
+		fx.update(nRouter(c.router, "tr-add-gw", c.gwPort, true))
+		fx.validateGateway(c, "10.0.1.0/24", "10.0.1.4", "ab:cd:ef:00:00:04", "10.0.1.2", true, true)
+
+		// The subnet's gateway changes follow into the default route.
+		noGw := subnet(c.extSubnet, c.extNet, "10.0.1.0/24", "")
+		fx.update(noGw)
+		fx.validateGateway(c, "10.0.1.0/24", "10.0.1.4", "ab:cd:ef:00:00:04", "", true, true)
+		fx.update(subnet(c.extSubnet, c.extNet, "10.0.1.0/24", "10.0.1.50"))
+		fx.validateGateway(c, "10.0.1.0/24", "10.0.1.4", "ab:cd:ef:00:00:04", "10.0.1.50", true, true)
+		fx.delete(&models.NeutronSubnet{}, c.extSubnet)
+		fx.validateGateway(c, "10.0.1.0/24", "10.0.1.4", "ab:cd:ef:00:00:04", "", true, false)
+
+		// Deleting the router deletes its gateway port, not the network's.
+		fx.delete(&models.NeutronRouter{}, c.router)
+		if fx.exists(&models.Port{}, TenantGwPortID(g(c.gwPort))) || fx.exists(&models.Router{}, g(c.router)) {
+			t.Error("router or its gateway port survives the router's delete")
+		}
+		if p := fixtureGet[*models.Port](fx, g(c.gwPort)); p.PeerId != nil {
+			t.Errorf("network gateway port still peered with %v", p.GetPeerId())
+		}
+		if got := fixtureGet[*models.NeutronPort](fx, g(c.gwPort)); got.GwRouterId != nil {
+			t.Errorf("gateway port keeps gw_router_id %v", got.GetGwRouterId())
+		}
+	})
+}
+
+// A gateway address outside its subnet is the reference's
+// IllegalArgumentException (400); a gateway port that does not exist is a
+// not-found error.
+func TestRouterGatewayErrors(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		ext, sn, gw := newID(), newID(), newID()
+		fx.create(network(ext), subnet(sn, ext, "10.0.1.0/24", "10.0.1.1"))
+		fx.create(l3Port(gw, ext, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:03", fixedIP("10.0.2.3", sn)))
+		var bad *BadRequestError
+		fx.mustFail("gateway outside its subnet", fx.svc.Create(fx.ctx, nRouter(newID(), "r", gw, true)),
+			func(err error) bool { return errors.As(err, &bad) })
+		fx.mustFail("missing gateway port", fx.svc.Create(fx.ctx, nRouter(newID(), "r", newID(), true)),
+			func(err error) bool { return errors.Is(err, zoom.ErrNotFound) })
+		if all, _ := fx.st.GetAll(fx.ctx, &models.Router{}); len(all) != 0 {
+			t.Errorf("a refused router left %d routers", len(all))
+		}
+	})
+}
+
+// Expectations of RouterTranslatorIT "handle IPv4 extra routes CRUD": the
+// route's next hop port is the port whose subnet holds the next hop; a
+// replaced route is deleted.
+func TestRouterExtraRoutes(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		extNet, extSn, nw, sn, gw, r, rif := newID(), newID(), newID(), newID(), newID(), newID(), newID()
+		fx.create(network(extNet), subnet(extSn, extNet, "200.0.0.0/24", "200.0.0.1"),
+			network(nw), subnet(sn, nw, "192.168.1.0/24", "192.168.1.1"))
+		fx.create(l3Port(gw, extNet, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:03", fixedIP("200.0.0.2", extSn)))
+		fx.create(nRouter(r, "r", gw, true))
+		rifPort := l3Port(rif, nw, models.NeutronPort_ROUTER_INTERFACE, "02:02:02:02:02:02", fixedIP("192.168.1.2", sn))
+		rifPort.DeviceId = proto.String(g(r).String())
+		fx.create(rifPort)
+		fx.create(routerInterface(r, rif, sn))
+
+		route1, route2 := nRoute("10.0.0.0/24", "200.0.0.3"), nRoute("10.0.1.0/24", "192.168.1.3")
+		fx.update(nRouter(r, "r", gw, true, route1, route2))
+		fx.validateExtraRoute(g(r), route1, TenantGwPortID(g(gw)))
+		fx.validateExtraRoute(g(r), route2, RouterInterfacePeerID(g(rif)))
+
+		route3 := nRoute("10.0.2.0/24", "200.0.0.4")
+		fx.update(nRouter(r, "r", gw, true, route1, route3))
+		fx.validateExtraRoute(g(r), route1, TenantGwPortID(g(gw)))
+		fx.validateExtraRoute(g(r), route3, TenantGwPortID(g(gw)))
+		if fx.exists(&models.Route{}, ExtraRouteID(g(r), netipPrefix("10.0.1.0/24"), addr("192.168.1.3"))) {
+			t.Error("removed extra route survives")
+		}
+
+		// A next hop no port reaches (or a port's own address) is a 400.
+		var bad *BadRequestError
+		fx.mustFail("unreachable next hop", fx.svc.Update(fx.ctx, nRouter(r, "r", gw, true, route1, route3,
+			nRoute("10.0.3.0/24", "172.16.0.1"))), func(err error) bool { return errors.As(err, &bad) })
+		fx.mustFail("next hop is the port's address", fx.svc.Update(fx.ctx, nRouter(r, "r", gw, true, route1, route3,
+			nRoute("10.0.3.0/24", "200.0.0.2"))), func(err error) bool { return errors.As(err, &bad) })
+
+		// Adding the gateway and a route through it in one update.
+		r2, gw2 := newID(), newID()
+		fx.create(l3Port(gw2, extNet, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:04", fixedIP("200.0.0.5", extSn)))
+		fx.create(nRouter(r2, "r2", nil, false))
+		route4 := nRoute("10.0.9.0/24", "200.0.0.9")
+		fx.update(nRouter(r2, "r2", gw2, false, route4))
+		fx.validateExtraRoute(g(r2), route4, TenantGwPortID(g(gw2)))
+	})
+}
+
+func (fx *fixture) validateExtraRoute(r uuid.UUID, rt *models.NeutronRoute, nextHopPort uuid.UUID) {
+	fx.t.Helper()
+	dst, _ := rt.GetDestination().ToPrefix()
+	nh, _ := rt.GetNexthop().ToAddr()
+	rid := ExtraRouteID(r, dst, nh)
+	fx.equal("extra route", fixtureGet[*models.Route](fx, rid), &models.Route{Id: uuidOf(rid), SrcSubnet: anyRoute(),
+		DstSubnet: rt.GetDestination(), NextHop: models.Route_PORT.Enum(), NextHopPortId: uuidOf(nextHopPort),
+		Weight: proto.Int32(100), NextHopGateway: rt.GetNexthop()})
+}
+
+// Expectations of RouterTranslatorIT "Preserve router properties on
+// update": what other services hang on the router survives an update.
+func TestRouterUpdateKeepsReferences(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		nw, sn, gw, r := newID(), newID(), newID(), newID()
+		fx.create(network(nw), subnet(sn, nw, "10.0.1.0/24", "10.0.1.1"))
+		fx.create(l3Port(gw, nw, models.NeutronPort_ROUTER_GATEWAY, "ab:ab:ab:ab:ab:ab", fixedIP("10.0.1.2", sn)))
+		fx.create(nRouter(r, "router", gw, false))
+		lb, route, inMirror, outMirror, bgpNet, bgpPeer, trace := newID(), newID(), newID(), newID(), newID(),
+			newID(), newID()
+		for _, obj := range []proto.Message{
+			&models.LoadBalancer{Id: lb, RouterId: r},
+			&models.Route{Id: route, RouterId: r},
+			&models.Mirror{Id: inMirror, RouterInboundIds: []*models.UUID{r}},
+			&models.Mirror{Id: outMirror, RouterOutboundIds: []*models.UUID{r}},
+			&models.BgpNetwork{Id: bgpNet, RouterId: r},
+			&models.BgpPeer{Id: bgpPeer, RouterId: r},
+			&models.TraceRequest{Id: trace, RouterId: r},
+		} {
+			if err := fx.st.Create(fx.ctx, obj); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := fixtureGet[*models.Router](fx, g(r))
+		fx.update(nRouter(r, "routerV2", gw, false))
+		after := fixtureGet[*models.Router](fx, g(r))
+		before.Name = proto.String("routerV2")
+		fx.equal("router after update", after, before)
+		fx.sameIDs("routes", after.GetRouteIds(), g(route))
+		fx.sameIDs("bgp networks", after.GetBgpNetworkIds(), g(bgpNet))
+		fx.sameIDs("trace requests", after.GetTraceRequestIds(), g(trace))
+		if !after.GetLoadBalancerId().Equal(lb) {
+			t.Errorf("load balancer %v", after.GetLoadBalancerId())
+		}
+	})
+}
