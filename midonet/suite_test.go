@@ -87,6 +87,7 @@ func storeSuite() []suiteCase {
 		{"CreateDeleteRace", testCreateDeleteRace},
 		{"ConcurrentSingleReference", testConcurrentSingleReference},
 		{"CacheSeesOtherWriters", testCacheSeesOtherWriters},
+		{"StaleCacheWrites", testStaleCacheWrites},
 		{"WatchEndsOnExpiry", testWatchEndsOnExpiry},
 		{"WatchObject", testWatchObject},
 		{"WatchClass", testWatchClass},

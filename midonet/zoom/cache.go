@@ -3,63 +3,122 @@ package zoom
 import (
 	"sync"
 
+	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// decodedCache keeps recently decoded objects keyed by the zxid of their
-// last modification, so re-reading an unchanged object (a bridge with
-// thousands of ports, read by every port create) costs the read but not
-// the text parse. Cached messages are never modified: the store clones
-// them before handing them out, and transactions replace rather than
-// mutate their objects.
+// decodedCache keeps recently read or written objects parsed AND printed,
+// keyed by the zxids of their last modification, so re-reading an
+// unchanged object (a bridge with thousands of ports, read by every port
+// create) costs the read but not the text parse, and the next write to it
+// can splice into its text instead of printing it whole. Cached messages
+// are never modified: the store clones them before handing them out, and
+// transactions replace rather than mutate their objects.
 type decodedCache struct {
 	mu      sync.Mutex
 	max     int
 	entries map[objKey]decoded
 }
 
+// decoded is one object as stored: obj with the back-references pend
+// appended (not applied to the shared obj, see entry.pend) prints as text.
 type decoded struct {
 	czxid, mzxid int64
+	version      storage.Version
 	obj          proto.Message
+	pend         []refAppend
+	text         []byte
+	// The provenance node as written by this store with the object (known
+	// only then): what a write needs besides the object.
+	prov        []byte
+	provVersion storage.Version
+	hasProv     bool
+	provKnown   bool
+}
+
+// maxPending bounds the appends a cached object carries before they are
+// applied to a new copy of it (one copy per maxPending child creates).
+const maxPending = 256
+
+// refAppend is a back-reference appended to a repeated field.
+type refAppend struct {
+	field protoreflect.FieldDescriptor
+	id    *models.UUID
+}
+
+// apply returns a copy of obj with pend appended.
+func apply(obj proto.Message, pend []refAppend) proto.Message {
+	o := proto.Clone(obj)
+	m := o.ProtoReflect()
+	for _, a := range pend {
+		m.Mutable(a.field).List().Append(protoreflect.ValueOfMessage(a.id.ProtoReflect()))
+	}
+	return o
 }
 
 func newDecodedCache(max int) *decodedCache {
 	return &decodedCache{max: max, entries: make(map[objKey]decoded)}
 }
 
-func (c *decodedCache) get(k objKey, st storage.Stat) proto.Message {
+// get returns k's entry if it is the version described by st.
+func (c *decodedCache) get(k objKey, st storage.Stat) (decoded, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if d, ok := c.entries[k]; ok && d.czxid == st.Czxid && d.mzxid == st.Mzxid {
-		return d.obj
+		return d, true
 	}
-	return nil
+	return decoded{}, false
 }
 
-func (c *decodedCache) put(k objKey, st storage.Stat, obj proto.Message) {
+// latest returns the newest entry known for k, which may be stale.
+func (c *decodedCache) latest(k objKey) (decoded, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.entries[k]; !ok && len(c.entries) >= c.max {
+	d, ok := c.entries[k]
+	return d, ok
+}
+
+func (c *decodedCache) put(k objKey, d decoded) {
+	d.pend = d.pend[:len(d.pend):len(d.pend)] // appends by readers copy
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.entries[k]; ok {
+		if old.mzxid > d.mzxid && old.czxid == d.czxid {
+			return // a newer version is already known
+		}
+	} else if len(c.entries) >= c.max {
 		for old := range c.entries { // evict an arbitrary entry
 			delete(c.entries, old)
 			break
 		}
 	}
-	c.entries[k] = decoded{czxid: st.Czxid, mzxid: st.Mzxid, obj: obj}
+	c.entries[k] = d
 }
 
-// decodeCached decodes data read with stat, through the cache. The result
-// must not be modified.
-func (s *Store) decodeCached(ci *classInfo, id string, data []byte, st storage.Stat) (proto.Message, error) {
+func (c *decodedCache) forget(k objKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, k)
+}
+
+// decodeCached decodes data read with stat, through the cache. The
+// result's obj must not be modified.
+func (s *Store) decodeCached(ci *classInfo, id string, data []byte, st storage.Stat) (decoded, error) {
 	k := objKey{ci.Name, id}
-	if obj := s.cache.get(k, st); obj != nil {
-		return obj, nil
+	if d, ok := s.cache.get(k, st); ok {
+		if len(d.pend) > maxPending {
+			d.obj, d.pend = apply(d.obj, d.pend), nil
+			s.cache.put(k, d)
+		}
+		return d, nil
 	}
 	obj, err := s.decode(ci, id, data)
 	if err != nil {
-		return nil, err
+		return decoded{}, err
 	}
-	s.cache.put(k, st, obj)
-	return obj, nil
+	d := decoded{czxid: st.Czxid, mzxid: st.Mzxid, version: st.Version, obj: obj, text: data}
+	s.cache.put(k, d)
+	return d, nil
 }

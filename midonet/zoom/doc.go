@@ -80,6 +80,17 @@
 // every member round again. Only one multi is ever waited for while a
 // batch is being built.
 //
+// Per-child cost stays flat: a back-reference appended to a repeated field
+// (a bridge gaining a port) is recorded beside the shared parsed object
+// instead of applied to a copy of it, and the commit splices the element's
+// lines into the object's stored text (models.SpliceRepeated: the same
+// bytes Marshal would print) instead of printing the whole object. The
+// store keeps the objects it wrote, parsed and printed, with their
+// versions and provenance: a transaction about to write one of them uses
+// that copy without reading it (the commit's version check catches a
+// change by another writer: the object is then forgotten and the function
+// runs again on a fresh read, as it does when it fails on such a copy).
+//
 // Unlike the reference, which validates reads against the transaction's
 // start zxid, reads are validated by the commit's version checks; objects
 // read as absent are not re-checked (neither does the reference).

@@ -177,9 +177,9 @@ func (s *Store) runBatch(batch []*groupReq) {
 		}
 		tx.ctx, tx.member = ctx, -1
 		err := tx.commit()
-		cancel()
 		if err == nil {
 			tx.afterCommit()
+			cancel()
 			for _, r := range ok {
 				r.done <- nil
 			}
@@ -188,6 +188,7 @@ func (s *Store) runBatch(batch []*groupReq) {
 			}
 			return
 		}
+		cancel()
 		var exists *ObjectExistsError
 		if errors.As(err, &exists) && len(ok) > 1 {
 			if i, found := tx.owner[objKey{exists.Class, exists.ID}]; found {

@@ -112,7 +112,8 @@ type binding struct {
 	field     protoreflect.FieldDescriptor
 	fieldName string
 	refClass  string
-	backName  string // field of refClass holding our ids
+	back      protoreflect.FieldDescriptor // field of refClass holding our ids
+	backName  string
 	onDelete  DeleteAction
 }
 
@@ -203,9 +204,9 @@ func (cs *schema) addBinding(b Binding) error {
 	if err != nil {
 		return err
 	}
-	left.bindings = append(left.bindings, binding{field: lf, fieldName: b.LeftField, refClass: b.Right, backName: b.RightField, onDelete: b.OnDeleteLeft})
+	left.bindings = append(left.bindings, binding{field: lf, fieldName: b.LeftField, refClass: b.Right, back: rf, backName: b.RightField, onDelete: b.OnDeleteLeft})
 	if b.Left != b.Right || b.LeftField != b.RightField {
-		right.bindings = append(right.bindings, binding{field: rf, fieldName: b.RightField, refClass: b.Left, backName: b.LeftField, onDelete: b.OnDeleteRight})
+		right.bindings = append(right.bindings, binding{field: rf, fieldName: b.RightField, refClass: b.Left, back: lf, backName: b.LeftField, onDelete: b.OnDeleteRight})
 	}
 	return nil
 }

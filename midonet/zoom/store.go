@@ -245,11 +245,16 @@ func (s *Store) get(ctx context.Context, ci *classInfo, id string) (proto.Messag
 	if err != nil {
 		return nil, fmt.Errorf("zoom: get %s %s: %w", ci.Name, id, err)
 	}
-	obj, err := s.decodeCached(ci, id, data, st)
+	d, err := s.decodeCached(ci, id, data, st)
 	if err != nil {
 		return nil, err
 	}
-	return proto.Clone(obj), nil
+	if len(d.pend) > 0 {
+		// Apply the pending appends once, for this and later readers.
+		d.obj, d.pend = apply(d.obj, d.pend), nil
+		s.cache.put(objKey{ci.Name, id}, d)
+	}
+	return proto.Clone(d.obj), nil
 }
 
 // Exists reports whether the object is stored.
@@ -396,9 +401,10 @@ func (s *Store) Tx(ctx context.Context, f func(tx *Tx) error) error {
 		if !errors.As(err, &cme) {
 			return err
 		}
-		cme.Attempts = attempt
 		if (s.opts.Attempts > 0 && attempt >= s.opts.Attempts) || ctx.Err() != nil {
-			return err
+			own := *cme // a batch gives every member the same error
+			own.Attempts = attempt
+			return &own
 		}
 		if cme.Class != "" && (g == nil || g.key != (objKey{cme.Class, cme.ID})) {
 			// First conflict on this object: join its group right away.
@@ -421,7 +427,16 @@ const defaultRetryWindow = time.Minute
 // f runs again there, in the group's next batch.
 func (s *Store) runAlone(ctx context.Context, f func(*Tx) error, join **group) error {
 	tx := newTx(ctx, s)
-	if err := f(tx); err != nil {
+	tx.speculate = true
+	err := f(tx)
+	var cme *ConcurrentModificationError
+	if err != nil && tx.speculated && !errors.As(err, &cme) {
+		// The error may come from a stale cached object: decide on
+		// objects read from the store.
+		tx = newTx(ctx, s)
+		err = f(tx)
+	}
+	if err != nil {
 		return err
 	}
 	if join != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/google/uuid"
@@ -31,7 +32,16 @@ type entry struct {
 	// obj is the current view, nil when absent or deleted in the tx. It is
 	// never modified in place (it may be shared with the decoded cache):
 	// changes replace it with a modified clone.
-	obj     proto.Message
+	obj proto.Message
+	// pend: back-references appended to repeated fields of obj and not
+	// applied to it (obj stays shared); view applies them. text: what obj
+	// with pend[:printed] prints as (the stored bytes), nil when unknown
+	// or obj was replaced; commit splices pend[printed:] into it instead
+	// of printing the whole object, so a parent gaining a child is not
+	// copied, parsed or printed whole.
+	pend    []refAppend
+	text    []byte
+	printed int
 	inStore bool            // the object existed in the store when read
 	version storage.Version // its data version then
 	// provenance node (objects/<C>/<id>) as read with the object.
@@ -40,6 +50,49 @@ type entry struct {
 	hasProv     bool
 	provLoaded  bool
 	deleted     bool // deleted by this transaction
+}
+
+// view is the object with its pending appends applied (nil when absent).
+func (e *entry) view() proto.Message {
+	if len(e.pend) > 0 {
+		e.obj, e.pend, e.text, e.printed = apply(e.obj, e.pend), nil, nil, 0
+	}
+	return e.obj
+}
+
+// set replaces the object (nil: absent).
+func (e *entry) set(obj proto.Message) {
+	e.obj, e.pend, e.text, e.printed = obj, nil, nil, 0
+}
+
+// encode prints the object for the commit: the stored text with the
+// transaction's appends spliced in when possible, else the whole object.
+func (e *entry) encode() ([]byte, error) {
+	if e.text == nil || len(e.pend) == e.printed {
+		return models.Marshal(e.view())
+	}
+	text := e.text
+	own := e.pend[e.printed:]
+	for i, a := range own {
+		if slices.ContainsFunc(own[:i], func(b refAppend) bool { return b.field == a.field }) {
+			continue // this field's elements went in with its first
+		}
+		var elems []byte
+		for _, b := range own[i:] {
+			if b.field != a.field {
+				continue
+			}
+			var err error
+			if elems, err = models.AppendRefText(elems, b.field, b.id); err != nil {
+				return nil, err
+			}
+		}
+		var ok bool
+		if text, ok = models.SpliceRepeated(text, e.obj.ProtoReflect().Descriptor(), a.field, elems); !ok {
+			return models.Marshal(e.view())
+		}
+	}
+	return text, nil
 }
 
 type opKind int
@@ -75,6 +128,10 @@ type Tx struct {
 	// (-1 outside one), and which member first wrote each object.
 	member int
 	owner  map[objKey]int
+	// speculate: objects about to be written may be taken from the
+	// decoded cache without reading them (their version is checked by the
+	// commit anyway); speculated: some were.
+	speculate, speculated bool
 }
 
 func newTx(ctx context.Context, s *Store) *Tx {
@@ -131,6 +188,13 @@ func (tx *Tx) Context() context.Context { return tx.ctx }
 // read fetches an object from the store; with forWrite its provenance
 // node too, concurrently (a write needs it at commit).
 func (tx *Tx) read(ci *classInfo, id string, forWrite bool) (*entry, error) {
+	if forWrite && tx.speculate {
+		if d, ok := tx.s.cache.latest(objKey{ci.Name, id}); ok && d.provKnown && d.text != nil {
+			tx.speculated = true
+			return &entry{obj: d.obj, pend: d.pend, printed: len(d.pend), text: d.text, inStore: true, version: d.version,
+				prov: d.prov, provVersion: d.provVersion, hasProv: d.hasProv, provLoaded: true}, nil
+		}
+	}
 	var (
 		wg   sync.WaitGroup
 		prov provRead
@@ -150,11 +214,11 @@ func (tx *Tx) read(ci *classInfo, id string, forWrite bool) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zoom: read %s %s: %w", ci.Name, id, err)
 	}
-	obj, err := tx.s.decodeCached(ci, id, data, stat)
+	d, err := tx.s.decodeCached(ci, id, data, stat)
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{obj: obj, inStore: true, version: stat.Version}
+	e := &entry{obj: d.obj, pend: d.pend, printed: len(d.pend), text: data, inStore: true, version: stat.Version}
 	if forWrite {
 		if err := e.setProvenance(prov); err != nil {
 			return nil, err
@@ -248,7 +312,7 @@ func (tx *Tx) get(ci *classInfo, id string) (proto.Message, error) {
 	if e.obj == nil {
 		return nil, &NotFoundError{Class: ci.Name, ID: id}
 	}
-	return proto.Clone(e.obj), nil
+	return proto.Clone(e.view()), nil
 }
 
 // Exists reports whether the object exists in the transaction's view.
@@ -284,13 +348,13 @@ func (tx *Tx) GetAll(model proto.Message) ([]proto.Message, error) {
 	for _, id := range ids {
 		seen[id] = true
 		if e := tx.cache[objKey{ci.Name, id}]; e.obj != nil {
-			out = append(out, proto.Clone(e.obj))
+			out = append(out, proto.Clone(e.view()))
 		}
 	}
 	for _, k := range tx.order {
 		if k.class == ci.Name && !seen[k.id] {
 			if e := tx.cache[k]; e.obj != nil {
-				out = append(out, proto.Clone(e.obj))
+				out = append(out, proto.Clone(e.view()))
 			}
 		}
 	}
@@ -407,7 +471,8 @@ func (tx *Tx) Create(obj proto.Message) error {
 	default:
 		return &ObjectExistsError{Class: ci.Name, ID: id}
 	}
-	e.obj, e.deleted = obj, false
+	e.set(obj)
+	e.deleted = false
 	for _, b := range ci.bindings {
 		refs, err := models.RefIDs(obj, b.fieldName)
 		if err != nil {
@@ -447,7 +512,7 @@ func (tx *Tx) UpdateWith(obj proto.Message, validate Validator) error {
 	}
 	obj = proto.Clone(obj)
 	if validate != nil {
-		repl, err := validate(proto.Clone(e.obj), obj)
+		repl, err := validate(proto.Clone(e.view()), obj)
 		if err != nil {
 			return err
 		}
@@ -464,7 +529,7 @@ func (tx *Tx) UpdateWith(obj proto.Message, validate Validator) error {
 	if err := checkMarshal(ci, obj); err != nil {
 		return err
 	}
-	old := e.obj
+	old := e.view()
 	for _, b := range ci.bindings {
 		oldRefs, err := models.RefIDs(old, b.fieldName)
 		if err != nil {
@@ -513,7 +578,15 @@ func multisetMinus(a, b []*models.UUID) []string {
 
 // setObject records obj as the new value of an existing object.
 func (tx *Tx) setObject(k objKey, obj proto.Message, change int32) error {
-	e := tx.cache[k]
+	if err := tx.noteChange(k, change); err != nil {
+		return err
+	}
+	tx.cache[k].set(obj)
+	return nil
+}
+
+// noteChange records a change of an existing object as its op.
+func (tx *Tx) noteChange(k objKey, change int32) error {
 	switch op := tx.ops[k]; {
 	case op == nil:
 		tx.addOp(k, &txOp{kind: opUpdate, change: change})
@@ -522,7 +595,6 @@ func (tx *Tx) setObject(k objKey, obj proto.Message, change int32) error {
 	default:
 		op.change |= change
 	}
-	e.obj = obj
 	return nil
 }
 
@@ -540,7 +612,16 @@ func (tx *Tx) addBackRef(ci *classInfo, thisID string, b binding, thatID string)
 	if err != nil {
 		return err
 	}
-	updated := proto.Clone(e.obj)
+	if b.back.IsList() {
+		// Appending composes: recorded, not applied (see entry.pend).
+		k := objKey{rc.Name, thatID}
+		if err := tx.noteChange(k, changeBackRef); err != nil {
+			return err
+		}
+		e.pend = append(e.pend, refAppend{field: b.back, id: this})
+		return nil
+	}
+	updated := proto.Clone(e.view())
 	if err := models.AddRefID(updated, b.backName, this); err != nil {
 		var set *models.RefAlreadySetError
 		if errors.As(err, &set) {
@@ -571,7 +652,7 @@ func (tx *Tx) clearBackRef(ci *classInfo, thisID string, b binding, thatID strin
 	if err != nil {
 		return err
 	}
-	updated := proto.Clone(e.obj)
+	updated := proto.Clone(e.view())
 	removed, err := models.RemoveRefID(updated, b.backName, this)
 	if err != nil || !removed {
 		return err
@@ -612,8 +693,9 @@ func (tx *Tx) delete(ci *classInfo, id string, ignoreMissing bool) error {
 	default:
 		op.kind, op.change = opDelete, op.change|changeData
 	}
-	old := e.obj
-	e.obj, e.deleted = nil, true
+	old := e.view()
+	e.set(nil)
+	e.deleted = true
 	for _, b := range ci.bindings {
 		refs, err := models.RefIDs(old, b.fieldName)
 		if err != nil {
@@ -671,7 +753,7 @@ func (tx *Tx) buildMulti() ([]storage.Op, []commitOp, error) {
 		mp, pp := s.modelPath(k.class, k.id), s.objectsPath(k.class, k.id)
 		switch {
 		case op.kind == opCreate && !e.inStore:
-			data, err := models.Marshal(e.obj)
+			data, err := e.encode()
 			if err != nil {
 				return nil, nil, err
 			}
@@ -694,7 +776,7 @@ func (tx *Tx) buildMulti() ([]storage.Op, []commitOp, error) {
 				}
 			}
 		case op.kind == opCreate || op.kind == opUpdate:
-			data, err := models.Marshal(e.obj)
+			data, err := e.encode()
 			if err != nil {
 				return nil, nil, err
 			}
@@ -742,13 +824,7 @@ func (tx *Tx) commit() error {
 		}
 		results, err := tx.s.conn.Multi(tx.ctx, ops...)
 		if err == nil {
-			// The objects just written are what the next reader will
-			// decode: remember them under their new zxid.
-			for i, m := range meta {
-				if m.kind == "model" && m.op == opUpdate && i < len(results) && results[i].Stat.Mzxid != 0 {
-					tx.s.cache.put(m.key, results[i].Stat, tx.cache[m.key].obj)
-				}
-			}
+			tx.remember(ops, meta, results)
 			return nil
 		}
 		var me *storage.MultiError
@@ -772,12 +848,35 @@ func (tx *Tx) commit() error {
 			continue
 		case errors.Is(err, storage.ErrBadVersion), errors.Is(err, storage.ErrNoNode),
 			errors.Is(err, storage.ErrNodeExists):
+			tx.s.cache.forget(m.key) // the next attempt reads it
 			return &ConcurrentModificationError{Class: m.key.class, ID: m.key.id, Err: err}
 		default:
 			return fmt.Errorf("zoom: commit: %w", err)
 		}
 	}
 	return &ConcurrentModificationError{Err: errors.New("table directories keep appearing")}
+}
+
+// remember puts the objects just updated in the decoded cache under their
+// new zxids, with the text and provenance written: the next reader need
+// not parse them, the next writer (speculate) need not read them.
+func (tx *Tx) remember(ops []storage.Op, meta []commitOp, results []storage.OpResult) {
+	for i, m := range meta {
+		if m.kind != "model" || m.op != opUpdate || i >= len(results) || results[i].Stat.Mzxid == 0 {
+			continue
+		}
+		e, st := tx.cache[m.key], results[i].Stat
+		d := decoded{czxid: st.Czxid, mzxid: st.Mzxid, version: st.Version, obj: e.obj, pend: e.pend, text: ops[i].Data,
+			prov: e.prov, provVersion: e.provVersion, hasProv: e.hasProv, provKnown: e.provLoaded}
+		if j := i + 1; j < len(meta) && meta[j].kind == "provenance" && meta[j].key == m.key && j < len(results) {
+			d.prov, d.hasProv, d.provKnown = ops[j].Data, true, true
+			d.provVersion = 0
+			if ops[j].Kind == storage.OpSet {
+				d.provVersion = results[j].Stat.Version
+			}
+		}
+		tx.s.cache.put(m.key, d)
+	}
 }
 
 // afterCommit removes the table directories of deleted objects (best

@@ -1,0 +1,64 @@
+package models
+
+import (
+	"bytes"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Editing printed objects in place. A parent gaining a child (a bridge
+// gaining a port) only gains one element of a repeated reference field;
+// re-printing the whole parent for it costs time growing with its size.
+// Because the printed form lists fields in number order, one per line
+// (nested messages indented), the new element's lines can instead be
+// spliced in after the field's last element: the result is byte for byte
+// what Marshal prints for the parent with the element appended (a test
+// checks it against Marshal).
+
+// AppendRefText appends the printed form of one element id of the
+// repeated reference field of msg to b (what Marshal prints for it).
+func AppendRefText(b []byte, fd protoreflect.FieldDescriptor, id *UUID) ([]byte, error) {
+	if err := checkInitialized(id); err != nil {
+		return nil, err
+	}
+	return appendFieldText(b, fd, protoreflect.ValueOfMessage(id.ProtoReflect()), 0)
+}
+
+// SpliceRepeated returns text, the Marshal output of a message of md, with
+// elems (printed elements of md's repeated field fd, from AppendRefText)
+// inserted after the field's last element, which is the Marshal output of
+// the message with those elements appended. It returns false when text
+// holds a top-level line that is not a field of md (unknown fields of a
+// newer writer): the caller prints the message instead.
+func SpliceRepeated(text []byte, md protoreflect.MessageDescriptor, fd protoreflect.FieldDescriptor, elems []byte) ([]byte, bool) {
+	if !fd.IsList() || fd.ContainingMessage().FullName() != md.FullName() {
+		return nil, false
+	}
+	fields := md.Fields()
+	at := len(text)
+	for pos := 0; pos < len(text); {
+		end := bytes.IndexByte(text[pos:], '\n')
+		if end < 0 {
+			return nil, false // Marshal ends every line
+		}
+		line := text[pos : pos+end]
+		if len(line) > 0 && line[0] != ' ' && line[0] != '}' {
+			name := line
+			if i := bytes.IndexAny(line, " :{"); i >= 0 {
+				name = line[:i]
+			}
+			f := fields.ByName(protoreflect.Name(name))
+			if f == nil {
+				return nil, false
+			}
+			if f.Number() > fd.Number() && at == len(text) {
+				at = pos // and go on checking the remaining lines
+			}
+		}
+		pos += end + 1
+	}
+	out := make([]byte, 0, len(text)+len(elems))
+	out = append(out, text[:at]...)
+	out = append(out, elems...)
+	return append(out, text[at:]...), true
+}
