@@ -68,7 +68,7 @@ func endpoints() []endpoint {
 // pathID parses a {name} path UUID; malformed ids are 404 (as Jersey's
 // parameter conversion answers).
 func (c *call) pathID(name string) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.r.PathValue(name))
+	id, err := parseUUID(c.r.PathValue(name))
 	if err != nil {
 		return uuid.Nil, errorf(http.StatusNotFound, "Resource not found")
 	}

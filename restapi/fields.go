@@ -300,11 +300,22 @@ func decodeUUID(raw json.RawMessage) (uuid.UUID, error) {
 	if err != nil {
 		return uuid.UUID{}, err
 	}
-	id, err := uuid.Parse(strings.TrimSpace(s))
-	if err != nil || len(strings.TrimSpace(s)) != 36 {
+	id, err := parseUUID(strings.TrimSpace(s))
+	if err != nil {
 		return uuid.UUID{}, fmt.Errorf("cannot deserialize a UUID out of %q", truncate([]byte(s)))
 	}
 	return id, nil
+}
+
+// parseUUID reads a UUID in the one form the reference's UUID.fromString
+// reads: 36 characters, hyphenated. uuid.Parse alone also takes
+// "urn:uuid:..." and the unhyphenated form, by which a path such as
+// /bridges/urn:uuid:... would name an object the reference does not find.
+func parseUUID(s string) (uuid.UUID, error) {
+	if len(s) != 36 {
+		return uuid.Nil, fmt.Errorf("invalid UUID length %d", len(s))
+	}
+	return uuid.Parse(s)
 }
 
 func truncate(b []byte) string {

@@ -133,12 +133,27 @@ func NewHandler(store Store, tenants TenantSource, opts Options) (http.Handler, 
 	var inner http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		h.mux.ServeHTTP(w, r.WithContext(ctx))
+		r = r.WithContext(ctx)
+		r.URL = h.withoutTrailingSlash(r.URL)
+		h.mux.ServeHTTP(w, r)
 	})
 	if opts.Middleware != nil {
 		inner = opts.Middleware(inner)
 	}
 	return cors(inner), nil
+}
+
+// withoutTrailingSlash drops one trailing slash below the root: JAX-RS
+// matches /hosts/ and /bridges/{id}/ as /hosts and /bridges/{id}, so the
+// reference answers them alike. The root keeps its own two forms.
+func (h *handler) withoutTrailingSlash(u *url.URL) *url.URL {
+	if len(u.Path) <= len(h.root)+1 || !strings.HasSuffix(u.Path, "/") || strings.HasSuffix(u.Path, "//") {
+		return u
+	}
+	trimmed := *u
+	trimmed.Path = strings.TrimSuffix(u.Path, "/")
+	trimmed.RawPath = strings.TrimSuffix(u.RawPath, "/")
+	return &trimmed
 }
 
 func (h *handler) routes() {
@@ -157,7 +172,7 @@ func (h *handler) routes() {
 		for i := range res.parents {
 			p := &res.parents[i]
 			serve := func(w http.ResponseWriter, r *http.Request) {
-				pid, err := uuid.Parse(r.PathValue("pid"))
+				pid, err := parseUUID(r.PathValue("pid"))
 				if err != nil {
 					h.writeError(w, r, errorf(http.StatusNotFound, "Resource not found"))
 					return
@@ -170,7 +185,7 @@ func (h *handler) routes() {
 			}
 			if p.objects {
 				h.mux.HandleFunc(h.root+"/"+p.segment+"/{pid}/"+p.sub+"/{id}", func(w http.ResponseWriter, r *http.Request) {
-					if _, err := uuid.Parse(r.PathValue("pid")); err != nil {
+					if _, err := parseUUID(r.PathValue("pid")); err != nil {
 						h.writeError(w, r, errorf(http.StatusNotFound, "Resource not found"))
 						return
 					}
@@ -559,7 +574,7 @@ func (res *resource) parentOnlyCreate() bool {
 
 func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, res *resource) {
 	c := h.newCall(w, r)
-	id, perr := uuid.Parse(r.PathValue("id"))
+	id, perr := parseUUID(r.PathValue("id"))
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		if res.ops&opGet == 0 {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/midonet/midonet-go/midonet/models"
@@ -266,7 +265,7 @@ func (h *handler) neutronBulkCreate(c *call, svc *neutron.Service, res neutronRe
 
 func (h *handler) serveNeutronObject(w http.ResponseWriter, r *http.Request, svc *neutron.Service, res neutronResource) {
 	c := h.newCall(w, r)
-	id, perr := uuid.Parse(r.PathValue("id"))
+	id, perr := parseUUID(r.PathValue("id"))
 	notFound := errorf(http.StatusNotFound, "Resource not found")
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:

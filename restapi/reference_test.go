@@ -14,6 +14,7 @@ import (
 type refStep struct {
 	source       string // the reference test or source the expectation comes from
 	method, path string
+	accept       string // Accept header, when the GET needs one
 	body         string
 	status       int
 	message      *string        // the exact ErrorEntity message (nil: not checked)
@@ -42,7 +43,11 @@ func runRefSteps(t *testing.T, b backend, steps []refStep) {
 		if st.body != "" {
 			body = strings.NewReader(fill(st.body))
 		}
-		a := rawDo(t, base, st.method, fill(st.path), body, nil)
+		var headers map[string]string
+		if st.accept != "" {
+			headers = map[string]string{"Accept": st.accept}
+		}
+		a := rawDo(t, base, st.method, fill(st.path), body, headers)
 		where := func() string { return st.method + " " + fill(st.path) + " (step " + strconv.Itoa(i) + ", " + st.source + ")" }
 		if a.status != st.status {
 			t.Errorf("%s: %d %s, want %d", where(), a.status, a.body, st.status)
@@ -75,6 +80,7 @@ func runRefSteps(t *testing.T, b backend, steps []refStep) {
 			}
 			vars[st.save] = strings.TrimPrefix(loc, base)
 			vars[st.save+"Id"] = path.Base(loc)
+			vars[st.save+"IdHex"] = strings.ReplaceAll(path.Base(loc), "-", "")
 		}
 	}
 }
@@ -142,6 +148,30 @@ func TestReferenceDHCP(t *testing.T) {
 		{source: dhcpV6 + " testSubnetCreateGetListDelete", method: "DELETE", path: v6, status: 204},
 		{source: dhcpV6 + " testSubnetCreateGetListDelete", method: "DELETE", path: v6, status: 404,
 			message: msg("Network {brId} does not have a subnet with address abcd:abcd:abcd:dead:0:0:0:0_64.")},
+	}
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })
+	}
+}
+
+// TestReferencePaths: path matching as JAX-RS does it in the reference
+// (divergence 9 of issue #16: a trailing slash names the same resource) and
+// ids as java.util.UUID.fromString reads them (seen with the divergences:
+// urn:uuid: and unhyphenated ids named objects here).
+func TestReferencePaths(t *testing.T) {
+	const jaxrs = "JAX-RS @Path matching (Jersey: trailing slash optional)"
+	steps := []refStep{
+		{source: jaxrs, method: "POST", path: "/bridges/", body: `{"name":"slash"}`, status: 201, save: "br"},
+		{source: jaxrs, method: "GET", path: "/hosts/", accept: "application/json", status: 200},
+		{source: jaxrs, method: "GET", path: "/bridges/", accept: "application/vnd.org.midonet.collection.Bridge-v4+json", status: 200},
+		{source: jaxrs, method: "GET", path: "/bridges/{brId}/", accept: "application/vnd.org.midonet.Bridge-v4+json", status: 200, json: map[string]any{"name": "slash"}},
+		{source: jaxrs, method: "GET", path: "/bridges/{brId}/ports/", accept: "application/vnd.org.midonet.collection.Port-v3+json", status: 200},
+		{source: jaxrs, method: "PUT", path: "/bridges/{brId}/", body: `{"name":"renamed"}`, status: 204},
+		{source: "UUID.fromString", method: "GET", path: "/bridges/urn:uuid:{brId}", accept: "application/vnd.org.midonet.Bridge-v4+json", status: 404},
+		{source: "UUID.fromString", method: "GET", path: "/bridges/{brIdHex}", accept: "application/vnd.org.midonet.Bridge-v4+json", status: 404},
+		{source: "UUID.fromString", method: "GET", path: "/bridges/urn:uuid:{brId}/ports", accept: "application/vnd.org.midonet.collection.Port-v3+json", status: 404},
+		{source: "UUID.fromString", method: "DELETE", path: "/bridges/{brIdHex}", status: 404},
+		{source: jaxrs, method: "DELETE", path: "/bridges/{brId}/", status: 204},
 	}
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })

@@ -233,7 +233,7 @@ func (c *call) macEntryName() (string, uuid.UUID, error) {
 	if !ok || !macOK {
 		return "", uuid.Nil, errorf(http.StatusBadRequest, "MAC address must consist of six pairs of hex digits separated by hyphens, e.g., 12-34-56-78-9a-bc.")
 	}
-	port, err := uuid.Parse(portPart)
+	port, err := parseUUID(portPart)
 	if err != nil {
 		return "", uuid.Nil, errorf(http.StatusNotFound, "Resource not found")
 	}
