@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -65,7 +66,16 @@ func requireWrk(t *testing.T) {
 func newHarness(t *testing.T, sz sizes) *harness {
 	requireWrk(t)
 	// fsync on, as Debian's zookeeper: a single writer waits for the disk.
-	srv := zktest.Start(t, zktest.Fsync())
+	// The heap holds the last 500 transactions, each rewriting a bridge of
+	// up to 10k ports (~700 KB): 256 MB runs out.
+	srv := zktest.Start(t, zktest.Fsync(), zktest.MaxHeap(2048))
+	t.Cleanup(func() {
+		if t.Failed() {
+			if log, err := os.ReadFile(srv.LogPath()); err == nil {
+				t.Logf("ZooKeeper's log ends:\n%s", tail(string(log), 60))
+			}
+		}
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dial := func() storage.Conn {
@@ -85,6 +95,12 @@ func newHarness(t *testing.T, sz sizes) *harness {
 		return memServer.Connect(), nil
 	}, memConn)
 	return h
+}
+
+// tail is the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 func quietLogger() *slog.Logger {

@@ -85,7 +85,7 @@ func (e *Ensemble) start(dir string, n int) error {
 			addr:    "127.0.0.1:" + strconv.Itoa(cfg.clientPort),
 		}
 		e.members = append(e.members, m)
-		if m.proc, err = startProcess(e.javaBin, e.classPath, m.cfgPath, m.logPath); err != nil {
+		if m.proc, err = startProcess(e.javaBin, e.classPath, m.cfgPath, m.logPath, 0); err != nil {
 			return err
 		}
 	}
@@ -153,7 +153,7 @@ func (e *Ensemble) Start(i int) {
 		e.t.Fatalf("zktest: ensemble member %d is already running", i)
 	}
 	var err error
-	if m.proc, err = startProcess(e.javaBin, e.classPath, m.cfgPath, m.logPath); err != nil {
+	if m.proc, err = startProcess(e.javaBin, e.classPath, m.cfgPath, m.logPath, 0); err != nil {
 		e.t.Fatalf("zktest: restart member %d: %v", i, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)

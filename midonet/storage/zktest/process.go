@@ -111,17 +111,25 @@ type process struct {
 	waitErr error         // valid after exited is closed
 }
 
+// defaultMaxHeapMB is a test server's heap unless MaxHeap says otherwise:
+// small, the machine running the tests is shared.
+const defaultMaxHeapMB = 256
+
 // startProcess runs the server for the configuration file cfgPath in its own
-// process group, logging to logPath.
-func startProcess(javaBin, classPath, cfgPath, logPath string) (*process, error) {
+// process group, logging to logPath, with a heap of at most maxHeapMB
+// (defaultMaxHeapMB when 0).
+func startProcess(javaBin, classPath, cfgPath, logPath string, maxHeapMB int) (*process, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open server log: %w", err)
 	}
 	defer logFile.Close() // the child has its own descriptor
+	if maxHeapMB == 0 {
+		maxHeapMB = defaultMaxHeapMB
+	}
 	cmd := exec.Command(javaBin,
-		// Small and quick to start: the machine running the tests is shared.
-		"-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-Xss512k",
+		// Quick to start: the machine running the tests is shared.
+		"-Xms32m", fmt.Sprintf("-Xmx%dm", maxHeapMB), "-XX:+UseSerialGC", "-Xss512k",
 		"-Djava.net.preferIPv4Stack=true",
 		"-Dorg.slf4j.simpleLogger.showDateTime=true",
 		"-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
@@ -272,6 +280,7 @@ type serverConfig struct {
 	myID       int      // 0 for a standalone server
 	peers      []string // "server.N=..." lines of an ensemble
 	fsync      bool     // fsync the transaction log, as production servers do
+	maxHeapMB  int      // the JVM's -Xmx; defaultMaxHeapMB when 0
 }
 
 // Option changes how Start starts a server.
@@ -283,6 +292,11 @@ type Option func(*serverConfig)
 // immune to the disk latency of a shared machine, and a SIGKILLed server
 // still loses nothing (its writes are in the page cache).
 func Fsync() Option { return func(c *serverConfig) { c.fsync = true } }
+
+// MaxHeap gives the server's JVM a heap of mb MiB instead of the default
+// 256: a server that keeps its last 500 transactions in memory needs more
+// when they write nodes of hundreds of KB (a bridge of thousands of ports).
+func MaxHeap(mb int) Option { return func(c *serverConfig) { c.maxHeapMB = mb } }
 
 // write writes zoo.cfg (and myid for ensemble members) into the data
 // directory and returns the configuration's path.

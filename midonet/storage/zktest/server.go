@@ -61,7 +61,7 @@ func startStandalone(ctx context.Context, dir, javaBin, classPath string, opts .
 		if err != nil {
 			return nil, err
 		}
-		proc, err := startProcess(javaBin, classPath, cfgPath, filepath.Join(cfg.dataDir, "server.log"))
+		proc, err := startProcess(javaBin, classPath, cfgPath, filepath.Join(cfg.dataDir, "server.log"), cfg.maxHeapMB)
 		if err != nil {
 			return nil, err
 		}
