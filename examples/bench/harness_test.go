@@ -127,7 +127,6 @@ func startNode(t *testing.T, backend, hosts string, openStore func(context.Conte
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.Logger = quietLogger()
 	cfg.OpenStore = openStore
-	cfg.UseStandardBackends()
 	n, err := cluster.New(cfg)
 	if err != nil {
 		t.Fatal(err)
