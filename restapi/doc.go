@@ -30,8 +30,9 @@
 // object over ZooKeeper's jute.maxbuffer) answers 400 without the store's paths.
 //
 // A body is decoded field by field from the table into the protobuf model
-// through protoreflect (convert.go): numbers and booleans are accepted as
-// strings, unknown keys are ignored, read-only keys are ignored, bean-style
+// through protoreflect: each field row names its kind, one codec value
+// (codecs.go) that decodes, encodes and checks that kind of field; numbers
+// and booleans are accepted as strings, unknown keys are ignored, read-only keys are ignored, bean-style
 // constraints produce a ValidationErrorEntity. PUT starts from the stored
 // object, clears the writable fields and applies the body, so
 // back-references and server fields (tunnel keys, child lists) survive and
@@ -40,10 +41,29 @@
 // written by writeError; the store's typed errors are classified in one
 // place, DefaultStoreErrors (storeerrors.go).
 //
-// Verbs that are not CRUD of a stored class (port link/unlink, port-group
-// memberships, IP-group addresses, host bindings, tunnel-zone members,
-// tenants, system state) are small explicit handlers listed as data in
-// their family's endpoints (endpoint.go serves them).
+// Verbs that are not CRUD of a stored class (port link/unlink, tenants,
+// system state, DHCP subnets and hosts, state tables, VTEP bindings) are
+// small explicit handlers listed as data in their family's endpoints
+// (endpoint.go serves them). Collections whose members are entries of an
+// owner object (port-group ports, IP-group addresses, host interface-port
+// bindings, tunnel-zone hosts) are one generic flavour, membership
+// (membership.go); the DHCP v4 and v6 families are one, dhcpFlavour.
+//
+// # Files
+//
+// The engine: handler.go (HTTP, routing, negotiation), engine.go (request →
+// decode → validate → transaction → encode), resource.go (a row), typed.go
+// (typed hooks and reads), convert.go and codecs.go (JSON values and field
+// kinds), fields.go (field rows), endpoint.go, membership.go,
+// dhcp_common.go, root.go, errors.go and storeerrors.go, mediatype.go,
+// zoomstore.go (the object store behind Store, StateReader, StateTables and
+// the counters). Every other file is one family: bridges.go, routers.go
+// (routes, learned routes), ports.go (links, peer ports, agent state),
+// rules.go (chains), portgroups.go, ipaddrgroups.go, hosts.go,
+// tunnelzones.go, bgp.go, loadbalancing.go, qos.go, mirrors.go,
+// l2insertion.go, servicecontainers.go, traces.go, vtep.go and
+// vtepbindings.go, dhcp.go, dhcpv6.go, statetables.go, tenants.go; the
+// Neutron API is neutron*.go.
 //
 // # What is served (inventory against the reference sheet, v5)
 //
@@ -64,12 +84,14 @@
 // tenants, system state, port link/unlink, peer ports, port-group members,
 // IP-group addresses, host interface bindings and interfaces, tunnel-zone
 // members, DHCP v4/v6 subnets and hosts, bridge MAC tables (all VLANs and
-// per VLAN), bridge ARP tables, router-port peering tables. The three
+// per VLAN), bridge ARP tables, router-port peering tables, VTEP bindings
+// (/vteps/{id}/bindings, /bridges/{id}/ports/{pid}/vtep_bindings) and VTEP
+// physical ports (/vteps/{id}/ports, read from the switch). The three
 // state tables go through the StateTables interface (Options.StateTables).
+// VTEPs are a table row (/vteps).
 //
-// Not served yet: VTEPs, VTEP bindings and VTEP ports (with the VxGW
-// work), /bridges/{id}/ports/{pid}/vtep_bindings, /conf (mn-conf owns the
-// configuration).
+// Served elsewhere: /conf, by the cluster node (cluster/confapi.go), which
+// owns the configuration.
 //
 // The Neutron API (/neutron, neutron.go and neutron_json.go) is served
 // apart from the resource table: its bodies are the Neutron JSON models,
@@ -91,19 +113,25 @@
 //
 // # How to add a resource
 //
-//  1. Add a file holding the family (its rows and endpoints) and list it
-//     in families() (table.go). A row:
-//     - segment, and the Application keys rootKey/templateKey (also add
-//     them to rootEntries in root.go if the reference lists them);
+// A resource is one new file and one line registering it:
+//
+//  1. Write the family file (say pools.go) with a function returning its
+//     family: its rows (family.resources), its explicit endpoints
+//     (family.endpoints), and root entries for endpoints that have some
+//     (family.roots). Add one line calling it to families() in table.go.
+//  2. A row (a *resource, usually built by a function beside the family):
+//     - segment, and its Application keys rootKey/templateKey (the root
+//     document is built from the rows);
 //     - model: an empty instance of the stored class (&models.Pool{});
 //     - single/collection media types (single("Pool-v1").withJSON() when
 //     the reference also accepts application/json), getSingle if GET
 //     differs, listNegotiation/getNegotiation = standard where the
 //     reference uses Jersey negotiation instead of the strict check;
 //     - ops: the generic operations allowed (others answer 405);
-//     - fields: one row per JSON key: json name, dotted proto path, kind
-//     (how the value converts), mode (rw, createOnly, ro, sticky), and
-//     constraints (required, sizeMin/sizeMax, min/max, enum, def);
+//     - fields: one row per JSON key (fID, fStr, fUUID, ... in fields.go):
+//     json name, dotted proto path, kind (the codec: kString, kUUID,
+//     kIPv4Addr, ...), mode (rw, createOnly, ro, sticky), and constraints
+//     (required, sizeMin/sizeMax, min/max, enum, def);
 //     - discriminator + variants for polymorphic classes (fixed proto
 //     values identify a variant, or a match func);
 //     - links: computed URIs, either lRef (absolute URI of a referenced
@@ -112,11 +140,19 @@
 //     the parent's back-reference list (listing order);
 //     - filters: ?query parameters matched against proto fields;
 //     - deleteMissingOK where the reference answers 204 for a missing id.
-//  2. Only if the reference does more than field mapping, add hooks
-//     (beside the row): decode (derived fields, cross-field checks), encode
-//     (extra output fields), create/remove (multi-object transactions),
-//     listUnder (merged collections).
-//  3. NewHandler checks every row against the protobuf descriptors, so a
-//     wrong field name or kind fails the first test that builds a handler.
-//     Add the resource to the end-to-end and fuzz tables in the tests.
+//  3. Only if the reference does more than field mapping, add hooks in the
+//     same file, typed by the model: hooks: typed[*models.Pool]{decode:
+//     decodePool, remove: removePool}.hooks(). decode (derived fields,
+//     cross-field checks; returns its violations), validate (checks on a
+//     valid body), encode (extra output fields), create/update/remove
+//     (multi-object transactions), keep (list filters), listUnder (merged
+//     collections). Hooks read other objects with getAs[*models.X](tx, id)
+//     in a transaction, loadAs/listAs outside one: no type assertions.
+//     Members kept inside an owner object are a membership; a new field
+//     kind is one codec value in codecs.go.
+//  4. NewHandler checks every row (fields, kinds, variants, links, parents,
+//     filters, and that typed hooks match the model) against the protobuf
+//     descriptors, so a mistake fails the first test that builds a handler.
+//     Add the resource to the end-to-end and fuzz tables in the tests (the
+//     fuzz target fails for a row without a seed).
 package restapi

@@ -215,9 +215,11 @@ func (c *call) decode(res *resource, body map[string]json.RawMessage, msg proto.
 			continue
 		}
 		raw, present := fieldValue(f, body)
-		if err := decodeField(f, raw, present, m, &viols); err != nil {
+		vs, err := decodeField(f, raw, present, m)
+		if err != nil {
 			return err
 		}
+		viols = append(viols, vs...)
 	}
 	if v != nil {
 		if err := applyFixed(m, v.fixed); err != nil {
@@ -257,9 +259,11 @@ func decodeFields(fields []field, b body, msg proto.Message) ([]Violation, error
 	var viols []Violation
 	for _, f := range fields {
 		raw, present := fieldValue(f, b)
-		if err := decodeField(f, raw, present, msg.ProtoReflect(), &viols); err != nil {
+		vs, err := decodeField(f, raw, present, msg.ProtoReflect())
+		if err != nil {
 			return nil, err
 		}
+		viols = append(viols, vs...)
 	}
 	return viols, nil
 }

@@ -16,34 +16,6 @@ import (
 	"github.com/midonet/midonet-go/midonet/models"
 )
 
-// kind says how one JSON field maps to its protobuf field(s). Every kind
-// knows how to decode a JSON value (accepting numbers and booleans sent as
-// strings, as the clients do), store it in a protobuf field, and read it back.
-type kind int
-
-const (
-	kString      kind = iota + 1 // string ↔ string
-	kBool                        // bool ↔ bool; unset reads as false (Java primitive)
-	kNullBool                    // bool ↔ bool; unset reads as null (Java Boolean)
-	kInt                         // any proto integer ↔ number; unset reads as 0
-	kNullInt                     // any proto integer ↔ number; unset reads as null
-	kUUID                        // commons.UUID ↔ "xxxxxxxx-..."
-	kUUIDList                    // repeated commons.UUID ↔ ["...", ...]; unset reads as []
-	kIPAddr                      // commons.IPAddress ↔ "10.0.0.1"
-	kIPv4Addr                    // commons.IPAddress ↔ IPv4 only ("is an invalid IP format")
-	kSubnetAddr                  // commons.IPSubnet.address ↔ "10.0.0.0"
-	kSubnetLen                   // commons.IPSubnet.prefix_length ↔ 24; unset reads as 0
-	kSubnetList                  // repeated commons.IPSubnet ↔ ["10.0.0.1/24", ...]
-	kEnum                        // proto enum ↔ string via field.enum
-	kMAC                         // string ↔ "aa:bb:cc:dd:ee:ff" (validated)
-	kRange                       // commons.Int32Range ↔ {"start": n, "end": n}
-	kMACMask                     // int64 ↔ "ffff.ffff.ffff"
-	kIPList                      // repeated commons.IPAddress ↔ ["10.0.0.1", ...]; unset reads as null
-	kNatTargets                  // repeated Rule.NatTarget ↔ [{addressFrom, addressTo, portFrom, portTo}]
-	kMessage                     // singular message ↔ nested JSON object of field.sub (trace condition)
-	kMessageList                 // repeated message ↔ array of objects of field.sub (mirror conditions)
-)
-
 // mode says who may write a field.
 type mode int
 

@@ -86,6 +86,7 @@ type handler struct {
 	vnis        Sequencer
 	stateTables StateTables
 	resources   map[string]*resource // by segment
+	rootEntries []rootEntry          // of the root document
 	mux         *http.ServeMux
 }
 
@@ -122,6 +123,7 @@ func NewHandler(store Store, tenants TenantSource, opts Options) (http.Handler, 
 	if h.maxBody <= 0 {
 		h.maxBody = 4 << 20
 	}
+	h.rootEntries = rootEntries(families())
 	for _, res := range resourceTable() {
 		if err := res.check(); err != nil {
 			return nil, fmt.Errorf("restapi: resource %s: %w", res.segment, err)

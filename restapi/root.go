@@ -2,44 +2,30 @@ package restapi
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 )
 
 // APIVersion is the version string of the root Application resource.
 const APIVersion = "v5.0"
 
-// rootEntries are the Application keys of the reference, in its emission
-// order (sorted by path segment): collection key and template key per
-// segment, empty where the reference has none.
-var rootEntries = []struct{ segment, collection, template string }{
-	{"bgp_networks", "", "bgpNetworkTemplate"},
-	{"bgp_peers", "", "bgpPeerTemplate"},
-	{"bridges", "bridges", "bridgeTemplate"},
-	{"chains", "chains", "chainTemplate"},
-	{"health_monitors", "healthMonitors", "healthMonitorTemplate"},
-	{"hosts", "hosts", "hostTemplate"},
-	{"ip_addr_groups", "ipAddrGroups", "ipAddrGroupTemplate"},
-	{"l2insertions", "l2insertions", "l2InsertionTemplate"},
-	{"load_balancers", "loadBalancers", "loadBalancerTemplate"},
-	{"mirrors", "mirrors", "mirrorTemplate"},
-	{"neutron", "neutron", ""},
-	{"pool_members", "poolMembers", "poolMemberTemplate"},
-	{"pools", "pools", "poolTemplate"},
-	{"port_groups", "portGroups", "portGroupTemplate"},
-	{"ports", "ports", "portTemplate"},
-	{"qos_bw_limit_rules", "", "qosBwLimitRuleTemplate"},
-	{"qos_dscp_rules", "", "qosDscpRuleTemplate"},
-	{"qos_policies", "qosPolicies", "qosPolicyTemplate"},
-	{"routers", "routers", "routerTemplate"},
-	{"routes", "", "routeTemplate"},
-	{"rules", "", "ruleTemplate"},
-	{"service_container_groups", "serviceContainerGroups", "serviceContainerGroupTemplate"},
-	{"service_containers", "serviceContainers", "serviceContainerTemplate"},
-	{"system_state", "systemState", ""},
-	{"tenants", "tenants", "tenantTemplate"},
-	{"traces", "traceRequests", "traceRequestTemplate"},
-	{"tunnel_zones", "tunnelZones", "tunnelZoneTemplate"},
-	{"vips", "vips", "vipTemplate"},
-	{"vteps", "vteps", "vtepTemplate"},
+// rootEntry is one segment's Application keys: its collection key and its
+// template key, empty where the reference has none.
+type rootEntry struct{ segment, collection, template string }
+
+// rootEntries are the Application keys of the reference in its emission
+// order (sorted by path segment): those of every row (rootKey,
+// templateKey) and those the families name for their explicit endpoints.
+func rootEntries(fams []family) []rootEntry {
+	var out []rootEntry
+	for _, f := range fams {
+		for _, r := range f.resources {
+			out = append(out, rootEntry{r.segment, r.rootKey, r.templateKey})
+		}
+		out = append(out, f.roots...)
+	}
+	slices.SortFunc(out, func(a, b rootEntry) int { return strings.Compare(a.segment, b.segment) })
+	return out
 }
 
 // serveRoot answers the Application resource. Its URIs follow the host
@@ -56,7 +42,7 @@ func (h *handler) serveRoot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	app := object{{"uri", c.base + "/"}, {"version", APIVersion}}
-	for _, e := range rootEntries {
+	for _, e := range h.rootEntries {
 		if e.collection != "" {
 			app = append(app, member{e.collection, c.uri(e.segment)})
 		}

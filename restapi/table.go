@@ -46,6 +46,9 @@ var tenantFilter = queryFilter{param: "tenant_id", proto: "tenant_id", kind: kSt
 type family struct {
 	resources []*resource
 	endpoints []endpoint
+	// roots are the Application keys of the family's explicit endpoints
+	// (its rows name their own).
+	roots []rootEntry
 }
 
 // families lists every family of the API. A new resource is one new file,
@@ -72,6 +75,8 @@ func families() []family {
 		dhcpV6Family(),
 		stateTablesFamily(),
 		tenantsFamily(),
+		// The Neutron API routes itself (neutron.go); its root entry:
+		{roots: []rootEntry{{"neutron", "neutron", ""}}},
 	}
 }
 

@@ -13,6 +13,7 @@ func tenantsFamily() family {
 		return errorf(http.StatusMethodNotAllowed, "Tenants cannot be created, updated or deleted via the REST API.")
 	}
 	return family{
+		roots: []rootEntry{{"system_state", "systemState", ""}, {"tenants", "tenants", "tenantTemplate"}},
 		endpoints: []endpoint{
 			{method: "GET", path: "/tenants", produces: collection("Tenant-v2"), serve: listTenants},
 			{method: "GET", path: "/tenants/{id}", produces: single("Tenant-v2"), serve: getTenant},
