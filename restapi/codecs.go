@@ -223,7 +223,7 @@ var (
 	kString = stringCodec("string", nil)
 	// kMAC: "aa:bb:cc:dd:ee:ff" (validated) in a string.
 	kMAC = stringCodec("MAC", func(f field, s string) []Violation {
-		if !macPattern.MatchString(s) {
+		if !macWords.MatchString(s) {
 			return fieldViolation(f, "MAC address string must be 6 words of 1 or 2 hex digits joined with 5 ':'")
 		}
 		return nil
@@ -411,7 +411,9 @@ var (
 				return nil, badJSON(f.json, fmt.Errorf("range bounds must be numbers"))
 			}
 			var viols []Violation
-			if start > end || start < 0 || end > 65535 {
+			// The ranges of the API are Condition's tpSrc and tpDst,
+			// @ValidRange(min = 1, max = 0xFFFF).
+			if start > end || start < 1 || end > 65535 {
 				// The reference's message key is unresolved; we answer the same literal.
 				viols = fieldViolation(f, "{midokura.javarx.RangeNotValid.message}")
 			}

@@ -59,7 +59,10 @@ type field struct {
 func bound(v int64) *int64 { return &v }
 
 var (
-	macPattern  = regexp.MustCompile(`^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$`)
+	macPattern = regexp.MustCompile(`^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$`)
+	// macWords is what the reference's MAC.fromString reads (rule
+	// conditions' @ValidMac): six words of one or two hex digits.
+	macWords    = regexp.MustCompile(`^([0-9a-fA-F]{1,2}:){5}[0-9a-fA-F]{1,2}$`)
 	errNotFound = fmt.Errorf("not found")
 )
 

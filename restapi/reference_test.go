@@ -3,6 +3,7 @@ package restapi_test
 import (
 	"io"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ type refStep struct {
 	message      *string        // the exact ErrorEntity message (nil: not checked)
 	json         map[string]any // top-level values of the answer
 	emptyBody    bool           // the answer has no entity
+	violations   []string       // the exact violation messages (in order), when set
 	location     string         // Location suffix
 	save         string         // saves Location as {save}, its last segment as {saveId}
 }
@@ -48,7 +50,9 @@ func runRefSteps(t *testing.T, b backend, steps []refStep) {
 			headers = map[string]string{"Accept": st.accept}
 		}
 		a := rawDo(t, base, st.method, fill(st.path), body, headers)
-		where := func() string { return st.method + " " + fill(st.path) + " (step " + strconv.Itoa(i) + ", " + st.source + ")" }
+		where := func() string {
+			return st.method + " " + fill(st.path) + " (step " + strconv.Itoa(i) + ", " + st.source + ")"
+		}
 		if a.status != st.status {
 			t.Errorf("%s: %d %s, want %d", where(), a.status, a.body, st.status)
 			continue
@@ -68,6 +72,18 @@ func runRefSteps(t *testing.T, b backend, steps []refStep) {
 			}
 			if got[k] != want {
 				t.Errorf("%s: %s = %#v, want %#v", where(), k, got[k], want)
+			}
+		}
+		if st.violations != nil {
+			var got []string
+			list, _ := a.json()["violations"].([]any)
+			for _, v := range list {
+				m, _ := v.(map[string]any)
+				s, _ := m["message"].(string)
+				got = append(got, s)
+			}
+			if !slices.Equal(got, st.violations) {
+				t.Errorf("%s: violations %q, want %q", where(), got, st.violations)
 			}
 		}
 		loc := a.header.Get("Location")
@@ -172,6 +188,47 @@ func TestReferencePaths(t *testing.T) {
 		{source: "UUID.fromString", method: "GET", path: "/bridges/urn:uuid:{brId}/ports", accept: "application/vnd.org.midonet.collection.Port-v3+json", status: 404},
 		{source: "UUID.fromString", method: "DELETE", path: "/bridges/{brIdHex}", status: 404},
 		{source: jaxrs, method: "DELETE", path: "/bridges/{brId}/", status: 204},
+	}
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })
+	}
+}
+
+// TestReferenceRules ports TestRule.java (rest_api/filter) TestFragmentPolicy
+// and the Condition constraints (divergences 7 and 8 of issue #16).
+func TestReferenceRules(t *testing.T) {
+	const (
+		frag = "TestRule.java TestFragmentPolicy"
+		cond = "Condition.java"
+		l4   = "For a rule with tpDst or tpSrc constraints, the fragmentPolicy must be 'header' or 'unfragmented'."
+		nat  = "For a NAT rule with port constraints or multiple targets, the fragmentPolicy must be 'unfragmented'."
+	)
+	rules := "/chains/{chId}/rules"
+	dnat := `{"type":"dnat","flowAction":"accept","natTargets":[{"addressFrom":"10.10.10.10","addressTo":"10.10.10.10","portFrom":0,"portTo":0}],"tpDst":{"start":1234,"end":1234}`
+	steps := []refStep{
+		{source: frag, method: "POST", path: "/chains", body: `{"name":"c"}`, status: 201, save: "ch"},
+		{source: frag + " testPoliciesAllowedWithL4Field", method: "POST", path: rules, body: `{"type":"accept","tpDst":{"start":1234,"end":1234},"fragmentPolicy":"any"}`,
+			status: 400, violations: []string{l4}},
+		{source: frag + " testPoliciesAllowedWithL4Field", method: "POST", path: rules, body: `{"type":"accept","tpDst":{"start":1234,"end":1234},"fragmentPolicy":"nonheader"}`,
+			status: 400, violations: []string{l4}},
+		{source: frag + " testPoliciesAllowedWithL4Field", method: "POST", path: rules, body: `{"type":"accept","tpDst":{"start":1234,"end":1234},"fragmentPolicy":"header"}`, status: 201},
+		// Divergence 7: a forward NAT rule gets the NAT message alone.
+		{source: frag + " testPoliciesAllowedWithForwardNatRuleWithL4Property", method: "POST", path: rules, body: dnat + `,"fragmentPolicy":"any"}`,
+			status: 400, violations: []string{nat}},
+		{source: frag + " testPoliciesAllowedWithForwardNatRuleWithL4Property", method: "POST", path: rules, body: dnat + `,"fragmentPolicy":"nonheader"}`,
+			status: 400, violations: []string{nat}},
+		{source: frag + " testPoliciesAllowedWithForwardNatRuleWithL4Property", method: "POST", path: rules, body: dnat + `,"fragmentPolicy":"header"}`,
+			status: 400, violations: []string{nat}},
+		{source: frag + " testPoliciesAllowedWithForwardNatRuleWithL4Property", method: "POST", path: rules, body: dnat + `,"fragmentPolicy":"unfragmented"}`, status: 201},
+		// Divergence 8: Condition's port ranges are @ValidRange(min = 1,
+		// max = 0xFFFF), and its MACs are read by MAC.fromString.
+		{source: cond + " tpSrc @ValidRange(min = 1)", method: "POST", path: rules, body: `{"type":"accept","tpSrc":{"start":0,"end":0}}`, status: 400},
+		{source: cond + " tpDst @ValidRange(min = 1)", method: "POST", path: rules, body: `{"type":"accept","tpDst":{"start":0,"end":80}}`, status: 400},
+		{source: cond + " tpDst @ValidRange(max = 0xFFFF)", method: "POST", path: rules, body: `{"type":"accept","tpDst":{"start":1,"end":65536}}`, status: 400},
+		{source: cond + " tpSrc @ValidRange", method: "POST", path: rules, body: `{"type":"accept","tpSrc":{"start":1,"end":65535}}`, status: 201},
+		{source: cond + " dlSrc @ValidMac (MAC.fromString)", method: "POST", path: rules, body: `{"type":"accept","dlSrc":"0:0:0:0:0:0","dlDst":"a:b:c:d:e:f"}`, status: 201},
+		{source: cond + " dlSrc @ValidMac (MAC.fromString)", method: "POST", path: rules, body: `{"type":"accept","dlSrc":"0:0:0:0:0"}`, status: 400},
+		{source: cond + " dlDst @ValidMac (MAC.fromString)", method: "POST", path: rules, body: `{"type":"accept","dlDst":"001:0:0:0:0:0"}`, status: 400},
 	}
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })

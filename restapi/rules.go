@@ -102,10 +102,13 @@ func decodeRule(c *call, b body, rule, stored *models.Rule) ([]Violation, error)
 		return viols, nil
 	}
 	fp := cond.GetFragmentPolicy()
-	if l4 && (fp == models.Condition_ANY || fp == models.Condition_NONHEADER) {
+	// A forward NAT rule is checked by its own rule only (the reference's
+	// FragmentTypeValidator), so it gets the NAT message alone.
+	forwardNAT := nat != nil && !nat.GetReverse()
+	if !forwardNAT && l4 && (fp == models.Condition_ANY || fp == models.Condition_NONHEADER) {
 		viols = append(viols, Violation{Property: "", Message: "For a rule with tpDst or tpSrc constraints, the fragmentPolicy must be 'header' or 'unfragmented'."})
 	}
-	if nat != nil && !nat.GetReverse() && fp != models.Condition_UNFRAGMENTED && !(floatingIP(nat) && !l4) {
+	if forwardNAT && fp != models.Condition_UNFRAGMENTED && !(floatingIP(nat) && !l4) {
 		viols = append(viols, Violation{Property: "", Message: "For a NAT rule with port constraints or multiple targets, the fragmentPolicy must be 'unfragmented'."})
 	}
 	return viols, nil
