@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/midonet/midonet-go/cluster/containers"
 	"github.com/midonet/midonet-go/cluster/recycler"
+	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
 	"github.com/midonet/midonet-go/midonet/storage/zk"
@@ -49,26 +51,40 @@ func (c *Config) useStandardBackends() {
 }
 
 // AgentServices are the services agents rely on, each switched by its
-// cluster.<service>.enabled key in mn-conf: "recycler" (every node, see
-// package recycler).
+// cluster.<service>.enabled key in mn-conf: "containers" (one node at a
+// time, under the reference's latch <root>/containers/leader-latch; see
+// package containers) and "recycler" (every node, see package recycler).
 func AgentServices() []Service {
 	return []Service{
+		{Name: "containers", EnabledKey: "cluster.containers.enabled", Singleton: true, Latch: containers.Latch,
+			Start: func(ctx context.Context, env *Env) (func(context.Context) error, error) {
+				cfg, err := serviceConfig(env, containers.ConfigFrom)
+				if err != nil {
+					return nil, err
+				}
+				// Port bindings are written as the reference's
+				// ClusterContainers owner.
+				st, err := midonet.NewStore(ctx, env.Store, zoom.Options{Root: env.RootKey,
+					Owner: zoom.OwnerClusterContainers, Logger: env.Logger})
+				if err != nil {
+					return nil, fmt.Errorf("object store: %w", err)
+				}
+				return runInBackground(ctx, env, func(ctx context.Context) error {
+					return containers.Run(ctx, st, cfg, env.Logger.With("service", "containers"))
+				}), nil
+			}},
 		{Name: "recycler", EnabledKey: "cluster.recycler.enabled", Start: func(ctx context.Context, env *Env) (func(context.Context) error, error) {
-			settings, err := env.Settings()
+			cfg, err := serviceConfig(env, recycler.ConfigFrom)
 			if err != nil {
 				return nil, err
 			}
-			cfg, err := recycler.ConfigFrom(settings)
+			st, err := env.ObjectStore(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
+				return nil, err
 			}
-			start := background(func(ctx context.Context, st *zoom.Store, env *Env) error {
+			stop := runInBackground(ctx, env, func(ctx context.Context) error {
 				return recycler.New(st, env.RootKey, cfg, env.Logger.With("service", "recycler")).Run(ctx)
 			})
-			stop, err := start(ctx, env)
-			if err != nil {
-				return nil, err
-			}
 			return func(sctx context.Context) error {
 				// A run in progress gets shutdown_timeout to notice.
 				sctx, cancel := context.WithTimeout(sctx, cfg.ShutdownTimeout)
@@ -77,6 +93,20 @@ func AgentServices() []Service {
 			}, nil
 		}},
 	}
+}
+
+// serviceConfig reads a service's settings from the node's mn-conf view.
+func serviceConfig[T any](env *Env, read func(*mnconf.Config) (T, error)) (T, error) {
+	var zero T
+	settings, err := env.Settings()
+	if err != nil {
+		return zero, err
+	}
+	cfg, err := read(settings)
+	if err != nil {
+		return zero, fmt.Errorf("%w: %w", ErrBadConfig, err)
+	}
+	return cfg, nil
 }
 
 // vxgwServices are the VxLAN gateway, switched by cluster.vxgw.enabled: on
@@ -105,23 +135,29 @@ func background(run func(ctx context.Context, st *zoom.Store, env *Env) error) f
 		if err != nil {
 			return nil, err
 		}
-		rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			if err := run(rctx, st, env); err != nil && rctx.Err() == nil {
-				env.Logger.Error("service stopped on its own", "err", err)
-			}
-		}()
-		return func(sctx context.Context) error {
-			cancel()
-			select {
-			case <-done:
-				return nil
-			case <-sctx.Done():
-				return sctx.Err()
-			}
-		}, nil
+		return runInBackground(ctx, env, func(ctx context.Context) error { return run(ctx, st, env) }), nil
+	}
+}
+
+// runInBackground runs run in a goroutine until the returned stop cancels
+// it (and waits for it, within stop's context).
+func runInBackground(ctx context.Context, env *Env, run func(ctx context.Context) error) func(context.Context) error {
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := run(rctx); err != nil && rctx.Err() == nil {
+			env.Logger.Error("service stopped on its own", "err", err)
+		}
+	}()
+	return func(sctx context.Context) error {
+		cancel()
+		select {
+		case <-done:
+			return nil
+		case <-sctx.Done():
+			return sctx.Err()
+		}
 	}
 }
 

@@ -1,0 +1,164 @@
+package cluster_test
+
+import (
+	"context"
+	"path"
+	"testing"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/midonet/midonet-go/cluster"
+	"github.com/midonet/midonet-go/cluster/containers"
+	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/zoom"
+	"github.com/midonet/midonet-go/restapi/client"
+)
+
+// agent is a MidoNet agent as the cluster sees it: its own session, the
+// host object it registers, the alive key and (its container service
+// running) the container key, all in its host's namespace.
+type agent struct {
+	id    uuid.UUID
+	conn  storage.Conn
+	store *zoom.Store
+}
+
+func startAgent(t *testing.T, b *backend, id uuid.UUID) *agent {
+	t.Helper()
+	ctx := context.Background()
+	conn := b.connect(t)
+	st, err := midonet.NewStore(ctx, conn, zoom.Options{Root: b.root, Namespace: id.String(), Owner: zoom.OwnerAgentBinding})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := st.Exists(ctx, &models.Host{}, id); err != nil {
+		t.Fatal(err)
+	} else if !ok {
+		if err := st.Create(ctx, &models.Host{Id: models.UUIDFromGoogle(id), Name: proto.String("agent-" + id.String()[:8])}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status, _ := models.Marshal(&models.ContainerServiceStatus{Weight: proto.Int32(1), Quota: proto.Int32(-1), Count: proto.Int32(0)})
+	for key, value := range map[string]string{midonet.AliveKey: "alive", midonet.ContainerKey: string(status)} {
+		if _, err := st.AddValue(ctx, &models.Host{}, id, key, value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &agent{id: id, conn: conn, store: st}
+}
+
+// report writes the container's status as the agent's container service does.
+func (a *agent) report(t *testing.T, container string, code models.ContainerStatus_Code) {
+	t.Helper()
+	text, _ := models.Marshal(&models.ContainerStatus{StatusCode: code.Enum(), HostId: models.UUIDFromGoogle(a.id),
+		NamespaceName: proto.String("vpn-ns"), InterfaceName: proto.String("vpn-if")})
+	if _, err := a.store.AddValue(context.Background(), &models.ServiceContainer{}, uuid.MustParse(container),
+		midonet.StatusKey, string(text)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// die ends the agent's session: its ephemeral keys go with it.
+func (a *agent) die(t *testing.T) {
+	t.Helper()
+	if err := a.conn.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestContainersEndToEnd: service containers created through the REST API
+// are scheduled onto live agents' hosts, move when their host's agent dies,
+// and keep being scheduled across a leader change and (on ZooKeeper) a
+// session expiry of the leader.
+func TestContainersEndToEnd(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		ctx := context.Background()
+		cfgA, _ := nodeOn(t, b)
+		cfgA.APIHandler = cluster.StandardAPI
+		a := start(t, cfgA)
+		api := client.New(httpURL(a.node, "/midonet-api"))
+
+		h1, h2 := uuid.New(), uuid.New()
+		agents := map[string]*agent{h1.String(): startAgent(t, b, h1), h2.String(): startAgent(t, b, h2)}
+
+		router, err := api.Routers().Create(ctx, &client.Router{Name: "vpn", TenantID: "tenant"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		port, err := api.RouterPorts(router.ID).Create(ctx, &client.Port{Type: "Router", PortAddress: proto.String("10.0.0.1"),
+			NetworkAddress: proto.String("10.0.0.0"), NetworkLength: 24})
+		if err != nil {
+			t.Fatal(err)
+		}
+		group, err := api.ServiceContainerGroups().Create(ctx, &client.ServiceContainerGroup{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := api.GroupServiceContainers(group.ID).Create(ctx, &client.ServiceContainer{ServiceType: "IPSEC", PortID: &port.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hostOf := func() string {
+			got, err := api.ServiceContainers().Get(ctx, sc.ID)
+			if err != nil || got.HostID == nil {
+				return ""
+			}
+			return *got.HostID
+		}
+		var at string
+		eventually(t, "the container is scheduled on a live host", func() bool { at = hostOf(); return agents[at] != nil })
+		agents[at].report(t, sc.ID, models.ContainerStatus_RUNNING)
+		eventually(t, "the REST API shows it RUNNING", func() bool {
+			got, err := api.ServiceContainers().Get(ctx, sc.ID)
+			return err == nil && got.StatusCode == "RUNNING"
+		})
+		p, err := api.Ports().Get(ctx, port.ID)
+		if err != nil || p.InterfaceName == nil || *p.InterfaceName != "vpn-"+port.ID[:8] {
+			t.Fatalf("container port %+v, %v: want interface vpn-%s", p, err, port.ID[:8])
+		}
+
+		// moves kills the agent the container runs at and waits for it to
+		// run at the other, which starts an agent again on the dead one's
+		// host for the next round.
+		moves := func(why string) {
+			t.Helper()
+			from := at
+			agents[from].die(t)
+			eventually(t, why+": the container moves off the dead host", func() bool {
+				at = hostOf()
+				return at != "" && at != from
+			})
+			agents[at].report(t, sc.ID, models.ContainerStatus_RUNNING)
+			agents[from] = startAgent(t, b, uuid.MustParse(from))
+		}
+		moves("agent death")
+
+		// Leader change: B joins, A (the leader, alone at first) stops.
+		cfgB, connB := nodeOn(t, b)
+		cfgB.APIHandler = cluster.StandardAPI
+		bNode := start(t, cfgB)
+		latch := path.Join(b.root, containers.Latch)
+		observer := b.connect(t)
+		eventually(t, "both nodes campaign on "+latch, func() bool {
+			kids, _, err := observer.Children(ctx, latch)
+			return err == nil && len(kids) == 2
+		})
+		if err := a.stop(t); err != nil {
+			t.Fatal(err)
+		}
+		api = client.New(httpURL(bNode.node, "/midonet-api"))
+		moves("after the leader changed")
+
+		if b.expire != nil {
+			b.expire(t, connB)
+			eventually(t, "B campaigns again on its new session", func() bool {
+				kids, _, err := observer.Children(ctx, latch)
+				return err == nil && len(kids) == 1
+			})
+			moves("after the leader's session expired")
+		}
+	})
+}
