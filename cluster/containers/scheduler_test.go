@@ -160,7 +160,7 @@ func (r *recorder) add(ev Event) { r.mu.Lock(); r.events = append(r.events, ev);
 
 // want waits for the next events to be exactly these (kind and host) and
 // consumes them.
-func (r *recorder) want(t *testing.T, want ...Event) {
+func (r *recorder) want(t testing.TB, want ...Event) {
 	t.Helper()
 	deadline := time.Now().Add(servicetest.WaitLimit)
 	for {
@@ -186,7 +186,7 @@ func (r *recorder) want(t *testing.T, want ...Event) {
 }
 
 // none checks that no event comes for a while.
-func (r *recorder) none(t *testing.T, d time.Duration) {
+func (r *recorder) none(t testing.TB, d time.Duration) {
 	t.Helper()
 	time.Sleep(d)
 	r.mu.Lock()
@@ -197,7 +197,7 @@ func (r *recorder) none(t *testing.T, d time.Duration) {
 }
 
 // next returns the next event.
-func (r *recorder) next(t *testing.T) Event {
+func (r *recorder) next(t testing.TB) Event {
 	t.Helper()
 	var ev Event
 	servicetest.Eventually(t, "an event", func() bool {
@@ -236,6 +236,24 @@ func (w *world) start(t testing.TB, cfg Config) *recorder {
 		}
 	})
 	return rec
+}
+
+// placed starts a scheduler with cfg and one container on one host, and
+// waits until the container is scheduled there.
+func (w *world) placed(t testing.TB, cfg Config) (rec *recorder, host, container, port uuid.UUID) {
+	t.Helper()
+	host = w.host(service(1, -1, 0))
+	rec = w.start(t, cfg)
+	container, port = w.container(w.group(models.ServiceContainerPolicy_WEIGHTED_SCHEDULER))
+	rec.want(t, ev(Schedule, host))
+	return rec, host, container, port
+}
+
+// running reports the container RUNNING at host and waits for Up.
+func (w *world) running(t *testing.T, rec *recorder, host, container uuid.UUID) {
+	t.Helper()
+	w.report(host, container, models.ContainerStatus_RUNNING)
+	rec.want(t, ev(Up, host))
 }
 
 func ev(kind EventKind, host uuid.UUID) Event { return Event{Kind: kind, Host: host} }
@@ -374,22 +392,15 @@ func TestScheduler(t *testing.T) {
 		})
 		t.Run("ErrorStatusReschedules", func(t *testing.T) {
 			w := newWorld(t, b)
-			h1 := w.host(service(1, -1, 0))
-			rec := w.start(t, fastConfig)
-			c, _ := w.container(w.group(models.ServiceContainerPolicy_WEIGHTED_SCHEDULER))
-			rec.want(t, ev(Schedule, h1))
+			rec, h1, c, _ := w.placed(t, fastConfig)
 			h2 := w.host(service(1, -1, 0))
 			w.report(h1, c, models.ContainerStatus_ERROR)
 			rec.want(t, ev(Down, uuid.Nil), ev(Unschedule, h1), ev(Schedule, h2))
 		})
 		t.Run("RunningContainerFailsOver", func(t *testing.T) {
 			w := newWorld(t, b)
-			h1 := w.host(service(1, -1, 0))
-			rec := w.start(t, fastConfig)
-			c, port := w.container(w.group(models.ServiceContainerPolicy_WEIGHTED_SCHEDULER))
-			rec.want(t, ev(Schedule, h1))
-			w.report(h1, c, models.ContainerStatus_RUNNING)
-			rec.want(t, ev(Up, h1))
+			rec, h1, c, port := w.placed(t, fastConfig)
+			w.running(t, rec, h1, c)
 			h2 := w.host(service(1, -1, 0))
 			rec.none(t, 100*time.Millisecond)
 			// The agent of h1 goes away: its ephemeral keys with it.
@@ -413,12 +424,8 @@ func TestScheduler(t *testing.T) {
 		})
 		t.Run("StoppingWhileUpReschedules", func(t *testing.T) {
 			w := newWorld(t, b)
-			h1 := w.host(service(1, -1, 0))
-			rec := w.start(t, fastConfig)
-			c, _ := w.container(w.group(models.ServiceContainerPolicy_WEIGHTED_SCHEDULER))
-			rec.want(t, ev(Schedule, h1))
-			w.report(h1, c, models.ContainerStatus_RUNNING)
-			rec.want(t, ev(Up, h1))
+			rec, h1, c, _ := w.placed(t, fastConfig)
+			w.running(t, rec, h1, c)
 			h2 := w.host(service(1, -1, 0))
 			w.report(h1, c, models.ContainerStatus_STOPPING)
 			// h1 is bad for a retry period: the container moves (its port
@@ -427,23 +434,19 @@ func TestScheduler(t *testing.T) {
 		})
 		t.Run("ClearedStatusWhileUpReschedules", func(t *testing.T) {
 			w := newWorld(t, b)
-			h1 := w.host(service(1, -1, 0))
-			rec := w.start(t, fastConfig)
-			c, _ := w.container(w.group(models.ServiceContainerPolicy_WEIGHTED_SCHEDULER))
-			rec.want(t, ev(Schedule, h1))
-			w.report(h1, c, models.ContainerStatus_RUNNING)
-			rec.want(t, ev(Up, h1))
+			rec, h1, c, _ := w.placed(t, fastConfig)
+			w.running(t, rec, h1, c)
 			w.clearReport(h1, c)
 			// Down, then placed again (h1 is still the only host).
 			rec.want(t, ev(Down, uuid.Nil), ev(Schedule, h1))
 		})
 		t.Run("ManualRescheduleIsFollowed", func(t *testing.T) {
 			w := newWorld(t, b)
-			h1 := w.host(service(1, -1, 0))
+			// Both hosts known from the start; the least policy picks h1.
+			h1, h2 := w.host(service(1, -1, 0)), w.host(service(1, -1, 5))
 			rec := w.start(t, fastConfig)
-			c, port := w.container(w.group(models.ServiceContainerPolicy_WEIGHTED_SCHEDULER))
+			c, port := w.container(w.group(models.ServiceContainerPolicy_LEAST_SCHEDULER))
 			rec.want(t, ev(Schedule, h1))
-			h2 := w.host(service(1, -1, 0))
 			w.bindPort(port, h2)
 			rec.want(t, ev(Notify, h2))
 			w.report(h2, c, models.ContainerStatus_RUNNING)
@@ -452,10 +455,7 @@ func TestScheduler(t *testing.T) {
 		})
 		t.Run("ManualUnbindReschedules", func(t *testing.T) {
 			w := newWorld(t, b)
-			h1 := w.host(service(1, -1, 0))
-			rec := w.start(t, fastConfig)
-			_, port := w.container(w.group(models.ServiceContainerPolicy_WEIGHTED_SCHEDULER))
-			rec.want(t, ev(Schedule, h1))
+			rec, h1, _, port := w.placed(t, fastConfig)
 			servicetest.Eventually(t, "the port is bound", func() bool { return w.portHost(port) == h1 })
 			w.bindPort(port, uuid.Nil)
 			rec.want(t, ev(Schedule, h1))
@@ -475,12 +475,8 @@ func TestScheduler(t *testing.T) {
 		})
 		t.Run("GroupChangeReschedules", func(t *testing.T) {
 			w := newWorld(t, b)
-			h1 := w.host(service(1, -1, 0))
-			rec := w.start(t, fastConfig)
-			c, _ := w.container(w.group(models.ServiceContainerPolicy_WEIGHTED_SCHEDULER))
-			rec.want(t, ev(Schedule, h1))
-			w.report(h1, c, models.ContainerStatus_RUNNING)
-			rec.want(t, ev(Up, h1))
+			rec, h1, c, _ := w.placed(t, fastConfig)
+			w.running(t, rec, h1, c)
 			g2 := w.group(models.ServiceContainerPolicy_LEAST_SCHEDULER)
 			if err := w.st.Tx(w.ctx, func(tx *zoom.Tx) error {
 				m, err := tx.Get(&models.ServiceContainer{}, c)
@@ -497,12 +493,8 @@ func TestScheduler(t *testing.T) {
 		})
 		t.Run("DeletedContainerIsUnscheduled", func(t *testing.T) {
 			w := newWorld(t, b)
-			h1 := w.host(service(1, -1, 0))
-			rec := w.start(t, fastConfig)
-			c, _ := w.container(w.group(models.ServiceContainerPolicy_WEIGHTED_SCHEDULER))
-			rec.want(t, ev(Schedule, h1))
-			w.report(h1, c, models.ContainerStatus_RUNNING)
-			rec.want(t, ev(Up, h1))
+			rec, h1, c, _ := w.placed(t, fastConfig)
+			w.running(t, rec, h1, c)
 			if err := w.st.Delete(w.ctx, &models.ServiceContainer{}, c); err != nil {
 				t.Fatal(err)
 			}
