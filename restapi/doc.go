@@ -97,7 +97,9 @@
 // apart from the resource table: its bodies are the Neutron JSON models,
 // and every write goes through package neutron, which translates it and
 // stores the Neutron object in one transaction. It is mounted when the
-// store is NewZoomStore's.
+// store is NewZoomStore's. Routers and floating IPs are collections there;
+// PUT routers/{id}/add_router_interface and .../remove_router_interface
+// (neutron_l3.go) create and strip router interfaces, answering 204.
 //
 // L2 insertions maintain the reference's hidden redirect chains and rules
 // on their ports (l2insertion.go); the chains stay after the last

@@ -69,6 +69,8 @@ func neutronResources() []neutronResource {
 			neutronSecurityGroupOf),
 		nres("security_group_rules", "SecurityGroupRule", "SecurityGroupRules", true,
 			(*neutronSecurityGroupRule).toProto, neutronSecurityGroupRuleOf),
+		nres("routers", "Router", "Routers", false, (*neutronRouter).toProto, neutronRouterOf),
+		nres("floating_ips", "FloatingIp", "FloatingIps", false, (*neutronFloatingIP).toProto, neutronFloatingIPOf),
 	}
 }
 
@@ -89,6 +91,7 @@ func (h *handler) neutronRoutes() {
 	svc := neutron.NewService(zs.st, keys)
 	base := h.root + "/neutron"
 	h.mux.HandleFunc(base, h.serveNeutronRoot)
+	h.neutronRouterInterfaceRoutes(base, svc)
 	for _, res := range neutronResources() {
 		res := res
 		h.mux.HandleFunc(base+"/"+res.path, func(w http.ResponseWriter, r *http.Request) {

@@ -2,11 +2,9 @@ package restapi_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/midonet/midonet-go/restapi"
+	"github.com/midonet/midonet-go/midonet/storage"
 )
 
 // TestPythonNeutronClient drives the unmodified python-midonetclient's
@@ -15,72 +13,60 @@ import (
 // network's bridge, the subnet's DHCP subnet with its host and server
 // address, the compute port's filters and security chains.
 func TestPythonNeutronClient(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	py := extractPythonClient(ctx, t)
-	for _, sb := range storageBackends() {
-		t.Run(sb.name, func(t *testing.T) {
-			conn, root := sb.connect(t)
-			st := openZoomStore(t, conn, root)
-			base := serveStore(t, st, restapi.MockTenants{}, restapi.Options{Middleware: mockLogin,
-				StateTables: restapi.NewZoomStateTables(st)})
-			script, _ := filepath.Abs("testdata/pyclient_neutron.py")
-			py.run(ctx, t, "python-midonetclient neutron scenario", script, base)
-
-			n := neutronAPI{t: t, base: base}
-			nets := n.must(200, "GET", "/neutron/networks", neutronVnd+"Networks-v1+json", nil).([]any)
-			subs := n.must(200, "GET", "/neutron/subnets", neutronVnd+"Subnets-v1+json", nil).([]any)
-			sgs := n.must(200, "GET", "/neutron/security_groups", neutronVnd+"SecurityGroups-v1+json", nil).([]any)
-			ports := n.must(200, "GET", "/neutron/ports", neutronVnd+"Ports-v1+json", nil).([]any)
-			if len(nets) != 1 || len(subs) != 1 || len(sgs) != 1 || len(ports) != 2 {
-				t.Fatalf("left %d networks, %d subnets, %d groups, %d ports", len(nets), len(subs), len(sgs), len(ports))
+	runNeutronScenario(t, "testdata/pyclient_neutron.py", func(_ context.Context, t *testing.T, n neutronAPI,
+		_ []byte, _ storage.Conn, _ string) {
+		nets := n.must(200, "GET", "/neutron/networks", neutronVnd+"Networks-v1+json", nil).([]any)
+		subs := n.must(200, "GET", "/neutron/subnets", neutronVnd+"Subnets-v1+json", nil).([]any)
+		sgs := n.must(200, "GET", "/neutron/security_groups", neutronVnd+"SecurityGroups-v1+json", nil).([]any)
+		ports := n.must(200, "GET", "/neutron/ports", neutronVnd+"Ports-v1+json", nil).([]any)
+		if len(nets) != 1 || len(subs) != 1 || len(sgs) != 1 || len(ports) != 2 {
+			t.Fatalf("left %d networks, %d subnets, %d groups, %d ports", len(nets), len(subs), len(sgs), len(ports))
+		}
+		net := nets[0].(map[string]any)
+		netID := net["id"].(string)
+		br := n.must(200, "GET", "/bridges/"+netID, "application/json", nil).(map[string]any)
+		for k, want := range map[string]any{"id": netID, "name": "private2", "tenantId": "acme", "adminStateUp": true} {
+			if br[k] != want {
+				t.Errorf("bridge %s = %v, want %v", k, br[k], want)
 			}
-			net := nets[0].(map[string]any)
-			netID := net["id"].(string)
-			br := n.must(200, "GET", "/bridges/"+netID, "application/json", nil).(map[string]any)
-			for k, want := range map[string]any{"id": netID, "name": "private2", "tenantId": "acme", "adminStateUp": true} {
-				if br[k] != want {
-					t.Errorf("bridge %s = %v, want %v", k, br[k], want)
-				}
+		}
+		dhcp := n.must(200, "GET", "/bridges/"+netID+"/dhcp/10.0.0.0_24", "application/json", nil).(map[string]any)
+		for k, want := range map[string]any{"subnetPrefix": "10.0.0.0", "subnetLength": float64(24),
+			"defaultGateway": "10.0.0.1", "serverAddr": "10.0.0.2", "enabled": true} {
+			if dhcp[k] != want {
+				t.Errorf("DHCP subnet %s = %v, want %v", k, dhcp[k], want)
 			}
-			dhcp := n.must(200, "GET", "/bridges/"+netID+"/dhcp/10.0.0.0_24", "application/json", nil).(map[string]any)
-			for k, want := range map[string]any{"subnetPrefix": "10.0.0.0", "subnetLength": float64(24),
-				"defaultGateway": "10.0.0.1", "serverAddr": "10.0.0.2", "enabled": true} {
-				if dhcp[k] != want {
-					t.Errorf("DHCP subnet %s = %v, want %v", k, dhcp[k], want)
-				}
+		}
+		hosts := n.must(200, "GET", "/bridges/"+netID+"/dhcp/10.0.0.0_24/hosts", "application/vnd.org.midonet.collection.DhcpHost-v2+json", nil).([]any)
+		if len(hosts) != 1 || hosts[0].(map[string]any)["ipAddr"] != "10.0.0.5" ||
+			hosts[0].(map[string]any)["macAddr"] != "fa:16:3e:00:00:05" {
+			t.Errorf("DHCP hosts %v", hosts)
+		}
+		var vm map[string]any
+		for _, p := range ports {
+			if p.(map[string]any)["device_owner"] == "compute:nova" {
+				vm = p.(map[string]any)
 			}
-			hosts := n.must(200, "GET", "/bridges/"+netID+"/dhcp/10.0.0.0_24/hosts", "application/vnd.org.midonet.collection.DhcpHost-v2+json", nil).([]any)
-			if len(hosts) != 1 || hosts[0].(map[string]any)["ipAddr"] != "10.0.0.5" ||
-				hosts[0].(map[string]any)["macAddr"] != "fa:16:3e:00:00:05" {
-				t.Errorf("DHCP hosts %v", hosts)
-			}
-			var vm map[string]any
-			for _, p := range ports {
-				if p.(map[string]any)["device_owner"] == "compute:nova" {
-					vm = p.(map[string]any)
-				}
-			}
-			vmID := vm["id"].(string)
-			port := n.must(200, "GET", "/ports/"+vmID, "application/json", nil).(map[string]any)
-			in := n.must(200, "GET", "/chains/"+port["inboundFilterId"].(string), "application/json", nil).(map[string]any)
-			out := n.must(200, "GET", "/chains/"+port["outboundFilterId"].(string), "application/json", nil).(map[string]any)
-			if in["name"] != "OS_PORT_"+vmID+"_INBOUND" || out["name"] != "OS_PORT_"+vmID+"_OUTBOUND" {
-				t.Errorf("port chains %v / %v", in["name"], out["name"])
-			}
-			// inbound: anti-spoof jump, return flow, group jump, drop non-ARP.
-			inRules := n.must(200, "GET", "/chains/"+in["id"].(string)+"/rules", "application/json", nil).([]any)
-			var types []any
-			for _, r := range inRules {
-				types = append(types, r.(map[string]any)["type"])
-			}
-			if mustJSON(t, types) != `["jump","accept","jump","drop"]` {
-				t.Errorf("inbound rule types %s", mustJSON(t, types))
-			}
-			arp := n.must(200, "GET", "/bridges/"+netID+"/arp_table", "application/json", nil).([]any)
-			if len(arp) != 1 {
-				t.Errorf("ARP table %v, want the compute port's entry", arp)
-			}
-		})
-	}
+		}
+		vmID := vm["id"].(string)
+		port := n.must(200, "GET", "/ports/"+vmID, "application/json", nil).(map[string]any)
+		in := n.must(200, "GET", "/chains/"+port["inboundFilterId"].(string), "application/json", nil).(map[string]any)
+		out := n.must(200, "GET", "/chains/"+port["outboundFilterId"].(string), "application/json", nil).(map[string]any)
+		if in["name"] != "OS_PORT_"+vmID+"_INBOUND" || out["name"] != "OS_PORT_"+vmID+"_OUTBOUND" {
+			t.Errorf("port chains %v / %v", in["name"], out["name"])
+		}
+		// inbound: anti-spoof jump, return flow, group jump, drop non-ARP.
+		inRules := n.must(200, "GET", "/chains/"+in["id"].(string)+"/rules", "application/json", nil).([]any)
+		var types []any
+		for _, r := range inRules {
+			types = append(types, r.(map[string]any)["type"])
+		}
+		if mustJSON(t, types) != `["jump","accept","jump","drop"]` {
+			t.Errorf("inbound rule types %s", mustJSON(t, types))
+		}
+		arp := n.must(200, "GET", "/bridges/"+netID+"/arp_table", "application/json", nil).([]any)
+		if len(arp) != 1 {
+			t.Errorf("ARP table %v, want the compute port's entry", arp)
+		}
+	})
 }

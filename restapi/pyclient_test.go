@@ -81,8 +81,9 @@ func extractPythonClient(ctx context.Context, t *testing.T) pythonClient {
 }
 
 // run runs the python script with args against the client; a non-zero
-// exit fails the test with the script's output, named by what.
-func (p pythonClient) run(ctx context.Context, t *testing.T, what, script string, args ...string) {
+// exit fails the test with the script's output, named by what. It returns
+// the output.
+func (p pythonClient) run(ctx context.Context, t *testing.T, what, script string, args ...string) []byte {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, p.python, append([]string{script}, args...)...)
 	cmd.Dir = p.src
@@ -92,6 +93,7 @@ func (p pythonClient) run(ctx context.Context, t *testing.T, what, script string
 		t.Fatalf("%s failed: %v\n%s", what, err, out)
 	}
 	t.Logf("%s", out)
+	return out
 }
 
 // TestPythonMidonetClient runs the unmodified python-midonetclient from the
