@@ -86,7 +86,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	apiErr := h.toAPIError(err)
 	if apiErr.Status >= 500 {
 		h.log.ErrorContext(r.Context(), "request failed", slog.String("method", r.Method),
-			slog.String("path", r.URL.Path), slog.Any("error", err))
+			slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
 	if apiErr.Status == http.StatusServiceUnavailable {
 		w.Header().Set("RetryAfter", "3") // sic: the reference spells it without a hyphen

@@ -29,7 +29,7 @@ func (c *call) hostInterfaces(hostID uuid.UUID) ([]*models.HostState_Interface, 
 	}
 	var hs models.HostState
 	if err := models.Unmarshal([]byte(text), &hs); err != nil {
-		c.h.log.WarnContext(c.ctx(), "undecodable host state", "host", hostID, "error", err)
+		c.h.log.WarnContext(c.ctx(), "undecodable host state", "host", hostID, "err", err)
 		return nil, nil
 	}
 	return hs.Interfaces, nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/zoom"
 )
 
@@ -13,12 +12,11 @@ import (
 // HTTP statuses and ErrorEntity messages.
 func DefaultStoreErrors(err error) *Error {
 	switch {
-	case errors.Is(err, storage.ErrConnectionLoss), errors.Is(err, storage.ErrSessionExpired),
-		errors.Is(err, storage.ErrClosed):
+	case zoom.Unavailable(err):
 		return &Error{Status: http.StatusServiceUnavailable, Message: "Data store unavailable", Err: err}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &Error{Status: http.StatusServiceUnavailable, Message: "Resource read timeout", Err: err}
-	case errors.Is(err, storage.ErrBadArguments):
+	case zoom.Rejected(err):
 		// A write ZooKeeper cannot take: an object over jute.maxbuffer or a
 		// key that makes no valid node name. The caller's input; the cause
 		// (which names the store's paths) goes to the log only.

@@ -202,7 +202,7 @@ func encodeVtep(c *call, vtep *models.Vtep, out *object) error {
 	}
 	if ok {
 		if err := models.Unmarshal([]byte(text), &cfg); err != nil {
-			c.h.log.WarnContext(c.ctx(), "undecodable VTEP configuration", "vtep", id, "error", err)
+			c.h.log.WarnContext(c.ctx(), "undecodable VTEP configuration", "vtep", id, "err", err)
 			cfg.Reset()
 		}
 	}

@@ -2,7 +2,6 @@ package restapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/midonet/midonet-go/midonet/models"
-	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/zoom"
 )
 
@@ -82,13 +80,13 @@ func (z zoomTables) Table(ctx context.Context, class string, id uuid.UUID, name 
 // layout (<zoom>/tables/<Class>/<id>/<name>/<arg>); tables kept only at a
 // legacy path are not listed (their VLANs still come from the ports).
 func (z zoomTables) TableArguments(ctx context.Context, class string, id uuid.UUID, name string) ([]string, error) {
-	p := z.st.ZoomPath() + "/tables/" + class + "/" + id.String() + "/" + name
-	children, _, err := z.st.Conn().Children(ctx, p)
-	if errors.Is(err, storage.ErrNoNode) {
-		return nil, nil
+	c, ok := models.ClassByName(class)
+	if !ok {
+		return nil, fmt.Errorf("restapi: no model class %s", class)
 	}
+	children, err := z.st.TableArguments(ctx, c.New(), id, name)
 	if err != nil {
-		return nil, fmt.Errorf("restapi: listing %s: %w", p, err)
+		return nil, err
 	}
 	var out []string
 	for _, ch := range children {

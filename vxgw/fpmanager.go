@@ -97,7 +97,7 @@ func (m *fpManager) zoneEvent(ev zoom.ObjectEvent) {
 		delete(m.zones, id)
 		delete(m.published, id) // its state keys went with it
 	case zoom.Failed:
-		m.log.Warn("tunnel zone watch failed", "tunnel_zone", id, "error", ev.Err)
+		m.log.Warn("tunnel zone watch failed", "tunnel_zone", id, "err", ev.Err)
 	}
 }
 
@@ -134,7 +134,7 @@ func (m *fpManager) watchAlive(ctx context.Context, id uuid.UUID) {
 	events, err := m.st.WatchKey(wctx, id.String(), &models.Host{}, id, midonet.AliveKey)
 	if err != nil {
 		if !errors.Is(err, zoom.ErrNotFound) {
-			m.log.Warn("cannot watch host liveness", "host", id, "error", err)
+			m.log.Warn("cannot watch host liveness", "host", id, "err", err)
 		}
 		return
 	}
@@ -177,7 +177,7 @@ func (m *fpManager) recompute(ctx context.Context) {
 		if tz.GetType() != models.TunnelZone_VTEP {
 			if fp, ok := m.published[tzID]; ok { // the zone stopped being a VTEP zone
 				if _, err := m.st.RemoveValue(ctx, &models.TunnelZone{}, tzID, midonet.FloodingProxyKey, fp.String()); err != nil {
-					m.log.Warn("removing flooding proxy", "tunnel_zone", tzID, "error", err)
+					m.log.Warn("removing flooding proxy", "tunnel_zone", tzID, "err", err)
 					m.retryLater(ctx)
 					continue
 				}
@@ -208,7 +208,7 @@ func (m *fpManager) recompute(ctx context.Context) {
 		switch {
 		case ok && (current == nil || *current != fp):
 			if _, err := m.st.AddValue(ctx, &models.TunnelZone{}, tzID, midonet.FloodingProxyKey, fp.String()); err != nil {
-				m.log.Warn("publishing flooding proxy", "tunnel_zone", tzID, "error", err)
+				m.log.Warn("publishing flooding proxy", "tunnel_zone", tzID, "err", err)
 				delete(m.published, tzID)
 				m.retryLater(ctx)
 				continue
@@ -217,7 +217,7 @@ func (m *fpManager) recompute(ctx context.Context) {
 			m.published[tzID] = fp
 		case !ok && current != nil:
 			if _, err := m.st.RemoveValue(ctx, &models.TunnelZone{}, tzID, midonet.FloodingProxyKey, current.String()); err != nil {
-				m.log.Warn("removing flooding proxy", "tunnel_zone", tzID, "error", err)
+				m.log.Warn("removing flooding proxy", "tunnel_zone", tzID, "err", err)
 				m.retryLater(ctx)
 				continue
 			}

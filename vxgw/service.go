@@ -48,11 +48,11 @@ func Run(ctx context.Context, st *zoom.Store, opts ServiceOptions) error {
 		err := election.Campaign(ctx, FloodingProxyLatch, opts.NodeID.String(), func(lctx context.Context) {
 			log.Info("leading the flooding-proxy manager")
 			if err := RunFloodingProxyManager(lctx, st, log); err != nil && lctx.Err() == nil {
-				log.Warn("flooding-proxy manager ended", "error", err)
+				log.Warn("flooding-proxy manager ended", "err", err)
 			}
 		})
 		if err != nil && ctx.Err() == nil {
-			log.Warn("flooding-proxy election ended", "error", err)
+			log.Warn("flooding-proxy election ended", "err", err)
 		}
 	}()
 	err := RunService(ctx, st, opts)
@@ -152,7 +152,7 @@ func contendForVTEP(ctx context.Context, st *zoom.Store, id uuid.UUID, opts Serv
 			return
 		}
 		d := backoff.delay(attempt)
-		log.Warn("cannot claim the VTEP, retrying", "error", err, "retry_in", d)
+		log.Warn("cannot claim the VTEP, retrying", "err", err, "retry_in", d)
 		if !sleep(ctx, d) {
 			return
 		}
@@ -182,7 +182,7 @@ func controlWhileOwner(ctx context.Context, st *zoom.Store, id uuid.UUID, sessio
 			}
 			// The controller failed (not for ownership): let another node
 			// try, and compete again after a pause.
-			log.Warn("VTEP controller ended", "error", err)
+			log.Warn("VTEP controller ended", "err", err)
 			giveUp(st, id, opts.NodeID, log)
 			sleep(ctx, time.Second)
 			return false
@@ -218,7 +218,7 @@ func giveUp(st *zoom.Store, id, node uuid.UUID, log *slog.Logger) {
 	defer cancel()
 	_, err := st.RemoveValue(ctx, &models.Vtep{}, id, midonet.VtepVxgwManager, node.String())
 	if err != nil && !errors.Is(err, zoom.ErrNotStateOwner) && !errors.Is(err, zoom.ErrNotFound) {
-		log.Warn("giving up VTEP ownership", "error", err)
+		log.Warn("giving up VTEP ownership", "err", err)
 	}
 }
 

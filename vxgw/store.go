@@ -87,7 +87,7 @@ func RunVTEP(ctx context.Context, st *zoom.Store, vtepID uuid.UUID, opts VTEPOpt
 
 	fpEvents, err := st.WatchKey(ctx, midonet.ClusterNamespace, &models.TunnelZone{}, tzID, midonet.FloodingProxyKey)
 	if err != nil {
-		log.Warn("cannot watch the tunnel zone's flooding proxy; none will be set", "tunnel_zone", tzID, "error", err)
+		log.Warn("cannot watch the tunnel zone's flooding proxy; none will be set", "tunnel_zone", tzID, "err", err)
 		fpEvents = nil
 	}
 	fpIP := ""
@@ -104,7 +104,7 @@ func RunVTEP(ctx context.Context, st *zoom.Store, vtepID uuid.UUID, opts VTEPOpt
 	update := func() {
 		want, err := desiredFromStore(ctx, st, vtep, fpIP, macs, log)
 		if err != nil {
-			log.Warn("reading the VTEP's desired state", "error", err)
+			log.Warn("reading the VTEP's desired state", "err", err)
 			return
 		}
 		synchronizer.SetDesired(want)
@@ -138,7 +138,7 @@ func RunVTEP(ctx context.Context, st *zoom.Store, vtepID uuid.UUID, opts VTEPOpt
 				c()
 				stopAndWait()
 				if err != nil {
-					log.Warn("VTEP deleted; could not remove MidoNet's logical switches from it", "error", err)
+					log.Warn("VTEP deleted; could not remove MidoNet's logical switches from it", "err", err)
 				}
 				return ErrVTEPDeleted
 			}
@@ -165,7 +165,7 @@ func floodingProxyIP(ev zoom.StateEvent, log *slog.Logger) string {
 	}
 	fp, err := ParseFloodingProxy(ev.Value.Value)
 	if err != nil {
-		log.Warn("ignoring malformed flooding proxy", "error", err)
+		log.Warn("ignoring malformed flooding proxy", "err", err)
 		return ""
 	}
 	return fp.IP.String()
@@ -250,7 +250,7 @@ type storeReporter struct {
 
 func (r *storeReporter) setKey(ctx context.Context, key, value string) {
 	if _, err := r.st.AddValue(ctx, &models.Vtep{}, r.vtepID, key, value); err != nil && ctx.Err() == nil {
-		r.log.Warn("writing VTEP state key", "key", key, "error", err)
+		r.log.Warn("writing VTEP state key", "key", key, "err", err)
 	}
 }
 
@@ -274,7 +274,7 @@ func (r *storeReporter) PhysicalSwitch(ctx context.Context, ps PhysicalSwitch) {
 	}
 	text, err := models.Marshal(cfg)
 	if err != nil {
-		r.log.Warn("encoding VTEP configuration", "error", err)
+		r.log.Warn("encoding VTEP configuration", "err", err)
 		return
 	}
 	r.setKey(ctx, midonet.VtepConfigKey, string(text))

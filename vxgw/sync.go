@@ -188,7 +188,7 @@ func (s *Synchronizer) Run(ctx context.Context) error {
 			setState(Error)
 			d := s.cfg.Backoff.delay(failures)
 			failures++
-			s.log.Warn("VTEP connection failed, retrying", "error", err, "retry_in", d, "attempt", failures)
+			s.log.Warn("VTEP connection failed, retrying", "err", err, "retry_in", d, "attempt", failures)
 			if !sleep(ctx, d) {
 				return ctx.Err()
 			}
@@ -205,7 +205,7 @@ func (s *Synchronizer) Run(ctx context.Context) error {
 			return ctx.Err()
 		}
 		setState(Disconnected)
-		s.log.Warn("VTEP session lost, reconnecting", "error", err)
+		s.log.Warn("VTEP session lost, reconnecting", "err", err)
 		if !sleep(ctx, s.cfg.Backoff.delay(0)) {
 			return ctx.Err()
 		}
@@ -276,7 +276,7 @@ func (s *Synchronizer) session(parent context.Context, conn *Conn, handler *tabl
 				}
 				d := s.cfg.Backoff.delay(retry)
 				retry++
-				s.log.Warn("VTEP reconciliation failed, retrying", "error", err, "retry_in", d)
+				s.log.Warn("VTEP reconciliation failed, retrying", "err", err, "retry_in", d)
 				retryC = time.After(d)
 			} else {
 				retry, retryC = 0, nil

@@ -199,7 +199,7 @@ func (m *storeMACs) followZone(ctx context.Context, tzID uuid.UUID) {
 	m.mu.Unlock()
 	events, err := m.st.Watch(wctx, &models.TunnelZone{}, tzID)
 	if err != nil {
-		m.log.Warn("cannot follow the VTEP's tunnel zone", "tunnel_zone", tzID, "error", err)
+		m.log.Warn("cannot follow the VTEP's tunnel zone", "tunnel_zone", tzID, "err", err)
 		return
 	}
 	apply := func(ev zoom.ObjectEvent) {
@@ -253,7 +253,7 @@ func (m *storeMACs) port(ctx context.Context, id uuid.UUID) *models.Port {
 	events, err := m.st.Watch(wctx, &models.Port{}, id)
 	if err != nil {
 		if !errors.Is(err, zoom.ErrNotFound) {
-			m.log.Warn("cannot follow port", "port", id, "error", err)
+			m.log.Warn("cannot follow port", "port", id, "err", err)
 		}
 		stop()
 		m.mu.Lock()
@@ -418,11 +418,11 @@ func (m *storeMACs) learned(ctx context.Context, l LocalMAC, add bool) {
 	}
 	if add {
 		if err := n.macs.AddPersistent(ctx, mac, port); err != nil {
-			m.log.Warn("writing learned MAC", "network", nwID, "mac", l.MAC, "error", err)
+			m.log.Warn("writing learned MAC", "network", nwID, "mac", l.MAC, "err", err)
 			return
 		}
 	} else if err := n.macs.RemovePersistent(ctx, mac, port); err != nil {
-		m.log.Warn("removing learned MAC", "network", nwID, "mac", l.MAC, "error", err)
+		m.log.Warn("removing learned MAC", "network", nwID, "mac", l.MAC, "err", err)
 	}
 	m.mu.Lock()
 	var stale []netip.Addr
@@ -443,12 +443,12 @@ func (m *storeMACs) learned(ctx context.Context, l LocalMAC, add bool) {
 			continue
 		}
 		if err := n.ips.RemovePersistent(ctx, ip, mac); err != nil {
-			m.log.Warn("removing IP of learned MAC", "network", nwID, "ip", ip, "error", err)
+			m.log.Warn("removing IP of learned MAC", "network", nwID, "ip", ip, "err", err)
 		}
 	}
 	if wantIP && !slices.Contains(stale, want) {
 		if err := n.ips.AddPersistent(ctx, want, mac); err != nil {
-			m.log.Warn("writing IP of learned MAC", "network", nwID, "ip", want, "error", err)
+			m.log.Warn("writing IP of learned MAC", "network", nwID, "ip", want, "err", err)
 		}
 	}
 }

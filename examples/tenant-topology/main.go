@@ -25,7 +25,7 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := build(ctx, client.New(*api, client.WithToken(*token)), *tenant); err != nil {
-		slog.Error("building the topology", "error", err)
+		slog.Error("building the topology", "err", err)
 		os.Exit(1)
 	}
 }

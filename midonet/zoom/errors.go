@@ -3,6 +3,8 @@ package zoom
 import (
 	"errors"
 	"fmt"
+
+	"github.com/midonet/midonet-go/midonet/storage"
 )
 
 // Sentinel errors: every typed error of the store matches one of these with
@@ -149,3 +151,16 @@ func (e *StateError) Error() string {
 }
 
 func (e *StateError) Unwrap() error { return e.Err }
+
+// Unavailable reports whether err means that the data store could not be
+// reached (connection lost, session expired, store closed): the request
+// may succeed later. The REST layer answers 503 for it.
+func Unavailable(err error) bool {
+	return errors.Is(err, storage.ErrConnectionLoss) || errors.Is(err, storage.ErrSessionExpired) ||
+		errors.Is(err, storage.ErrClosed)
+}
+
+// Rejected reports whether the data store refused a write as malformed: an
+// object over its size limit (ZooKeeper's jute.maxbuffer) or a key that
+// makes no valid node name. The caller's input, not the store's state.
+func Rejected(err error) bool { return errors.Is(err, storage.ErrBadArguments) }

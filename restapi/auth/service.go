@@ -82,7 +82,7 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 			if errors.Is(err, ErrInvalidCredentials) {
 				level = slog.LevelDebug
 			}
-			s.log.Log(r.Context(), level, "auth: token refused", slog.String("remote", r.RemoteAddr), slog.Any("error", err))
+			s.log.Log(r.Context(), level, "auth: token refused", slog.String("remote", r.RemoteAddr), slog.Any("err", err))
 			writeError(w, http.StatusUnauthorized, authMessage(err))
 			return
 		}
@@ -107,7 +107,7 @@ func (s *Service) serveLogin(w http.ResponseWriter, r *http.Request) {
 	token, err := s.provider.Authenticate(r.Context(), user, password, project)
 	if err != nil {
 		s.log.InfoContext(r.Context(), "auth: login refused", slog.String("user", user),
-			slog.String("remote", r.RemoteAddr), slog.Any("error", err))
+			slog.String("remote", r.RemoteAddr), slog.Any("err", err))
 		writeAuthError(w, authMessage(err))
 		return
 	}
