@@ -132,3 +132,56 @@ func BenchmarkGetAll(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPortCreateBySize is one writer's port create time on a bridge
+// that already has 0, 1,000 and 5,000 ports (filled 100 per transaction),
+// reported per size in ms/create with the ratio of the largest to the
+// empty bridge: flat per-child cost means a ratio near 1.
+//
+//	go test -run '^$' -bench PortCreateBySize -benchtime 200x ./midonet/
+func BenchmarkPortCreateBySize(b *testing.B) {
+	sizes := []int{0, 1000, 5000}
+	for _, be := range benchBackends() {
+		b.Run(be.name, func(b *testing.B) {
+			ctx := context.Background()
+			conn := be.connect(b)
+			perCreate := make([]float64, len(sizes))
+			for i, size := range sizes {
+				st, err := midonet.NewStore(ctx, conn, zoom.Options{Root: fmt.Sprintf("/bench-size-%d-%d", size, time.Now().UnixNano())})
+				if err != nil {
+					b.Fatal(err)
+				}
+				bridge := &models.Network{Id: models.NewUUID()}
+				if err := st.Create(ctx, bridge); err != nil {
+					b.Fatal(err)
+				}
+				for done := 0; done < size; done += 100 {
+					err := st.Tx(ctx, func(tx *zoom.Tx) error {
+						for range min(100, size-done) {
+							if err := tx.Create(&models.Port{Id: models.NewUUID(), NetworkId: bridge.Id}); err != nil {
+								return err
+							}
+						}
+						return nil
+					})
+					if err != nil {
+						b.Fatalf("filling the bridge to %d ports: %v", size, err)
+					}
+				}
+				b.ResetTimer()
+				start := time.Now()
+				for range b.N {
+					if err := st.Create(ctx, &models.Port{Id: models.NewUUID(), NetworkId: bridge.Id}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				perCreate[i] = float64(time.Since(start).Microseconds()) / 1000 / float64(b.N)
+				b.StopTimer()
+			}
+			for i, size := range sizes {
+				b.ReportMetric(perCreate[i], fmt.Sprintf("ms/create@%d", size))
+			}
+			b.ReportMetric(perCreate[len(sizes)-1]/perCreate[0], fmt.Sprintf("ratio@%d/@0", sizes[len(sizes)-1]))
+		})
+	}
+}

@@ -34,9 +34,33 @@ func SpliceRepeated(text []byte, md protoreflect.MessageDescriptor, fd protorefl
 	if !fd.IsList() || fd.ContainingMessage().FullName() != md.FullName() {
 		return nil, false
 	}
+	// Fast path for a message field that has elements: after the last
+	// one's closing brace (top-level lines start in column 0, nested ones
+	// are indented, so the pattern only matches top-level elements).
+	at := -1
+	if fd.Kind() == protoreflect.MessageKind {
+		open := "\n" + string(fd.Name()) + " {\n"
+		last := bytes.LastIndex(text, []byte(open))
+		if last < 0 && bytes.HasPrefix(text, []byte(open[1:])) {
+			// The elements start the text.
+			if end := bytes.Index(text, []byte("\n}\n")); end >= 0 {
+				at = end + 3
+			}
+		} else if last >= 0 {
+			if end := bytes.Index(text[last+1:], []byte("\n}\n")); end >= 0 {
+				at = last + 1 + end + 3
+			}
+		}
+	}
+	// Otherwise, or to check what follows: walk the top-level lines. Java
+	// prints unknown fields last, so the lines after the insertion point
+	// are the ones that can hold them.
+	from := 0
+	if at >= 0 {
+		from = at
+	}
 	fields := md.Fields()
-	at := len(text)
-	for pos := 0; pos < len(text); {
+	for pos := from; pos < len(text); {
 		end := bytes.IndexByte(text[pos:], '\n')
 		if end < 0 {
 			return nil, false // Marshal ends every line
@@ -51,11 +75,14 @@ func SpliceRepeated(text []byte, md protoreflect.MessageDescriptor, fd protorefl
 			if f == nil {
 				return nil, false
 			}
-			if f.Number() > fd.Number() && at == len(text) {
+			if f.Number() > fd.Number() && at < 0 {
 				at = pos // and go on checking the remaining lines
 			}
 		}
 		pos += end + 1
+	}
+	if at < 0 {
+		at = len(text)
 	}
 	out := make([]byte, 0, len(text)+len(elems))
 	out = append(out, text[:at]...)
