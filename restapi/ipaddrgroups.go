@@ -2,9 +2,11 @@ package restapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -141,12 +143,55 @@ func decodeGroupAddr(b body) (netip.Addr, error) {
 	if err != nil || (version != 4 && version != 6) {
 		return netip.Addr{}, errorf(http.StatusBadRequest, "Could not resolve type id '%s' into a subtype of IpAddrGroupAddr", truncate(raw))
 	}
-	s, _ := decodeString(orEmpty(b["addr"]))
-	addr, perr := netip.ParseAddr(strings.TrimSpace(s))
-	if perr != nil || (version == 4) != addr.Is4() {
+	raw, ok = b["addr"]
+	if !ok || isNull(raw) {
+		return netip.Addr{}, violation("addr", "may not be null")
+	}
+	s, err := decodeString(raw)
+	if err != nil {
+		return netip.Addr{}, badJSON("addr", err)
+	}
+	addr, err := parseReferenceIP(s)
+	if err != nil {
+		return netip.Addr{}, &Error{Status: http.StatusBadRequest, Message: err.Error(), Err: err}
+	}
+	if (version == 4) != addr.Is4() {
 		return netip.Addr{}, violation("addr", "is an invalid IP format")
 	}
 	return addr, nil
+}
+
+// parseReferenceIP reads an address as the reference's IPAddr.fromString
+// does for IP address groups: IPv6 when it holds a ':', else four decimal
+// numbers 0..255 as Java's Integer.parseInt reads them (leading zeros and a
+// sign allowed, so 010.000.000.002 is 10.0.0.2) joined by '.', trailing
+// empty parts dropped as Java's String.split drops them. Its errors are the
+// reference's messages.
+func parseReferenceIP(s string) (netip.Addr, error) {
+	if strings.Contains(s, ":") {
+		a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"))
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return netip.Addr{}, fmt.Errorf("IPv6 string must be up to 8 16-bit numbers between 0 and 0xFFFF joined with up to 7 ':' but was %s", s)
+		}
+		return a, nil
+	}
+	bad := fmt.Errorf("IPv4 string must be 4 numbers between 0 and 255 joined with 3 '.' but was %s", s)
+	parts := strings.Split(s, ".")
+	for len(parts) > 0 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	if len(parts) != 4 {
+		return netip.Addr{}, bad
+	}
+	var b [4]byte
+	for i, p := range parts {
+		n, err := strconv.ParseInt(p, 10, 32)
+		if err != nil || n < 0 || n > 255 {
+			return netip.Addr{}, bad
+		}
+		b[i] = byte(n)
+	}
+	return netip.AddrFrom4(b), nil
 }
 
 func (c *call) pathAddr() (netip.Addr, error) {
@@ -154,7 +199,7 @@ func (c *call) pathAddr() (netip.Addr, error) {
 	if v != "4" && v != "6" {
 		return netip.Addr{}, errorf(http.StatusBadRequest, "Invalid IP version: %s", v)
 	}
-	addr, err := netip.ParseAddr(c.r.PathValue("addr"))
+	addr, err := parseReferenceIP(c.r.PathValue("addr"))
 	if err != nil || (v == "4") != addr.Is4() {
 		return netip.Addr{}, errorf(http.StatusBadRequest, "Invalid IP address: %s", c.r.PathValue("addr"))
 	}
