@@ -4,6 +4,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
 )
 
@@ -144,6 +145,9 @@ func (p *portOps) all() []Op {
 }
 
 func createPort(v *View, np *models.NeutronPort) ([]Op, error) {
+	if err := validatePort(np); err != nil {
+		return nil, err
+	}
 	if isFipPort(np) {
 		return nil, nil
 	}
@@ -496,4 +500,29 @@ func metadataRouteOps(v *View, np *models.NeutronPort, add bool) ([]Op, error) {
 		}
 	}
 	return nil, nil
+}
+
+// validatePort rejects the ports the translation cannot follow: fixed IPs
+// without an address or subnet, address pairs without an address, a
+// malformed MAC address.
+func validatePort(np *models.NeutronPort) error {
+	if np.GetNetworkId() == nil {
+		return badRequest("port %s has no network_id", np.GetId().Canonical())
+	}
+	for _, f := range np.GetFixedIps() {
+		if f.GetIpAddress() == nil || f.GetSubnetId() == nil {
+			return badRequest("a fixed IP of port %s lacks its ip_address or subnet_id", np.GetId().Canonical())
+		}
+	}
+	for _, a := range np.GetAllowedAddressPairs() {
+		if a.GetIpAddress() == nil {
+			return badRequest("an allowed address pair of port %s lacks its ip_address", np.GetId().Canonical())
+		}
+	}
+	if np.MacAddress != nil {
+		if _, err := midonet.ParseMAC(np.GetMacAddress()); err != nil {
+			return badRequest("Invalid MAC address %q", np.GetMacAddress())
+		}
+	}
+	return nil
 }

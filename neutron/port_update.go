@@ -18,6 +18,9 @@ func portChanged(np, old *models.NeutronPort) bool {
 }
 
 func updatePort(v *View, np, old *models.NeutronPort) ([]Op, error) {
+	if err := validatePort(np); err != nil {
+		return nil, err
+	}
 	id := np.GetId().ToGoogle()
 	if ok, err := v.Exists(&models.Port{}, id); err != nil || !ok {
 		return nil, err

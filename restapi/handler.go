@@ -269,11 +269,31 @@ func (c *call) uri(segments ...string) string {
 }
 
 // readBody reads a JSON object body (gzip-decoded if needed). An empty
-// body reads as an empty object. The body is bounded after inflating (a
-// small gzip body may inflate to gigabytes), its strings by the handler's
-// string bound and its nesting by maxJSONDepth; JSON null and other
-// non-objects are refused (the reference has no object to validate then).
+// body reads as an empty object. The body is read by readRawBody; JSON
+// null and other non-objects are refused (the reference has no object to
+// validate then).
 func (c *call) readBody() (map[string]json.RawMessage, error) {
+	data, err := c.readRawBody()
+	if err != nil {
+		return nil, err
+	}
+	body := map[string]json.RawMessage{}
+	if strings.TrimSpace(string(data)) == "" {
+		return body, nil
+	}
+	if err := json.Unmarshal(data, &body); err != nil {
+		return nil, &Error{Status: 400, Message: "Malformed JSON object in request body: " + err.Error(), Err: err}
+	}
+	if body == nil {
+		return nil, &Error{Status: 400, Message: "Malformed JSON object in request body: null is not an object"}
+	}
+	return body, nil
+}
+
+// readRawBody reads a request body (gzip-decoded if needed), bounded after
+// inflating (a small gzip body may inflate to gigabytes), its strings by
+// the handler's string bound and its nesting by maxJSONDepth.
+func (c *call) readRawBody() ([]byte, error) {
 	var rd io.Reader = http.MaxBytesReader(c.w, c.r.Body, c.h.maxBody)
 	if strings.EqualFold(c.r.Header.Get("Content-Encoding"), "gzip") {
 		gz, err := gzip.NewReader(rd)
@@ -291,20 +311,10 @@ func (c *call) readBody() (map[string]json.RawMessage, error) {
 		}
 		return nil, &Error{Status: 400, Message: "Cannot read request body", Err: err}
 	}
-	body := map[string]json.RawMessage{}
-	if strings.TrimSpace(string(data)) == "" {
-		return body, nil
-	}
 	if err := checkJSONShape(data, c.h.maxString); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(data, &body); err != nil {
-		return nil, &Error{Status: 400, Message: "Malformed JSON object in request body: " + err.Error(), Err: err}
-	}
-	if body == nil {
-		return nil, &Error{Status: 400, Message: "Malformed JSON object in request body: null is not an object"}
-	}
-	return body, nil
+	return data, nil
 }
 
 // inflateLimit fails a decompressed stream that grows past left bytes with

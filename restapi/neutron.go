@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 
@@ -171,20 +170,6 @@ func (h *handler) serveNeutronRoot(w http.ResponseWriter, r *http.Request) {
 	c.writeJSON(http.StatusOK, mt, obj)
 }
 
-// readNeutronBody reads the raw request body (gzip handled as elsewhere).
-func (c *call) readNeutronBody() ([]byte, error) {
-	var rd io.Reader = http.MaxBytesReader(c.w, c.r.Body, c.h.maxBody)
-	data, err := io.ReadAll(rd)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Message: "Request body too large", Err: err}
-		}
-		return nil, &Error{Status: http.StatusBadRequest, Message: "Cannot read request body", Err: err}
-	}
-	return data, nil
-}
-
 func (h *handler) serveNeutronCollection(w http.ResponseWriter, r *http.Request, svc *neutron.Service, res neutronResource) {
 	c := h.newCall(w, r)
 	switch r.Method {
@@ -213,7 +198,7 @@ func (h *handler) serveNeutronCollection(w http.ResponseWriter, r *http.Request,
 			c.fail(err)
 			return
 		}
-		data, err := c.readNeutronBody()
+		data, err := c.readRawBody()
 		if err != nil {
 			c.fail(err)
 			return
@@ -296,7 +281,7 @@ func (h *handler) serveNeutronObject(w http.ResponseWriter, r *http.Request, svc
 			c.fail(notFound)
 			return
 		}
-		data, err := c.readNeutronBody()
+		data, err := c.readRawBody()
 		if err != nil {
 			c.fail(err)
 			return

@@ -1,0 +1,133 @@
+package restapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/midonet/midonet-go/midonet/consistency"
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/restapi"
+)
+
+// TestNeutronAbuse sends every abuse value (abuseValues) as each field of
+// each Neutron resource's body, as a create and as an update, plus
+// malformed whole bodies and lists, on mem and ZooKeeper: no answer is a
+// 5xx, a refused create leaves neither the Neutron object nor its
+// translation, and the store is consistent at the end.
+func TestNeutronAbuse(t *testing.T) {
+	for _, sb := range storageBackends() {
+		t.Run(sb.name, func(t *testing.T) {
+			ctx := context.Background()
+			conn, root := sb.connect(t)
+			st := openZoomStore(t, conn, root)
+			base := serveStore(t, st, nil, restapi.Options{MaxBodyBytes: 64 << 10, MaxStringBytes: 1 << 10,
+				StateTables: restapi.NewZoomStateTables(st)})
+			n := neutronAPI{t: t, base: base}
+			net, sub, sg := uuid.NewString(), uuid.NewString(), uuid.NewString()
+			n.must(201, "POST", "/neutron/networks", neutronVnd+"Network-v1+json", map[string]any{"id": net})
+			n.must(201, "POST", "/neutron/subnets", neutronVnd+"Subnet-v1+json", map[string]any{"id": sub,
+				"network_id": net, "cidr": "10.0.0.0/24", "gateway_ip": "10.0.0.1", "ip_version": 4, "enable_dhcp": true})
+			n.must(201, "POST", "/neutron/security_groups", neutronVnd+"SecurityGroup-v1+json", map[string]any{"id": sg})
+
+			type target struct {
+				path, media string
+				seed        map[string]any
+				model       proto.Message
+			}
+			targets := []target{
+				{"networks", "Network", map[string]any{"name": "n", "tenant_id": "t", "admin_state_up": true,
+					"shared": false, "router:external": false, "provider:network_type": "local", "qos_policy_id": nil,
+					"status": "ACTIVE"}, &models.NeutronNetwork{}},
+				{"subnets", "Subnet", map[string]any{"network_id": net, "cidr": "10.0.9.0/24", "gateway_ip": "10.0.9.1",
+					"ip_version": 4, "enable_dhcp": true, "dns_nameservers": []any{"8.8.8.8"},
+					"allocation_pools": []any{map[string]any{"start": "10.0.9.2", "end": "10.0.9.9"}},
+					"host_routes":      []any{map[string]any{"destination": "10.1.0.0/16", "nexthop": "10.0.9.5"}},
+					"name":             "s", "tenant_id": "t", "shared": false}, &models.NeutronSubnet{}},
+				{"ports", "Port", map[string]any{"network_id": net, "mac_address": "fa:16:3e:00:00:01",
+					"fixed_ips":    []any{map[string]any{"ip_address": "10.0.0.7", "subnet_id": sub}},
+					"device_owner": "compute:nova", "device_id": "vm", "security_groups": []any{sg},
+					"allowed_address_pairs": []any{map[string]any{"ip_address": "10.0.0.8", "mac_address": "fa:16:3e:00:00:02"}},
+					"extra_dhcp_opts":       []any{map[string]any{"opt_name": "mtu", "opt_value": "1400"}},
+					"binding:host_id":       nil, "binding:profile": map[string]any{"interface_name": "tap0"},
+					"port_security_enabled": true, "admin_state_up": true, "name": "p", "tenant_id": "t"}, &models.NeutronPort{}},
+				{"security_groups", "SecurityGroup", map[string]any{"name": "g", "description": "d", "tenant_id": "t",
+					"security_group_rules": []any{map[string]any{"id": uuid.NewString(), "security_group_id": nil,
+						"direction": "ingress", "protocol": "tcp", "ethertype": "IPv4", "port_range_min": 1,
+						"port_range_max": 2, "remote_ip_prefix": "10.0.0.0/8"}}}, &models.SecurityGroup{}},
+				{"security_group_rules", "SecurityGroupRule", map[string]any{"security_group_id": sg, "direction": "egress",
+					"protocol": "icmp", "ethertype": "IPv4", "port_range_min": 8, "port_range_max": 0,
+					"remote_group_id": sg, "remote_ip_prefix": nil, "tenant_id": "t"}, &models.SecurityGroupRule{}},
+			}
+			values := abuseValues(1 << 10)
+			sent := 0
+			send := func(method, path, media string, body []byte) int {
+				t.Helper()
+				a, err := rawTry(base, method, path, bytes.NewReader(body), map[string]string{"Content-Type": media})
+				sent++
+				if err != nil {
+					t.Fatalf("%.200q: %v", body, err)
+				}
+				if a.status >= 500 {
+					t.Errorf("%s %s %.200q: %d %.300s", method, path, body, a.status, a.body)
+				}
+				return a.status
+			}
+			for _, tg := range targets {
+				single, plural := neutronVnd+tg.media+"-v1+json", neutronVnd+tg.media+"s-v1+json"
+				for _, b := range []string{`{`, `nul`, `[`, `0`, `""`, `null`, `[]`, `[null]`, `[0]`, `{"id":"x"}`,
+					`{"id":"` + strings.Repeat("a", 2<<10) + `"}`} {
+					send("POST", "/neutron/"+tg.path, single, []byte(b))
+					send("POST", "/neutron/"+tg.path, plural, []byte(b))
+				}
+				existing := uuid.NewString()
+				seed := map[string]any{"id": existing}
+				for k, v := range tg.seed {
+					seed[k] = v
+				}
+				if tg.path == "ports" {
+					seed["fixed_ips"] = []any{map[string]any{"ip_address": "10.0.0.200", "subnet_id": sub}}
+					seed["mac_address"] = "fa:16:3e:00:00:c8"
+				}
+				n.must(201, "POST", "/neutron/"+tg.path, single, seed)
+				for field := range tg.seed {
+					for _, v := range values {
+						id := uuid.NewString()
+						body := map[string]any{"id": id}
+						for k, x := range tg.seed {
+							body[k] = x
+						}
+						body[field] = json.RawMessage(v)
+						data, _ := json.Marshal(body)
+						if code := send("POST", "/neutron/"+tg.path, single, data); code >= 400 {
+							gid := uuid.MustParse(id)
+							for _, m := range []proto.Message{tg.model, &models.Network{}, &models.Port{}, &models.Dhcp{}, &models.IPAddrGroup{}} {
+								if ok, err := st.Exists(ctx, m, gid); err == nil && ok {
+									t.Errorf("refused create (%d) of %s with %s=%.60s left a %T", code, tg.path, field, v, m)
+								}
+							}
+						} else if code == 201 {
+							send("DELETE", "/neutron/"+tg.path+"/"+id, "", nil)
+						}
+						body["id"] = existing
+						data, _ = json.Marshal(body)
+						send("PUT", "/neutron/"+tg.path+"/"+existing, single, data)
+					}
+				}
+			}
+			t.Logf("%d requests", sent)
+			report, err := consistency.Check(ctx, conn, root, consistency.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range report.Findings {
+				t.Errorf("after the abuse: %s", f)
+			}
+		})
+	}
+}
