@@ -167,7 +167,7 @@ func (h *handler) neutronRouterInterfaceRoutes(base string, svc *neutron.Service
 				c.fail(errorf(http.StatusNotFound, "Resource not found"))
 				return
 			}
-			data, err := c.readNeutronBody()
+			data, err := c.readRawBody()
 			if err != nil {
 				c.fail(err)
 				return
