@@ -29,7 +29,7 @@ func associated(f, net *models.UUID, addr string, r, port *models.UUID, fixed st
 func (fx *fixture) checkFipAssociated(floatingNet *models.UUID, fipAddr string, f *models.UUID, fixed string,
 	vif, r *models.UUID, mac string, rtrPort uuid.UUID, viaGateway bool) {
 	fx.t.Helper()
-	if got := fx.arpEntries(floatingNet)[fipAddr]; got != mac {
+	if got := fx.arpTable(floatingNet)[fipAddr]; got != mac {
 		fx.t.Errorf("ARP entry of %s = %q, want %q", fipAddr, got, mac)
 	}
 	fid, rid := g(f), g(r)
@@ -103,7 +103,7 @@ func (fx *fixture) checkFipDisassociated(floatingNet *models.UUID, fipAddr strin
 	if fx.exists(&models.FloatingIp{}, fid) == deleted {
 		fx.t.Errorf("floating IP exists: %v, want %v", !deleted, !deleted)
 	}
-	if _, ok := fx.arpEntries(floatingNet)[fipAddr]; ok {
+	if _, ok := fx.arpTable(floatingNet)[fipAddr]; ok {
 		fx.t.Errorf("ARP entry of %s survives", fipAddr)
 	}
 }
@@ -128,11 +128,11 @@ func (fx *fixture) fipTopology() fipTopology {
 	ext.External = proto.Bool(true)
 	fx.create(network(t.prvNet), subnet(t.prvSn, t.prvNet, "10.0.0.0/24", "10.0.0.1"), ext,
 		subnet(t.extSn, t.extNet, "172.24.4.0/24", "172.24.4.1"))
-	fx.create(l3Port(t.vif1, t.prvNet, models.NeutronPort_COMPUTE, "fa:16:3e:bf:d4:56", fixedIP(vif1IP, t.prvSn)),
-		l3Port(t.vif2, t.prvNet, models.NeutronPort_COMPUTE, "e0:05:2d:fd:16:0b", fixedIP(vif2IP, t.prvSn)),
-		l3Port(t.gw, t.extNet, models.NeutronPort_ROUTER_GATEWAY, fipGwMac, fixedIP("172.24.4.4", t.extSn)))
+	fx.create(l3Port(t.vif1, t.prvNet, models.NeutronPort_COMPUTE, "fa:16:3e:bf:d4:56", alloc(vif1IP, t.prvSn)),
+		l3Port(t.vif2, t.prvNet, models.NeutronPort_COMPUTE, "e0:05:2d:fd:16:0b", alloc(vif2IP, t.prvSn)),
+		l3Port(t.gw, t.extNet, models.NeutronPort_ROUTER_GATEWAY, fipGwMac, alloc("172.24.4.4", t.extSn)))
 	fx.create(nRouter(t.router, "r", t.gw, true))
-	fx.create(rifPort(t.rif, t.prvNet, t.router, "fa:16:3e:7d:c3:0e", fixedIP("10.0.0.1", t.prvSn)))
+	fx.create(rifPort(t.rif, t.prvNet, t.router, "fa:16:3e:7d:c3:0e", alloc("10.0.0.1", t.prvSn)))
 	fx.create(routerInterface(t.router, t.rif, t.prvSn))
 	return t
 }
@@ -149,10 +149,10 @@ func TestFloatingIPThroughGateway(t *testing.T) {
 		f := newID()
 		fx.create(floatingIP(f, tp.extNet, "172.24.4.3"))
 		fipPort := l3Port(newID(), tp.extNet, models.NeutronPort_FLOATINGIP, "fa:16:3e:0e:27:1c",
-			fixedIP("172.24.4.3", tp.extSn))
+			alloc("172.24.4.3", tp.extSn))
 		fipPort.DeviceId = proto.String(f.Canonical())
 		fx.create(fipPort)
-		if _, ok := fx.arpEntries(tp.extNet)["172.24.4.3"]; ok {
+		if _, ok := fx.arpTable(tp.extNet)["172.24.4.3"]; ok {
 			t.Fatal("unassociated floating IP has an ARP entry")
 		}
 		fx.equal("stored floating IP", fixtureGet[*models.FloatingIp](fx, g(f)), floatingIP(f, tp.extNet, "172.24.4.3"))
@@ -162,7 +162,7 @@ func TestFloatingIPThroughGateway(t *testing.T) {
 		fx.checkFipAssociated(tp.extNet, "172.24.4.3", f, vif1IP, tp.vif1, tp.router, fipGwMac, gwRouterPort, true)
 
 		// Updating the VM port keeps its back-reference.
-		renamed := l3Port(tp.vif1, tp.prvNet, models.NeutronPort_COMPUTE, "fa:16:3e:bf:d4:56", fixedIP(vif1IP, tp.prvSn))
+		renamed := l3Port(tp.vif1, tp.prvNet, models.NeutronPort_COMPUTE, "fa:16:3e:bf:d4:56", alloc(vif1IP, tp.prvSn))
 		renamed.Name = proto.String("port1Updated")
 		fx.update(renamed)
 		fx.sameIDs("VIF floating IPs after its update",
@@ -215,13 +215,13 @@ func TestFloatingIPThroughInterface(t *testing.T) {
 		prvNet, prvSn, vif, extNet, extSn, r := newID(), newID(), newID(), newID(), newID(), newID()
 		fx.create(network(prvNet), subnet(prvSn, prvNet, "10.0.0.0/24", "10.0.0.1"), network(extNet),
 			subnet(extSn, extNet, "172.24.4.0/24", "172.24.4.1"))
-		fx.create(l3Port(vif, prvNet, models.NeutronPort_COMPUTE, "fa:16:3e:bf:d4:56", fixedIP(vif1IP, prvSn)),
+		fx.create(l3Port(vif, prvNet, models.NeutronPort_COMPUTE, "fa:16:3e:bf:d4:56", alloc(vif1IP, prvSn)),
 			nRouter(r, "r", nil, false))
 		extRif, prvRif := newID(), newID()
 		const extRifMac = "fa:16:3e:7d:c3:3e"
-		fx.create(rifPort(extRif, extNet, r, extRifMac, fixedIP("172.24.4.1", extSn)))
+		fx.create(rifPort(extRif, extNet, r, extRifMac, alloc("172.24.4.1", extSn)))
 		fx.create(routerInterface(r, extRif, extSn))
-		fx.create(rifPort(prvRif, prvNet, r, "fa:16:3e:7d:c3:0e", fixedIP("10.0.0.1", prvSn)))
+		fx.create(rifPort(prvRif, prvNet, r, "fa:16:3e:7d:c3:0e", alloc("10.0.0.1", prvSn)))
 		fx.create(routerInterface(r, prvRif, prvSn))
 
 		f := newID()
@@ -244,12 +244,12 @@ func TestFloatingIPPortSelection(t *testing.T) {
 			subnet(ext1Sn2, ext1, "10.0.8.0/24", "10.0.8.1"), network(ext2),
 			subnet(ext2Sn, ext2, "20.0.0.0/24", "20.0.0.1"), network(prv), subnet(prvSn, prv, "30.0.0.0/24", "30.0.0.1"))
 		vif1, vif2, vif3 := newID(), newID(), newID()
-		fx.create(l3Port(vif1, prv, models.NeutronPort_COMPUTE, "30:00:00:00:00:03", fixedIP("30.0.0.3", prvSn)),
-			l3Port(vif2, prv, models.NeutronPort_COMPUTE, "30:00:00:00:00:04", fixedIP("30.0.0.4", prvSn)),
-			l3Port(vif3, prv, models.NeutronPort_COMPUTE, "30:00:00:00:00:05", fixedIP("30.0.0.5", prvSn)))
+		fx.create(l3Port(vif1, prv, models.NeutronPort_COMPUTE, "30:00:00:00:00:03", alloc("30.0.0.3", prvSn)),
+			l3Port(vif2, prv, models.NeutronPort_COMPUTE, "30:00:00:00:00:04", alloc("30.0.0.4", prvSn)),
+			l3Port(vif3, prv, models.NeutronPort_COMPUTE, "30:00:00:00:00:05", alloc("30.0.0.5", prvSn)))
 		gw, r := newID(), newID()
 		const gwMac, ext2Mac = "10:00:00:00:00:02", "20:00:00:00:00:02"
-		fx.create(l3Port(gw, ext1, models.NeutronPort_ROUTER_GATEWAY, gwMac, fixedIP("10.0.0.2", ext1Sn)))
+		fx.create(l3Port(gw, ext1, models.NeutronPort_ROUTER_GATEWAY, gwMac, alloc("10.0.0.2", ext1Sn)))
 		fx.create(nRouter(r, "r", gw, true))
 		// A MidoNet-only router port in extNw2's CIDR, without a peer, is
 		// passed over.
@@ -258,9 +258,9 @@ func TestFloatingIPPortSelection(t *testing.T) {
 			t.Fatal(err)
 		}
 		ext2Rif, prvRif := newID(), newID()
-		fx.create(rifPort(ext2Rif, ext2, r, ext2Mac, fixedIP("20.0.0.2", ext2Sn)))
+		fx.create(rifPort(ext2Rif, ext2, r, ext2Mac, alloc("20.0.0.2", ext2Sn)))
 		fx.create(routerInterface(r, ext2Rif, ext2Sn))
-		fx.create(rifPort(prvRif, prv, r, "30:00:00:00:00:02", fixedIP("30.0.0.2", prvSn)))
+		fx.create(rifPort(prvRif, prv, r, "30:00:00:00:00:02", alloc("30.0.0.2", prvSn)))
 		fx.create(routerInterface(r, prvRif, prvSn))
 
 		f1, f2, f3 := newID(), newID(), newID()
@@ -289,11 +289,11 @@ func TestFloatingIPMovesRouter(t *testing.T) {
 		tp := fx.fipTopology()
 		gw2, r2, rif2 := newID(), newID(), newID()
 		const gw2Mac = "77:88:99:ab:cc:ba"
-		fx.create(l3Port(gw2, tp.extNet, models.NeutronPort_ROUTER_GATEWAY, gw2Mac, fixedIP("172.24.4.5", tp.extSn)))
+		fx.create(l3Port(gw2, tp.extNet, models.NeutronPort_ROUTER_GATEWAY, gw2Mac, alloc("172.24.4.5", tp.extSn)))
 		fx.create(nRouter(r2, "r2", gw2, true))
 		sn2 := newID()
 		fx.create(subnet(sn2, tp.prvNet, "10.0.1.0/24", "10.0.1.1"))
-		fx.create(rifPort(rif2, tp.prvNet, r2, "fa:16:3e:7d:c3:0f", fixedIP("10.0.1.1", sn2)))
+		fx.create(rifPort(rif2, tp.prvNet, r2, "fa:16:3e:7d:c3:0f", alloc("10.0.1.1", sn2)))
 		fx.create(routerInterface(r2, rif2, sn2))
 
 		f := newID()

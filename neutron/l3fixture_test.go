@@ -1,22 +1,16 @@
 package neutron
 
 import (
-	"context"
 	"net/netip"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
 )
 
 // Builders and checks shared by the router, router-interface and
 // floating-IP suites (the reference's C3POMinionTestBase helpers).
-
-func fixedIP(addr string, subnet *models.UUID) *models.NeutronPort_IPAllocation {
-	return &models.NeutronPort_IPAllocation{IpAddress: ip(addr), SubnetId: subnet}
-}
 
 // l3Port is a Neutron port of the given device owner.
 func l3Port(portID, net *models.UUID, owner models.NeutronPort_DeviceOwner, mac string,
@@ -67,17 +61,6 @@ func (fx *fixture) mustFail(what string, err error, is func(error) bool) {
 	}
 }
 
-// rules reads the rules of a chain, in order.
-func (fx *fixture) chainRules(chain uuid.UUID) []*models.Rule {
-	fx.t.Helper()
-	c := fixtureGet[*models.Chain](fx, chain)
-	out := make([]*models.Rule, 0, len(c.GetRuleIds()))
-	for _, r := range c.GetRuleIds() {
-		out = append(out, fixtureGet[*models.Rule](fx, g(r)))
-	}
-	return out
-}
-
 // ruleIDs are the ids of rules, for order checks.
 func ruleIDs(rs []*models.Rule) []uuid.UUID {
 	out := make([]uuid.UUID, len(rs))
@@ -117,20 +100,6 @@ func (fx *fixture) sameIDSet(what string, got []*models.UUID, want ...uuid.UUID)
 			return
 		}
 	}
-}
-
-// arpEntries is the ARP table of a network (address → MAC).
-func (fx *fixture) arpEntries(net *models.UUID) map[string]string {
-	fx.t.Helper()
-	tbl, err := fx.st.Table(context.Background(), &models.Network{}, g(net), midonet.Ip4MacTable)
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	m, err := tbl.Snapshot(fx.ctx)
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	return m
 }
 
 func anyRoute() *models.IPSubnet { return cidr("0.0.0.0/0") }

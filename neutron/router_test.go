@@ -43,7 +43,7 @@ func TestRouterCRUD(t *testing.T) {
 			}
 		}
 		// The out chain jumps to NAT64, skip-SNAT, SNAT-exact, SNAT in order.
-		out := fx.chainRules(OutChainID(r))
+		out := fx.rulesOf(OutChainID(r))
 		for i, target := range []uuid.UUID{FloatNat64ChainID(r), SkipSnatChainID(r), FloatSnatExactChainID(r),
 			FloatSnatChainID(r)} {
 			want := &models.Rule{Id: out[i].GetId(), Type: models.Rule_JUMP_RULE.Enum(), Action: models.Rule_JUMP.Enum(),
@@ -129,7 +129,7 @@ func (fx *fixture) validateGateway(c gatewayCase, extCidr, gwIP, mac, nextHop st
 		AdminStateUp: proto.Bool(true), PortMac: proto.String(mac), PeerId: c.gwPort, PortAddress: ip(gwIP),
 		PortSubnet: []*models.IPSubnet{{Version: models.IPVersion_V4.Enum(), Address: proto.String(gwIP),
 			PrefixLength: plen}}})
-	if got := fx.arpEntries(c.extNet)[gwIP]; got != mac {
+	if got := fx.arpTable(c.extNet)[gwIP]; got != mac {
 		fx.t.Errorf("external network ARP entry of %s = %q, want %q", gwIP, got, mac)
 	}
 	nwPort := fixtureGet[*models.Port](fx, gw)
@@ -166,8 +166,8 @@ func (fx *fixture) validateGateway(c gatewayCase, extCidr, gwIP, mac, nextHop st
 func (fx *fixture) validateGatewayNatRules(r uuid.UUID, gwIP string, trGw uuid.UUID) {
 	fx.t.Helper()
 	gwSub := cidr(gwIP + "/32")
-	in := fx.chainRules(InChainID(r))
-	out := fx.chainRules(OutChainID(r))
+	in := fx.rulesOf(InChainID(r))
+	out := fx.rulesOf(OutChainID(r))
 	if len(in) != 2 || len(out) != 7 {
 		fx.t.Fatalf("in chain %d rules, out chain %d rules; want 2 and 7", len(in), len(out))
 	}
@@ -184,7 +184,7 @@ func (fx *fixture) validateGatewayNatRules(r uuid.UUID, gwIP string, trGw uuid.U
 		ChainId: uuidOf(OutChainID(r)), Type: models.Rule_LITERAL_RULE.Enum(), Action: models.Rule_DROP.Enum(),
 		Condition: &models.Condition{OutPortIds: uuidsOf(trGw), NwSrcIp: gwSub, NwSrcInv: proto.Bool(true),
 			FragmentPolicy: models.Condition_ANY.Enum()}})
-	skip := fx.chainRules(SkipSnatChainID(r))
+	skip := fx.rulesOf(SkipSnatChainID(r))
 	if got, want := ruleIDs(skip), []uuid.UUID{SkipSnatOutGwPortRuleID(r), SkipSnatAcceptRuleID(r),
 		SkipSnatInGwPortRuleID(r)}; !equalIDs(got, want) {
 		fx.t.Fatalf("skip-SNAT chain %v, want %v", got, want)
@@ -238,9 +238,9 @@ func TestRouterGateway(t *testing.T) {
 		ext.External = proto.Bool(true)
 		dhcpPort := newID()
 		fx.create(ext, subnet(c.extSubnet, c.extNet, "10.0.1.0/24", "10.0.1.2"),
-			l3Port(dhcpPort, c.extNet, models.NeutronPort_DHCP, "", fixedIP("10.0.1.10", c.extSubnet)))
+			l3Port(dhcpPort, c.extNet, models.NeutronPort_DHCP, "", alloc("10.0.1.10", c.extSubnet)))
 		fx.create(l3Port(c.gwPort, c.extNet, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:03",
-			fixedIP("10.0.1.3", c.extSubnet)))
+			alloc("10.0.1.3", c.extSubnet)))
 		fx.create(nRouter(c.router, "tr", c.gwPort, true))
 		fx.validateGateway(c, "10.0.1.0/24", "10.0.1.3", "ab:cd:ef:00:00:03", "10.0.1.2", true, true)
 		if got := fixtureGet[*models.NeutronPort](fx, g(c.gwPort)).GetGwRouterId(); !got.Equal(c.router) {
@@ -281,7 +281,7 @@ func TestRouterGateway(t *testing.T) {
 			t.Errorf("router keeps ports %v after its gateway port's delete", got.GetPortIds())
 		}
 		fx.sameIDs("external network ports", fixtureGet[*models.Network](fx, g(c.extNet)).GetPortIds(), g(dhcpPort))
-		if _, ok := fx.arpEntries(c.extNet)["10.0.1.3"]; ok {
+		if _, ok := fx.arpTable(c.extNet)["10.0.1.3"]; ok {
 			t.Error("gateway ARP entry survives the gateway port")
 		}
 		fx.validateNatRulesDeleted(g(c.router))
@@ -291,7 +291,7 @@ func TestRouterGateway(t *testing.T) {
 
 		// Re-adding a gateway port with the same id and another address.
 		fx.create(l3Port(c.gwPort, c.extNet, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:04",
-			fixedIP("10.0.1.4", c.extSubnet)))
+			alloc("10.0.1.4", c.extSubnet)))
 		fx.update(nRouter(c.router, "tr-add-gw", c.gwPort, true))
 		fx.validateGateway(c, "10.0.1.0/24", "10.0.1.4", "ab:cd:ef:00:00:04", "10.0.1.2", true, true)
 
@@ -325,7 +325,7 @@ func TestRouterGatewayErrors(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, fx *fixture) {
 		ext, sn, gw := newID(), newID(), newID()
 		fx.create(network(ext), subnet(sn, ext, "10.0.1.0/24", "10.0.1.1"))
-		fx.create(l3Port(gw, ext, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:03", fixedIP("10.0.2.3", sn)))
+		fx.create(l3Port(gw, ext, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:03", alloc("10.0.2.3", sn)))
 		var bad *BadRequestError
 		fx.mustFail("gateway outside its subnet", fx.svc.Create(fx.ctx, nRouter(newID(), "r", gw, true)),
 			func(err error) bool { return errors.As(err, &bad) })
@@ -345,9 +345,9 @@ func TestRouterExtraRoutes(t *testing.T) {
 		extNet, extSn, nw, sn, gw, r, rif := newID(), newID(), newID(), newID(), newID(), newID(), newID()
 		fx.create(network(extNet), subnet(extSn, extNet, "200.0.0.0/24", "200.0.0.1"),
 			network(nw), subnet(sn, nw, "192.168.1.0/24", "192.168.1.1"))
-		fx.create(l3Port(gw, extNet, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:03", fixedIP("200.0.0.2", extSn)))
+		fx.create(l3Port(gw, extNet, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:03", alloc("200.0.0.2", extSn)))
 		fx.create(nRouter(r, "r", gw, true))
-		rifPort := l3Port(rif, nw, models.NeutronPort_ROUTER_INTERFACE, "02:02:02:02:02:02", fixedIP("192.168.1.2", sn))
+		rifPort := l3Port(rif, nw, models.NeutronPort_ROUTER_INTERFACE, "02:02:02:02:02:02", alloc("192.168.1.2", sn))
 		rifPort.DeviceId = proto.String(g(r).String())
 		fx.create(rifPort)
 		fx.create(routerInterface(r, rif, sn))
@@ -374,7 +374,7 @@ func TestRouterExtraRoutes(t *testing.T) {
 
 		// Adding the gateway and a route through it in one update.
 		r2, gw2 := newID(), newID()
-		fx.create(l3Port(gw2, extNet, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:04", fixedIP("200.0.0.5", extSn)))
+		fx.create(l3Port(gw2, extNet, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:04", alloc("200.0.0.5", extSn)))
 		fx.create(nRouter(r2, "r2", nil, false))
 		route4 := nRoute("10.0.9.0/24", "200.0.0.9")
 		fx.update(nRouter(r2, "r2", gw2, false, route4))
@@ -398,7 +398,7 @@ func TestRouterUpdateKeepsReferences(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, fx *fixture) {
 		nw, sn, gw, r := newID(), newID(), newID(), newID()
 		fx.create(network(nw), subnet(sn, nw, "10.0.1.0/24", "10.0.1.1"))
-		fx.create(l3Port(gw, nw, models.NeutronPort_ROUTER_GATEWAY, "ab:ab:ab:ab:ab:ab", fixedIP("10.0.1.2", sn)))
+		fx.create(l3Port(gw, nw, models.NeutronPort_ROUTER_GATEWAY, "ab:ab:ab:ab:ab:ab", alloc("10.0.1.2", sn)))
 		fx.create(nRouter(r, "router", gw, false))
 		lb, route, inMirror, outMirror, bgpNet, bgpPeer, trace := newID(), newID(), newID(), newID(), newID(),
 			newID(), newID()

@@ -22,7 +22,7 @@ func (fx *fixture) newRifCase(nn func(*models.UUID) *models.NeutronNetwork, cidr
 	fx.t.Helper()
 	c := rifCase{net: newID(), subnet: newID(), router: newID(), dhcpPort: newID(), rifPort: newID()}
 	fx.create(nn(c.net), subnet(c.subnet, c.net, cidr, gw))
-	fx.create(l3Port(c.dhcpPort, c.net, models.NeutronPort_DHCP, "", fixedIP("10.0.0.2", c.subnet)),
+	fx.create(l3Port(c.dhcpPort, c.net, models.NeutronPort_DHCP, "", alloc("10.0.0.2", c.subnet)),
 		nRouter(c.router, "r", nil, false))
 	return c
 }
@@ -62,7 +62,7 @@ func (fx *fixture) checkRouterAndPeerPort(r, nwPortID *models.UUID, ipAddr, mac 
 func TestRouterInterfaceTenantNetwork(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, fx *fixture) {
 		c := fx.newRifCase(network, "10.0.0.0/24", "10.0.0.1")
-		fx.create(rifPort(c.rifPort, c.net, c.router, "ab:cd:ef:01:02:03", fixedIP("10.0.0.1", c.subnet)))
+		fx.create(rifPort(c.rifPort, c.net, c.router, "ab:cd:ef:01:02:03", alloc("10.0.0.1", c.subnet)))
 		if fixtureGet[*models.Port](fx, g(c.rifPort)).PeerId != nil {
 			t.Fatal("network port peered before the interface is added")
 		}
@@ -180,7 +180,7 @@ func TestRouterInterfaceUplink(t *testing.T) {
 		forEachBackend(t, func(t *testing.T, fx *fixture) {
 			c := fx.newRifCase(uplinkNetwork, "10.0.0.0/24", "")
 			host := newID()
-			p := rifPort(c.rifPort, c.net, c.router, "ab:cd:ef:01:02:03", fixedIP("10.0.0.3", c.subnet))
+			p := rifPort(c.rifPort, c.net, c.router, "ab:cd:ef:01:02:03", alloc("10.0.0.3", c.subnet))
 			p.DeviceOwner, p.HostId = owner, proto.String(host.Canonical())
 			p.Profile = &models.NeutronPort_BindingProfile{InterfaceName: proto.String("eth0")}
 			if owner == nil {
@@ -217,14 +217,14 @@ func TestRouterInterfaceConvertsPort(t *testing.T) {
 
 		// No device id on the port: the interface names the router.
 		noDev := newID()
-		fx.create(rifPort(noDev, c.net, nil, "ab:cd:ef:01:02:04", fixedIP("10.0.0.4", c.subnet)))
+		fx.create(rifPort(noDev, c.net, nil, "ab:cd:ef:01:02:04", alloc("10.0.0.4", c.subnet)))
 		fx.create(routerInterface(c.router, noDev, c.subnet))
 		fx.checkRouterAndPeerPort(c.router, noDev, "10.0.0.4", "ab:cd:ef:01:02:04")
 
 		// A VM port added by port loses its chains and DHCP host.
 		sg := newID()
 		fx.create(&models.SecurityGroup{Id: sg, TenantId: proto.String("tenant")})
-		vif := l3Port(c.rifPort, c.net, models.NeutronPort_COMPUTE, "ab:cd:ef:01:02:03", fixedIP("10.0.0.3", c.subnet))
+		vif := l3Port(c.rifPort, c.net, models.NeutronPort_COMPUTE, "ab:cd:ef:01:02:03", alloc("10.0.0.3", c.subnet))
 		vif.SecurityGroups = []*models.UUID{sg}
 		fx.create(vif)
 		p := g(c.rifPort)
@@ -270,10 +270,10 @@ func TestRouterInterfaceGatewayDhcp(t *testing.T) {
 		c := rifCase{net: newID(), subnet: newID(), router: newID(), rifPort: newID()}
 		fx.create(network(c.net), subnet(c.subnet, c.net, "10.0.0.0/16", "10.0.1.1"))
 		fx.create(nRouter(c.router, "r", nil, false))
-		fx.create(rifPort(c.rifPort, c.net, c.router, "01:02:03:04:05:06", fixedIP("10.0.2.1", c.subnet)))
+		fx.create(rifPort(c.rifPort, c.net, c.router, "01:02:03:04:05:06", alloc("10.0.2.1", c.subnet)))
 		fx.create(routerInterface(c.router, c.rifPort, c.subnet))
 		dhcpPort := newID()
-		fx.create(l3Port(dhcpPort, c.net, models.NeutronPort_DHCP, "", fixedIP("10.0.0.2", c.subnet)))
+		fx.create(l3Port(dhcpPort, c.net, models.NeutronPort_DHCP, "", alloc("10.0.0.2", c.subnet)))
 		check := func(rif *models.UUID, mdAddr string) {
 			t.Helper()
 			rp := RouterInterfacePeerID(g(rif))
@@ -301,7 +301,7 @@ func TestRouterInterfaceGatewayDhcp(t *testing.T) {
 		// An interface with the gateway address, on a second router.
 		r2, rif2 := newID(), newID()
 		fx.create(nRouter(r2, "r2", nil, false))
-		fx.create(rifPort(rif2, c.net, r2, "ab:ab:ab:ab:ab:ab", fixedIP("10.0.1.1", c.subnet)))
+		fx.create(rifPort(rif2, c.net, r2, "ab:ab:ab:ab:ab:ab", alloc("10.0.1.1", c.subnet)))
 		fx.create(routerInterface(r2, rif2, c.subnet))
 		check(rif2, "10.0.1.1")
 
@@ -310,7 +310,7 @@ func TestRouterInterfaceGatewayDhcp(t *testing.T) {
 		if fx.exists(&models.Route{}, MetadataServiceRouteID(RouterInterfacePeerID(g(rif2)), addr("10.0.1.1"))) {
 			t.Error("metadata route survives the DHCP port")
 		}
-		fx.create(l3Port(dhcpPort, c.net, models.NeutronPort_DHCP, "", fixedIP("10.0.0.2", c.subnet)))
+		fx.create(l3Port(dhcpPort, c.net, models.NeutronPort_DHCP, "", alloc("10.0.0.2", c.subnet)))
 		check(rif2, "10.0.0.2")
 	})
 }
@@ -323,8 +323,8 @@ func TestRouterInterfaceRemoveSubnet(t *testing.T) {
 		c := fx.newRifCase(network, "10.0.0.0/24", "10.0.0.1")
 		sn2 := newID()
 		fx.create(subnet(sn2, c.net, "10.0.1.0/24", "10.0.1.1"))
-		fx.create(rifPort(c.rifPort, c.net, c.router, "ab:cd:ef:01:02:03", fixedIP("10.0.0.1", c.subnet),
-			fixedIP("10.0.1.1", sn2)))
+		fx.create(rifPort(c.rifPort, c.net, c.router, "ab:cd:ef:01:02:03", alloc("10.0.0.1", c.subnet),
+			alloc("10.0.1.1", sn2)))
 
 		// Two IPv4 subnets on one interface need two same-subnet SNAT rules
 		// of one id: the reference refuses (400).
