@@ -64,3 +64,32 @@ func TestSubnetTranslation(t *testing.T) {
 		}
 	})
 }
+
+// SubnetTranslatorIT's IPv6 cases: several IPv6 subnets on one network,
+// each a Dhcp with its CIDR, and an update moving CIDR and gateway.
+func TestIPv6SubnetTranslation(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		nid, s1, s2 := newID(), newID(), newID()
+		a := subnet(s1, nid, "1000::/100", "")
+		a.IpVersion = proto.Uint32(6)
+		b := subnet(s2, nid, "2000::/96", "")
+		b.IpVersion = proto.Uint32(6)
+		fx.create(network(nid), a, b)
+		for id, c := range map[*models.UUID]string{s1: "1000::/100", s2: "2000::/96"} {
+			d := fixtureGet[*models.Dhcp](fx, id.ToGoogle())
+			if !proto.Equal(d.GetSubnetAddress(), cidr(c)) || !d.GetNetworkId().Equal(nid) || d.DefaultGateway != nil {
+				t.Errorf("dhcp of %s: %v", c, d)
+			}
+		}
+		up := subnet(s1, nid, "2000::/100", "3000::1")
+		up.IpVersion = proto.Uint32(6)
+		fx.update(up)
+		d := fixtureGet[*models.Dhcp](fx, s1.ToGoogle())
+		if !proto.Equal(d.GetSubnetAddress(), cidr("2000::/100")) || !proto.Equal(d.GetDefaultGateway(), ip("3000::1")) {
+			t.Errorf("updated IPv6 dhcp %v", d)
+		}
+		if got := d.GetSubnetAddress().GetAddress(); got != "2000:0:0:0:0:0:0:0" {
+			t.Errorf("IPv6 subnet address stored as %q, want the reference's uncompressed form", got)
+		}
+	})
+}
