@@ -17,9 +17,11 @@ import (
 // are never modified: the store clones them before handing them out, and
 // transactions replace rather than mutate their objects.
 type decodedCache struct {
-	mu      sync.Mutex
-	max     int
-	entries map[objKey]decoded
+	mu       sync.Mutex
+	max      int // entries
+	maxBytes int // printed bytes of the entries (the parsed form is about as big again)
+	bytes    int
+	entries  map[objKey]decoded
 }
 
 // decoded is one object as stored: obj with the back-references pend
@@ -58,8 +60,8 @@ func apply(obj proto.Message, pend []refAppend) proto.Message {
 	return o
 }
 
-func newDecodedCache(max int) *decodedCache {
-	return &decodedCache{max: max, entries: make(map[objKey]decoded)}
+func newDecodedCache(max, maxBytes int) *decodedCache {
+	return &decodedCache{max: max, maxBytes: maxBytes, entries: make(map[objKey]decoded)}
 }
 
 // get returns k's entry if it is the version described by st.
@@ -82,25 +84,36 @@ func (c *decodedCache) latest(k objKey) (decoded, bool) {
 
 func (c *decodedCache) put(k objKey, d decoded) {
 	d.pend = d.pend[:len(d.pend):len(d.pend)] // appends by readers copy
+	if len(d.text) > c.maxBytes/4 {
+		return // one object would crowd out the rest
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.entries[k]; ok {
 		if old.mzxid > d.mzxid && old.czxid == d.czxid {
 			return // a newer version is already known
 		}
-	} else if len(c.entries) >= c.max {
-		for old := range c.entries { // evict an arbitrary entry
-			delete(c.entries, old)
+		c.bytes -= len(old.text)
+		delete(c.entries, k)
+	}
+	for old, e := range c.entries { // evict arbitrary entries
+		if len(c.entries) < c.max && c.bytes+len(d.text) <= c.maxBytes {
 			break
 		}
+		c.bytes -= len(e.text)
+		delete(c.entries, old)
 	}
 	c.entries[k] = d
+	c.bytes += len(d.text)
 }
 
 func (c *decodedCache) forget(k objKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.entries, k)
+	if old, ok := c.entries[k]; ok {
+		c.bytes -= len(old.text)
+		delete(c.entries, k)
+	}
 }
 
 // decodeCached decodes data read with stat, through the cache. The

@@ -91,6 +91,12 @@
 // change by another writer: the object is then forgotten and the function
 // runs again on a fresh read, as it does when it fails on such a copy).
 //
+// Reads (Get, GetAll, GetMany) of an object the store has cached ask the
+// server for the node's stat only; when the cached version is current the
+// object is neither transferred nor parsed. They answer what a read on
+// the store's session would (a missing object is re-read after a sync, as
+// always). The cache is bounded in entries and bytes (tens of MB).
+//
 // Unlike the reference, which validates reads against the transaction's
 // start zxid, reads are validated by the commit's version checks; objects
 // read as absent are not re-checked (neither does the reference).

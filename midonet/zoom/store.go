@@ -76,8 +76,13 @@ type Store struct {
 	seqs     sequences
 }
 
-// decodedCacheSize bounds the decoded-object cache (entries).
-const decodedCacheSize = 8192
+// The decoded-object cache is bounded in entries and in printed bytes
+// (which the parsed objects about double): tens of MB, whatever the
+// number of objects in the store.
+const (
+	decodedCacheSize  = 1 << 16
+	decodedCacheBytes = 24 << 20
+)
 
 // NewStore builds a store for schema over conn and makes sure the class
 // directories exist (models/, objects/, tables/ and state/<namespace>/ of
@@ -118,7 +123,7 @@ func NewStore(ctx context.Context, conn storage.Conn, sch Schema, opts Options) 
 	s := &Store{
 		conn: conn, failFast: opts.FailFastConn, schema: cs, opts: opts,
 		zoom: root + "/zoom/0", log: opts.Logger,
-		cache: newDecodedCache(decodedCacheSize),
+		cache: newDecodedCache(decodedCacheSize, decodedCacheBytes),
 	}
 	if err := s.ensureClassNodes(ctx); err != nil {
 		return nil, err
@@ -238,6 +243,9 @@ func (s *Store) Get(ctx context.Context, model proto.Message, id uuid.UUID) (pro
 }
 
 func (s *Store) get(ctx context.Context, ci *classInfo, id string) (proto.Message, error) {
+	if obj, ok, err := s.getCached(ctx, ci, id); ok || err != nil {
+		return obj, err
+	}
 	data, st, err := s.getSynced(ctx, s.modelPath(ci.Name, id))
 	if errors.Is(err, storage.ErrNoNode) {
 		return nil, &NotFoundError{Class: ci.Name, ID: id}
@@ -249,12 +257,39 @@ func (s *Store) get(ctx context.Context, ci *classInfo, id string) (proto.Messag
 	if err != nil {
 		return nil, err
 	}
-	if len(d.pend) > 0 {
-		// Apply the pending appends once, for this and later readers.
-		d.obj, d.pend = apply(d.obj, d.pend), nil
-		s.cache.put(objKey{ci.Name, id}, d)
+	return s.copyOf(objKey{ci.Name, id}, d), nil
+}
+
+// getCached serves a read of an object the cache holds a version of: when
+// the node's stat (no data) says that version is current, the cached
+// object is returned without transferring or parsing it. The answer is
+// what a read on the store's session would give at that moment (the
+// stat comes from the same server). ok is false when the read must go to
+// the store.
+func (s *Store) getCached(ctx context.Context, ci *classInfo, id string) (proto.Message, bool, error) {
+	k := objKey{ci.Name, id}
+	if _, known := s.cache.latest(k); !known {
+		return nil, false, nil
 	}
-	return proto.Clone(d.obj), nil
+	st, exists, err := s.conn.Exists(ctx, s.modelPath(ci.Name, id))
+	if err != nil || !exists {
+		return nil, false, nil // the full read decides (and syncs on a miss)
+	}
+	d, ok := s.cache.get(k, st)
+	if !ok {
+		return nil, false, nil
+	}
+	return s.copyOf(k, d), true, nil
+}
+
+// copyOf is the caller's copy of a cached object. Pending appends are
+// applied once, in the cache, for this and later readers.
+func (s *Store) copyOf(k objKey, d decoded) proto.Message {
+	if len(d.pend) > 0 {
+		d.obj, d.pend = apply(d.obj, d.pend), nil
+		s.cache.put(k, d)
+	}
+	return proto.Clone(d.obj)
 }
 
 // Exists reports whether the object is stored.

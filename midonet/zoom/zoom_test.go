@@ -555,3 +555,36 @@ func TestMissesSyncBeforeNotFound(t *testing.T) {
 		t.Errorf("missing object: %d syncs, want 1", lag.syncs-before)
 	}
 }
+
+// The decoded cache stays within its bounds of entries and printed bytes,
+// keeps the newest version of an object and forgets on request.
+func TestDecodedCacheBounds(t *testing.T) {
+	c := newDecodedCache(100, 10_000)
+	text := make([]byte, 300)
+	for i := range 1000 {
+		c.put(objKey{"Port", fmt.Sprint(i % 400)}, decoded{czxid: 1, mzxid: int64(i), text: text, obj: &models.Port{}})
+		if len(c.entries) > 100 || c.bytes > 10_000 {
+			t.Fatalf("after %d puts: %d entries, %d bytes", i+1, len(c.entries), c.bytes)
+		}
+	}
+	k := objKey{"Port", "199"} // the last put: 999 % 400
+	if d, ok := c.latest(k); !ok || d.mzxid != 999 {
+		t.Fatalf("latest put: %+v %v", d, ok)
+	}
+	c.put(k, decoded{czxid: 1, mzxid: 5, text: text})
+	if d, _ := c.latest(k); d.mzxid != 999 {
+		t.Fatalf("an older version replaced the newer: mzxid %d", d.mzxid)
+	}
+	c.put(objKey{"Network", "big"}, decoded{czxid: 1, mzxid: 1, text: make([]byte, 5000)})
+	if _, ok := c.latest(objKey{"Network", "big"}); ok {
+		t.Fatal("an object of half the byte bound was cached")
+	}
+	total := 0
+	for _, d := range c.entries {
+		total += len(d.text)
+	}
+	c.forget(k)
+	if _, ok := c.latest(k); ok || c.bytes != total-len(text) {
+		t.Fatalf("after forget: cached %v, %d bytes, want %d", ok, c.bytes, total-len(text))
+	}
+}
