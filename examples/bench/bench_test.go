@@ -85,22 +85,24 @@ func TestPerformance(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, sz)
 	var tab table
+	// Printed also when a figure fails: what was measured before stays.
+	defer func() {
+		var out strings.Builder
+		fmt.Fprintf(&out, "\nsizes: %d creates per throughput figure, bridges of %v ports (%d creates timed at each), %d bridges listed, GETs for %v\n\n",
+			sz.creates, sz.levels, sz.samples, sz.bridges, sz.getFor)
+		tab.write(&out)
+		fmt.Print(out.String())
+		if *outFlag != "" {
+			if err := os.WriteFile(*outFlag, []byte(out.String()), 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
 	h.portCreates(ctx, &tab)
 	h.createTimeBySize(ctx, &tab)
 	h.getLatency(ctx, &tab)
 	h.listBridges(ctx, &tab)
 	h.neutronPortCreates(ctx, &tab)
-
-	var out strings.Builder
-	fmt.Fprintf(&out, "\nsizes: %d creates per throughput figure, bridges of %v ports (%d creates timed at each), %d bridges listed, GETs for %v\n\n",
-		sz.creates, sz.levels, sz.samples, sz.bridges, sz.getFor)
-	tab.write(&out)
-	fmt.Print(out.String())
-	if *outFlag != "" {
-		if err := os.WriteFile(*outFlag, []byte(out.String()), 0o644); err != nil {
-			t.Error(err)
-		}
-	}
 
 	// 4 ZooKeeper multi, 2 OVN, 2 per level above the first (ZooKeeper
 	// and mem), 2 GET percentiles, 2 lists, 2 Neutron.

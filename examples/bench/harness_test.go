@@ -50,6 +50,8 @@ type node struct {
 	http    *http.Client
 	store   *zoom.Store  // an object store on another session of the same backend
 	conn    storage.Conn // that session
+	// conflicts counts the 409 answers post retried.
+	conflicts atomic.Int64
 }
 
 // requireWrk skips (or fails under CI=true) when Debian's wrk is missing.
