@@ -210,6 +210,15 @@ func (c *call) decode(res *resource, body map[string]json.RawMessage, msg proto.
 		case f.mode == ro:
 			continue
 		case f.mode == createOnly && !create:
+			// Kept from the stored object, but validated: the reference
+			// validates a PUT's whole entity, so a bad value is a 400 even
+			// where it would not be applied. Decoded into a scratch copy.
+			raw, present := fieldValue(f, body)
+			vs, err := decodeField(f, raw, present, proto.Clone(msg).ProtoReflect())
+			if err != nil {
+				return err
+			}
+			viols = append(viols, vs...)
 			continue
 		case f.mode == sticky && !create && hasField(stored.ProtoReflect(), f.proto):
 			continue

@@ -109,9 +109,13 @@ func removePool(c *call, tx Tx, id uuid.UUID) error {
 
 // decodeHealthMonitor: a health monitor starts up whatever the body says
 // (the reference's create()).
+// decodeHealthMonitor: a health monitor starts up and ACTIVE whatever the
+// body says, and a PUT keeps the stored status (HealthMonitor.create and
+// update in the reference).
 func decodeHealthMonitor(c *call, b body, hm, stored *models.HealthMonitor) ([]Violation, error) {
 	if stored == nil {
 		hm.AdminStateUp = proto.Bool(true)
+		hm.Status = models.LBStatus_ACTIVE.Enum()
 	}
 	return nil, nil
 }
@@ -298,6 +302,7 @@ func healthMonitorsResource() *resource {
 			fBoolDef("adminStateUp", "admin_state_up", true),
 			fReq(field{json: "type", proto: "type", kind: kEnum, enum: map[string]string{"TCP": "TCP"}}),
 			fInt("delay", "delay"), fInt("timeout", "timeout"), fInt("maxRetries", "max_retries"),
+			fRO(field{json: "status", proto: "status", kind: kEnum, enum: lbStatus}),
 		},
 		links:           []link{lSub("pools", "/pools")},
 		deleteMissingOK: true,

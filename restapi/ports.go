@@ -58,19 +58,39 @@ func decodePort(c *call, b body, port, stored *models.Port) ([]Violation, error)
 	if !slices.Contains([]string{"Router", "ExteriorRouter", "InteriorRouter"}, typ) {
 		return nil, nil
 	}
-	// Legacy single-address input: portAddress + networkLength.
-	if len(port.PortSubnet) == 0 && port.PortAddress != nil {
-		length := int64(32)
-		if raw, ok := b["networkLength"]; ok && !isNull(raw) {
-			n, err := decodeInt(raw)
-			if err != nil {
-				return nil, badJSON("networkLength", err)
-			}
-			if n < 0 || n > 32 {
-				return []Violation{{Property: "networkLength", Message: "must be less than or equal to 32"}}, nil
-			}
+	// RouterPort's legacy single-address fields are bean-validated whether
+	// or not they are used: networkAddress @Pattern(IPv4), networkLength
+	// @Min(0) @Max(32) (TestPort.java TestRouterPortBadInput).
+	var viols []Violation
+	if raw, ok := b["networkAddress"]; ok && !isNull(raw) {
+		s, err := decodeString(raw)
+		if err != nil {
+			return nil, badJSON("networkAddress", err)
+		}
+		if a, err := netip.ParseAddr(s); err != nil || !a.Is4() {
+			viols = append(viols, Violation{Property: "networkAddress", Message: "is an invalid IP format"})
+		}
+	}
+	length := int64(32)
+	if raw, ok := b["networkLength"]; ok && !isNull(raw) {
+		n, err := decodeInt(raw)
+		if err != nil {
+			return nil, badJSON("networkLength", err)
+		}
+		switch {
+		case n < 0:
+			viols = append(viols, Violation{Property: "networkLength", Message: "must be greater than or equal to 0"})
+		case n > 32:
+			viols = append(viols, Violation{Property: "networkLength", Message: "must be less than or equal to 32"})
+		default:
 			length = n
 		}
+	}
+	if len(viols) > 0 {
+		return viols, nil
+	}
+	// Legacy single-address input: portAddress + networkLength.
+	if len(port.PortSubnet) == 0 && port.PortAddress != nil {
 		addr, err := port.PortAddress.ToAddr()
 		if err == nil {
 			sub, err := models.IPSubnetFromPrefix(netip.PrefixFrom(addr, int(length)))

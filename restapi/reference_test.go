@@ -22,7 +22,7 @@ type refStep struct {
 	message      *string        // the exact ErrorEntity message (nil: not checked)
 	json         map[string]any // top-level values of the answer
 	emptyBody    bool           // the answer has no entity
-	violations   []string       // the exact violation messages (in order), when set
+	violations   []string       // the exact violations ("property: message", in order), when set
 	location     string         // Location suffix
 	save         string         // saves Location as {save}, its last segment as {saveId}
 }
@@ -87,6 +87,9 @@ func runRefSteps(t *testing.T, b backend, steps []refStep) {
 			for _, v := range list {
 				m, _ := v.(map[string]any)
 				s, _ := m["message"].(string)
+				if p, _ := m["property"].(string); p != "" {
+					s = p + ": " + s
+				}
 				got = append(got, s)
 			}
 			if !slices.Equal(got, st.violations) {
@@ -272,6 +275,55 @@ func TestReferenceIPAddrGroupAddrs(t *testing.T) {
 		{source: parse, method: "POST", path: addrs, contentType: media, body: `{"version":6,"addr":"10::1::2"}`, status: 400,
 			message: msg("IPv6 string must be up to 8 16-bit numbers between 0 and 0xFFFF joined with up to 7 ':' but was 10::1::2")},
 		{source: "IpAddrGroupAddr @NotNull addr (a 500 in the reference: its validation result is ignored)", method: "POST", path: addrs, contentType: media, body: `{"version":4}`, status: 400},
+	}
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })
+	}
+}
+
+// TestReferencePortsAndLoadBalancing ports TestPort.java's router-port bad
+// input (rest_api/network), TestHealthMonitor.java (rest_api/e2e) and the
+// whole-entity validation of a pool member PUT (divergences 1, 4 and 5 of
+// issue #16, and the networkLength message seen with them).
+func TestReferencePortsAndLoadBalancing(t *testing.T) {
+	const (
+		badInput = "TestPort.java TestRouterPortBadInput"
+		hm       = "TestHealthMonitor.java"
+		member   = "PoolMember.java (@Pattern address, @Min/@Max protocolPort; MidonetResource validates a PUT's entity)"
+	)
+	ports := "/routers/{rtId}/ports"
+	hmMedia := "application/vnd.org.midonet.HealthMonitor-v1+json"
+	steps := []refStep{
+		{source: badInput, method: "POST", path: "/routers", body: `{"name":"router1-name","tenantId":"tenant1-id"}`, status: 201, save: "rt"},
+		{source: badInput, method: "POST", path: ports, body: `{"type":"Router","networkAddress":"badAddr","networkLength":24,"portAddress":"192.168.100.1"}`,
+			status: 400, violations: []string{"networkAddress: is an invalid IP format"}},
+		{source: badInput, method: "POST", path: ports, body: `{"type":"Router","networkAddress":"10.0.0.0","networkLength":24,"portAddress":"badAddr"}`,
+			status: 400, violations: []string{"portAddress: is an invalid IP format"}},
+		{source: badInput, method: "POST", path: ports, body: `{"type":"Router","networkAddress":"10.0.0.0","networkLength":33,"portAddress":"192.168.100.1"}`,
+			status: 400, violations: []string{"networkLength: must be less than or equal to 32"}},
+		{source: badInput, method: "POST", path: ports, body: `{"type":"Router","networkAddress":"10.0.0.0","networkLength":-1,"portAddress":"192.168.100.1"}`,
+			status: 400, violations: []string{"networkLength: must be greater than or equal to 0"}},
+		{source: badInput, method: "POST", path: ports, body: `{"type":"Router","networkAddress":"10.0.0.0","networkLength":24,"portAddress":"192.168.100.1"}`, status: 201},
+
+		{source: hm + " testCreateHealthMonitorAndStatusDefaultsToActive", method: "POST", path: "/health_monitors",
+			body: `{"type":"TCP","delay":5,"timeout":10,"maxRetries":3,"status":"INACTIVE"}`, status: 201, save: "hm"},
+		{source: hm + " testCreateHealthMonitorAndStatusDefaultsToActive", method: "GET", path: "/health_monitors/{hmId}", accept: hmMedia,
+			status: 200, json: map[string]any{"status": "ACTIVE", "adminStateUp": true}},
+		{source: hm + " testHealthMonitorCanNotBeChanged", method: "PUT", path: "/health_monitors/{hmId}",
+			body: `{"type":"TCP","delay":6,"timeout":10,"maxRetries":3,"status":"INACTIVE"}`, status: 204},
+		{source: hm + " testHealthMonitorCanNotBeChanged", method: "GET", path: "/health_monitors/{hmId}", accept: hmMedia,
+			status: 200, json: map[string]any{"status": "ACTIVE", "delay": float64(6)}},
+
+		{source: member, method: "POST", path: "/pools", body: `{"lbMethod":"ROUND_ROBIN"}`, status: 201, save: "pool"},
+		{source: member, method: "POST", path: "/pools/{poolId}/pool_members", body: `{"address":"10.0.0.3","protocolPort":80}`, status: 201, save: "pm"},
+		{source: member, method: "PUT", path: "/pool_members/{pmId}", body: `{"poolId":"{poolId}","address":"bad","protocolPort":80}`,
+			status: 400, violations: []string{"address: is not a valid IP address"}},
+		{source: member, method: "PUT", path: "/pool_members/{pmId}", body: `{"poolId":"{poolId}","address":"10.0.0.3","protocolPort":70000}`,
+			status: 400, violations: []string{"protocolPort: must be less than or equal to 65535"}},
+		// A valid new address or port is not applied (PoolMember.update).
+		{source: member + " update", method: "PUT", path: "/pool_members/{pmId}", body: `{"poolId":"{poolId}","address":"10.0.0.4","protocolPort":81,"weight":3}`, status: 204},
+		{source: member + " update", method: "GET", path: "/pool_members/{pmId}", accept: "application/vnd.org.midonet.PoolMember-v1+json",
+			status: 200, json: map[string]any{"address": "10.0.0.3", "protocolPort": float64(80), "weight": float64(3)}},
 	}
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })
