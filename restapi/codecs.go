@@ -39,6 +39,31 @@ func set(parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) 
 	return ok && parent.Has(fd)
 }
 
+// whenSet is the encode of a field that reads as null when unset: read
+// turns its value into JSON.
+func whenSet(read func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any) func(field, protoreflect.Message, protoreflect.FieldDescriptor, bool) any {
+	return func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
+		if !set(parent, fd, ok) {
+			return nil
+		}
+		return read(f, fd, parent.Get(fd))
+	}
+}
+
+// decodeAddr reads an address field's value; one that does not parse (or
+// is not IPv4 when v4) is a violation with the row's message.
+func decodeAddr(f field, raw json.RawMessage, v4 bool) (netip.Addr, []Violation, error) {
+	s, err := decodeString(raw)
+	if err != nil {
+		return netip.Addr{}, nil, badJSON(f.json, err)
+	}
+	a, perr := netip.ParseAddr(strings.TrimSpace(s))
+	if perr != nil || (v4 && !a.Is4()) {
+		return a, fieldViolation(f, cmp.Or(f.invalidMessage, "is an invalid IP format")), nil
+	}
+	return a, nil, nil
+}
+
 func fieldViolation(f field, text string) []Violation {
 	return []Violation{{Property: f.json, Message: text}}
 }
@@ -66,12 +91,9 @@ func stringCodec(name string, check func(f field, s string) []Violation) *codec 
 			parent.Set(fd, protoreflect.ValueOfString(s))
 			return viols, nil
 		},
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
-			if !set(parent, fd, ok) {
-				return nil
-			}
-			return parent.Get(fd).String()
-		},
+		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+			return v.String()
+		}),
 		fits: func(f field, fd protoreflect.FieldDescriptor) bool {
 			return fd.Kind() == protoreflect.StringKind && !fd.IsList()
 		},
@@ -152,23 +174,16 @@ func addrCodec(name string, v4 bool) *codec {
 	return &codec{
 		name: name,
 		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
-			s, err := decodeString(raw)
-			if err != nil {
-				return nil, badJSON(f.json, err)
-			}
-			a, perr := netip.ParseAddr(strings.TrimSpace(s))
-			if perr != nil || (v4 && !a.Is4()) {
-				return fieldViolation(f, cmp.Or(f.invalidMessage, "is an invalid IP format")), nil
+			a, viols, err := decodeAddr(f, raw, v4)
+			if err != nil || viols != nil {
+				return viols, err
 			}
 			ipToMsg(a, parent.Mutable(fd).Message())
 			return nil, nil
 		},
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
-			if !set(parent, fd, ok) {
-				return nil
-			}
-			return ipFromMsg(parent.Get(fd).Message())
-		},
+		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+			return ipFromMsg(v.Message())
+		}),
 		fits: func(f field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, "IPAddress", false) },
 	}
 }
@@ -243,12 +258,9 @@ var (
 			uuidToMsg(id, parent.Mutable(fd).Message())
 			return nil, nil
 		},
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
-			if !set(parent, fd, ok) {
-				return nil
-			}
-			return uuidFromMsg(parent.Get(fd).Message()).String()
-		},
+		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+			return uuidFromMsg(v.Message()).String()
+		}),
 		fits: func(f field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, "UUID", false) },
 	}
 	// kUUIDList: repeated commons.UUID ↔ ["...", ...]; unset reads as [].
@@ -291,13 +303,9 @@ var (
 	kSubnetAddr = &codec{
 		name: "subnet address",
 		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
-			s, err := decodeString(raw)
-			if err != nil {
-				return nil, badJSON(f.json, err)
-			}
-			a, perr := netip.ParseAddr(strings.TrimSpace(s))
-			if perr != nil || !a.Is4() {
-				return fieldViolation(f, "is an invalid IP format"), nil
+			a, viols, err := decodeAddr(f, raw, true)
+			if err != nil || viols != nil {
+				return viols, err
 			}
 			sub := parent.Mutable(fd).Message()
 			fs := sub.Descriptor().Fields()
@@ -305,13 +313,10 @@ var (
 			sub.Set(fs.ByName("address"), protoreflect.ValueOfString(ipString(a)))
 			return nil, nil
 		},
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
-			if !set(parent, fd, ok) {
-				return nil
-			}
-			sub := parent.Get(fd).Message()
+		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+			sub := v.Message()
 			return sub.Get(sub.Descriptor().Fields().ByName("address")).String()
-		},
+		}),
 		fits: func(f field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, "IPSubnet", false) },
 		// The address row leaves the subnet to the length row.
 		absent: func(protoreflect.Message, string) {},
@@ -371,18 +376,15 @@ var (
 			}
 			return nil, nil
 		},
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
-			if !set(parent, fd, ok) {
-				return nil
-			}
-			name := enumName(parent, fd)
+		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+			name := enumValueName(fd, v)
 			for js, pn := range f.enum {
 				if pn == name {
 					return js
 				}
 			}
 			return nil
-		},
+		}),
 		fits: func(f field, fd protoreflect.FieldDescriptor) bool {
 			if fd.Enum() == nil {
 				return false
@@ -423,14 +425,11 @@ var (
 			m.Set(fs.ByName("end"), protoreflect.ValueOfInt32(int32(end)))
 			return viols, nil
 		},
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
-			if !set(parent, fd, ok) {
-				return nil
-			}
-			r := parent.Get(fd).Message()
+		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+			r := v.Message()
 			fs := r.Descriptor().Fields()
 			return object{{"start", r.Get(fs.ByName("start")).Int()}, {"end", r.Get(fs.ByName("end")).Int()}}
-		},
+		}),
 		fits: func(f field, fd protoreflect.FieldDescriptor) bool {
 			return fd.Message() != nil && fd.Message().Name() == "Int32Range"
 		},
@@ -450,12 +449,9 @@ var (
 			parent.Set(fd, protoreflect.ValueOfInt64(mask))
 			return nil, nil
 		},
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
-			if !set(parent, fd, ok) {
-				return nil
-			}
-			return formatMACMask(parent.Get(fd).Int())
-		},
+		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+			return formatMACMask(v.Int())
+		}),
 		fits: func(f field, fd protoreflect.FieldDescriptor) bool { return fd.Kind() == protoreflect.Int64Kind },
 	}
 	// kNatTargets: repeated Rule.NatTarget ↔ [{addressFrom, addressTo, portFrom, portTo}].
@@ -494,12 +490,9 @@ var (
 		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			return decodeSub(f, f.json, raw, parent.Mutable(fd).Message())
 		},
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
-			if !set(parent, fd, ok) {
-				return nil
-			}
-			return encodeSub(f.sub, parent.Get(fd).Message())
-		},
+		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+			return encodeSub(f.sub, v.Message())
+		}),
 		fits: func(f field, fd protoreflect.FieldDescriptor) bool {
 			return fd.Message() != nil && !fd.IsList() && len(f.sub) > 0
 		},
@@ -587,4 +580,12 @@ func decodeNatTargets(f field, raw json.RawMessage, parent protoreflect.Message,
 		l.Append(el)
 	}
 	return viols, nil
+}
+
+// enumValueName is the name of the enum value v of field fd ("" if unknown).
+func enumValueName(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
+	if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
+		return string(ev.Name())
+	}
+	return ""
 }

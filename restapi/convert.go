@@ -54,25 +54,9 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 		}
 		return append(buf, '}'), nil
 	case []object:
-		buf = append(buf, '[')
-		for i, o := range x {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			if buf, err = appendJSON(buf, o); err != nil {
-				return nil, err
-			}
-		}
-		return append(buf, ']'), nil
+		return appendJSONArray(buf, x, func(buf []byte, o object) ([]byte, error) { return appendJSON(buf, o) })
 	case []string:
-		buf = append(buf, '[')
-		for i, e := range x {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = appendJSONString(buf, e)
-		}
-		return append(buf, ']'), nil
+		return appendJSONArray(buf, x, func(buf []byte, s string) ([]byte, error) { return appendJSONString(buf, s), nil })
 	case string:
 		return appendJSONString(buf, x), nil
 	case bool:
@@ -93,6 +77,21 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 		return nil, err
 	}
 	return append(buf, data...), nil
+}
+
+// appendJSONArray writes xs as a JSON array, each element by appendElem.
+func appendJSONArray[T any](buf []byte, xs []T, appendElem func([]byte, T) ([]byte, error)) ([]byte, error) {
+	buf = append(buf, '[')
+	for i, x := range xs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		var err error
+		if buf, err = appendElem(buf, x); err != nil {
+			return nil, err
+		}
+	}
+	return append(buf, ']'), nil
 }
 
 // appendJSONString quotes s as encoding/json does (including its escaping

@@ -242,17 +242,7 @@ func (f *dhcpFlavour[M, H]) updateSubnet(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.inTx(func(tx Tx) error {
-		cur, err := getAs[M](tx, toUUID(f.id(stored)))
-		if err != nil {
-			return err
-		}
-		next, err := apply(cur)
-		if err != nil {
-			return err
-		}
-		return tx.Update(next)
-	})
+	return c.inTx(func(tx Tx) error { return f.editSubnet(tx, toUUID(f.id(stored)), apply) })
 }
 
 func (f *dhcpFlavour[M, H]) deleteSubnet(c *call) error {
@@ -311,16 +301,22 @@ func (f *dhcpFlavour[M, H]) hostIndex(d M, key string) int {
 	return -1
 }
 
-// editHosts applies edit to a copy of the stored subnet's hosts and stores it.
-func (f *dhcpFlavour[M, H]) editHosts(tx Tx, subnetID uuid.UUID, edit func(d M) error) error {
+// editSubnet stores what edit makes of the subnet as tx reads it.
+func (f *dhcpFlavour[M, H]) editSubnet(tx Tx, subnetID uuid.UUID, edit func(d M) (M, error)) error {
 	d, err := getAs[M](tx, subnetID)
 	if err != nil {
 		return err
 	}
-	if err := edit(d); err != nil {
+	next, err := edit(d)
+	if err != nil {
 		return err
 	}
-	return tx.Update(d)
+	return tx.Update(next)
+}
+
+// editHosts applies edit to the subnet's hosts and stores it.
+func (f *dhcpFlavour[M, H]) editHosts(tx Tx, subnetID uuid.UUID, edit func(d M) error) error {
+	return f.editSubnet(tx, subnetID, func(d M) (M, error) { return d, edit(d) })
 }
 
 func (f *dhcpFlavour[M, H]) listHosts(c *call) error {
@@ -335,16 +331,27 @@ func (f *dhcpFlavour[M, H]) listHosts(c *call) error {
 	return c.ok(out)
 }
 
-func (f *dhcpFlavour[M, H]) createHost(c *call) error {
-	body, err := c.readBody()
+// hostRequest reads a host POST or PUT: the body, the subnet of the path
+// and the decoded host, in the reference's order.
+func (f *dhcpFlavour[M, H]) hostRequest(c *call) (uuid.UUID, M, H, error) {
+	var (
+		d M
+		h H
+	)
+	b, err := c.readBody()
 	if err != nil {
-		return err
+		return uuid.Nil, d, h, err
 	}
 	bridge, d, err := f.findSubnet(c, c.noSubnet())
 	if err != nil {
-		return err
+		return uuid.Nil, d, h, err
 	}
-	h, err := f.decodeHost(body)
+	h, err = f.decodeHost(b)
+	return bridge, d, h, err
+}
+
+func (f *dhcpFlavour[M, H]) createHost(c *call) error {
+	bridge, d, h, err := f.hostRequest(c)
 	if err != nil {
 		return err
 	}
@@ -381,15 +388,7 @@ func (f *dhcpFlavour[M, H]) getHost(c *call) error {
 }
 
 func (f *dhcpFlavour[M, H]) updateHost(c *call) error {
-	body, err := c.readBody()
-	if err != nil {
-		return err
-	}
-	_, d, err := f.findSubnet(c, c.noSubnet())
-	if err != nil {
-		return err
-	}
-	h, err := f.decodeHost(body)
+	_, d, h, err := f.hostRequest(c)
 	if err != nil {
 		return err
 	}

@@ -51,8 +51,9 @@
 //
 // # Files
 //
-// The engine: handler.go (HTTP, routing, negotiation), engine.go (request →
-// decode → validate → transaction → encode), resource.go (a row), typed.go
+// The engine: handler.go (HTTP, routing, negotiation), wire.go (request
+// and response bodies), engine.go (request → decode → validate →
+// transaction → encode), resource.go (a row), typed.go
 // (typed hooks and reads), convert.go and codecs.go (JSON values and field
 // kinds), fields.go (field rows), endpoint.go, membership.go,
 // dhcp_common.go, root.go, errors.go and storeerrors.go, mediatype.go,

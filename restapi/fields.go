@@ -164,11 +164,7 @@ func setEnumByName(m protoreflect.Message, fd protoreflect.FieldDescriptor, name
 }
 
 func enumName(m protoreflect.Message, fd protoreflect.FieldDescriptor) string {
-	ev := fd.Enum().Values().ByNumber(m.Get(fd).Enum())
-	if ev == nil {
-		return ""
-	}
-	return string(ev.Name())
+	return enumValueName(fd, m.Get(fd))
 }
 
 // ipString is the stored text of an address: Java's (IPv6 uncompressed),

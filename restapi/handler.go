@@ -1,19 +1,13 @@
 package restapi
 
 import (
-	"bytes"
 	"cmp"
-	"compress/gzip"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -268,192 +262,6 @@ func (c *call) uri(segments ...string) string {
 	return b.String()
 }
 
-// readBody reads a JSON object body (gzip-decoded if needed). An empty
-// body reads as an empty object. The body is read by readRawBody; JSON
-// null and other non-objects are refused (the reference has no object to
-// validate then).
-func (c *call) readBody() (map[string]json.RawMessage, error) {
-	data, err := c.readRawBody()
-	if err != nil {
-		return nil, err
-	}
-	body := map[string]json.RawMessage{}
-	if strings.TrimSpace(string(data)) == "" {
-		return body, nil
-	}
-	if err := json.Unmarshal(data, &body); err != nil {
-		return nil, &Error{Status: 400, Message: "Malformed JSON object in request body: " + err.Error(), Err: err}
-	}
-	if body == nil {
-		return nil, &Error{Status: 400, Message: "Malformed JSON object in request body: null is not an object"}
-	}
-	return body, nil
-}
-
-// readRawBody reads a request body (gzip-decoded if needed), bounded after
-// inflating (a small gzip body may inflate to gigabytes), its strings by
-// the handler's string bound and its nesting by maxJSONDepth.
-func (c *call) readRawBody() ([]byte, error) {
-	var rd io.Reader = http.MaxBytesReader(c.w, c.r.Body, c.h.maxBody)
-	if strings.EqualFold(c.r.Header.Get("Content-Encoding"), "gzip") {
-		gz, err := gzip.NewReader(rd)
-		if err != nil {
-			return nil, &Error{Status: 400, Message: "Invalid gzip request body", Err: err}
-		}
-		defer gz.Close()
-		rd = &inflateLimit{r: gz, left: c.h.maxBody}
-	}
-	data, err := io.ReadAll(rd)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Message: "Request body too large", Err: err}
-		}
-		return nil, &Error{Status: 400, Message: "Cannot read request body", Err: err}
-	}
-	if err := checkJSONShape(data, c.h.maxString); err != nil {
-		return nil, err
-	}
-	return data, nil
-}
-
-// inflateLimit fails a decompressed stream that grows past left bytes with
-// the same error as http.MaxBytesReader, so both answer 413.
-type inflateLimit struct {
-	r    io.Reader
-	left int64
-}
-
-func (l *inflateLimit) Read(p []byte) (int, error) {
-	if l.left < 0 {
-		return 0, &http.MaxBytesError{}
-	}
-	if int64(len(p)) > l.left+1 {
-		p = p[:l.left+1]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	if l.left < 0 {
-		return n, &http.MaxBytesError{}
-	}
-	return n, err
-}
-
-// maxJSONDepth bounds the nesting of request bodies: the deepest body of the
-// API (a trace condition, a QoS policy's rules) nests three levels.
-const maxJSONDepth = 32
-
-// checkJSONShape walks a body's tokens before it is decoded: a string longer
-// than maxString bytes is a violation of the field that holds it (what
-// ZooKeeper can store bounds every field, see Options.MaxStringBytes), and
-// nesting deeper than maxJSONDepth is refused. Syntax errors are left to
-// the decoder, which words them.
-func checkJSONShape(data []byte, maxString int) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	type frame struct {
-		object, wantKey bool
-		key             string
-	}
-	var open []frame
-	// valueDone notes that the innermost object's next string is a key again.
-	valueDone := func() {
-		if n := len(open); n > 0 && open[n-1].object {
-			open[n-1].wantKey = true
-		}
-	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil
-		}
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{', '[':
-				if len(open) == maxJSONDepth {
-					return errorf(http.StatusBadRequest, "Malformed JSON object in request body: nested deeper than %d levels", maxJSONDepth)
-				}
-				open = append(open, frame{object: t == '{', wantKey: t == '{'})
-			default:
-				open = open[:len(open)-1]
-				valueDone()
-			}
-		case string:
-			if n := len(open); n > 0 && open[n-1].object && open[n-1].wantKey {
-				open[n-1].key, open[n-1].wantKey = t, false
-				continue
-			}
-			if len(t) > maxString {
-				property := ""
-				for i := len(open) - 1; i >= 0 && property == ""; i-- {
-					property = open[i].key
-				}
-				return &Error{Status: http.StatusBadRequest, Message: "Validation error(s) found",
-					Violations: []Violation{{Property: property, Message: fmt.Sprintf("size must be between 0 and %d", maxString)}}}
-			}
-			valueDone()
-		default:
-			valueDone()
-		}
-	}
-}
-
-// writeJSON answers 200 with v as JSON and the negotiated Content-Type.
-func (c *call) writeJSON(status int, mediaType string, v any) {
-	data, err := appendJSON(nil, v)
-	if err != nil {
-		c.h.writeError(c.w, c.r, fmt.Errorf("encoding response: %w", err))
-		return
-	}
-	c.w.Header().Set("Content-Type", mediaType)
-	writeBody(c.w, c.r, status, data)
-}
-
-// writeBody writes a response entity, gzip-compressed when the client
-// accepts it and the entity is large enough to gain from it (the
-// reference's Jersey GZIP filter compresses every entity; clients accept
-// either); HEAD gets the headers only.
-func writeBody(w http.ResponseWriter, r *http.Request, status int, data []byte) {
-	w.Header().Add("Vary", "Accept-Encoding")
-	if len(data) >= gzipMinBytes && acceptsGzip(r) {
-		gz := gzipWriters.Get().(*gzip.Writer)
-		defer gzipWriters.Put(gz)
-		var buf bytes.Buffer
-		gz.Reset(&buf)
-		if _, err := gz.Write(data); err == nil && gz.Close() == nil {
-			w.Header().Set("Content-Encoding", "gzip")
-			data = buf.Bytes()
-		}
-	}
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(data)
-	}
-}
-
-// gzipMinBytes: smaller entities are sent as they are (compressing a
-// one-object answer costs more than it saves).
-const gzipMinBytes = 1024
-
-// gzipWriters reuses compressors: each holds large tables.
-var gzipWriters = sync.Pool{New: func() any {
-	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	return gz
-}}
-
-// acceptsGzip reads Accept-Encoding: gzip listed without q=0.
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-		}
-	}
-	return false
-}
-
 func (c *call) fail(err error) { c.h.writeError(c.w, c.r, err) }
 
 func emptyStatus(w http.ResponseWriter, status int) { w.WriteHeader(status) }
@@ -540,20 +348,9 @@ func (h *handler) serveCollection(w http.ResponseWriter, r *http.Request, res *r
 		}
 		c.writeJSON(http.StatusOK, mt, items)
 	case http.MethodPost:
-		if err := requireJSONReader(r); err != nil {
-			c.fail(err)
-			return
-		}
-		body, err := c.readBody()
+		allowed := res.ops&opCreate != 0 && (p != nil || len(res.parents) == 0 || res.topLevelCreate()) && (p == nil || !p.listOnly)
+		body, err := c.writeRequest(res, allowed)
 		if err != nil {
-			c.fail(err)
-			return
-		}
-		if res.ops&opCreate == 0 || (p == nil && len(res.parents) > 0 && !res.topLevelCreate()) || (p != nil && p.listOnly) {
-			methodNotAllowed(w)
-			return
-		}
-		if err := checkBodyType(r, res.single, strict); err != nil {
 			c.fail(err)
 			return
 		}
@@ -567,6 +364,26 @@ func (h *handler) serveCollection(w http.ResponseWriter, r *http.Request, res *r
 	default:
 		methodNotAllowed(w)
 	}
+}
+
+// writeRequest reads the body of a POST or PUT of res with the reference's
+// checks in its order: 415 without a JSON reader, 400 for a bad body, 405
+// when the operation is not allowed here, then the media type (406).
+func (c *call) writeRequest(res *resource, allowed bool) (body, error) {
+	if err := requireJSONReader(c.r); err != nil {
+		return nil, err
+	}
+	b, err := c.readBody()
+	if err != nil {
+		return nil, err
+	}
+	if !allowed {
+		return nil, &Error{Status: http.StatusMethodNotAllowed, EmptyBody: true}
+	}
+	if err := checkBodyType(c.r, res.single, strict); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // topLevelCreate reports whether POST /<seg> is allowed for a resource that
@@ -613,20 +430,8 @@ func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, res *resou
 		}
 		c.writeJSON(http.StatusOK, mt, obj)
 	case http.MethodPut:
-		if err := requireJSONReader(r); err != nil {
-			c.fail(err)
-			return
-		}
-		body, err := c.readBody()
+		body, err := c.writeRequest(res, res.ops&opUpdate != 0)
 		if err != nil {
-			c.fail(err)
-			return
-		}
-		if res.ops&opUpdate == 0 {
-			methodNotAllowed(w)
-			return
-		}
-		if err := checkBodyType(r, res.single, strict); err != nil {
 			c.fail(err)
 			return
 		}

@@ -251,21 +251,14 @@ func unlinkPorts(c *call) error {
 	if err != nil {
 		return err
 	}
-	err = c.h.store.Tx(c.ctx(), func(tx Tx) error {
+	return c.inTx(func(tx Tx) error {
 		port, err := getAs[*models.Port](tx, id)
-		if err != nil {
+		if err != nil || port.PeerId == nil {
 			return err
-		}
-		if port.PeerId == nil {
-			return nil
 		}
 		port.PeerId = nil
 		return tx.Update(port)
 	})
-	if err != nil {
-		return err
-	}
-	return c.noContent()
 }
 
 // peerPorts lists the ports linked to the device's ports.

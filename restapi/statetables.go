@@ -461,12 +461,17 @@ func (pt pairTable) list(c *call) error {
 	return c.ok(out)
 }
 
-func (pt pairTable) get(c *call) error {
-	t, id, err := pt.open(c)
-	if err != nil {
-		return err
+// openEntry opens the table and parses the entry the path names.
+func (pt pairTable) openEntry(c *call) (t StateTable, id uuid.UUID, ip, mac string, err error) {
+	if t, id, err = pt.open(c); err != nil {
+		return nil, id, "", "", err
 	}
-	ip, mac, err := pt.entry(c)
+	ip, mac, err = pt.entry(c)
+	return t, id, ip, mac, err
+}
+
+func (pt pairTable) get(c *call) error {
+	t, id, ip, mac, err := pt.openEntry(c)
 	if err != nil {
 		return err
 	}
@@ -518,11 +523,7 @@ func (pt pairTable) add(c *call) error {
 }
 
 func (pt pairTable) remove(c *call) error {
-	t, _, err := pt.open(c)
-	if err != nil {
-		return err
-	}
-	ip, mac, err := pt.entry(c)
+	t, _, ip, mac, err := pt.openEntry(c)
 	if err != nil {
 		return err
 	}
