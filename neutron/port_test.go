@@ -2,6 +2,7 @@ package neutron
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/uuid"
@@ -424,6 +425,94 @@ func TestPortKindsAndBinding(t *testing.T) {
 		}
 		if fx.exists(&models.NeutronPort{}, unknown.GetId().ToGoogle()) {
 			t.Error("a failed create left its Neutron port")
+		}
+	})
+}
+
+// PortTranslatorIT "update ip addr groups with same IP": two ports on one
+// address in three groups; after each update of the first port's groups,
+// the number of ports per address entry of each group.
+func TestAddressGroupsSameIP(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		nid, sid := newID(), newID()
+		sgs := []*models.UUID{newID(), newID(), newID()}
+		fx.create(network(nid), subnet(sid, nid, "10.0.0.0/24", "10.0.0.1"))
+		for _, sg := range sgs {
+			fx.create(&models.SecurityGroup{Id: sg, Name: proto.String("sg")})
+		}
+		counts := func() [][]int {
+			var out [][]int
+			for _, sg := range sgs {
+				row := []int{}
+				for _, e := range fixtureGet[*models.IPAddrGroup](fx, sg.ToGoogle()).GetIpAddrPorts() {
+					row = append(row, len(e.GetPortIds()))
+				}
+				out = append(out, row)
+			}
+			return out
+		}
+		p1 := vifPort(newID(), nid, "fa:16:3e:00:00:01", alloc("10.0.0.3", sid))
+		p1.SecurityGroups = sgs
+		p2 := vifPort(newID(), nid, "fa:16:3e:00:00:02", alloc("10.0.0.3", sid))
+		p2.SecurityGroups = sgs[:2]
+		fx.create(p1, p2)
+		steps := []struct {
+			groups []*models.UUID
+			want   string
+		}{
+			{nil, "[[2] [2] [1]]"}, // after the creates
+			{[]*models.UUID{sgs[1]}, "[[1] [2] []]"},
+			{sgs, "[[2] [2] [1]]"},
+			{[]*models.UUID{}, "[[1] [1] []]"},
+		}
+		for i, s := range steps {
+			if i > 0 {
+				up := proto.Clone(p1).(*models.NeutronPort)
+				up.SecurityGroups = s.groups
+				fx.update(up)
+			}
+			if got := fmt.Sprint(counts()); got != s.want {
+				t.Errorf("step %d: ports per address %s, want %s", i, got, s.want)
+			}
+		}
+	})
+}
+
+// PortTranslatorIT "add/update dhcp extra opts": the DHCP host carries the
+// port's extra options, replaced by each update.
+func TestDhcpExtraOpts(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		nid, sid := newID(), newID()
+		fx.create(network(nid), subnet(sid, nid, "10.0.0.0/24", "10.0.0.1"))
+		opt := func(n, v string) *models.NeutronPort_ExtraDhcpOpts {
+			return &models.NeutronPort_ExtraDhcpOpts{OptName: proto.String(n), OptValue: proto.String(v)}
+		}
+		p := vifPort(newID(), nid, "fa:16:3e:00:00:01", alloc("10.0.0.3", sid))
+		for i, opts := range [][]*models.NeutronPort_ExtraDhcpOpts{
+			{opt("12", "A"), opt("13", "B")}, {}, {opt("12", "A")},
+		} {
+			p = proto.Clone(p).(*models.NeutronPort)
+			p.ExtraDhcpOpts = opts
+			if i == 0 {
+				fx.create(p)
+			} else {
+				fx.update(p)
+			}
+			hosts := fixtureGet[*models.Dhcp](fx, sid.ToGoogle()).GetHosts()
+			if len(hosts) != 1 {
+				t.Fatalf("step %d: %d DHCP hosts", i, len(hosts))
+			}
+			var got []string
+			for _, o := range hosts[0].GetExtraDhcpOpts() {
+				got = append(got, o.GetName()+"="+o.GetValue())
+			}
+			var want []string
+			for _, o := range opts {
+				want = append(want, o.GetOptName()+"="+o.GetOptValue())
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("step %d: extra options %v, want %v", i, got, want)
+			}
 		}
 	})
 }
