@@ -2,6 +2,8 @@ package cluster_test
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"path"
 	"testing"
 
@@ -10,6 +12,8 @@ import (
 
 	"github.com/midonet/midonet-go/cluster"
 	"github.com/midonet/midonet-go/cluster/containers"
+	"github.com/midonet/midonet-go/cluster/discovery"
+	"github.com/midonet/midonet-go/cluster/endpoint"
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
@@ -159,6 +163,43 @@ func TestContainersEndToEnd(t *testing.T) {
 				return err == nil && len(kids) == 1
 			})
 			moves("after the leader's session expired")
+		}
+	})
+}
+
+// TestEndpointService: each node serves the topology cache on its endpoint
+// and publishes it in service discovery (and withdraws it when stopping);
+// cluster.endpoint.enabled=false leaves the endpoint out.
+func TestEndpointService(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		ctx := context.Background()
+		observer := b.connect(t)
+		cfg, _ := nodeOn(t, b)
+		r := start(t, cfg)
+		ins, err := discovery.Instances(ctx, observer, b.root, endpoint.TopologyCacheName)
+		if err != nil || len(ins) != 1 {
+			t.Fatalf("topology-cache instances %v, %v", ins, err)
+		}
+		u, err := url.Parse(ins[0].URI())
+		if err != nil || u.Scheme != "http" || u.Path != endpoint.TopologyCachePath {
+			t.Fatalf("instance URI %q: %v", ins[0].URI(), err)
+		}
+		code, body := get(t, http.DefaultClient, "http://127.0.0.1:"+u.Port()+endpoint.TopologyCachePath)
+		if code != 200 || len(body) < 10 {
+			t.Fatalf("GET topology-cache: %d, %d bytes", code, len(body))
+		}
+		if err := r.stop(t); err != nil {
+			t.Fatal(err)
+		}
+		if ins, _ := discovery.Instances(ctx, observer, b.root, endpoint.TopologyCacheName); len(ins) != 0 {
+			t.Fatalf("instances after stop: %v", ins)
+		}
+
+		cfg, _ = nodeOn(t, b)
+		cfg.Overrides["cluster.endpoint.enabled"] = "false"
+		start(t, cfg)
+		if ins, _ := discovery.Instances(ctx, observer, b.root, endpoint.TopologyCacheName); len(ins) != 0 {
+			t.Fatalf("endpoint disabled, yet instances %v", ins)
 		}
 	})
 }

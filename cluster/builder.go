@@ -169,7 +169,7 @@ func (c *Config) apply(layers ...source) error {
 		}
 	}
 	for k := range c.Overrides {
-		if !slices.ContainsFunc(settings, func(s setting) bool { return s.key == k }) {
+		if !slices.ContainsFunc(settings, func(s setting) bool { return s.key == k }) && !isServiceKey(k) {
 			errs = append(errs, fmt.Errorf("%w: %s is not a setting the node reads (known: %s)", ErrBadConfig, k,
 				strings.Join(settingKeys(), ", ")))
 		}

@@ -82,17 +82,54 @@ func (e *Env) ObjectStore(ctx context.Context) (*zoom.Store, error) {
 }
 
 // Settings is the node's mn-conf view (Runtime) or, without one, the
-// bundled cluster schema's defaults: where services read their own
+// bundled cluster schema's defaults, with the command line's keys
+// (Config.Overrides) over it: where services read their own
 // cluster.<service>.* keys.
 func (e *Env) Settings() (*mnconf.Config, error) {
-	if e.Runtime != nil {
-		return e.Runtime, nil
+	base := e.Runtime
+	if base == nil {
+		var err error
+		if base, err = clusterSchema(); err != nil {
+			return nil, err
+		}
 	}
+	if len(e.Config.Overrides) == 0 {
+		return base, nil
+	}
+	// Values stay text: the typed getters parse them as they parse
+	// mn-conf's (a HOCON parse would read 127.0.0.1 as numbers).
+	over := map[string]any{}
+	for k, v := range e.Config.Overrides {
+		node := over
+		parts := mnconf.SplitPath(k)
+		for _, p := range parts[:len(parts)-1] {
+			next, ok := node[p].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				node[p] = next
+			}
+			node = next
+		}
+		node[parts[len(parts)-1]] = strings.Trim(strings.TrimSpace(v), `"`)
+	}
+	return mnconf.NewConfig(mnconf.Merge(over, base.Tree())), nil
+}
+
+// clusterSchema is the bundled cluster schema: every cluster.* key with
+// its default.
+func clusterSchema() (*mnconf.Config, error) {
 	schemas, err := mnconf.BundledSchemas()
 	if err != nil {
 		return nil, err
 	}
 	return mnconf.NewConfig(schemas["cluster"]), nil
+}
+
+// isServiceKey reports whether key is a cluster.* key of the schema that
+// the node's services read themselves (through Env.Settings).
+func isServiceKey(key string) bool {
+	schema, err := clusterSchema()
+	return err == nil && strings.HasPrefix(key, "cluster.") && schema.Has(key)
 }
 
 // Service is one unit of the node, started in order and stopped in reverse.

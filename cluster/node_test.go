@@ -43,6 +43,9 @@ func testConfig(t *testing.T, conn storage.Conn) cluster.Config {
 		"cluster.rest_api.https_host": "127.0.0.1",
 		"cluster.rest_api.https_port": "-1",
 		"cluster.vxgw.enabled":        "false",
+		// Every node of a test binds the endpoint on a port of its own.
+		"cluster.endpoint.service.interface": "127.0.0.1",
+		"cluster.endpoint.service.port":      "0",
 	}
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/midonet/midonet-go/cluster/internal/session"
 	"github.com/midonet/midonet-go/internal/version"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/restapi/keystore"
@@ -110,38 +111,18 @@ func registrationService(n *Node) Service {
 			}
 			return fmt.Errorf("%s: %w", self, ErrNodeIDInUse)
 		}
-		// Subscribe before registering: an expiry between the two would
-		// otherwise go unnoticed and leave the node unregistered.
-		wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		events := env.Store.SessionEvents(wctx)
-		if err := register(ctx); err != nil {
-			cancel()
+		stopKeeping, err := session.Keep(ctx, env.Store, register, func(err error) {
+			env.Logger.Error("re-registering node after session expiry", "err", err)
+		}, func() {
+			env.Logger.Info("node re-registered after session expiry", "path", self)
+		})
+		if err != nil {
 			return nil, err
 		}
 		env.Logger.Info("node registered", "path", self)
 
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			expired := false
-			for ev := range events {
-				switch ev.State {
-				case storage.Expired:
-					expired = true
-				case storage.Connected:
-					if expired {
-						expired = false
-						if err := register(wctx); err != nil {
-							env.Logger.Error("re-registering node after session expiry", "err", err)
-						} else {
-							env.Logger.Info("node re-registered after session expiry", "path", self)
-						}
-					}
-				}
-			}
-		})
 		return func(sctx context.Context) error {
-			cancel()
-			wg.Wait()
+			stopKeeping()
 			err := env.Store.Delete(sctx, self, storage.AnyVersion)
 			if errors.Is(err, storage.ErrNoNode) || errors.Is(err, storage.ErrClosed) {
 				return nil

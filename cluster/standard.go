@@ -2,12 +2,14 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/midonet/midonet-go/cluster/containers"
+	"github.com/midonet/midonet-go/cluster/endpoint"
 	"github.com/midonet/midonet-go/cluster/recycler"
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/storage"
@@ -53,9 +55,43 @@ func (c *Config) useStandardBackends() {
 // AgentServices are the services agents rely on, each switched by its
 // cluster.<service>.enabled key in mn-conf: "containers" (one node at a
 // time, under the reference's latch <root>/containers/leader-latch; see
-// package containers) and "recycler" (every node, see package recycler).
+// package containers), "recycler" (every node, see package recycler) and
+// "endpoint" (every node: port 8888 with the topology cache when
+// cluster.topology_cache.enabled, published in service discovery; see
+// packages endpoint and discovery).
 func AgentServices() []Service {
 	return []Service{
+		{Name: "endpoint", EnabledKey: "cluster.endpoint.enabled", Start: func(ctx context.Context, env *Env) (func(context.Context) error, error) {
+			cfg, err := serviceConfig(env, func(c *mnconf.Config) (endpoint.Config, error) {
+				return endpoint.ConfigFrom(c, env.Config.KeystorePath, env.Config.KeystorePassword)
+			})
+			if err != nil {
+				return nil, err
+			}
+			cacheOn, err := serviceConfig(env, func(c *mnconf.Config) (bool, error) { return c.Bool("cluster.topology_cache.enabled") })
+			if err != nil {
+				return nil, err
+			}
+			st, err := env.ObjectStore(ctx)
+			if err != nil {
+				return nil, err
+			}
+			var users []endpoint.User
+			if cacheOn {
+				users = append(users, endpoint.NewTopologyCache(env.Store, st.ZoomPath()))
+			}
+			srv, err := endpoint.Start(ctx, env.Store, env.RootKey, cfg, users, env.Logger.With("service", "endpoint"))
+			if errors.Is(err, endpoint.ErrBind) {
+				// As in the reference, the endpoint fails alone: the node
+				// and its other services keep running.
+				env.Logger.Error("endpoint service cannot start", "service", "endpoint", "err", err)
+				return func(context.Context) error { return nil }, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			return srv.Stop, nil
+		}},
 		{Name: "containers", EnabledKey: "cluster.containers.enabled", Singleton: true, Latch: containers.Latch,
 			Start: func(ctx context.Context, env *Env) (func(context.Context) error, error) {
 				cfg, err := serviceConfig(env, containers.ConfigFrom)

@@ -125,6 +125,9 @@ func startNode(t *testing.T, backend, hosts string, openStore func(context.Conte
 		"cluster.rest_api.https_host": "127.0.0.1",
 		"cluster.rest_api.https_port": "-1",
 		"cluster.vxgw.enabled":        "false",
+		// The endpoint on a loopback port of its own.
+		"cluster.endpoint.service.interface": "127.0.0.1",
+		"cluster.endpoint.service.port":      "0",
 	}
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.Logger = quietLogger()

@@ -305,7 +305,10 @@ func (d *Deployment) startNode(i int) error {
 		"--env-file", filepath.Join(n.dir, "no-env.sh"),
 		"--set", "cluster.rest_api.http_host=127.0.0.1",
 		"--set", fmt.Sprintf("cluster.rest_api.http_port=%d", n.httpPort),
-		"--set", "cluster.rest_api.https_host=127.0.0.1")
+		"--set", "cluster.rest_api.https_host=127.0.0.1",
+		// Each node's endpoint (topology cache) on a loopback port of its own.
+		"--set", "cluster.endpoint.service.interface=127.0.0.1",
+		"--set", "cluster.endpoint.service.port=0")
 	return err
 }
 
