@@ -163,6 +163,7 @@ func (s *Store) runBatch(batch []*groupReq) {
 	for len(live) > 0 {
 		ctx, cancel := batchContext(live)
 		tx := newTx(ctx, s)
+		tx.speculate = true
 		var ok, failed []*groupReq
 		var errs []error
 		for i, r := range live {
@@ -170,6 +171,12 @@ func (s *Store) runBatch(batch []*groupReq) {
 			tx.ctx, tx.member = r.ctx, i
 			if err := r.f(tx); err != nil {
 				tx.restore(saved)
+				if tx.speculated {
+					// Maybe an error of a stale cached object, which a
+					// rolled-back member's commit would not catch: the
+					// member decides alone, on fresh reads if need be.
+					err = errRunAlone
+				}
 				failed, errs = append(failed, r), append(errs, err)
 				continue
 			}

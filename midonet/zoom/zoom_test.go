@@ -313,7 +313,13 @@ func (f *groupFixture) queue(ctxs []context.Context, fns ...func(*Tx) error) []c
 		if ctxs != nil {
 			ctx = ctxs[i]
 		}
-		go func() { out[i] <- f.g.submit(ctx, fn) }()
+		go func() {
+			err := f.g.submit(ctx, fn)
+			if errors.Is(err, errRunAlone) { // as Store.Tx does
+				err = f.st.runAlone(ctx, fn, nil)
+			}
+			out[i] <- err
+		}()
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		f.g.mu.Lock()
