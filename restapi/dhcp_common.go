@@ -392,17 +392,7 @@ func (f *dhcpFlavour[M, H]) updateHost(c *call) error {
 	if err != nil {
 		return err
 	}
-	key := c.r.PathValue(f.hostParam)
-	return c.inTx(func(tx Tx) error {
-		return f.editHosts(tx, toUUID(f.id(d)), func(d M) error {
-			i := f.hostIndex(d, key)
-			if i < 0 {
-				return c.noSubnet()
-			}
-			(*f.hosts(d))[i] = h
-			return nil
-		})
-	})
+	return f.editHost(c, d, func(hosts *[]H, i int) { (*hosts)[i] = h })
 }
 
 func (f *dhcpFlavour[M, H]) deleteHost(c *call) error {
@@ -410,6 +400,13 @@ func (f *dhcpFlavour[M, H]) deleteHost(c *call) error {
 	if err != nil {
 		return err
 	}
+	return f.editHost(c, d, func(hosts *[]H, i int) { *hosts = append((*hosts)[:i], (*hosts)[i+1:]...) })
+}
+
+// editHost applies edit to the stored hosts of subnet d at the index of the
+// path's host, in a transaction answering 204; a missing host is the
+// subnet's 404 (as the reference).
+func (f *dhcpFlavour[M, H]) editHost(c *call, d M, edit func(hosts *[]H, i int)) error {
 	key := c.r.PathValue(f.hostParam)
 	return c.inTx(func(tx Tx) error {
 		return f.editHosts(tx, toUUID(f.id(d)), func(d M) error {
@@ -417,8 +414,7 @@ func (f *dhcpFlavour[M, H]) deleteHost(c *call) error {
 			if i < 0 {
 				return c.noSubnet()
 			}
-			hosts := f.hosts(d)
-			*hosts = append((*hosts)[:i], (*hosts)[i+1:]...)
+			edit(f.hosts(d), i)
 			return nil
 		})
 	})

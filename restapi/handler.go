@@ -404,6 +404,14 @@ func (res *resource) parentOnlyCreate() bool {
 func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, res *resource) {
 	c := h.newCall(w, r)
 	id, perr := parseUUID(r.PathValue("id"))
+	// withID runs f unless the id is malformed: then it names no object
+	// (404, after the checks that come first).
+	withID := func(f func() error) error {
+		if perr != nil {
+			return res.notFound(r.PathValue("id"))
+		}
+		return f()
+	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		if res.ops&opGet == 0 {
@@ -419,12 +427,8 @@ func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, res *resou
 			c.fail(err)
 			return
 		}
-		if perr != nil {
-			c.fail(res.notFound(r.PathValue("id")))
-			return
-		}
-		obj, err := c.getOne(res, id)
-		if err != nil {
+		var obj object
+		if err := withID(func() (err error) { obj, err = c.getOne(res, id); return err }); err != nil {
 			c.fail(err)
 			return
 		}
@@ -435,11 +439,7 @@ func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, res *resou
 			c.fail(err)
 			return
 		}
-		if perr != nil {
-			c.fail(res.notFound(r.PathValue("id")))
-			return
-		}
-		if err := c.update(res, id, body); err != nil {
+		if err := withID(func() error { return c.update(res, id, body) }); err != nil {
 			c.fail(err)
 			return
 		}
@@ -449,11 +449,7 @@ func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, res *resou
 			methodNotAllowed(w)
 			return
 		}
-		if perr != nil {
-			c.fail(res.notFound(r.PathValue("id")))
-			return
-		}
-		if err := c.remove(res, id); err != nil {
+		if err := withID(func() error { return c.remove(res, id) }); err != nil {
 			c.fail(err)
 			return
 		}
