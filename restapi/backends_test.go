@@ -97,3 +97,10 @@ func backends(t testing.TB) []backend {
 	}
 	return out
 }
+
+// onBackends runs a suite once per backend, as a subtest named after it.
+func onBackends(t *testing.T, suite func(t *testing.T, b backend)) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) { suite(t, b) })
+	}
+}

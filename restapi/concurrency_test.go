@@ -14,9 +14,7 @@ import (
 // parent object, so the store's optimistic transactions collide and are
 // re-run. Every request must succeed and none may be lost.
 func TestConcurrentWrites(t *testing.T) {
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) { concurrentWrites(t, b) })
-	}
+	onBackends(t, concurrentWrites)
 }
 
 func concurrentWrites(t *testing.T, b backend) {

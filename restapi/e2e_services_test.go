@@ -18,9 +18,7 @@ func memberID(m client.PoolMember) string { return m.ID }
 // insertion, service-container, trace and state-table resources through
 // the typed client, then deletes devices and checks the cascades.
 func TestServiceResources(t *testing.T) {
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) { serviceResources(t, b) })
-	}
+	onBackends(t, serviceResources)
 }
 
 func serviceResources(t *testing.T, b backend) {

@@ -79,9 +79,7 @@ func bridgeID(b client.Bridge) string { return b.ID }
 // TestTenantTopology drives a full tenant topology through the typed client
 // and checks the store's cascades through the API.
 func TestTenantTopology(t *testing.T) {
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) { tenantTopology(t, b) })
-	}
+	onBackends(t, tenantTopology)
 }
 
 func tenantTopology(t *testing.T, b backend) {
