@@ -446,3 +446,23 @@ func TestRecyclesDeletedObjects(t *testing.T) {
 		}
 	})
 }
+
+// TestRecyclerSurvivesSessionExpiry: the recycler's session expires
+// between runs; the next run works on the new session.
+func TestRecyclerSurvivesSessionExpiry(t *testing.T) {
+	zb := servicetest.ZooKeeper(t)
+	f := newFixture(t, servicetest.Backend{Name: "zookeeper", Backend: zb}, testConfig)
+	f.recycle()
+	zb.Expire(t, f.conn)
+	servicetest.Eventually(t, "a new session", func() bool { return f.conn.State() == storage.Connected })
+	gone := uuid.NewString()
+	f.mkdirs(f.z("/tables/Port/" + gone))
+	f.r.now = func() time.Time { return time.Now().Add(3 * time.Hour) }
+	servicetest.Eventually(t, "a run on the new session", func() bool {
+		rep, err := f.r.Recycle(f.ctx)
+		return err == nil && rep.Tables.Deleted == 1
+	})
+	if f.exists(f.z("/tables/Port/" + gone)) {
+		t.Error("orphan table survived the run after the expiry")
+	}
+}
