@@ -1,6 +1,8 @@
 package neutron
 
 import (
+	"strings"
+
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
@@ -41,7 +43,7 @@ func sgRules(r *models.SecurityGroupRule) ([]*models.Rule, error) {
 		}
 		var prefix *models.IPSubnet
 		if r.RemoteIpPrefix != nil {
-			p, err := models.ParseIPSubnet(r.GetRemoteIpPrefix())
+			p, err := parseCIDR(r.GetRemoteIpPrefix())
 			if err != nil {
 				return nil, badRequest("Invalid remote_ip_prefix %q", r.GetRemoteIpPrefix())
 			}
@@ -229,4 +231,17 @@ func deleteSecurityGroupRule(_ *View, r *models.SecurityGroupRule) ([]Op, error)
 		Delete(&models.Rule{}, NonHeaderRuleID(id.ToGoogle())),
 		Delete(&models.SecurityGroupRule{}, id.ToGoogle()),
 	}, nil
+}
+
+// parseCIDR reads a prefix as the reference's IPSubnet.fromCidr does: a
+// bare address is a host prefix (/32, /128).
+func parseCIDR(s string) (*models.IPSubnet, error) {
+	if !strings.Contains(s, "/") {
+		a, err := models.ParseIPAddress(strings.TrimSpace(s))
+		if err != nil {
+			return nil, err
+		}
+		return hostSubnet(a), nil
+	}
+	return models.ParseIPSubnet(strings.TrimSpace(s))
 }

@@ -26,6 +26,9 @@ func TestSecurityGroupTranslation(t *testing.T) {
 		ingress := sgRule(r1, sg, models.RuleDirection_INGRESS, models.Protocol_TCP)
 		ingress.PortRangeMin, ingress.PortRangeMax = proto.Int32(80), proto.Int32(90)
 		ingress.RemoteIpPrefix = proto.String("10.0.0.0/8")
+		if p, err := parseCIDR("10.1.2.3"); err != nil || p.CIDR() != "10.1.2.3/32" {
+			t.Errorf("a bare remote prefix reads as %v (%v), want a /32", p, err)
+		}
 		icmp := sgRule(r2, sg, models.RuleDirection_EGRESS, models.Protocol_ICMP)
 		icmp.PortRangeMin, icmp.PortRangeMax = proto.Int32(8), proto.Int32(0)
 		fx.create(&models.SecurityGroup{Id: other, Name: proto.String("other")})
