@@ -729,6 +729,21 @@ func testStaleCacheWrites(t *testing.T, b backend) {
 	}
 	f.checkPrinted("Network", bridge.Id.ToGoogle())
 
+	// Deleted through this store and re-created by the other session under
+	// the same id: a create on it sees the new bridge, not the cached one.
+	if err := f.store.Delete(f.ctx, bridge, bridge.Id.ToGoogle()); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Create(f.ctx, &models.Network{Id: bridge.Id, Name: proto.String("again")}); err != nil {
+		t.Fatal(err)
+	}
+	p4 := &models.Port{Id: models.NewUUID(), NetworkId: bridge.Id}
+	f.create(p4)
+	got = f.get(bridge, bridge.Id.ToGoogle()).(*models.Network)
+	if got.GetName() != "again" || len(got.PortIds) != 1 || !got.PortIds[0].Equal(p4.Id) {
+		t.Fatalf("re-created bridge after a create: name %q, ports %v", got.GetName(), got.PortIds)
+	}
+
 	// Single-valued: f links a to target, the other session unlinks it,
 	// f links c to target: allowed (the cached target still shows a).
 	target, a, c := &models.Port{Id: models.NewUUID()}, &models.Port{Id: models.NewUUID()}, &models.Port{Id: models.NewUUID()}

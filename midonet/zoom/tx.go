@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/midonet/midonet-go/midonet/models"
@@ -189,7 +190,7 @@ func (tx *Tx) Context() context.Context { return tx.ctx }
 // node too, concurrently (a write needs it at commit).
 func (tx *Tx) read(ci *classInfo, id string, forWrite bool) (*entry, error) {
 	if forWrite && tx.speculate {
-		if d, ok := tx.s.cache.latest(objKey{ci.Name, id}); ok && d.provKnown && d.text != nil {
+		if d, ok := tx.s.cache.latest(objKey{ci.Name, id}); ok && d.provKnown && d.text != nil && time.Since(d.confirmed) < speculationWindow {
 			tx.speculated = true
 			return &entry{obj: d.obj, pend: d.pend, printed: len(d.pend), text: d.text, inStore: true, version: d.version,
 				prov: d.prov, provVersion: d.provVersion, hasProv: d.hasProv, provLoaded: true}, nil
@@ -857,11 +858,15 @@ func (tx *Tx) commit() error {
 	return &ConcurrentModificationError{Err: errors.New("table directories keep appearing")}
 }
 
-// remember puts the objects just updated in the decoded cache under their
-// new zxids, with the text and provenance written: the next reader need
-// not parse them, the next writer (speculate) need not read them.
+// remember forgets the objects just deleted and puts those just updated
+// in the decoded cache under their new zxids, with the text and
+// provenance written: the next reader need not parse them, the next
+// writer (speculate) need not read them.
 func (tx *Tx) remember(ops []storage.Op, meta []commitOp, results []storage.OpResult) {
 	for i, m := range meta {
+		if m.kind == "model" && m.op == opDelete {
+			tx.s.cache.forget(m.key)
+		}
 		if m.kind != "model" || m.op != opUpdate || i >= len(results) || results[i].Stat.Mzxid == 0 {
 			continue
 		}
