@@ -329,3 +329,33 @@ func TestReferencePortsAndLoadBalancing(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })
 	}
 }
+
+// TestReferenceMACTable: one MAC added for two ports of a bridge is two
+// persistent entries; the reference serves each (BridgeMacTableResource.get
+// is containsRemote: the exact persistent entry exists) and lists one
+// (remoteSnapshot). Divergence 3 of issue #16: here GET of one of the two
+// answered 404 depending on the server's child order. Repeated reads show
+// it is not luck.
+func TestReferenceMACTable(t *testing.T) {
+	const get = "BridgeMacTableResource.get (DirectoryStateTable.containsRemote)"
+	entry := "/bridges/{brId}/mac_table/02-11-22-33-44-55_"
+	steps := []refStep{
+		{source: "TestBridge.java testMacTable", method: "POST", path: "/bridges", body: `{"name":"bridge1"}`, status: 201, save: "br"},
+		{source: "TestBridge.java testMacTable", method: "POST", path: "/bridges/{brId}/ports", body: `{"type":"Bridge"}`, status: 201, save: "p1"},
+		{source: "TestBridge.java testMacTable", method: "POST", path: "/bridges/{brId}/ports", body: `{"type":"Bridge"}`, status: 201, save: "p2"},
+		{source: "TestBridge.java testMacTable", method: "POST", path: "/bridges/{brId}/mac_table", body: `{"macAddr":"02:11:22:33:44:55","portId":"{p1Id}"}`, status: 201},
+		{source: "TestBridge.java testMacTable", method: "POST", path: "/bridges/{brId}/mac_table", body: `{"macAddr":"02:11:22:33:44:55","portId":"{p2Id}"}`, status: 201},
+	}
+	for range 5 {
+		steps = append(steps,
+			refStep{source: get, method: "GET", path: entry + "{p1Id}", accept: "application/json", status: 200, json: map[string]any{"portId": "{p1Id}"}},
+			refStep{source: get, method: "GET", path: entry + "{p2Id}", accept: "application/json", status: 200, json: map[string]any{"portId": "{p2Id}"}})
+	}
+	steps = append(steps,
+		refStep{source: "BridgeMacTableResource.delete", method: "DELETE", path: entry + "{p1Id}", status: 204},
+		refStep{source: get, method: "GET", path: entry + "{p1Id}", accept: "application/json", status: 404},
+		refStep{source: get, method: "GET", path: entry + "{p2Id}", accept: "application/json", status: 200})
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })
+	}
+}

@@ -113,8 +113,7 @@ func (z zoomTable) Snapshot(ctx context.Context) ([]StateEntry, error) {
 }
 
 func (z zoomTable) Contains(ctx context.Context, key, value string) (bool, error) {
-	v, ok, err := z.t.Get(ctx, key)
-	return ok && v == value, err
+	return z.t.Contains(ctx, key, value)
 }
 
 func (z zoomTable) AddPersistent(ctx context.Context, key, value string) error {

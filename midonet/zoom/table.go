@@ -51,14 +51,24 @@ func ParseTableEntry(name string) (TableEntry, bool) {
 	return TableEntry{Key: parts[0], Value: parts[1], Version: int32(v)}, true
 }
 
-// resolve picks the winning entry per key, with the reference's rule:
-// a new entry replaces the current one if there is none, if the current
-// one is persistent, or if it is learned, newer, and the current older.
+// resolve picks the winning entry per key, with the reference's rule: a
+// learned entry replaces a persistent one and an older learned one; a
+// persistent entry replaces nothing. Of several persistent entries (one MAC
+// added for two ports) the reference keeps the first the server lists;
+// here it is the one of smallest value, so every node and every read
+// agrees. The others are still entries: Contains finds them.
 func resolve(entries []TableEntry) map[string]TableEntry {
 	out := map[string]TableEntry{}
 	for _, e := range entries {
 		prev, ok := out[e.Key]
-		if !ok || prev.Persistent() || (prev.Version < e.Version && !e.Persistent()) {
+		switch {
+		case !ok:
+			out[e.Key] = e
+		case e.Persistent():
+			if prev.Persistent() && e.Value < prev.Value {
+				out[e.Key] = e
+			}
+		case prev.Persistent() || prev.Version < e.Version:
 			out[e.Key] = e
 		}
 	}
@@ -333,11 +343,22 @@ func (t *Table) Watch(ctx context.Context) (<-chan TableEvent, error) {
 	return out, nil
 }
 
-// Contains reports whether the table maps key to value (after conflict
-// resolution).
+// Contains reports whether the table holds key → value as the reference's
+// containsRemote does: a persistent entry of that pair exists, or the
+// resolved (learned) entry of key has that value. So each of two persistent
+// entries of one key is found, though a snapshot shows one.
 func (t *Table) Contains(ctx context.Context, key, value string) (bool, error) {
-	v, ok, err := t.Get(ctx, key)
-	return ok && v == value, err
+	entries, err := t.Entries(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range entries {
+		if e.Key == key && e.Value == value && e.Persistent() {
+			return true, nil
+		}
+	}
+	cur, ok := resolve(entries)[key]
+	return ok && cur.Value == value, nil
 }
 
 // TableArguments lists the argument values for which an object has a

@@ -116,6 +116,20 @@ func TestTableEntries(t *testing.T) {
 	if got["k"].Value != "new" || got["p"].Value != "only" || len(got) != 2 {
 		t.Fatalf("resolve = %v", got)
 	}
+	// Two persistent entries of one key (a MAC added for two ports): the
+	// same one wins whatever order the server lists them in, and a learned
+	// entry still beats both.
+	for _, order := range [][]TableEntry{
+		{{"m", "port-b", PersistentVersion}, {"m", "port-a", PersistentVersion}},
+		{{"m", "port-a", PersistentVersion}, {"m", "port-b", PersistentVersion}},
+	} {
+		if got := resolve(order); got["m"].Value != "port-a" {
+			t.Errorf("resolve(%v) = %v, want port-a", order, got)
+		}
+		if got := resolve(append(order, TableEntry{"m", "learned", 4})); got["m"].Value != "learned" {
+			t.Errorf("resolve with a learned entry = %v", got)
+		}
+	}
 }
 
 func TestProvenanceUpdates(t *testing.T) {
