@@ -175,9 +175,7 @@ func TestReferenceDHCP(t *testing.T) {
 		{source: dhcpV6 + " testSubnetCreateGetListDelete", method: "DELETE", path: v6, status: 404,
 			message: msg("Network {brId} does not have a subnet with address abcd:abcd:abcd:dead:0:0:0:0_64.")},
 	}
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })
-	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
 
 // TestReferencePaths: path matching as JAX-RS does it in the reference
@@ -199,9 +197,7 @@ func TestReferencePaths(t *testing.T) {
 		{source: "UUID.fromString", method: "DELETE", path: "/bridges/{brIdHex}", status: 404},
 		{source: jaxrs, method: "DELETE", path: "/bridges/{brId}/", status: 204},
 	}
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })
-	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
 
 // TestReferenceRules ports TestRule.java (rest_api/filter) TestFragmentPolicy
@@ -240,9 +236,7 @@ func TestReferenceRules(t *testing.T) {
 		{source: cond + " dlSrc @ValidMac (MAC.fromString)", method: "POST", path: rules, body: `{"type":"accept","dlSrc":"0:0:0:0:0"}`, status: 400},
 		{source: cond + " dlDst @ValidMac (MAC.fromString)", method: "POST", path: rules, body: `{"type":"accept","dlDst":"001:0:0:0:0:0"}`, status: 400},
 	}
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })
-	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
 
 // TestReferenceIPAddrGroupAddrs ports TestIpAddrGroupAddr.scala
@@ -276,9 +270,7 @@ func TestReferenceIPAddrGroupAddrs(t *testing.T) {
 			message: msg("IPv6 string must be up to 8 16-bit numbers between 0 and 0xFFFF joined with up to 7 ':' but was 10::1::2")},
 		{source: "IpAddrGroupAddr @NotNull addr (a 500 in the reference: its validation result is ignored)", method: "POST", path: addrs, contentType: media, body: `{"version":4}`, status: 400},
 	}
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })
-	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
 
 // TestReferencePortsAndLoadBalancing ports TestPort.java's router-port bad
@@ -325,9 +317,7 @@ func TestReferencePortsAndLoadBalancing(t *testing.T) {
 		{source: member + " update", method: "GET", path: "/pool_members/{pmId}", accept: "application/vnd.org.midonet.PoolMember-v1+json",
 			status: 200, json: map[string]any{"address": "10.0.0.3", "protocolPort": float64(80), "weight": float64(3)}},
 	}
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })
-	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
 
 // TestReferenceMACTable: one MAC added for two ports of a bridge is two
@@ -355,7 +345,5 @@ func TestReferenceMACTable(t *testing.T) {
 		refStep{source: "BridgeMacTableResource.delete", method: "DELETE", path: entry + "{p1Id}", status: 204},
 		refStep{source: get, method: "GET", path: entry + "{p1Id}", accept: "application/json", status: 404},
 		refStep{source: get, method: "GET", path: entry + "{p2Id}", accept: "application/json", status: 200})
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) { runRefSteps(t, b, steps) })
-	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
