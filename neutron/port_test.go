@@ -37,23 +37,21 @@ func (fx *fixture) rulesOf(chain uuid.UUID) []*models.Rule {
 func (fx *fixture) macTable(net *models.UUID) map[string]string {
 	fx.t.Helper()
 	tbl, err := midonet.BridgeMacTable(fx.ctx, fx.st, net.ToGoogle(), 0)
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	snap, err := tbl.Snapshot(fx.ctx)
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	out := map[string]string{}
-	for k, v := range snap {
-		out[k.String()] = v.String()
-	}
-	return out
+	return tableStrings(fx, tbl, err)
 }
 
 func (fx *fixture) arpTable(net *models.UUID) map[string]string {
 	fx.t.Helper()
 	tbl, err := midonet.BridgeIP4MacTable(fx.ctx, fx.st, net.ToGoogle())
+	return tableStrings(fx, tbl, err)
+}
+
+// tableStrings is a typed state table's snapshot as text.
+func tableStrings[K interface {
+	comparable
+	String() string
+}, V fmt.Stringer](fx *fixture, tbl midonet.TypedTable[K, V], err error) map[string]string {
+	fx.t.Helper()
 	if err != nil {
 		fx.t.Fatal(err)
 	}
