@@ -8,7 +8,7 @@ import (
 
 // specialSegments are top-level segments served by explicit handlers
 // rather than the resource table.
-var specialSegments = map[string]bool{"tenants": true, "system_state": true, "login": true}
+var specialSegments = map[string]bool{"tenants": true, "system_state": true, "login": true, "neutron": true}
 
 // endpoint is one explicit handler: the special verbs and sub-resources
 // that are not plain CRUD of a stored class (links, memberships, tenants).

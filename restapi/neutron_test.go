@@ -105,6 +105,12 @@ func TestNeutronRoot(t *testing.T) {
 		t.Errorf("load_balancer = %v", lb)
 	}
 	n.must(406, "GET", "/neutron", "application/vnd.org.midonet.Application-v5+json", nil)
+	// Unknown paths under /neutron are the API's plain 404.
+	for _, p := range []string{"/neutron/nothing", "/neutron/networks/x/y"} {
+		if got := n.must(404, "GET", p, "", nil).(map[string]any); got["message"] != "Resource not found" {
+			t.Errorf("GET %s: %v", p, got)
+		}
+	}
 }
 
 // TestNeutronNetworkCRUD: create (single and bulk), get, list, update,
