@@ -93,3 +93,37 @@ func TestIPv6SubnetTranslation(t *testing.T) {
 		}
 	})
 }
+
+// A subnet's gateway change moves the routes through it (the routes with
+// the subnet as gateway_dhcp_id, a router's default route): their next-hop
+// gateway follows, and is cleared with the gateway.
+func TestSubnetGatewayRoutesFollow(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		nid, sid, rid, pid, route := newID(), newID(), newID(), newID(), newID()
+		fx.create(network(nid), subnet(sid, nid, "10.0.0.0/24", "10.0.0.1"))
+		if err := fx.st.Create(fx.ctx, &models.Router{Id: rid}); err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.st.Create(fx.ctx, &models.Port{Id: pid, RouterId: rid}); err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.st.Create(fx.ctx, nextHopPortRoute(route, pid, nil, nil, ip("10.0.0.1"))); err != nil {
+			t.Fatal(err)
+		}
+		r := fixtureGet[*models.Route](fx, route.ToGoogle())
+		r.GatewayDhcpId = sid
+		if err := fx.st.Update(fx.ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		for _, gw := range []string{"10.0.0.254", ""} {
+			fx.update(subnet(sid, nid, "10.0.0.0/24", gw))
+			var want *models.IPAddress
+			if gw != "" {
+				want = ip(gw)
+			}
+			if got := fixtureGet[*models.Route](fx, route.ToGoogle()).GetNextHopGateway(); !proto.Equal(got, want) {
+				t.Errorf("gateway %q: route's next hop gateway %v", gw, got)
+			}
+		}
+	})
+}
