@@ -764,3 +764,28 @@ func testStaleCacheWrites(t *testing.T, b backend) {
 		t.Fatalf("target peer %v, want %v", got.GetPeerId(), c.Id)
 	}
 }
+
+// testManyChildren: a bridge gains more ports than the cache keeps as
+// pending appends (applied every few hundred), read now and then: every
+// port is listed once, in creation order, and the stored bytes are the
+// printer's.
+func testManyChildren(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	bridge := &models.Network{Id: models.NewUUID()}
+	f.create(bridge)
+	var want []string
+	for i := range 600 {
+		p := &models.Port{Id: models.NewUUID(), NetworkId: bridge.Id}
+		f.create(p)
+		want = append(want, p.Id.Canonical())
+		if i%250 == 0 {
+			if got := refs(t, f.get(bridge, bridge.Id.ToGoogle()), "port_ids"); !slices.Equal(got, want) {
+				t.Fatalf("after %d creates the bridge lists %d ports", i+1, len(got))
+			}
+		}
+	}
+	if got := refs(t, f.get(bridge, bridge.Id.ToGoogle()), "port_ids"); !slices.Equal(got, want) {
+		t.Fatalf("the bridge lists %d ports, want the %d created in order", len(got), len(want))
+	}
+	f.checkPrinted("Network", bridge.Id.ToGoogle())
+}

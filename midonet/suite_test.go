@@ -88,6 +88,7 @@ func storeSuite() []suiteCase {
 		{"ConcurrentSingleReference", testConcurrentSingleReference},
 		{"CacheSeesOtherWriters", testCacheSeesOtherWriters},
 		{"StaleCacheWrites", testStaleCacheWrites},
+		{"ManyChildren", testManyChildren},
 		{"WatchEndsOnExpiry", testWatchEndsOnExpiry},
 		{"WatchObject", testWatchObject},
 		{"WatchClass", testWatchClass},

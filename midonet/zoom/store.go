@@ -282,14 +282,15 @@ func (s *Store) getCached(ctx context.Context, ci *classInfo, id string) (proto.
 	return s.copyOf(k, d), true, nil
 }
 
-// copyOf is the caller's copy of a cached object. Pending appends are
-// applied once, in the cache, for this and later readers.
+// copyOf is the caller's copy of a cached object, its pending appends
+// applied (one copy of the object). Once many are pending, they are
+// applied in the cache too (a second copy, every maxPending appends).
 func (s *Store) copyOf(k objKey, d decoded) proto.Message {
-	if len(d.pend) > 0 {
+	if len(d.pend) > maxPending {
 		d.obj, d.pend = apply(d.obj, d.pend), nil
 		s.cache.put(k, d)
 	}
-	return proto.Clone(d.obj)
+	return apply(d.obj, d.pend)
 }
 
 // Exists reports whether the object is stored.

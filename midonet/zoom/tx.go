@@ -880,6 +880,9 @@ func (tx *Tx) remember(ops []storage.Op, meta []commitOp, results []storage.OpRe
 				d.provVersion = results[j].Stat.Version
 			}
 		}
+		if len(d.pend) > maxPending { // keep the list short: one copy per maxPending appends
+			d.obj, d.pend = apply(d.obj, d.pend), nil
+		}
 		tx.s.cache.put(m.key, d)
 	}
 }
