@@ -66,21 +66,24 @@
 //   - Routers: the router, its pre-/post-routing, forward, floating-SNAT
 //     (exact and not), skip-SNAT and NAT64 chains (the post-routing chain
 //     jumping to the last four), its stateful and router-interface port
-//     groups; the IPv4 gateway (router port peered with the Neutron gateway
-//     port, default/subnet/local routes, SNAT and skip-SNAT rules toggled by
-//     enable_snat, removed with gw_port_id); extra routes through the port
-//     whose subnet holds the next hop.
+//     groups; the gateway (router port peered with the Neutron gateway
+//     port; IPv4: default/subnet/local routes, SNAT and skip-SNAT rules
+//     toggled by enable_snat; IPv6: a free 169.254.x.y/30 towards NAT64, the
+//     FIP64 route, the skip-NAT4 rule, a NAT64 tunnel key), removed with
+//     gw_port_id; extra routes through the port whose subnet holds the next
+//     hop.
 //   - Router interfaces (not stored): the router port peered with the
 //     network port (or, on an uplink network, bound to the named host
 //     interface), its subnet, local and metadata routes, the DHCP's
 //     router_if_port_id, the same-subnet SNAT pair, a BGP network under a
-//     BGP speaker; a port added by id becomes a router-interface port.
-//     Removal strips the named subnets from the router port.
-//   - Floating IPs (IPv4): DNAT, SNAT, SNAT-exact and skip-SNAT rules on the
-//     router port facing the floating network, and the ARP entry there;
+//     BGP speaker, the NAT64 route and rule for IPv6; a port added by id
+//     becomes a router-interface port. Removal strips the named subnets
+//     from the router port.
+//   - Floating IPs: IPv4 ones as DNAT, SNAT, SNAT-exact and skip-SNAT rules
+//     on the router port facing the floating network and an ARP entry
+//     there; IPv6 ones as an entry of the floating network's FIP64 table;
 //     moved with the port or router, removed on disassociation and delete.
 //
-// Not translated: IPv6 router gateways and floating IPs (NAT64, FIP64
-// table entries), the LBaaS, FWaaS, VPNaaS, BGP, L2 gateway and TaaS
+// Not translated: the LBaaS, FWaaS, VPNaaS, BGP, L2 gateway and TaaS
 // classes.
 package neutron

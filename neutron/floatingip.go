@@ -1,13 +1,17 @@
 package neutron
 
 import (
+	"encoding/binary"
+	"fmt"
 	"net/netip"
 	"slices"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/zoom"
 )
 
 // Floating IPs: an associated floating IP is NAT on its router — DNAT of
@@ -18,7 +22,9 @@ import (
 // address with the MAC of the network port peered with that router port.
 // Every rule carries the VM port as fip_port_id, so deleting the port
 // deletes them. Disassociation and deletion remove the rules and the
-// entry. (IPv6 floating IPs, through the NAT64 table, are not translated.)
+// entry. An IPv6 floating IP is an entry of the floating network's FIP64
+// table instead, mapping it to the IPv4 fixed address through the router's
+// gateway port.
 
 func floatingIPTranslator() *Translator {
 	return typed(createFloatingIP, updateFloatingIP, deleteFloatingIP)
@@ -51,7 +57,15 @@ func updateFloatingIP(v *View, fip, old *models.FloatingIp) ([]Op, error) {
 		return associateFloatingIP(v, fip)
 	}
 	if isIPv6FloatingIP(old) || isIPv6FloatingIP(fip) {
-		return nil, errIPv6FloatingIP(fip)
+		ops, err := disassociateFloatingIP(v, old)
+		if err != nil {
+			return nil, err
+		}
+		more, err := associateFloatingIP(v, fip)
+		if err != nil {
+			return nil, err
+		}
+		return append(ops, more...), nil
 	}
 	// Moved to another port or router: the rules are made again, the ARP
 	// entry moves with the router.
@@ -87,8 +101,54 @@ func isIPv6FloatingIP(fip *models.FloatingIp) bool {
 	return fip.FloatingIpAddress != nil && fip.GetFloatingIpAddress().GetVersion() == models.IPVersion_V6
 }
 
-func errIPv6FloatingIP(fip *models.FloatingIp) error {
-	return badRequest("floating IP %s: IPv6 floating IPs (NAT64) are not supported", fip.GetId().Canonical())
+// fip64EntryPath is the floating network's FIP64 table entry of an IPv6
+// floating IP translated to its IPv4 fixed address through the NAT64 pool
+// on the router's gateway port.
+func fip64EntryPath(v *View, fip *models.FloatingIp, gwPort uuid.UUID) (string, error) {
+	if fip.FixedIpAddress == nil || fip.GetFixedIpAddress().GetVersion() != models.IPVersion_V4 {
+		return "", badRequest("Only IPv4 fixed-addresses are supported")
+	}
+	if fip.RouterId == nil {
+		return "", badRequest("Router ID must be provided")
+	}
+	fixed, err := addrOf(fip.GetFixedIpAddress())
+	if err != nil {
+		return "", err
+	}
+	floating, err := addrOf(fip.GetFloatingIpAddress())
+	if err != nil {
+		return "", err
+	}
+	f, err := models.IPAddressFromAddr(floating)
+	if err != nil {
+		return "", badRequest("%v", err)
+	}
+	pool := netip.MustParsePrefix(nat64Pool.CIDR()).Addr().As4()
+	dir, err := v.TablePath(&models.NeutronNetwork{}, fip.GetFloatingNetworkId().ToGoogle(), midonet.Fip64Table)
+	if err != nil {
+		return "", err
+	}
+	// fixed;floating;pool as a Java int;pool length;port;router (Fip64Entry.encode).
+	key := fmt.Sprintf("%s;%s;%d;%d;%s;%s", fixed, f.GetAddress(), int32(binary.BigEndian.Uint32(pool[:])),
+		nat64Pool.GetPrefixLength(), gwPort, fip.GetRouterId().Canonical())
+	return dir + "/" + zoom.TableEntry{Key: key, Value: "0", Version: zoom.PersistentVersion}.Name(), nil
+}
+
+// fip64Ops adds (or removes) the FIP64 entry of an IPv6 floating IP when
+// its router has a gateway.
+func fip64Ops(v *View, fip *models.FloatingIp, add bool) ([]Op, error) {
+	nr, err := get[*models.NeutronRouter](v, fip.GetRouterId().ToGoogle())
+	if err != nil || nr.GwPortId == nil {
+		return nil, err
+	}
+	path, err := fip64EntryPath(v, fip, TenantGwPortID(nr.GwPortId.ToGoogle()))
+	if err != nil {
+		return nil, err
+	}
+	if add {
+		return []Op{CreateNode(path)}, nil
+	}
+	return []Op{DeleteNode(path)}, nil
 }
 
 func associateFloatingIP(v *View, fip *models.FloatingIp) ([]Op, error) {
@@ -106,7 +166,7 @@ func associateFloatingIP(v *View, fip *models.FloatingIp) ([]Op, error) {
 		}
 	}
 	if isIPv6FloatingIP(fip) {
-		return nil, errIPv6FloatingIP(fip)
+		return fip64Ops(v, fip, true)
 	}
 	r := fip.GetRouterId().ToGoogle()
 	if err := checkOldRouterTranslation(v, r); err != nil {
@@ -132,8 +192,7 @@ func associateFloatingIP(v *View, fip *models.FloatingIp) ([]Op, error) {
 
 func disassociateFloatingIP(v *View, fip *models.FloatingIp) ([]Op, error) {
 	if isIPv6FloatingIP(fip) {
-		// Nothing was translated for it.
-		return nil, nil
+		return fip64Ops(v, fip, false)
 	}
 	addr, err := addrOf(fip.GetFloatingIpAddress())
 	if err != nil {

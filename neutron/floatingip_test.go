@@ -10,6 +10,7 @@ import (
 
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/zoom"
 )
 
 func floatingIP(f, net *models.UUID, addr string) *models.FloatingIp {
@@ -302,14 +303,7 @@ func TestFloatingIPMovesRouter(t *testing.T) {
 			TenantGwPortID(g(tp.gw)), true)
 		fx.update(associated(f, tp.extNet, "172.24.4.3", r2, tp.vif2, vif2IP))
 		fx.checkFipAssociated(tp.extNet, "172.24.4.3", f, vif2IP, tp.vif2, r2, gw2Mac, TenantGwPortID(g(gw2)), true)
-		tbl, err := fx.st.Table(fx.ctx, &models.Network{}, g(tp.extNet), midonet.Ip4MacTable)
-		if err != nil {
-			t.Fatal(err)
-		}
-		entries, err := tbl.Entries(fx.ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		entries := fx.tableEntries(&models.Network{}, tp.extNet, midonet.Ip4MacTable)
 		n := 0
 		for _, e := range entries {
 			if e.Key == "172.24.4.3" {
@@ -331,4 +325,68 @@ func TestFloatingIPMovesRouter(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Expectations of FloatingIpTranslatorTest's IPv6 cases: an associated IPv6
+// floating IP is an entry of the floating network's FIP64 table (fixed;
+// floating; NAT64 pool; gateway router port; router), re-made when it
+// moves, gone when disassociated or deleted; an IPv6 fixed address is a 400.
+func TestFloatingIPv6(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		tp := fx.fipTopology()
+		sn6 := newID()
+		fx.create(subnet6(sn6, tp.extNet, "2002::/64", "2002::1"))
+		entries := func() []string {
+			t.Helper()
+			var out []string
+			for _, e := range fx.tableEntries(&models.NeutronNetwork{}, tp.extNet, midonet.Fip64Table) {
+				out = append(out, e.Key+","+e.Value)
+			}
+			return out
+		}
+		entry := func(fixed string) string {
+			return fixed + ";2002:0:0:0:0:0:0:10;1681915904;10;" + TenantGwPortID(g(tp.gw)).String() + ";" +
+				tp.router.Canonical() + ",0"
+		}
+		f := newID()
+		fx.create(floatingIP(f, tp.extNet, "2002::10"))
+		if got := entries(); len(got) != 0 {
+			t.Fatalf("unassociated IPv6 floating IP has entries %v", got)
+		}
+		fx.update(associated(f, tp.extNet, "2002::10", tp.router, tp.vif1, vif1IP))
+		if got := entries(); len(got) != 1 || got[0] != entry(vif1IP) {
+			t.Errorf("FIP64 entries %v, want [%s]", got, entry(vif1IP))
+		}
+		fx.update(associated(f, tp.extNet, "2002::10", tp.router, tp.vif2, vif2IP))
+		if got := entries(); len(got) != 1 || got[0] != entry(vif2IP) {
+			t.Errorf("FIP64 entries after the move %v, want [%s]", got, entry(vif2IP))
+		}
+		fx.update(floatingIP(f, tp.extNet, "2002::10"))
+		if got := entries(); len(got) != 0 {
+			t.Errorf("disassociated IPv6 floating IP keeps entries %v", got)
+		}
+		fx.update(associated(f, tp.extNet, "2002::10", tp.router, tp.vif1, vif1IP))
+		fx.delete(&models.FloatingIp{}, f)
+		if got := entries(); len(got) != 0 {
+			t.Errorf("deleted IPv6 floating IP keeps entries %v", got)
+		}
+		var bad *BadRequestError
+		fx.mustFail("IPv6 fixed address", fx.svc.Create(fx.ctx, associated(newID(), tp.extNet, "2002::11", tp.router,
+			tp.vif1, "2002::99")), func(err error) bool { return errors.As(err, &bad) })
+	})
+}
+
+// tableEntries lists the entries of an object's state table, every
+// version of each key.
+func (fx *fixture) tableEntries(model proto.Message, objID *models.UUID, table string) []zoom.TableEntry {
+	fx.t.Helper()
+	tbl, err := fx.st.Table(fx.ctx, model, g(objID), table)
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	es, err := tbl.Entries(fx.ctx)
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	return es
 }

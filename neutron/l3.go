@@ -1,9 +1,11 @@
 package neutron
 
 import (
+	"cmp"
 	"crypto/rand"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
@@ -130,4 +132,46 @@ func randomMAC() string {
 	var b [3]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return fmt.Sprintf("ac:ca:ba:%02x:%02x:%02x", b[0], b[1], b[2])
+}
+
+// Link-local /30s for router ports towards services (the reference's
+// containers.findLocalSubnet): 169.254.0.0/30 up to 169.254.255.252/30.
+const (
+	localSubnetBegin = 0xa9fe0000
+	localSubnetEnd   = 0xa9fefffc
+	localSubnetSize  = 3 // a /30 spans 4 addresses
+)
+
+// freeLocalSubnet is the first 169.254.x.y/30 no IPv4 subnet of the
+// router's ports starts inside, as the reference finds it (an allocated
+// range starting before a candidate does not exclude it), with the router
+// port's address (.1) as the prefix's address.
+func freeLocalSubnet(v *View, router *models.Router) (netip.Prefix, error) {
+	ports, err := getMany[*models.Port](v, router.GetPortIds())
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	type span struct{ begin, end uint32 }
+	var used []span
+	for _, p := range ports {
+		for _, sn := range p.GetPortSubnet() {
+			pfx, err := sn.ToPrefix()
+			if err != nil || !pfx.Addr().Is4() {
+				continue
+			}
+			a := pfx.Masked().Addr().As4()
+			begin := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+			used = append(used, span{begin, begin | (1<<(32-pfx.Bits()) - 1)})
+		}
+	}
+	slices.SortFunc(used, func(a, b span) int { return cmp.Compare(a.begin, b.begin) })
+	for sel := uint32(localSubnetBegin); sel < localSubnetEnd; {
+		i := slices.IndexFunc(used, func(s span) bool { return s.begin >= sel })
+		if i < 0 || used[i].begin > sel+localSubnetSize {
+			ip := sel + 1
+			return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)}), 30), nil
+		}
+		sel = used[i].end&^localSubnetSize + localSubnetSize + 1
+	}
+	return netip.Prefix{}, conflict("There is no free /30 local subnet in the router for the 169.254.0.0/16 range.")
 }

@@ -256,6 +256,7 @@ func createGatewayPort(v *View, nr *models.NeutronRouter, router *models.Router,
 		addr     *models.IPAddress
 		ip       netip.Addr
 		subnetID uuid.UUID
+		internal netip.Prefix // IPv6: the port's 169.254.x.y/30 towards NAT64
 	}
 	var addrs []gwAddress
 	for _, fip := range nPort.GetFixedIps() {
@@ -277,16 +278,31 @@ func createGatewayPort(v *View, nr *models.NeutronRouter, router *models.Router,
 		if !sn.Contains(ip) {
 			return nil, badRequest("Port address %s does not belong to DHCP subnet %s", ip, dhcp.GetSubnetAddress().CIDR())
 		}
-		if ip.Is6() {
-			return nil, badRequest("router gateway port %s: IPv6 (NAT64) gateways are not supported", nPort.GetId().Canonical())
-		}
 		plen := uint32(sn.Bits())
 		port.PortSubnet = append(port.PortSubnet, &models.IPSubnet{Version: fip.IpAddress.Version,
 			Address: proto.String(fip.GetIpAddress().GetAddress()), PrefixLength: &plen})
 		if port.PortAddress == nil {
 			port.PortAddress = proto.Clone(fip.GetIpAddress()).(*models.IPAddress)
 		}
-		addrs = append(addrs, gwAddress{addr: fip.GetIpAddress(), ip: ip, subnetID: fip.SubnetId.ToGoogle()})
+		a := gwAddress{addr: fip.GetIpAddress(), ip: ip, subnetID: fip.SubnetId.ToGoogle()}
+		if ip.Is6() {
+			// An IPv6 gateway reaches the NAT64 (FIP64) service through a
+			// link-local /30 free among the router's ports.
+			if a.internal, err = freeLocalSubnet(v, router); err != nil {
+				return nil, err
+			}
+			sn, err := models.IPSubnetFromPrefix(a.internal)
+			if err != nil {
+				return nil, err
+			}
+			port.PortSubnet = append(port.PortSubnet, sn)
+			key, err := v.NextFip64TunnelKey()
+			if err != nil {
+				return nil, err
+			}
+			port.TunnelKey = proto.Uint64(uint64(key)&tunnelKeyBits | fip64TunnelKeyType)
+		}
+		addrs = append(addrs, a)
 	}
 	ops := []Op{Create(port)}
 	if created != nil {
@@ -295,6 +311,16 @@ func createGatewayPort(v *View, nr *models.NeutronRouter, router *models.Router,
 	pid := idOf(port)
 	snatDone := false
 	for _, a := range addrs {
+		if a.ip.Is6() {
+			local, err := localRoute(port.GetId(), &models.IPAddress{Version: models.IPVersion_V4.Enum(),
+				Address: proto.String(a.internal.Addr().String())})
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, Create(skipNat4Rule(pid, idOf(nr))), Create(fip64Route(RouterInterfaceRouteID(pid, a.ip), pid)),
+				Create(local))
+			continue
+		}
 		dhcp, err := get[*models.Dhcp](v, a.subnetID)
 		if err != nil {
 			return nil, err

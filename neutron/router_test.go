@@ -428,3 +428,121 @@ func TestRouterUpdateKeepsReferences(t *testing.T) {
 		}
 	})
 }
+
+func subnet6(id, net *models.UUID, c, gw string) *models.NeutronSubnet {
+	s := subnet(id, net, c, gw)
+	s.IpVersion = proto.Uint32(6)
+	return s
+}
+
+// checkNat64GatewayPort: the IPv6 gateway's router port reaches NAT64
+// through 169.254.0.1/30: a FIP64 route to the NAT64 pool, a local route
+// for 169.254.0.1, the skip-NAT4 rule, a NAT64 tunnel key; with the given
+// addresses first.
+func (fx *fixture) checkNat64GatewayPort(r, gw *models.UUID, v6 string, subnets ...*models.IPSubnet) *models.Port {
+	fx.t.Helper()
+	pid := TenantGwPortID(g(gw))
+	port := fixtureGet[*models.Port](fx, pid)
+	if !port.GetRouterId().Equal(r) || port.GetPortMac() != "04:04:04:04:04:04" {
+		fx.t.Errorf("gateway port = %v", port)
+	}
+	fx.equal("port subnets", &models.Port{PortSubnet: port.GetPortSubnet()},
+		&models.Port{PortSubnet: append(subnets, cidr("169.254.0.1/30"))})
+	if port.GetTunnelKey()>>20&7 != 2 {
+		fx.t.Errorf("gateway port tunnel key %#x is not of the NAT64 type", port.GetTunnelKey())
+	}
+	nat64 := RouterInterfaceRouteID(pid, addr(v6))
+	local := LocalRouteID(pid, addr("169.254.0.1"))
+	fx.equal("NAT64 route", fixtureGet[*models.Route](fx, nat64), &models.Route{Id: uuidOf(nat64),
+		NextHop: models.Route_FIP64.Enum(), NextHopPortId: uuidOf(pid), SrcSubnet: anyRoute(),
+		DstSubnet: cidr("100.64.0.0/10"), Weight: proto.Int32(100)})
+	fx.equal("internal local route", fixtureGet[*models.Route](fx, local), &models.Route{Id: uuidOf(local),
+		NextHop: models.Route_LOCAL.Enum(), NextHopPortId: uuidOf(pid), SrcSubnet: anyRoute(),
+		DstSubnet: cidr("169.254.0.1/32"), Weight: proto.Int32(100)})
+	skip := FloatNat64ChainID(pid)
+	fx.sameIDs("fip_nat_rule_ids", port.GetFipNatRuleIds(), skip)
+	fx.equal("skip-NAT4 rule", fixtureGet[*models.Rule](fx, skip), &models.Rule{Id: uuidOf(skip),
+		ChainId: uuidOf(FloatNat64ChainID(g(r))), FipPortId: uuidOf(pid), Type: models.Rule_LITERAL_RULE.Enum(),
+		Action: models.Rule_ACCEPT.Enum(), Condition: &models.Condition{OutPortIds: uuidsOf(pid),
+			NwDstIp: cidr("100.64.0.0/10")}})
+	return port
+}
+
+// Expectations of RouterTranslatorIT "handle router IPv6 gateway CRUD" and
+// "handle router multiple IP gateway CRUD" (the tenant router's side).
+func TestRouterIPv6Gateway(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		ext, sn4, sn6, gw, r := newID(), newID(), newID(), newID(), newID()
+		fx.create(network(ext), subnet6(sn6, ext, "2002::/64", "2002::1"))
+		gwPort := l3Port(gw, ext, models.NeutronPort_ROUTER_GATEWAY, "04:04:04:04:04:04", alloc("2002::2", sn6))
+		fx.create(gwPort)
+		fx.create(nRouter(r, "tenant", gw, false))
+		port := fx.checkNat64GatewayPort(r, gw, "2002::2", cidr("2002::2/64"))
+		if got := port.GetPortAddress().GetAddress(); got != "2002:0:0:0:0:0:0:2" {
+			t.Errorf("port address %q", got)
+		}
+		fx.sameIDs("routes", port.GetRouteIds(), RouterInterfaceRouteID(g(port.GetId()), addr("2002::2")),
+			LocalRouteID(g(port.GetId()), addr("169.254.0.1")))
+		pid := TenantGwPortID(g(gw))
+		gone := func(what string) {
+			t.Helper()
+			if fx.exists(&models.Port{}, pid) || fx.exists(&models.Rule{}, FloatNat64ChainID(pid)) {
+				t.Errorf("%s: the gateway port or its NAT64 rule survives", what)
+			}
+		}
+		// Port deleted, re-created and re-added; removed from the router, re-added.
+		fx.delete(&models.NeutronPort{}, gw)
+		gone("gateway port deleted")
+		fx.create(gwPort)
+		fx.update(nRouter(r, "tenant", gw, false))
+		fx.checkNat64GatewayPort(r, gw, "2002::2", cidr("2002::2/64"))
+		fx.update(nRouter(r, "tenant", nil, false))
+		gone("gateway removed from the router")
+		fx.update(nRouter(r, "tenant", gw, false))
+		fx.checkNat64GatewayPort(r, gw, "2002::2", cidr("2002::2/64"))
+		fx.delete(&models.NeutronPort{}, gw)
+		gone("gateway port deleted again")
+
+		// A dual-stack gateway: IPv4 routes first, then the NAT64 ones.
+		fx.create(subnet(sn4, ext, "10.0.0.0/24", "10.0.0.1"))
+		gwPort.FixedIps = []*models.NeutronPort_IPAllocation{alloc("10.0.0.2", sn4), alloc("2002::2", sn6)}
+		fx.create(gwPort)
+		fx.update(nRouter(r, "tenant", gw, false))
+		port = fx.checkNat64GatewayPort(r, gw, "2002::2", cidr("10.0.0.2/24"), cidr("2002::2/64"))
+		if got := port.GetPortAddress().GetAddress(); got != "10.0.0.2" {
+			t.Errorf("dual-stack port address %q", got)
+		}
+		v4 := addr("10.0.0.2")
+		fx.sameIDs("dual-stack routes", port.GetRouteIds(), GatewayRouteID(pid, v4), LocalRouteID(pid, v4),
+			RouterInterfaceRouteID(pid, v4), RouterInterfaceRouteID(pid, addr("2002::2")),
+			LocalRouteID(pid, addr("169.254.0.1")))
+		fx.equal("default route", fixtureGet[*models.Route](fx, GatewayRouteID(pid, v4)), &models.Route{
+			Id: uuidOf(GatewayRouteID(pid, v4)), NextHop: models.Route_PORT.Enum(), NextHopPortId: uuidOf(pid),
+			SrcSubnet: anyRoute(), DstSubnet: anyRoute(), Weight: proto.Int32(100), NextHopGateway: ip("10.0.0.1"),
+			GatewayDhcpId: sn4})
+		fx.delete(&models.NeutronPort{}, gw)
+		fx.delete(&models.NeutronRouter{}, r)
+		gone("dual-stack gateway and router deleted")
+	})
+}
+
+// The IPv6 gateway's /30 is the first one free among the router's ports
+// (the reference's containers.findLocalSubnet).
+func TestRouterIPv6GatewayLocalSubnet(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		ext, sn6, gw, r := newID(), newID(), newID(), newID()
+		fx.create(network(ext), subnet6(sn6, ext, "2002::/64", "2002::1"), nRouter(r, "tenant", nil, false))
+		for _, taken := range []string{"169.254.0.1/30", "169.254.0.4/31", "10.0.0.1/24"} {
+			if err := fx.st.Create(fx.ctx, &models.Port{Id: newID(), RouterId: r,
+				PortSubnet: []*models.IPSubnet{cidr(taken)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fx.create(l3Port(gw, ext, models.NeutronPort_ROUTER_GATEWAY, "04:04:04:04:04:04", alloc("2002::2", sn6)))
+		fx.update(nRouter(r, "tenant", gw, false))
+		got := fixtureGet[*models.Port](fx, TenantGwPortID(g(gw))).GetPortSubnet()
+		if len(got) != 2 || got[1].CIDR() != "169.254.0.9/30" {
+			t.Errorf("gateway port subnets %v, want the NAT64 link at 169.254.0.9/30", got)
+		}
+	})
+}

@@ -89,15 +89,7 @@ func addRouterInterface(v *View, ri *models.NeutronRouterInterface) ([]Op, error
 	for _, a := range addrs {
 		if a.ip.Is6() {
 			if !uplink {
-				ops = append(ops,
-					Create(&models.Rule{
-						Id:        uuidOf(FloatNat64ChainID(pid)),
-						ChainId:   uuidOf(FloatNat64ChainID(idOf(ri))),
-						FipPortId: uuidOf(pid),
-						Type:      models.Rule_LITERAL_RULE.Enum(),
-						Condition: &models.Condition{OutPortIds: uuidsOf(pid), NwDstIp: proto.Clone(nat64Pool).(*models.IPSubnet)},
-						Action:    models.Rule_ACCEPT.Enum(),
-					}),
+				ops = append(ops, Create(skipNat4Rule(pid, idOf(ri))),
 					Create(fip64Route(RouterInterfaceRouteID(pid, a.ip), pid)))
 			}
 			local, err := localRoute(port.GetId(), a.addr)
@@ -145,6 +137,20 @@ func addRouterInterface(v *View, ri *models.NeutronRouterInterface) ([]Op, error
 			a.subnet, nil)), Create(local))
 	}
 	return ops, nil
+}
+
+// skipNat4Rule accepts, in router r's NAT64 chain, what leaves the IPv6
+// router port towards the NAT64 pool, so no IPv4 SNAT applies to it. Its
+// id is the port's NAT64 chain id, as the reference names it.
+func skipNat4Rule(port, r uuid.UUID) *models.Rule {
+	return &models.Rule{
+		Id:        uuidOf(FloatNat64ChainID(port)),
+		ChainId:   uuidOf(FloatNat64ChainID(r)),
+		FipPortId: uuidOf(port),
+		Type:      models.Rule_LITERAL_RULE.Enum(),
+		Condition: &models.Condition{OutPortIds: uuidsOf(port), NwDstIp: proto.Clone(nat64Pool).(*models.IPSubnet)},
+		Action:    models.Rule_ACCEPT.Enum(),
+	}
 }
 
 // fip64Route is the route of the NAT64 pool through a router port.
@@ -328,7 +334,7 @@ func buildRouterInterfacePort(v *View, port *models.Port, ri *models.NeutronRout
 	port.PortGroupIds = append(port.PortGroupIds, uuidOf(pg))
 	port.PeerId = nPort.GetId()
 	if hasIPv6 {
-		key, err := v.NextTunnelKey()
+		key, err := v.NextFip64TunnelKey()
 		if err != nil {
 			return nil, err
 		}

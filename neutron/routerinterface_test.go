@@ -382,3 +382,86 @@ func TestRouterInterfaceRemoveSubnet(t *testing.T) {
 		fx.checkRouterAndPeerPort(c.router, noIPs, "10.0.1.1", "ab:cd:ef:01:02:05")
 	})
 }
+
+// Expectations of RouterInterfaceTranslatorIT "handle translation for IPv6
+// neutron ports": a NAT64 tunnel key, the FIP64 route to the NAT64 pool, a
+// local route from "::", the skip-NAT4 rule; all gone with the port.
+func TestRouterInterfaceIPv6(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		c := rifCase{net: newID(), subnet: newID(), router: newID(), rifPort: newID()}
+		fx.create(network(c.net), subnet6(c.subnet, c.net, "2001::/64", "2001::1"), nRouter(c.router, "r", nil, false))
+		fx.create(rifPort(c.rifPort, c.net, c.router, "01:02:03:04:05:06", alloc("2001::2", c.subnet)))
+		fx.create(routerInterface(c.router, c.rifPort, c.subnet))
+		rp := RouterInterfacePeerID(g(c.rifPort))
+		port := fixtureGet[*models.Port](fx, rp)
+		if port.GetTunnelKey()>>20&7 != 2 {
+			t.Errorf("tunnel key %#x is not of the NAT64 type", port.GetTunnelKey())
+		}
+		if sn := port.GetPortSubnet(); len(sn) != 1 || sn[0].CIDR() != "2001:0:0:0:0:0:0:2/64" ||
+			port.GetPortAddress().GetAddress() != "2001:0:0:0:0:0:0:2" {
+			t.Errorf("port subnets %v, address %v", sn, port.GetPortAddress())
+		}
+		a := addr("2001::2")
+		nat64, local := RouterInterfaceRouteID(rp, a), LocalRouteID(rp, a)
+		fx.sameIDs("routes", port.GetRouteIds(), nat64, local)
+		fx.equal("NAT64 route", fixtureGet[*models.Route](fx, nat64), &models.Route{Id: uuidOf(nat64),
+			NextHop: models.Route_FIP64.Enum(), NextHopPortId: uuidOf(rp), SrcSubnet: anyRoute(),
+			DstSubnet: cidr("100.64.0.0/10"), Weight: proto.Int32(100)})
+		fx.equal("local route", fixtureGet[*models.Route](fx, local), &models.Route{Id: uuidOf(local),
+			NextHop: models.Route_LOCAL.Enum(), NextHopPortId: uuidOf(rp),
+			SrcSubnet: &models.IPSubnet{Version: models.IPVersion_V6.Enum(), Address: proto.String("::"),
+				PrefixLength: proto.Uint32(0)}, DstSubnet: cidr("2001::2/128"), Weight: proto.Int32(100)})
+		fx.sameIDs("fip_nat_rule_ids", port.GetFipNatRuleIds(), FloatNat64ChainID(rp))
+		rule := fixtureGet[*models.Rule](fx, FloatNat64ChainID(rp))
+		if rule.GetType() != models.Rule_LITERAL_RULE || rule.GetAction() != models.Rule_ACCEPT ||
+			rule.GetCondition().GetNwDstIp().CIDR() != "100.64.0.0/10" {
+			t.Errorf("skip-NAT4 rule %v", rule)
+		}
+		fx.delete(&models.NeutronPort{}, c.rifPort)
+		if fx.exists(&models.Port{}, rp) {
+			t.Error("router port survives")
+		}
+	})
+}
+
+// Expectations of RouterInterfaceTranslatorIT "handle translation for
+// remove router interfaces of ipv4 (ipv6) subnet when there are two
+// subnets in the port".
+func TestRouterInterfaceRemoveOneOfTwoFamilies(t *testing.T) {
+	const v4, v6 = "10.0.0.1", "1000:0:0:0:0:0:0:1"
+	for _, removeV4 := range []bool{true, false} {
+		forEachBackend(t, func(t *testing.T, fx *fixture) {
+			c := fx.newRifCase(network, "10.0.0.0/24", v4)
+			sn6 := newID()
+			fx.create(subnet6(sn6, c.net, "1000::/100", v6))
+			fx.create(rifPort(c.rifPort, c.net, c.router, "ab:cd:ef:01:02:03", alloc(v4, c.subnet), alloc(v6, sn6)))
+			fx.create(routerInterface(c.router, c.rifPort, c.subnet, sn6))
+			port := fx.checkRouterAndPeerPort(c.router, c.rifPort, v4, "ab:cd:ef:01:02:03")
+			if len(port.GetPortSubnet()) != 2 || len(port.GetFipNatRuleIds()) != 1 || len(port.GetRouteIds()) != 5 {
+				t.Fatalf("dual-stack port: %d subnets, %d NAT rules, %d routes", len(port.GetPortSubnet()),
+					len(port.GetFipNatRuleIds()), len(port.GetRouteIds()))
+			}
+			rp := idOf(port)
+			if removeV4 {
+				fx.update(routerInterface(c.router, c.rifPort, c.subnet))
+				port = fx.checkRouterAndPeerPort(c.router, c.rifPort, v6, "ab:cd:ef:01:02:03")
+				fx.sameIDs("routes left", port.GetRouteIds(), RouterInterfaceRouteID(rp, addr(v6)), LocalRouteID(rp, addr(v6)))
+				if len(port.GetPortSubnet()) != 1 || len(port.GetFipNatRuleIds()) != 1 || port.TunnelKey == nil {
+					t.Errorf("IPv6 left: %v", port)
+				}
+			} else {
+				fx.update(routerInterface(c.router, c.rifPort, sn6))
+				port = fx.checkRouterAndPeerPort(c.router, c.rifPort, v4, "ab:cd:ef:01:02:03")
+				fx.sameIDSet("routes left", port.GetRouteIds(), RouterInterfaceRouteID(rp, addr(v4)),
+					LocalRouteID(rp, addr(v4)), MetadataServiceRouteID(rp, addr(v4)))
+				if len(port.GetPortSubnet()) != 1 || len(port.GetFipNatRuleIds()) != 0 || port.TunnelKey != nil {
+					t.Errorf("IPv4 left: %v", port)
+				}
+			}
+			fx.delete(&models.NeutronPort{}, c.rifPort)
+			if fx.exists(&models.Port{}, rp) || fx.exists(&models.Port{}, g(c.rifPort)) {
+				t.Error("ports survive the interface port")
+			}
+		})
+	}
+}

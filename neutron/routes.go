@@ -17,9 +17,9 @@ func anyIPv4Subnet() *models.IPSubnet {
 		PrefixLength: proto.Uint32(0)}
 }
 
-// anyIPv6Subnet is ::/0.
+// anyIPv6Subnet is ::/0, written "::" as the reference's constant is.
 func anyIPv6Subnet() *models.IPSubnet {
-	return &models.IPSubnet{Version: models.IPVersion_V6.Enum(), Address: proto.String("0:0:0:0:0:0:0:0"),
+	return &models.IPSubnet{Version: models.IPVersion_V6.Enum(), Address: proto.String("::"),
 		PrefixLength: proto.Uint32(0)}
 }
 

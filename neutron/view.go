@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/zoom"
 )
@@ -58,6 +59,12 @@ func (v *View) NextTunnelKey() (int32, error) {
 		return 0, nil
 	}
 	return v.keys(v.Context())
+}
+
+// NextFip64TunnelKey reserves a tunnel key of the NAT64 (FIP64) sequence,
+// for router ports with IPv6 addresses.
+func (v *View) NextFip64TunnelKey() (int32, error) {
+	return v.st.Next(v.Context(), midonet.Fip64TunnelKey)
 }
 
 // zeroOf is an empty message of T's class, for naming the class.
