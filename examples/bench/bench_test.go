@@ -110,6 +110,9 @@ func TestPerformance(t *testing.T) {
 		t.Errorf("%d rows, want %d", len(tab.rows), want)
 	}
 	for _, r := range tab.rows {
+		if r.failed != "" {
+			continue // already an error
+		}
 		if !(r.ours > 0) || !(r.baseline > 0) || math.IsInf(r.ours/r.baseline, 0) {
 			t.Errorf("%s: ours %v, baseline %v: both must be measured", r.figure, r.ours, r.baseline)
 		}
@@ -117,12 +120,13 @@ func TestPerformance(t *testing.T) {
 }
 
 // row is one line of the table: a figure, its value and its baseline's
-// value, in the same unit.
+// value, in the same unit, or why it could not be measured.
 type row struct {
 	figure   string
 	ours     float64
 	baseline float64
 	unit     string
+	failed   string // why the figure has no values
 }
 
 type table struct{ rows []row }
@@ -135,6 +139,10 @@ func (t *table) write(w io.Writer) {
 	fmt.Fprintln(w, "| figure | ours | baseline | ratio |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|")
 	for _, r := range t.rows {
+		if r.failed != "" {
+			fmt.Fprintf(w, "| %s | failed: %s | | |\n", r.figure, r.failed)
+			continue
+		}
 		fmt.Fprintf(w, "| %s | %s %s | %s %s | %.2f |\n", r.figure, number(r.ours), r.unit, number(r.baseline), r.unit, r.ours/r.baseline)
 	}
 }
@@ -172,10 +180,11 @@ func TestTableFormat(t *testing.T) {
 	var tab table
 	tab.add(row{figure: "a", ours: 50, baseline: 200, unit: "ops/s"})
 	tab.add(row{figure: "b", ours: 1.5, baseline: 0.0123, unit: "ms"})
+	tab.add(row{figure: "c", failed: "HTTP 503"})
 	var b strings.Builder
 	tab.write(&b)
 	want := "| figure | ours | baseline | ratio |\n|---|---:|---:|---:|\n" +
-		"| a | 50.0 ops/s | 200 ops/s | 0.25 |\n| b | 1.50 ms | 0.0123 ms | 121.95 |\n"
+		"| a | 50.0 ops/s | 200 ops/s | 0.25 |\n| b | 1.50 ms | 0.0123 ms | 121.95 |\n| c | failed: HTTP 503 | | |\n"
 	if b.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
 	}

@@ -17,7 +17,10 @@
 // ovsdb-server with the OVN northbound schema of Debian's ovn-central
 // (vxgw/vteptest.StartDatabase), and Debian's wrk for the GET latencies.
 //
-// The figures and their baselines:
+// A figure and its baseline run alternately, in five rounds for the
+// throughputs, so that a change of load on a shared machine weighs on both.
+// A 409 answer (the store's "retry the request") is retried, and counted in
+// the figure's row. The figures and their baselines:
 //
 //   - REST port create (POST /bridges/{id}/ports, creates/s) with 1 and 16
 //     keep-alive clients, all on one bridge or spread over 16, against raw
@@ -31,8 +34,9 @@
 //     transaction;
 //   - the time of one REST port create on a bridge that already has 1k, 5k,
 //     10k ports, on ZooKeeper and on the in-memory store, against the same
-//     create on an empty bridge (the bridges are filled through the object
-//     store in batches, which is quicker than the API and stores the same);
+//     create on an empty bridge (whose port is deleted again, untimed; the
+//     big bridge is filled through the object store in batches, which is
+//     quicker than the API and stores the same);
 //   - GET of one bridge, p50 and p99 under 16 keep-alive wrk connections,
 //     against raw ZooKeeper gets of its node by 16 goroutines on one session;
 //   - GET /bridges of 10k bridges, on ZooKeeper and in memory, against raw

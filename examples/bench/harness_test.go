@@ -36,9 +36,6 @@ type harness struct {
 	// session on zkNode's server.
 	zkNode, memNode *node
 	raw             storage.Conn
-	// restRates are the REST port create rates on one bridge by number
-	// of clients, kept for the figures compared with them.
-	restRates map[int]float64
 }
 
 // node is a cluster node started in-process as the midonet-cluster command
@@ -74,7 +71,7 @@ func newHarness(t *testing.T, sz sizes) *harness {
 	t.Cleanup(func() {
 		if t.Failed() {
 			if log, err := os.ReadFile(srv.LogPath()); err == nil {
-				t.Logf("ZooKeeper's log ends:\n%s", tail(string(log), 60))
+				t.Logf("ZooKeeper's last errors:\n%s", tail(errorLines(string(log)), 40))
 			}
 		}
 	})
@@ -88,7 +85,7 @@ func newHarness(t *testing.T, sz sizes) *harness {
 		t.Cleanup(func() { _ = c.Close() })
 		return c
 	}
-	h := &harness{t: t, sz: sz, raw: dial(), restRates: map[int]float64{}}
+	h := &harness{t: t, sz: sz, raw: dial()}
 	h.zkNode = startNode(t, "ZooKeeper", srv.Addr(), nil, dial())
 	memServer := mem.NewServer()
 	memConn := memServer.Connect()
@@ -97,6 +94,17 @@ func newHarness(t *testing.T, sz sizes) *harness {
 		return memServer.Connect(), nil
 	}, memConn)
 	return h
+}
+
+// errorLines are the lines of a ZooKeeper log that tell of errors.
+func errorLines(log string) string {
+	var b strings.Builder
+	for line := range strings.Lines(log) {
+		if strings.Contains(line, "ERROR") || strings.Contains(line, "Exception") || strings.Contains(line, "Error") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
 
 // tail is the last n lines of s.
@@ -168,9 +176,54 @@ func startNode(t *testing.T, backend, hosts string, openStore func(context.Conte
 	return &node{backend: backend, api: client.New(apiURL, client.WithHTTPClient(hc)), apiURL: apiURL, http: hc, store: st, conn: conn}
 }
 
-// rate runs op n times in all over writers goroutines (w is the goroutine,
-// i its own count) and returns ops per second; the first error stops it.
-func rate(ctx context.Context, n, writers int, op func(ctx context.Context, w, i int) error) (float64, error) {
+// load is one side of a throughput figure: it does count operations and
+// returns the time they took.
+type load func(ctx context.Context, count int) (time.Duration, error)
+
+// sideBySideRounds is how many rounds sideBySide alternates: a change of
+// load on the shared machine then weighs on both sides alike.
+const sideBySideRounds = 5
+
+// sideBySide runs ours and baseline alternately, sz.creates operations
+// each in all, and adds the row of their rates (with n's 409s retried), or
+// of the failure.
+func (h *harness) sideBySide(ctx context.Context, tab *table, n *node, unit string, ours, baseline load, figure string) {
+	var oursTime, baseTime time.Duration
+	for r := range sideBySideRounds {
+		count := h.sz.creates/sideBySideRounds + btoi(r < h.sz.creates%sideBySideRounds)
+		d, err := ours(ctx, count)
+		if err != nil {
+			h.failed(tab, figure, fmt.Errorf("ours, round %d: %w", r+1, err))
+			return
+		}
+		oursTime += d
+		if d, err = baseline(ctx, count); err != nil {
+			h.failed(tab, figure, fmt.Errorf("baseline, round %d: %w", r+1, err))
+			return
+		}
+		baseTime += d
+	}
+	perSecond := func(d time.Duration) float64 { return float64(h.sz.creates) / d.Seconds() }
+	tab.add(row{figure: n.withConflicts(figure), ours: perSecond(oursTime), baseline: perSecond(baseTime), unit: unit})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// failed records a figure that could not be measured: a row saying why,
+// and a test error; the other figures still run.
+func (h *harness) failed(tab *table, figure string, err error) {
+	h.t.Errorf("%s: %v", figure, err)
+	tab.add(row{figure: figure, failed: err.Error()})
+}
+
+// timed runs op n times in all over writers goroutines (w is the
+// goroutine) and returns the time taken; the first error stops it.
+func timed(ctx context.Context, n, writers int, op func(ctx context.Context, w int) error) (time.Duration, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var remaining atomic.Int64
@@ -179,8 +232,8 @@ func rate(ctx context.Context, n, writers int, op func(ctx context.Context, w, i
 	start := time.Now()
 	for w := range writers {
 		wg.Go(func() {
-			for i := 0; remaining.Add(-1) >= 0 && ctx.Err() == nil; i++ {
-				if err := op(ctx, w, i); err != nil {
+			for remaining.Add(-1) >= 0 && ctx.Err() == nil {
+				if err := op(ctx, w); err != nil {
 					cancel(err)
 					return
 				}
@@ -192,7 +245,7 @@ func rate(ctx context.Context, n, writers int, op func(ctx context.Context, w, i
 	if err := context.Cause(ctx); err != nil {
 		return 0, err
 	}
-	return float64(n) / elapsed.Seconds(), nil
+	return elapsed, nil
 }
 
 // latencies runs op in workers goroutines for d and returns every call's
@@ -238,16 +291,8 @@ func percentile(sorted []time.Duration, p float64) float64 {
 	return float64(sorted[i]) / float64(time.Millisecond)
 }
 
-// median runs f times times and returns the median of its results.
-func median(times int, f func() (float64, error)) (float64, error) {
-	var vs []float64
-	for range times {
-		v, err := f()
-		if err != nil {
-			return 0, err
-		}
-		vs = append(vs, v)
-	}
+// median of vs (not empty); vs is sorted in place.
+func median(vs []float64) float64 {
 	sort.Float64s(vs)
-	return vs[len(vs)/2], nil
+	return vs[len(vs)/2]
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,44 +79,46 @@ func transact(ctx context.Context, c client.Client, ops ...ovsdb.Operation) ([]o
 	return res, nil
 }
 
-// portCreateRate creates n logical switch ports on one new switch with
+// portCreateLoad is logical switch port creates on one new switch by
 // writers clients, each create one transaction (insert the port, add it to
-// the switch's ports), and returns creates/s.
-func (nb *northbound) portCreateRate(ctx context.Context, t *testing.T, n, writers int) (float64, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
-	defer cancel()
+// the switch's ports).
+func (nb *northbound) portCreateLoad(ctx context.Context, t *testing.T, writers int) (load, error) {
 	clients := make([]client.Client, writers)
 	for w := range clients {
 		var err error
 		if clients[w], err = nb.dial(ctx, t); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
 	sw := &logicalSwitch{Name: fmt.Sprintf("bench-%d", writers)}
 	ops, err := clients[0].Create(sw)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	res, err := transact(ctx, clients[0], ops...)
 	if err != nil {
-		return 0, fmt.Errorf("create the switch: %w", err)
+		return nil, fmt.Errorf("create the switch: %w", err)
 	}
 	switchUUID := res[0].UUID.GoUUID
-	return rate(ctx, n, writers, func(ctx context.Context, w, i int) error {
-		c := clients[w]
-		// A named UUID: the server assigns the row's UUID, the mutation
-		// in the same transaction refers to it by this name.
-		port := &logicalSwitchPort{UUID: fmt.Sprintf("port_%d_%d", w, i), Name: fmt.Sprintf("lsp-%d-%d-%d", writers, w, i)}
-		insert, err := c.Create(port)
-		if err != nil {
+	var next atomic.Int64
+	return func(ctx context.Context, count int) (time.Duration, error) {
+		return timed(ctx, count, writers, func(ctx context.Context, w int) error {
+			c := clients[w]
+			i := next.Add(1)
+			// A named UUID: the server assigns the row's UUID, the mutation
+			// in the same transaction refers to it by this name.
+			port := &logicalSwitchPort{UUID: fmt.Sprintf("port_%d", i), Name: fmt.Sprintf("lsp-%d-%d", writers, i)}
+			insert, err := c.Create(port)
+			if err != nil {
+				return err
+			}
+			ls := &logicalSwitch{UUID: switchUUID}
+			mutate, err := c.Where(ls).Mutate(ls, model.Mutation{Field: &ls.Ports, Mutator: ovsdb.MutateOperationInsert, Value: []string{port.UUID}})
+			if err != nil {
+				return err
+			}
+			_, err = transact(ctx, c, append(insert, mutate...)...)
 			return err
-		}
-		ls := &logicalSwitch{UUID: switchUUID}
-		mutate, err := c.Where(ls).Mutate(ls, model.Mutation{Field: &ls.Ports, Mutator: ovsdb.MutateOperationInsert, Value: []string{port.UUID}})
-		if err != nil {
-			return err
-		}
-		_, err = transact(ctx, c, append(insert, mutate...)...)
-		return err
-	})
+		})
+	}, nil
 }
