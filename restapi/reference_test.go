@@ -347,3 +347,55 @@ func TestReferenceMACTable(t *testing.T) {
 		refStep{source: get, method: "GET", path: entry + "{p2Id}", accept: "application/json", status: 200})
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
+
+// TestReferenceRoutes ports TestRoute.java (rest_api/network): the bad
+// inputs of TestRouteBadInput and TestPortLinkAddRouteUnlinkSuccess.
+func TestReferenceRoutes(t *testing.T) {
+	const (
+		bad  = "TestRoute.java TestRouteBadInput"
+		link = "TestRoute.java TestPortLinkAddRouteUnlinkSuccess"
+	)
+	routes := "/routers/{rId}/routes"
+	route := func(extra string) string {
+		return `{"dstNetworkAddr":"10.0.0.1","dstNetworkLength":24,"srcNetworkAddr":"192.168.1.1","srcNetworkLength":24,"weight":100` + extra + `}`
+	}
+	steps := []refStep{
+		{source: link, method: "POST", path: "/routers", body: `{"name":"router1"}`, status: 201, save: "r"},
+		{source: link, method: "POST", path: "/routers/{rId}/ports", body: `{"type":"Router","portAddress":"10.0.0.1","networkAddress":"10.0.0.0","networkLength":24}`, status: 201, save: "rp"},
+		{source: link, method: "POST", path: "/bridges", body: `{"name":"bridge1"}`, status: 201, save: "b"},
+		{source: link, method: "POST", path: "/bridges/{bId}/ports", body: `{"type":"Bridge"}`, status: 201, save: "bp"},
+		{source: bad + " nullType", method: "POST", path: routes, body: route(`,"type":null`), status: 400},
+		{source: bad + " invalidType", method: "POST", path: routes, body: route(`,"type":"badType"`), status: 400},
+		{source: bad + " noNextHop", method: "POST", path: routes, body: route(`,"type":"Normal"`), status: 400},
+		{source: bad + " badNextHop", method: "POST", path: routes, body: route(`,"type":"Normal","nextHopPort":"` + "6b1e2b5e-0d9f-4d0e-9a55-000000000001" + `"`), status: 400},
+		{source: link, method: "POST", path: "/ports/{rpId}/link", body: `{"peerId":"{bpId}"}`, status: 201},
+		{source: link, method: "POST", path: routes, body: `{"type":"Normal","srcNetworkAddr":"0.0.0.0","srcNetworkLength":0,"dstNetworkAddr":"2.2.2.0","dstNetworkLength":24,"weight":100,"nextHopPort":"{rpId}"}`, status: 201},
+		{source: link, method: "DELETE", path: "/ports/{rpId}/link", status: 204},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
+
+// TestReferenceTunnelZones ports TestTunnelZone.java and
+// TestTunnelZoneHost.java (rest_api/host).
+func TestReferenceTunnelZones(t *testing.T) {
+	const (
+		tz       = "TestTunnelZone.java"
+		tzh      = "TestTunnelZoneHost.java"
+		host     = "11111111-2222-3333-4444-555555555555"
+		tzhMedia = "application/vnd.org.midonet.TunnelZoneHost-v1+json"
+	)
+	// testDeleteFailsIfVTEPUsingTunnelZone needs a VTEP that answers (the
+	// reference's test mocks one): vtep_test.go runs it on a real switch.
+	steps := []refStep{
+		// DtoTunnelZone sends type "gre" unless told otherwise.
+		{source: tz + " testCrud", method: "POST", path: "/tunnel_zones", body: `{"name":"tz1-name","type":"gre"}`, status: 201, save: "tz"},
+		{source: tz + " testCrud", method: "POST", path: "/tunnel_zones", body: `{"name":"tz1-name","type":"gre"}`, status: 409, message: msg("Tunnel zone name already exists.")},
+		{source: tzh + " (the host an agent registers)", method: "POST", path: "/hosts", body: `{"id":"` + host + `","name":"h1"}`, status: 201},
+		{source: tzh + " testCrud", method: "POST", path: "/tunnel_zones/{tzId}/hosts", contentType: tzhMedia, body: `{"hostId":"` + host + `"}`, status: 400},
+		{source: tzh + " testCrud", method: "POST", path: "/tunnel_zones/{tzId}/hosts", contentType: tzhMedia, body: `{"hostId":"` + host + `","ipAddress":"192.168.100.2"}`, status: 201},
+		{source: tzh + " testCrud", method: "POST", path: "/tunnel_zones/{tzId}/hosts", contentType: tzhMedia, body: `{"hostId":"` + host + `","ipAddress":"192.168.100.2"}`, status: 409},
+		{source: tzh + " TestBadRequestTunnelHostCreate", method: "POST", path: "/tunnel_zones/{tzId}/hosts", contentType: tzhMedia,
+			body: `{"hostId":"6b1e2b5e-0d9f-4d0e-9a55-000000000002","ipAddress":"10.10.10.10"}`, status: 404},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
