@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/midonet/midonet-go/internal/pyclienttest"
 	"github.com/midonet/midonet-go/midonet/consistency"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/neutron"
@@ -194,7 +195,7 @@ func runNeutronScenario(t *testing.T, script string, check func(ctx context.Cont
 	out []byte, conn storage.Conn, root string)) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	py := extractPythonClient(ctx, t)
+	py := pyclienttest.Extract(ctx, t)
 	path, _ := filepath.Abs(script)
 	for _, sb := range storageBackends() {
 		t.Run(sb.name, func(t *testing.T) {
@@ -202,7 +203,7 @@ func runNeutronScenario(t *testing.T, script string, check func(ctx context.Cont
 			st := openZoomStore(t, conn, root)
 			base := serveStore(t, st, restapi.MockTenants{}, restapi.Options{Middleware: mockLogin,
 				Sequences: restapi.NewZoomSequences(st), StateTables: restapi.NewZoomStateTables(st)})
-			out := py.run(ctx, t, "python-midonetclient "+filepath.Base(script), path, base)
+			out := py.Run(ctx, t, "python-midonetclient "+filepath.Base(script), path, base)
 			check(ctx, t, neutronAPI{t: t, base: base}, out, conn, root)
 		})
 	}

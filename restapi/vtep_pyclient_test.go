@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/midonet/midonet-go/internal/pyclienttest"
 	"github.com/midonet/midonet-go/restapi"
 	"github.com/midonet/midonet-go/vxgw/vteptest"
 )
@@ -56,7 +57,7 @@ func TestPythonMidonetClientVTEPs(t *testing.T) {
 	ovs.AddPhysicalSwitch(vtepSwitchName, []string{"127.0.0.1"}, []string{vtepTunnelIP}, []string{"eth0", "eth1"})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	py := extractPythonClient(ctx, t)
+	py := pyclienttest.Extract(ctx, t)
 	script := filepath.Join(t.TempDir(), "vtep_scenario.py")
 	if err := os.WriteFile(script, []byte(vtepPythonScenario), 0o644); err != nil {
 		t.Fatal(err)
@@ -65,7 +66,7 @@ func TestPythonMidonetClientVTEPs(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			st, _, _ := b.open(t)
 			base := serveStore(t, st, restapi.MockTenants{}, restapi.Options{Middleware: mockLogin})
-			py.run(ctx, t, "python-midonetclient VTEP scenario", script, base, strconv.Itoa(ovs.Port()))
+			py.Run(ctx, t, "python-midonetclient VTEP scenario", script, base, strconv.Itoa(ovs.Port()))
 		})
 	}
 }
