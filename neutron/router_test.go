@@ -546,3 +546,42 @@ func TestRouterIPv6GatewayLocalSubnet(t *testing.T) {
 		}
 	})
 }
+
+// Under a BGP speaker (a Neutron BGP peer on the router, and its Quagga
+// port), the router announces its extra routes and its interfaces'
+// subnets as BGP networks, gone with the route or the interface (the
+// reference's makeBgpNetworkFromRoute and createBgpNetwork).
+func TestRouterBgpNetworks(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		c := fx.newRifCase(network, "10.0.0.0/24", "10.0.0.1")
+		r := g(c.router)
+		for _, obj := range []proto.Message{
+			&models.NeutronBgpPeer{Id: newID(), BgpSpeaker: &models.NeutronBgpSpeaker{Id: newID(), LogicalRouter: c.router}},
+			&models.Port{Id: uuidOf(QuaggaPortID(r)), RouterId: c.router},
+		} {
+			if err := fx.st.Create(fx.ctx, obj); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fx.create(rifPort(c.rifPort, c.net, c.router, "ab:cd:ef:01:02:03", alloc("10.0.0.1", c.subnet)))
+		fx.create(routerInterface(c.router, c.rifPort, c.subnet))
+		rifNet := BgpNetworkID(g(c.rifPort))
+		fx.equal("interface BGP network", fixtureGet[*models.BgpNetwork](fx, rifNet), &models.BgpNetwork{
+			Id: uuidOf(rifNet), RouterId: c.router, Subnet: cidr("10.0.0.0/24")})
+
+		route := nRoute("192.168.5.0/24", "10.0.0.9")
+		fx.update(nRouter(c.router, "r", nil, false, route))
+		routeID := ExtraRouteID(r, netipPrefix("192.168.5.0/24"), addr("10.0.0.9"))
+		routeNet := BgpNetworkID(routeID)
+		fx.equal("extra route BGP network", fixtureGet[*models.BgpNetwork](fx, routeNet), &models.BgpNetwork{
+			Id: uuidOf(routeNet), RouterId: c.router, Subnet: cidr("192.168.5.0/24")})
+		fx.update(nRouter(c.router, "r", nil, false))
+		if fx.exists(&models.BgpNetwork{}, routeNet) || fx.exists(&models.Route{}, routeID) {
+			t.Error("removed extra route keeps its route or BGP network")
+		}
+		fx.update(routerInterface(c.router, c.rifPort, c.subnet))
+		if fx.exists(&models.BgpNetwork{}, rifNet) {
+			t.Error("stripped interface keeps its BGP network")
+		}
+	})
+}
