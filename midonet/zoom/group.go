@@ -37,6 +37,22 @@ type groupReq struct {
 	ctx  context.Context
 	f    func(*Tx) error
 	done chan error // capacity 1
+	// panicked holds what f panicked with in the group's goroutine, set
+	// before done is answered: the caller panics with it in its own.
+	panicked any
+}
+
+// errPanicked answers a member whose function panicked.
+var errPanicked = errors.New("zoom: transaction function panicked")
+
+// call runs the member's function on tx, turning a panic into its answer.
+func (r *groupReq) call(tx *Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.panicked, err = p, errPanicked
+		}
+	}()
+	return r.f(tx)
 }
 
 type group struct {
@@ -63,6 +79,9 @@ func (gs *groups) hot(s *Store, k objKey) *group {
 	}
 	g := gs.m[k]
 	if g == nil {
+		if len(gs.m) >= maxIdleGroups {
+			gs.sweepLocked()
+		}
 		g = &group{s: s, key: k}
 		gs.m[k] = g
 	}
@@ -70,6 +89,22 @@ func (gs *groups) hot(s *Store, k objKey) *group {
 	g.hotUntil = time.Now().Add(groupLinger)
 	g.mu.Unlock()
 	return g
+}
+
+// maxIdleGroups is the size of the hot-object table from which groups
+// that cooled down are swept when another object becomes hot.
+const maxIdleGroups = 1024
+
+func (gs *groups) sweepLocked() {
+	now := time.Now()
+	for k, g := range gs.m {
+		g.mu.Lock()
+		idle := !g.running && !now.Before(g.hotUntil)
+		g.mu.Unlock()
+		if idle {
+			delete(gs.m, k)
+		}
+	}
 }
 
 // activeFor returns the group of one of keys that is still hot, or nil;
@@ -112,7 +147,7 @@ func (g *group) submit(ctx context.Context, f func(*Tx) error) error {
 	g.mu.Unlock()
 	select {
 	case err := <-r.done:
-		return err
+		return r.outcome(err)
 	case <-ctx.Done():
 	}
 	g.mu.Lock()
@@ -124,7 +159,16 @@ func (g *group) submit(ctx context.Context, f func(*Tx) error) error {
 		}
 	}
 	g.mu.Unlock()
-	return <-r.done
+	return r.outcome(<-r.done)
+}
+
+// outcome is the member's answer, re-raising its function's panic in the
+// caller's goroutine (where the caller's recovery, e.g. net/http's, is).
+func (r *groupReq) outcome(err error) error {
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return err
 }
 
 // run commits batches while functions are queued.
@@ -169,9 +213,9 @@ func (s *Store) runBatch(batch []*groupReq) {
 		for i, r := range live {
 			saved := tx.snapshot()
 			tx.ctx, tx.member = r.ctx, i
-			if err := r.f(tx); err != nil {
+			if err := r.call(tx); err != nil {
 				tx.restore(saved)
-				if tx.speculated {
+				if tx.speculated && r.panicked == nil {
 					// Maybe an error of a stale cached object, which a
 					// rolled-back member's commit would not catch: the
 					// member decides alone, on fresh reads if need be.

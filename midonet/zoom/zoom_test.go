@@ -328,6 +328,11 @@ func (f *groupFixture) queue(ctxs []context.Context, fns ...func(*Tx) error) []c
 			ctx = ctxs[i]
 		}
 		go func() {
+			defer func() {
+				if p := recover(); p != nil { // the panic reached the caller
+					out[i] <- fmt.Errorf("panic: %v", p)
+				}
+			}()
 			err := f.g.submit(ctx, fn)
 			if errors.Is(err, errRunAlone) { // as Store.Tx does
 				err = f.st.runAlone(ctx, fn, nil)
@@ -606,5 +611,41 @@ func TestDecodedCacheBounds(t *testing.T) {
 	c.forget(k)
 	if _, ok := c.latest(k); ok || c.bytes != total-len(text) {
 		t.Fatalf("after forget: cached %v, %d bytes, want %d", ok, c.bytes, total-len(text))
+	}
+}
+
+// A function that panics in a batch panics in its caller's goroutine (not
+// in the group's, which would end the process); its batch mates commit.
+func TestGroupMemberPanicReachesCaller(t *testing.T) {
+	f := newGroupFixture(t)
+	a := models.NewUUID()
+	res := f.queue(nil, func(tx *Tx) error { panic("boom") }, f.createPort(a))
+	if err := <-res[1]; err != nil {
+		t.Fatalf("batch mate of a panicking function: %v", err)
+	}
+	if err := <-res[0]; err == nil || err.Error() != "panic: boom" {
+		t.Fatalf("panicking member: %v, want its panic in the caller", err)
+	}
+	if ids := f.portIDs(); !slices.Contains(ids, a.Canonical()) {
+		t.Fatalf("network ports %v lack the batch mate's", ids)
+	}
+}
+
+// Groups of objects that cooled down are swept once the table is full, so
+// the table does not grow with every object ever contended for.
+func TestGroupsSweepCooledDown(t *testing.T) {
+	var gs groups
+	for i := range maxIdleGroups {
+		gs.hot(nil, objKey{"Network", fmt.Sprint(i)})
+	}
+	warm := gs.m[objKey{"Network", "0"}]
+	for _, g := range gs.m {
+		if g != warm {
+			g.hotUntil = time.Now().Add(-time.Second)
+		}
+	}
+	gs.hot(nil, objKey{"Network", "new"})
+	if len(gs.m) != 2 || gs.m[objKey{"Network", "0"}] != warm {
+		t.Fatalf("%d groups after the sweep, want the still-hot one and the new one", len(gs.m))
 	}
 }
