@@ -155,3 +155,70 @@ func TestSecurityGroupTranslation(t *testing.T) {
 		fx.delete(&models.SecurityGroup{}, sg) // idempotent
 	})
 }
+
+// SecurityGroupRuleTranslatorTest's rule table: what each Neutron rule
+// becomes (conditions compared whole; the second rule, when there is one,
+// is the non-header rule with the derived id).
+func TestSecurityGroupRuleTable(t *testing.T) {
+	sg, id := newID(), newID()
+	rng := func(s, e *int32) *models.Int32Range { return &models.Int32Range{Start: s, End: e} }
+	i32 := proto.Int32
+	base := func(dir models.RuleDirection, p models.Protocol, min, max *int32, prefix string) *models.SecurityGroupRule {
+		r := &models.SecurityGroupRule{Id: id, SecurityGroupId: sg, Direction: dir.Enum(), Protocol: p.Enum(),
+			PortRangeMin: min, PortRangeMax: max}
+		if prefix != "" {
+			r.RemoteIpPrefix = proto.String(prefix)
+		}
+		return r
+	}
+	out, in := models.UUIDFromGoogle(OutChainID(sg.ToGoogle())), models.UUIDFromGoogle(InChainID(sg.ToGoogle()))
+	for _, c := range []struct {
+		name  string
+		rule  *models.SecurityGroupRule
+		chain *models.UUID
+		want  []*models.Condition
+	}{
+		{"ingress TCP range", base(models.RuleDirection_INGRESS, models.Protocol_TCP, i32(100), i32(117), "1.1.1.0/24"), out,
+			[]*models.Condition{
+				{NwProto: i32(6), FragmentPolicy: models.Condition_HEADER.Enum(), TpDst: rng(i32(100), i32(117)), NwSrcIp: cidr("1.1.1.0/24")},
+				{NwProto: i32(6), FragmentPolicy: models.Condition_NONHEADER.Enum(), NwSrcIp: cidr("1.1.1.0/24")}}},
+		{"egress UDP range", base(models.RuleDirection_EGRESS, models.Protocol_UDP, i32(100), i32(117), "1.1.1.0/24"), in,
+			[]*models.Condition{
+				{NwProto: i32(17), FragmentPolicy: models.Condition_HEADER.Enum(), TpDst: rng(i32(100), i32(117)), NwDstIp: cidr("1.1.1.0/24")},
+				{NwProto: i32(17), FragmentPolicy: models.Condition_NONHEADER.Enum(), NwDstIp: cidr("1.1.1.0/24")}}},
+		{"lower-bounded range", base(models.RuleDirection_INGRESS, models.Protocol_TCP, i32(10), nil, ""), out,
+			[]*models.Condition{
+				{NwProto: i32(6), FragmentPolicy: models.Condition_HEADER.Enum(), TpDst: rng(i32(10), nil)},
+				{NwProto: i32(6), FragmentPolicy: models.Condition_NONHEADER.Enum()}}},
+		{"upper-bounded range", base(models.RuleDirection_INGRESS, models.Protocol_TCP, nil, i32(10), ""), out,
+			[]*models.Condition{
+				{NwProto: i32(6), FragmentPolicy: models.Condition_HEADER.Enum(), TpDst: rng(nil, i32(10))},
+				{NwProto: i32(6), FragmentPolicy: models.Condition_NONHEADER.Enum()}}},
+		{"ICMP type and code", base(models.RuleDirection_INGRESS, models.Protocol_ICMP, i32(3), i32(1), ""), out,
+			[]*models.Condition{
+				{NwProto: i32(1), FragmentPolicy: models.Condition_HEADER.Enum(), TpSrc: rng(i32(3), i32(3)), TpDst: rng(i32(1), i32(1))},
+				{NwProto: i32(1), FragmentPolicy: models.Condition_NONHEADER.Enum()}}},
+		{"no L4", base(models.RuleDirection_INGRESS, models.Protocol_TCP, nil, nil, "1.1.1.0/24"), out,
+			[]*models.Condition{{NwProto: i32(6), FragmentPolicy: models.Condition_ANY.Enum(), NwSrcIp: cidr("1.1.1.0/24")}}},
+	} {
+		rules, err := sgRules(c.rule)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if len(rules) != len(c.want) {
+			t.Errorf("%s: %d rules, want %d", c.name, len(rules), len(c.want))
+			continue
+		}
+		for i, r := range rules {
+			wantID := id
+			if i == 1 {
+				wantID = models.UUIDFromGoogle(NonHeaderRuleID(id.ToGoogle()))
+			}
+			if !r.GetId().Equal(wantID) || !r.GetChainId().Equal(c.chain) || r.GetType() != models.Rule_LITERAL_RULE ||
+				r.GetAction() != models.Rule_ACCEPT || !proto.Equal(r.GetCondition(), c.want[i]) {
+				t.Errorf("%s rule %d:\n got  %v\n want id %s chain %s condition %v", c.name, i, r,
+					wantID.Canonical(), c.chain.Canonical(), c.want[i])
+			}
+		}
+	}
+}
