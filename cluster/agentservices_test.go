@@ -1,11 +1,16 @@
 package cluster_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
@@ -14,6 +19,7 @@ import (
 	"github.com/midonet/midonet-go/cluster/containers"
 	"github.com/midonet/midonet-go/cluster/discovery"
 	"github.com/midonet/midonet-go/cluster/endpoint"
+	"github.com/midonet/midonet-go/cluster/stateproxy"
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
@@ -200,6 +206,44 @@ func TestEndpointService(t *testing.T) {
 		start(t, cfg)
 		if ins, _ := discovery.Instances(ctx, observer, b.root, endpoint.TopologyCacheName); len(ins) != 0 {
 			t.Fatalf("endpoint disabled, yet instances %v", ins)
+		}
+	})
+}
+
+// TestStateProxyService: each node's state proxy is in service discovery
+// and answers a ping there.
+func TestStateProxyService(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		ctx := context.Background()
+		cfg, _ := nodeOn(t, b)
+		start(t, cfg)
+		var ins []discovery.Instance
+		eventually(t, "the state proxy registers", func() bool {
+			ins, _ = discovery.Instances(ctx, b.connect(t), b.root, stateproxy.ServiceName)
+			return len(ins) == 1
+		})
+		conn, err := net.Dial("tcp", ins[0].HostPort())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		ping, _ := proto.Marshal(&models.ProxyRequest{RequestId: proto.Uint64(3), Data: &models.ProxyRequest_Ping_{Ping: &models.ProxyRequest_Ping{}}})
+		if _, err := conn.Write(append(binary.AppendUvarint(nil, uint64(len(ping))), ping...)); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(waitLimit))
+		r := bufio.NewReader(conn)
+		n, err := binary.ReadUvarint(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			t.Fatal(err)
+		}
+		var resp models.ProxyResponse
+		if err := proto.Unmarshal(buf, &resp); err != nil || resp.GetRequestId() != 3 || resp.GetPong() == nil {
+			t.Fatalf("ping: %v %v", &resp, err)
 		}
 	})
 }

@@ -46,6 +46,8 @@ func testConfig(t *testing.T, conn storage.Conn) cluster.Config {
 		// Every node of a test binds the endpoint on a port of its own.
 		"cluster.endpoint.service.interface": "127.0.0.1",
 		"cluster.endpoint.service.port":      "0",
+		"cluster.state_proxy.server.address": "127.0.0.1",
+		"cluster.state_proxy.server.port":    "0",
 	}
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -11,6 +11,7 @@ import (
 	"github.com/midonet/midonet-go/cluster/containers"
 	"github.com/midonet/midonet-go/cluster/endpoint"
 	"github.com/midonet/midonet-go/cluster/recycler"
+	"github.com/midonet/midonet-go/cluster/stateproxy"
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
@@ -58,9 +59,31 @@ func (c *Config) useStandardBackends() {
 // package containers), "recycler" (every node, see package recycler) and
 // "endpoint" (every node: port 8888 with the topology cache when
 // cluster.topology_cache.enabled, published in service discovery; see
-// packages endpoint and discovery).
+// packages endpoint and discovery) and "state-proxy" (every node: port 2346,
+// published in service discovery; see package stateproxy).
 func AgentServices() []Service {
 	return []Service{
+		{Name: "state-proxy", EnabledKey: "cluster.state_proxy.enabled", Start: func(ctx context.Context, env *Env) (func(context.Context) error, error) {
+			cfg, err := serviceConfig(env, stateproxy.ConfigFrom)
+			if err != nil {
+				return nil, err
+			}
+			st, err := env.ObjectStore(ctx)
+			if err != nil {
+				return nil, err
+			}
+			srv, err := stateproxy.Start(ctx, st, env.RootKey, cfg, env.Logger.With("service", "state-proxy"))
+			if errors.Is(err, stateproxy.ErrNoAddress) {
+				// As in the reference: a warning, and agents watch
+				// ZooKeeper themselves.
+				env.Logger.Warn("state proxy disabled: set cluster.state_proxy.server.address or .interface", "err", err)
+				return func(context.Context) error { return nil }, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			return srv.Stop, nil
+		}},
 		{Name: "endpoint", EnabledKey: "cluster.endpoint.enabled", Start: func(ctx context.Context, env *Env) (func(context.Context) error, error) {
 			cfg, err := serviceConfig(env, func(c *mnconf.Config) (endpoint.Config, error) {
 				return endpoint.ConfigFrom(c, env.Config.KeystorePath, env.Config.KeystorePassword)

@@ -85,7 +85,8 @@ func launch(t *testing.T, env []string, portZero bool, args ...string) (p *proce
 	base := []string{"--host-id-file", filepath.Join(dir, "host_id.properties"),
 		"--env-file", filepath.Join(dir, "absent-env.sh"),
 		"--set", "cluster.rest_api.http_host=127.0.0.1", "--set", "cluster.rest_api.https_host=127.0.0.1",
-		"--set", "cluster.endpoint.service.interface=127.0.0.1", "--set", "cluster.endpoint.service.port=0"}
+		"--set", "cluster.endpoint.service.interface=127.0.0.1", "--set", "cluster.endpoint.service.port=0",
+		"--set", "cluster.state_proxy.server.address=127.0.0.1", "--set", "cluster.state_proxy.server.port=0"}
 	if portZero {
 		base = append(base, "--set", "cluster.rest_api.http_port=0")
 	}

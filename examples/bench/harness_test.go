@@ -136,6 +136,8 @@ func startNode(t *testing.T, backend, hosts string, openStore func(context.Conte
 		// The endpoint on a loopback port of its own.
 		"cluster.endpoint.service.interface": "127.0.0.1",
 		"cluster.endpoint.service.port":      "0",
+		"cluster.state_proxy.server.address": "127.0.0.1",
+		"cluster.state_proxy.server.port":    "0",
 	}
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.Logger = quietLogger()

@@ -306,9 +306,12 @@ func (d *Deployment) startNode(i int) error {
 		"--set", "cluster.rest_api.http_host=127.0.0.1",
 		"--set", fmt.Sprintf("cluster.rest_api.http_port=%d", n.httpPort),
 		"--set", "cluster.rest_api.https_host=127.0.0.1",
-		// Each node's endpoint (topology cache) on a loopback port of its own.
+		// Each node's endpoint (topology cache) and state proxy on loopback
+		// ports of their own.
 		"--set", "cluster.endpoint.service.interface=127.0.0.1",
-		"--set", "cluster.endpoint.service.port=0")
+		"--set", "cluster.endpoint.service.port=0",
+		"--set", "cluster.state_proxy.server.address=127.0.0.1",
+		"--set", "cluster.state_proxy.server.port=0")
 	return err
 }
 

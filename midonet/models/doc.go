@@ -68,4 +68,4 @@
 // installed, and fail instead when the environment variable CI is set.
 package models
 
-//go:generate protoc -I proto --go_out=. --go_opt=paths=source_relative commons.proto topology.proto state.proto zoom.proto neutron.proto
+//go:generate protoc -I proto --go_out=. --go_opt=paths=source_relative commons.proto topology.proto state.proto zoom.proto neutron.proto state_api.proto

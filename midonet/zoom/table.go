@@ -51,6 +51,10 @@ func ParseTableEntry(name string) (TableEntry, bool) {
 	return TableEntry{Key: parts[0], Value: parts[1], Version: int32(v)}, true
 }
 
+// ResolveEntries picks the winning entry per key of a table's entry node
+// names (undecodable names left out), as the table itself does.
+func ResolveEntries(names []string) map[string]TableEntry { return resolve(parseEntries(names)) }
+
 // resolve picks the winning entry per key, with the reference's rule: a
 // learned entry replaces a persistent one and an older learned one; a
 // persistent entry replaces nothing. Of several persistent entries (one MAC

@@ -1,0 +1,352 @@
+package stateproxy
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/midonet/midonet-go/cluster/discovery"
+	"github.com/midonet/midonet-go/cluster/internal/servicetest"
+	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage/zktest"
+	"github.com/midonet/midonet-go/midonet/zoom"
+	"github.com/midonet/midonet-go/mnconf"
+)
+
+func TestMain(m *testing.M) { zktest.Main(m) }
+
+const (
+	networkClass = "org.midonet.cluster.models.Topology$Network"
+	macClass     = "org.midonet.packets.MAC"
+	uuidClass    = "java.util.UUID"
+)
+
+// agent is a State Proxy client speaking the wire protocol.
+type agent struct {
+	t    *testing.T
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+func dial(t *testing.T, s *Server) *agent {
+	t.Helper()
+	servicetest.Eventually(t, "the proxy listens", func() bool { return s.Addr() != nil })
+	conn, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &agent{t: t, conn: conn, r: bufio.NewReader(conn)}
+}
+
+func (a *agent) raw(b []byte) {
+	a.t.Helper()
+	if _, err := a.conn.Write(append(binary.AppendUvarint(nil, uint64(len(b))), b...)); err != nil {
+		a.t.Fatal(err)
+	}
+}
+
+func (a *agent) send(req *models.ProxyRequest) {
+	a.t.Helper()
+	b, err := proto.Marshal(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	a.raw(b)
+}
+
+func (a *agent) recv() *models.ProxyResponse {
+	a.t.Helper()
+	a.conn.SetReadDeadline(time.Now().Add(servicetest.WaitLimit))
+	n, err := binary.ReadUvarint(a.r)
+	if err != nil {
+		a.t.Fatalf("reading a response: %v", err)
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(a.r, buf); err != nil {
+		a.t.Fatal(err)
+	}
+	var resp models.ProxyResponse
+	if err := proto.Unmarshal(buf, &resp); err != nil {
+		a.t.Fatal(err)
+	}
+	return &resp
+}
+
+// quiet checks that nothing arrives for a while.
+func (a *agent) quiet(d time.Duration) {
+	a.t.Helper()
+	a.conn.SetReadDeadline(time.Now().Add(d))
+	if _, err := a.r.Peek(1); err == nil {
+		a.t.Fatalf("unexpected response %v", a.recv())
+	}
+}
+
+func subscribe(id uint64, network uuid.UUID, vlan string) *models.ProxyRequest {
+	return &models.ProxyRequest{RequestId: proto.Uint64(id), Data: &models.ProxyRequest_Subscribe_{Subscribe: &models.ProxyRequest_Subscribe{
+		ObjectClass: proto.String(networkClass), ObjectId: models.UUIDFromGoogle(network), KeyClass: proto.String(macClass),
+		ValueClass: proto.String(uuidClass), TableName: proto.String(midonet.MacTable), TableArguments: []string{vlan}}}}
+}
+
+func macValue(s string) uint64 {
+	kv, _ := encodeMAC(s)
+	return kv.GetData_64()
+}
+
+// entries renders an update's entries as "mac=port@version" ("mac@version"
+// for removals).
+func entries(t *testing.T, u *models.ProxyResponse_Notify_Update) string {
+	var out []string
+	for _, e := range u.GetEntries() {
+		k := e.GetKey().GetData_64()
+		mac := fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", byte(k>>40), byte(k>>32), byte(k>>24), byte(k>>16), byte(k>>8), byte(k))
+		if e.Value == nil {
+			out = append(out, fmt.Sprintf("%s@%d", mac, e.GetVersion()))
+			continue
+		}
+		id, err := uuid.FromBytes(e.GetValue().GetDataVariable())
+		if err != nil {
+			t.Fatalf("value %v: %v", e.GetValue(), err)
+		}
+		out = append(out, fmt.Sprintf("%s=%s", mac, id.String()[:4]))
+	}
+	return strings.Join(out, " ")
+}
+
+type fixture struct {
+	ctx  context.Context
+	root string
+	st   *zoom.Store
+	srv  *Server
+	net  uuid.UUID
+	mac  *zoom.Table
+}
+
+func newFixture(t *testing.T, b servicetest.Backend, batch int) *fixture {
+	f := &fixture{ctx: servicetest.Context(t), root: servicetest.Root(t)}
+	f.st = servicetest.Store(t, b, f.root, zoom.Options{})
+	f.net = uuid.New()
+	if err := f.st.Create(f.ctx, &models.Network{Id: models.UUIDFromGoogle(f.net)}); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	if f.mac, err = f.st.Table(f.ctx, &models.Network{}, f.net, midonet.MacTable, "0"); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{NotifyBatchSize: batch, Address: "127.0.0.1", Port: 0, BindRetryInterval: time.Second}
+	if f.srv, err = Start(f.ctx, f.st, f.root, cfg, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.srv.Stop(context.Background()) })
+	return f
+}
+
+func TestConfigFromSchemaDefaults(t *testing.T) {
+	schemas, err := mnconf.BundledSchemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ConfigFrom(mnconf.NewConfig(schemas["cluster"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Config{NotifyBatchSize: 64, Address: "0.0.0.0", Port: 2346, BindRetryInterval: time.Minute}); cfg != want {
+		t.Fatalf("defaults %+v, want %+v", cfg, want)
+	}
+	if addr, err := bindAddress(Config{Address: "127.0.0.1"}); err != nil || addr != "127.0.0.1" {
+		t.Errorf("explicit loopback address: %q %v", addr, err)
+	}
+	if _, err := bindAddress(Config{Address: "0.0.0.0", Interface: "no-such-interface0"}); err == nil {
+		t.Error("a missing interface gave an address")
+	}
+}
+
+func TestProtocol(t *testing.T) {
+	servicetest.Each(t, func(t *testing.T, b servicetest.Backend) {
+		f := newFixture(t, b, 64)
+		a := dial(t, f.srv)
+
+		a.send(&models.ProxyRequest{RequestId: proto.Uint64(7), Data: &models.ProxyRequest_Ping_{Ping: &models.ProxyRequest_Ping{}}})
+		if r := a.recv(); r.GetRequestId() != 7 || r.GetPong() == nil {
+			t.Fatalf("ping: %v", r)
+		}
+		a.raw([]byte{0xff, 0xff, 0xff})
+		if r := a.recv(); r.GetRequestId() != ^uint64(0) || r.GetError().GetCode() != models.ProxyResponse_Error_UNKNOWN_PROTOCOL ||
+			r.GetError().GetDescription() != "Unknown protocol" {
+			t.Fatalf("garbage: %v", r)
+		}
+		a.send(&models.ProxyRequest{RequestId: proto.Uint64(8)})
+		if r := a.recv(); r.GetRequestId() != 8 || r.GetError().GetCode() != models.ProxyResponse_Error_UNKNOWN_MESSAGE {
+			t.Fatalf("empty request: %v", r)
+		}
+		for _, c := range []struct {
+			edit func(*models.ProxyRequest_Subscribe)
+			want string
+		}{
+			{func(s *models.ProxyRequest_Subscribe) { s.ObjectClass = nil }, "SUBSCRIBE request missing object class"},
+			{func(s *models.ProxyRequest_Subscribe) { s.ObjectId = nil }, "SUBSCRIBE request missing object identifier"},
+			{func(s *models.ProxyRequest_Subscribe) { s.KeyClass = nil }, "SUBSCRIBE request missing table key class"},
+			{func(s *models.ProxyRequest_Subscribe) { s.ValueClass = nil }, "SUBSCRIBE request missing table value class"},
+			{func(s *models.ProxyRequest_Subscribe) { s.TableName = nil }, "SUBSCRIBE request missing table name"},
+			{func(s *models.ProxyRequest_Subscribe) { s.KeyClass = proto.String("org.example.Nope") }, "SUBSCRIBE request invalid argument: org.example.Nope"},
+		} {
+			req := subscribe(9, f.net, "0")
+			c.edit(req.GetSubscribe())
+			a.send(req)
+			if r := a.recv(); r.GetError().GetCode() != models.ProxyResponse_Error_INVALID_ARGUMENT || r.GetError().GetDescription() != c.want {
+				t.Errorf("want %q, got %v", c.want, r)
+			}
+		}
+		a.send(&models.ProxyRequest{RequestId: proto.Uint64(10), Data: &models.ProxyRequest_Unsubscribe_{Unsubscribe: &models.ProxyRequest_Unsubscribe{}}})
+		if r := a.recv(); r.GetError().GetDescription() != "UNSUBSCRIBE request missing subscription identifier" {
+			t.Errorf("unsubscribe without id: %v", r)
+		}
+		a.send(&models.ProxyRequest{RequestId: proto.Uint64(11), Data: &models.ProxyRequest_Unsubscribe_{Unsubscribe: &models.ProxyRequest_Unsubscribe{SubscriptionId: proto.Uint64(12345)}}})
+		if r := a.recv(); r.GetError().GetCode() != models.ProxyResponse_Error_NO_SUBSCRIPTION || r.GetError().GetDescription() != "No subscription 12345" {
+			t.Errorf("unsubscribe of an unknown id: %v", r)
+		}
+	})
+}
+
+func TestSubscriptions(t *testing.T) {
+	servicetest.Each(t, func(t *testing.T, b servicetest.Backend) {
+		f := newFixture(t, b, 2)
+		ports := []string{uuid.NewString(), uuid.NewString(), uuid.NewString()}
+		for i, mac := range []string{"02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03"} {
+			if err := f.mac.AddPersistent(f.ctx, mac, ports[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a := dial(t, f.srv)
+		a.send(subscribe(1, f.net, "0"))
+		ack := a.recv()
+		sub := ack.GetAcknowledge().GetSubscriptionId()
+		if ack.GetRequestId() != 1 || sub == 0 {
+			t.Fatalf("ack: %v", ack)
+		}
+		// Three entries in batches of two: begin on the first, end on the last.
+		var got []string
+		for i, want := range []struct{ begin, end bool }{{true, false}, {false, true}} {
+			r := a.recv()
+			u := r.GetNotify().GetUpdate()
+			if r.GetRequestId() != 1 || r.GetNotify().GetSubscriptionId() != sub || u.GetType() != models.ProxyResponse_Notify_Update_SNAPSHOT ||
+				u.GetBegin() != want.begin || u.GetEnd() != want.end || u.GetCurrentVersion() == 0 {
+				t.Fatalf("snapshot batch %d: %v", i, r)
+			}
+			got = append(got, entries(t, u))
+		}
+		want := fmt.Sprintf("02:00:00:00:00:01=%s 02:00:00:00:00:02=%s 02:00:00:00:00:03=%s", ports[0][:4], ports[1][:4], ports[2][:4])
+		if strings.Join(got, " ") != want {
+			t.Fatalf("snapshot %q, want %q", strings.Join(got, " "), want)
+		}
+
+		// Changes come as relative updates: a new entry with its value, a
+		// removed one with its version only.
+		if err := f.mac.AddPersistent(f.ctx, "02:00:00:00:00:04", ports[0]); err != nil {
+			t.Fatal(err)
+		}
+		r := a.recv()
+		if u := r.GetNotify().GetUpdate(); u.GetType() != models.ProxyResponse_Notify_Update_RELATIVE ||
+			entries(t, u) != "02:00:00:00:00:04="+ports[0][:4] {
+			t.Fatalf("relative add: %v", r)
+		}
+		if err := f.mac.RemovePersistent(f.ctx, "02:00:00:00:00:01", ports[0]); err != nil {
+			t.Fatal(err)
+		}
+		r = a.recv()
+		if u := r.GetNotify().GetUpdate(); u.GetType() != models.ProxyResponse_Notify_Update_RELATIVE ||
+			entries(t, u) != fmt.Sprintf("02:00:00:00:00:01@%d", zoom.PersistentVersion) {
+			t.Fatalf("relative remove: %v", r)
+		}
+
+		// Subscribing again: the same id, and a fresh snapshot.
+		a.send(subscribe(2, f.net, "0"))
+		if r := a.recv(); r.GetAcknowledge().GetSubscriptionId() != sub || r.GetRequestId() != 2 {
+			t.Fatalf("second subscribe: %v", r)
+		}
+		for range 2 {
+			if r := a.recv(); r.GetRequestId() != 2 || r.GetNotify().GetUpdate().GetType() != models.ProxyResponse_Notify_Update_SNAPSHOT {
+				t.Fatalf("second snapshot: %v", r)
+			}
+		}
+
+		// A table that does not exist completes with NSDB_ERROR NONODE.
+		a.send(subscribe(3, f.net, "42"))
+		other := a.recv().GetAcknowledge().GetSubscriptionId()
+		if other == sub || other == 0 {
+			t.Fatalf("second table's id %d", other)
+		}
+		if c := a.recv().GetNotify().GetCompleted(); c.GetCode() != models.ProxyResponse_Notify_Completed_NSDB_ERROR || c.GetNsdbCode() != -101 {
+			t.Fatalf("missing table: %v", c)
+		}
+
+		// Unsubscribed: no more updates.
+		a.send(&models.ProxyRequest{RequestId: proto.Uint64(4), Data: &models.ProxyRequest_Unsubscribe_{Unsubscribe: &models.ProxyRequest_Unsubscribe{SubscriptionId: proto.Uint64(sub)}}})
+		if r := a.recv(); r.GetAcknowledge().GetSubscriptionId() != sub {
+			t.Fatalf("unsubscribe: %v", r)
+		}
+		if err := f.mac.AddPersistent(f.ctx, "02:00:00:00:00:05", ports[0]); err != nil {
+			t.Fatal(err)
+		}
+		a.quiet(300 * time.Millisecond)
+
+		// Discovery has the proxy; stopping completes what is subscribed
+		// and withdraws it.
+		ins, err := discovery.Instances(f.ctx, f.st.Conn(), f.root, ServiceName)
+		if err != nil || len(ins) != 1 || ins[0].HostPort() != f.srv.Addr().String() {
+			t.Fatalf("discovery: %+v %v", ins, err)
+		}
+		a.send(subscribe(5, f.net, "0"))
+		if r := a.recv(); r.GetAcknowledge() == nil {
+			t.Fatalf("subscribe again: %v", r)
+		}
+		a.recv()
+		a.recv()
+		if err := f.srv.Stop(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if c := a.recv().GetNotify().GetCompleted(); c.GetCode() != models.ProxyResponse_Notify_Completed_SERVER_SHUTDOWN {
+			t.Fatalf("shutdown: %v", c)
+		}
+		if ins, _ := discovery.Instances(f.ctx, f.st.Conn(), f.root, ServiceName); len(ins) != 0 {
+			t.Fatalf("discovery after stop: %v", ins)
+		}
+	})
+}
+
+// TestSessionExpiryCompletesSubscriptions: the proxy's watches end with its
+// session; subscribers learn it (NSDB_ERROR) and can subscribe again.
+func TestSessionExpiryCompletesSubscriptions(t *testing.T) {
+	zb := servicetest.ZooKeeper(t)
+	f := newFixture(t, servicetest.Backend{Name: "zookeeper", Backend: zb}, 64)
+	if err := f.mac.AddPersistent(f.ctx, "02:00:00:00:00:01", uuid.NewString()); err != nil {
+		t.Fatal(err)
+	}
+	a := dial(t, f.srv)
+	a.send(subscribe(1, f.net, "0"))
+	a.recv()
+	a.recv()
+	zb.Expire(t, f.st.Conn())
+	if c := a.recv().GetNotify().GetCompleted(); c.GetCode() != models.ProxyResponse_Notify_Completed_NSDB_ERROR {
+		t.Fatalf("after expiry: %v", c)
+	}
+	servicetest.Eventually(t, "a subscription works again", func() bool {
+		a.send(subscribe(2, f.net, "0"))
+		if a.recv().GetAcknowledge() == nil {
+			return false
+		}
+		r := a.recv()
+		return r.GetNotify().GetUpdate().GetType() == models.ProxyResponse_Notify_Update_SNAPSHOT
+	})
+}
