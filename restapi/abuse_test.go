@@ -66,6 +66,13 @@ func abuseValues(maxString int) []string {
 	}
 }
 
+// storeReaching are the abuse values run on every backend: one of each JSON
+// type and those that reach the store when a field accepts them.
+func storeReaching() []string {
+	return []string{`null`, `true`, `0`, `-1`, `1.5`, `""`, `"x"`, `"a\u0000b"`, `"é漢😀"`,
+		`"00000000-0000-0000-0000-000000000000"`, `"10.0.0.1/24"`, `[]`, `[null]`, `{}`}
+}
+
 // withField returns seed with field (maybe "outer.inner") set to the raw
 // JSON value; a list outer gets the value in its first object.
 func withField(t *testing.T, seed, field, value string) []byte {
@@ -155,6 +162,14 @@ func TestAbuse(t *testing.T) {
 			wholeBodies := []string{`{`, `{"a":}`, `nul`, `[`, `{"a":1}}`, `{"a":1,}`, "{\"name\":\"\xff\xfe\"}", "{\"name\":\"a\x00b\"}",
 				`null`, `[]`, `0`, `""`, `{"name":"a","name":1}`, nested, `{"name":"` + strings.Repeat("n", 70<<10) + `"}`}
 			values := abuseValues(1 << 10)
+			if sb.name != "mem" {
+				// Over ZooKeeper every JSON type and the bad values that reach
+				// the store (ids, addresses, NUL, unicode, long strings); mem
+				// runs the whole list, whose other values differ only before
+				// the store is reached.
+				keep := storeReaching()
+				values = slices.DeleteFunc(values, func(v string) bool { return !slices.Contains(keep, v) && len(v) < 64 })
+			}
 			for _, tg := range targets {
 				for _, b := range wholeBodies {
 					send(tg.Method, tg.Path, []byte(b), nil)
