@@ -582,14 +582,17 @@ func BenchmarkScheduling(b *testing.B) {
 			scheduled := 0
 			ctx, cancel := context.WithCancel(w.ctx)
 			defer cancel()
-			s := NewScheduler(w.st, fastConfig, slog.New(slog.DiscardHandler))
-			go s.Run(ctx, func(ev Event) {
-				if err := Apply(ctx, w.st, ev, slog.New(slog.DiscardHandler)); err == nil && ev.Kind == Schedule {
+			// Decisions are applied as the service applies them.
+			apply := newApplier(ctx, w.st, slog.New(slog.DiscardHandler), applyWorkers, func(ev Event, err error) {
+				if err == nil && ev.Kind == Schedule {
 					mu.Lock()
 					scheduled++
 					mu.Unlock()
 				}
 			})
+			defer apply.close()
+			s := NewScheduler(w.st, fastConfig, slog.New(slog.DiscardHandler))
+			go s.Run(ctx, apply.submit)
 			servicetest.Eventually(b, "every container scheduled", func() bool { mu.Lock(); defer mu.Unlock(); return scheduled == b.N })
 			schedule := time.Since(start)
 			b.StopTimer()
