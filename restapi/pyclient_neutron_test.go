@@ -4,7 +4,10 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/neutron"
 )
 
 // TestPythonNeutronClient drives the unmodified python-midonetclient's
@@ -50,6 +53,27 @@ func TestPythonNeutronClient(t *testing.T) {
 		}
 		vmID := vm["id"].(string)
 		port := n.must(200, "GET", "/ports/"+vmID, "application/json", nil).(map[string]any)
+		// The v5 port under the reference's derived chain ids.
+		vmUUID := uuid.MustParse(vmID)
+		for k, want := range map[string]any{"id": vmID, "type": "Bridge", "deviceId": netID, "adminStateUp": true,
+			"inboundFilterId": neutron.InChainID(vmUUID).String(), "outboundFilterId": neutron.OutChainID(vmUUID).String()} {
+			if port[k] != want {
+				t.Errorf("v5 port %s = %v, want %v", k, port[k], want)
+			}
+		}
+		// The security group's address group holds the port's address; the
+		// deleted bulk ports' addresses stay as entries without ports (a
+		// port delete leaves its emptied entry, as in the reference).
+		sgID := sgs[0].(map[string]any)["id"].(string)
+		addrs := n.must(200, "GET", "/ip_addr_groups/"+sgID+"/ip_addrs",
+			"application/vnd.org.midonet.collection.IpAddrGroupAddr-v1+json", nil).([]any)
+		var got []string
+		for _, a := range addrs {
+			got = append(got, a.(map[string]any)["addr"].(string))
+		}
+		if mustJSON(t, got) != `["10.0.0.5","10.0.0.10","10.0.0.11"]` {
+			t.Errorf("address group %s addresses %s", sgID, mustJSON(t, got))
+		}
 		in := n.must(200, "GET", "/chains/"+port["inboundFilterId"].(string), "application/json", nil).(map[string]any)
 		out := n.must(200, "GET", "/chains/"+port["outboundFilterId"].(string), "application/json", nil).(map[string]any)
 		if in["name"] != "OS_PORT_"+vmID+"_INBOUND" || out["name"] != "OS_PORT_"+vmID+"_OUTBOUND" {
