@@ -1,6 +1,7 @@
 package restapi_test
 
 import (
+	"encoding/json"
 	"io"
 	"path"
 	"slices"
@@ -24,10 +25,13 @@ type refStep struct {
 	emptyBody    bool           // the answer has no entity
 	violations   []string       // the exact violations ("property: message", in order), when set
 	location     string         // Location suffix
+	count        *int           // the answer is a JSON array of this many items
 	save         string         // saves Location as {save}, its last segment as {saveId}
 }
 
 func msg(s string) *string { return &s }
+
+func count(n int) *int { return &n }
 
 // runRefSteps runs a scenario on a fresh API of backend b.
 func runRefSteps(t *testing.T, b backend, steps []refStep) {
@@ -66,6 +70,12 @@ func runRefSteps(t *testing.T, b backend, steps []refStep) {
 		}
 		if st.emptyBody && len(a.body) != 0 {
 			t.Errorf("%s: body %s, want none", where(), a.body)
+		}
+		if st.count != nil {
+			var items []any
+			if err := json.Unmarshal(a.body, &items); err != nil || len(items) != *st.count {
+				t.Errorf("%s: %d items (%v) in %.200s, want %d", where(), len(items), err, a.body, *st.count)
+			}
 		}
 		got := a.json()
 		if st.message != nil {
@@ -396,6 +406,68 @@ func TestReferenceTunnelZones(t *testing.T) {
 		{source: tzh + " testCrud", method: "POST", path: "/tunnel_zones/{tzId}/hosts", contentType: tzhMedia, body: `{"hostId":"` + host + `","ipAddress":"192.168.100.2"}`, status: 409},
 		{source: tzh + " TestBadRequestTunnelHostCreate", method: "POST", path: "/tunnel_zones/{tzId}/hosts", contentType: tzhMedia,
 			body: `{"hostId":"6b1e2b5e-0d9f-4d0e-9a55-000000000002","ipAddress":"10.10.10.10"}`, status: 404},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
+
+// TestReferenceBGPPeers ports TestBgpPeer.java testCrud (rest_api).
+func TestReferenceBGPPeers(t *testing.T) {
+	const crud = "TestBgpPeer.java testCrud"
+	peers := "/routers/{rId}/bgp_peers"
+	media := "application/vnd.org.midonet.BgpPeer-v1+json"
+	list := "application/vnd.org.midonet.collection.BgpPeer-v1+json"
+	steps := []refStep{
+		{source: crud, method: "POST", path: "/routers", body: `{"name":"router-name","tenantId":"admin"}`, status: 201, save: "r"},
+		{source: crud, method: "POST", path: peers, contentType: media, body: `{"address":"1.2.3.4","asNumber":1234}`, status: 201, save: "p1"},
+		{source: crud, method: "GET", path: peers, accept: list, status: 200, count: count(1)},
+		{source: crud, method: "POST", path: peers, contentType: media, body: `{"address":"1.2.3.5","asNumber":1234}`, status: 201},
+		{source: crud, method: "GET", path: peers, accept: list, status: 200, count: count(2)},
+		{source: crud, method: "GET", path: "/bgp_peers/{p1Id}", accept: media, status: 200, json: map[string]any{"address": "1.2.3.4", "asNumber": float64(1234)}},
+		// DtoBgpPeer sends asNumber 0 and no address when unset.
+		{source: crud + " without AS number", method: "POST", path: peers, contentType: media, body: `{"asNumber":0,"keepAlive":null}`, status: 400},
+		{source: crud + " the same peer again", method: "POST", path: peers, contentType: media, body: `{"address":"1.2.3.4","asNumber":1234}`, status: 400},
+		{source: crud, method: "DELETE", path: "/bgp_peers/{p1Id}", status: 204},
+		{source: crud, method: "GET", path: peers, accept: list, status: 200, count: count(1)},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
+
+// TestReferenceChains ports TestChain.java (rest_api/filter):
+// testDeleteJumpChainDeletesJumpRule and the filter clean-up of testCleanup.
+func TestReferenceChains(t *testing.T) {
+	const (
+		jump    = "TestChain.java testDeleteJumpChainDeletesJumpRule"
+		cleanup = "TestChain.java testCleanup"
+	)
+	rules := "application/vnd.org.midonet.collection.Rule-v2+json"
+	steps := []refStep{
+		{source: jump, method: "POST", path: "/chains", body: `{"name":"main-chain","tenantId":"tenant1"}`, status: 201, save: "main"},
+		{source: jump, method: "POST", path: "/chains", body: `{"name":"jump-chain","tenantId":"tenant1"}`, status: 201, save: "jc"},
+		{source: jump, method: "POST", path: "/chains/{mainId}/rules", body: `{"position":1,"jumpChainName":"Chain2","jumpChainId":"{jcId}","type":"jump"}`, status: 201, save: "jr"},
+		{source: jump, method: "DELETE", path: "/chains/{jcId}", status: 204},
+		{source: jump, method: "GET", path: "/rules/{jrId}", accept: "application/vnd.org.midonet.Rule-v2+json", status: 404},
+		{source: jump, method: "GET", path: "/chains/{mainId}/rules", accept: rules, status: 200, count: count(0)},
+
+		{source: cleanup, method: "POST", path: "/chains", body: `{"name":"INBOUND"}`, status: 201, save: "in"},
+		{source: cleanup, method: "POST", path: "/chains", body: `{"name":"OUTBOUND"}`, status: 201, save: "out"},
+		{source: cleanup, method: "POST", path: "/routers", body: `{"name":"R","inboundFilterId":"{inId}","outboundFilterId":"{outId}"}`, status: 201, save: "r"},
+		{source: cleanup, method: "POST", path: "/bridges", body: `{"name":"B","inboundFilterId":"{inId}","outboundFilterId":"{outId}"}`, status: 201, save: "b"},
+		{source: cleanup, method: "POST", path: "/routers/{rId}/ports", body: `{"type":"Router","inboundFilterId":"{inId}","outboundFilterId":"{outId}"}`, status: 201, save: "p"},
+		{source: cleanup, method: "POST", path: "/chains/{outId}/rules", body: `{"type":"jump","jumpChainId":"{inId}","jumpChainName":"INBOUND"}`, status: 201},
+		{source: cleanup, method: "GET", path: "/chains/{outId}/rules", accept: rules, status: 200, count: count(1)},
+		{source: cleanup, method: "DELETE", path: "/chains/{inId}", status: 204},
+		{source: cleanup, method: "GET", path: "/chains/{outId}/rules", accept: rules, status: 200, count: count(0)},
+		{source: cleanup, method: "GET", path: "/ports/{pId}", accept: "application/vnd.org.midonet.Port-v3+json", status: 200,
+			json: map[string]any{"inboundFilterId": nil, "outboundFilterId": "{outId}"}},
+		{source: cleanup, method: "GET", path: "/routers/{rId}", accept: "application/vnd.org.midonet.Router-v3+json", status: 200,
+			json: map[string]any{"inboundFilter": nil}},
+		{source: cleanup, method: "GET", path: "/bridges/{bId}", accept: "application/vnd.org.midonet.Bridge-v4+json", status: 200,
+			json: map[string]any{"inboundFilter": nil}},
+		{source: cleanup, method: "DELETE", path: "/chains/{outId}", status: 204},
+		{source: cleanup, method: "GET", path: "/bridges/{bId}", accept: "application/vnd.org.midonet.Bridge-v4+json", status: 200,
+			json: map[string]any{"inboundFilter": nil, "outboundFilter": nil}},
+		{source: cleanup, method: "GET", path: "/routers/{rId}", accept: "application/vnd.org.midonet.Router-v3+json", status: 200,
+			json: map[string]any{"inboundFilter": nil, "outboundFilter": nil}},
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
