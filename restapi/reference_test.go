@@ -471,3 +471,35 @@ func TestReferenceChains(t *testing.T) {
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
+
+// TestReferencePools ports TestPool.java (rest_api/e2e) CRUD error cases.
+func TestReferencePools(t *testing.T) {
+	const pool = "TestPool.java"
+	missing := "6b1e2b5e-0d9f-4d0e-9a55-000000000003"
+	media := "application/vnd.org.midonet.Pool-v1+json"
+	stock := `"loadBalancerId":"{lbId}","lbMethod":"ROUND_ROBIN","protocol":"TCP"`
+	steps := []refStep{
+		{source: pool, method: "POST", path: "/load_balancers", body: `{}`, status: 201, save: "lb"},
+		{source: pool + " testCreateWithBadHealthMonitorId", method: "POST", path: "/pools", contentType: media,
+			body: `{` + stock + `,"healthMonitorId":"` + missing + `"}`, status: 404},
+		{source: pool + " testCreatePoolAndStatusDefaultsToUp", method: "POST", path: "/pools", contentType: media, body: `{` + stock + `,"status":null}`, status: 201, save: "p"},
+		{source: pool + " testCreatePoolAndStatusDefaultsToUp", method: "GET", path: "/pools/{pId}", accept: media, status: 200, json: map[string]any{"status": "ACTIVE"}},
+		{source: pool + " testCreateWithDuplicatePoolId", method: "POST", path: "/pools", contentType: media, body: `{` + stock + `,"id":"{pId}"}`,
+			status: 409, message: msg("A(n) Pool with ID {pId} already exists.")},
+		{source: pool + " testCreateWithoutLbMethod", method: "POST", path: "/pools", contentType: media, body: `{"loadBalancerId":"{lbId}","lbMethod":null}`, status: 400},
+		{source: pool + " testGetWithRandomPoolId", method: "GET", path: "/pools/" + missing, accept: media, status: 404,
+			message: msg("There is no Pool with ID " + missing + ".")},
+		{source: pool + " testDeleteWithRandomPoolId", method: "DELETE", path: "/pools/" + missing, status: 204},
+		{source: pool + " testUpdateWithBadPoolId", method: "PUT", path: "/pools/" + missing, contentType: media, body: `{` + stock + `}`, status: 404,
+			message: msg("There is no Pool with ID " + missing + ".")},
+		{source: pool + " testUpdateWithBadHealthMonitorId", method: "PUT", path: "/pools/{pId}", contentType: media,
+			body: `{` + stock + `,"healthMonitorId":"` + missing + `"}`, status: 404, message: msg("There is no HealthMonitor with ID " + missing + ".")},
+		{source: pool + " testPoolStatusCanNotBeChanged", method: "PUT", path: "/pools/{pId}", contentType: media, body: `{` + stock + `,"status":"INACTIVE"}`, status: 204},
+		{source: pool + " testPoolStatusCanNotBeChanged", method: "GET", path: "/pools/{pId}", accept: media, status: 200, json: map[string]any{"status": "ACTIVE"}},
+		{source: pool + " testListVipsWithRandomPoolId", method: "GET", path: "/pools/" + missing + "/vips", accept: "application/vnd.org.midonet.collection.VIP-v1+json",
+			status: 404, message: msg("There is no Pool with ID " + missing + ".")},
+		{source: pool + " testListMembersWithRandomPoolId", method: "GET", path: "/pools/" + missing + "/pool_members", accept: "application/vnd.org.midonet.collection.PoolMember-v1+json",
+			status: 404, message: msg("There is no Pool with ID " + missing + ".")},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
