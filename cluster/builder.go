@@ -258,4 +258,8 @@ var settings = []setting{
 	boolSetting("cluster.heartbeat.enabled", func(c *Config) *bool { return &c.Heartbeat.Enabled }),
 	durationSetting(runtimeStage, "cluster.heartbeat.period", func(c *Config) *time.Duration { return &c.Heartbeat.Period }),
 	boolSetting("cluster.vxgw.enabled", func(c *Config) *bool { return &c.VXGW.Enabled }),
+	intSetting("cluster.translators.nat.dynamic_port_start", func(c *Config) *int {
+		return &c.Translators.DynamicNatPortStart
+	}),
+	intSetting("cluster.translators.nat.dynamic_port_end", func(c *Config) *int { return &c.Translators.DynamicNatPortEnd }),
 }

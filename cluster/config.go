@@ -50,6 +50,9 @@ type Config struct {
 	RestAPI   RestAPIConfig
 	Heartbeat HeartbeatConfig
 	VXGW      ServiceSwitch
+	// Translators is cluster.translators.*: the Neutron translation's
+	// dynamic SNAT port range (nat.dynamic_port_start/end).
+	Translators TranslatorsConfig
 
 	// KeystorePath and KeystorePassword are the JVM's midonet.keystore_path
 	// and midonet.keystore_password; the password has no default, and an
@@ -131,6 +134,12 @@ type RestAPIConfig struct {
 	MaxStringSize     int
 }
 
+// TranslatorsConfig is cluster.translators.*.
+type TranslatorsConfig struct {
+	DynamicNatPortStart int
+	DynamicNatPortEnd   int
+}
+
 // HeartbeatConfig is cluster.heartbeat.*.
 type HeartbeatConfig struct {
 	Enabled bool
@@ -154,6 +163,7 @@ func DefaultConfig() Config {
 			MaxConnections: 4096, MaxBodySize: 4 << 20, MaxStringSize: 64 << 10},
 		Heartbeat:       HeartbeatConfig{Enabled: false, Period: time.Second},
 		VXGW:            ServiceSwitch{Enabled: true},
+		Translators:     TranslatorsConfig{DynamicNatPortStart: 1024, DynamicNatPortEnd: 65535},
 		KeystorePath:    DefaultKeystorePath,
 		ShutdownTimeout: 30 * time.Second,
 	}

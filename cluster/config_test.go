@@ -107,15 +107,17 @@ func TestBuildRejectsBrokenINI(t *testing.T) {
 // command-line settings (mn-conf's view goes through the same table).
 func TestSettingKeys(t *testing.T) {
 	keys := map[string]string{
-		"cluster.rest_api.enabled":         "false",
-		"cluster.rest_api.http_port":       "18181",
-		"cluster.rest_api.https_port":      `"0"`,
-		"cluster.rest_api.http_host":       `"127.0.0.1"`,
-		"cluster.rest_api.root_uri":        "/api",
-		"cluster.rest_api.request_timeout": "5s",
-		"cluster.heartbeat.enabled":        "true",
-		"cluster.heartbeat.period":         "250", // bare number: milliseconds
-		"cluster.vxgw.enabled":             "false",
+		"cluster.rest_api.enabled":                   "false",
+		"cluster.rest_api.http_port":                 "18181",
+		"cluster.rest_api.https_port":                `"0"`,
+		"cluster.rest_api.http_host":                 `"127.0.0.1"`,
+		"cluster.rest_api.root_uri":                  "/api",
+		"cluster.rest_api.request_timeout":           "5s",
+		"cluster.heartbeat.enabled":                  "true",
+		"cluster.heartbeat.period":                   "250", // bare number: milliseconds
+		"cluster.vxgw.enabled":                       "false",
+		"cluster.translators.nat.dynamic_port_start": "2000",
+		"cluster.translators.nat.dynamic_port_end":   "3000",
 	}
 	cfg, err := cluster.Build(cluster.Sources{Flags: keys})
 	if err != nil {
@@ -126,8 +128,10 @@ func TestSettingKeys(t *testing.T) {
 	want.RestAPI.HTTPHost, want.RestAPI.RootURI, want.RestAPI.RequestTimeout = "127.0.0.1", "/api", 5*time.Second
 	want.Heartbeat = cluster.HeartbeatConfig{Enabled: true, Period: 250 * time.Millisecond}
 	want.VXGW.Enabled = false
-	if cfg.RestAPI != want.RestAPI || cfg.Heartbeat != want.Heartbeat || cfg.VXGW != want.VXGW {
-		t.Fatalf("got %+v %+v %+v", cfg.RestAPI, cfg.Heartbeat, cfg.VXGW)
+	want.Translators = cluster.TranslatorsConfig{DynamicNatPortStart: 2000, DynamicNatPortEnd: 3000}
+	if cfg.RestAPI != want.RestAPI || cfg.Heartbeat != want.Heartbeat || cfg.VXGW != want.VXGW ||
+		cfg.Translators != want.Translators {
+		t.Fatalf("got %+v %+v %+v %+v", cfg.RestAPI, cfg.Heartbeat, cfg.VXGW, cfg.Translators)
 	}
 
 	bad := map[string]string{"cluster.rest_api.http_port": "eighty", "cluster.heartbeat.period": "10 fortnights",

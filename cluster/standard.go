@@ -18,6 +18,7 @@ import (
 	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/midonet/zoom"
 	"github.com/midonet/midonet-go/mnconf"
+	"github.com/midonet/midonet-go/neutron"
 	"github.com/midonet/midonet-go/restapi"
 	"github.com/midonet/midonet-go/restapi/auth"
 	"github.com/midonet/midonet-go/vxgw"
@@ -247,6 +248,8 @@ func StandardAPI(ctx context.Context, env *Env) (http.Handler, error) {
 		MaxStringBytes: env.Config.RestAPI.MaxStringSize,
 		Sequences:      restapi.NewZoomSequences(store),
 		StateTables:    restapi.NewZoomStateTables(store),
+		NeutronNatPorts: neutron.NatPortRange{Start: env.Config.Translators.DynamicNatPortStart,
+			End: env.Config.Translators.DynamicNatPortEnd},
 	})
 	if err != nil {
 		return nil, err

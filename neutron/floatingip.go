@@ -325,7 +325,7 @@ func fipNatRules(fip *models.FloatingIp, pp fipPortPair) []Op {
 	skipIn.InPortIds = uuidsOf(pp.rtrPortID)
 	nat := func(ruleID uuid.UUID, cond *models.Condition, to *models.IPAddress, dnat bool) *models.Rule {
 		return &models.Rule{Id: uuidOf(ruleID), Type: models.Rule_NAT_RULE.Enum(), Action: models.Rule_ACCEPT.Enum(),
-			FipPortId: fip.GetPortId(), Condition: cond, RuleData: natTarget(to, dnat, false)}
+			FipPortId: fip.GetPortId(), Condition: cond, RuleData: natTarget(to, dnat, 0, 0)}
 	}
 	literal := func(ruleID uuid.UUID, action models.Rule_Action, cond *models.Condition) *models.Rule {
 		return &models.Rule{Id: uuidOf(ruleID), Type: models.Rule_LITERAL_RULE.Enum(), Action: action.Enum(),

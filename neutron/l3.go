@@ -17,13 +17,29 @@ import (
 // floating IPs): the routes and NAT rules they make, as the reference's
 // RouteManager and RuleManager build them.
 
-// Dynamic SNAT port range of gateway and same-subnet SNAT rules: the
-// reference's defaults (cluster.translators.nat.dynamic_port_start/end),
-// which its range check falls back to.
-const (
-	dynamicNatPortStart = 1024
-	dynamicNatPortEnd   = 65535
-)
+// NatPortRange is the port range of the dynamic SNAT rules (a router
+// gateway's, the same-subnet ones of router interfaces): the reference's
+// cluster.translators.nat.dynamic_port_start and dynamic_port_end. The
+// zero value is the schema's default, 1024-65535.
+type NatPortRange struct{ Start, End int }
+
+// ports is the range the rules get, with the reference's fallbacks: a
+// start outside 1-65535 is 1; an end outside it, or not above the start
+// as configured, is 65535.
+func (r NatPortRange) ports() (start, end uint32) {
+	if r == (NatPortRange{}) {
+		return 1024, 65535
+	}
+	in := func(p int) bool { return 1 <= p && p <= 65535 }
+	start, end = 1, 65535
+	if in(r.Start) {
+		start = uint32(r.Start)
+	}
+	if in(r.End) && r.Start < r.End {
+		end = uint32(r.End)
+	}
+	return start, end
+}
 
 // nat64Pool is the reference's NAT64 pool (RFC 6598 shared address space).
 var nat64Pool = mustSubnet("100.64.0.0/10")
@@ -67,13 +83,9 @@ func uuidOf(u uuid.UUID) *models.UUID { return models.UUIDFromGoogle(u) }
 // idOf is an object's id.
 func idOf(m interface{ GetId() *models.UUID }) uuid.UUID { return m.GetId().ToGoogle() }
 
-// natTarget is the NAT rule data translating to addr: dynamic with the
-// dynamic port range, otherwise with ports 0-0 (addresses only).
-func natTarget(addr *models.IPAddress, dnat, dynamic bool) *models.Rule_NatRuleData_ {
-	start, end := uint32(0), uint32(0)
-	if dynamic {
-		start, end = dynamicNatPortStart, dynamicNatPortEnd
-	}
+// natTarget is the NAT rule data translating to addr with ports start-end
+// (0-0: addresses only).
+func natTarget(addr *models.IPAddress, dnat bool, start, end uint32) *models.Rule_NatRuleData_ {
 	return &models.Rule_NatRuleData_{NatRuleData: &models.Rule_NatRuleData{
 		Dnat: proto.Bool(dnat),
 		NatTargets: []*models.Rule_NatTarget{{

@@ -383,6 +383,7 @@ func createSnatRules(v *View, nr *models.NeutronRouter, router *models.Router, a
 	if ok, err := v.Exists(&models.Rule{}, OutSnatRuleID(r)); err != nil || ok {
 		return nil, err
 	}
+	start, end := v.nat.ports()
 	gwSubnet := hostSubnet(addr)
 	outCond := func() *models.Condition {
 		return &models.Condition{OutPortIds: uuidsOf(portID), NwSrcIp: proto.Clone(gwSubnet).(*models.IPSubnet),
@@ -411,9 +412,9 @@ func createSnatRules(v *View, nr *models.NeutronRouter, router *models.Router, a
 		prependRules(SkipSnatChainID(r), SkipSnatOutGwPortRuleID(r)),
 		appendRules(SkipSnatChainID(r), SkipSnatInGwPortRuleID(r)),
 		Create(&models.Rule{Id: uuidOf(OutSnatRuleID(r)), ChainId: out, Type: models.Rule_NAT_RULE.Enum(),
-			Action: models.Rule_ACCEPT.Enum(), Condition: outCond(), RuleData: natTarget(addr, false, true)}),
+			Action: models.Rule_ACCEPT.Enum(), Condition: outCond(), RuleData: natTarget(addr, false, start, end)}),
 		Create(&models.Rule{Id: uuidOf(DstRewrittenSnatRuleID(r)), ChainId: out, Type: models.Rule_NAT_RULE.Enum(),
-			Action: models.Rule_ACCEPT.Enum(), Condition: dstRewritten, RuleData: natTarget(addr, false, true)}),
+			Action: models.Rule_ACCEPT.Enum(), Condition: dstRewritten, RuleData: natTarget(addr, false, start, end)}),
 		Create(&models.Rule{Id: uuidOf(OutDropUnmatchedFragmentsRuleID(r)), ChainId: out,
 			Type: models.Rule_LITERAL_RULE.Enum(), Action: models.Rule_DROP.Enum(), Condition: dropFrags}),
 		Create(&models.Rule{Id: uuidOf(InReverseSnatRuleID(r)), ChainId: in, Type: models.Rule_NAT_RULE.Enum(),

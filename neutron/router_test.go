@@ -585,3 +585,39 @@ func TestRouterBgpNetworks(t *testing.T) {
 		}
 	})
 }
+
+// The dynamic SNAT rules take cluster.translators.nat.dynamic_port_start
+// and _end, with the reference's fallbacks for values out of range.
+func TestDynamicNatPorts(t *testing.T) {
+	for _, c := range []struct {
+		in         NatPortRange
+		start, end uint32
+	}{
+		{NatPortRange{}, 1024, 65535}, {NatPortRange{2000, 3000}, 2000, 3000}, {NatPortRange{70000, 100}, 1, 65535},
+		{NatPortRange{2000, 1000}, 2000, 65535}, {NatPortRange{0, 5000}, 1, 5000}, {NatPortRange{5, 70000}, 5, 65535},
+	} {
+		if s, e := c.in.ports(); s != c.start || e != c.end {
+			t.Errorf("%+v: ports %d-%d, want %d-%d", c.in, s, e, c.start, c.end)
+		}
+	}
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		fx.svc.WithDynamicNatPorts(NatPortRange{Start: 2000, End: 3000})
+		c := gatewayCase{extNet: newID(), extSubnet: newID(), gwPort: newID(), router: newID()}
+		fx.create(network(c.extNet), subnet(c.extSubnet, c.extNet, "10.0.1.0/24", "10.0.1.1"))
+		fx.create(l3Port(c.gwPort, c.extNet, models.NeutronPort_ROUTER_GATEWAY, "ab:cd:ef:00:00:03",
+			alloc("10.0.1.3", c.extSubnet)))
+		fx.create(nRouter(c.router, "r", c.gwPort, true))
+		nw, sn, rif := newID(), newID(), newID()
+		fx.create(network(nw), subnet(sn, nw, "10.0.2.0/24", "10.0.2.1"))
+		fx.create(rifPort(rif, nw, c.router, "ab:cd:ef:00:00:04", alloc("10.0.2.1", sn)))
+		fx.create(routerInterface(c.router, rif, sn))
+		r := g(c.router)
+		for _, rule := range []uuid.UUID{OutSnatRuleID(r), DstRewrittenSnatRuleID(r),
+			SameSubnetSnatRuleID(OutChainID(r), RouterInterfacePeerID(g(rif)))} {
+			tg := fixtureGet[*models.Rule](fx, rule).GetNatRuleData().GetNatTargets()
+			if len(tg) != 1 || tg[0].GetTpStart() != 2000 || tg[0].GetTpEnd() != 3000 {
+				t.Errorf("rule %s targets %v, want ports 2000-3000", rule, tg)
+			}
+		}
+	})
+}

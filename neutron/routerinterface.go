@@ -404,6 +404,7 @@ func sameSubnetSnatRules(v *View, ri *models.NeutronRouterInterface, router *mod
 				"(duplicate %s SNAT rule %s)", ri.GetId().Canonical(), rule.what, rule.id)
 		}
 	}
+	start, end := v.nat.ports()
 	return []Op{
 		Create(&models.Rule{
 			Id: uuidOf(out), ChainId: router.GetOutboundFilterId(), Type: models.Rule_NAT_RULE.Enum(),
@@ -411,7 +412,7 @@ func sameSubnetSnatRules(v *View, ri *models.NeutronRouterInterface, router *mod
 			Condition: &models.Condition{InPortIds: uuidsOf(portID), OutPortIds: uuidsOf(portID),
 				NwDstIp: metadataServiceSubnet(), NwDstInv: proto.Bool(true),
 				MatchForwardFlow: proto.Bool(true)},
-			RuleData: natTarget(addr, false, true),
+			RuleData: natTarget(addr, false, start, end),
 		}),
 		Create(&models.Rule{
 			Id: uuidOf(in), ChainId: router.GetInboundFilterId(), Type: models.Rule_NAT_RULE.Enum(),

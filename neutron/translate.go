@@ -76,7 +76,15 @@ type TunnelKeys func(ctx context.Context) (int32, error)
 type Service struct {
 	st          *zoom.Store
 	keys        TunnelKeys
+	nat         NatPortRange
 	translators map[string]*Translator
+}
+
+// WithDynamicNatPorts sets the port range of the dynamic SNAT rules
+// (cluster.translators.nat.*); call it before the service serves requests.
+func (s *Service) WithDynamicNatPorts(r NatPortRange) *Service {
+	s.nat = r
+	return s
 }
 
 // NewService serves the Neutron classes of translators() over st. keys may
@@ -109,7 +117,7 @@ func (s *Service) CreateAll(ctx context.Context, nms []proto.Message) error {
 		return nil
 	}
 	return s.st.Tx(ctx, func(tx *zoom.Tx) error {
-		v := &View{tx: tx, st: s.st, keys: s.keys}
+		v := &View{tx: tx, st: s.st, keys: s.keys, nat: s.nat}
 		for _, nm := range nms {
 			ops, err := s.CreateOps(v, nm)
 			if err != nil {
@@ -127,7 +135,7 @@ func (s *Service) CreateAll(ctx context.Context, nms []proto.Message) error {
 // missing object is a *zoom.NotFoundError.
 func (s *Service) Update(ctx context.Context, nm proto.Message) error {
 	return s.st.Tx(ctx, func(tx *zoom.Tx) error {
-		ops, err := s.UpdateOps(&View{tx: tx, st: s.st, keys: s.keys}, nm)
+		ops, err := s.UpdateOps(&View{tx: tx, st: s.st, keys: s.keys, nat: s.nat}, nm)
 		if err != nil {
 			return err
 		}
@@ -139,7 +147,7 @@ func (s *Service) Update(ctx context.Context, nm proto.Message) error {
 // missing object is not an error (Neutron deletes are idempotent).
 func (s *Service) Delete(ctx context.Context, model proto.Message, id uuid.UUID) error {
 	return s.st.Tx(ctx, func(tx *zoom.Tx) error {
-		ops, err := s.DeleteOps(&View{tx: tx, st: s.st, keys: s.keys}, model, id)
+		ops, err := s.DeleteOps(&View{tx: tx, st: s.st, keys: s.keys, nat: s.nat}, model, id)
 		if err != nil {
 			return err
 		}

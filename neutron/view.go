@@ -21,6 +21,7 @@ type View struct {
 	tx   *zoom.Tx
 	st   *zoom.Store
 	keys TunnelKeys
+	nat  NatPortRange
 }
 
 // Context is the request's context.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/midonet/midonet-go/neutron"
 )
 
 // Tenant is a tenant as the auth service knows it.
@@ -58,6 +60,10 @@ type Options struct {
 	// StateTables backs the bridge MAC/ARP tables and router-port peering
 	// tables; nil answers 404 "Resource not found" there.
 	StateTables StateTables
+	// NeutronNatPorts is the port range of the dynamic SNAT rules the
+	// Neutron translation makes (cluster.translators.nat.*); the zero
+	// value is the schema's 1024-65535.
+	NeutronNatPorts neutron.NatPortRange
 }
 
 // DefaultMaxStringBytes is the default bound of one string in a request body:
@@ -79,6 +85,7 @@ type handler struct {
 	// store's own counters (a VNI is never left unallocated).
 	vnis        Sequencer
 	stateTables StateTables
+	natPorts    neutron.NatPortRange
 	resources   map[string]*resource // by segment
 	rootEntries []rootEntry          // of the root document
 	mux         *http.ServeMux
@@ -98,6 +105,7 @@ func NewHandler(store Store, tenants TenantSource, opts Options) (http.Handler, 
 		maxString:     cmp.Or(opts.MaxStringBytes, DefaultMaxStringBytes),
 		sequences:     opts.Sequences,
 		stateTables:   opts.StateTables,
+		natPorts:      opts.NeutronNatPorts,
 		resources:     map[string]*resource{},
 		mux:           http.NewServeMux(),
 	}

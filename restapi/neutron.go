@@ -87,7 +87,7 @@ func (h *handler) neutronRoutes() {
 		seq := h.sequences
 		keys = func(ctx context.Context) (int32, error) { return seq.Next(ctx, OverlayTunnelKey) }
 	}
-	svc := neutron.NewService(zs.st, keys)
+	svc := neutron.NewService(zs.st, keys).WithDynamicNatPorts(h.natPorts)
 	base := h.root + "/neutron"
 	h.mux.HandleFunc(base, h.serveNeutronRoot)
 	h.neutronRouterInterfaceRoutes(base, svc)
