@@ -17,7 +17,6 @@ import (
 	"github.com/midonet/midonet-go/midonet/storage/memtest"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 	"github.com/midonet/midonet-go/midonet/zoom"
-	"github.com/midonet/midonet-go/mnconf"
 )
 
 func TestMain(m *testing.M) { zktest.Main(m) }
@@ -268,11 +267,7 @@ func (w *world) portHost(port uuid.UUID) uuid.UUID {
 }
 
 func TestConfigFromSchemaDefaults(t *testing.T) {
-	schemas, err := mnconf.BundledSchemas()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := ConfigFrom(mnconf.NewConfig(schemas["cluster"]))
+	cfg, err := ConfigFrom(servicetest.SchemaDefaults(t))
 	if err != nil {
 		t.Fatal(err)
 	}

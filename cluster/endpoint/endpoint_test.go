@@ -78,11 +78,7 @@ func TestRegistrar(t *testing.T) {
 }
 
 func TestConfigFromSchemaDefaults(t *testing.T) {
-	schemas, err := mnconf.BundledSchemas()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := ConfigFrom(mnconf.NewConfig(schemas["cluster"]), "/etc/midonet-cluster/ssl/midonet.jks", "pw")
+	cfg, err := ConfigFrom(servicetest.SchemaDefaults(t), "/etc/midonet-cluster/ssl/midonet.jks", "pw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +87,7 @@ func TestConfigFromSchemaDefaults(t *testing.T) {
 		t.Fatalf("defaults %+v", cfg)
 	}
 	bad := mnconf.NewConfig(mnconf.Merge(map[string]any{"cluster": map[string]any{"endpoint": map[string]any{
-		"auth": map[string]any{"ssl": map[string]any{"source": "magic"}}}}}, schemas["cluster"]))
+		"auth": map[string]any{"ssl": map[string]any{"source": "magic"}}}}}, servicetest.SchemaDefaults(t).Tree()))
 	if _, err := ConfigFrom(bad, "", ""); err == nil {
 		t.Error("unknown ssl source accepted")
 	}

@@ -91,11 +91,7 @@ func (f *fixture) recycle() Report {
 }
 
 func TestConfigFromSchemaDefaults(t *testing.T) {
-	schemas, err := mnconf.BundledSchemas()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := ConfigFrom(mnconf.NewConfig(schemas["cluster"]))
+	cfg, err := ConfigFrom(servicetest.SchemaDefaults(t))
 	if err != nil {
 		t.Fatal(err)
 	}

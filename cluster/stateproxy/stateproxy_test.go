@@ -21,7 +21,6 @@ import (
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 	"github.com/midonet/midonet-go/midonet/zoom"
-	"github.com/midonet/midonet-go/mnconf"
 )
 
 func TestMain(m *testing.M) { zktest.Main(m) }
@@ -153,11 +152,7 @@ func newFixture(t *testing.T, b servicetest.Backend, batch int) *fixture {
 }
 
 func TestConfigFromSchemaDefaults(t *testing.T) {
-	schemas, err := mnconf.BundledSchemas()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := ConfigFrom(mnconf.NewConfig(schemas["cluster"]))
+	cfg, err := ConfigFrom(servicetest.SchemaDefaults(t))
 	if err != nil {
 		t.Fatal(err)
 	}

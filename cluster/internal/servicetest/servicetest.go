@@ -17,6 +17,7 @@ import (
 	"github.com/midonet/midonet-go/midonet/storage/storagetest"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 	"github.com/midonet/midonet-go/midonet/zoom"
+	"github.com/midonet/midonet-go/mnconf"
 )
 
 // WaitLimit bounds every wait of the services' tests.
@@ -90,4 +91,15 @@ func Eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// SchemaDefaults is the bundled cluster schema as an mn-conf view: every
+// cluster.* key at its default.
+func SchemaDefaults(t testing.TB) *mnconf.Config {
+	t.Helper()
+	schemas, err := mnconf.BundledSchemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mnconf.NewConfig(schemas["cluster"])
 }
