@@ -503,3 +503,27 @@ func TestReferencePools(t *testing.T) {
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
+
+// TestReferenceVips ports TestVip.java's error cases (rest_api/e2e).
+func TestReferenceVips(t *testing.T) {
+	const vip = "TestVip.java"
+	missing := "6b1e2b5e-0d9f-4d0e-9a55-000000000004"
+	media := "application/vnd.org.midonet.VIP-v1+json"
+	stock := `"address":"192.168.100.1","protocolPort":80,"sessionPersistence":"SOURCE_IP"`
+	steps := []refStep{
+		{source: vip, method: "POST", path: "/load_balancers", body: `{}`, status: 201, save: "lb"},
+		{source: vip, method: "POST", path: "/pools", body: `{"loadBalancerId":"{lbId}","lbMethod":"ROUND_ROBIN"}`, status: 201, save: "pool"},
+		{source: vip, method: "POST", path: "/vips", contentType: media, body: `{"poolId":"{poolId}",` + stock + `}`, status: 201, save: "v"},
+		{source: vip + " testCrud", method: "POST", path: "/vips", contentType: media, body: `{"id":"{vId}","poolId":"{poolId}",` + stock + `}`,
+			status: 409, message: msg("A(n) Vip with ID {vId} already exists.")},
+		{source: vip + " testCreateWithNullPoolId", method: "POST", path: "/vips", contentType: media, body: `{"poolId":null,` + stock + `}`,
+			status: 400, violations: []string{"poolId: may not be null"}},
+		{source: vip + " testCreateWithBadPoolId", method: "POST", path: "/vips", contentType: media, body: `{"poolId":"` + missing + `",` + stock + `}`, status: 400},
+		{source: vip + " testUpdateWithBadVipId", method: "PUT", path: "/vips/" + missing, contentType: media, body: `{"poolId":"{poolId}",` + stock + `}`,
+			status: 404, message: msg("There is no Vip with ID " + missing + ".")},
+		{source: vip + " testUpdateWithBadPoolId", method: "PUT", path: "/vips/{vId}", contentType: media, body: `{"poolId":"` + missing + `",` + stock + `}`, status: 400},
+		{source: vip + " testCreateInitializesReferences", method: "GET", path: "/vips/{vId}", accept: media, status: 200,
+			json: map[string]any{"poolId": "{poolId}", "loadBalancerId": "{lbId}"}},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
