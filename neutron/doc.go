@@ -13,6 +13,7 @@
 // one zoom transaction:
 //
 //	svc := neutron.NewService(st, tunnelKeys)   // st: *zoom.Store with midonet.Schema()
+//	svc.WithDynamicNatPorts(neutron.NatPortRange{Start: 1024, End: 65535}) // cluster.translators.nat.*
 //	err := svc.Create(ctx, &models.NeutronNetwork{Id: id, Name: proto.String("n")})
 //	err = svc.CreateAll(ctx, nms)               // bulk: one transaction, in order
 //	err = svc.Update(ctx, nm)                   // *zoom.NotFoundError if missing

@@ -621,3 +621,40 @@ func TestDynamicNatPorts(t *testing.T) {
 		}
 	})
 }
+
+// Expectations of RouterTranslatorIT "handle IPv6 extra route CRUD": on an
+// edge router bound to an uplink, IPv6 extra routes go through the uplink
+// port, from ::/0; a replaced one is deleted.
+func TestRouterIPv6ExtraRoutes(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		up, sn, r, upPort := newID(), newID(), newID(), newID()
+		fx.create(uplinkNetwork(up), subnet6(sn, up, "2001::/64", ""), nRouter(r, "edge", nil, false))
+		host := fx.createHostNamedByID()
+		p := rifPort(upPort, up, r, "02:02:02:02:02:02", alloc("2001::1", sn))
+		p.HostId = proto.String(host.Canonical())
+		p.Profile = &models.NeutronPort_BindingProfile{InterfaceName: proto.String("eth0")}
+		fx.create(p)
+		fx.create(routerInterface(r, upPort, sn))
+
+		route1, route2 := nRoute("2002::/64", "2001::2"), nRoute("2003::/64", "2001::3")
+		fx.update(nRouter(r, "edge", nil, false, route1, route2))
+		rp := RouterInterfacePeerID(g(upPort))
+		check := func(rt *models.NeutronRoute) {
+			t.Helper()
+			rid := ExtraRouteID(g(r), netipPrefix(rt.GetDestination().CIDR()), addr(rt.GetNexthop().GetAddress()))
+			fx.equal("IPv6 extra route", fixtureGet[*models.Route](fx, rid), &models.Route{Id: uuidOf(rid),
+				SrcSubnet: &models.IPSubnet{Version: models.IPVersion_V6.Enum(), Address: proto.String("::"),
+					PrefixLength: proto.Uint32(0)}, DstSubnet: rt.GetDestination(), NextHop: models.Route_PORT.Enum(),
+				NextHopPortId: uuidOf(rp), Weight: proto.Int32(100), NextHopGateway: rt.GetNexthop()})
+		}
+		check(route1)
+		check(route2)
+		route3 := nRoute("2004::/64", "2001::2")
+		fx.update(nRouter(r, "edge", nil, false, route1, route3))
+		check(route1)
+		check(route3)
+		if fx.exists(&models.Route{}, ExtraRouteID(g(r), netipPrefix("2003::/64"), addr("2001::3"))) {
+			t.Error("replaced IPv6 extra route survives")
+		}
+	})
+}
