@@ -2,27 +2,30 @@ package stateproxy
 
 import (
 	"bufio"
-	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/encoding/protodelim"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/midonet/midonet-go/midonet/models"
-	"github.com/midonet/midonet-go/midonet/storage"
-	"github.com/midonet/midonet-go/midonet/zoom"
 )
 
-// maxFrame bounds one request (requests are small; this stops a bad length
-// from allocating much).
-const maxFrame = 1 << 20
+const (
+	// maxFrame bounds one request (requests are small; this stops a bad
+	// length from allocating much).
+	maxFrame = 1 << 20
+	// maxQueued bounds the notifications waiting for a slow client; one
+	// that falls further behind is disconnected (it subscribes again and
+	// gets fresh snapshots) instead of holding the server's memory.
+	maxQueued = 1 << 16
+)
 
 // noRequest is the request id of answers to undecodable requests (-1).
 const noRequest = ^uint64(0)
@@ -31,7 +34,6 @@ const noRequest = ^uint64(0)
 const (
 	zkNoNode         = -101
 	zkConnectionLoss = -4
-	zkSessionExpired = -112
 )
 
 type tableKey struct {
@@ -39,107 +41,236 @@ type tableKey struct {
 	id                                            uuid.UUID
 }
 
-// subscription is one table followed for a client.
+// subscription is one client's subscription to one table's cache.
 type subscription struct {
-	id      uint64
-	key     tableKey
-	path    string
-	keyEnc  encoder
-	valEnc  encoder
-	cancel  context.CancelFunc
-	refresh chan uint64 // a re-SUBSCRIBE's request id: send a snapshot again
+	id     uint64
+	client *client
+	cache  *tableCache
 
 	mu        sync.Mutex
-	requestID uint64
+	requestID uint64 // of the last SUBSCRIBE, carried by notifications
 }
 
-func (sub *subscription) request() uint64 {
+func (sub *subscription) request() *uint64 {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
-	return sub.requestID
+	return proto.Uint64(sub.requestID)
 }
 
-// client is one agent connection.
+func (sub *subscription) notify(updates []*models.ProxyResponse_Notify_Update) {
+	for _, u := range updates {
+		sub.client.enqueue(&models.ProxyResponse{RequestId: sub.request(), Data: &models.ProxyResponse_Notify_{
+			Notify: &models.ProxyResponse_Notify{SubscriptionId: proto.Uint64(sub.id),
+				Notification: &models.ProxyResponse_Notify_Update_{Update: u}}}})
+	}
+}
+
+// complete ends the subscription with done (once).
+func (sub *subscription) complete(done *models.ProxyResponse_Notify_Completed) {
+	if !sub.client.forget(sub) {
+		return
+	}
+	sub.client.enqueue(&models.ProxyResponse{RequestId: sub.request(), Data: &models.ProxyResponse_Notify_{
+		Notify: &models.ProxyResponse_Notify{SubscriptionId: proto.Uint64(sub.id),
+			Notification: &models.ProxyResponse_Notify_Completed_{Completed: done}}}})
+}
+
+// client is one agent connection: a reader handling requests in order and
+// a writer draining the queue of answers and notifications (starting at
+// initial_subscriber_queue_size, bounded by maxQueued).
 type client struct {
 	s    *Server
 	conn net.Conn
-	wmu  sync.Mutex
+	wake chan struct{}
 
-	mu     sync.Mutex
-	subs   map[uint64]*subscription
-	byKey  map[tableKey]*subscription
-	closed bool
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	queue   []*models.ProxyResponse
+	closing bool // write what is queued, then close
+	closed  bool
+	subs    map[uint64]*subscription
+	byKey   map[tableKey]*subscription
 }
 
 func newClient(s *Server, conn net.Conn) *client {
-	ctx, cancel := context.WithCancel(s.ctx)
-	return &client{s: s, conn: conn, subs: map[uint64]*subscription{}, byKey: map[tableKey]*subscription{},
-		ctx: ctx, cancel: cancel}
+	return &client{s: s, conn: conn, wake: make(chan struct{}, 1),
+		queue: make([]*models.ProxyResponse, 0, s.cfg.InitialSubscriberQueueSize),
+		subs:  map[uint64]*subscription{}, byKey: map[tableKey]*subscription{}}
 }
 
-// run reads requests until the connection ends; the client's
-// subscriptions end with it.
-func (c *client) run() {
-	defer func() {
-		c.cancel()
-		c.wg.Wait()
-		c.conn.Close()
-	}()
-	r := bufio.NewReader(c.conn)
+func (c *client) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *client) enqueue(resp *models.ProxyResponse) {
+	c.mu.Lock()
+	if c.closed || c.closing {
+		c.mu.Unlock()
+		return
+	}
+	if len(c.queue) >= maxQueued {
+		c.mu.Unlock()
+		c.s.log.Warn("state proxy client too slow; disconnecting", "client", c.conn.RemoteAddr().String(), "queued", maxQueued)
+		c.close()
+		return
+	}
+	c.queue = append(c.queue, resp)
+	c.mu.Unlock()
+	c.signal()
+}
+
+// write sends what is queued, flushing when the queue runs dry, until the
+// client closes.
+func (c *client) write() {
+	defer c.close()
+	w := bufio.NewWriter(c.conn)
+	var batch []*models.ProxyResponse
 	for {
-		n, err := binary.ReadUvarint(r)
-		if err != nil || n > maxFrame {
+		c.mu.Lock()
+		batch, c.queue = c.queue, batch[:0]
+		closing, closed := c.closing, c.closed
+		c.mu.Unlock()
+		if closed {
 			return
 		}
-		buf := make([]byte, n)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return
-		}
-		var req models.ProxyRequest
-		if err := proto.Unmarshal(buf, &req); err != nil {
-			c.sendError(noRequest, models.ProxyResponse_Error_UNKNOWN_PROTOCOL, "Unknown protocol")
+		if len(batch) > 0 {
+			if c.s.cfg.ChannelTimeout > 0 {
+				c.conn.SetWriteDeadline(time.Now().Add(c.s.cfg.ChannelTimeout))
+			}
+			for _, m := range batch {
+				if _, err := protodelim.MarshalTo(w, m); err != nil {
+					return
+				}
+			}
+			if w.Flush() != nil {
+				return
+			}
+			clear(batch)
 			continue
 		}
-		c.handle(&req)
+		if closing {
+			return
+		}
+		<-c.wake
 	}
 }
 
-func (c *client) send(resp *models.ProxyResponse) error {
-	b, err := proto.Marshal(resp)
-	if err != nil {
-		return err
+// read handles requests until the connection ends.
+func (c *client) read() {
+	drain := false // close once what is queued is written
+	defer func() {
+		if drain {
+			c.finish()
+		} else {
+			c.close()
+		}
+	}()
+	r := bufio.NewReader(c.conn)
+	opts := protodelim.UnmarshalOptions{MaxSize: maxFrame}
+	for {
+		var req models.ProxyRequest
+		err := opts.UnmarshalFrom(r, &req)
+		var tooLarge *protodelim.SizeTooLargeError
+		switch {
+		case err == nil:
+			c.handle(&req)
+		case errors.As(err, &tooLarge):
+			// Not skippable without reading it: answer, then disconnect.
+			c.sendError(noRequest, models.ProxyResponse_Error_UNKNOWN_PROTOCOL, "Unknown protocol")
+			drain = true
+			return
+		case errors.Is(err, proto.Error):
+			// A whole frame that is no request (bad bytes, no request_id):
+			// the stream is still aligned and the connection stays open.
+			c.sendError(noRequest, models.ProxyResponse_Error_UNKNOWN_PROTOCOL, "Unknown protocol")
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return
+		default:
+			return
+		}
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	_, err = c.conn.Write(append(binary.AppendUvarint(nil, uint64(len(b))), b...))
-	return err
+}
+
+// finish closes the connection once what is queued is written.
+func (c *client) finish() {
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
+	c.signal()
+}
+
+// close drops the connection and every subscription of the client.
+func (c *client) close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	subs := c.subs
+	c.subs, c.byKey, c.queue = map[uint64]*subscription{}, map[tableKey]*subscription{}, nil
+	c.mu.Unlock()
+	c.signal()
+	c.conn.Close()
+	for _, sub := range subs {
+		sub.cache.unsubscribe(sub)
+	}
+	c.s.mu.Lock()
+	delete(c.s.clients, c)
+	c.s.mu.Unlock()
+}
+
+// shutdown completes every subscription with SERVER_SHUTDOWN and closes
+// the connection once that is written.
+func (c *client) shutdown() {
+	c.mu.Lock()
+	subs := make([]*subscription, 0, len(c.subs))
+	for _, sub := range c.subs {
+		subs = append(subs, sub)
+	}
+	c.mu.Unlock()
+	done := &models.ProxyResponse_Notify_Completed{Code: models.ProxyResponse_Notify_Completed_SERVER_SHUTDOWN.Enum(),
+		Description: proto.String("Server shutting down")}
+	for _, sub := range subs {
+		sub.complete(done)
+		sub.cache.unsubscribe(sub)
+	}
+	c.finish()
+}
+
+// forget removes sub from the client; false when it was already gone.
+func (c *client) forget(sub *subscription) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.subs[sub.id] != sub {
+		return false
+	}
+	delete(c.subs, sub.id)
+	delete(c.byKey, sub.cache.key)
+	return true
 }
 
 func (c *client) sendError(requestID uint64, code models.ProxyResponse_Error_Code, description string) {
-	c.send(&models.ProxyResponse{RequestId: proto.Uint64(requestID), Data: &models.ProxyResponse_Error_{
+	c.enqueue(&models.ProxyResponse{RequestId: proto.Uint64(requestID), Data: &models.ProxyResponse_Error_{
 		Error: &models.ProxyResponse_Error{Code: code.Enum(), Description: proto.String(description)}}})
 }
 
 func (c *client) ack(requestID, subID uint64, lastVersion *uint64) {
-	c.send(&models.ProxyResponse{RequestId: proto.Uint64(requestID), Data: &models.ProxyResponse_Acknowledge_{
+	c.enqueue(&models.ProxyResponse{RequestId: proto.Uint64(requestID), Data: &models.ProxyResponse_Acknowledge_{
 		Acknowledge: &models.ProxyResponse_Acknowledge{SubscriptionId: proto.Uint64(subID), LastVersion: lastVersion}}})
 }
 
 func (c *client) handle(req *models.ProxyRequest) {
 	id := req.GetRequestId()
-	c.mu.Lock()
-	closed := c.closed
-	c.mu.Unlock()
-	if closed {
+	if c.s.stopped() {
 		c.sendError(id, models.ProxyResponse_Error_SERVER_SHUTDOWN, "Server shutting down")
 		return
 	}
 	switch {
 	case req.GetPing() != nil:
-		c.send(&models.ProxyResponse{RequestId: proto.Uint64(id), Data: &models.ProxyResponse_Pong_{Pong: &models.ProxyResponse_Pong{}}})
+		c.enqueue(&models.ProxyResponse{RequestId: proto.Uint64(id), Data: &models.ProxyResponse_Pong_{Pong: &models.ProxyResponse_Pong{}}})
 	case req.GetSubscribe() != nil:
 		c.subscribe(id, req.GetSubscribe())
 	case req.GetUnsubscribe() != nil:
@@ -203,34 +334,55 @@ func (c *client) subscribe(requestID uint64, req *models.ProxyRequest_Subscribe)
 	if req.LastVersion != nil {
 		lastVersion = proto.Uint64(req.GetLastVersion())
 	}
+	ack := func(id uint64) func() { return func() { c.ack(requestID, id, lastVersion) } }
 
 	c.mu.Lock()
-	if sub, ok := c.byKey[key]; ok {
-		c.mu.Unlock()
-		c.ack(requestID, sub.id, lastVersion)
-		select {
-		case sub.refresh <- requestID:
-		case <-c.ctx.Done():
+	existing := c.byKey[key]
+	c.mu.Unlock()
+	if existing != nil {
+		// The same table again: the same subscription, now answering
+		// this request, and a fresh snapshot.
+		existing.mu.Lock()
+		existing.requestID = requestID
+		existing.mu.Unlock()
+		if existing.cache.refresh(existing, ack(existing.id)) {
+			return
 		}
-		return
 	}
-	c.mu.Unlock()
-
-	table, err := c.s.st.Table(c.ctx, class.New(), key.id, key.name, req.GetTableArguments()...)
-	if err != nil {
-		c.sendError(requestID, models.ProxyResponse_Error_INVALID_ARGUMENT, "SUBSCRIBE request invalid argument: "+err.Error())
-		return
+	for {
+		cache, err := c.s.cache(key, func() (string, error) {
+			table, err := c.s.st.Table(c.s.ctx, class.New(), key.id, key.name, req.GetTableArguments()...)
+			if err != nil {
+				return "", err
+			}
+			return table.Path(), nil
+		}, keyEnc, valEnc)
+		var reqErr *requestError
+		if errors.As(err, &reqErr) {
+			c.sendError(requestID, reqErr.code, reqErr.description)
+			return
+		}
+		if err != nil {
+			c.sendError(requestID, models.ProxyResponse_Error_INVALID_ARGUMENT, "SUBSCRIBE request invalid argument: "+err.Error())
+			return
+		}
+		sub := &subscription{id: c.s.subs.Add(1), client: c, cache: cache, requestID: requestID}
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return
+		}
+		c.subs[sub.id], c.byKey[key] = sub, sub
+		c.mu.Unlock()
+		// The acknowledgement is queued before any notification of the
+		// subscription.
+		if cache.subscribe(sub, ack(sub.id)) {
+			return
+		}
+		// The cache closed meanwhile: a new one and a new id, as the
+		// reference retries.
+		c.forget(sub)
 	}
-	ctx, cancel := context.WithCancel(c.ctx)
-	sub := &subscription{id: c.s.subs.Add(1), key: key, path: table.Path(), keyEnc: keyEnc, valEnc: valEnc,
-		cancel: cancel, refresh: make(chan uint64), requestID: requestID}
-	c.mu.Lock()
-	c.subs[sub.id] = sub
-	c.byKey[key] = sub
-	c.mu.Unlock()
-	// The acknowledgement goes before any notification of the subscription.
-	c.ack(requestID, sub.id, lastVersion)
-	c.wg.Go(func() { c.follow(ctx, sub) })
 }
 
 func (c *client) unsubscribe(requestID uint64, req *models.ProxyRequest_Unsubscribe) {
@@ -240,194 +392,20 @@ func (c *client) unsubscribe(requestID uint64, req *models.ProxyRequest_Unsubscr
 	}
 	id := req.GetSubscriptionId()
 	c.mu.Lock()
-	sub, ok := c.subs[id]
-	if ok {
-		c.drop(sub)
-	}
+	sub := c.subs[id]
 	c.mu.Unlock()
-	if !ok {
+	if sub == nil || !c.forget(sub) {
 		c.sendError(requestID, models.ProxyResponse_Error_NO_SUBSCRIPTION, fmt.Sprintf("No subscription %d", id))
 		return
 	}
+	sub.cache.unsubscribe(sub)
 	c.ack(requestID, id, nil)
 }
 
-// drop forgets sub (c.mu held) and stops its watch.
-func (c *client) drop(sub *subscription) {
-	delete(c.subs, sub.id)
-	delete(c.byKey, sub.key)
-	sub.cancel()
+// requestError is a refused request: its Error code and description.
+type requestError struct {
+	code        models.ProxyResponse_Error_Code
+	description string
 }
 
-// shutdown completes every subscription with SERVER_SHUTDOWN and closes
-// the connection.
-func (c *client) shutdown() {
-	c.mu.Lock()
-	c.closed = true
-	subs := make([]*subscription, 0, len(c.subs))
-	for _, sub := range c.subs {
-		subs = append(subs, sub)
-		c.drop(sub)
-	}
-	c.mu.Unlock()
-	for _, sub := range subs {
-		c.complete(sub, models.ProxyResponse_Notify_Completed_SERVER_SHUTDOWN, 0, "Server shutting down")
-	}
-	c.conn.Close()
-}
-
-func (c *client) complete(sub *subscription, code models.ProxyResponse_Notify_Completed_Code, nsdbCode int32, description string) {
-	completed := &models.ProxyResponse_Notify_Completed{Code: code.Enum(), Description: proto.String(description)}
-	if code == models.ProxyResponse_Notify_Completed_NSDB_ERROR {
-		completed.NsdbCode = proto.Int32(nsdbCode)
-	}
-	c.send(&models.ProxyResponse{RequestId: proto.Uint64(sub.request()), Data: &models.ProxyResponse_Notify_{
-		Notify: &models.ProxyResponse_Notify{SubscriptionId: proto.Uint64(sub.id),
-			Notification: &models.ProxyResponse_Notify_Completed_{Completed: completed}}}})
-}
-
-// follow watches the subscription's table: a snapshot first (and on each
-// re-subscribe), then relative updates, until the subscription ends.
-func (c *client) follow(ctx context.Context, sub *subscription) {
-	ch, err := c.s.st.Conn().WatchChildren(ctx, sub.path)
-	if err != nil {
-		c.failed(sub, err)
-		return
-	}
-	var current map[string]zoom.TableEntry
-	var version uint64
-	first := true
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case requestID := <-sub.refresh:
-			sub.mu.Lock()
-			sub.requestID = requestID
-			sub.mu.Unlock()
-			c.update(sub, models.ProxyResponse_Notify_Update_SNAPSHOT, version, sortedEntries(current, nil))
-		case ev, ok := <-ch:
-			if !ok {
-				return
-			}
-			if ev.Err != nil {
-				c.failed(sub, ev.Err)
-				return
-			}
-			if !ev.Exists {
-				c.forget(sub)
-				c.complete(sub, models.ProxyResponse_Notify_Completed_NSDB_ERROR, zkNoNode,
-					"KeeperErrorCode = NoNode for "+sub.path)
-				return
-			}
-			next := zoom.ResolveEntries(ev.Children)
-			version = uint64(ev.Stat.Pzxid)
-			if first {
-				first = false
-				current = next
-				c.update(sub, models.ProxyResponse_Notify_Update_SNAPSHOT, version, sortedEntries(current, nil))
-				continue
-			}
-			changed := sortedEntries(next, func(k string, e zoom.TableEntry) bool { return current[k] != e })
-			var removed []zoom.TableEntry
-			for k, e := range current {
-				if _, ok := next[k]; !ok {
-					removed = append(removed, e)
-				}
-			}
-			sort.Slice(removed, func(i, j int) bool { return removed[i].Key < removed[j].Key })
-			current = next
-			if len(changed)+len(removed) == 0 {
-				continue
-			}
-			entries := c.encode(sub, changed, true)
-			entries = append(entries, c.encode(sub, removed, false)...)
-			c.batches(sub, models.ProxyResponse_Notify_Update_RELATIVE, version, entries)
-		}
-	}
-}
-
-// forget drops the subscription once its table ended it.
-func (c *client) forget(sub *subscription) {
-	c.mu.Lock()
-	if c.subs[sub.id] == sub {
-		c.drop(sub)
-	}
-	c.mu.Unlock()
-}
-
-func (c *client) failed(sub *subscription, err error) {
-	if c.ctx.Err() != nil {
-		return
-	}
-	c.forget(sub)
-	code := int32(0)
-	switch {
-	case errors.Is(err, storage.ErrNoNode):
-		code = zkNoNode
-	case errors.Is(err, storage.ErrSessionExpired):
-		code = zkSessionExpired
-	case errors.Is(err, storage.ErrConnectionLoss), errors.Is(err, storage.ErrClosed):
-		code = zkConnectionLoss
-	default:
-		c.complete(sub, models.ProxyResponse_Notify_Completed_UNHANDLED_ERROR, 0, err.Error())
-		return
-	}
-	c.complete(sub, models.ProxyResponse_Notify_Completed_NSDB_ERROR, code, err.Error())
-}
-
-func sortedEntries(m map[string]zoom.TableEntry, keep func(string, zoom.TableEntry) bool) []zoom.TableEntry {
-	var out []zoom.TableEntry
-	for k, e := range m {
-		if keep == nil || keep(k, e) {
-			out = append(out, e)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
-}
-
-// encode turns entries into wire entries; entries whose key or value does
-// not decode as its class are left out.
-func (c *client) encode(sub *subscription, entries []zoom.TableEntry, withValue bool) []*models.ProxyResponse_Notify_Entry {
-	var out []*models.ProxyResponse_Notify_Entry
-	for _, e := range entries {
-		k, err := sub.keyEnc(e.Key)
-		if err != nil {
-			continue
-		}
-		entry := &models.ProxyResponse_Notify_Entry{Key: k, Version: proto.Int32(e.Version)}
-		if withValue {
-			v, err := sub.valEnc(e.Value)
-			if err != nil {
-				continue
-			}
-			entry.Value = v
-		}
-		out = append(out, entry)
-	}
-	return out
-}
-
-func (c *client) update(sub *subscription, typ models.ProxyResponse_Notify_Update_Type, version uint64, entries []zoom.TableEntry) {
-	c.batches(sub, typ, version, c.encode(sub, entries, true))
-}
-
-// batches sends entries in updates of at most notify_batch_size, begin on
-// the first and end on the last (one empty update for no entries).
-func (c *client) batches(sub *subscription, typ models.ProxyResponse_Notify_Update_Type, version uint64, entries []*models.ProxyResponse_Notify_Entry) {
-	size := c.s.cfg.NotifyBatchSize
-	for start := 0; start == 0 || start < len(entries); start += size {
-		end := min(start+size, len(entries))
-		update := &models.ProxyResponse_Notify_Update{Type: typ.Enum(), CurrentVersion: proto.Uint64(version),
-			Begin: proto.Bool(start == 0), End: proto.Bool(end == len(entries)), Entries: entries[start:end]}
-		if err := c.send(&models.ProxyResponse{RequestId: proto.Uint64(sub.request()), Data: &models.ProxyResponse_Notify_{
-			Notify: &models.ProxyResponse_Notify{SubscriptionId: proto.Uint64(sub.id),
-				Notification: &models.ProxyResponse_Notify_Update_{Update: update}}}}); err != nil {
-			return
-		}
-		if len(entries) == 0 {
-			return
-		}
-	}
-}
+func (e *requestError) Error() string { return e.description }

@@ -17,9 +17,12 @@
 // session, completes the subscription with NSDB_ERROR and ZooKeeper's code;
 // stopping the server completes every subscription with SERVER_SHUTDOWN.
 //
-// Unlike the reference, each subscription watches its table itself (the
-// reference shares one cache per table among subscribers); what clients
-// see is the same.
+// As in the reference, one cache per table watches the table's directory
+// and is shared by every subscription to it; it closes with its last
+// subscription. Each connection has a reader handling its requests in
+// order and a writer draining its queue of answers and notifications, so a
+// slow agent holds up nobody else (one that falls 65,536 messages behind
+// is disconnected).
 //
 // The server binds as the reference decides (see Config) and publishes
 // itself as "state-proxy" (address and port) in service discovery.
@@ -38,7 +41,7 @@ import (
 	"time"
 
 	"github.com/midonet/midonet-go/cluster/discovery"
-	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/zoom"
 	"github.com/midonet/midonet-go/mnconf"
 )
@@ -49,7 +52,13 @@ const ServiceName = "state-proxy"
 // Config is cluster.state_proxy.* (enabled is the node's business; the
 // reference's thread and netty settings have no counterpart).
 type Config struct {
-	NotifyBatchSize   int
+	NotifyBatchSize int
+	// InitialSubscriberQueueSize is the initial capacity of a connection's
+	// queue of notifications waiting to be written.
+	InitialSubscriberQueueSize int
+	// ChannelTimeout bounds writing to a client (server.channel_timeout;
+	// 0 = no bound).
+	ChannelTimeout    time.Duration
 	Address           string
 	Interface         string
 	Port              int
@@ -60,16 +69,26 @@ type Config struct {
 func ConfigFrom(c *mnconf.Config) (Config, error) {
 	var cfg Config
 	batch, err1 := c.Int("cluster.state_proxy.notify_batch_size")
+	queue, err6 := c.Int("cluster.state_proxy.initial_subscriber_queue_size")
+	var err7 error
+	cfg.ChannelTimeout, err7 = c.Duration("cluster.state_proxy.server.channel_timeout")
 	port, err2 := c.Int("cluster.state_proxy.server.port")
 	var err3, err4, err5 error
 	cfg.Address, err3 = c.String("cluster.state_proxy.server.address")
 	cfg.Interface, err4 = c.String("cluster.state_proxy.server.interface")
 	cfg.BindRetryInterval, err5 = c.Duration("cluster.state_proxy.server.bind_retry_interval")
-	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7); err != nil {
 		return Config{}, err
 	}
 	cfg.NotifyBatchSize, cfg.Port = int(batch), int(port)
 	cfg.Address, cfg.Interface = strings.TrimSpace(cfg.Address), strings.TrimSpace(cfg.Interface)
+	if queue < 0 || queue > maxQueued {
+		return Config{}, fmt.Errorf("cluster.state_proxy.initial_subscriber_queue_size must be within 0..%d, got %d", maxQueued, queue)
+	}
+	cfg.InitialSubscriberQueueSize = int(queue)
+	if batch > maxQueued {
+		return Config{}, fmt.Errorf("cluster.state_proxy.notify_batch_size must be at most %d, got %d", maxQueued, batch)
+	}
 	if cfg.NotifyBatchSize <= 0 {
 		return Config{}, fmt.Errorf("cluster.state_proxy.notify_batch_size must be positive, got %d", batch)
 	}
@@ -134,6 +153,7 @@ type Server struct {
 	mu      sync.Mutex
 	ln      net.Listener
 	clients map[*client]struct{}
+	caches  map[tableKey]*tableCache
 	closed  bool
 	reg     *discovery.Registration
 
@@ -154,7 +174,8 @@ func Start(ctx context.Context, st *zoom.Store, root string, cfg Config, log *sl
 		return nil, err
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &Server{st: st, cfg: cfg, log: log, clients: map[*client]struct{}{}, ctx: sctx, cancel: cancel}
+	s := &Server{st: st, cfg: cfg, log: log, clients: map[*client]struct{}{}, caches: map[tableKey]*tableCache{},
+		ctx: sctx, cancel: cancel}
 	s.wg.Go(func() {
 		var lc net.ListenConfig
 		for {
@@ -224,12 +245,8 @@ func (s *Server) serve(ln net.Listener, root string) {
 		}
 		s.clients[c] = struct{}{}
 		s.mu.Unlock()
-		s.wg.Go(func() {
-			c.run()
-			s.mu.Lock()
-			delete(s.clients, c)
-			s.mu.Unlock()
-		})
+		s.wg.Go(c.read)
+		s.wg.Go(c.write)
 	}
 }
 
@@ -254,18 +271,62 @@ func (s *Server) Stop(ctx context.Context) error {
 	for _, c := range clients {
 		c.shutdown()
 	}
+	s.mu.Lock()
+	caches := make([]*tableCache, 0, len(s.caches))
+	for _, c := range s.caches {
+		caches = append(caches, c)
+	}
+	s.mu.Unlock()
+	for _, c := range caches {
+		c.close(nil)
+	}
 	s.cancel()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
+		for _, c := range clients {
+			c.conn.Close()
+		}
 		errs = append(errs, ctx.Err())
 	}
 	return errors.Join(errs...)
 }
 
-// ErrStopped is returned by Start's goroutine users after Stop.
-var ErrStopped = errors.New("state proxy stopped")
+func (s *Server) stopped() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
 
-var _ = storage.ErrNoNode
+// cache returns the open cache of a table, opening one (at the directory
+// path names) if need be.
+func (s *Server) cache(key tableKey, path func() (string, error), keyEnc, valEnc encoder) (*tableCache, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, &requestError{code: models.ProxyResponse_Error_SERVER_SHUTDOWN, description: "Server shutting down"}
+	}
+	if c, ok := s.caches[key]; ok {
+		return c, nil
+	}
+	p, err := path()
+	if err != nil {
+		return nil, err
+	}
+	c, err := openCache(s.ctx, s.st.Conn(), key, p, keyEnc, valEnc, s.cfg.NotifyBatchSize, s.dropCache)
+	if err != nil {
+		return nil, err
+	}
+	s.caches[key] = c
+	return c, nil
+}
+
+func (s *Server) dropCache(c *tableCache) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.caches[c.key] == c {
+		delete(s.caches, c.key)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/midonet/midonet-go/cluster/internal/servicetest"
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 	"github.com/midonet/midonet-go/midonet/zoom"
 )
@@ -156,7 +157,8 @@ func TestConfigFromSchemaDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Config{NotifyBatchSize: 64, Address: "0.0.0.0", Port: 2346, BindRetryInterval: time.Minute}); cfg != want {
+	if want := (Config{NotifyBatchSize: 64, InitialSubscriberQueueSize: 16, ChannelTimeout: 15 * time.Second,
+		Address: "0.0.0.0", Port: 2346, BindRetryInterval: time.Minute}); cfg != want {
 		t.Fatalf("defaults %+v, want %+v", cfg, want)
 	}
 	if addr, err := bindAddress(Config{Address: "127.0.0.1"}); err != nil || addr != "127.0.0.1" {
@@ -210,6 +212,25 @@ func TestProtocol(t *testing.T) {
 		a.send(&models.ProxyRequest{RequestId: proto.Uint64(11), Data: &models.ProxyRequest_Unsubscribe_{Unsubscribe: &models.ProxyRequest_Unsubscribe{SubscriptionId: proto.Uint64(12345)}}})
 		if r := a.recv(); r.GetError().GetCode() != models.ProxyResponse_Error_NO_SUBSCRIPTION || r.GetError().GetDescription() != "No subscription 12345" {
 			t.Errorf("unsubscribe of an unknown id: %v", r)
+		}
+		// A request without its required request_id is a frame of another
+		// protocol too; the connection stays open.
+		ping, _ := proto.Marshal(&models.ProxyRequest{RequestId: proto.Uint64(1), Data: &models.ProxyRequest_Ping_{Ping: &models.ProxyRequest_Ping{}}})
+		a.raw(ping[2:])
+		if r := a.recv(); r.GetRequestId() != ^uint64(0) || r.GetError().GetCode() != models.ProxyResponse_Error_UNKNOWN_PROTOCOL {
+			t.Fatalf("request without id: %v", r)
+		}
+		// A frame larger than any request is answered, then the
+		// connection is closed (its bytes are not read into memory).
+		if _, err := a.conn.Write(binary.AppendUvarint(nil, maxFrame+1)); err != nil {
+			t.Fatal(err)
+		}
+		if r := a.recv(); r.GetError().GetCode() != models.ProxyResponse_Error_UNKNOWN_PROTOCOL {
+			t.Fatalf("oversized frame: %v", r)
+		}
+		a.conn.SetReadDeadline(time.Now().Add(servicetest.WaitLimit))
+		if _, err := a.r.ReadByte(); err == nil {
+			t.Fatal("the connection stayed open after an oversized frame")
 		}
 	})
 }
@@ -343,5 +364,79 @@ func TestSessionExpiryCompletesSubscriptions(t *testing.T) {
 		}
 		r := a.recv()
 		return r.GetNotify().GetUpdate().GetType() == models.ProxyResponse_Notify_Update_SNAPSHOT
+	})
+}
+
+// TestSharedCache: the subscribers of one table share its cache (one watch),
+// each gets its own snapshot and every change; one leaving does not stop
+// the others; the last leaving closes the cache. As the reference's
+// StateTableCacheTest: an empty table is one empty batch, learned entries
+// win over persistent ones, entries that do not read as the table's
+// classes are left out.
+func TestSharedCache(t *testing.T) {
+	servicetest.Each(t, func(t *testing.T, b servicetest.Backend) {
+		f := newFixture(t, b, 64)
+		port := uuid.New()
+		if err := f.mac.AddPersistent(f.ctx, "02:00:00:00:00:01", port.String()); err != nil {
+			t.Fatal(err)
+		}
+		agents := []*agent{dial(t, f.srv), dial(t, f.srv), dial(t, f.srv)}
+		subs := map[uint64]bool{}
+		for i, a := range agents {
+			a.send(subscribe(uint64(i+1), f.net, "0"))
+			sub := a.recv().GetAcknowledge().GetSubscriptionId()
+			subs[sub] = true
+			if u := a.recv().GetNotify().GetUpdate(); entries(t, u) != "02:00:00:00:00:01="+port.String()[:4] {
+				t.Fatalf("agent %d snapshot %v", i, u)
+			}
+		}
+		if len(subs) != 3 {
+			t.Errorf("subscription ids %v, want three different", subs)
+		}
+		caches := func() int {
+			f.srv.mu.Lock()
+			defer f.srv.mu.Unlock()
+			return len(f.srv.caches)
+		}
+		if n := caches(); n != 1 {
+			t.Fatalf("%d caches for one table", n)
+		}
+		agents[2].conn.Close()
+
+		// A learned entry of the same MAC wins over the persistent one.
+		learned := uuid.New()
+		if err := f.mac.Add(f.ctx, "02:00:00:00:00:01", learned.String()); err != nil {
+			t.Fatal(err)
+		}
+		// Names that are no entry, or whose key is no MAC, are left out.
+		for _, bad := range []string{"garbage", "zz:00:00:00:00:02," + port.String() + ",2147483647"} {
+			if _, err := f.st.Conn().Create(f.ctx, f.mac.Path()+"/"+bad, nil, storage.Persistent); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, a := range agents[:2] {
+			u := a.recv().GetNotify().GetUpdate()
+			if u.GetType() != models.ProxyResponse_Notify_Update_RELATIVE || entries(t, u) != "02:00:00:00:00:01="+learned.String()[:4] ||
+				u.GetEntries()[0].GetVersion() == zoom.PersistentVersion {
+				t.Fatalf("agent %d: learned entry notified as %v", i, u)
+			}
+			a.quiet(200 * time.Millisecond)
+		}
+		for _, a := range agents[:2] {
+			a.conn.Close()
+		}
+		servicetest.Eventually(t, "the cache closes with its last subscriber", func() bool { return caches() == 0 })
+
+		// An existing empty table: one snapshot batch, begin and end.
+		a := dial(t, f.srv)
+		a.send(&models.ProxyRequest{RequestId: proto.Uint64(1), Data: &models.ProxyRequest_Subscribe_{Subscribe: &models.ProxyRequest_Subscribe{
+			ObjectClass: proto.String(networkClass), ObjectId: models.UUIDFromGoogle(f.net), KeyClass: proto.String("org.midonet.packets.IPv4Addr"),
+			ValueClass: proto.String(macClass), TableName: proto.String(midonet.Ip4MacTable)}}})
+		sub := a.recv().GetAcknowledge().GetSubscriptionId()
+		r := a.recv()
+		if u := r.GetNotify().GetUpdate(); r.GetNotify().GetSubscriptionId() != sub || u.GetType() != models.ProxyResponse_Notify_Update_SNAPSHOT ||
+			!u.GetBegin() || !u.GetEnd() || len(u.GetEntries()) != 0 {
+			t.Fatalf("empty table: %v", r)
+		}
 	})
 }

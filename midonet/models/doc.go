@@ -1,12 +1,13 @@
 // Package models holds the MidoNet topology, state, provenance and Neutron
-// model as protobuf messages, plus the helpers every other package needs to
-// work with them (UUID and IP conversions, the registered-class table and
-// the protobuf text format used in ZooKeeper).
+// model and the State Proxy protocol (state_api.proto) as protobuf messages,
+// plus the helpers every other package needs to work with them (UUID and IP
+// conversions, the registered-class table and the protobuf text format used
+// in ZooKeeper).
 //
 // # Compatibility contract
 //
 // The .proto files in proto/ are our own, written from the facts of MidoNet
-// 5.x (nsdb/src/main/proto/{commons,topology,state,zoom,neutron}.proto): the
+// 5.x (nsdb/src/main/proto/{commons,topology,state,zoom,neutron,state_api}.proto): the
 // same proto package (org.midonet.cluster.models), message and nested names,
 // field names, numbers, types, labels and proto2 defaults. The JVM cluster
 // stores every object as protobuf text format at
@@ -16,7 +17,7 @@
 // fields it does not know, so data moves both ways between the two
 // implementations and the same object is stored as the same bytes.
 //
-// All five files share one Go package because they share one proto package
+// All six files share one Go package because they share one proto package
 // and reference each other's types (UUID, IPAddress, Condition ...). Go
 // names follow protoc-gen-go: nested types are joined with an underscore
 // (Rule_NatRuleData, Dhcp_Host) and enum values are prefixed with their
