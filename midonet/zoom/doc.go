@@ -105,6 +105,9 @@
 // Unlike the reference, which validates reads against the transaction's
 // start zxid, reads are validated by the commit's version checks; objects
 // read as absent are not re-checked (neither does the reference).
+// A raw node (CreateNode, or an ancestor it creates) that another writer
+// creates before the commit is a ConcurrentModificationError too: the
+// function runs again and sees it.
 //
 // # Bindings
 //

@@ -835,7 +835,11 @@ func (tx *Tx) commit() error {
 		m := meta[me.Index]
 		switch {
 		case m.kind == "node" && errors.Is(err, storage.ErrNodeExists) && me.Op.Kind == storage.OpCreate:
-			return &NodeError{Path: me.Op.Path, Err: ErrNodeExists}
+			// The node (or an ancestor created for it) was absent when the
+			// transaction looked: another writer created it since. Run the
+			// function again; it then sees the node (and a create of the
+			// node itself fails there with ErrNodeExists).
+			return &ConcurrentModificationError{Err: &NodeError{Path: me.Op.Path, Err: ErrNodeExists}}
 		case m.kind == "node" && errors.Is(err, storage.ErrNoNode) && me.Op.Kind != storage.OpCreate:
 			return &NodeError{Path: me.Op.Path, Err: ErrNodeNotFound}
 		case m.kind == "node" && (errors.Is(err, storage.ErrNoNode) || errors.Is(err, storage.ErrNotEmpty)):
