@@ -527,3 +527,121 @@ func TestReferenceVips(t *testing.T) {
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
+
+// TestReferenceBridges ports TestBridge.java (rest_api/network):
+// TestBridgeCrud's CRUD, names and tenants, the MAC table's bad input and
+// VLAN tables, MAC-port reads and deletes, the ARP table.
+func TestReferenceBridges(t *testing.T) {
+	const (
+		br     = "TestBridge.java"
+		macMT  = "application/vnd.org.midonet.MacPort-v2+json"
+		macCol = "application/vnd.org.midonet.collection.MacPort-v2+json"
+		brMT   = "application/vnd.org.midonet.Bridge-v4+json"
+		brCol  = "application/vnd.org.midonet.collection.Bridge-v4+json"
+		arpCol = "application/vnd.org.midonet.collection.IP4Mac-v1+json"
+		arpMT  = "application/vnd.org.midonet.IP4Mac-v1+json" // the only type BridgeArpTableResource.create consumes
+	)
+	fake := "00000000-0000-04d2-0000-00000000162e" // new UUID(1234L, 5678L)
+	steps := []refStep{
+		{source: br + " testCrud", method: "POST", path: "/chains", body: `{"name":"chain1","tenantId":"tenant1"}`, status: 201, save: "c1"},
+		{source: br + " testCrud", method: "POST", path: "/chains", body: `{"name":"chain2","tenantId":"tenant1"}`, status: 201, save: "c2"},
+		{source: br + " testCrud", method: "GET", path: "/bridges", accept: brCol, status: 200, count: count(0)},
+		{source: br + " testCrud", method: "POST", path: "/bridges", contentType: brMT,
+			body: `{"name":"bridge1","tenantId":"tenant1","inboundFilterId":"{c1Id}","outboundFilterId":"{c2Id}"}`, status: 201, save: "b"},
+		{source: br + " testCrud", method: "GET", path: "/bridges/{bId}", accept: brMT, status: 200,
+			json: map[string]any{"tenantId": "tenant1", "inboundFilterId": "{c1Id}", "outboundFilterId": "{c2Id}"}},
+		{source: br + " testCrud", method: "GET", path: "/bridges?tenant_id=tenant1", accept: brCol, status: 200, count: count(1)},
+		{source: br + " testCrud", method: "GET", path: "/bridges?tenant_id=tenant2", accept: brCol, status: 200, count: count(0)},
+		{source: br + " testCrud", method: "PUT", path: "/bridges/{bId}", contentType: brMT,
+			body: `{"name":"bridge1-modified","tenantId":"tenant1","adminStateUp":false,"inboundFilterId":"{c2Id}","outboundFilterId":"{c1Id}"}`, status: 204},
+		{source: br + " testCrud", method: "GET", path: "/bridges/{bId}", accept: brMT, status: 200,
+			json: map[string]any{"name": "bridge1-modified", "adminStateUp": false, "tenantId": "tenant1", "inboundFilterId": "{c2Id}", "outboundFilterId": "{c1Id}"}},
+		{source: br + " testCrud", method: "DELETE", path: "/bridges/{bId}", status: 204},
+		{source: br + " testCrud", method: "GET", path: "/bridges/{bId}", accept: brMT, status: 404},
+		{source: br + " testCrud", method: "GET", path: "/bridges", accept: brCol, status: 200, count: count(0)},
+
+		{source: br + " testDuplicateName", method: "POST", path: "/bridges", contentType: brMT, body: `{"name":"name","tenantId":"tenant1"}`, status: 201, save: "d1"},
+		{source: br + " testDuplicateName", method: "POST", path: "/bridges", contentType: brMT, body: `{"name":"name","tenantId":"tenant1"}`, status: 201, save: "d2"},
+		{source: br + " testDuplicateName", method: "DELETE", path: "/bridges/{d1Id}", status: 204},
+		{source: br + " testDuplicateName", method: "DELETE", path: "/bridges/{d2Id}", status: 204},
+		{source: br + " testEmptyStringName", method: "POST", path: "/bridges", contentType: brMT, body: `{"name":"","tenantId":"tenant1"}`, status: 201, save: "e"},
+		{source: br + " testEmptyStringName", method: "GET", path: "/bridges/{eId}", accept: brMT, status: 200, json: map[string]any{"name": ""}},
+		{source: br + " testBridgeCreateWithNoName", method: "POST", path: "/bridges", contentType: brMT, body: `{}`, status: 201, save: "n"},
+		{source: br + " testBridgeCreateWithNoTenant", method: "GET", path: "/bridges/{nId}", accept: brMT, status: 200, json: map[string]any{"name": nil, "tenantId": nil}},
+		{source: br + " testBridgeUpdateWithNoName", method: "POST", path: "/bridges", contentType: brMT, body: `{"name":"foo","tenantId":"tenant1"}`, status: 201, save: "f"},
+		{source: br + " testBridgeUpdateWithNoName", method: "PUT", path: "/bridges/{fId}", contentType: brMT, body: `{"name":null,"tenantId":null}`, status: 204},
+		{source: br + " testBridgeUpdateWithNoTenant", method: "GET", path: "/bridges/{fId}", accept: brMT, status: 200, json: map[string]any{"name": nil, "tenantId": nil}},
+
+		// testMacTable's bad input.
+		{source: br + " testMacTable", method: "POST", path: "/bridges", body: `{"name":"bridge1"}`, status: 201, save: "m"},
+		{source: br + " testMacTable", method: "POST", path: "/bridges/{mId}/ports", body: `{"type":"Bridge"}`, status: 201, save: "tp"},
+		{source: br + " testMacTable", method: "POST", path: "/bridges/{mId}/mac_table", contentType: macMT, body: `{"macAddr":"02:11:NONSENSE","portId":"{tpId}"}`, status: 400},
+		{source: br + " testMacTable", method: "POST", path: "/bridges/{mId}/mac_table", contentType: macMT, body: `{"macAddr":null,"portId":"{tpId}"}`, status: 400},
+		{source: br + " testMacTable", method: "POST", path: "/bridges/{mId}/mac_table", contentType: macMT, body: `{"macAddr":"02:aa:bb:cc:dd:ee","portId":null}`, status: 400},
+		{source: br + " testMacTable", method: "POST", path: "/bridges/{mId}/mac_table", contentType: macMT, body: `{"macAddr":"02:aa:bb:cc:dd:ee","portId":"` + fake + `"}`, status: 404},
+
+		// testVlanMacPortCreation and testVlanMacTables.
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges/{mId}/ports", body: `{"type":"Bridge"}`, status: 201, save: "ip0"},
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges/{mId}/ports", body: `{"type":"Bridge","vlanId":1}`, status: 201, save: "ip1"},
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges/{mId}/mac_table", contentType: macMT, body: `{"macAddr":"01:23:45:67:89:00","portId":"{ip0Id}"}`, status: 201},
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges/{mId}/mac_table", contentType: macMT, body: `{"macAddr":"01:23:45:67:89:01","portId":"{ip0Id}"}`, status: 201},
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges/{mId}/vlans/1/mac_table", contentType: macMT, body: `{"macAddr":"01:23:45:67:89:00","portId":"{ip1Id}"}`, status: 201},
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges/{mId}/vlans/1/mac_table", contentType: macMT, body: `{"macAddr":"01:23:45:67:89:01","portId":"{ip1Id}"}`, status: 201},
+		// The path's VLAN wins over the entity's.
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges/{mId}/vlans/1/mac_table", contentType: macMT,
+			body: `{"macAddr":"01:23:45:67:89:02","portId":"{ip1Id}","vlanId":2}`, status: 201, save: "pathVlan"},
+		{source: br + " testVlanMacPortCreation", method: "GET", path: "{pathVlan}", accept: macMT, status: 200, json: map[string]any{"vlanId": float64(1)}},
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges", body: `{"name":"bridge2"}`, status: 201, save: "m2"},
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges/{m2Id}/ports", body: `{"type":"Bridge"}`, status: 201, save: "b2p"},
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges/{mId}/mac_table", contentType: macMT, body: `{"macAddr":"01:23:45:67:89:00","portId":"{b2pId}"}`,
+			status: 400, message: msg("The port must belong to the bridge that owns the MAC table.")},
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges/{mId}/mac_table", contentType: macMT, body: `{"macAddr":"01:23:45:67:89:02","portId":"{ip1Id}"}`,
+			status: 400, message: msg("The specified port handles traffic only for VLAN 1.")},
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges/{mId}/vlans/1/mac_table", contentType: macMT, body: `{"macAddr":"01:23:45:67:89:02","portId":"{ip0Id}"}`, status: 201},
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges/{mId}/mac_table", contentType: macMT, body: `{"macAddr":"01:23:45:67:89:03","portId":"{tpId}"}`, status: 201},
+		{source: br + " testVlanMacPortCreation", method: "POST", path: "/bridges/{mId}/vlans/1/mac_table", contentType: macMT, body: `{"macAddr":"01:23:45:67:89:03","portId":"{tpId}"}`, status: 201},
+		// Eight mappings, but a table lists one port per MAC (the reference's
+		// remoteSnapshot is a map): 01:23:45:67:89:02 is mapped twice on VLAN 1.
+		{source: br + " testVlanMacTables", method: "GET", path: "/bridges/{mId}/mac_table", accept: macCol, status: 200, count: count(7)},
+		{source: br + " testVlanMacTables", method: "GET", path: "/bridges/{mId}/vlans/0/mac_table", accept: macCol, status: 200, count: count(3)},
+		{source: br + " testVlanMacTables", method: "GET", path: "/bridges/{mId}/vlans/1/mac_table", accept: macCol, status: 200, count: count(4)},
+		{source: br + " testVlanMacTables", method: "GET", path: "/bridges/{mId}/vlans/4/mac_table", accept: macCol, status: 404},
+
+		// testGetMacPort and testDeleteMacPort.
+		{source: br + " testGetMacPort", method: "GET", path: "/bridges/" + fake + "/mac_table/01-23-45-67-89-00_{ip0Id}", accept: macMT, status: 404},
+		{source: br + " testGetMacPort", method: "GET", path: "/bridges/{mId}/vlans/2/mac_table/01-23-45-67-89-00_{ip0Id}", accept: macMT, status: 404},
+		{source: br + " testGetMacPort", method: "GET", path: "/bridges/{mId}/mac_table/no-ta-ma-ca-dd-re_{ip0Id}", accept: macMT, status: 400,
+			message: msg("MAC address must consist of six pairs of hex digits separated by hyphens, e.g., 12-34-56-78-9a-bc.")},
+		{source: br + " testGetMacPort", method: "GET", path: "/bridges/{mId}/mac_table/01-23-45-67-89-00_{b2pId}", accept: macMT, status: 404,
+			message: msg("The specified bridge does not have the specified MAC-port mapping.")},
+		{source: br + " testGetMacPort", method: "GET", path: "/bridges/{mId}/mac_table/01-23-45-67-89-00_{ip0Id}", accept: macMT, status: 200,
+			json: map[string]any{"macAddr": "01:23:45:67:89:00", "portId": "{ip0Id}"}},
+		{source: br + " testGetMacPort", method: "GET", path: "/bridges/{mId}/vlans/1/mac_table/01-23-45-67-89-01_{ip1Id}", accept: macMT, status: 200,
+			json: map[string]any{"vlanId": float64(1), "portId": "{ip1Id}"}},
+		{source: br + " testDeleteMacPort", method: "DELETE", path: "/bridges/" + fake + "/mac_table/01-23-45-67-89-00_{ip1Id}", status: 404},
+		{source: br + " testDeleteMacPort", method: "DELETE", path: "/bridges/{mId}/vlans/2/mac_table/01-23-45-67-89-01_{ip1Id}", status: 404,
+			message: msg("The specified bridge has no ports assigned to VLAN 2.")},
+		// Delete is idempotent: a mapping of the other VLAN or bridge is left alone.
+		{source: br + " testDeleteMacPort", method: "DELETE", path: "/bridges/{mId}/vlans/1/mac_table/01-23-45-67-89-00_{ip0Id}", status: 204},
+		{source: br + " testDeleteMacPort", method: "DELETE", path: "/bridges/{mId}/mac_table/01-23-45-67-89-01_{ip1Id}", status: 204},
+		{source: br + " testDeleteMacPort", method: "DELETE", path: "/bridges/{m2Id}/mac_table/01-23-45-67-89-00_{ip0Id}", status: 204},
+		{source: br + " testDeleteMacPort", method: "GET", path: "/bridges/{mId}/mac_table", accept: macCol, status: 200, count: count(7)},
+		{source: br + " testDeleteMacPort", method: "DELETE", path: "/bridges/{mId}/mac_table/01-23-45-67-89-00_{ip0Id}", status: 204},
+		{source: br + " testDeleteMacPort", method: "DELETE", path: "/bridges/{mId}/vlans/1/mac_table/01-23-45-67-89-01_{ip1Id}", status: 204},
+		{source: br + " testDeleteMacPort", method: "GET", path: "/bridges/{mId}/mac_table", accept: macCol, status: 200, count: count(5)},
+
+		// testArpTable.
+		{source: br + " testArpTable", method: "POST", path: "/bridges/{mId}/arp_table", contentType: arpMT, body: `{"ip":"10.0.0.2","mac":"02:11:22:33:44:55"}`, status: 201},
+		{source: br + " testArpTable", method: "POST", path: "/bridges/{mId}/arp_table", contentType: arpMT, body: `{"ip":"10.0.0.3","mac":"02:11:22:33:44:66"}`, status: 201, save: "arp2"},
+		{source: br + " testArpTable", method: "GET", path: "/bridges/{mId}/arp_table", accept: arpCol, status: 200, count: count(2)},
+		{source: br + " testArpTable", method: "DELETE", path: "{arp2}", status: 204},
+		{source: br + " testArpTable", method: "GET", path: "/bridges/{mId}/arp_table", accept: arpCol, status: 200, count: count(1)},
+		{source: br + " testArpTable", method: "POST", path: "/bridges/{mId}/arp_table", contentType: arpMT, body: `{"ip":"1.2.3.4","mac":"02:11:NONSENSE"}`, status: 400},
+		{source: br + " testArpTable", method: "POST", path: "/bridges/{mId}/arp_table", contentType: arpMT, body: `{"ip":"1.2.3.4","mac":null}`, status: 400},
+		{source: br + " testArpTable", method: "POST", path: "/bridges/{mId}/arp_table", contentType: arpMT, body: `{"ip":null,"mac":"02:aa:bb:cc:dd:ee"}`, status: 400},
+		{source: br + " testArpTable", method: "POST", path: "/bridges/{mId}/arp_table", contentType: arpMT, body: `{"ip":"1.2.3","mac":"02:aa:bb:cc:dd:ee"}`, status: 400},
+		{source: br + " testArpTable", method: "POST", path: "/bridges/{mId}/arp_table", contentType: arpMT, body: `{"ip":"1000.2.3.4","mac":"02:aa:bb:cc:dd:ee"}`, status: 400},
+		{source: br + " testArpTable", method: "POST", path: "/bridges/{mId}/arp_table", contentType: arpMT, body: `{"ip":"host","mac":"02:aa:bb:cc:dd:ee"}`, status: 400},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
