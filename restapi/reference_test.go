@@ -645,3 +645,61 @@ func TestReferenceBridges(t *testing.T) {
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
+
+// TestReferenceRouters ports TestRouter.java (rest_api/network):
+// TestRouterCrud's CRUD with filters and load balancers (a router with a
+// load balancer cannot be deleted: 409), names and tenants, and deleting a
+// router whose interior port is linked to a bridge.
+func TestReferenceRouters(t *testing.T) {
+	const (
+		rt    = "TestRouter.java"
+		rtMT  = "application/vnd.org.midonet.Router-v3+json"
+		rtCol = "application/vnd.org.midonet.collection.Router-v3+json"
+	)
+	steps := []refStep{
+		{source: rt, method: "POST", path: "/chains", body: `{"name":"chain1","tenantId":"tenant1-id"}`, status: 201, save: "c1"},
+		{source: rt, method: "POST", path: "/chains", body: `{"name":"chain2","tenantId":"tenant1-id"}`, status: 201, save: "c2"},
+		{source: rt, method: "POST", path: "/load_balancers", body: `{}`, status: 201, save: "lb1"},
+		{source: rt, method: "POST", path: "/load_balancers", body: `{}`, status: 201, save: "lb2"},
+		{source: rt + " testCrud", method: "GET", path: "/routers", accept: rtCol, status: 200, count: count(0)},
+		{source: rt + " testCrud", method: "POST", path: "/routers", contentType: rtMT,
+			body: `{"name":"router1","tenantId":"tenant1-id","inboundFilterId":"{c1Id}","outboundFilterId":"{c2Id}","loadBalancerId":"{lb1Id}"}`, status: 201, save: "r"},
+		{source: rt + " testCrud", method: "GET", path: "/routers/{rId}", accept: rtMT, status: 200,
+			json: map[string]any{"tenantId": "tenant1-id", "inboundFilterId": "{c1Id}", "outboundFilterId": "{c2Id}", "loadBalancerId": "{lb1Id}"}},
+		{source: rt + " testCrud", method: "GET", path: "/routers", accept: rtCol, status: 200, count: count(1)},
+		{source: rt + " testCrud", method: "PUT", path: "/routers/{rId}", contentType: rtMT,
+			body: `{"name":"router1-modified","tenantId":"tenant1-id","adminStateUp":false,"inboundFilterId":"{c2Id}","outboundFilterId":"{c1Id}","loadBalancerId":"{lb2Id}"}`, status: 204},
+		{source: rt + " testCrud", method: "GET", path: "/routers/{rId}", accept: rtMT, status: 200,
+			json: map[string]any{"name": "router1-modified", "adminStateUp": false, "tenantId": "tenant1-id",
+				"inboundFilterId": "{c2Id}", "outboundFilterId": "{c1Id}", "loadBalancerId": "{lb2Id}"}},
+		{source: rt + " testCrud", method: "DELETE", path: "/routers/{rId}", status: 409},
+		{source: rt + " testCrud", method: "DELETE", path: "/load_balancers/{lb2Id}", status: 204},
+		{source: rt + " testCrud", method: "DELETE", path: "/routers/{rId}", status: 204},
+		{source: rt + " testCrud", method: "GET", path: "/routers/{rId}", accept: rtMT, status: 404},
+		{source: rt + " testCrud", method: "GET", path: "/routers?tenant_id=tenant1-id", accept: rtCol, status: 200, count: count(0)},
+
+		{source: rt + " testDuplicateName", method: "POST", path: "/routers", contentType: rtMT, body: `{"name":"name","tenantId":"tenant1-id"}`, status: 201, save: "d1"},
+		{source: rt + " testDuplicateName", method: "POST", path: "/routers", contentType: rtMT, body: `{"name":"name","tenantId":"tenant1-id"}`, status: 201, save: "d2"},
+		{source: rt + " testDuplicateName", method: "DELETE", path: "/routers/{d1Id}", status: 204},
+		{source: rt + " testDuplicateName", method: "DELETE", path: "/routers/{d2Id}", status: 204},
+		{source: rt + " testEmptryStringName", method: "POST", path: "/routers", contentType: rtMT, body: `{"name":"","tenantId":"tenant1-id"}`, status: 201, save: "e"},
+		{source: rt + " testEmptryStringName", method: "DELETE", path: "/routers/{eId}", status: 204},
+		{source: rt + " testRouterCreateWithNoTenant", method: "POST", path: "/routers", contentType: rtMT, body: `{}`, status: 201, save: "n"},
+		{source: rt + " testRouterCreateWithNoName", method: "GET", path: "/routers/{nId}", accept: rtMT, status: 200, json: map[string]any{"name": nil, "tenantId": nil}},
+		{source: rt + " testRouterUpdateWithNoTenant", method: "POST", path: "/routers", contentType: rtMT, body: `{"name":"foo","tenantId":"tenant1"}`, status: 201, save: "f"},
+		{source: rt + " testRouterUpdateWithNoName", method: "PUT", path: "/routers/{fId}", contentType: rtMT, body: `{"name":null,"tenantId":null}`, status: 204},
+		{source: rt + " testRouterUpdateWithNoName", method: "GET", path: "/routers/{fId}", accept: rtMT, status: 200, json: map[string]any{"name": nil, "tenantId": nil}},
+
+		{source: rt + " testRouterDeleteWithLinkedInteriorPort", method: "POST", path: "/routers", contentType: rtMT, body: `{"name":"router1","tenantId":"tenant1-id"}`, status: 201, save: "lr"},
+		{source: rt + " testRouterDeleteWithLinkedInteriorPort", method: "POST", path: "/routers/{lrId}/ports",
+			body: `{"type":"Router","networkAddress":"10.0.0.0","networkLength":24,"portAddress":"10.0.0.1"}`, status: 201, save: "rp"},
+		{source: rt + " testRouterDeleteWithLinkedInteriorPort", method: "POST", path: "/bridges", body: `{"name":"bridge1","tenantId":"tenant1"}`, status: 201, save: "b"},
+		{source: rt + " testRouterDeleteWithLinkedInteriorPort", method: "POST", path: "/bridges/{bId}/ports", body: `{"type":"Bridge"}`, status: 201, save: "bp"},
+		{source: rt + " testRouterDeleteWithLinkedInteriorPort", method: "POST", path: "/ports/{bpId}/link", contentType: "application/vnd.org.midonet.PortLink-v1+json",
+			body: `{"peerId":"{rpId}"}`, status: 201},
+		{source: rt + " testRouterDeleteWithLinkedInteriorPort", method: "DELETE", path: "/routers/{lrId}", status: 204},
+		{source: rt + " testRouterDeleteWithLinkedInteriorPort", method: "GET", path: "/ports/{bpId}", accept: "application/vnd.org.midonet.Port-v3+json", status: 200,
+			json: map[string]any{"peerId": nil}},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
