@@ -455,15 +455,9 @@ func (h *harness) neutronPortCreates(ctx context.Context, tab *table) {
 			return err
 		}
 		// The network's DHCP port comes first, as Neutron's DHCP agent
-		// creates it before any VM port. The first VM port is created
-		// alone too: concurrent first ones race to create the network's
-		// MAC table node, and the loser answers 500 (zoom: node already
-		// exists) instead of retrying.
+		// creates it before any VM port.
 		if err := port(ctx, "network:dhcp"); err != nil {
 			t.Fatalf("Neutron DHCP port create: %v", err)
-		}
-		if err := port(ctx, "compute:nova"); err != nil {
-			t.Fatalf("Neutron port create: %v", err)
 		}
 		ours := func(ctx context.Context, count int) (time.Duration, error) {
 			return timed(ctx, count, clients, func(ctx context.Context, _ int) error { return port(ctx, "compute:nova") })
