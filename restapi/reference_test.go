@@ -20,13 +20,14 @@ type refStep struct {
 	contentType  string // Content-Type of the body (default application/json)
 	body         string
 	status       int
-	message      *string        // the exact ErrorEntity message (nil: not checked)
-	json         map[string]any // top-level values of the answer
-	emptyBody    bool           // the answer has no entity
-	violations   []string       // the exact violations ("property: message", in order), when set
-	location     string         // Location suffix
-	count        *int           // the answer is a JSON array of this many items
-	save         string         // saves Location as {save}, its last segment as {saveId}
+	message      *string           // the exact ErrorEntity message (nil: not checked)
+	json         map[string]any    // top-level values of the answer
+	prefixes     map[string]string // top-level strings of the answer and how they begin
+	emptyBody    bool              // the answer has no entity
+	violations   []string          // the exact violations ("property: message", in order), when set
+	location     string            // Location suffix
+	count        *int              // the answer is a JSON array of this many items
+	save         string            // saves Location as {save}, its last segment as {saveId}
 }
 
 func msg(s string) *string { return &s }
@@ -89,6 +90,11 @@ func runRefSteps(t *testing.T, b backend, steps []refStep) {
 			}
 			if got[k] != want {
 				t.Errorf("%s: %s = %#v, want %#v", where(), k, got[k], want)
+			}
+		}
+		for k, want := range st.prefixes {
+			if s, _ := got[k].(string); !strings.HasPrefix(s, want) {
+				t.Errorf("%s: %s = %#v, want prefix %q", where(), k, got[k], want)
 			}
 		}
 		if st.violations != nil {
@@ -700,6 +706,151 @@ func TestReferenceRouters(t *testing.T) {
 		{source: rt + " testRouterDeleteWithLinkedInteriorPort", method: "DELETE", path: "/routers/{lrId}", status: 204},
 		{source: rt + " testRouterDeleteWithLinkedInteriorPort", method: "GET", path: "/ports/{bpId}", accept: "application/vnd.org.midonet.Port-v3+json", status: 200,
 			json: map[string]any{"peerId": nil}},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
+
+// TestReferencePorts ports TestPort.java (rest_api/network) beyond its bad
+// input: TestAllPortCrudSuccess (port counts, ports of a missing device),
+// TestBridgePortCrudSuccess, TestRouterPortCrudSuccess (VIF and filter
+// updates, the Midokura OUI, the v5.4 portSubnet compatibility),
+// TestPortLinkSuccess, TestExteriorBridgePortUpdateSuccess and
+// TestPortGroupMembershipSuccess.
+func TestReferencePorts(t *testing.T) {
+	const (
+		tp      = "TestPort.java"
+		portMT  = "application/vnd.org.midonet.Port-v3+json"
+		portCol = "application/vnd.org.midonet.collection.Port-v3+json"
+		linkMT  = "application/vnd.org.midonet.PortLink-v1+json"
+		pgpMT   = "application/vnd.org.midonet.PortGroupPort-v1+json"
+		pgpCol  = "application/vnd.org.midonet.collection.PortGroupPort-v1+json"
+	)
+	missing := "6b1e2b5e-0d9f-4d0e-9a55-000000000005"
+	vif1, vif2 := "6b1e2b5e-0d9f-4d0e-9a55-0000000000a1", "6b1e2b5e-0d9f-4d0e-9a55-0000000000a2"
+	rport := func(addr string) string {
+		return `{"type":"Router","networkAddress":"10.0.0.0","networkLength":24,"portAddress":"` + addr + `"}`
+	}
+	all := tp + " TestAllPortCrudSuccess"
+	bp := tp + " TestBridgePortCrudSuccess"
+	rp := tp + " TestRouterPortCrudSuccess"
+	link := tp + " TestPortLinkSuccess testLinkUnlink"
+	steps := []refStep{
+		{source: all, method: "POST", path: "/routers", body: `{"name":"router1-name","tenantId":"tenant1-id"}`, status: 201, save: "r1"},
+		{source: all, method: "POST", path: "/routers", body: `{"name":"router2-name","tenantId":"tenant1-id"}`, status: 201, save: "r2"},
+		{source: all, method: "POST", path: "/bridges", body: `{"name":"bridge1-name","tenantId":"tenant1-id"}`, status: 201, save: "b1"},
+		{source: all, method: "POST", path: "/chains", body: `{"name":"chain1-name","tenantId":"tenant1-id"}`, status: 201, save: "c1"},
+		{source: all, method: "POST", path: "/chains", body: `{"name":"chain2-name","tenantId":"tenant1-id"}`, status: 201, save: "c2"},
+		{source: all, method: "GET", path: "/ports", accept: portCol, status: 200, count: count(0)},
+		{source: all + " testCrudOfDuplicatedPortsOnTheDifferentDevices", method: "POST", path: "/bridges/{b1Id}/ports", contentType: portMT, body: `{"type":"Bridge"}`, status: 201, save: "bx"},
+		{source: all + " testCrudOfDuplicatedPortsOnTheDifferentDevices", method: "POST", path: "/routers/{r1Id}/ports", contentType: portMT, body: rport("10.0.0.1"), status: 201, save: "rx1"},
+		{source: all + " testCrudOfDuplicatedPortsOnTheDifferentDevices", method: "POST", path: "/routers/{r2Id}/ports", contentType: portMT, body: rport("10.0.0.1"), status: 201, save: "rx2"},
+		{source: all + " testCrudOnTheSameRouter", method: "POST", path: "/routers/{r1Id}/ports", contentType: portMT, body: rport("10.0.0.2"), status: 201, save: "rx3"},
+		{source: all, method: "GET", path: "/ports", accept: portCol, status: 200, count: count(4)},
+		{source: all, method: "DELETE", path: "/ports/{bxId}", status: 204},
+		{source: all, method: "DELETE", path: "/ports/{rx1Id}", status: 204},
+		{source: all, method: "DELETE", path: "/ports/{rx2Id}", status: 204},
+		{source: all, method: "DELETE", path: "/ports/{rx3Id}", status: 204},
+		{source: all, method: "GET", path: "/ports", accept: portCol, status: 200, count: count(0)},
+		{source: all + " testCreatePortOnBridgeWithoutDeviceId", method: "POST", path: "/bridges/" + missing + "/ports", contentType: portMT, body: `{"type":"Bridge"}`, status: 404},
+		{source: all + " testCreatePortOnRouterWithoutDeviceId", method: "POST", path: "/routers/" + missing + "/ports", contentType: portMT,
+			body: `{"type":"Router","networkAddress":"10.0.10.0","networkLength":24,"portAddress":"10.0.10.1"}`, status: 404},
+
+		{source: bp + " testCrudBridgePort", method: "POST", path: "/bridges/{b1Id}/ports", contentType: portMT, body: `{"type":"Bridge","vlanId":666,"adminStateUp":false}`, status: 201, save: "lp"},
+		{source: bp + " testCrudBridgePort", method: "PUT", path: "/ports/{lpId}", contentType: portMT, body: `{"type":"Bridge","vlanId":666,"adminStateUp":true}`, status: 204},
+		{source: bp + " testCrudBridgePort", method: "GET", path: "/ports/{lpId}", accept: portMT, status: 200, json: map[string]any{"adminStateUp": true, "vlanId": float64(666)}},
+		{source: bp + " testCrudBridgePort", method: "POST", path: "/bridges/{b1Id}/ports", contentType: portMT,
+			body: `{"type":"Bridge","inboundFilterId":"{c1Id}","outboundFilterId":"{c2Id}"}`, status: 201, save: "mp"},
+		{source: bp + " testCrudBridgePort", method: "GET", path: "/bridges/{b1Id}/ports", accept: portCol, status: 200, count: count(2)},
+		{source: bp + " testCrudBridgePort", method: "GET", path: "/ports/{mpId}", accept: portMT, status: 200, json: map[string]any{"vifId": nil}},
+		{source: bp + " testCrudBridgePort", method: "PUT", path: "/ports/{mpId}", contentType: portMT,
+			body: `{"type":"Bridge","inboundFilterId":"{c1Id}","outboundFilterId":"{c2Id}","vifId":"` + vif1 + `"}`, status: 204},
+		{source: bp + " testCrudBridgePort", method: "GET", path: "/ports/{mpId}", accept: portMT, status: 200, json: map[string]any{"vifId": vif1}},
+		{source: bp + " testCrudBridgePort", method: "PUT", path: "/ports/{mpId}", contentType: portMT, body: `{"type":"Bridge","vifId":null}`, status: 204},
+		{source: bp + " testCrudBridgePort", method: "GET", path: "/ports/{mpId}", accept: portMT, status: 200,
+			json: map[string]any{"vifId": nil, "inboundFilterId": nil, "outboundFilterId": nil}},
+		{source: bp + " testCrudBridgePort", method: "PUT", path: "/ports/{mpId}", contentType: portMT,
+			body: `{"type":"Bridge","inboundFilterId":"{c2Id}","outboundFilterId":"{c1Id}"}`, status: 204},
+		{source: bp + " testCrudBridgePort", method: "GET", path: "/ports/{mpId}", accept: portMT, status: 200,
+			json: map[string]any{"inboundFilterId": "{c2Id}", "outboundFilterId": "{c1Id}"}},
+		{source: bp + " testCrudBridgePort", method: "DELETE", path: "/ports/{lpId}", status: 204},
+		{source: bp + " testCrudBridgePort", method: "GET", path: "/ports/{lpId}", accept: portMT, status: 404},
+		{source: bp + " testCrudBridgePort", method: "DELETE", path: "/ports/{mpId}", status: 204},
+		{source: bp + " testCrudBridgePort", method: "GET", path: "/bridges/{b1Id}/ports", accept: portCol, status: 200, count: count(0)},
+		// TestExteriorBridgePortUpdateSuccess: a VIF set by PUT is kept.
+		{source: tp + " TestExteriorBridgePortUpdateSuccess", method: "POST", path: "/bridges/{b1Id}/ports", contentType: portMT, body: `{"type":"Bridge"}`, status: 201, save: "ex"},
+		{source: tp + " TestExteriorBridgePortUpdateSuccess", method: "PUT", path: "/ports/{exId}", contentType: portMT, body: `{"type":"Bridge","vifId":"` + vif2 + `"}`, status: 204},
+		{source: tp + " TestExteriorBridgePortUpdateSuccess", method: "GET", path: "/ports/{exId}", accept: portMT, status: 200, json: map[string]any{"vifId": vif2}},
+		{source: bp + " testCrudBridgePortSameVLAN", method: "POST", path: "/bridges/{b1Id}/ports", contentType: portMT, body: `{"type":"Bridge","vlanId":2727}`, status: 201, save: "v1"},
+		{source: bp + " testCrudBridgePortSameVLAN", method: "DELETE", path: "/ports/{v1Id}", status: 204},
+		{source: bp + " testCrudBridgePortSameVLAN", method: "POST", path: "/bridges/{b1Id}/ports", contentType: portMT, body: `{"type":"Bridge","vlanId":2727}`, status: 201},
+
+		{source: rp + " testCrudRouterPort", method: "POST", path: "/routers/{r1Id}/ports", contentType: portMT,
+			body: `{"type":"Router","networkAddress":"10.0.0.0","networkLength":24,"portAddress":"10.0.0.1","adminStateUp":false}`, status: 201, save: "rl"},
+		{source: rp + " testRouterPortHasMACWithMidokuraOUI", method: "GET", path: "/ports/{rlId}", accept: portMT, status: 200,
+			json: map[string]any{"adminStateUp": false}, prefixes: map[string]string{"portMac": "ac:ca:ba:"}},
+		{source: rp + " testCrudRouterPort", method: "PUT", path: "/ports/{rlId}", contentType: portMT,
+			body: `{"type":"Router","networkAddress":"10.0.0.0","networkLength":24,"portAddress":"10.0.0.1","adminStateUp":true}`, status: 204},
+		{source: rp + " testCrudRouterPort", method: "GET", path: "/ports/{rlId}", accept: portMT, status: 200, json: map[string]any{"adminStateUp": true}},
+		{source: rp + " testCrudRouterPort", method: "POST", path: "/routers/{r1Id}/ports", contentType: portMT,
+			body: `{"type":"Router","networkAddress":"10.0.0.0","networkLength":24,"portAddress":"10.0.0.1","vifId":"` + vif1 + `","inboundFilterId":"{c1Id}","outboundFilterId":"{c2Id}"}`, status: 201, save: "rm"},
+		{source: rp + " testCrudRouterPort", method: "GET", path: "/ports/{rmId}", accept: portMT, status: 200, json: map[string]any{"vifId": vif1}},
+		{source: rp + " testCrudRouterPort", method: "GET", path: "/routers/{r1Id}/ports", accept: portCol, status: 200, count: count(2)},
+		{source: rp + " testCrudRouterPort", method: "PUT", path: "/ports/{rmId}", contentType: portMT,
+			body: `{"type":"Router","networkAddress":"10.0.0.0","networkLength":24,"portAddress":"10.0.0.1","vifId":null}`, status: 204},
+		{source: rp + " testCrudRouterPort", method: "GET", path: "/ports/{rmId}", accept: portMT, status: 200,
+			json: map[string]any{"vifId": nil, "inboundFilterId": nil, "outboundFilterId": nil}},
+		{source: rp + " testCrudRouterPort", method: "DELETE", path: "/ports/{rlId}", status: 204},
+		{source: rp + " testCrudRouterPort", method: "GET", path: "/ports/{rlId}", accept: portMT, status: 404},
+		{source: rp + " testCrudRouterPort", method: "DELETE", path: "/ports/{rmId}", status: 204},
+		{source: rp + " testCrudRouterPort", method: "GET", path: "/routers/{r1Id}/ports", accept: portCol, status: 200, count: count(0)},
+		// testRouterPortCompatibility: the first IPv4 portSubnet gives the
+		// v5.2 fields; without one they are empty.
+		{source: rp + " testRouterPortCompatibility", method: "POST", path: "/routers/{r1Id}/ports", contentType: portMT,
+			body: `{"type":"Router","portSubnet":["10.0.0.1/24","22.22.22.22/22","2017:0:0:0:0:0:0:32/64"]}`, status: 201, save: "c54"},
+		{source: rp + " testRouterPortCompatibility", method: "GET", path: "/ports/{c54Id}", accept: portMT, status: 200,
+			json: map[string]any{"networkAddress": "10.0.0.0", "portAddress": "10.0.0.1", "networkLength": float64(24)}},
+		{source: rp + " testRouterPortCompatibility", method: "POST", path: "/routers/{r1Id}/ports", contentType: portMT,
+			body: `{"type":"Router","portSubnet":["2017:0:0:0:0:0:0:32/64","22.22.22.22/22"]}`, status: 201, save: "c6"},
+		{source: rp + " testRouterPortCompatibility", method: "GET", path: "/ports/{c6Id}", accept: portMT, status: 200,
+			json: map[string]any{"networkAddress": "22.22.20.0", "portAddress": "22.22.22.22", "networkLength": float64(22)}},
+		{source: rp + " testRouterPortCompatibility", method: "POST", path: "/routers/{r1Id}/ports", contentType: portMT,
+			body: `{"type":"Router","portSubnet":["2017:0:0:0:0:0:0:32/64"]}`, status: 201, save: "c0"},
+		{source: rp + " testRouterPortCompatibility", method: "GET", path: "/ports/{c0Id}", accept: portMT, status: 200,
+			json: map[string]any{"networkAddress": nil, "portAddress": nil, "networkLength": float64(0)}},
+
+		{source: link, method: "POST", path: "/routers/{r1Id}/ports", contentType: portMT, body: rport("10.0.1.1"), status: 201, save: "r1p1"},
+		{source: link, method: "POST", path: "/routers/{r1Id}/ports", contentType: portMT, body: rport("10.0.1.2"), status: 201, save: "r1p2"},
+		{source: link, method: "POST", path: "/routers/{r2Id}/ports", contentType: portMT, body: rport("10.0.1.3"), status: 201, save: "r2p1"},
+		{source: link, method: "POST", path: "/routers/{r2Id}/ports", contentType: portMT, body: rport("10.0.1.4"), status: 201, save: "r2p2"},
+		{source: link, method: "POST", path: "/bridges", body: `{"name":"bridge-link"}`, status: 201, save: "lb"},
+		{source: link, method: "POST", path: "/bridges/{lbId}/ports", contentType: portMT, body: `{"type":"Bridge"}`, status: 201, save: "b1p1"},
+		{source: link, method: "POST", path: "/bridges/{lbId}/ports", contentType: portMT, body: `{"type":"Bridge"}`, status: 201, save: "b1p2"},
+		{source: link, method: "POST", path: "/ports/{r1p1Id}/link", contentType: linkMT, body: `{"peerId":"{r2p1Id}"}`, status: 201},
+		{source: link, method: "POST", path: "/ports/{r1p2Id}/link", contentType: linkMT, body: `{"peerId":"{b1p1Id}"}`, status: 201},
+		{source: link, method: "POST", path: "/ports/{b1p2Id}/link", contentType: linkMT, body: `{"peerId":"{r2p2Id}"}`, status: 201},
+		{source: link, method: "GET", path: "/routers/{r1Id}/peer_ports", accept: portCol, status: 200, count: count(2)},
+		{source: link, method: "GET", path: "/routers/{r2Id}/peer_ports", accept: portCol, status: 200, count: count(2)},
+		{source: link, method: "GET", path: "/bridges/{lbId}/peer_ports", accept: portCol, status: 200, count: count(2)},
+		{source: link, method: "POST", path: "/ports/{r1p1Id}/link", contentType: linkMT, body: `{"peerId":"{r2p1Id}"}`, status: 409},
+		{source: link, method: "POST", path: "/ports/{b1p2Id}/link", contentType: linkMT, body: `{"peerId":"{r2p1Id}"}`, status: 409},
+		{source: link, method: "DELETE", path: "/ports/{r1p1Id}/link", status: 204},
+		{source: link, method: "DELETE", path: "/ports/{r1p2Id}/link", status: 204},
+		{source: link, method: "DELETE", path: "/ports/{b1p1Id}/link", status: 204},
+		{source: link, method: "DELETE", path: "/ports/{b1p2Id}/link", status: 204},
+		{source: link, method: "DELETE", path: "/ports/{r2p1Id}/link", status: 204},
+		{source: link, method: "DELETE", path: "/ports/{r2p2Id}/link", status: 204},
+		{source: link, method: "GET", path: "/routers/{r1Id}/peer_ports", accept: portCol, status: 200, count: count(0)},
+		{source: link, method: "DELETE", path: "/ports/{r1p1Id}", status: 204},
+		{source: link, method: "DELETE", path: "/ports/{b1p2Id}", status: 204},
+
+		{source: tp + " TestPortGroupMembershipSuccess", method: "POST", path: "/port_groups", body: `{"name":"pg1-name","tenantId":"tenant1-id"}`, status: 201, save: "pg"},
+		{source: tp + " TestPortGroupMembershipSuccess", method: "GET", path: "/port_groups/{pgId}/ports", accept: pgpCol, status: 200, count: count(0)},
+		{source: tp + " TestPortGroupMembershipSuccess", method: "POST", path: "/port_groups/{pgId}/ports", contentType: pgpMT,
+			body: `{"portGroupId":"{pgId}","portId":"{exId}"}`, status: 201, save: "pgp"},
+		{source: tp + " TestPortGroupMembershipSuccess", method: "GET", path: "/port_groups/{pgId}/ports", accept: pgpCol, status: 200, count: count(1)},
+		{source: tp + " TestPortGroupMembershipSuccess", method: "GET", path: "/ports/{exId}/port_groups", accept: pgpCol, status: 200, count: count(1)},
+		{source: tp + " TestPortGroupMembershipSuccess", method: "DELETE", path: "{pgp}", status: 204},
+		{source: tp + " TestPortGroupMembershipSuccess", method: "GET", path: "/port_groups/{pgId}/ports", accept: pgpCol, status: 200, count: count(0)},
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
