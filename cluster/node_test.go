@@ -33,7 +33,7 @@ const waitLimit = 20 * time.Second
 // testConfig is a node on loopback ephemeral ports with HTTPS off, over
 // conn, reading its settings from mn-conf as a real node does; the loopback
 // address and ports come in as command-line overrides.
-func testConfig(t *testing.T, conn storage.Conn) cluster.Config {
+func testConfig(t testing.TB, conn storage.Conn) cluster.Config {
 	cfg := cluster.DefaultConfig()
 	cfg.NodeID = uuid.New()
 	cfg.RuntimeConfig = true
@@ -60,7 +60,7 @@ func testConfig(t *testing.T, conn storage.Conn) cluster.Config {
 	return cfg
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
@@ -95,7 +95,7 @@ func (r *running) stop(t *testing.T) error {
 	return r.wait(t)
 }
 
-func start(t *testing.T, cfg cluster.Config) *running {
+func start(t testing.TB, cfg cluster.Config) *running {
 	t.Helper()
 	n, err := cluster.New(cfg)
 	if err != nil {
