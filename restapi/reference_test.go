@@ -854,3 +854,44 @@ func TestReferencePorts(t *testing.T) {
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
+
+// TestReferencePortGroups ports TestPortGroup.java (rest_api/network)
+// testCreateGetListDelete: stateful defaults, tenant and port_id queries,
+// membership without portGroupId in the entity, a rule naming the group
+// and ports that do not exist, delete.
+func TestReferencePortGroups(t *testing.T) {
+	const (
+		pg     = "TestPortGroup.java testCreateGetListDelete"
+		pgMT   = "application/vnd.org.midonet.PortGroup-v1+json"
+		pgCol  = "application/vnd.org.midonet.collection.PortGroup-v1+json"
+		pgpMT  = "application/vnd.org.midonet.PortGroupPort-v1+json"
+		pgpCol = "application/vnd.org.midonet.collection.PortGroupPort-v1+json"
+		ruleMT = "application/vnd.org.midonet.Rule-v2+json"
+	)
+	fake1, fake2 := "6b1e2b5e-0d9f-4d0e-9a55-0000000000f1", "6b1e2b5e-0d9f-4d0e-9a55-0000000000f2"
+	steps := []refStep{
+		{source: pg, method: "POST", path: "/bridges", body: `{"name":"Bridge1","tenantId":"tenant1-id"}`, status: 201, save: "b"},
+		{source: pg, method: "POST", path: "/chains", body: `{"name":"Chain1","tenantId":"tenant1-id"}`, status: 201, save: "c"},
+		{source: pg, method: "POST", path: "/port_groups", contentType: pgMT, body: `{"name":"Group1","tenantId":"tenant1-id"}`, status: 201, save: "g1"},
+		{source: pg, method: "GET", path: "/port_groups/{g1Id}", accept: pgMT, status: 200, json: map[string]any{"name": "Group1", "tenantId": "tenant1-id", "stateful": false}},
+		{source: pg, method: "POST", path: "/port_groups", contentType: pgMT, body: `{"name":"Group2","tenantId":"tenant1-id","stateful":true}`, status: 201, save: "g2"},
+		{source: pg, method: "GET", path: "/port_groups/{g2Id}", accept: pgMT, status: 200, json: map[string]any{"name": "Group2", "stateful": true}},
+		{source: pg, method: "POST", path: "/port_groups", contentType: pgMT, body: `{"name":"Group3","tenantId":"tenant2-id"}`, status: 201, save: "g3"},
+		{source: pg, method: "GET", path: "/port_groups?tenant_id=tenant1-id", accept: pgCol, status: 200, count: count(2)},
+		{source: pg, method: "POST", path: "/bridges/{bId}/ports", body: `{"type":"Bridge"}`, status: 201, save: "p"},
+		{source: pg, method: "GET", path: "/ports/{pId}", accept: "application/vnd.org.midonet.Port-v3+json", status: 200, json: map[string]any{"deviceId": "{bId}"}},
+		{source: pg, method: "POST", path: "/port_groups/{g1Id}/ports", contentType: pgpMT, body: `{"portId":"{pId}"}`, status: 201, save: "m"},
+		{source: pg, method: "GET", path: "{m}", accept: pgpMT, status: 200, json: map[string]any{"portId": "{pId}", "portGroupId": "{g1Id}"}},
+		{source: pg, method: "GET", path: "/port_groups/{g1Id}/ports", accept: pgpCol, status: 200, count: count(1)},
+		{source: pg, method: "GET", path: "/ports/{pId}/port_groups", accept: pgpCol, status: 200, count: count(1)},
+		{source: pg, method: "GET", path: "/port_groups?port_id={pId}", accept: pgCol, status: 200, count: count(1)},
+		{source: pg, method: "POST", path: "/chains/{cId}/rules", contentType: ruleMT,
+			body: `{"position":1,"type":"accept","nwSrcAddress":"10.11.12.13","nwSrcLength":32,"inPorts":["` + fake1 + `","` + fake2 + `"],"portGroup":"{g1Id}"}`, status: 201, save: "r"},
+		{source: pg, method: "GET", path: "{r}", accept: ruleMT, status: 200,
+			json: map[string]any{"chainId": "{cId}", "type": "accept", "nwSrcAddress": "10.11.12.13", "nwSrcLength": float64(32), "portGroup": "{g1Id}"}},
+		{source: pg, method: "DELETE", path: "/port_groups/{g1Id}", status: 204},
+		{source: pg, method: "GET", path: "/port_groups?tenant_id=tenant1-id", accept: pgCol, status: 200, count: count(1)},
+		{source: pg, method: "GET", path: "/port_groups/{g1Id}", accept: pgMT, status: 404},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
