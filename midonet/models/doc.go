@@ -1,5 +1,6 @@
 // Package models holds the MidoNet topology, state, provenance and Neutron
-// model and the State Proxy protocol (state_api.proto) as protobuf messages,
+// model, the State Proxy protocol (state_api.proto) and the Topology API
+// protocol (topology_api.proto) as protobuf messages,
 // plus the helpers every other package needs to work with them (UUID and IP
 // conversions, the registered-class table and the protobuf text format used
 // in ZooKeeper).
@@ -7,7 +8,7 @@
 // # Compatibility contract
 //
 // The .proto files in proto/ are our own, written from the facts of MidoNet
-// 5.x (nsdb/src/main/proto/{commons,topology,state,zoom,neutron,state_api}.proto): the
+// 5.x (nsdb/src/main/proto/{commons,topology,state,zoom,neutron,state_api,topology_api}.proto): the
 // same proto package (org.midonet.cluster.models), message and nested names,
 // field names, numbers, types, labels and proto2 defaults. The JVM cluster
 // stores every object as protobuf text format at
@@ -69,4 +70,4 @@
 // installed, and fail instead when the environment variable CI is set.
 package models
 
-//go:generate protoc -I proto --go_out=. --go_opt=paths=source_relative commons.proto topology.proto state.proto zoom.proto neutron.proto state_api.proto
+//go:generate protoc -I proto --go_out=. --go_opt=paths=source_relative commons.proto topology.proto state.proto zoom.proto neutron.proto state_api.proto topology_api.proto

@@ -10,7 +10,7 @@ import (
 
 // protoFiles are the model's .proto files, in dependency order; the
 // reference has files of the same names.
-var protoFiles = []string{"commons.proto", "topology.proto", "state.proto", "zoom.proto", "neutron.proto", "state_api.proto"}
+var protoFiles = []string{"commons.proto", "topology.proto", "state.proto", "zoom.proto", "neutron.proto", "state_api.proto", "topology_api.proto"}
 
 // requireProtoc returns the path of Debian's protoc. It skips the test when
 // protoc is missing, unless CI is set, where a missing tool is a failure.

@@ -78,8 +78,8 @@ func TestEveryModelMessageRoundTrips(t *testing.T) {
 			visit(fd.Messages().Get(i))
 		}
 	}
-	if count != 106+13 {
-		t.Errorf("visited %d messages, the reference model has 106 and its State Proxy protocol 13", count)
+	if count != 106+13+10 {
+		t.Errorf("visited %d messages, the reference model has 106, its State Proxy protocol 13 and its Topology API protocol 10", count)
 	}
 }
 
