@@ -354,9 +354,17 @@ func TestSessionExpiryCompletesSubscriptions(t *testing.T) {
 	a.recv()
 	a.recv()
 	zb.Expire(t, f.st.Conn())
-	if c := a.recv().GetNotify().GetCompleted(); c.GetCode() != models.ProxyResponse_Notify_Completed_NSDB_ERROR {
+	// CONNECTIONLOSS, as the reference's caches close when Curator reports
+	// the connection LOST.
+	if c := a.recv().GetNotify().GetCompleted(); c.GetCode() != models.ProxyResponse_Notify_Completed_NSDB_ERROR ||
+		c.GetNsdbCode() != zkConnectionLoss {
 		t.Fatalf("after expiry: %v", c)
 	}
+	// The expiry took the ephemeral discovery node: registered again.
+	servicetest.Eventually(t, "the proxy is in service discovery again", func() bool {
+		ins, err := discovery.Instances(f.ctx, f.st.Conn(), f.root, ServiceName)
+		return err == nil && len(ins) == 1 && ins[0].HostPort() == f.srv.Addr().String()
+	})
 	servicetest.Eventually(t, "a subscription works again", func() bool {
 		a.send(subscribe(2, f.net, "0"))
 		if a.recv().GetAcknowledge() == nil {
