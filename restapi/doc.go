@@ -22,6 +22,8 @@
 //	DELETE /<segment>/{id}       delete (store cascades), 204
 //	GET    /<parent>/{pid}/<sub> children in the parent's back-reference order
 //	POST   /<parent>/{pid}/<sub> create with the child's reference to the parent set
+//	                             (a missing parent is its 404 whatever else fails; checked
+//	                             in the create's transaction, which reads the parent once)
 //
 // Every body is read by call.readBody: bounded after gzip inflation
 // (Options.MaxBodyBytes, 413), every string bounded (Options.MaxStringBytes,

@@ -413,25 +413,46 @@ func (c *call) create(res *resource, p *parent, parentID uuid.UUID, body map[str
 		m := msg.ProtoReflect()
 		parent, fd := writeMsg(m, p.ref)
 		uuidToMsg(parentID, parent.Mutable(fd).Message())
-		// The parent must exist: a 404 on the parent, not a store error on the child.
-		if _, err := c.h.store.Get(c.ctx(), c.h.resources[p.segment].model, parentID); err != nil {
-			return "", err
-		}
 	}
 	if idOf(msg) == uuid.Nil {
 		setID(msg, uuid.New())
 	}
 	err := c.h.store.Tx(c.ctx(), func(tx Tx) error {
 		obj := proto.Clone(msg)
+		var err error
 		if res.hooks.create != nil {
-			return res.hooks.create(c, tx, obj, body)
+			err = res.hooks.create(c, tx, obj, body)
+		} else {
+			err = tx.Create(obj)
 		}
-		return tx.Create(obj)
+		if p != nil && p.ref != "" {
+			return parentFirst(tx, c.h.resources[p.segment].model, parentID, err)
+		}
+		return err
 	})
 	if err != nil {
 		return "", err
 	}
 	return c.uri(res.segment, idOf(msg).String()), nil
+}
+
+// parentFirst returns the error of a create under a parent: the parent's
+// NotFound when it is missing (whatever the create answered), else the
+// create's. It is checked after the create, in its transaction, because
+// the create has read the parent already (its binding appends the child to
+// the parent's list) and Exists then costs nothing, where a read before the
+// create would cost a round trip and a copy of the parent; the commit's
+// version check covers the parent as read.
+func parentFirst(tx Tx, model proto.Message, id uuid.UUID, createErr error) error {
+	ok, err := tx.Exists(model, id)
+	if err == nil && !ok {
+		_, err = tx.Get(model, id) // the store's NotFound, as a read answers it
+		return err
+	}
+	if createErr != nil {
+		return createErr
+	}
+	return err
 }
 
 func (c *call) update(res *resource, id uuid.UUID, body map[string]json.RawMessage) error {

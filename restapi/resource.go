@@ -171,6 +171,9 @@ type Store interface {
 // Tx is one object-store transaction.
 type Tx interface {
 	Get(model proto.Message, id uuid.UUID) (proto.Message, error)
+	// Exists reports whether the object is in the transaction's view,
+	// without copying it.
+	Exists(model proto.Message, id uuid.UUID) (bool, error)
 	Create(obj proto.Message) error
 	Update(obj proto.Message) error
 	// Delete deletes the object (with the store's cascades); with
