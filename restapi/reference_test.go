@@ -1,13 +1,20 @@
 package restapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
+	"net/http/httptest"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/restapi"
 )
 
 // refStep is one request of a scenario ported from the reference's REST
@@ -37,7 +44,24 @@ func count(n int) *int { return &n }
 // runRefSteps runs a scenario on a fresh API of backend b.
 func runRefSteps(t *testing.T, b backend, steps []refStep) {
 	t.Helper()
-	srv, _ := serve(t, b)
+	runRefStepsWith(t, b, nil, steps)
+}
+
+// runRefStepsWith runs a scenario on a fresh API of backend b after
+// setup (when set) wrote what the reference's tests write through their
+// storage backdoor (hosts, the agents' objects).
+func runRefStepsWith(t *testing.T, b backend, setup func(t *testing.T, st restapi.Store), steps []refStep) {
+	t.Helper()
+	o := b.open(t)
+	if setup != nil {
+		setup(t, o.store)
+	}
+	h, err := restapi.NewHandler(o.store, restapi.MockTenants{}, o.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
 	base := srv.URL + "/midonet-api"
 	vars := map[string]string{}
 	fill := func(s string) string {
@@ -894,4 +918,74 @@ func TestReferencePortGroups(t *testing.T) {
 		{source: pg, method: "GET", path: "/port_groups/{g1Id}", accept: pgMT, status: 404},
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
+
+// TestReferenceHosts ports TestHost.java (rest_api/host) for what needs no
+// agent: hosts are written to the store as the reference's TopologyBackdoor
+// does; alive hosts and interfaces are the agents' state (agentstate_test.go
+// covers them on ZooKeeper).
+func TestReferenceHosts(t *testing.T) {
+	const (
+		th     = "TestHost.java"
+		hostMT = "application/vnd.org.midonet.Host-v3+json"
+		hCol   = "application/vnd.org.midonet.collection.Host-v3+json"
+		tzhMT  = "application/vnd.org.midonet.TunnelZoneHost-v1+json"
+		hipMT  = "application/vnd.org.midonet.HostInterfacePort-v1+json"
+		full   = `"containerWeight":1,"containerLimit":-1,"enforceContainerLimit":false`
+	)
+	h1, h2 := "6b1e2b5e-0d9f-4d0e-9a55-0000000000b1", "6b1e2b5e-0d9f-4d0e-9a55-0000000000b2"
+	missing := "6b1e2b5e-0d9f-4d0e-9a55-0000000000b9"
+	setup := func(t *testing.T, st restapi.Store) {
+		err := st.Tx(context.Background(), func(tx restapi.Tx) error {
+			for id, name := range map[string]string{h1: "semporiki", h2: "testDead"} {
+				if err := tx.Create(&models.Host{Id: models.UUIDFromGoogle(uuid.MustParse(id)), Name: &name}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []refStep{
+		{source: th + " testNoHosts", method: "GET", path: "/hosts/" + missing, accept: hostMT, status: 404},
+		{source: th + " testTwoHosts", method: "GET", path: "/hosts", accept: hCol, status: 200, count: count(2)},
+		{source: th + " testOneHostNoAddresses, testGet*Default", method: "GET", path: "/hosts/" + h1, accept: hostMT, status: 200,
+			json: map[string]any{"id": h1, "name": "semporiki", "alive": false, "floodingProxyWeight": float64(1),
+				"containerWeight": float64(1), "containerLimit": float64(-1), "enforceContainerLimit": false}},
+
+		// testUpdates: a PUT keeps the name and the tunnel zone membership,
+		// sets the weights, and a null flooding proxy weight is refused.
+		{source: th + " testUpdates", method: "POST", path: "/tunnel_zones", body: `{"name":"test","type":"gre"}`, status: 201, save: "tz"},
+		{source: th + " testUpdates", method: "POST", path: "/tunnel_zones/{tzId}/hosts", contentType: tzhMT, body: `{"hostId":"` + h1 + `","ipAddress":"127.0.0.1"}`, status: 201},
+		{source: th + " testUpdates", method: "PUT", path: "/hosts/" + h1, contentType: hostMT, body: `{"name":"other","floodingProxyWeight":42,` + full + `}`, status: 200},
+		{source: th + " testUpdates", method: "GET", path: "/hosts/" + h1, accept: hostMT, status: 200,
+			json: map[string]any{"name": "semporiki", "floodingProxyWeight": float64(42)}},
+		{source: th + " testUpdates", method: "GET", path: "/tunnel_zones/{tzId}/hosts", accept: "application/vnd.org.midonet.collection.TunnelZoneHost-v1+json", status: 200, count: count(1)},
+		{source: th + " testUpdates", method: "PUT", path: "/hosts/" + h1, contentType: hostMT, body: `{"floodingProxyWeight":null,` + full + `}`, status: 400},
+		{source: th + " testUpdates", method: "GET", path: "/hosts/" + h1, accept: hostMT, status: 200, json: map[string]any{"floodingProxyWeight": float64(42)}},
+		{source: th + " testListHostsWithFloodingProxyWeight", method: "GET", path: "/hosts", accept: hCol, status: 200, count: count(2)},
+		{source: th + " testUpdateNoHost", method: "PUT", path: "/hosts/" + missing, contentType: hostMT, body: `{"floodingProxyWeight":null,` + full + `}`, status: 404},
+
+		// testDeadHostWithPortMapping: a host with a port binding is not
+		// deleted (403) until the binding goes.
+		{source: th + " testDeadHostWithPortMapping", method: "POST", path: "/bridges", body: `{"name":"testBridge","tenantId":"tenant1"}`, status: 201, save: "b"},
+		{source: th + " testDeadHostWithPortMapping", method: "POST", path: "/bridges/{bId}/ports", body: `{"type":"Bridge"}`, status: 201, save: "p"},
+		// The backdoor binds directly; through the API the host must be in a tunnel zone.
+		{source: th + " testDeadHostWithPortMapping", method: "POST", path: "/tunnel_zones/{tzId}/hosts", contentType: tzhMT, body: `{"hostId":"` + h2 + `","ipAddress":"127.0.0.2"}`, status: 201},
+		{source: th + " testDeadHostWithPortMapping", method: "POST", path: "/hosts/" + h2 + "/ports", contentType: hipMT, body: `{"portId":"{pId}","interfaceName":"BLAH"}`, status: 201},
+		{source: th + " testDeadHostWithPortMapping", method: "DELETE", path: "/hosts/" + h2, status: 403,
+			message: msg("Cannot delete host " + h2 + " because it has 1 binding(s).")},
+		{source: th + " testDeadHostWithPortMapping", method: "GET", path: "/hosts/" + h2, accept: hostMT, status: 200},
+		{source: th + " testDeadHostWithPortMapping", method: "DELETE", path: "/hosts/" + h2 + "/ports/{pId}", status: 204},
+		{source: th + " testDeadHostWithPortMapping", method: "DELETE", path: "/hosts/" + h2, status: 200}, // HostResource.delete: OkResponse
+		{source: th + " testDeadHostWithPortMapping", method: "GET", path: "/hosts/" + h2, accept: hostMT, status: 404},
+
+		// testDeleteDeadHost: deleting a dead host removes its tunnel zone membership.
+		{source: th + " testDeleteDeadHost", method: "DELETE", path: "/hosts/" + h1, status: 200},
+		{source: th + " testDeleteDeadHost", method: "GET", path: "/tunnel_zones/{tzId}/hosts", accept: "application/vnd.org.midonet.collection.TunnelZoneHost-v1+json", status: 200, count: count(0)},
+		{source: th + " testNoHosts", method: "GET", path: "/hosts", accept: hCol, status: 200, count: count(0)},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefStepsWith(t, b, setup, steps) })
 }
