@@ -920,6 +920,24 @@ func TestReferencePortGroups(t *testing.T) {
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
 
+// createHosts is a runRefStepsWith setup writing hosts (id to name) as
+// the reference's TopologyBackdoor.createHost does.
+func createHosts(hosts map[string]string) func(t *testing.T, st restapi.Store) {
+	return func(t *testing.T, st restapi.Store) {
+		err := st.Tx(context.Background(), func(tx restapi.Tx) error {
+			for id, name := range hosts {
+				if err := tx.Create(&models.Host{Id: models.UUIDFromGoogle(uuid.MustParse(id)), Name: &name}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestReferenceHosts ports TestHost.java (rest_api/host) for what needs no
 // agent: hosts are written to the store as the reference's TopologyBackdoor
 // does; alive hosts and interfaces are the agents' state (agentstate_test.go
@@ -935,19 +953,7 @@ func TestReferenceHosts(t *testing.T) {
 	)
 	h1, h2 := "6b1e2b5e-0d9f-4d0e-9a55-0000000000b1", "6b1e2b5e-0d9f-4d0e-9a55-0000000000b2"
 	missing := "6b1e2b5e-0d9f-4d0e-9a55-0000000000b9"
-	setup := func(t *testing.T, st restapi.Store) {
-		err := st.Tx(context.Background(), func(tx restapi.Tx) error {
-			for id, name := range map[string]string{h1: "semporiki", h2: "testDead"} {
-				if err := tx.Create(&models.Host{Id: models.UUIDFromGoogle(uuid.MustParse(id)), Name: &name}); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	setup := createHosts(map[string]string{h1: "semporiki", h2: "testDead"})
 	steps := []refStep{
 		{source: th + " testNoHosts", method: "GET", path: "/hosts/" + missing, accept: hostMT, status: 404},
 		{source: th + " testTwoHosts", method: "GET", path: "/hosts", accept: hCol, status: 200, count: count(2)},
@@ -986,6 +992,53 @@ func TestReferenceHosts(t *testing.T) {
 		{source: th + " testDeleteDeadHost", method: "DELETE", path: "/hosts/" + h1, status: 200},
 		{source: th + " testDeleteDeadHost", method: "GET", path: "/tunnel_zones/{tzId}/hosts", accept: "application/vnd.org.midonet.collection.TunnelZoneHost-v1+json", status: 200, count: count(0)},
 		{source: th + " testNoHosts", method: "GET", path: "/hosts", accept: hCol, status: 200, count: count(0)},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefStepsWith(t, b, setup, steps) })
+}
+
+// TestReferenceHostInterfacePorts ports TestHostInterfacePort.java
+// (rest_api/host): CRUD of a binding, the three 409s with the reference's
+// messages, two bindings as the client lists them, and deleting a router
+// whose port is bound.
+func TestReferenceHostInterfacePorts(t *testing.T) {
+	const (
+		hip    = "TestHostInterfacePort.java"
+		hipMT  = "application/vnd.org.midonet.HostInterfacePort-v1+json"
+		hipCol = "application/vnd.org.midonet.collection.HostInterfacePort-v1+json"
+		tzhMT  = "application/vnd.org.midonet.TunnelZoneHost-v1+json"
+	)
+	host := "6b1e2b5e-0d9f-4d0e-9a55-0000000000c1"
+	setup := createHosts(map[string]string{host: "host1"})
+	ports := "/hosts/" + host + "/ports"
+	steps := []refStep{
+		{source: hip, method: "POST", path: "/routers", body: `{"name":"router1-name","tenantId":"tenant1-id"}`, status: 201, save: "r"},
+		{source: hip, method: "POST", path: "/bridges", body: `{"name":"bridge1-name","tenantId":"tenant1-id"}`, status: 201, save: "b"},
+		{source: hip, method: "POST", path: "/bridges/{bId}/ports", body: `{"type":"Bridge"}`, status: 201, save: "p1"},
+		{source: hip, method: "POST", path: "/bridges/{bId}/ports", body: `{"type":"Bridge"}`, status: 201, save: "p2"},
+		{source: hip, method: "POST", path: "/tunnel_zones", body: `{"name":"tz1-name","type":"gre"}`, status: 201, save: "tz"},
+		{source: hip + " testCreateWhenHostIsNotInAnyTunnelZone", method: "POST", path: ports, contentType: hipMT, body: `{"portId":"{p1Id}","interfaceName":"eth0"}`,
+			status: 409, message: msg("The specified host is not in any tunnel zone.")},
+		{source: hip, method: "POST", path: "/tunnel_zones/{tzId}/hosts", contentType: tzhMT, body: `{"hostId":"` + host + `","ipAddress":"192.168.100.2"}`, status: 201},
+		{source: hip + " testCrud", method: "GET", path: ports, accept: hipCol, status: 200, count: count(0)},
+		{source: hip + " testCrud", method: "POST", path: ports, contentType: hipMT, body: `{"portId":"{p1Id}","interfaceName":"eth0"}`, status: 201, save: "m"},
+		{source: hip + " testCrud", method: "GET", path: ports, accept: hipCol, status: 200, count: count(1)},
+		{source: hip + " testCreateWhenInterfaceIsTaken", method: "POST", path: ports, contentType: hipMT, body: `{"portId":"{p2Id}","interfaceName":"eth0"}`,
+			status: 409, message: msg("Interface eth0 is already bound to a port.")},
+		{source: hip + " testCreateWhenAlreadyBound", method: "POST", path: ports, contentType: hipMT, body: `{"portId":"{p1Id}","interfaceName":"eth1"}`,
+			status: 409, message: msg("Port {p1Id} is already bound to an interface")},
+		{source: hip + " testCrud", method: "DELETE", path: "{m}", status: 204},
+		{source: hip + " testCrud", method: "GET", path: ports, accept: hipCol, status: 200, count: count(0)},
+		{source: hip + " testClient", method: "POST", path: ports, contentType: hipMT, body: `{"portId":"{p1Id}","interfaceName":"tap-1"}`, status: 201, save: "t1"},
+		{source: hip + " testClient", method: "POST", path: ports, contentType: hipMT, body: `{"portId":"{p2Id}","interfaceName":"tap-2"}`, status: 201},
+		{source: hip + " testClient", method: "GET", path: ports, accept: hipCol, status: 200, count: count(2)},
+		{source: hip + " testClient", method: "GET", path: "{t1}", accept: hipMT, status: 200,
+			json: map[string]any{"hostId": host, "portId": "{p1Id}", "interfaceName": "tap-1"}},
+		{source: hip + " testRouterDeleteWithBoundExteriorPort", method: "POST", path: "/routers/{rId}/ports",
+			body: `{"type":"Router","networkAddress":"10.0.0.0","networkLength":24,"portAddress":"10.0.0.1"}`, status: 201, save: "rp"},
+		{source: hip + " testRouterDeleteWithBoundExteriorPort", method: "POST", path: ports, contentType: hipMT,
+			body: `{"hostId":"` + host + `","portId":"{rpId}","interfaceName":"eth0"}`, status: 201},
+		{source: hip + " testRouterDeleteWithBoundExteriorPort", method: "DELETE", path: "/routers/{rId}", status: 204},
+		{source: hip + " testRouterDeleteWithBoundExteriorPort", method: "GET", path: ports, accept: hipCol, status: 200, count: count(2)},
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefStepsWith(t, b, setup, steps) })
 }
