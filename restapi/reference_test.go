@@ -1042,3 +1042,74 @@ func TestReferenceHostInterfacePorts(t *testing.T) {
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefStepsWith(t, b, setup, steps) })
 }
+
+// TestReferenceLoadBalancers ports TestLoadBalancer.java (rest_api/e2e)
+// testCrud: ids given by POST (409 when taken), the router's load
+// balancer keeps the load balancer's routerId in step, a load balancer
+// cannot move itself to another router (400), no VIP POST through the
+// load balancer (405), a pool moved to another load balancer takes its
+// VIPs along.
+func TestReferenceLoadBalancers(t *testing.T) {
+	const (
+		lb     = "TestLoadBalancer.java testCrud"
+		lbMT   = "application/vnd.org.midonet.LoadBalancer-v1+json"
+		lbCol  = "application/vnd.org.midonet.collection.LoadBalancer-v1+json"
+		rtMT   = "application/vnd.org.midonet.Router-v3+json"
+		poolMT = "application/vnd.org.midonet.Pool-v1+json"
+		pCol   = "application/vnd.org.midonet.collection.Pool-v1+json"
+		vipMT  = "application/vnd.org.midonet.VIP-v1+json"
+		vCol   = "application/vnd.org.midonet.collection.VIP-v1+json"
+	)
+	lb1, lb2 := "6b1e2b5e-0d9f-4d0e-9a55-0000000000d1", "6b1e2b5e-0d9f-4d0e-9a55-0000000000d2"
+	vip := `"address":"192.168.100.1","protocolPort":80,"sessionPersistence":"SOURCE_IP","adminStateUp":true`
+	steps := []refStep{
+		{source: lb, method: "GET", path: "/load_balancers", accept: lbCol, status: 200, count: count(0)},
+		{source: lb, method: "POST", path: "/load_balancers", contentType: lbMT, body: `{"id":"` + lb1 + `","adminStateUp":true}`, status: 201, location: "/load_balancers/" + lb1},
+		{source: lb, method: "POST", path: "/load_balancers", contentType: lbMT, body: `{"id":"` + lb2 + `","adminStateUp":true}`, status: 201},
+		{source: lb, method: "POST", path: "/load_balancers", contentType: lbMT, body: `{"id":"` + lb2 + `","adminStateUp":true}`, status: 409},
+		{source: lb, method: "GET", path: "/load_balancers", accept: lbCol, status: 200, count: count(2)},
+		{source: lb, method: "PUT", path: "/load_balancers/" + lb2, contentType: lbMT, body: `{"id":"` + lb2 + `","adminStateUp":false}`, status: 204},
+		{source: lb, method: "GET", path: "/load_balancers/" + lb2, accept: lbMT, status: 200, json: map[string]any{"adminStateUp": false, "routerId": nil}},
+
+		{source: lb, method: "POST", path: "/routers", contentType: rtMT, body: `{"name":"lb_test_router","tenantId":"dummy_tenant"}`, status: 201, save: "r"},
+		{source: lb, method: "POST", path: "/load_balancers", contentType: lbMT, body: `{"adminStateUp":true}`, status: 201, save: "alb"},
+		{source: lb, method: "PUT", path: "/routers/{rId}", contentType: rtMT, body: `{"name":"lb_test_router","tenantId":"dummy_tenant","loadBalancerId":"{albId}"}`, status: 204},
+		{source: lb, method: "DELETE", path: "/routers/{rId}", status: 409},
+		{source: lb, method: "GET", path: "/load_balancers/{albId}", accept: lbMT, status: 200, json: map[string]any{"routerId": "{rId}"}, prefixes: map[string]string{"router": "http"}},
+		{source: lb, method: "POST", path: "/load_balancers", contentType: lbMT, body: `{"adminStateUp":true}`, status: 201, save: "olb"},
+		{source: lb, method: "PUT", path: "/routers/{rId}", contentType: rtMT, body: `{"name":"lb_test_router","tenantId":"dummy_tenant","loadBalancerId":"{olbId}"}`, status: 204},
+		{source: lb, method: "GET", path: "/load_balancers/{olbId}", accept: lbMT, status: 200, json: map[string]any{"routerId": "{rId}"}},
+		{source: lb, method: "GET", path: "/load_balancers/{albId}", accept: lbMT, status: 200, json: map[string]any{"routerId": nil}},
+		{source: lb, method: "PUT", path: "/routers/{rId}", contentType: rtMT, body: `{"name":"lb_test_router","tenantId":"dummy_tenant","loadBalancerId":null}`, status: 204},
+		{source: lb, method: "GET", path: "/load_balancers/{olbId}", accept: lbMT, status: 200, json: map[string]any{"routerId": nil}},
+		{source: lb, method: "POST", path: "/routers", contentType: rtMT, body: `{"name":"another","tenantId":"dummy_tenant"}`, status: 201, save: "r2"},
+		{source: lb, method: "PUT", path: "/load_balancers/{albId}", contentType: lbMT, body: `{"adminStateUp":true,"routerId":"{r2Id}"}`, status: 400},
+
+		{source: lb, method: "GET", path: "/load_balancers/" + lb1 + "/pools", accept: pCol, status: 200, count: count(0)},
+		{source: lb, method: "POST", path: "/load_balancers/" + lb1 + "/pools", contentType: poolMT,
+			body: `{"loadBalancerId":"` + lb1 + `","adminStateUp":true,"protocol":"TCP","lbMethod":"ROUND_ROBIN"}`, status: 201, save: "pool"},
+		{source: lb, method: "GET", path: "/load_balancers/" + lb1 + "/pools", accept: pCol, status: 200, count: count(1)},
+		{source: lb, method: "GET", path: "/load_balancers/" + lb1 + "/vips", accept: vCol, status: 200, count: count(0)},
+		{source: lb, method: "POST", path: "/load_balancers/" + lb1 + "/vips", contentType: vipMT, body: `{"poolId":"{poolId}",` + vip + `}`, status: 405},
+		{source: lb, method: "GET", path: "/load_balancers/" + lb1 + "/vips", accept: vCol, status: 200, count: count(0)},
+		{source: lb, method: "POST", path: "/vips", contentType: vipMT, body: `{"poolId":"{poolId}",` + vip + `}`, status: 201, save: "v"},
+		{source: lb, method: "GET", path: "/load_balancers/" + lb1 + "/vips", accept: vCol, status: 200, count: count(1)},
+		{source: lb, method: "GET", path: "{v}", accept: vipMT, status: 200, json: map[string]any{"loadBalancerId": lb1}},
+		{source: lb, method: "PUT", path: "{pool}", contentType: poolMT,
+			body: `{"loadBalancerId":"` + lb2 + `","adminStateUp":true,"protocol":"TCP","lbMethod":"ROUND_ROBIN"}`, status: 204},
+		{source: lb, method: "GET", path: "/load_balancers/" + lb2 + "/pools", accept: pCol, status: 200, count: count(1)},
+		{source: lb, method: "GET", path: "{v}", accept: vipMT, status: 200, json: map[string]any{"loadBalancerId": lb2}},
+		{source: lb, method: "GET", path: "/load_balancers/" + lb1 + "/pools", accept: pCol, status: 200, count: count(0)},
+		{source: lb, method: "GET", path: "/load_balancers/" + lb2 + "/vips", accept: vCol, status: 200, count: count(1)},
+		{source: lb, method: "GET", path: "/load_balancers/" + lb1 + "/vips", accept: vCol, status: 200, count: count(0)},
+		{source: lb, method: "DELETE", path: "/load_balancers/" + lb1, status: 204},
+		{source: lb, method: "DELETE", path: "/load_balancers/" + lb2, status: 204},
+		{source: lb, method: "DELETE", path: "/load_balancers/{albId}", status: 204},
+		{source: lb, method: "GET", path: "/load_balancers", accept: lbCol, status: 200, count: count(1)},
+		{source: lb, method: "GET", path: "/routers/{r2Id}", accept: rtMT, status: 200, json: map[string]any{"loadBalancerId": nil}},
+		// The cascade took the pool and its VIP.
+		{source: lb, method: "GET", path: "{v}", accept: vipMT, status: 404},
+		{source: lb, method: "GET", path: "{pool}", accept: poolMT, status: 404},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
