@@ -1113,3 +1113,77 @@ func TestReferenceLoadBalancers(t *testing.T) {
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
+
+// TestReferencePoolMembers ports TestPoolMember.java (rest_api/e2e)
+// TestPoolMemberCrud: back-references as members move between pools, the
+// cascade from the pool, and every bad input with its violation or
+// message.
+func TestReferencePoolMembers(t *testing.T) {
+	const (
+		pm    = "TestPoolMember.java"
+		pmMT  = "application/vnd.org.midonet.PoolMember-v1+json"
+		pmCol = "application/vnd.org.midonet.collection.PoolMember-v1+json"
+	)
+	missing := "6b1e2b5e-0d9f-4d0e-9a55-0000000000e9"
+	stock := `"address":"10.0.0.1","protocolPort":80,"adminStateUp":true,"status":"ACTIVE"`
+	steps := []refStep{
+		{source: pm, method: "POST", path: "/load_balancers", body: `{"adminStateUp":true}`, status: 201, save: "lb"},
+		{source: pm, method: "POST", path: "/pools", body: `{"loadBalancerId":"{lbId}","adminStateUp":true,"protocol":"TCP","lbMethod":"ROUND_ROBIN"}`, status: 201, save: "pool"},
+		{source: pm, method: "POST", path: "/pools", body: `{"loadBalancerId":"{lbId}","adminStateUp":true,"protocol":"TCP","lbMethod":"ROUND_ROBIN"}`, status: 201, save: "pool2"},
+		{source: pm + " setUp", method: "GET", path: "/pool_members", accept: pmCol, status: 200, count: count(0)},
+		{source: pm + " setUp", method: "POST", path: "/pool_members", contentType: pmMT, body: `{"poolId":"{poolId}",` + stock + `}`, status: 201, save: "m1"},
+		{source: pm + " testCreatePoolMemberAndStatusDefaultsToActive", method: "GET", path: "{m1}", accept: pmMT, status: 200,
+			json: map[string]any{"poolId": "{poolId}", "status": "ACTIVE", "weight": float64(1)}, prefixes: map[string]string{"pool": "http"}},
+		{source: pm + " testCrud", method: "POST", path: "/pool_members", contentType: pmMT, body: `{"poolId":"{poolId}",` + stock + `}`, status: 201, save: "m2"},
+		{source: pm + " testCrud", method: "GET", path: "/pool_members", accept: pmCol, status: 200, count: count(2)},
+		{source: pm + " assertCreateAddsReferences", method: "GET", path: "{pool}/pool_members", accept: pmCol, status: 200, count: count(2)},
+		{source: pm + " assertUpdateUpdatesReferences", method: "PUT", path: "{m2}", contentType: pmMT, body: `{"poolId":"{pool2Id}",` + stock + `}`, status: 204},
+		{source: pm + " assertUpdateUpdatesReferences", method: "GET", path: "{pool}/pool_members", accept: pmCol, status: 200, count: count(1)},
+		{source: pm + " assertUpdateUpdatesReferences", method: "GET", path: "{pool2}/pool_members", accept: pmCol, status: 200, count: count(1)},
+		{source: pm + " assertUpdateUpdatesReferences", method: "GET", path: "{m2}", accept: pmMT, status: 200, json: map[string]any{"poolId": "{pool2Id}"}},
+		{source: pm + " testChildCrud", method: "POST", path: "{pool}/pool_members", contentType: pmMT, body: `{` + stock + `}`, status: 201, save: "c"},
+		{source: pm + " testChildCrud", method: "GET", path: "{c}", accept: pmMT, status: 200, json: map[string]any{"poolId": "{poolId}"}},
+		{source: pm + " testChildCrud", method: "DELETE", path: "{c}", status: 204},
+
+		{source: pm + " testCreateWithDuplicateId", method: "POST", path: "/pool_members", contentType: pmMT, body: `{"id":"{m1Id}","poolId":"{poolId}",` + stock + `}`,
+			status: 409, message: msg("A(n) PoolMember with ID {m1Id} already exists.")},
+		{source: pm + " testCreateWithNullPoolId", method: "POST", path: "/pool_members", contentType: pmMT, body: `{` + stock + `}`,
+			status: 400, violations: []string{"poolId: may not be null"}},
+		{source: pm + " testCreateWithBadPoolId", method: "POST", path: "/pool_members", contentType: pmMT, body: `{"poolId":"` + missing + `",` + stock + `}`,
+			status: 404, message: msg("There is no Pool with ID " + missing + ".")},
+		{source: pm + " testCreateWithNegativeWeight", method: "POST", path: "/pool_members", contentType: pmMT, body: `{"poolId":"{poolId}","weight":-1,` + stock + `}`,
+			status: 400, violations: []string{"weight: must be greater than or equal to 1"}},
+		{source: pm + " testCreateWithNegativeWeightUnderPool", method: "POST", path: "{pool}/pool_members", contentType: pmMT, body: `{"poolId":"{poolId}","weight":-1,` + stock + `}`,
+			status: 400, violations: []string{"weight: must be greater than or equal to 1"}},
+		{source: pm + " testUpdateWithInvalidWeightUnderPool", method: "POST", path: "{pool}/pool_members", contentType: pmMT, body: `{"poolId":"{poolId}","weight":0,` + stock + `}`,
+			status: 400, violations: []string{"weight: must be greater than or equal to 1"}},
+		{source: pm + " testCreateWithBadIpAddress", method: "POST", path: "/pool_members", contentType: pmMT,
+			body: `{"poolId":"{poolId}","address":"10.10.10.999","protocolPort":80}`, status: 400, violations: []string{"address: is not a valid IP address"}},
+		{source: pm + " testCreateWithNegativePort", method: "POST", path: "/pool_members", contentType: pmMT,
+			body: `{"poolId":"{poolId}","address":"10.0.0.1","protocolPort":-1}`, status: 400, violations: []string{"protocolPort: must be greater than or equal to 0"}},
+		{source: pm + " testCreateWithPortGreaterThan65535", method: "POST", path: "/pool_members", contentType: pmMT,
+			body: `{"poolId":"{poolId}","address":"10.0.0.1","protocolPort":65536}`, status: 400, violations: []string{"protocolPort: must be less than or equal to 65535"}},
+		{source: pm + " testGetWithBadPoolMemberId", method: "GET", path: "/pool_members/" + missing, accept: pmMT, status: 404,
+			message: msg("There is no PoolMember with ID " + missing + ".")},
+		{source: pm + " testUpdateWithBadPoolMemberId", method: "PUT", path: "/pool_members/" + missing, contentType: pmMT, body: `{"poolId":"{poolId}",` + stock + `}`,
+			status: 404, message: msg("There is no PoolMember with ID " + missing + ".")},
+		{source: pm + " testUpdateWithBadPoolId", method: "PUT", path: "{m1}", contentType: pmMT, body: `{"poolId":"` + missing + `",` + stock + `}`,
+			status: 404, message: msg("There is no Pool with ID " + missing + ".")},
+		{source: pm + " testUpdateWithNegativeWeight", method: "PUT", path: "{m1}", contentType: pmMT, body: `{"poolId":"{poolId}","weight":-1,` + stock + `}`,
+			status: 400, violations: []string{"weight: must be greater than or equal to 1"}},
+		{source: pm + " testUpdateWithNegativePort", method: "PUT", path: "{m1}", contentType: pmMT,
+			body: `{"poolId":"{poolId}","address":"10.0.0.1","protocolPort":-1}`, status: 400, violations: []string{"protocolPort: must be greater than or equal to 0"}},
+		{source: pm + " testUpdateWeight", method: "PUT", path: "{m1}", contentType: pmMT, body: `{"poolId":"{poolId}","weight":5,` + stock + `}`, status: 204},
+		{source: pm + " testUpdateWeight", method: "GET", path: "{m1}", accept: pmMT, status: 200, json: map[string]any{"weight": float64(5)}},
+		{source: pm + " testPoolMemberStatusCanNotBeChanged, testPoolMemberUnsettableProperties", method: "PUT", path: "{m1}", contentType: pmMT,
+			body: `{"poolId":"{poolId}","address":"192.168.100.100","protocolPort":8080,"status":"INACTIVE"}`, status: 204},
+		{source: pm + " testPoolMemberStatusCanNotBeChanged, testPoolMemberUnsettableProperties", method: "GET", path: "{m1}", accept: pmMT, status: 200,
+			json: map[string]any{"status": "ACTIVE", "address": "10.0.0.1", "protocolPort": float64(80)}},
+		{source: pm + " testDeleteWithBadPoolMemberId", method: "DELETE", path: "/pool_members/" + missing, status: 204},
+		{source: pm + " testDeletePoolRemovesReferencesFromPoolMembers", method: "DELETE", path: "{pool2}", status: 204},
+		{source: pm + " testDeletePoolRemovesReferencesFromPoolMembers", method: "GET", path: "{m2}", accept: pmMT, status: 404},
+		{source: pm + " testDeletePoolMemberRemovesReferencesFromPool", method: "DELETE", path: "{m1}", status: 204},
+		{source: pm + " testDeletePoolMemberRemovesReferencesFromPool", method: "GET", path: "{pool}/pool_members", accept: pmCol, status: 200, count: count(0)},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
