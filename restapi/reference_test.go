@@ -1187,3 +1187,81 @@ func TestReferencePoolMembers(t *testing.T) {
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
+
+// TestReferenceQosPolicies ports TestQosPolicies.scala (rest_api): a
+// policy's inline rules become its bandwidth and DSCP rules, a PUT without
+// rules keeps them and with rules replaces them (new, changed, deleted),
+// top-level rule POSTs are 405, an unset burst stays unset, rule CRUD
+// under a policy, and the policy's delete cascades to its rules.
+func TestReferenceQosPolicies(t *testing.T) {
+	const (
+		qp     = "TestQosPolicies.scala"
+		polMT  = "application/vnd.org.midonet.QOSPolicy-v1+json"
+		bwMT   = "application/vnd.org.midonet.QOSRuleBWLimit-v1+json"
+		bwCol  = "application/vnd.org.midonet.collection.QOSRuleBWLimit-v1+json"
+		dscpMT = "application/vnd.org.midonet.QOSRuleDSCP-v1+json"
+		dsCol  = "application/vnd.org.midonet.collection.QOSRuleDSCP-v1+json"
+	)
+	bw1, ds1, ds2, bw2 := "6b1e2b5e-0d9f-4d0e-9a55-000000000101", "6b1e2b5e-0d9f-4d0e-9a55-000000000102",
+		"6b1e2b5e-0d9f-4d0e-9a55-000000000103", "6b1e2b5e-0d9f-4d0e-9a55-000000000104"
+	policy := `"name":"test-qos","description":"test-description","shared":true`
+	bwRule := func(id string, kbps, burst int) string {
+		return `{"id":"` + id + `","type":"bandwidth_limit","max_kbps":` + strconv.Itoa(kbps) + `,"max_burst_kbps":` + strconv.Itoa(burst) + `}`
+	}
+	dsRule := func(id string, mark int) string {
+		return `{"id":"` + id + `","type":"dscp_marking","dscp_mark":` + strconv.Itoa(mark) + `}`
+	}
+	upd := qp + " Update QOS Policy With New, Changed, and Deleted Rules"
+	steps := []refStep{
+		{source: qp + " Create, Read, Update, Delete QOS Policy", method: "POST", path: "/qos_policies", contentType: polMT, body: `{` + policy + `}`, status: 201, save: "p"},
+		{source: qp + " Create, Read, Update, Delete QOS Policy", method: "GET", path: "{p}", accept: polMT, status: 200,
+			json: map[string]any{"name": "test-qos", "description": "test-description", "shared": true}},
+		{source: qp + " Create, Read, Update, Delete QOS Policy", method: "PUT", path: "{p}", contentType: polMT, body: `{"name":"foobar","description":"test-description","shared":true}`, status: 204},
+		{source: qp + " Create, Read, Update, Delete QOS Policy", method: "GET", path: "{p}", accept: polMT, status: 200, json: map[string]any{"name": "foobar"}},
+		{source: qp + " Create, Read, Update, Delete QOS Policy", method: "DELETE", path: "{p}", status: 204},
+		{source: qp + " Create, Read, Update, Delete QOS Policy", method: "GET", path: "{p}", accept: polMT, status: 404},
+
+		{source: qp + " Create QOS Policy With Rules Attached", method: "POST", path: "/qos_policies", contentType: polMT,
+			body: `{` + policy + `,"rules":[` + bwRule(bw1, 100, 1000) + `,` + dsRule(ds1, 11) + `,` + dsRule(ds2, 22) + `]}`, status: 201, save: "r"},
+		{source: qp + " Create QOS Policy With Rules Attached", method: "GET", path: "{r}/qos_bw_limit_rules", accept: bwCol, status: 200, count: count(1)},
+		{source: qp + " Create QOS Policy With Rules Attached", method: "GET", path: "/qos_bw_limit_rules/" + bw1, accept: bwMT, status: 200,
+			json: map[string]any{"maxKbps": float64(100), "maxBurstKb": float64(1000)}},
+		{source: qp + " Create QOS Policy With Rules Attached", method: "GET", path: "{r}/qos_dscp_rules", accept: dsCol, status: 200, count: count(2)},
+		{source: qp + " Create/Update QOS Policy With Rules on Create (But Not Update)", method: "PUT", path: "{r}", contentType: polMT,
+			body: `{"name":"foobar","description":"test-description","shared":true,"rules":null}`, status: 204},
+		{source: qp + " Create/Update QOS Policy With Rules on Create (But Not Update)", method: "GET", path: "{r}/qos_dscp_rules", accept: dsCol, status: 200, count: count(2)},
+		{source: qp + " Create/Update QOS Policy With Rules on Create (But Not Update)", method: "GET", path: "{r}/qos_bw_limit_rules", accept: bwCol, status: 200, count: count(1)},
+		{source: upd, method: "PUT", path: "{r}", contentType: polMT,
+			body: `{` + policy + `,"rules":[` + dsRule(ds1, 33) + `,` + dsRule(ds2, 22) + `,` + bwRule(bw2, 50, 500) + `]}`, status: 204},
+		{source: upd, method: "GET", path: "/qos_dscp_rules/" + ds1, accept: dscpMT, status: 200, json: map[string]any{"dscpMark": float64(33)}},
+		{source: upd, method: "GET", path: "/qos_bw_limit_rules/" + bw1, accept: bwMT, status: 404},
+		{source: upd, method: "GET", path: "/qos_bw_limit_rules/" + bw2, accept: bwMT, status: 200, json: map[string]any{"maxKbps": float64(50), "maxBurstKb": float64(500)}},
+		{source: upd, method: "GET", path: "{r}/qos_bw_limit_rules", accept: bwCol, status: 200, count: count(1)},
+		{source: upd, method: "DELETE", path: "{r}", status: 204},
+		{source: upd, method: "GET", path: "/qos_dscp_rules/" + ds2, accept: dscpMT, status: 404},
+
+		{source: qp + " Creating BW Limit Rules w/o Policy Should Fail", method: "POST", path: "/qos_bw_limit_rules", contentType: bwMT, body: `{"maxKbps":100,"maxBurstKb":1000}`, status: 405},
+		{source: qp + " Creating DSCP Rules w/o Policy Should Fail", method: "POST", path: "/qos_dscp_rules", contentType: dscpMT, body: `{"dscpMark":11}`, status: 405},
+
+		{source: qp + " Create, Read, Update, Delete BW Limit Rules", method: "POST", path: "/qos_policies", contentType: polMT, body: `{` + policy + `}`, status: 201, save: "q"},
+		{source: qp + " Bandwidth rule's burst remains unset when created as such.", method: "POST", path: "{q}/qos_bw_limit_rules", contentType: bwMT, body: `{"maxKbps":1000}`, status: 201, save: "nb"},
+		{source: qp + " Bandwidth rule's burst remains unset when created as such.", method: "GET", path: "{nb}", accept: bwMT, status: 200, json: map[string]any{"maxBurstKb": nil}},
+		{source: qp + " Bandwidth rule's burst remains unset when created as such.", method: "DELETE", path: "{nb}", status: 204},
+		{source: qp + " Create, Read, Update, Delete BW Limit Rules", method: "POST", path: "{q}/qos_bw_limit_rules", contentType: bwMT, body: `{"maxKbps":100,"maxBurstKb":1000}`, status: 201, save: "bw"},
+		// The reference's test PUTs the rule it read, policyId included
+		// (MidonetResource's update replaces the whole object).
+		{source: qp + " Create, Read, Update, Delete BW Limit Rules", method: "PUT", path: "{bw}", contentType: bwMT, body: `{"maxKbps":200,"maxBurstKb":1000,"policyId":"{qId}"}`, status: 204},
+		{source: qp + " Create, Read, Update, Delete BW Limit Rules", method: "GET", path: "{bw}", accept: bwMT, status: 200, json: map[string]any{"maxKbps": float64(200), "maxBurstKb": float64(1000)}},
+		{source: qp + " Create, Read, Update, Delete DSCP Rules", method: "POST", path: "{q}/qos_dscp_rules", contentType: dscpMT, body: `{"dscpMark":11}`, status: 201, save: "d1"},
+		{source: qp + " Create, Read, Update, Delete DSCP Rules", method: "POST", path: "{q}/qos_dscp_rules", contentType: dscpMT, body: `{"dscpMark":22}`, status: 201, save: "d2"},
+		{source: qp + " Create, Read, Update, Delete DSCP Rules", method: "PUT", path: "{d1}", contentType: dscpMT, body: `{"dscpMark":33,"policyId":"{qId}"}`, status: 204},
+		{source: qp + " Create, Read, Update, Delete DSCP Rules", method: "GET", path: "{d1}", accept: dscpMT, status: 200, json: map[string]any{"dscpMark": float64(33)}},
+		{source: qp + " Test policy <-> rule bindings", method: "GET", path: "{q}/qos_dscp_rules", accept: dsCol, status: 200, count: count(2)},
+		{source: qp + " Test policy <-> rule bindings", method: "DELETE", path: "{d1}", status: 204},
+		{source: qp + " Test policy <-> rule bindings", method: "GET", path: "{q}/qos_dscp_rules", accept: dsCol, status: 200, count: count(1)},
+		{source: qp + " Test policy <-> rule bindings", method: "DELETE", path: "{q}", status: 204},
+		{source: qp + " Test policy <-> rule bindings", method: "GET", path: "{bw}", accept: bwMT, status: 404},
+		{source: qp + " Test policy <-> rule bindings", method: "GET", path: "{d2}", accept: dscpMT, status: 404},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
