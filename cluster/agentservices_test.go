@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/encoding/protodelim"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/midonet/midonet-go/cluster"
@@ -244,6 +246,64 @@ func TestStateProxyService(t *testing.T) {
 		var resp models.ProxyResponse
 		if err := proto.Unmarshal(buf, &resp); err != nil || resp.GetRequestId() != 3 || resp.GetPong() == nil {
 			t.Fatalf("ping: %v %v", &resp, err)
+		}
+	})
+}
+
+// TestTopologyAPIService: off by default; enabled with its socket, the
+// node's Topology API answers a handshake and a get of an agent's host.
+func TestTopologyAPIService(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		a := startAgent(t, b, uuid.New())
+		free, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := strconv.Itoa(free.Addr().(*net.TCPAddr).Port)
+		free.Close()
+		cfg, _ := nodeOn(t, b)
+		cfg.Overrides["cluster.topology_api.socket_enabled"] = "true"
+		cfg.Overrides["cluster.topology_api.port"] = port
+		r := start(t, cfg)
+		if _, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second); err == nil {
+			t.Fatal("topology API listening although cluster.topology_api.enabled defaults to false")
+		}
+		if err := r.stop(t); err != nil {
+			t.Fatal(err)
+		}
+
+		cfg, _ = nodeOn(t, b)
+		cfg.Overrides["cluster.topology_api.enabled"] = "true"
+		cfg.Overrides["cluster.topology_api.socket_enabled"] = "true"
+		cfg.Overrides["cluster.topology_api.port"] = port
+		start(t, cfg)
+		conn, err := net.Dial("tcp", "127.0.0.1:"+port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		rd := bufio.NewReader(conn)
+		roundTrip := func(req *models.Request) *models.Response {
+			t.Helper()
+			if _, err := protodelim.MarshalTo(conn, req); err != nil {
+				t.Fatal(err)
+			}
+			conn.SetReadDeadline(time.Now().Add(waitLimit))
+			var rsp models.Response
+			if err := protodelim.UnmarshalFrom(rd, &rsp); err != nil {
+				t.Fatal(err)
+			}
+			return &rsp
+		}
+		hs := roundTrip(&models.Request{Request: &models.Request_Handshake_{Handshake: &models.Request_Handshake{
+			ReqId: models.NewUUID(), CnxnId: models.NewUUID()}}})
+		if hs.GetType() != models.ResponseType_ACK {
+			t.Fatalf("handshake: %v", hs)
+		}
+		got := roundTrip(&models.Request{Request: &models.Request_Get_{Get: &models.Request_Get{
+			ReqId: models.NewUUID(), Type: models.Type_HOST.Enum(), Id: models.UUIDFromGoogle(a.id)}}})
+		if got.GetType() != models.ResponseType_UPDATE || got.GetUpdate().GetHost().GetId().ToGoogle() != a.id {
+			t.Fatalf("get host: %v", got)
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/midonet/midonet-go/cluster/endpoint"
 	"github.com/midonet/midonet-go/cluster/recycler"
 	"github.com/midonet/midonet-go/cluster/stateproxy"
+	"github.com/midonet/midonet-go/cluster/topologyapi"
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
@@ -60,8 +61,10 @@ func (c *Config) useStandardBackends() {
 // package containers), "recycler" (every node, see package recycler) and
 // "endpoint" (every node: port 8888 with the topology cache when
 // cluster.topology_cache.enabled, published in service discovery; see
-// packages endpoint and discovery) and "state-proxy" (every node: port 2346,
-// published in service discovery; see package stateproxy).
+// packages endpoint and discovery), "state-proxy" (every node: port 2346,
+// published in service discovery; see package stateproxy) and
+// "topology-api" (off by default as in the reference; TCP port 8088 with
+// cluster.topology_api.socket_enabled; see package topologyapi).
 func AgentServices() []Service {
 	return []Service{
 		{Name: "state-proxy", EnabledKey: "cluster.state_proxy.enabled", Start: func(ctx context.Context, env *Env) (func(context.Context) error, error) {
@@ -80,6 +83,22 @@ func AgentServices() []Service {
 				env.Logger.Warn("state proxy disabled: set cluster.state_proxy.server.address or .interface", "err", err)
 				return func(context.Context) error { return nil }, nil
 			}
+			if err != nil {
+				return nil, err
+			}
+			return srv.Stop, nil
+		}},
+		{Name: "topology-api", EnabledKey: "cluster.topology_api.enabled", Start: func(ctx context.Context, env *Env) (func(context.Context) error, error) {
+			cfg, err := serviceConfig(env, topologyapi.ConfigFrom)
+			if err != nil {
+				return nil, err
+			}
+			st, err := env.ObjectStore(ctx)
+			if err != nil {
+				return nil, err
+			}
+			// As the reference's netty server: every interface.
+			srv, err := topologyapi.Start(ctx, st, "", cfg, env.Logger.With("service", "topology-api"))
 			if err != nil {
 				return nil, err
 			}
