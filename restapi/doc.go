@@ -39,7 +39,10 @@
 // object, clears the writable fields and applies the body, so
 // back-references and server fields (tunnel keys, child lists) survive and
 // nothing is unlinked by omission. Responses list every table field (unset
-// ones as null), the computed URIs, and "uri". Errors of every kind are
+// ones as null), the computed URIs, and "uri". A list is written element
+// by element as each is converted (arrayWriter, wire.go: the same bytes as
+// the whole list encoded at once, gzip by the same rule); an element that
+// fails after the first KB was sent aborts the response. Errors of every kind are
 // written by writeError; the store's typed errors are classified in one
 // place, DefaultStoreErrors (storeerrors.go).
 //

@@ -300,7 +300,8 @@ func (c *call) getOne(res *resource, id uuid.UUID) (object, error) {
 	return c.encode(res, msg)
 }
 
-func (c *call) list(res *resource, p *parent, parentID uuid.UUID) ([]object, error) {
+// list calls emit with each listed object, converted, in listing order.
+func (c *call) list(res *resource, p *parent, parentID uuid.UUID, emit func(object) error) error {
 	var msgs []proto.Message
 	var err error
 	switch {
@@ -312,12 +313,11 @@ func (c *call) list(res *resource, p *parent, parentID uuid.UUID) ([]object, err
 		msgs, err = c.h.store.List(c.ctx(), res.model)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if res.hooks.listFilter != nil {
 		msgs = res.hooks.listFilter(c, msgs)
 	}
-	out := []object{}
 	query := c.r.URL.Query()
 	for _, msg := range msgs {
 		if !matchesFilters(res.filters, query, msg.ProtoReflect()) {
@@ -325,11 +325,13 @@ func (c *call) list(res *resource, p *parent, parentID uuid.UUID) ([]object, err
 		}
 		obj, err := c.encode(res, msg)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, obj)
+		if err := emit(obj); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // listChildren reads the parent's back-reference list, in order.

@@ -349,12 +349,17 @@ func (h *handler) serveCollection(w http.ResponseWriter, r *http.Request, res *r
 			c.fail(err)
 			return
 		}
-		items, err := c.list(res, p, parentID)
-		if err != nil {
+		out := newArrayWriter(w, r, http.StatusOK, mt)
+		if err := c.list(res, p, parentID, out.add); err != nil {
+			if out.started() {
+				h.log.ErrorContext(r.Context(), "list failed after its first bytes were sent", slog.String("method", r.Method),
+					slog.String("path", r.URL.Path), slog.Any("err", err))
+				panic(http.ErrAbortHandler)
+			}
 			c.fail(err)
 			return
 		}
-		c.writeJSON(http.StatusOK, mt, items)
+		out.finish()
 	case http.MethodPost:
 		allowed := res.ops&opCreate != 0 && (p != nil || len(res.parents) == 0 || res.topLevelCreate()) && (p == nil || !p.listOnly)
 		body, err := c.writeRequest(res, allowed)

@@ -200,3 +200,105 @@ func acceptsGzip(r *http.Request) bool {
 	}
 	return false
 }
+
+// arrayWriter writes a JSON array entity element by element as they are
+// converted, instead of building the whole list and then its bytes: the
+// entity is the same bytes writeJSON writes for the list, compressed by the
+// same rule (gzipMinBytes, acceptsGzip), and an answer under gzipMinBytes
+// goes through writeBody as it is. The status line and headers are written
+// once gzipMinBytes of the entity are known; an element that fails before
+// that answers the error as writeJSON's caller would, one that fails after
+// aborts the response (the client sees a truncated entity, never a
+// complete one).
+type arrayWriter struct {
+	w         http.ResponseWriter
+	r         *http.Request
+	status    int
+	mediaType string
+	buf       []byte    // encoded and not yet written
+	out       io.Writer // nil until the headers are written
+	gz        *gzip.Writer
+	n         int
+}
+
+// arrayFlushBytes is how much of the entity is gathered before a write.
+const arrayFlushBytes = 32 << 10
+
+func newArrayWriter(w http.ResponseWriter, r *http.Request, status int, mediaType string) *arrayWriter {
+	return &arrayWriter{w: w, r: r, status: status, mediaType: mediaType, buf: make([]byte, 0, 2*gzipMinBytes)}
+}
+
+// add appends one element; its error is the element's encoding error.
+func (a *arrayWriter) add(o object) error {
+	if a.n == 0 {
+		a.buf = append(a.buf, '[')
+	} else {
+		a.buf = append(a.buf, ',')
+	}
+	a.n++
+	var err error
+	if a.buf, err = appendJSON(a.buf, o); err != nil {
+		return fmt.Errorf("encoding response: %w", err)
+	}
+	if a.out == nil && len(a.buf) >= gzipMinBytes {
+		a.start()
+	}
+	if a.out != nil && len(a.buf) >= arrayFlushBytes {
+		a.flush()
+	}
+	return nil
+}
+
+// start writes the headers, choosing the encoding as writeBody does for an
+// entity of at least gzipMinBytes.
+func (a *arrayWriter) start() {
+	a.w.Header().Set("Content-Type", a.mediaType)
+	a.w.Header().Add("Vary", "Accept-Encoding")
+	gz := acceptsGzip(a.r)
+	if gz {
+		a.w.Header().Set("Content-Encoding", "gzip")
+	}
+	switch {
+	case a.r.Method == http.MethodHead:
+		a.out = io.Discard
+	case gz:
+		a.gz = gzipWriters.Get().(*gzip.Writer)
+		a.gz.Reset(a.w)
+		a.out = a.gz
+	default:
+		a.out = a.w
+	}
+	a.w.WriteHeader(a.status)
+}
+
+func (a *arrayWriter) flush() {
+	// A failed write is the client gone: the rest is discarded.
+	if _, err := a.out.Write(a.buf); err != nil {
+		a.out = io.Discard
+	}
+	a.buf = a.buf[:0]
+}
+
+// finish closes the array and writes what is left.
+func (a *arrayWriter) finish() {
+	if a.n == 0 {
+		a.buf = append(a.buf, '[')
+	}
+	a.buf = append(a.buf, ']')
+	if a.out == nil {
+		a.w.Header().Set("Content-Type", a.mediaType)
+		writeBody(a.w, a.r, a.status, a.buf)
+		return
+	}
+	a.flush()
+	if a.gz != nil {
+		_ = a.gz.Close()
+		a.gz.Reset(nil)
+		gzipWriters.Put(a.gz)
+		a.gz = nil
+	}
+}
+
+// started reports whether the headers are written (an error can no longer
+// be answered).
+func (a *arrayWriter) started() bool { return a.out != nil }
