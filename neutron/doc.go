@@ -84,7 +84,12 @@
 //     on the router port facing the floating network and an ARP entry
 //     there; IPv6 ones as an entry of the floating network's FIP64 table;
 //     moved with the port or router, removed on disassociation and delete.
+//   - Tap services and flows (TaaS): the service as a mirror to its port;
+//     a flow as that mirror on its source port, pre-out-filter for IN,
+//     post-in-filter for OUT, both for BOTH (one occurrence per flow).
 //
-// Not translated: the LBaaS, FWaaS, VPNaaS, BGP, L2 gateway and TaaS
-// classes.
+// QoS policies are the v5 qos_policies (restapi); a Neutron network's or
+// port's qos_policy_id is copied onto its MidoNet network or port.
+//
+// Not translated: the LBaaS, FWaaS, VPNaaS, BGP and L2 gateway classes.
 package neutron

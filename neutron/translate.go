@@ -63,6 +63,8 @@ func translators() []*Translator {
 		routerTranslator(),
 		routerInterfaceTranslator(),
 		floatingIPTranslator(),
+		tapServiceTranslator(),
+		tapFlowTranslator(),
 	}
 }
 

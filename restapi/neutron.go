@@ -70,6 +70,8 @@ func neutronResources() []neutronResource {
 			(*neutronSecurityGroupRule).toProto, neutronSecurityGroupRuleOf),
 		nres("routers", "Router", "Routers", false, (*neutronRouter).toProto, neutronRouterOf),
 		nres("floating_ips", "FloatingIp", "FloatingIps", false, (*neutronFloatingIP).toProto, neutronFloatingIPOf),
+		nres("tap_services", "TapService", "TapServices", false, (*neutronTapService).toProto, neutronTapServiceOf),
+		nres("tap_flows", "TapFlow", "TapFlows", false, (*neutronTapFlow).toProto, neutronTapFlowOf),
 	}
 }
 
