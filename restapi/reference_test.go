@@ -1404,3 +1404,70 @@ func TestReferenceL2Insertions(t *testing.T) {
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
+
+// TestReferenceServiceContainers ports ServiceContainerResourceTest.scala
+// (services/rest_api): a missing group 404, no group allowed, a PUT keeps
+// the configuration, CRUD with the port's and group's references, and
+// scheduling by PUT of hostId (406 without a port, 404 for a missing host,
+// the port's binding follows).
+func TestReferenceServiceContainers(t *testing.T) {
+	const (
+		sc      = "ServiceContainerResourceTest.scala"
+		scMT    = "application/vnd.org.midonet.ServiceContainer-v1+json"
+		scCol   = "application/vnd.org.midonet.collection.ServiceContainer-v1+json"
+		groupMT = "application/vnd.org.midonet.ServiceContainerGroup-v1+json"
+		portMT  = "application/vnd.org.midonet.Port-v3+json"
+	)
+	host := "6b1e2b5e-0d9f-4d0e-9a55-000000000201"
+	missing := "6b1e2b5e-0d9f-4d0e-9a55-000000000209"
+	conf1, conf2 := "6b1e2b5e-0d9f-4d0e-9a55-000000000211", "6b1e2b5e-0d9f-4d0e-9a55-000000000212"
+	routerPort := func(save, addr string) refStep {
+		return refStep{source: sc, method: "POST", path: "/routers/{rId}/ports", contentType: portMT,
+			body: `{"type":"Router","portAddress":"` + addr + `","networkAddress":"` + addr + `","networkLength":12}`, status: 201, save: save}
+	}
+	container := func(extra string) string {
+		return `{"serviceType":"TYPE","configurationId":"` + conf1 + `"` + extra + `}`
+	}
+	steps := []refStep{
+		{source: sc, method: "POST", path: "/routers", body: `{"name":"test"}`, status: 201, save: "r"},
+		routerPort("p1", "10.1.0.1"), routerPort("p2", "10.2.0.1"), routerPort("p3", "10.3.0.1"), routerPort("p4", "10.4.0.1"), routerPort("p5", "10.5.0.1"),
+		{source: sc, method: "POST", path: "/service_container_groups", contentType: groupMT, body: `{}`, status: 201, save: "g"},
+		{source: sc + " testCreateWithNonExistentGroup", method: "POST", path: "/service_containers", contentType: scMT,
+			body: container(`,"portId":"{p1Id}","serviceGroupId":"` + missing + `"`), status: 404},
+		{source: sc + " testCreateWithoutGroupId", method: "POST", path: "/service_containers", contentType: scMT, body: container(`,"portId":"{p1Id}"`), status: 201},
+		{source: sc + " testUpdateDoesNotModifyContainer", method: "POST", path: "/service_containers", contentType: scMT,
+			body: container(`,"portId":"{p2Id}","serviceGroupId":"{gId}"`), status: 201, save: "u"},
+		{source: sc + " testUpdateDoesNotModifyContainer", method: "PUT", path: "{u}", contentType: scMT,
+			body: `{"serviceType":"TYPE","configurationId":"` + conf2 + `","portId":"{p2Id}","serviceGroupId":"{gId}"}`, status: 204},
+		{source: sc + " testUpdateDoesNotModifyContainer", method: "GET", path: "{u}", accept: scMT, status: 200, json: map[string]any{"configurationId": conf1}},
+
+		{source: sc + " testCrud", method: "POST", path: "/service_container_groups", contentType: groupMT, body: `{}`, status: 201, save: "cg"},
+		{source: sc + " testCrud", method: "GET", path: "{cg}/service_containers", accept: scCol, status: 200, count: count(0)},
+		{source: sc + " testCrud", method: "POST", path: "{cg}/service_containers", contentType: scMT,
+			body: container(`,"portId":"{p3Id}","statusCode":"STOPPED"`), status: 201, save: "c"},
+		{source: sc + " testCrud", method: "GET", path: "/service_containers/{cId}", accept: scMT, status: 200,
+			json: map[string]any{"portId": "{p3Id}", "serviceGroupId": "{cgId}", "serviceType": "TYPE", "configurationId": conf1}},
+		{source: sc + " testCrud", method: "GET", path: "/ports/{p3Id}", accept: portMT, status: 200,
+			json: map[string]any{"deviceId": "{rId}"}, prefixes: map[string]string{"serviceContainer": "http"}},
+		{source: sc + " testCrud", method: "GET", path: "{cg}", accept: groupMT, status: 200},
+		{source: sc + " testCrud", method: "GET", path: "{cg}/service_containers", accept: scCol, status: 200, count: count(1)},
+
+		{source: sc + " testScheduleContainerWithoutPort", method: "POST", path: "/service_containers", contentType: scMT,
+			body: container(`,"serviceGroupId":"{gId}"`), status: 201, save: "np"},
+		{source: sc + " testScheduleContainerWithoutPort", method: "PUT", path: "{np}", contentType: scMT,
+			body: container(`,"serviceGroupId":"{gId}","hostId":"` + missing + `"`), status: 406},
+		{source: sc + " testScheduleContainerNonExistingHost", method: "POST", path: "/service_containers", contentType: scMT,
+			body: container(`,"serviceGroupId":"{gId}","portId":"{p4Id}"`), status: 201, save: "nh"},
+		{source: sc + " testScheduleContainerNonExistingHost", method: "PUT", path: "{nh}", contentType: scMT,
+			body: container(`,"serviceGroupId":"{gId}","portId":"{p4Id}","hostId":"` + missing + `"`), status: 404},
+		{source: sc + " testScheduleAndUnscheduleContainer", method: "POST", path: "/service_containers", contentType: scMT,
+			body: container(`,"serviceGroupId":"{gId}","portId":"{p5Id}"`), status: 201, save: "s"},
+		{source: sc + " testScheduleAndUnscheduleContainer", method: "PUT", path: "{s}", contentType: scMT,
+			body: container(`,"serviceGroupId":"{gId}","portId":"{p5Id}","hostId":"` + host + `"`), status: 204},
+		{source: sc + " testScheduleAndUnscheduleContainer", method: "GET", path: "/ports/{p5Id}", accept: portMT, status: 200, json: map[string]any{"hostId": host}},
+		{source: sc + " testScheduleAndUnscheduleContainer", method: "PUT", path: "{s}", contentType: scMT,
+			body: container(`,"serviceGroupId":"{gId}","portId":"{p5Id}","hostId":null`), status: 204},
+		{source: sc + " testScheduleAndUnscheduleContainer", method: "GET", path: "/ports/{p5Id}", accept: portMT, status: 200, json: map[string]any{"hostId": nil}},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefStepsWith(t, b, createHosts(map[string]string{host: ""}), steps) })
+}
