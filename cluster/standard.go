@@ -64,7 +64,8 @@ func (c *Config) useStandardBackends() {
 // packages endpoint and discovery), "state-proxy" (every node: port 2346,
 // published in service discovery; see package stateproxy) and
 // "topology-api" (off by default as in the reference; TCP port 8088 with
-// cluster.topology_api.socket_enabled; see package topologyapi).
+// cluster.topology_api.socket_enabled, websocket port 8080 with ws_enabled;
+// see package topologyapi).
 func AgentServices() []Service {
 	return []Service{
 		{Name: "state-proxy", EnabledKey: "cluster.state_proxy.enabled", Start: func(ctx context.Context, env *Env) (func(context.Context) error, error) {

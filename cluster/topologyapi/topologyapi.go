@@ -30,7 +30,9 @@
 // protocol's intent, as its SessionInventory tests do.) A client that falls
 // a whole buffer behind loses its connection.
 //
-// The websocket front end (ws_enabled, ws_port, ws_path) is not served yet.
+// The websocket front end (ws_enabled, ws_port 8080) accepts the RFC 6455
+// upgrade at ws_path only and carries the same varint-delimited byte stream
+// in binary frames (at most 64 KiB each, as the reference's aggregation).
 package topologyapi
 
 import (
@@ -40,12 +42,14 @@ import (
 	"log/slog"
 	"math/bits"
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/midonet/midonet-go/midonet/zoom"
 	"github.com/midonet/midonet-go/mnconf"
+	"golang.org/x/net/websocket"
 )
 
 // Config is cluster.topology_api.* (enabled is the node's business).
@@ -105,6 +109,8 @@ type Server struct {
 
 	mu     sync.Mutex
 	ln     net.Listener
+	ws     *http.Server
+	wsLn   net.Listener
 	conns  map[net.Conn]struct{}
 	closed bool
 
@@ -113,9 +119,9 @@ type Server struct {
 	wg     sync.WaitGroup
 }
 
-// Start serves st's topology on the TCP port when cfg.SocketEnabled (addr
-// is the host to bind, "" for all). The websocket front end is not served:
-// ws_enabled only logs a warning.
+// Start serves st's topology on the TCP port when cfg.SocketEnabled and on
+// the websocket port when cfg.WSEnabled (addr is the host to bind, "" for
+// all).
 func Start(ctx context.Context, st *zoom.Store, addr string, cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
@@ -123,23 +129,49 @@ func Start(ctx context.Context, st *zoom.Store, addr string, cfg Config, log *sl
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{st: st, cfg: cfg, log: log, conns: map[net.Conn]struct{}{}, ctx: sctx, cancel: cancel}
 	s.inv = newInventory(sctx, st, cfg, log)
-	if cfg.WSEnabled {
-		log.Warn("topology API websocket front end not implemented; only the TCP socket is served", "ws_port", cfg.WSPort)
-	}
-	if !cfg.SocketEnabled {
-		log.Warn("topology API enabled with no front end (cluster.topology_api.socket_enabled is false)")
+	if !cfg.SocketEnabled && !cfg.WSEnabled {
+		log.Warn("topology API enabled with no front end (cluster.topology_api.socket_enabled and ws_enabled are false)")
 		return s, nil
 	}
 	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(addr, strconv.Itoa(cfg.Port)))
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("topology API: %w", err)
+	if cfg.SocketEnabled {
+		ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(addr, strconv.Itoa(cfg.Port)))
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("topology API: %w", err)
+		}
+		s.ln = ln
+		log.Info("topology API listening", "addr", ln.Addr().String())
+		s.wg.Go(func() { s.serve(ln) })
 	}
-	s.ln = ln
-	log.Info("topology API listening", "addr", ln.Addr().String())
-	s.wg.Go(func() { s.serve(ln) })
+	if cfg.WSEnabled {
+		ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(addr, strconv.Itoa(cfg.WSPort)))
+		if err != nil {
+			if s.ln != nil {
+				s.ln.Close()
+			}
+			cancel()
+			return nil, fmt.Errorf("topology API websocket: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle(cfg.WSPath, websocket.Server{Handler: func(ws *websocket.Conn) {
+			ws.PayloadType = websocket.BinaryFrame
+			ws.MaxPayloadBytes = maxFrame
+			s.handle(ws)
+		}})
+		s.wsLn, s.ws = ln, &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
+		log.Info("topology API websocket listening", "addr", ln.Addr().String(), "path", cfg.WSPath)
+		s.wg.Go(func() { s.ws.Serve(ln) })
+	}
 	return s, nil
+}
+
+// WSAddr is the websocket front end's address (nil without it).
+func (s *Server) WSAddr() net.Addr {
+	if s.wsLn == nil {
+		return nil
+	}
+	return s.wsLn.Addr()
 }
 
 // Addr is the TCP address served (nil without socket).
@@ -156,23 +188,26 @@ func (s *Server) serve(ln net.Listener) {
 		if err != nil {
 			return
 		}
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			conn.Close()
-			return
-		}
-		s.conns[conn] = struct{}{}
-		s.mu.Unlock()
-		s.wg.Go(func() {
-			defer func() {
-				s.mu.Lock()
-				delete(s.conns, conn)
-				s.mu.Unlock()
-			}()
-			serveConn(s.ctx, s.inv, conn, s.log)
-		})
+		s.wg.Go(func() { s.handle(conn) })
 	}
+}
+
+// handle runs one connection of either front end until it ends.
+func (s *Server) handle(conn net.Conn) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		conn.Close()
+		return
+	}
+	s.conns[conn] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, conn)
+		s.mu.Unlock()
+	}()
+	serveConn(s.ctx, s.inv, conn, s.log)
 }
 
 // Stop closes the listener and every connection and ends every session.
@@ -185,6 +220,9 @@ func (s *Server) Stop(ctx context.Context) error {
 	s.mu.Unlock()
 	if s.ln != nil {
 		s.ln.Close()
+	}
+	if s.ws != nil {
+		s.ws.Close()
 	}
 	s.inv.closeAll()
 	s.cancel()

@@ -14,6 +14,7 @@ import (
 	"github.com/midonet/midonet-go/midonet/storage/memtest"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 	"github.com/midonet/midonet-go/midonet/zoom"
+	"golang.org/x/net/websocket"
 	"google.golang.org/protobuf/encoding/protodelim"
 	"google.golang.org/protobuf/proto"
 )
@@ -45,6 +46,10 @@ func dial(t *testing.T, srv *Server) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newClient(t, conn)
+}
+
+func newClient(t *testing.T, conn net.Conn) *client {
 	t.Cleanup(func() { conn.Close() })
 	return &client{t: t, conn: conn, r: bufio.NewReader(conn)}
 }
@@ -316,4 +321,51 @@ func (c *client) recvAfter(hs *models.Request_Handshake) *models.Response {
 		c.t.Fatalf("answer %v is not for the handshake %s", rsp, hs.ReqId.Canonical())
 	}
 	return rsp
+}
+
+// TestWebSocket: the websocket front end carries the same varint-delimited
+// stream in binary frames at ws_path only (ServerFrontEndTest's websocket
+// cases).
+func TestWebSocket(t *testing.T) {
+	servicetest.Each(t, func(t *testing.T, b servicetest.Backend) {
+		ctx := servicetest.Context(t)
+		st := servicetest.Store(t, b, servicetest.Root(t), zoom.Options{})
+		host := &models.Host{Id: models.NewUUID(), Name: proto.String("ws-host")}
+		if err := st.Create(ctx, host); err != nil {
+			t.Fatal(err)
+		}
+		srv, err := Start(ctx, st, "127.0.0.1", Config{WSEnabled: true, WSPort: 0, WSPath: "/websocket",
+			GracePeriod: time.Minute, BufferSize: 128}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Stop(context.Background()) })
+		if srv.Addr() != nil {
+			t.Fatalf("TCP front end serving at %v although socket_enabled is false", srv.Addr())
+		}
+		base := "ws://" + srv.WSAddr().String()
+		if _, err := websocket.Dial(base+"/other", "", "http://localhost/"); err == nil {
+			t.Fatal("websocket upgrade accepted outside ws_path")
+		}
+		ws, err := websocket.Dial(base+"/websocket", "", "http://localhost/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.PayloadType = websocket.BinaryFrame
+		c := newClient(t, ws)
+		c.expect(models.ResponseType_ACK, c.handshake(models.NewUUID(), nil).ReqId)
+		rsp := c.expect(models.ResponseType_UPDATE, c.get(models.Type_HOST, host.Id, false))
+		if !proto.Equal(rsp.GetUpdate().GetHost(), host) {
+			t.Fatalf("get host over websocket: %v", rsp)
+		}
+		sub := c.get(models.Type_HOST, host.Id, true)
+		c.expect(models.ResponseType_ACK, sub)
+		c.expect(models.ResponseType_UPDATE, sub)
+		if err := st.Delete(ctx, &models.Host{}, host.Id.ToGoogle()); err != nil {
+			t.Fatal(err)
+		}
+		c.expect(models.ResponseType_DELETION, sub)
+		c.bye()
+		c.closed()
+	})
 }
