@@ -28,7 +28,7 @@ type refStep struct {
 	body         string
 	status       int
 	message      *string           // the exact ErrorEntity message (nil: not checked)
-	json         map[string]any    // top-level values of the answer
+	json         map[string]any    // values of the answer by (dotted) path
 	prefixes     map[string]string // top-level strings of the answer and how they begin
 	emptyBody    bool              // the answer has no entity
 	violations   []string          // the exact violations ("property: message", in order), when set
@@ -41,6 +41,17 @@ type refStep struct {
 }
 
 func msg(s string) *string { return &s }
+
+// jsonPath is the value at a dotted path ("condition.nwDstAddress") of a
+// decoded object; nil when absent.
+func jsonPath(obj map[string]any, dotted string) any {
+	var v any = obj
+	for _, k := range strings.Split(dotted, ".") {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	return v
+}
 
 func count(n int) *int { return &n }
 
@@ -119,8 +130,8 @@ func runRefStepsWith(t *testing.T, b backend, setup func(t *testing.T, st restap
 			if s, ok := want.(string); ok {
 				want = fill(s)
 			}
-			if got[k] != want {
-				t.Errorf("%s: %s = %#v, want %#v", where(), k, got[k], want)
+			if v := jsonPath(got, k); v != want {
+				t.Errorf("%s: %s = %#v, want %#v", where(), k, v, want)
 			}
 		}
 		for k, want := range st.prefixes {
@@ -1470,4 +1481,53 @@ func TestReferenceServiceContainers(t *testing.T) {
 		{source: sc + " testScheduleAndUnscheduleContainer", method: "GET", path: "/ports/{p5Id}", accept: portMT, status: 200, json: map[string]any{"hostId": nil}},
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefStepsWith(t, b, createHosts(map[string]string{host: ""}), steps) })
+}
+
+// TestReferenceTraceRequests ports TestTraceRequest.java
+// (rest_api/system_data): create/list/read/delete, 409 on a second create
+// of an id, the tenant_id filter (by the device's tenant), conditions kept,
+// 404 for a missing device or a device of the wrong type, enabling by PUT
+// and on create, and a PUT naming a missing device.
+func TestReferenceTraceRequests(t *testing.T) {
+	const (
+		tr    = "TestTraceRequest.java"
+		trMT  = "application/vnd.org.midonet.TraceRequest-v1+json"
+		trCol = "application/vnd.org.midonet.collection.TraceRequest-v1+json"
+	)
+	fixed, missing := "6b1e2b5e-0d9f-4d0e-9a55-000000000301", "6b1e2b5e-0d9f-4d0e-9a55-000000000309"
+	trace := func(name, typ, device, extra string) string {
+		return `{"name":"` + name + `","deviceType":"` + typ + `","deviceId":"` + device + `","condition":{}` + extra + `}`
+	}
+	steps := []refStep{
+		{source: tr, method: "POST", path: "/routers", body: `{"name":"router0","tenantId":"no_auth_tenant_id"}`, status: 201, save: "r"},
+		{source: tr, method: "POST", path: "/routers/{rId}/ports", body: `{"type":"Router","networkAddress":"10.0.0.0","networkLength":24,"portAddress":"10.0.0.1"}`, status: 201, save: "p"},
+		{source: tr, method: "POST", path: "/bridges", body: `{"name":"bridge0","tenantId":"dummyTenant"}`, status: 201, save: "b"},
+		{source: tr + " testCRD", method: "POST", path: "/traces", contentType: trMT, body: trace("foobar", "PORT", "{pId}", `,"id":"`+fixed+`"`), status: 201, save: "t1"},
+		{source: tr + " testDoubleCreate", method: "POST", path: "/traces", contentType: trMT, body: trace("foobar", "PORT", "{pId}", `,"id":"`+fixed+`"`), status: 409},
+		{source: tr + " testCRD", method: "GET", path: "/traces", accept: trCol, status: 200, count: count(1)},
+		{source: tr + " testCRD", method: "GET", path: "{t1}", accept: trMT, status: 200,
+			json: map[string]any{"id": fixed, "name": "foobar", "deviceType": "PORT", "deviceId": "{pId}", "enabled": false}},
+		{source: tr + " testCRD", method: "POST", path: "/traces", contentType: trMT, body: trace("foobar2", "BRIDGE", "{bId}", ""), status: 201, save: "t2"},
+		{source: tr + " testCRD", method: "GET", path: "/traces", accept: trCol, status: 200, count: count(2)},
+		{source: tr + " testTenantLimitations", method: "GET", path: "/traces?tenant_id=no_auth_tenant_id", accept: trCol, status: 200, count: count(1)},
+		{source: tr + " testCRD", method: "DELETE", path: "{t1}", status: 204},
+		{source: tr + " testCRD", method: "GET", path: "{t1}", accept: trMT, status: 404},
+		{source: tr + " testCRD", method: "GET", path: "/traces", accept: trCol, status: 200, count: count(1)},
+
+		{source: tr + " testConditionStorage", method: "POST", path: "/traces", contentType: trMT,
+			body: `{"name":"foobar","deviceType":"PORT","deviceId":"{pId}","condition":{"nwDstAddress":"10.0.0.1","nwSrcAddress":"10.0.0.2"}}`, status: 201, save: "c"},
+		{source: tr + " testConditionStorage", method: "GET", path: "{c}", accept: trMT, status: 200,
+			json: map[string]any{"condition.nwDstAddress": "10.0.0.1", "condition.nwSrcAddress": "10.0.0.2"}},
+		{source: tr + " testCreateWithNonExistantDevice", method: "POST", path: "/traces", contentType: trMT, body: trace("foobar", "BRIDGE", missing, ""), status: 404},
+		{source: tr + " testCreateWithWrongType", method: "POST", path: "/traces", contentType: trMT, body: trace("foobar", "BRIDGE", "{pId}", ""), status: 404},
+
+		{source: tr + " testEnableDisable", method: "PUT", path: "{c}", contentType: trMT, body: trace("foobar", "PORT", "{pId}", `,"enabled":false`), status: 204},
+		{source: tr + " testEnableDisable", method: "GET", path: "{c}", accept: trMT, status: 200, json: map[string]any{"enabled": false}},
+		{source: tr + " testEnableDisable", method: "PUT", path: "{c}", contentType: trMT, body: trace("foobar", "PORT", "{pId}", `,"enabled":true`), status: 204},
+		{source: tr + " testEnableDisable", method: "GET", path: "{c}", accept: trMT, status: 200, json: map[string]any{"enabled": true}},
+		{source: tr + " testEnabledOnCreation", method: "POST", path: "/traces", contentType: trMT, body: trace("foobar", "BRIDGE", "{bId}", `,"enabled":true`), status: 201, save: "e"},
+		{source: tr + " testEnabledOnCreation", method: "GET", path: "{e}", accept: trMT, status: 200, json: map[string]any{"enabled": true}},
+		{source: tr + " testConflictingPut", method: "PUT", path: "{e}", contentType: trMT, body: trace("foobar", "BRIDGE", missing, `,"enabled":true`), status: 404},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
