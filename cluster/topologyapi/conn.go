@@ -26,7 +26,7 @@ func serveConn(ctx context.Context, inv *inventory, conn net.Conn, log *slog.Log
 	var from int64
 	for s == nil {
 		var req models.Request
-		if err := opts.UnmarshalFrom(r, &req); err != nil {
+		if err := readRequest(r, opts, &req); err != nil {
 			return
 		}
 		hs := req.GetHandshake()
@@ -73,7 +73,7 @@ func serveConn(ctx context.Context, inv *inventory, conn net.Conn, log *slog.Log
 func readRequests(ctx context.Context, s *session, r *bufio.Reader, opts protodelim.UnmarshalOptions) bool {
 	for {
 		var req models.Request
-		if err := opts.UnmarshalFrom(r, &req); err != nil {
+		if err := readRequest(r, opts, &req); err != nil {
 			return false
 		}
 		switch {
@@ -134,4 +134,13 @@ func writeSession(ctx context.Context, s *session, from int64, w io.Writer) erro
 		case <-s.notify:
 		}
 	}
+}
+
+// readRequest reads one frame as a Request whose required fields are all
+// set, as the reference's parser demands.
+func readRequest(r *bufio.Reader, opts protodelim.UnmarshalOptions, req *models.Request) error {
+	if err := opts.UnmarshalFrom(r, req); err != nil {
+		return err
+	}
+	return proto.CheckInitialized(req)
 }

@@ -149,11 +149,18 @@ func (s *session) detach() {
 	defer s.mu.Unlock()
 	s.attached = false
 	s.expiry = time.AfterFunc(s.inv.cfg.GracePeriod, func() {
+		// Under the inventory's lock, as claim: a handshake either
+		// attaches before the expiry or finds no session.
+		s.inv.mu.Lock()
 		s.mu.Lock()
-		live := s.attached
+		expired := !s.attached && s.inv.sessions[s.id] == s
+		if expired {
+			delete(s.inv.sessions, s.id)
+		}
 		s.mu.Unlock()
-		if !live {
-			s.inv.remove(s)
+		s.inv.mu.Unlock()
+		if expired {
+			s.cancel()
 		}
 	})
 }

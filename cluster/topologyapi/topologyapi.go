@@ -20,6 +20,9 @@
 //   - bye: the session ends and the connection is closed, without answer;
 //   - a type the API does not serve: NACK "invalid type".
 //
+// A frame that is not a Request with its required fields set (or is over
+// 64 KiB) closes the connection; the session stays.
+//
 // Everything but the handshake's answer goes through the session's ring
 // buffer (session_buffer_size, rounded up to a power of two) and carries
 // its index there as seqno. A session outlives its connection by

@@ -369,3 +369,37 @@ func TestWebSocket(t *testing.T) {
 		c.closed()
 	})
 }
+
+// TestBadFrames: a frame that is not a Request (or lacks its required
+// fields, or is oversized) closes the connection but keeps the session.
+func TestBadFrames(t *testing.T) {
+	ctx := servicetest.Context(t)
+	st := servicetest.Store(t, memtest.NewBackend(), servicetest.Root(t), zoom.Options{})
+	host := &models.Host{Id: models.NewUUID()}
+	if err := st.Create(ctx, host); err != nil {
+		t.Fatal(err)
+	}
+	srv := start(t, st, time.Minute)
+	cnxn := models.NewUUID()
+	for _, frame := range [][]byte{
+		{0x03, 0xff, 0xff, 0xff}, // not protobuf
+		{0x02, 0x12, 0x00},       // a get without req_id and type
+		{0xff, 0xff, 0xff, 0x7f}, // 256 MiB announced
+	} {
+		c := dial(t, srv)
+		servicetest.Eventually(t, "the session detached", func() bool {
+			c = dial(t, srv)
+			return c.recvAfter(c.handshake(cnxn, nil)).GetType() == models.ResponseType_ACK
+		})
+		if _, err := c.conn.Write(frame); err != nil {
+			t.Fatal(err)
+		}
+		c.closed()
+	}
+	c := dial(t, srv)
+	servicetest.Eventually(t, "the session detached", func() bool {
+		c = dial(t, srv)
+		return c.recvAfter(c.handshake(cnxn, nil)).GetType() == models.ResponseType_ACK
+	})
+	c.expect(models.ResponseType_UPDATE, c.get(models.Type_HOST, host.Id, false))
+}
