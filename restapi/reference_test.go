@@ -30,6 +30,7 @@ type refStep struct {
 	message      *string           // the exact ErrorEntity message (nil: not checked)
 	json         map[string]any    // values of the answer by (dotted) path
 	prefixes     map[string]string // top-level strings of the answer and how they begin
+	suffixes     map[string]string // top-level strings of the answer and how they end
 	emptyBody    bool              // the answer has no entity
 	violations   []string          // the exact violations ("property: message", in order), when set
 	location     string            // Location suffix
@@ -66,11 +67,17 @@ func runRefSteps(t *testing.T, b backend, steps []refStep) {
 // storage backdoor (hosts, the agents' objects).
 func runRefStepsWith(t *testing.T, b backend, setup func(t *testing.T, st restapi.Store), steps []refStep) {
 	t.Helper()
+	runRefStepsOn(t, b, restapi.MockTenants{}, setup, steps)
+}
+
+// runRefStepsOn is runRefStepsWith with the tenants of the auth service.
+func runRefStepsOn(t *testing.T, b backend, tenants restapi.TenantSource, setup func(t *testing.T, st restapi.Store), steps []refStep) {
+	t.Helper()
 	o := b.open(t)
 	if setup != nil {
 		setup(t, o.store)
 	}
-	h, err := restapi.NewHandler(o.store, restapi.MockTenants{}, o.options())
+	h, err := restapi.NewHandler(o.store, tenants, o.options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +139,11 @@ func runRefStepsWith(t *testing.T, b backend, setup func(t *testing.T, st restap
 			}
 			if v := jsonPath(got, k); v != want {
 				t.Errorf("%s: %s = %#v, want %#v", where(), k, v, want)
+			}
+		}
+		for k, want := range st.suffixes {
+			if s, _ := got[k].(string); !strings.HasSuffix(s, want) {
+				t.Errorf("%s: %s = %#v, want suffix %q", where(), k, got[k], want)
 			}
 		}
 		for k, want := range st.prefixes {
@@ -1530,4 +1542,41 @@ func TestReferenceTraceRequests(t *testing.T) {
 		{source: tr + " testConflictingPut", method: "PUT", path: "{e}", contentType: trMT, body: trace("foobar", "BRIDGE", missing, `,"enabled":true`), status: 404},
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
+
+// numberedTenants is the reference's MockAuthService after TestTenant's
+// addTenant(i, i) for i in 0..n-1: each tenant's name and description are
+// its id.
+type numberedTenants int
+
+func (n numberedTenants) Tenants(ctx context.Context, marker string, limit int) ([]restapi.Tenant, error) {
+	var out []restapi.Tenant
+	for i := range int(n) {
+		id := strconv.Itoa(i)
+		out = append(out, restapi.Tenant{ID: id, Name: id, Description: id, Enabled: true})
+	}
+	return out, nil
+}
+
+func (n numberedTenants) Tenant(ctx context.Context, id string) (restapi.Tenant, error) {
+	return restapi.Tenant{ID: id, Name: id, Description: id, Enabled: true}, nil
+}
+
+// TestReferenceTenants ports TestTenant.java (rest_api/auth/rest_api):
+// the tenants of the auth service listed and read one by one, with
+// their URIs.
+func TestReferenceTenants(t *testing.T) {
+	const (
+		tt    = "TestTenant.java testListTenants"
+		tCol  = "application/vnd.org.midonet.collection.Tenant-v2+json"
+		tMTv2 = "application/vnd.org.midonet.Tenant-v2+json"
+	)
+	steps := []refStep{{source: tt, method: "GET", path: "/tenants", accept: tCol, status: 200, count: count(10)}}
+	for i := range 10 {
+		id := strconv.Itoa(i)
+		steps = append(steps, refStep{source: tt + " (testDtoGeneratesUris)", method: "GET", path: "/tenants/" + id, accept: tMTv2, status: 200,
+			json:     map[string]any{"id": id, "name": id, "description": id, "enabled": true},
+			prefixes: map[string]string{"uri": "http"}, suffixes: map[string]string{"uri": "/tenants/" + id}})
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefStepsOn(t, b, numberedTenants(10), nil, steps) })
 }
