@@ -27,15 +27,16 @@ type refStep struct {
 	contentType  string // Content-Type of the body (default application/json)
 	body         string
 	status       int
-	message      *string           // the exact ErrorEntity message (nil: not checked)
-	json         map[string]any    // values of the answer by (dotted) path
-	prefixes     map[string]string // top-level strings of the answer and how they begin
-	suffixes     map[string]string // top-level strings of the answer and how they end
-	emptyBody    bool              // the answer has no entity
-	violations   []string          // the exact violations ("property: message", in order), when set
-	location     string            // Location suffix
-	count        *int              // the answer is a JSON array of this many items
-	save         string            // saves Location as {save}, its last segment as {saveId}
+	message      *string             // the exact ErrorEntity message (nil: not checked)
+	json         map[string]any      // values of the answer by (dotted) path
+	prefixes     map[string]string   // top-level strings of the answer and how they begin
+	suffixes     map[string]string   // top-level strings of the answer and how they end
+	headers      map[string][]string // response headers and what each contains
+	emptyBody    bool                // the answer has no entity
+	violations   []string            // the exact violations ("property: message", in order), when set
+	location     string              // Location suffix
+	count        *int                // the answer is a JSON array of this many items
+	save         string              // saves Location as {save}, its last segment as {saveId}
 	// check, when set, replaces the request: it reads the store where the
 	// reference's test reads its storage (fill resolves {name}s).
 	check func(t *testing.T, st restapi.Store, fill func(string) string)
@@ -139,6 +140,13 @@ func runRefStepsOn(t *testing.T, b backend, tenants restapi.TenantSource, setup 
 			}
 			if v := jsonPath(got, k); v != want {
 				t.Errorf("%s: %s = %#v, want %#v", where(), k, v, want)
+			}
+		}
+		for name, parts := range st.headers {
+			for _, part := range parts {
+				if v := a.header.Get(name); !strings.Contains(v, part) {
+					t.Errorf("%s: header %s = %q, want it to contain %q", where(), name, v, part)
+				}
 			}
 		}
 		for k, want := range st.suffixes {
@@ -1579,4 +1587,26 @@ func TestReferenceTenants(t *testing.T) {
 			prefixes: map[string]string{"uri": "http"}, suffixes: map[string]string{"uri": "/tenants/" + id}})
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefStepsOn(t, b, numberedTenants(10), nil, steps) })
+}
+
+// TestReferenceCorsHeaders ports TestCorsHeaders.java
+// (rest_api/auth/cors): the CORS headers of an OPTIONS and of a GET of the
+// application.
+func TestReferenceCorsHeaders(t *testing.T) {
+	const cors = "TestCorsHeaders.java testCorsHeaders"
+	methods := []string{"GET", "POST", "PUT", "DELETE", "OPTIONS"}
+	steps := []refStep{
+		{source: cors, method: "OPTIONS", path: "/", status: 200, headers: map[string][]string{
+			"Access-Control-Allow-Origin":   {"*"},
+			"Access-Control-Allow-Headers":  {"Origin", "X-Auth-Token", "Content-Type", "Accept"},
+			"Access-Control-Allow-Methods":  methods,
+			"Access-Control-Expose-Headers": {"Location"},
+		}},
+		{source: cors, method: "GET", path: "/", accept: "application/vnd.org.midonet.Application-v5+json", status: 200, headers: map[string][]string{
+			"Access-Control-Allow-Origin":   {"*"},
+			"Access-Control-Allow-Methods":  methods,
+			"Access-Control-Expose-Headers": {"Location"},
+		}},
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
