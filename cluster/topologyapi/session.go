@@ -229,12 +229,11 @@ func (s *session) follow(ctx context.Context, reqID *models.UUID, class models.C
 	}
 	if err != nil {
 		if ctx.Err() == nil {
-			msg := "error on subscribe"
+			msg := "error on watch"
 			if errors.Is(err, zoom.ErrNotFound) {
 				msg = "not found"
 			}
-			s.emit(&models.Response{Type: models.ResponseType_ERROR.Enum(), ReqId: reqID, ObjType: class.TopologyType.Enum(),
-				ObjId: models.UUIDFromGoogle(key.id), Payload: info(msg)})
+			s.emit(&models.Response{Type: models.ResponseType_ERROR.Enum(), ReqId: reqID, Payload: info(msg)})
 		}
 		s.drop(key, ctx)
 		return
@@ -255,8 +254,7 @@ func (s *session) follow(ctx context.Context, reqID *models.UUID, class models.C
 				ObjType: class.TopologyType.Enum(), ObjId: models.UUIDFromGoogle(oid)})
 		case zoom.Failed:
 			s.inv.log.Warn("topology API subscription failed", "class", class.Name, "id", ev.ID, "err", ev.Err)
-			s.emit(&models.Response{Type: models.ResponseType_ERROR.Enum(), ReqId: reqID, ObjType: class.TopologyType.Enum(),
-				Payload: info("error on subscribe")})
+			s.emit(&models.Response{Type: models.ResponseType_ERROR.Enum(), ReqId: reqID, Payload: info("error on watch")})
 		}
 	}
 	s.drop(key, ctx)

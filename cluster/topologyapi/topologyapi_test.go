@@ -242,6 +242,13 @@ func TestTopologyAPI(t *testing.T) {
 			t.Fatalf("deletion %v", rsp)
 		}
 
+		// A subscription to a missing object: ACK, then ERROR "not found".
+		gone := c.get(models.Type_ROUTER, models.NewUUID(), true)
+		c.expect(models.ResponseType_ACK, gone)
+		if rsp = c.expect(models.ResponseType_ERROR, gone); rsp.GetInfo().GetMsg() != "not found" {
+			t.Fatalf("subscription to a missing router: %v", rsp)
+		}
+
 		// Whole-type subscription: existing and new hosts; unsubscribe stops it.
 		all := c.get(models.Type_HOST, nil, true)
 		c.expect(models.ResponseType_ACK, all)
