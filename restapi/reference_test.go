@@ -1610,3 +1610,52 @@ func TestReferenceCorsHeaders(t *testing.T) {
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
 }
+
+// TestReferenceConditions ports ConditionTest.scala (rest_api/models):
+// each condition field's valid and invalid values, here as rules POSTed
+// to a chain (a valid condition is created, an invalid one is 400).
+func TestReferenceConditions(t *testing.T) {
+	const ct = "ConditionTest.scala"
+	type cond struct {
+		scenario string
+		field    string // JSON of one condition field, e.g. "nwSrcLength":0
+		valid    bool
+	}
+	var cases []cond
+	add := func(scenario string, valid bool, fields ...string) {
+		for _, f := range fields {
+			cases = append(cases, cond{scenario, f, valid})
+		}
+	}
+	for _, f := range []string{"nwSrcLength", "nwDstLength"} {
+		add("Network address length is between 0 and 32", true, `"`+f+`":0`, `"`+f+`":32`)
+		add("Network address length is between 0 and 32", false, `"`+f+`":-1`, `"`+f+`":33`)
+	}
+	add("Ethertype is in range", true, `"dlType":1536`, `"dlType":65535`)
+	add("Ethertype is in range", false, `"dlType":1535`, `"dlType":65536`, `"dlType":0`)
+	for _, f := range []string{"dlSrc", "dlDst"} {
+		add("Mac addresses are validated", true, `"`+f+`":null`, `"`+f+`":"0:0:0:0:0:0"`, `"`+f+`":"FF:ff:FF:ff:FF:FF"`)
+		add("Mac addresses are validated", false, `"`+f+`":""`, `"`+f+`":"1:2:3:4:5"`, `"`+f+`":"1:2:3:4:5:6:7"`, `"`+f+`":"1.2.3.4.5.6"`)
+	}
+	for _, f := range []string{"dlSrcMask", "dlDstMask"} {
+		add("Mac addresses masks are validated", true, `"`+f+`":null`, `"`+f+`":"ffff.0000.ffff"`, `"`+f+`":"0000.0000.0000"`)
+		add("Mac addresses masks are validated", false, `"`+f+`":"0.0.0"`, `"`+f+`":"0000.0000.z000"`, `"`+f+`":""`)
+	}
+	for _, f := range []string{"tpSrc", "tpDst"} {
+		add("L4 port ranges should be valid", true, `"`+f+`":{"start":80,"end":80}`, `"`+f+`":{"start":100,"end":101}`, `"`+f+`":{"start":1,"end":65535}`)
+		add("L4 port ranges should be valid", false, `"`+f+`":{"start":0,"end":0}`, `"`+f+`":{"start":-1,"end":1}`)
+	}
+	steps := []refStep{
+		{source: ct, method: "POST", path: "/chains", body: `{"name":"c"}`, status: 201, save: "ch"},
+		{source: ct + " Empty condition is valid", method: "POST", path: "/chains/{chId}/rules", body: `{"type":"accept"}`, status: 201},
+	}
+	for _, c := range cases {
+		status := 400
+		if c.valid {
+			status = 201
+		}
+		steps = append(steps, refStep{source: ct + " " + c.scenario + ": " + c.field, method: "POST", path: "/chains/{chId}/rules",
+			body: `{"type":"accept",` + c.field + `}`, status: status})
+	}
+	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
