@@ -32,6 +32,7 @@ type refStep struct {
 	prefixes     map[string]string   // top-level strings of the answer and how they begin
 	suffixes     map[string]string   // top-level strings of the answer and how they end
 	headers      map[string][]string // response headers and what each contains
+	saveJSON     map[string]string   // saves top-level strings of the answer (a URI relative to the API) by name
 	emptyBody    bool                // the answer has no entity
 	violations   []string            // the exact violations ("property: message", in order), when set
 	location     string              // Location suffix
@@ -173,6 +174,13 @@ func runRefStepsOn(t *testing.T, b backend, tenants restapi.TenantSource, setup 
 			if !slices.Equal(got, st.violations) {
 				t.Errorf("%s: violations %q, want %q", where(), got, st.violations)
 			}
+		}
+		for name, field := range st.saveJSON {
+			v, _ := got[field].(string)
+			if v == "" {
+				t.Fatalf("%s: no %s to save", where(), field)
+			}
+			vars[name] = strings.TrimPrefix(v, base)
 		}
 		loc := a.header.Get("Location")
 		if st.location != "" && !strings.HasSuffix(loc, fill(st.location)) {
@@ -1658,4 +1666,55 @@ func TestReferenceConditions(t *testing.T) {
 			body: `{"type":"accept",` + c.field + `}`, status: status})
 	}
 	onBackends(t, func(t *testing.T, b backend) { runRefSteps(t, b, steps) })
+}
+
+// TestReferenceDeviceLinks ports the lookups of TestPort.java
+// TestPortHostInterfaceGetSuccess (a bound port's hostInterfacePort link
+// reads the binding) and the per-tenant lists of TestBridge.java
+// testListBridgesPerTenant and TestRouter.java testListRoutersPerTenant
+// (the tenant's bridges and routers links).
+func TestReferenceDeviceLinks(t *testing.T) {
+	const (
+		hi     = "TestPort.java TestPortHostInterfaceGetSuccess"
+		portMT = "application/vnd.org.midonet.Port-v3+json"
+		pCol   = "application/vnd.org.midonet.collection.Port-v3+json"
+		hipMT  = "application/vnd.org.midonet.HostInterfacePort-v1+json"
+		tzhMT  = "application/vnd.org.midonet.TunnelZoneHost-v1+json"
+		brCol  = "application/vnd.org.midonet.collection.Bridge-v4+json"
+		rtCol  = "application/vnd.org.midonet.collection.Router-v3+json"
+	)
+	h1, h2 := "6b1e2b5e-0d9f-4d0e-9a55-000000000401", "6b1e2b5e-0d9f-4d0e-9a55-000000000402"
+	steps := []refStep{
+		{source: hi, method: "POST", path: "/routers", body: `{"name":"router1-name","tenantId":"tenant1-id"}`, status: 201, save: "r"},
+		{source: hi, method: "POST", path: "/routers/{rId}/ports", body: `{"type":"Router","networkAddress":"10.0.0.0","networkLength":24,"portAddress":"10.0.0.1"}`, status: 201, save: "p1"},
+		{source: hi, method: "POST", path: "/bridges", body: `{"name":"bridge1","tenantId":"bridge1-name"}`, status: 201, save: "b"},
+		{source: hi, method: "POST", path: "/bridges/{bId}/ports", body: `{"type":"Bridge"}`, status: 201, save: "p2"},
+		{source: hi, method: "POST", path: "/tunnel_zones", body: `{"name":"tz1-name","type":"gre"}`, status: 201, save: "tz"},
+		{source: hi, method: "POST", path: "/tunnel_zones/{tzId}/hosts", contentType: tzhMT, body: `{"hostId":"` + h1 + `","ipAddress":"192.168.100.1"}`, status: 201},
+		{source: hi, method: "POST", path: "/tunnel_zones/{tzId}/hosts", contentType: tzhMT, body: `{"hostId":"` + h2 + `","ipAddress":"192.168.100.2"}`, status: 201},
+		{source: hi, method: "POST", path: "/hosts/" + h1 + "/ports", contentType: hipMT, body: `{"portId":"{p1Id}","interfaceName":"eth0"}`, status: 201},
+		{source: hi, method: "POST", path: "/hosts/" + h2 + "/ports", contentType: hipMT, body: `{"portId":"{p2Id}","interfaceName":"eth1"}`, status: 201},
+		{source: hi + " testGetRouterPortHostInterfaceSuccess", method: "GET", path: "/routers/{rId}/ports", accept: pCol, status: 200, count: count(1)},
+		{source: hi + " testGetRouterPortHostInterfaceSuccess", method: "GET", path: "/ports/{p1Id}", accept: portMT, status: 200,
+			json: map[string]any{"hostId": h1, "interfaceName": "eth0"}, saveJSON: map[string]string{"hip1": "hostInterfacePort"}},
+		{source: hi + " testGetRouterPortHostInterfaceSuccess", method: "GET", path: "{hip1}", accept: hipMT, status: 200,
+			json: map[string]any{"hostId": h1, "portId": "{p1Id}", "interfaceName": "eth0"}},
+		{source: hi + " testGetBridgePortHostInterfaceSuccess", method: "GET", path: "/bridges/{bId}/ports", accept: pCol, status: 200, count: count(1)},
+		{source: hi + " testGetBridgePortHostInterfaceSuccess", method: "GET", path: "/ports/{p2Id}", accept: portMT, status: 200,
+			saveJSON: map[string]string{"hip2": "hostInterfacePort"}},
+		{source: hi + " testGetBridgePortHostInterfaceSuccess", method: "GET", path: "{hip2}", accept: hipMT, status: 200,
+			json: map[string]any{"hostId": h2, "portId": "{p2Id}", "interfaceName": "eth1"}},
+
+		{source: "TestBridge.java testListBridgesPerTenant", method: "POST", path: "/bridges", body: `{"name":"0tenant0","tenantId":"tenant0"}`, status: 201},
+		{source: "TestBridge.java testListBridgesPerTenant", method: "POST", path: "/bridges", body: `{"name":"1tenant0","tenantId":"tenant0"}`, status: 201},
+		{source: "TestRouter.java testListRoutersPerTenant", method: "POST", path: "/routers", body: `{"name":"0tenant0","tenantId":"tenant0"}`, status: 201},
+		{source: "TestBridge.java testListBridgesPerTenant", method: "GET", path: "/tenants/tenant0", accept: "application/vnd.org.midonet.Tenant-v2+json", status: 200,
+			saveJSON: map[string]string{"tb": "bridges", "tr": "routers"}},
+		{source: "TestBridge.java testListBridgesPerTenant", method: "GET", path: "{tb}", accept: brCol, status: 200, count: count(2)},
+		{source: "TestRouter.java testListRoutersPerTenant", method: "GET", path: "{tr}", accept: rtCol, status: 200, count: count(1)},
+		{source: "TestBridge.java testListAllBridges", method: "GET", path: "/bridges", accept: brCol, status: 200, count: count(3)},
+	}
+	onBackends(t, func(t *testing.T, b backend) {
+		runRefStepsWith(t, b, createHosts(map[string]string{h1: "host1", h2: "host2"}), steps)
+	})
 }
