@@ -10,10 +10,17 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"github.com/midonet/midonet-go/midonet/storage/zk"
+	"github.com/midonet/midonet-go/midonet/storage/zktest"
+	"github.com/midonet/midonet-go/midonet/zoom"
 	"github.com/midonet/midonet-go/restapi"
 )
 
@@ -45,11 +52,19 @@ type refStep struct {
 
 func msg(s string) *string { return &s }
 
-// jsonPath is the value at a dotted path ("condition.nwDstAddress") of a
-// decoded object; nil when absent.
+// jsonPath is the value at a dotted path ("condition.nwDstAddress",
+// "hostInterfaces.0.name") of a decoded object; nil when absent.
 func jsonPath(obj map[string]any, dotted string) any {
 	var v any = obj
 	for _, k := range strings.Split(dotted, ".") {
+		if list, ok := v.([]any); ok {
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(list) {
+				return nil
+			}
+			v = list[i]
+			continue
+		}
 		m, _ := v.(map[string]any)
 		v = m[k]
 	}
@@ -1717,4 +1732,93 @@ func TestReferenceDeviceLinks(t *testing.T) {
 	onBackends(t, func(t *testing.T, b backend) {
 		runRefStepsWith(t, b, createHosts(map[string]string{h1: "host1", h2: "host2"}), steps)
 	})
+}
+
+// agentBackends are the backends with a second session on the same store,
+// for an agent's writes (its own session and namespace): agentConn of a
+// backend's run connects it.
+func agentBackends(t *testing.T) []struct {
+	b         backend
+	agentConn func(t *testing.T) (storage.Conn, string)
+} {
+	memSrv := mem.NewServer()
+	zkRoot := "/" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + "_" + uuid.NewString()[:8]
+	zkConnect := func(t testing.TB) storage.Conn {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := zk.Connect(ctx, zk.Config{Servers: []string{zktest.Shared(t).Addr()}})
+		if err != nil {
+			t.Fatalf("connecting to ZooKeeper: %v", err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		return conn
+	}
+	return []struct {
+		b         backend
+		agentConn func(t *testing.T) (storage.Conn, string)
+	}{
+		{b: backend{name: "mem", open: func(t testing.TB) opened {
+			conn := memSrv.Connect()
+			t.Cleanup(func() { conn.Close() })
+			return zoomBackend(t, conn, "/midonet")
+		}}, agentConn: func(t *testing.T) (storage.Conn, string) {
+			conn := memSrv.Connect()
+			t.Cleanup(func() { conn.Close() })
+			return conn, "/midonet"
+		}},
+		{b: backend{name: "zookeeper", open: func(t testing.TB) opened { return zoomBackend(t, zkConnect(t), zkRoot) }},
+			agentConn: func(t *testing.T) (storage.Conn, string) { return zkConnect(t), zkRoot }},
+	}
+}
+
+// TestReferenceAliveHosts ports TestHost.java's cases with an agent: the
+// agent's alive key and host state (written as an agent writes them) make
+// the host alive with its interfaces (testAliveHost,
+// testHostWithOneInterface, testInterfaceUriIsValid) and an alive host is
+// not deleted (testDeleteAliveHost).
+func TestReferenceAliveHosts(t *testing.T) {
+	const (
+		th     = "TestHost.java"
+		hostMT = "application/vnd.org.midonet.Host-v3+json"
+		ifMT   = "application/vnd.org.midonet.Interface-v1+json"
+	)
+	host := "6b1e2b5e-0d9f-4d0e-9a55-000000000501"
+	steps := []refStep{
+		{source: th + " testAliveHost", method: "GET", path: "/hosts", accept: "application/vnd.org.midonet.collection.Host-v3+json", status: 200,
+			count: count(1)},
+		{source: th + " testAliveHost, testHostWithOneInterface", method: "GET", path: "/hosts/" + host, accept: hostMT, status: 200,
+			json: map[string]any{"alive": true, "hostInterfaces.0.hostId": host, "hostInterfaces.0.name": "eth0", "hostInterfaces.0.mtu": float64(213),
+				"hostInterfaces.0.mac": "16:1f:5c:19:a0:60", "hostInterfaces.0.type": "Physical", "hostInterfaces.1": nil}},
+		{source: th + " testInterfaceUriIsValid", method: "GET", path: "/hosts/" + host + "/interfaces/eth0", accept: ifMT, status: 200,
+			json: map[string]any{"name": "eth0", "hostId": host}},
+		{source: th + " testDeleteAliveHost", method: "DELETE", path: "/hosts/" + host, status: 403,
+			message: msg("Cannot delete host " + host + " because it is active.")},
+		{source: th + " testDeleteAliveHost", method: "GET", path: "/hosts/" + host, accept: hostMT, status: 200},
+	}
+	for _, ab := range agentBackends(t) {
+		t.Run(ab.b.name, func(t *testing.T) {
+			setup := func(t *testing.T, st restapi.Store) {
+				createHosts(map[string]string{host: "semporiki"})(t, st)
+				ctx := context.Background()
+				conn, root := ab.agentConn(t)
+				agent, err := midonet.NewStore(ctx, conn, zoom.Options{Root: root, Namespace: host, Owner: zoom.OwnerAgentBinding})
+				if err != nil {
+					t.Fatal(err)
+				}
+				addr, _ := models.ParseIPAddress("10.10.10.1")
+				state, err := models.Marshal(&models.HostState{HostId: models.UUIDFromGoogle(uuid.MustParse(host)), Interfaces: []*models.HostState_Interface{{
+					Name: ptr("eth0"), Mac: ptr("16:1f:5c:19:a0:60"), Mtu: ptr(int32(213)), Up: ptr(true), HasLink: ptr(true),
+					Type: models.HostState_Interface_PHYSICAL.Enum(), Addresses: []*models.IPAddress{addr}}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for key, value := range map[string]string{"alive": "alive", "host": string(state)} {
+					if _, err := agent.AddValue(ctx, &models.Host{}, uuid.MustParse(host), key, value); err != nil {
+						t.Fatalf("agent writes %s: %v", key, err)
+					}
+				}
+			}
+			runRefStepsWith(t, ab.b, setup, steps)
+		})
+	}
 }
