@@ -86,7 +86,9 @@
 //     moved with the port or router, removed on disassociation and delete.
 //   - Tap services and flows (TaaS): the service as a mirror to its port;
 //     a flow as that mirror on its source port, pre-out-filter for IN,
-//     post-in-filter for OUT, both for BOTH (one occurrence per flow).
+//     post-in-filter for OUT, both for BOTH (one occurrence per flow); a
+//     service's or its destination port's delete takes the mirror off
+//     every source port first.
 //
 // QoS policies are the v5 qos_policies (restapi); a Neutron network's or
 // port's qos_policy_id is copied onto its MidoNet network or port.

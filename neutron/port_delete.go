@@ -30,6 +30,11 @@ func deletePort(v *View, np *models.NeutronPort) ([]Op, error) {
 	if isRemotePort(np) {
 		return ops, nil
 	}
+	detach, err := detachPortMirrors(v, id)
+	if err != nil {
+		return nil, err
+	}
+	ops = append(ops, detach...)
 	ops = append(ops, Delete(&models.Port{}, id))
 	switch {
 	case isGwPort(np):

@@ -3,6 +3,7 @@ package neutron
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -13,10 +14,11 @@ import (
 
 // TestRandomSequenceLeavesConsistentStore runs a seeded random sequence of
 // Neutron creates, updates and deletes (networks, subnets, compute and DHCP
-// ports, security groups and rules, bulk and single), then requires the
+// ports, security groups and rules, bulk and single; then tap services and
+// flows over the ports left), then requires the
 // consistency checker to find nothing; it then deletes every Neutron object
 // and requires the translated topology to be gone entirely (no leaked
-// network, port, chain, rule, address group or DHCP subnet).
+// network, port, chain, rule, address group, DHCP subnet or mirror).
 func TestRandomSequenceLeavesConsistentStore(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, fx *fixture) {
 		rng := rand.New(rand.NewPCG(13, 0))
@@ -108,11 +110,47 @@ func TestRandomSequenceLeavesConsistentStore(t *testing.T) {
 				sgs = append(sgs[:i], sgs[i+1:]...)
 			}
 		}
+		// Tap-as-a-service over the ports left: services, flows in random
+		// directions (several per port and service), deletes of flows,
+		// services and source ports.
+		var services, flows []*models.UUID
+		serviceTo := map[*models.UUID]*models.UUID{} // service -> its destination port
+		for step := 0; step < 40 && len(ports) > 1; step++ {
+			switch k := rng.IntN(6); {
+			case k == 0 || len(services) == 0:
+				id := newID()
+				to := ports[pick(len(ports))].GetId()
+				fx.create(&models.TapService{Id: id, PortId: to})
+				services = append(services, id)
+				serviceTo[id] = to
+			case k <= 2:
+				id := newID()
+				fx.create(&models.TapFlow{Id: id, TapServiceId: services[pick(len(services))],
+					SourcePort: ports[pick(len(ports))].GetId(), Direction: models.TapFlow_TapFlowDirection(rng.IntN(3)).Enum()})
+				flows = append(flows, id)
+			case k == 3 && len(flows) > 0:
+				i := pick(len(flows))
+				fx.delete(&models.TapFlow{}, flows[i])
+				flows = append(flows[:i], flows[i+1:]...)
+			case k == 4:
+				i := pick(len(services))
+				fx.delete(&models.TapService{}, services[i])
+				services = append(services[:i], services[i+1:]...)
+			case k == 5:
+				// A port's delete also takes the mirrors of the services
+				// copying to it (the Neutron service stays, without a
+				// mirror: no new flows for it).
+				i := pick(len(ports))
+				fx.delete(&models.NeutronPort{}, ports[i].GetId())
+				services = slices.DeleteFunc(services, func(s *models.UUID) bool { return serviceTo[s].Equal(ports[i].GetId()) })
+				ports = append(ports[:i], ports[i+1:]...)
+			}
+		}
 		fx.checkConsistent("after the random sequence")
 
 		// Delete everything Neutron knows, in the plugin's order.
-		for _, m := range []proto.Message{&models.NeutronPort{}, &models.SecurityGroup{}, &models.NeutronSubnet{},
-			&models.NeutronNetwork{}} {
+		for _, m := range []proto.Message{&models.TapFlow{}, &models.TapService{}, &models.NeutronPort{},
+			&models.SecurityGroup{}, &models.NeutronSubnet{}, &models.NeutronNetwork{}} {
 			all, err := fx.st.GetAll(fx.ctx, m)
 			if err != nil {
 				t.Fatal(err)
@@ -124,7 +162,7 @@ func TestRandomSequenceLeavesConsistentStore(t *testing.T) {
 		}
 		fx.checkConsistent("after deleting everything")
 		for _, m := range []proto.Message{&models.Network{}, &models.Port{}, &models.Chain{}, &models.Rule{},
-			&models.IPAddrGroup{}, &models.Dhcp{}, &models.SecurityGroupRule{}, &models.NeutronPort{}} {
+			&models.IPAddrGroup{}, &models.Dhcp{}, &models.SecurityGroupRule{}, &models.NeutronPort{}, &models.Mirror{}} {
 			if all, err := fx.st.GetAll(fx.ctx, m); err != nil || len(all) != 0 {
 				t.Errorf("%d %s left (%v)", len(all), models.ClassName(m), err)
 			}

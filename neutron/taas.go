@@ -3,6 +3,7 @@ package neutron
 import (
 	"slices"
 
+	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/midonet/midonet-go/midonet/models"
@@ -38,10 +39,21 @@ func createTapService(_ *View, ts *models.TapService) ([]Op, error) {
 }
 
 // deleteTapService deletes the mirror after taking it off the source ports
-// of its flows: the mirror's delete clears one back-reference per port, and
-// a port holding it for several flows would keep the others, dangling.
+// of its flows.
 func deleteTapService(v *View, ts *models.TapService) ([]Op, error) {
-	id := ts.GetId()
+	ops, err := detachMirror(v, ts.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return append(ops, Delete(&models.Mirror{}, ts.GetId().ToGoogle())), nil
+}
+
+// detachMirror takes a mirror off every port that mirrors through it, all
+// occurrences: the store's delete of a mirror (also the cascade from its
+// destination port) clears one back-reference per port, as the reference's
+// does, and a port holding it for several flows would keep the others,
+// dangling, and refuse every later update.
+func detachMirror(v *View, id *models.UUID) ([]Op, error) {
 	mirror, ok, err := getIf[*models.Mirror](v, id.ToGoogle())
 	if err != nil || !ok {
 		return nil, err
@@ -59,7 +71,25 @@ func deleteTapService(v *View, ts *models.TapService) ([]Op, error) {
 			return nil
 		}))
 	}
-	return append(ops, Delete(&models.Mirror{}, id.ToGoogle())), nil
+	return ops, nil
+}
+
+// detachPortMirrors detaches the mirrors copying to a port about to be
+// deleted (the delete cascades to them).
+func detachPortMirrors(v *View, port uuid.UUID) ([]Op, error) {
+	p, ok, err := getIf[*models.Port](v, port)
+	if err != nil || !ok {
+		return nil, err
+	}
+	var ops []Op
+	for _, m := range p.GetMirrorIds() {
+		detach, err := detachMirror(v, m)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, detach...)
+	}
+	return ops, nil
 }
 
 func tapFlowTranslator() *Translator {

@@ -112,6 +112,27 @@ func TestTapAsAServiceTranslation(t *testing.T) {
 			t.Error("tap flow survives its delete")
 		}
 
+		// The destination port's delete takes the mirror (a cascade) and
+		// every occurrence of it off the source port, which stays updatable.
+		ts3, dst, f5, f6 := newID(), newID(), newID(), newID()
+		fx.create(vifPort(dst, net, "fa:16:3e:00:00:03"))
+		fx.create(&models.TapService{Id: ts3, PortId: dst})
+		fx.create(&models.TapFlow{Id: f5, TapServiceId: ts3, SourcePort: to, Direction: models.TapFlow_BOTH.Enum()},
+			&models.TapFlow{Id: f6, TapServiceId: ts3, SourcePort: to, Direction: models.TapFlow_IN.Enum()})
+		fx.delete(&models.NeutronPort{}, dst)
+		if fx.exists(&models.Mirror{}, ts3.ToGoogle()) {
+			t.Error("mirror survives its destination port")
+		}
+		if p := fixtureGet[*models.Port](fx, to.ToGoogle()); len(p.GetPreOutFilterMirrorIds())+len(p.GetPostInFilterMirrorIds()) != 0 {
+			t.Errorf("source port keeps mirrors %v / %v", p.GetPreOutFilterMirrorIds(), p.GetPostInFilterMirrorIds())
+		}
+		upTo := vifPort(to, net, "fa:16:3e:00:00:01")
+		upTo.AdminStateUp = proto.Bool(false)
+		fx.update(upTo)
+		fx.delete(&models.TapFlow{}, f5)
+		fx.delete(&models.TapFlow{}, f6)
+		fx.delete(&models.TapService{}, ts3)
+
 		// Bad input: a missing source port is not found, a flow without
 		// a service or port a bad request; nothing is stored.
 		err := fx.svc.Create(fx.ctx, &models.TapFlow{Id: newID(), TapServiceId: ts2, SourcePort: newID()})
