@@ -37,6 +37,11 @@ type neutronResource struct {
 	encode func(proto.Message) any
 	// bulk: POST with the plural media type creates a JSON list.
 	bulk bool
+	// putNoContent: a PUT's body must carry the path's id and is answered
+	// 204 without a body (the reference's Scala-written resources, as
+	// TapFlowResource); otherwise the path's id wins and the object is
+	// answered 200.
+	putNoContent bool
 }
 
 // nres builds a neutronResource from a JSON model D and its conversions.
@@ -70,9 +75,15 @@ func neutronResources() []neutronResource {
 			(*neutronSecurityGroupRule).toProto, neutronSecurityGroupRuleOf),
 		nres("routers", "Router", "Routers", false, (*neutronRouter).toProto, neutronRouterOf),
 		nres("floating_ips", "FloatingIp", "FloatingIps", false, (*neutronFloatingIP).toProto, neutronFloatingIPOf),
-		nres("tap_services", "TapService", "TapServices", false, (*neutronTapService).toProto, neutronTapServiceOf),
-		nres("tap_flows", "TapFlow", "TapFlows", false, (*neutronTapFlow).toProto, neutronTapFlowOf),
+		putNoContent(nres("tap_services", "TapService", "TapServices", false, (*neutronTapService).toProto,
+			neutronTapServiceOf)),
+		putNoContent(nres("tap_flows", "TapFlow", "TapFlows", false, (*neutronTapFlow).toProto, neutronTapFlowOf)),
 	}
+}
+
+func putNoContent(r neutronResource) neutronResource {
+	r.putNoContent = true
+	return r
 }
 
 func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
@@ -293,6 +304,12 @@ func (h *handler) serveNeutronObject(w http.ResponseWriter, r *http.Request, svc
 			c.fail(err)
 			return
 		}
+		if res.putNoContent {
+			if bodyID, err := models.ID(nm); err != nil || bodyID.ToGoogle() != id {
+				c.fail(neutronBadRequest("Path ID does not match object ID"))
+				return
+			}
+		}
 		// The id is the path's, whatever the body says (as the reference).
 		if err := models.SetID(nm, models.UUIDFromGoogle(id)); err != nil {
 			c.fail(err)
@@ -300,6 +317,10 @@ func (h *handler) serveNeutronObject(w http.ResponseWriter, r *http.Request, svc
 		}
 		if err := svc.Update(c.ctx(), nm); err != nil {
 			c.fail(neutronError(err))
+			return
+		}
+		if res.putNoContent {
+			w.WriteHeader(http.StatusNoContent)
 			return
 		}
 		w.Header().Set("Location", c.uri("neutron", res.path, id.String()))

@@ -70,7 +70,18 @@ func TestNeutronTapAsAService(t *testing.T) {
 			if l := n.must(200, "GET", "/neutron/tap_services", neutronVnd+"TapServices-v1+json", nil).([]any); len(l) != 1 {
 				t.Errorf("%d tap services listed, want 1", len(l))
 			}
-			n.must(200, "PUT", "/neutron/tap_flows/"+f3, flowType, map[string]any{"id": f3, "name": "renamed", "direction": "IN"})
+			// A PUT answers 204; its body must carry the path's id
+			// (TapFlowResource).
+			n.must(204, "PUT", "/neutron/tap_flows/"+f3, flowType, map[string]any{"id": f3, "name": "renamed", "direction": "IN"})
+			for _, body := range []map[string]any{{"id": uuid.NewString(), "name": "x"}, {"name": "x"}} {
+				if got := n.must(400, "PUT", "/neutron/tap_flows/"+f3, flowType, body).(map[string]any); got["message"] != "Path ID does not match object ID" {
+					t.Errorf("PUT with body %v: %v", body, got)
+				}
+			}
+			n.must(204, "PUT", "/neutron/tap_services/"+ts, svcType, map[string]any{"id": ts, "name": "tap2", "port_id": from})
+			if got := n.must(200, "GET", "/neutron/tap_flows/"+f3, flowType, nil).(map[string]any); got["name"] != "renamed" {
+				t.Errorf("updated flow reads %v", got)
+			}
 			mirrors("updated", 2, 2)
 
 			for _, f := range []string{f2, f2, f3} {
