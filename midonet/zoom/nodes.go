@@ -80,6 +80,9 @@ func (tx *Tx) nodeExistsInView(p string) (bool, error) {
 	if op, ok := tx.nodeOp(p); ok {
 		return op.kind != nodeDelete, nil
 	}
+	if tx.createsTableDir(p) {
+		return true, nil
+	}
 	_, ok, err := tx.s.conn.Exists(tx.ctx, p)
 	if err != nil {
 		return false, fmt.Errorf("zoom: node %s: %w", p, err)
@@ -88,6 +91,32 @@ func (tx *Tx) nodeExistsInView(p string) (bool, error) {
 		tx.setNodeOp(p, &nodeOp{kind: nodeExists})
 	}
 	return ok, nil
+}
+
+// createsTableDir reports whether p is the state-table directory of an
+// object this transaction creates, or the directory of one of its tables:
+// the commit creates those with the object (buildMulti), so a raw node under
+// them (a MAC or ARP entry written beside a new network) must not create
+// them a second time, which would fail the multi on every attempt.
+func (tx *Tx) createsTableDir(p string) bool {
+	rest, ok := strings.CutPrefix(p, tx.s.zoom+"/tables/")
+	if !ok {
+		return false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 2 && len(parts) != 3 {
+		return false
+	}
+	k := objKey{class: parts[0], id: parts[1]}
+	op, e := tx.ops[k], tx.cache[k]
+	if op == nil || op.kind != opCreate || e == nil || e.inStore {
+		return false
+	}
+	ci := tx.s.schema.classes[k.class]
+	if ci == nil || len(ci.tables) == 0 {
+		return false
+	}
+	return len(parts) == 2 || slices.Contains(ci.tables, parts[2])
 }
 
 // ensureNode makes p exist in the view, creating it and its missing

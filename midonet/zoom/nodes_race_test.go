@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
@@ -66,5 +67,43 @@ func TestRawNodeCreateRaceRetries(t *testing.T) {
 	})
 	if !errors.Is(err, ErrNodeExists) || attempts != 2 {
 		t.Errorf("create of a node created meanwhile: %v after %d attempts, want ErrNodeExists after 2", err, attempts)
+	}
+}
+
+// A raw node written under the state table of an object created in the same
+// transaction (a Neutron port's MAC entry beside its new network, in one
+// bulk) lands in the object's table directory, which the commit creates once:
+// it used to be created twice, failing the multi on every attempt.
+func TestRawNodeUnderTableOfObjectCreatedInTx(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn := mem.NewServer().Connect()
+	defer conn.Close()
+	schema := Schema{
+		Classes: []models.Class{class(t, "Network")},
+		Tables:  []TableSpec{{Class: "Network", Name: "mac_table"}, {Class: "Network", Name: "ip4_mac_table"}},
+	}
+	st, err := NewStore(ctx, conn, schema, Options{Root: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := &models.Network{Id: models.NewUUID()}
+	dir := st.tablesObjPath("Network", models.UUIDsToStrings([]*models.UUID{net.Id})[0])
+	entry := dir + "/mac_table/aa:bb:cc:dd:ee:ff,0,0000000001"
+	attempts := 0
+	err = st.Tx(ctx, func(tx *Tx) error {
+		attempts++
+		if err := tx.Create(net); err != nil {
+			return err
+		}
+		return tx.CreateNode(entry, nil)
+	})
+	if err != nil || attempts != 1 {
+		t.Fatalf("create with a table entry: %v after %d attempts, want success at once", err, attempts)
+	}
+	for _, p := range []string{entry, dir + "/ip4_mac_table"} {
+		if _, _, err := conn.Get(ctx, p); err != nil {
+			t.Errorf("%s not written: %v", p, err)
+		}
 	}
 }
