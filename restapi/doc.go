@@ -166,4 +166,12 @@
 //     descriptors, so a mistake fails the first test that builds a handler.
 //     Add the resource to the end-to-end and fuzz tables in the tests (the
 //     fuzz target fails for a row without a seed).
+//
+// A Neutron resource follows the same shape, with its translation kept out
+// of the REST layer: its translator is a file of package neutron (pure
+// functions from the Neutron object and a read-only view to store ops), its
+// JSON model one family file here (neutron_<family>.go: the Neutron JSON
+// struct with its toProto and its ...Of encoder), and one nres line in
+// neutronResources() (neutron.go) registers it; the /neutron root already
+// lists every URI of the reference. Add it to the Neutron abuse table.
 package restapi
