@@ -89,9 +89,19 @@
 //     post-in-filter for OUT, both for BOTH (one occurrence per flow); a
 //     service's or its destination port's delete takes the mirror off
 //     every source port first.
+//   - LBaaS v1: a pool as a MidoNet pool on its router's load balancer
+//     (id LbV1LoadBalancerID(router), made with the router's first pool,
+//     deleted with its last; updates change the admin state only); members
+//     and health monitors as the MidoNet objects of their ids, their status
+//     kept by updates; a health monitor takes its pools on create (mapping
+//     PENDING_CREATE) and an update may not change them (409); a VIP of a
+//     pool on an external network as an ARP entry there answering with the
+//     router gateway port's MAC (removed by its delete). Service's
+//     AssociatePoolHealthMonitor and DisassociatePoolHealthMonitor serve
+//     the pool-health-monitor verbs.
 //
 // QoS policies are the v5 qos_policies (restapi); a Neutron network's or
 // port's qos_policy_id is copied onto its MidoNet network or port.
 //
-// Not translated: the LBaaS, FWaaS, VPNaaS, BGP and L2 gateway classes.
+// Not translated: the LBaaS v2, FWaaS, VPNaaS, BGP and L2 gateway classes.
 package neutron

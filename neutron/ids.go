@@ -274,6 +274,12 @@ func FwdChainFwJumpRuleID(r uuid.UUID) uuid.UUID {
 	return XorID(r, 0x36feb6f6fd9211e5, 0x98a00242ac110001)
 }
 
+// LbV1LoadBalancerID is the load balancer of an LBaaS v1 pool's router
+// (one per router, made with its first pool).
+func LbV1LoadBalancerID(r uuid.UUID) uuid.UUID {
+	return XorID(r, 0xaab2c5dea7bc8dea, 0x2ac7bb0371eee6d7)
+}
+
 // LbV2RouterID is the router of an LBaaS v2 load balancer.
 func LbV2RouterID(lb uuid.UUID) uuid.UUID { return XorID(lb, 0xed1225ed739945ea, 0x8fd972a26f18632f) }
 

@@ -55,6 +55,7 @@ var derivedIDConstants = []struct {
 	{"bgpNetwork", BgpNetworkID, 0x39c62a620c7049a9, 0xbc9c1acb80e516fc},
 	{"fwJumpRule", FwdChainFwJumpRuleID, 0x36feb6f6fd9211e5, 0x98a00242ac110001},
 	{"lbV2Router", LbV2RouterID, 0xed1225ed739945ea, 0x8fd972a26f18632f},
+	{"lbV1LoadBalancer", LbV1LoadBalancerID, 0xaab2c5dea7bc8dea, 0x2ac7bb0371eee6d7},
 }
 
 // addressRouteIDs are the route ids derived from a port and an address:

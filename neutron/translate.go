@@ -65,6 +65,10 @@ func translators() []*Translator {
 		floatingIPTranslator(),
 		tapServiceTranslator(),
 		tapFlowTranslator(),
+		lbPoolTranslator(),
+		lbPoolMemberTranslator(),
+		vipTranslator(),
+		healthMonitorTranslator(),
 	}
 }
 
