@@ -99,9 +99,18 @@
 //     router gateway port's MAC (removed by its delete). Service's
 //     AssociatePoolHealthMonitor and DisassociatePoolHealthMonitor serve
 //     the pool-health-monitor verbs.
+//   - BGP dynamic routing (bgp.go): a router's first Neutron BGP peer
+//     gives it a Quagga container (router port on a free 169.254.x.y/30,
+//     service container group and QUAGGA container, scheduled by the
+//     containers service) and announces its interfaces' subnets; each
+//     peer sets the router's AS number, announces its extra routes, and
+//     becomes a MidoNet BGP peer with two redirect rules (TCP 179 to and
+//     from the peer) in the router's local redirect chain; a speaker's
+//     update with del_bgp_peer_ids deletes those peers (speakers are not
+//     stored). The router's delete takes the container and the chain.
 //
 // QoS policies are the v5 qos_policies (restapi); a Neutron network's or
 // port's qos_policy_id is copied onto its MidoNet network or port.
 //
-// Not translated: the LBaaS v2, FWaaS, VPNaaS, BGP and L2 gateway classes.
+// Not translated: the LBaaS v2, FWaaS, VPNaaS and L2 gateway classes.
 package neutron

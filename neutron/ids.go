@@ -269,6 +269,22 @@ func QuaggaPortID(r uuid.UUID) uuid.UUID { return XorID(r, 0xff498a4c22390ae3, 0
 // BgpNetworkID is the BGP network announced for source (RIF port or route).
 func BgpNetworkID(src uuid.UUID) uuid.UUID { return XorID(src, 0x39c62a620c7049a9, 0xbc9c1acb80e516fc) }
 
+// QuaggaContainerID is the service container running a router's BGP
+// (Quagga) daemon.
+func QuaggaContainerID(r uuid.UUID) uuid.UUID {
+	return XorID(r, 0x645a41fb3e1641a3, 0x90d28456127bee31)
+}
+
+// BgpRedirectRuleID and BgpInverseRedirectRuleID are a BGP peer's rules
+// redirecting its sessions (TCP to and from port 179) to the Quagga port.
+func BgpRedirectRuleID(peer uuid.UUID) uuid.UUID {
+	return XorID(peer, 0x12d34babf7d84902, 0xaa840971afc3307f)
+}
+
+func BgpInverseRedirectRuleID(peer uuid.UUID) uuid.UUID {
+	return XorID(peer, 0x12d34babf7d85900, 0xaa840971afc3307f)
+}
+
 // FwdChainFwJumpRuleID is the firewall jump rule in a router's forward chain.
 func FwdChainFwJumpRuleID(r uuid.UUID) uuid.UUID {
 	return XorID(r, 0x36feb6f6fd9211e5, 0x98a00242ac110001)

@@ -120,9 +120,17 @@ func createSnatChains(r uuid.UUID) []Op {
 	}))
 }
 
-func deleteRouter(_ *View, nr *models.NeutronRouter) ([]Op, error) {
+func deleteRouter(v *View, nr *models.NeutronRouter) ([]Op, error) {
 	r := idOf(nr)
-	return []Op{
+	// The local redirect chain (BGP, VPN) serves only this router; the
+	// reference leaves it behind, empty or redirecting to ports gone.
+	var ops []Op
+	if router, ok, err := getIf[*models.Router](v, r); err != nil {
+		return nil, err
+	} else if ok && router.LocalRedirectChainId != nil {
+		ops = append(ops, Delete(&models.Chain{}, router.GetLocalRedirectChainId().ToGoogle()))
+	}
+	return append(ops,
 		Delete(&models.Chain{}, InChainID(r)),
 		Delete(&models.Chain{}, OutChainID(r)),
 		Delete(&models.Chain{}, FwdChainID(r)),
@@ -134,7 +142,7 @@ func deleteRouter(_ *View, nr *models.NeutronRouter) ([]Op, error) {
 		Delete(&models.PortGroup{}, RouterInterfacePortGroupID(r)),
 		Delete(&models.ServiceContainerGroup{}, QuaggaContainerGroupID(r)),
 		Delete(&models.Router{}, r),
-	}, nil
+	), nil
 }
 
 // isOldRouterTranslation: a router translated by a MidoNet older than the

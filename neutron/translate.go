@@ -69,6 +69,8 @@ func translators() []*Translator {
 		lbPoolMemberTranslator(),
 		vipTranslator(),
 		healthMonitorTranslator(),
+		bgpSpeakerTranslator(),
+		bgpPeerTranslator(),
 	}
 }
 
