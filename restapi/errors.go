@@ -1,6 +1,7 @@
 package restapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -82,7 +83,20 @@ func (h *handler) toAPIError(err error) *Error {
 	return &Error{Status: http.StatusInternalServerError, Message: err.Error(), Err: err}
 }
 
+// StatusClientClosedRequest answers a request whose client went away
+// before its answer was ready (nginx's 499): nobody reads it, but the
+// request metrics and access logs tell it from a server error.
+const StatusClientClosedRequest = 499
+
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client cancelled (closed its connection): not a failure of
+		// the node, so not an ERROR line per cancelled request.
+		h.log.DebugContext(r.Context(), "request cancelled by the client", slog.String("method", r.Method),
+			slog.String("path", r.URL.Path))
+		w.WriteHeader(StatusClientClosedRequest)
+		return
+	}
 	apiErr := h.toAPIError(err)
 	if apiErr.Status >= 500 {
 		h.log.ErrorContext(r.Context(), "request failed", slog.String("method", r.Method),

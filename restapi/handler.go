@@ -3,6 +3,7 @@ package restapi
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -352,7 +353,11 @@ func (h *handler) serveCollection(w http.ResponseWriter, r *http.Request, res *r
 		out := newArrayWriter(w, r, http.StatusOK, mt)
 		if err := c.list(res, p, parentID, out.add); err != nil {
 			if out.started() {
-				h.log.ErrorContext(r.Context(), "list failed after its first bytes were sent", slog.String("method", r.Method),
+				level := slog.LevelError
+				if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+					level = slog.LevelDebug // the client went away: not the node's failure
+				}
+				h.log.Log(r.Context(), level, "list failed after its first bytes were sent", slog.String("method", r.Method),
 					slog.String("path", r.URL.Path), slog.Any("err", err))
 				panic(http.ErrAbortHandler)
 			}
