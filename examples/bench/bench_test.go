@@ -24,6 +24,7 @@ var (
 	bridgesFlag = flag.Int("bridges", 0, "bridges listed by GET /bridges (quick 300, full 10000)")
 	getForFlag  = flag.Duration("get-for", 0, "how long each GET latency figure runs (quick 1s, full 10s)")
 	outFlag     = flag.String("out", "", "also write the table to this file")
+	figuresFlag = flag.String("figures", "", "comma-separated families to measure (create, size, get, list, neutron); default all")
 )
 
 // sizes is how much work each figure does.
@@ -98,15 +99,29 @@ func TestPerformance(t *testing.T) {
 			}
 		}
 	}()
-	h.portCreates(ctx, &tab)
-	h.createTimeBySize(ctx, &tab)
-	h.getLatency(ctx, &tab)
-	h.listBridges(ctx, &tab)
-	h.neutronPortCreates(ctx, &tab)
-
-	// 4 ZooKeeper multi, 2 OVN, 2 per level above the first (ZooKeeper
-	// and mem), 2 GET percentiles, 2 lists, 2 Neutron.
-	if want := 4 + 2 + 2*(len(sz.levels)-1) + 2 + 2 + 2; len(tab.rows) != want {
+	families := []struct {
+		name    string
+		measure func(context.Context, *table)
+		rows    int
+	}{
+		{"create", h.portCreates, 4 + 2}, // ZooKeeper multi, OVN
+		{"size", h.createTimeBySize, 2 * (len(sz.levels) - 1)},
+		{"get", h.getLatency, 2},
+		{"list", h.listBridges, 2},
+		{"neutron", h.neutronPortCreates, 2},
+	}
+	chosen, err := chosenFamilies(*figuresFlag, len(families), func(i int) string { return families[i].name })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for i, f := range families {
+		if chosen[i] {
+			f.measure(ctx, &tab)
+			want += f.rows
+		}
+	}
+	if len(tab.rows) != want {
 		t.Errorf("%d rows, want %d", len(tab.rows), want)
 	}
 	for _, r := range tab.rows {
@@ -161,6 +176,32 @@ func number(v float64) string {
 	}
 }
 
+// chosenFamilies parses -figures: which of the n families (named by name)
+// to measure; all when list is empty.
+func chosenFamilies(list string, n int, name func(int) string) ([]bool, error) {
+	chosen := make([]bool, n)
+	if list == "" {
+		for i := range chosen {
+			chosen[i] = true
+		}
+		return chosen, nil
+	}
+	for f := range strings.SplitSeq(list, ",") {
+		f = strings.TrimSpace(f)
+		i := -1
+		for j := range n {
+			if name(j) == f {
+				i = j
+			}
+		}
+		if i < 0 {
+			return nil, fmt.Errorf("-figures: no family %q", f)
+		}
+		chosen[i] = true
+	}
+	return chosen, nil
+}
+
 func TestSizeFlags(t *testing.T) {
 	defer func(l string) { *levelsFlag = l }(*levelsFlag)
 	for _, bad := range []string{"0", "100,0", "0,x", "0,-5"} {
@@ -168,6 +209,13 @@ func TestSizeFlags(t *testing.T) {
 		if _, err := sizesFromFlags(); err == nil {
 			t.Errorf("-levels %q accepted", bad)
 		}
+	}
+	names := []string{"create", "get"}
+	if _, err := chosenFamilies("create,nope", 2, func(i int) string { return names[i] }); err == nil {
+		t.Error("-figures nope accepted")
+	}
+	if c, err := chosenFamilies("get", 2, func(i int) string { return names[i] }); err != nil || !slices.Equal(c, []bool{false, true}) {
+		t.Errorf("-figures get: %v, %v", c, err)
 	}
 	*levelsFlag = "0, 10,20"
 	s, err := sizesFromFlags()
