@@ -24,17 +24,22 @@ type cachedEntry struct {
 // Notifications are computed under mu and queued on the subscribers'
 // clients without blocking, so each subscription sees its acknowledgement,
 // its snapshot and then every change in order, and a slow client holds up
-// nobody else.
+// nobody else. The watch starts with the first subscription, as the
+// reference's: whatever the first listing says (a missing directory too)
+// reaches a subscriber.
 type tableCache struct {
 	key     tableKey
 	path    string
+	conn    storage.Conn
 	keyEnc  encoder
 	valEnc  encoder
 	batch   int
 	onClose func(*tableCache)
+	ctx     context.Context // ends when the cache closes
 	cancel  context.CancelFunc
 
 	mu      sync.Mutex
+	started bool // a subscriber was added and starts the watch
 	synced  bool // the first listing arrived
 	closed  bool
 	version uint64 // the directory's pzxid
@@ -42,20 +47,24 @@ type tableCache struct {
 	subs    map[*subscription]struct{}
 }
 
-// openCache starts watching a table's directory; onClose runs once the
-// cache closes.
-func openCache(ctx context.Context, conn storage.Conn, key tableKey, path string, keyEnc, valEnc encoder, batch int,
-	onClose func(*tableCache)) (*tableCache, error) {
+// newCache makes the cache of a table's directory, not yet watching it;
+// onClose runs once the cache closes.
+func newCache(ctx context.Context, conn storage.Conn, key tableKey, path string, keyEnc, valEnc encoder, batch int,
+	onClose func(*tableCache)) *tableCache {
 	wctx, cancel := context.WithCancel(ctx)
-	events, err := conn.WatchChildren(wctx, path)
+	return &tableCache{key: key, path: path, conn: conn, keyEnc: keyEnc, valEnc: valEnc, batch: batch, onClose: onClose,
+		ctx: wctx, cancel: cancel, entries: map[string]cachedEntry{}, subs: map[*subscription]struct{}{}}
+}
+
+// start watches the directory (a ZooKeeper round trip, made by the first
+// subscriber outside every lock); a failure closes the cache.
+func (c *tableCache) start() {
+	events, err := c.conn.WatchChildren(c.ctx, c.path)
 	if err != nil {
-		cancel()
-		return nil, err
+		c.close(storeError(err))
+		return
 	}
-	c := &tableCache{key: key, path: path, keyEnc: keyEnc, valEnc: valEnc, batch: batch, onClose: onClose,
-		cancel: cancel, entries: map[string]cachedEntry{}, subs: map[*subscription]struct{}{}}
 	go c.follow(events)
-	return c, nil
 }
 
 func (c *tableCache) follow(events <-chan storage.ChildrenEvent) {
@@ -199,20 +208,22 @@ func (c *tableCache) sendSnapshot(s *subscription) {
 }
 
 // subscribe runs ack, adds s and queues it a snapshot (at once, or when
-// the first listing arrives); false when the cache has closed and a new
-// one must be opened.
-func (c *tableCache) subscribe(s *subscription, ack func()) bool {
+// the first listing arrives); closed when the cache has closed and a new
+// one must be opened; first when s is the cache's first subscription,
+// whose caller must start the cache.
+func (c *tableCache) subscribe(s *subscription, ack func()) (first, closed bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return false
+		return false, true
 	}
 	ack()
 	c.subs[s] = struct{}{}
 	if c.synced {
 		c.sendSnapshot(s)
 	}
-	return true
+	first, c.started = !c.started, true
+	return first, false
 }
 
 // refresh acknowledges a repeated SUBSCRIBE of s and queues it a fresh

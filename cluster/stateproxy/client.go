@@ -349,21 +349,18 @@ func (c *client) subscribe(requestID uint64, req *models.ProxyRequest_Subscribe)
 			return
 		}
 	}
+	// The table's directory (a legacy one when it exists: a round trip,
+	// outside every lock) names the cache made if there is none yet.
+	table, err := c.s.st.Table(c.s.ctx, class.New(), key.id, key.name, req.GetTableArguments()...)
+	if err != nil {
+		c.sendError(requestID, models.ProxyResponse_Error_INVALID_ARGUMENT, "SUBSCRIBE request invalid argument: "+err.Error())
+		return
+	}
 	for {
-		cache, err := c.s.cache(key, func() (string, error) {
-			table, err := c.s.st.Table(c.s.ctx, class.New(), key.id, key.name, req.GetTableArguments()...)
-			if err != nil {
-				return "", err
-			}
-			return table.Path(), nil
-		}, keyEnc, valEnc)
+		cache, err := c.s.cache(key, table.Path(), keyEnc, valEnc)
 		var reqErr *requestError
 		if errors.As(err, &reqErr) {
 			c.sendError(requestID, reqErr.code, reqErr.description)
-			return
-		}
-		if err != nil {
-			c.sendError(requestID, models.ProxyResponse_Error_INVALID_ARGUMENT, "SUBSCRIBE request invalid argument: "+err.Error())
 			return
 		}
 		sub := &subscription{id: c.s.subs.Add(1), client: c, cache: cache, requestID: requestID}
@@ -376,7 +373,11 @@ func (c *client) subscribe(requestID uint64, req *models.ProxyRequest_Subscribe)
 		c.mu.Unlock()
 		// The acknowledgement is queued before any notification of the
 		// subscription.
-		if cache.subscribe(sub, ack(sub.id)) {
+		first, closed := cache.subscribe(sub, ack(sub.id))
+		if first {
+			cache.start()
+		}
+		if !closed {
 			return
 		}
 		// The cache closed meanwhile: a new one and a new id, as the

@@ -18,8 +18,11 @@
 // stopping the server completes every subscription with SERVER_SHUTDOWN.
 //
 // As in the reference, one cache per table watches the table's directory
-// and is shared by every subscription to it; it closes with its last
-// subscription. Each connection has a reader handling its requests in
+// from its first subscription on (so even a missing directory is told to a
+// subscriber, after its ACK) and is shared by every subscription to it; it
+// closes with its last subscription. No lock of the server is held across
+// a ZooKeeper round trip: a table slow to answer holds up only its own
+// subscribers. Each connection has a reader handling its requests in
 // order and a writer draining its queue of answers and notifications, so a
 // slow agent holds up nobody else (one that falls 65,536 messages behind
 // is disconnected).
@@ -300,9 +303,11 @@ func (s *Server) stopped() bool {
 	return s.closed
 }
 
-// cache returns the open cache of a table, opening one (at the directory
-// path names) if need be.
-func (s *Server) cache(key tableKey, path func() (string, error), keyEnc, valEnc encoder) (*tableCache, error) {
+// cache returns the open cache of a table, making one for the directory
+// path if need be. Nothing here waits for the store: the server's lock is
+// never held across a ZooKeeper round trip (the cache's first subscriber
+// starts its watch).
+func (s *Server) cache(key tableKey, path string, keyEnc, valEnc encoder) (*tableCache, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -311,14 +316,7 @@ func (s *Server) cache(key tableKey, path func() (string, error), keyEnc, valEnc
 	if c, ok := s.caches[key]; ok {
 		return c, nil
 	}
-	p, err := path()
-	if err != nil {
-		return nil, err
-	}
-	c, err := openCache(s.ctx, s.st.Conn(), key, p, keyEnc, valEnc, s.cfg.NotifyBatchSize, s.dropCache)
-	if err != nil {
-		return nil, err
-	}
+	c := newCache(s.ctx, s.st.Conn(), key, path, keyEnc, valEnc, s.cfg.NotifyBatchSize, s.dropCache)
 	s.caches[key] = c
 	return c, nil
 }

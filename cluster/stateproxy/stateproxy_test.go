@@ -448,3 +448,88 @@ func TestSharedCache(t *testing.T) {
 		}
 	})
 }
+
+// slowConn is a store connection whose watch of one directory does not
+// return until released: a ZooKeeper round trip that takes its time.
+type slowConn struct {
+	storage.Conn
+	path    string
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (c *slowConn) WatchChildren(ctx context.Context, p string) (<-chan storage.ChildrenEvent, error) {
+	if p == c.path {
+		close(c.entered)
+		<-c.release
+	}
+	return c.Conn.WatchChildren(ctx, p)
+}
+
+// TestSlowTableHoldsUpNobody: while the first subscription to one table
+// waits for the store, other tables are served and another subscriber of
+// the same table is acknowledged (the server holds no lock across a round
+// trip); both get the snapshot once the store answers. Also the
+// reference's order for a cache's first subscriber: ACK before anything
+// the store says.
+func TestSlowTableHoldsUpNobody(t *testing.T) {
+	servicetest.Each(t, func(t *testing.T, b servicetest.Backend) {
+		ctx, root := servicetest.Context(t), servicetest.Root(t)
+		plain := servicetest.Store(t, b, root, zoom.Options{})
+		nets, port := []uuid.UUID{uuid.New(), uuid.New()}, uuid.NewString()
+		paths := make([]string, len(nets))
+		for i, id := range nets {
+			if err := plain.Create(ctx, &models.Network{Id: models.UUIDFromGoogle(id)}); err != nil {
+				t.Fatal(err)
+			}
+			mac, err := plain.Table(ctx, &models.Network{}, id, midonet.MacTable, "0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := mac.AddPersistent(ctx, "02:00:00:00:00:01", port); err != nil {
+				t.Fatal(err)
+			}
+			paths[i] = mac.Path()
+		}
+		slow := &slowConn{Conn: b.Connect(t), path: paths[0], entered: make(chan struct{}), release: make(chan struct{})}
+		st, err := midonet.NewStore(ctx, slow, zoom.Options{Root: root, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := Start(ctx, st, root, Config{NotifyBatchSize: 64, Address: "127.0.0.1", BindRetryInterval: time.Second},
+			slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Stop(context.Background()) })
+
+		first := dial(t, srv)
+		first.send(subscribe(1, nets[0], "0"))
+		<-slow.entered
+		if r := first.recv(); r.GetAcknowledge() == nil {
+			t.Fatalf("first subscriber of the slow table: %v", r)
+		}
+		other := dial(t, srv)
+		other.send(subscribe(1, nets[1], "0"))
+		if r := other.recv(); r.GetAcknowledge() == nil {
+			t.Fatalf("another table while one waits for the store: %v", r)
+		}
+		if u := other.recv().GetNotify().GetUpdate(); entries(t, u) != "02:00:00:00:00:01="+port[:4] {
+			t.Fatalf("another table's snapshot: %v", u)
+		}
+		second := dial(t, srv)
+		second.send(subscribe(1, nets[0], "0"))
+		if r := second.recv(); r.GetAcknowledge() == nil {
+			t.Fatalf("second subscriber of the slow table: %v", r)
+		}
+		second.quiet(100 * time.Millisecond)
+
+		close(slow.release)
+		for _, a := range []*agent{first, second} {
+			if u := a.recv().GetNotify().GetUpdate(); u.GetType() != models.ProxyResponse_Notify_Update_SNAPSHOT ||
+				entries(t, u) != "02:00:00:00:00:01="+port[:4] {
+				t.Fatalf("slow table's snapshot: %v", u)
+			}
+		}
+	})
+}
