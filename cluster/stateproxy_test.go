@@ -31,7 +31,7 @@ import (
 type proxyAgent struct {
 	t    testing.TB
 	conn net.Conn
-	in   chan *models.ProxyResponse
+	in   <-chan *models.ProxyResponse
 }
 
 func dialStateProxy(t testing.TB, addr string) *proxyAgent {
@@ -40,20 +40,29 @@ func dialStateProxy(t testing.TB, addr string) *proxyAgent {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &proxyAgent{t: t, conn: conn, in: make(chan *models.ProxyResponse, 256)}
+	t.Cleanup(func() { conn.Close() })
+	return &proxyAgent{t: t, conn: conn, in: readMessages[models.ProxyResponse](conn)}
+}
+
+// readMessages delivers the varint32-delimited messages of conn until it
+// closes.
+func readMessages[M any, P interface {
+	*M
+	proto.Message
+}](conn net.Conn) <-chan P {
+	in := make(chan P, 256)
 	go func() {
-		defer close(a.in)
+		defer close(in)
 		r := bufio.NewReader(conn)
 		for {
-			var resp models.ProxyResponse
-			if err := protodelim.UnmarshalFrom(r, &resp); err != nil {
+			m := P(new(M))
+			if err := protodelim.UnmarshalFrom(r, m); err != nil {
 				return
 			}
-			a.in <- &resp
+			in <- m
 		}
 	}()
-	t.Cleanup(func() { conn.Close() })
-	return a
+	return in
 }
 
 func (a *proxyAgent) recv(within time.Duration) *models.ProxyResponse {
@@ -89,9 +98,10 @@ func (a *proxyAgent) subscribeMACTable(bridge string) (uint64, []*models.ProxyRe
 	}
 	var entries []*models.ProxyResponse_Notify_Entry
 	for {
-		u := a.recv(waitLimit).GetNotify().GetUpdate()
-		if u.GetType() != models.ProxyResponse_Notify_Update_SNAPSHOT {
-			a.t.Fatalf("want the snapshot, got %v", u)
+		r := a.recv(waitLimit)
+		u := r.GetNotify().GetUpdate()
+		if u == nil || u.GetType() != models.ProxyResponse_Notify_Update_SNAPSHOT {
+			a.t.Fatalf("want the snapshot, got %v", r)
 		}
 		entries = append(entries, u.GetEntries()...)
 		if u.GetEnd() {

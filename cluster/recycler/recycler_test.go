@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -461,4 +462,47 @@ func TestRecyclerSurvivesSessionExpiry(t *testing.T) {
 	if f.exists(f.z("/tables/Port/" + gone)) {
 		t.Error("orphan table survived the run after the expiry")
 	}
+}
+
+// TestRecyclerTurnsAcrossNodes: every node runs the recycler; the stamp on
+// Z gives each interval's run to the node that stamps first, the others
+// skip, and once that node is gone (its session closed) another node's
+// next run does the work.
+func TestRecyclerTurnsAcrossNodes(t *testing.T) {
+	servicetest.Each(t, func(t *testing.T, b servicetest.Backend) {
+		f := newFixture(t, b, testConfig)
+		second := servicetest.Store(t, b, f.root, zoom.Options{})
+		r2 := New(second, f.root, testConfig, slog.New(slog.DiscardHandler))
+		first := f.z("/tables/Port/" + uuid.NewString())
+		f.mkdirs(first)
+		if rep := f.recycle(); rep.Tables.Deleted != 1 {
+			t.Fatalf("first node's run: %+v", rep)
+		}
+		if _, err := r2.Recycle(f.ctx); !errors.Is(err, ErrRecentlyRecycled) {
+			t.Fatalf("second node right after the first: %v, want ErrRecentlyRecycled", err)
+		}
+
+		if err := f.conn.Close(); err != nil {
+			t.Fatal(err)
+		}
+		orphan := second.ZoomPath() + "/tables/Port/" + uuid.NewString()
+		for _, p := range []string{path.Dir(orphan), orphan} {
+			if _, err := second.Conn().Create(f.ctx, p, nil, storage.Persistent); err != nil && !errors.Is(err, storage.ErrNodeExists) {
+				t.Fatal(err)
+			}
+		}
+		servicetest.Eventually(t, "the orphan is older than now", func() bool {
+			_, st, err := second.Conn().Get(f.ctx, orphan)
+			return err == nil && st.Ctime.Before(time.Now().Add(-time.Millisecond))
+		})
+		// An interval later, by the second node's clock.
+		r2.now = func() time.Time { return time.Now().Add(testConfig.interval() + time.Second) }
+		rep, err := r2.Recycle(f.ctx)
+		if err != nil || rep.Tables.Deleted != 1 {
+			t.Fatalf("second node's run after the first node left: %+v, %v", rep, err)
+		}
+		if _, ok, _ := second.Conn().Exists(f.ctx, orphan); ok {
+			t.Error("the orphan survived the second node's run")
+		}
+	})
 }
