@@ -108,9 +108,20 @@
 //     from the peer) in the router's local redirect chain; a speaker's
 //     update with del_bgp_peer_ids deletes those peers (speakers are not
 //     stored). The router's delete takes the container and the chain.
+//   - L2 gateways: gateway devices (router_vtep, network_vlan; hw_vtep
+//     refused) are stored; a device update moves its connections' VTEP
+//     router ports to its first tunnel IP. A connection links a port on
+//     the tenant network (id derived from the network's) with a VTEP
+//     router port (tunnel IP, VNI = segmentation id) or a VLAN port on the
+//     device's network. A remote MAC entry goes into the peering table of
+//     every VTEP router port with its VNI, when it or the connection comes;
+//     deletes of entries, connections and devices take it out again.
 //
 // QoS policies are the v5 qos_policies (restapi); a Neutron network's or
 // port's qos_policy_id is copied onto its MidoNet network or port.
 //
-// Not translated: the LBaaS v2, FWaaS, VPNaaS and L2 gateway classes.
+// Not translated: the LBaaS v2, FWaaS and VPNaaS classes. Port bindings
+// and agent memberships (PortBinding, AgentMembership) reach the reference
+// only through its Neutron task-table importer, not its REST API, and are
+// not served; a port's binding:host_id is (ports, above).
 package neutron

@@ -71,6 +71,9 @@ func translators() []*Translator {
 		healthMonitorTranslator(),
 		bgpSpeakerTranslator(),
 		bgpPeerTranslator(),
+		gatewayDeviceTranslator(),
+		l2GatewayConnectionTranslator(),
+		remoteMacEntryTranslator(),
 	}
 }
 

@@ -106,9 +106,10 @@
 // store is NewZoomStore's. Routers and floating IPs are collections there;
 // PUT routers/{id}/add_router_interface and .../remove_router_interface
 // (neutron_l3.go) create and strip router interfaces, answering 204.
-// Tap services and flows (neutron_taas.go) answer a PUT with 204 and
-// refuse a body whose id is not the path's, as the reference's Scala
-// resources do.
+// Tap services and flows (neutron_taas.go), gateway devices and L2
+// gateway connections (neutron_l2gw.go) answer a PUT with 204 and refuse a
+// body whose id is not the path's, as the reference's Scala resources do;
+// remote MAC entries have no PUT (405).
 //
 // L2 insertions maintain the reference's hidden redirect chains and rules
 // on their ports (l2insertion.go); the chains stay after the last

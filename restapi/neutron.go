@@ -42,6 +42,8 @@ type neutronResource struct {
 	// TapFlowResource); otherwise the path's id wins and the object is
 	// answered 200.
 	putNoContent bool
+	// noPut: the resource has no PUT (405).
+	noPut bool
 }
 
 // nres builds a neutronResource from a JSON model D and its conversions.
@@ -78,11 +80,22 @@ func neutronResources() []neutronResource {
 		putNoContent(nres("tap_services", "TapService", "TapServices", false, (*neutronTapService).toProto,
 			neutronTapServiceOf)),
 		putNoContent(nres("tap_flows", "TapFlow", "TapFlows", false, (*neutronTapFlow).toProto, neutronTapFlowOf)),
+		putNoContent(nres("gateway_devices", "GatewayDevice", "GatewayDevices", false, (*neutronGatewayDevice).toProto,
+			neutronGatewayDeviceOf)),
+		putNoContent(nres("l2_gateway_connections", "L2GatewayConnection", "L2GatewayConnections", false,
+			(*neutronL2GatewayConnection).toProto, neutronL2GatewayConnectionOf)),
+		withoutPut(nres("remote_mac_entries", "RemoteMacEntry", "RemoteMacEntries", false,
+			(*neutronRemoteMacEntry).toProto, neutronRemoteMacEntryOf)),
 	}
 }
 
 func putNoContent(r neutronResource) neutronResource {
 	r.putNoContent = true
+	return r
+}
+
+func withoutPut(r neutronResource) neutronResource {
+	r.noPut = true
 	return r
 }
 
@@ -286,6 +299,10 @@ func (h *handler) serveNeutronObject(w http.ResponseWriter, r *http.Request, svc
 		}
 		c.writeJSON(http.StatusOK, mt, res.encode(obj))
 	case http.MethodPut:
+		if res.noPut {
+			methodNotAllowed(w)
+			return
+		}
 		if err := checkBodyType(r, mediaTypes{res.single}, standard); err != nil {
 			c.fail(err)
 			return
