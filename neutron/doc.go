@@ -28,6 +28,11 @@
 // transaction sees it when the op runs, so a translation never overwrites
 // back-references that bindings or earlier ops changed.
 //
+// A class the reference registers no storage for (the LBaaS v2 ones) is
+// an Unregistered translator: it is never read nor written, its updates
+// and deletes work from the MidoNet objects and the id alone, and Get
+// and List find none of it.
+//
 // The Neutron objects are stored under the reference's class names
 // (NeutronNetwork, NeutronSubnet, NeutronPort, SecurityGroup, ...), in the
 // same ZOOM layout as the MidoNet classes, so the consistency checker and
@@ -116,11 +121,21 @@
 //     device's network. A remote MAC entry goes into the peering table of
 //     every VTEP router port with its VNI, when it or the connection comes;
 //     deletes of entries, connections and devices take it out again.
+//   - LBaaS v2 (load balancers, listeners, pools, members, health
+//     monitors; none of them stored, as the reference registers no
+//     storage for them): a load balancer is a LoadBalancer on a router of
+//     its own with SNAT/reverse-SNAT chains, a router port peered with the
+//     VIP port, routes (VIP subnet, default via the gateway, option 121),
+//     and an HAPROXY service container and group behind a 169.254.0.1/30
+//     router port; listeners are VIPs at the VIP address, pools pools
+//     (round robin, TCP, source-IP persistence only), members pool
+//     members, health monitors health monitors. A subnet update replaces
+//     the VIP router ports' non-gateway routes by its option 121 routes.
 //
 // QoS policies are the v5 qos_policies (restapi); a Neutron network's or
 // port's qos_policy_id is copied onto its MidoNet network or port.
 //
-// Not translated: the LBaaS v2, FWaaS and VPNaaS classes. Port bindings
+// Not translated: the FWaaS and VPNaaS classes. Port bindings
 // and agent memberships (PortBinding, AgentMembership) reach the reference
 // only through its Neutron task-table importer, not its REST API, and are
 // not served; a port's binding:host_id is (ports, above).

@@ -299,6 +299,28 @@ func LbV1LoadBalancerID(r uuid.UUID) uuid.UUID {
 // LbV2RouterID is the router of an LBaaS v2 load balancer.
 func LbV2RouterID(lb uuid.UUID) uuid.UUID { return XorID(lb, 0xed1225ed739945ea, 0x8fd972a26f18632f) }
 
+// LbV2ServiceContainerID .. LbV2RevSnatRuleID are the objects of an LBaaS
+// v2 load balancer derived from its router (LbV2RouterID): the HAProxy
+// service container, its group, its router port, and the SNAT and reverse
+// SNAT rules of the router's chains.
+func LbV2ServiceContainerID(r uuid.UUID) uuid.UUID {
+	return XorID(r, 0xad1e25ee739d05ea, 0x0ed972b36e19612f)
+}
+
+func LbV2ServiceContainerGroupID(r uuid.UUID) uuid.UUID {
+	return XorID(r, 0x7d263d2d55da46d2, 0xaad282b46129613f)
+}
+
+func LbV2ServiceContainerPortID(r uuid.UUID) uuid.UUID {
+	return XorID(r, 0x1da81cddca3b9ff8, 0xd966a652de3c9cca)
+}
+
+func LbV2SnatRuleID(r uuid.UUID) uuid.UUID { return XorID(r, 0xe401ace2473413aa, 0x7be4604b146962b6) }
+
+func LbV2RevSnatRuleID(r uuid.UUID) uuid.UUID {
+	return XorID(r, 0xd9c8f6962541298d, 0x7294e027de2b90ba)
+}
+
 // L2gwNetworkPortID is the tenant-network port of an L2 gateway connection
 // (the port remote-site MAC entries point to).
 func L2gwNetworkPortID(network uuid.UUID) uuid.UUID {

@@ -60,6 +60,11 @@ var derivedIDConstants = []struct {
 	{"fwJumpRule", FwdChainFwJumpRuleID, 0x36feb6f6fd9211e5, 0x98a00242ac110001},
 	{"lbV2Router", LbV2RouterID, 0xed1225ed739945ea, 0x8fd972a26f18632f},
 	{"lbV1LoadBalancer", LbV1LoadBalancerID, 0xaab2c5dea7bc8dea, 0x2ac7bb0371eee6d7},
+	{"lbV2ServiceContainer", LbV2ServiceContainerID, 0xad1e25ee739d05ea, 0x0ed972b36e19612f},
+	{"lbV2ServiceContainerGroup", LbV2ServiceContainerGroupID, 0x7d263d2d55da46d2, 0xaad282b46129613f},
+	{"lbV2ServiceContainerPort", LbV2ServiceContainerPortID, 0x1da81cddca3b9ff8, 0xd966a652de3c9cca},
+	{"lbV2SnatRule", LbV2SnatRuleID, 0xe401ace2473413aa, 0x7be4604b146962b6},
+	{"lbV2RevSnatRule", LbV2RevSnatRuleID, 0xd9c8f6962541298d, 0x7294e027de2b90ba},
 }
 
 // addressRouteIDs are the route ids derived from a port and an address:

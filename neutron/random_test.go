@@ -15,10 +15,12 @@ import (
 // TestRandomSequenceLeavesConsistentStore runs a seeded random sequence of
 // Neutron creates, updates and deletes (networks, subnets, compute and DHCP
 // ports, security groups and rules, bulk and single; then tap services and
-// flows over the ports left), then requires the
+// flows over the ports left; then LBaaS v2 load balancers, listeners, pools,
+// members and health monitors), then requires the
 // consistency checker to find nothing; it then deletes every Neutron object
 // and requires the translated topology to be gone entirely (no leaked
-// network, port, chain, rule, address group, DHCP subnet or mirror).
+// network, port, chain, rule, address group, DHCP subnet, mirror, router,
+// route, load balancer, pool, member, VIP or service container).
 func TestRandomSequenceLeavesConsistentStore(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, fx *fixture) {
 		rng := rand.New(rand.NewPCG(13, 0))
@@ -146,9 +148,14 @@ func TestRandomSequenceLeavesConsistentStore(t *testing.T) {
 				ports = append(ports[:i], ports[i+1:]...)
 			}
 		}
+		lbaas := fx.randomLbaasV2(rng, subnets[pick(len(subnets))].id, subnets[pick(len(subnets))].net, &ipN)
 		fx.checkConsistent("after the random sequence")
 
-		// Delete everything Neutron knows, in the plugin's order.
+		// Delete everything Neutron knows, in the plugin's order (the LBaaS
+		// v2 objects are not stored: the sequence knows its load balancers).
+		for _, o := range lbaas {
+			fx.delete(o.model, o.id)
+		}
 		for _, m := range []proto.Message{&models.TapFlow{}, &models.TapService{}, &models.NeutronPort{},
 			&models.SecurityGroup{}, &models.NeutronSubnet{}, &models.NeutronNetwork{}} {
 			all, err := fx.st.GetAll(fx.ctx, m)
@@ -162,12 +169,187 @@ func TestRandomSequenceLeavesConsistentStore(t *testing.T) {
 		}
 		fx.checkConsistent("after deleting everything")
 		for _, m := range []proto.Message{&models.Network{}, &models.Port{}, &models.Chain{}, &models.Rule{},
-			&models.IPAddrGroup{}, &models.Dhcp{}, &models.SecurityGroupRule{}, &models.NeutronPort{}, &models.Mirror{}} {
+			&models.IPAddrGroup{}, &models.Dhcp{}, &models.SecurityGroupRule{}, &models.NeutronPort{}, &models.Mirror{},
+			&models.Router{}, &models.Route{}, &models.LoadBalancer{}, &models.Pool{}, &models.PoolMember{}, &models.Vip{},
+			&models.ServiceContainer{}, &models.ServiceContainerGroup{}} {
 			if all, err := fx.st.GetAll(fx.ctx, m); err != nil || len(all) != 0 {
 				t.Errorf("%d %s left (%v)", len(all), models.ClassName(m), err)
 			}
 		}
 	})
+}
+
+// randomLbaasV2 runs a random sequence of LBaaS v2 operations: VIP ports
+// and load balancers on the given subnet (of network net), listeners,
+// pools (with session persistence, some naming a listener), members,
+// health monitors, their updates and deletes, subnet updates moving the
+// VIP routes, VIP port deletes. It returns the objects left, in the
+// order Neutron deletes them (members, health monitors, pools, listeners,
+// load balancers).
+func (fx *fixture) randomLbaasV2(rng *rand.Rand, sub, net *models.UUID, ipN *int) []neutronRef {
+	type lbState struct {
+		id, vipPort *models.UUID
+		vipGone     bool
+	}
+	type poolState struct {
+		id, lb *models.UUID
+		hm     bool
+	}
+	var (
+		lbs                  []*lbState
+		pools                []*poolState
+		listeners, members   []*models.UUID
+		hms                  []*models.UUID
+		listenerPool         = map[*models.UUID]bool{} // listeners whose VIP has a pool
+		pick                 = func(n int) int { return rng.IntN(n) }
+		nextIP               = func() string { *ipN++; return fmt.Sprintf("10.0.%d.%d", *ipN/250, *ipN%250+2) }
+		liveLB               = func() *lbState { return lbs[pick(len(lbs))] }
+		withVIP              []*lbState
+		refreshLBsWithVIPort = func() {
+			withVIP = withVIP[:0]
+			for _, l := range lbs {
+				if !l.vipGone {
+					withVIP = append(withVIP, l)
+				}
+			}
+		}
+	)
+	for step := 0; step < 120; step++ {
+		refreshLBsWithVIPort()
+		k := rng.IntN(12)
+		switch {
+		case k == 0 || len(lbs) == 0:
+			port, addr := newID(), nextIP()
+			fx.create(l3Port(port, net, models.NeutronPort_LOADBALANCERV2, fmt.Sprintf("fa:16:3e:01:%02x:%02x", *ipN/256, *ipN%256),
+				alloc(addr, sub)))
+			l := &lbState{id: newID(), vipPort: port}
+			fx.create(lbV2(l.id, port, sub, addr))
+			lbs = append(lbs, l)
+		case k == 1 && len(withVIP) > 0:
+			id := newID()
+			l := withVIP[pick(len(withVIP))]
+			var pool *models.UUID
+			if len(pools) > 0 && rng.IntN(2) == 0 {
+				pool = pools[pick(len(pools))].id
+			}
+			fx.create(lbV2Listener(id, l.id, pool, int32(1000+step), true))
+			listeners = append(listeners, id)
+			listenerPool[id] = pool != nil
+		case k == 2 || (k == 3 && len(pools) == 0):
+			p := &poolState{id: newID(), lb: liveLB().id}
+			np := lbV2Pool(p.id, p.lb, rng.IntN(2) == 0)
+			if rng.IntN(2) == 0 {
+				np.SessionPersistence = sourceIPPersistence()
+			}
+			for _, l := range listeners {
+				if !listenerPool[l] && rng.IntN(2) == 0 {
+					np.ListenerId = l
+					listenerPool[l] = true
+					break
+				}
+			}
+			fx.create(np)
+			pools = append(pools, p)
+		case k == 3 && len(pools) > 0:
+			id := newID()
+			fx.create(lbV2Member(id, pools[pick(len(pools))].id, sub, nextIP(), int32(80+step), int32(1+pick(5)), true))
+			members = append(members, id)
+		case k == 4 && len(pools) > 0:
+			var free []*models.UUID
+			for _, p := range pools {
+				if !p.hm && rng.IntN(2) == 0 {
+					p.hm = true
+					free = append(free, p.id)
+				}
+			}
+			id := newID()
+			fx.create(lbV2HealthMonitor(id, 1, 2, 3, free...))
+			hms = append(hms, id)
+		case k == 5 && len(listeners) > 0:
+			// Listener updates: the default pool set or cleared.
+			i := pick(len(listeners))
+			var pool *models.UUID
+			if len(pools) > 0 && rng.IntN(2) == 0 {
+				pool = pools[pick(len(pools))].id
+			}
+			if !fx.exists(&models.Vip{}, listeners[i].ToGoogle()) {
+				listeners = append(listeners[:i], listeners[i+1:]...)
+				break
+			}
+			lb := liveLB().id // the update reads no load balancer
+			fx.update(lbV2Listener(listeners[i], lb, pool, 1000, rng.IntN(2) == 0))
+			listenerPool[listeners[i]] = pool != nil
+		case k == 6 && len(pools) > 0:
+			p := pools[pick(len(pools))]
+			np := lbV2Pool(p.id, p.lb, rng.IntN(2) == 0)
+			if rng.IntN(2) == 0 {
+				np.SessionPersistence = sourceIPPersistence()
+			}
+			fx.update(np)
+		case k == 7 && len(members) > 0:
+			i := pick(len(members))
+			if rng.IntN(2) == 0 {
+				fx.update(lbV2Member(members[i], nil, sub, "10.9.9.9", 1, int32(pick(10)), rng.IntN(2) == 0))
+				break
+			}
+			fx.delete(&models.NeutronLoadBalancerV2PoolMember{}, members[i])
+			members = append(members[:i], members[i+1:]...)
+		case k == 8 && len(hms) > 0:
+			i := pick(len(hms))
+			if rng.IntN(2) == 0 {
+				fx.update(lbV2HealthMonitor(hms[i], 4, 5, 6))
+				break
+			}
+			fx.delete(&models.NeutronHealthMonitorV2{}, hms[i])
+			hms = append(hms[:i], hms[i+1:]...)
+		case k == 9 && len(pools) > 0:
+			i := pick(len(pools))
+			fx.delete(&models.NeutronLoadBalancerV2Pool{}, pools[i].id)
+			pools = append(pools[:i], pools[i+1:]...)
+			members = slices.DeleteFunc(members, func(m *models.UUID) bool { return !fx.exists(&models.PoolMember{}, m.ToGoogle()) })
+		case k == 10:
+			// The subnet's gateway and host routes change: the VIP router
+			// ports' routes follow.
+			up := subnet(sub, net, "10.0.0.0/16", fmt.Sprintf("10.0.0.%d", 1+pick(2)))
+			up.HostRoutes = []*models.NeutronRoute{nRoute(fmt.Sprintf("10.%d.0.0/16", 100+pick(50)), "10.0.0.1")}
+			fx.update(up)
+		case k == 11 && len(lbs) > 0:
+			i := pick(len(lbs))
+			if rng.IntN(2) == 0 && !lbs[i].vipGone {
+				fx.delete(&models.NeutronPort{}, lbs[i].vipPort)
+				lbs[i].vipGone = true
+				break
+			}
+			fx.delete(&models.NeutronLoadBalancerV2{}, lbs[i].id)
+			lbs = append(lbs[:i], lbs[i+1:]...)
+			// Its pools (with their members) and their VIPs went with it.
+			pools = slices.DeleteFunc(pools, func(p *poolState) bool { return !fx.exists(&models.Pool{}, p.id.ToGoogle()) })
+			members = slices.DeleteFunc(members, func(m *models.UUID) bool { return !fx.exists(&models.PoolMember{}, m.ToGoogle()) })
+			listeners = slices.DeleteFunc(listeners, func(l *models.UUID) bool { return !fx.exists(&models.Vip{}, l.ToGoogle()) })
+		}
+	}
+	var out []neutronRef
+	add := func(model proto.Message, ids ...*models.UUID) {
+		for _, id := range ids {
+			out = append(out, neutronRef{model, id})
+		}
+	}
+	add(&models.NeutronLoadBalancerV2PoolMember{}, members...)
+	add(&models.NeutronHealthMonitorV2{}, hms...)
+	for _, p := range pools {
+		add(&models.NeutronLoadBalancerV2Pool{}, p.id)
+	}
+	add(&models.NeutronLoadBalancerV2Listener{}, listeners...)
+	for _, l := range lbs {
+		add(&models.NeutronLoadBalancerV2{}, l.id)
+	}
+	return out
+}
+
+// neutronRef names a Neutron object.
+type neutronRef struct {
+	model proto.Message
+	id    *models.UUID
 }
 
 // checkConsistent runs the consistency checker on the fixture's store.

@@ -70,14 +70,19 @@ func updateSubnet(v *View, s, _ *models.NeutronSubnet) ([]Op, error) {
 	if dhcpIP != nil {
 		routes = append(routes, &models.Dhcp_Opt121Route{DstSubnet: metadataServiceSubnet(), Gateway: dhcpIP})
 	}
-	ops := []Op{Modify(s.GetId().ToGoogle(), func(d *models.Dhcp) error {
+	// The LB v2 VIP router ports' routes follow the new option 121 routes.
+	ops, err := updateLbV2Routes(v, s, routes)
+	if err != nil {
+		return nil, err
+	}
+	ops = append(ops, Modify(s.GetId().ToGoogle(), func(d *models.Dhcp) error {
 		d.Enabled = proto.Bool(s.GetEnableDhcp())
 		d.SubnetAddress = s.GetCidr()
 		d.DefaultGateway = s.GetGatewayIp()
 		d.DnsServerAddress = s.GetDnsNameservers()
 		d.Opt121Routes = routes
 		return nil
-	})}
+	}))
 	// Routes through the subnet's gateway follow it.
 	if !proto.Equal(old.GetDefaultGateway(), s.GetGatewayIp()) {
 		gw := s.GetGatewayIp()

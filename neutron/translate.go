@@ -33,6 +33,11 @@ type Translator struct {
 	// NotStored: the Neutron object itself is not kept (the translation is
 	// all there is).
 	NotStored bool
+	// Unregistered: the Neutron class has no storage at all (the
+	// reference registers none; implies NotStored). Updates translate with
+	// a nil old object (typed), deletes with an empty object carrying only the
+	// id, and Get and List find nothing.
+	Unregistered bool
 }
 
 // typed builds a Translator for the Neutron class T from typed functions
@@ -74,6 +79,11 @@ func translators() []*Translator {
 		gatewayDeviceTranslator(),
 		l2GatewayConnectionTranslator(),
 		remoteMacEntryTranslator(),
+		loadBalancerV2Translator(),
+		listenerV2Translator(),
+		poolV2Translator(),
+		poolMemberV2Translator(),
+		healthMonitorV2Translator(),
 	}
 }
 
@@ -168,11 +178,17 @@ func (s *Service) Delete(ctx context.Context, model proto.Message, id uuid.UUID)
 
 // Get reads a stored Neutron object.
 func (s *Service) Get(ctx context.Context, model proto.Message, id uuid.UUID) (proto.Message, error) {
+	if t, err := s.translatorOf(model); err == nil && t.Unregistered {
+		return nil, notFound(models.ClassName(model), id.String())
+	}
 	return s.st.Get(ctx, model, id)
 }
 
 // List reads every stored object of model's Neutron class.
 func (s *Service) List(ctx context.Context, model proto.Message) ([]proto.Message, error) {
+	if t, err := s.translatorOf(model); err == nil && t.Unregistered {
+		return nil, nil
+	}
 	return s.st.GetAll(ctx, model)
 }
 
@@ -192,7 +208,7 @@ func (s *Service) CreateOps(v *View, nm proto.Message) ([]Op, error) {
 			return nil, err
 		}
 	}
-	if !t.NotStored {
+	if !t.NotStored && !t.Unregistered {
 		ops = append(ops, Create(nm))
 	}
 	return ops, nil
@@ -208,9 +224,12 @@ func (s *Service) UpdateOps(v *View, nm proto.Message) ([]Op, error) {
 	if err != nil {
 		return nil, badRequest("%s without an id", models.ClassName(nm))
 	}
-	old, err := v.Get(nm, pid.ToGoogle())
-	if err != nil && !(t.NotStored && isNotFound(err)) {
-		return nil, err
+	old := nm.ProtoReflect().Type().Zero().Interface() // a typed nil
+	if !t.Unregistered {
+		old, err = v.Get(nm, pid.ToGoogle())
+		if err != nil && !(t.NotStored && isNotFound(err)) {
+			return nil, err
+		}
 	}
 	var ops []Op
 	if t.Update != nil {
@@ -218,7 +237,7 @@ func (s *Service) UpdateOps(v *View, nm proto.Message) ([]Op, error) {
 			return nil, err
 		}
 	}
-	if !t.NotStored {
+	if !t.NotStored && !t.Unregistered {
 		if t.Keep != nil {
 			nm = proto.Clone(nm)
 			t.Keep(nm, old)
@@ -235,7 +254,7 @@ func (s *Service) DeleteOps(v *View, model proto.Message, id uuid.UUID) ([]Op, e
 	if err != nil {
 		return nil, err
 	}
-	old, err := v.Get(model, id)
+	old, err := s.deleted(v, t, model, id)
 	if isNotFound(err) {
 		return nil, nil
 	}
@@ -248,8 +267,21 @@ func (s *Service) DeleteOps(v *View, model proto.Message, id uuid.UUID) ([]Op, e
 			return nil, err
 		}
 	}
-	if !t.NotStored {
+	if !t.NotStored && !t.Unregistered {
 		ops = append(ops, Delete(model, id))
 	}
 	return ops, nil
+}
+
+// deleted is the object a delete translates: the stored one, or for an
+// unregistered class an empty one with the id.
+func (s *Service) deleted(v *View, t *Translator, model proto.Message, id uuid.UUID) (proto.Message, error) {
+	if !t.Unregistered {
+		return v.Get(model, id)
+	}
+	old := model.ProtoReflect().New().Interface()
+	if err := models.SetID(old, models.UUIDFromGoogle(id)); err != nil {
+		return nil, err
+	}
+	return old, nil
 }
