@@ -110,6 +110,9 @@
 // gateway connections (neutron_l2gw.go) answer a PUT with 204 and refuse a
 // body whose id is not the path's, as the reference's Scala resources do;
 // remote MAC entries have no PUT (405).
+// BGP peers (neutron_bgp.go) do the same; BGP speakers are served only
+// as PUT bgp_speakers/{id} (405 for other methods, the collection 404),
+// whose del_bgp_peer_ids deletes peers.
 //
 // L2 insertions maintain the reference's hidden redirect chains and rules
 // on their ports (l2insertion.go); the chains stay after the last

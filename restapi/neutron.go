@@ -44,6 +44,9 @@ type neutronResource struct {
 	putNoContent bool
 	// noPut: the resource has no PUT (405).
 	noPut bool
+	// putOnly: only PUT on an object (the reference's BgpSpeakerResource):
+	// other methods there are 405, the collection path is not served.
+	putOnly bool
 }
 
 // nres builds a neutronResource from a JSON model D and its conversions.
@@ -86,6 +89,9 @@ func neutronResources() []neutronResource {
 			(*neutronL2GatewayConnection).toProto, neutronL2GatewayConnectionOf)),
 		withoutPut(nres("remote_mac_entries", "RemoteMacEntry", "RemoteMacEntries", false,
 			(*neutronRemoteMacEntry).toProto, neutronRemoteMacEntryOf)),
+		putOnly(nres("bgp_speakers", "BgpSpeaker", "BgpSpeakers", false, (*neutronBgpSpeaker).toProto,
+			neutronBgpSpeakerOf)),
+		putNoContent(nres("bgp_peers", "BgpPeer", "BgpPeers", false, (*neutronBgpPeer).toProto, neutronBgpPeerOf)),
 	}
 }
 
@@ -96,6 +102,12 @@ func putNoContent(r neutronResource) neutronResource {
 
 func withoutPut(r neutronResource) neutronResource {
 	r.noPut = true
+	return r
+}
+
+func putOnly(r neutronResource) neutronResource {
+	r = putNoContent(r)
+	r.putOnly = true
 	return r
 }
 
@@ -119,9 +131,11 @@ func (h *handler) neutronRoutes() {
 	h.neutronRouterInterfaceRoutes(base, svc)
 	for _, res := range neutronResources() {
 		res := res
-		h.mux.HandleFunc(base+"/"+res.path, func(w http.ResponseWriter, r *http.Request) {
-			h.serveNeutronCollection(w, r, svc, res)
-		})
+		if !res.putOnly {
+			h.mux.HandleFunc(base+"/"+res.path, func(w http.ResponseWriter, r *http.Request) {
+				h.serveNeutronCollection(w, r, svc, res)
+			})
+		}
 		h.mux.HandleFunc(base+"/"+res.path+"/{id}", func(w http.ResponseWriter, r *http.Request) {
 			h.serveNeutronObject(w, r, svc, res)
 		})
@@ -278,6 +292,10 @@ func (h *handler) neutronBulkCreate(c *call, svc *neutron.Service, res neutronRe
 }
 
 func (h *handler) serveNeutronObject(w http.ResponseWriter, r *http.Request, svc *neutron.Service, res neutronResource) {
+	if res.putOnly && r.Method != http.MethodPut {
+		methodNotAllowed(w)
+		return
+	}
 	c := h.newCall(w, r)
 	id, perr := parseUUID(r.PathValue("id"))
 	notFound := errorf(http.StatusNotFound, "Resource not found")

@@ -34,6 +34,8 @@ func TestNeutronAbuse(t *testing.T) {
 			n.must(201, "POST", "/neutron/subnets", neutronVnd+"Subnet-v1+json", map[string]any{"id": sub,
 				"network_id": net, "cidr": "10.0.0.0/24", "gateway_ip": "10.0.0.1", "ip_version": 4, "enable_dhcp": true})
 			n.must(201, "POST", "/neutron/security_groups", neutronVnd+"SecurityGroup-v1+json", map[string]any{"id": sg})
+			rtr := uuid.NewString()
+			n.must(201, "POST", "/neutron/routers", neutronVnd+"Router-v1+json", map[string]any{"id": rtr})
 
 			type target struct {
 				path, media string
@@ -63,6 +65,10 @@ func TestNeutronAbuse(t *testing.T) {
 				{"security_group_rules", "SecurityGroupRule", map[string]any{"security_group_id": sg, "direction": "egress",
 					"protocol": "icmp", "ethertype": "IPv4", "port_range_min": 8, "port_range_max": 0,
 					"remote_group_id": sg, "remote_ip_prefix": nil, "tenant_id": "t"}, &models.SecurityGroupRule{}},
+				{"bgp_peers", "BgpPeer", map[string]any{"peer_ip": "10.9.0.1", "remote_as": 65001, "auth_type": "md5",
+					"password": "p", "name": "p", "tenant_id": "t", "bgp_speaker": map[string]any{"id": uuid.NewString(),
+						"local_as": 64512, "ip_version": 4, "logical_router": rtr, "del_bgp_peer_ids": []any{}}},
+					&models.NeutronBgpPeer{}},
 			}
 			values := abuseValues(1 << 10)
 			sent := 0
