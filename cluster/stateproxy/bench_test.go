@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"slices"
 	"testing"
 	"time"
 
@@ -107,43 +106,7 @@ func benchUpdateLatency(b *testing.B, be servicetest.Backend, subscribers int) {
 		}
 	}()
 
-	var proxied, direct []time.Duration
-	b.ResetTimer()
-	for i := range b.N {
-		start := time.Now()
-		if err := mac.AddPersistent(ctx, fmt.Sprintf("02:00:00:%02x:%02x:%02x", byte(i>>16), byte(i>>8), byte(i)), uuid.NewString()); err != nil {
-			b.Fatal(err)
-		}
-		for range subscribers {
-			select {
-			case at := <-arrivals:
-				proxied = append(proxied, at.Sub(start))
-			case <-time.After(servicetest.WaitLimit):
-				b.Fatal("a subscriber missed an update")
-			}
-		}
-		select {
-		case at := <-watched:
-			direct = append(direct, at.Sub(start))
-		case <-time.After(servicetest.WaitLimit):
-			b.Fatal("the watch missed an update")
-		}
-	}
-	b.StopTimer()
-	p50, p99, w50 := percentile(proxied, 50), percentile(proxied, 99), percentile(direct, 50)
-	b.ReportMetric(float64(p50.Microseconds()), "p50-µs")
-	b.ReportMetric(float64(p99.Microseconds()), "p99-µs")
-	b.ReportMetric(float64(w50.Microseconds()), "watch-p50-µs")
-	b.ReportMetric(float64(p50)/float64(max(w50, 1)), "p50/watch")
-	b.Logf("%s: %d subscribers, %d updates: p50 %v, p99 %v; one direct watch p50 %v (ratio %.2f)",
-		b.Name(), subscribers, len(direct), p50, p99, w50, float64(p50)/float64(max(w50, 1)))
-}
-
-func percentile(d []time.Duration, p int) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[min(len(s)-1, len(s)*p/100)]
+	servicetest.FanOutLatency(b, subscribers, func(i int) error {
+		return mac.AddPersistent(ctx, fmt.Sprintf("02:00:00:%02x:%02x:%02x", byte(i>>16), byte(i>>8), byte(i)), uuid.NewString())
+	}, arrivals, watched)
 }

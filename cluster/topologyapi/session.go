@@ -22,12 +22,14 @@ type inventory struct {
 	cfg Config
 	log *slog.Logger
 
+	feeds    *feeds
 	mu       sync.Mutex
 	sessions map[uuid.UUID]*session
 }
 
 func newInventory(ctx context.Context, st *zoom.Store, cfg Config, log *slog.Logger) *inventory {
-	return &inventory{ctx: ctx, st: st, cfg: cfg, log: log, sessions: map[uuid.UUID]*session{}}
+	return &inventory{ctx: ctx, st: st, cfg: cfg, log: log, sessions: map[uuid.UUID]*session{},
+		feeds: &feeds{ctx: ctx, st: st, log: log, all: map[subKey]*feed{}}}
 }
 
 var errRejected = errors.New("handshake rejected")
@@ -215,49 +217,7 @@ func (s *session) subscribe(reqID *models.UUID, class models.Class, id *models.U
 	s.subs[key] = &subscription{reqID: reqID, cancel: cancel}
 	s.mu.Unlock()
 	s.emit(&models.Response{Type: models.ResponseType_ACK.Enum(), ReqId: reqID})
-	go s.follow(ctx, reqID, class, key)
-}
-
-// follow turns the store's watch into UPDATE and DELETION responses.
-func (s *session) follow(ctx context.Context, reqID *models.UUID, class models.Class, key subKey) {
-	var events <-chan zoom.ObjectEvent
-	var err error
-	if key.id == uuid.Nil {
-		events, err = s.inv.st.WatchClass(ctx, class.New())
-	} else {
-		events, err = s.inv.st.Watch(ctx, class.New(), key.id)
-	}
-	if err != nil {
-		if ctx.Err() == nil {
-			msg := "error on watch"
-			if errors.Is(err, zoom.ErrNotFound) {
-				msg = "not found"
-			}
-			s.emit(&models.Response{Type: models.ResponseType_ERROR.Enum(), ReqId: reqID, Payload: info(msg)})
-		}
-		s.drop(key, ctx)
-		return
-	}
-	for ev := range events {
-		if ctx.Err() != nil {
-			continue // unsubscribed: no more output
-		}
-		switch ev.Kind {
-		case zoom.Created, zoom.Updated:
-			s.emit(update(reqID, class, ev.Obj))
-		case zoom.Deleted:
-			oid, perr := uuid.Parse(ev.ID)
-			if perr != nil {
-				continue
-			}
-			s.emit(&models.Response{Type: models.ResponseType_DELETION.Enum(), ReqId: reqID,
-				ObjType: class.TopologyType.Enum(), ObjId: models.UUIDFromGoogle(oid)})
-		case zoom.Failed:
-			s.inv.log.Warn("topology API subscription failed", "class", class.Name, "id", ev.ID, "err", ev.Err)
-			s.emit(&models.Response{Type: models.ResponseType_ERROR.Enum(), ReqId: reqID, Payload: info("error on watch")})
-		}
-	}
-	s.drop(key, ctx)
+	s.inv.feeds.join(key, class, &follower{s: s, reqID: reqID, ctx: ctx})
 }
 
 // drop forgets the subscription of key if it is still the one of ctx.

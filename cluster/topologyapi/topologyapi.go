@@ -20,6 +20,11 @@
 //   - bye: the session ends and the connection is closed, without answer;
 //   - a type the API does not serve: NACK "invalid type".
 //
+// The subscriptions of every session to one object (or one class) share
+// one watch of the store, as the reference's ZOOM observables do: a change
+// is read once and fanned out; a session subscribing later gets the
+// current value first.
+//
 // A frame that is not a Request with its required fields set (or is over
 // 64 KiB) closes the connection; the session stays.
 //

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -102,4 +103,51 @@ func SchemaDefaults(t testing.TB) *mnconf.Config {
 		t.Fatal(err)
 	}
 	return mnconf.NewConfig(schemas["cluster"])
+}
+
+// FanOutLatency runs b.N writes and times each, from the write, to its
+// arrival at every one of subscribers (one time each on arrivals) and, as
+// the baseline, at one direct watch of the store (watched); it reports the
+// subscribers' p50 and p99, the watch's p50 and the ratio of the p50s.
+func FanOutLatency(b *testing.B, subscribers int, write func(i int) error, arrivals, watched <-chan time.Time) {
+	var fanned, direct []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		if err := write(i); err != nil {
+			b.Fatal(err)
+		}
+		for range subscribers {
+			select {
+			case at := <-arrivals:
+				fanned = append(fanned, at.Sub(start))
+			case <-time.After(WaitLimit):
+				b.Fatal("a subscriber missed an update")
+			}
+		}
+		select {
+		case at := <-watched:
+			direct = append(direct, at.Sub(start))
+		case <-time.After(WaitLimit):
+			b.Fatal("the watch missed an update")
+		}
+	}
+	b.StopTimer()
+	p50, p99, w50 := percentile(fanned, 50), percentile(fanned, 99), percentile(direct, 50)
+	b.ReportMetric(float64(p50.Microseconds()), "p50-µs")
+	b.ReportMetric(float64(p99.Microseconds()), "p99-µs")
+	b.ReportMetric(float64(w50.Microseconds()), "watch-p50-µs")
+	b.ReportMetric(float64(p50)/float64(max(w50, 1)), "p50/watch")
+	b.Logf("%s: %d subscribers, %d updates: p50 %v, p99 %v; one direct watch p50 %v (ratio %.2f)",
+		b.Name(), subscribers, len(direct), p50, p99, w50, float64(p50)/float64(max(w50, 1)))
+}
+
+// percentile is the p-th percentile of d (0 for none).
+func percentile(d []time.Duration, p int) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*p/100)]
 }
