@@ -279,8 +279,9 @@ func (w *l3World) deleteRouter(i int) {
 
 // TestRandomL3SequenceLeavesConsistentStore runs a seeded random sequence of
 // router, router interface and floating IP operations (with the networks,
-// subnets and VM ports they need), in an order the Neutron plugin could
-// send them, then requires the consistency checker to find nothing; then it
+// subnets and VM ports they need), then L2 gateway operations over them
+// (l2gwPhase), in an order the Neutron plugin could send them, then
+// requires the consistency checker to find nothing; then it
 // deletes everything in the plugin's order and requires no translated
 // object to be left.
 func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
@@ -336,8 +337,10 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 				}
 			}
 		}
+		w.l2gwPhase(80)
 		counts := map[string]int{}
-		for _, m := range []proto.Message{&models.Router{}, &models.Route{}, &models.Rule{}, &models.FloatingIp{}} {
+		for _, m := range []proto.Message{&models.Router{}, &models.Route{}, &models.Rule{}, &models.FloatingIp{},
+			&models.L2GatewayConnection{}, &models.RemoteMacEntry{}} {
 			all, err := fx.st.GetAll(fx.ctx, m)
 			if err != nil {
 				t.Fatal(err)
@@ -346,12 +349,14 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 		}
 		t.Logf("after the random sequence: %v; operations: %v", counts, w.done)
 		if counts["Router"] == 0 || counts["FloatingIp"] == 0 || w.done["associate floating IP"] < 5 ||
-			w.done["remove interface"] == 0 || w.done["interface by port"] == 0 {
+			w.done["remove interface"] == 0 || w.done["interface by port"] == 0 || counts["L2GatewayConnection"] == 0 ||
+			counts["RemoteMacEntry"] == 0 || w.done["delete L2 gateway connection"] == 0 {
 			t.Fatalf("the sequence built too little to check: %v", counts)
 		}
 		fx.checkConsistent("after the random sequence")
 
 		w.dropFloatingIPs(func(*models.FloatingIp) bool { return true })
+		fx.deleteAll(&models.L2GatewayConnection{}, &models.RemoteMacEntry{}, &models.GatewayDevice{})
 		for len(w.routers) > 0 {
 			w.deleteRouter(0)
 		}
@@ -368,7 +373,7 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 		fx.checkConsistent("after deleting everything")
 		for _, m := range []proto.Message{&models.Router{}, &models.Port{}, &models.Chain{}, &models.Rule{},
 			&models.Route{}, &models.PortGroup{}, &models.Network{}, &models.Dhcp{}, &models.NeutronRouter{},
-			&models.FloatingIp{}} {
+			&models.FloatingIp{}, &models.GatewayDevice{}, &models.RemoteMacEntry{}, &models.L2GatewayConnection{}} {
 			if all, err := fx.st.GetAll(fx.ctx, m); err != nil || len(all) != 0 {
 				t.Errorf("%d %s left (%v)", len(all), models.ClassName(m), err)
 			}
