@@ -81,6 +81,56 @@ func (a *agent) die(t *testing.T) {
 	}
 }
 
+// placement follows a service container through the REST API while the
+// agents it may run at come and go.
+type placement struct {
+	t      *testing.T
+	b      *backend
+	api    *client.Client
+	agents map[string]*agent // by host id
+	id     string
+	at     string // the host it runs at
+}
+
+// followContainer waits until container id is scheduled on one of agents'
+// hosts, has that agent report it RUNNING and waits for the REST API to
+// show it so.
+func followContainer(t *testing.T, b *backend, api *client.Client, agents map[string]*agent, id string) *placement {
+	t.Helper()
+	p := &placement{t: t, b: b, api: api, agents: agents, id: id}
+	eventually(t, "the container is scheduled on a live host", func() bool { p.at = p.host(); return agents[p.at] != nil })
+	agents[p.at].report(t, id, models.ContainerStatus_RUNNING)
+	eventually(t, "the REST API shows it RUNNING", func() bool {
+		got, err := api.ServiceContainers().Get(context.Background(), id)
+		return err == nil && got.StatusCode == "RUNNING"
+	})
+	return p
+}
+
+// host is the host the REST API says the container is at ("" for none).
+func (p *placement) host() string {
+	got, err := p.api.ServiceContainers().Get(context.Background(), p.id)
+	if err != nil || got.HostID == nil {
+		return ""
+	}
+	return *got.HostID
+}
+
+// moves kills the agent the container runs at and waits for it to run at
+// another, then starts an agent again on the dead one's host for the next
+// round.
+func (p *placement) moves(why string) {
+	p.t.Helper()
+	from := p.at
+	p.agents[from].die(p.t)
+	eventually(p.t, why+": the container moves off the dead host", func() bool {
+		p.at = p.host()
+		return p.at != "" && p.at != from
+	})
+	p.agents[p.at].report(p.t, p.id, models.ContainerStatus_RUNNING)
+	p.agents[from] = startAgent(p.t, p.b, uuid.MustParse(from))
+}
+
 // TestContainersEndToEnd: service containers created through the REST API
 // are scheduled onto live agents' hosts, move when their host's agent dies,
 // and keep being scheduled across a leader change and (on ZooKeeper) a
@@ -113,40 +163,12 @@ func TestContainersEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hostOf := func() string {
-			got, err := api.ServiceContainers().Get(ctx, sc.ID)
-			if err != nil || got.HostID == nil {
-				return ""
-			}
-			return *got.HostID
-		}
-		var at string
-		eventually(t, "the container is scheduled on a live host", func() bool { at = hostOf(); return agents[at] != nil })
-		agents[at].report(t, sc.ID, models.ContainerStatus_RUNNING)
-		eventually(t, "the REST API shows it RUNNING", func() bool {
-			got, err := api.ServiceContainers().Get(ctx, sc.ID)
-			return err == nil && got.StatusCode == "RUNNING"
-		})
+		placed := followContainer(t, b, api, agents, sc.ID)
 		p, err := api.Ports().Get(ctx, port.ID)
 		if err != nil || p.InterfaceName == nil || *p.InterfaceName != "vpn-"+port.ID[:8] {
 			t.Fatalf("container port %+v, %v: want interface vpn-%s", p, err, port.ID[:8])
 		}
-
-		// moves kills the agent the container runs at and waits for it to
-		// run at the other, which starts an agent again on the dead one's
-		// host for the next round.
-		moves := func(why string) {
-			t.Helper()
-			from := at
-			agents[from].die(t)
-			eventually(t, why+": the container moves off the dead host", func() bool {
-				at = hostOf()
-				return at != "" && at != from
-			})
-			agents[at].report(t, sc.ID, models.ContainerStatus_RUNNING)
-			agents[from] = startAgent(t, b, uuid.MustParse(from))
-		}
-		moves("agent death")
+		placed.moves("agent death")
 
 		// Leader change: B joins, A (the leader, alone at first) stops.
 		cfgB, connB := nodeOn(t, b)
@@ -161,8 +183,8 @@ func TestContainersEndToEnd(t *testing.T) {
 		if err := a.stop(t); err != nil {
 			t.Fatal(err)
 		}
-		api = client.New(httpURL(bNode.node, "/midonet-api"))
-		moves("after the leader changed")
+		placed.api = client.New(httpURL(bNode.node, "/midonet-api"))
+		placed.moves("after the leader changed")
 
 		if b.expire != nil {
 			b.expire(t, connB)
@@ -170,7 +192,7 @@ func TestContainersEndToEnd(t *testing.T) {
 				kids, _, err := observer.Children(ctx, latch)
 				return err == nil && len(kids) == 1
 			})
-			moves("after the leader's session expired")
+			placed.moves("after the leader's session expired")
 		}
 	})
 }

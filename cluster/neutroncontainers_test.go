@@ -1,0 +1,79 @@
+package cluster_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/midonet/midonet-go/cluster"
+	"github.com/midonet/midonet-go/restapi/client"
+)
+
+const neutronMedia = "application/vnd.org.midonet.neutron."
+
+// neutronContainerCases are the Neutron services whose translation makes
+// a service container: each creates its objects through /neutron and
+// returns the router the container configures, its type and its
+// interface prefix.
+var neutronContainerCases = []struct {
+	name     string
+	create   func(t *testing.T, api *client.Client) (router string)
+	typ      string
+	ifPrefix string
+}{
+	{"BGP speaker's first peer", func(t *testing.T, api *client.Client) string {
+		ctx := context.Background()
+		router := uuid.NewString()
+		if _, err := api.Do(ctx, "POST", "neutron/routers", neutronMedia+"Router-v1+json", neutronMedia+"Router-v1+json",
+			map[string]any{"id": router, "name": "bgp", "tenant_id": "tenant"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		speaker := map[string]any{"id": uuid.NewString(), "local_as": 64512, "ip_version": 4, "logical_router": router}
+		if _, err := api.Do(ctx, "POST", "neutron/bgp_peers", neutronMedia+"BgpPeer-v1+json", neutronMedia+"BgpPeer-v1+json",
+			map[string]any{"id": uuid.NewString(), "tenant_id": "tenant", "peer_ip": "10.9.0.1", "remote_as": 65001,
+				"auth_type": "none", "password": "", "bgp_speaker": speaker}, nil); err != nil {
+			t.Fatal(err)
+		}
+		return router
+	}, "QUAGGA", "bgp"},
+}
+
+// TestNeutronServiceContainersScheduled: the service containers Neutron
+// translations make are scheduled by the containers service onto a live
+// agent's host (the port bound, its interface named by the service type)
+// and move when that agent dies, on mem and ZooKeeper.
+func TestNeutronServiceContainersScheduled(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b *backend) {
+		ctx := context.Background()
+		cfg, _ := nodeOn(t, b)
+		cfg.APIHandler = cluster.StandardAPI
+		api := client.New(httpURL(start(t, cfg).node, "/midonet-api"))
+		h1, h2 := uuid.New(), uuid.New()
+		agents := map[string]*agent{h1.String(): startAgent(t, b, h1), h2.String(): startAgent(t, b, h2)}
+		for _, c := range neutronContainerCases {
+			t.Run(c.name, func(t *testing.T) {
+				router := c.create(t, api)
+				all, err := api.ServiceContainers().List(ctx, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var sc *client.ServiceContainer
+				for i := range all {
+					if all[i].ConfigurationID != nil && *all[i].ConfigurationID == router {
+						sc = &all[i]
+					}
+				}
+				if sc == nil || sc.ServiceType != c.typ || sc.PortID == nil {
+					t.Fatalf("no %s container for router %s among %+v", c.typ, router, all)
+				}
+				placed := followContainer(t, b, api, agents, sc.ID)
+				p, err := api.Ports().Get(ctx, *sc.PortID)
+				if err != nil || p.InterfaceName == nil || *p.InterfaceName != c.ifPrefix+"-"+(*sc.PortID)[:8] {
+					t.Fatalf("container port %+v, %v: want interface %s-%s", p, err, c.ifPrefix, (*sc.PortID)[:8])
+				}
+				placed.moves("agent death")
+			})
+		}
+	})
+}
