@@ -37,6 +37,11 @@ func TestNeutronAbuse(t *testing.T) {
 			rtr := uuid.NewString()
 			n.must(201, "POST", "/neutron/routers", neutronVnd+"Router-v1+json", map[string]any{"id": rtr})
 
+			gwDev, gwNet := uuid.NewString(), uuid.NewString()
+			n.must(201, "POST", "/neutron/networks", neutronVnd+"Network-v1+json", map[string]any{"id": gwNet})
+			n.must(201, "POST", "/neutron/gateway_devices", neutronVnd+"GatewayDevice-v1+json", map[string]any{"id": gwDev,
+				"type": "router_vtep", "resource_id": rtr, "tunnel_ips": []any{"30.0.0.1"}})
+
 			type target struct {
 				path, media string
 				seed        map[string]any
@@ -69,6 +74,15 @@ func TestNeutronAbuse(t *testing.T) {
 					"password": "p", "name": "p", "tenant_id": "t", "bgp_speaker": map[string]any{"id": uuid.NewString(),
 						"local_as": 64512, "ip_version": 4, "logical_router": rtr, "del_bgp_peer_ids": []any{}}},
 					&models.NeutronBgpPeer{}},
+				{"gateway_devices", "GatewayDevice", map[string]any{"type": "router_vtep", "resource_id": rtr,
+					"tunnel_ips": []any{"30.0.0.2"}, "management_ip": "10.9.0.2", "management_port": 6632,
+					"management_protocol": "ovsdb"}, &models.GatewayDevice{}},
+				{"remote_mac_entries", "RemoteMacEntry", map[string]any{"device_id": gwDev, "vtep_address": "10.9.0.3",
+					"mac_address": "fa:16:3e:00:00:03", "segmentation_id": 100}, &models.RemoteMacEntry{}},
+				{"l2_gateway_connections", "L2GatewayConnection", map[string]any{"network_id": net, "segmentation_id": 100,
+					"tenant_id": "t", "l2_gateway": map[string]any{"id": uuid.NewString(), "name": "g", "tenant_id": "t",
+						"devices": []any{map[string]any{"device_id": gwDev, "segmentation_id": 100}}}},
+					&models.L2GatewayConnection{}},
 			}
 			values := abuseValues(1 << 10)
 			sent := 0
@@ -95,6 +109,9 @@ func TestNeutronAbuse(t *testing.T) {
 				seed := map[string]any{"id": existing}
 				for k, v := range tg.seed {
 					seed[k] = v
+				}
+				if tg.path == "l2_gateway_connections" {
+					seed["network_id"] = gwNet // the abuse's creates use net
 				}
 				if tg.path == "ports" {
 					seed["fixed_ips"] = []any{map[string]any{"ip_address": "10.0.0.200", "subnet_id": sub}}
