@@ -131,11 +131,23 @@
 //     (round robin, TCP, source-IP persistence only), members pool
 //     members, health monitors health monitors. A subnet update replaces
 //     the VIP router ports' non-gateway routes by its option 121 routes.
+//   - VPN services and IPsec site connections (VPNaaS): a service stored
+//     with its router's external IP (the gateway port's first fixed IP,
+//     IPv4; 400 without one); the first connection of a router's services
+//     creates the router's IPsec service container (port on a free
+//     169.254.x.y/30 with its routes, container group, "IPSEC" container
+//     configured with the router id, scheduled by cluster/containers) and
+//     ESP/UDP 500/UDP 4500 redirect rules for the external IP in the
+//     router's local redirect chain; each connection routes its (local,
+//     peer) CIDR pairs through the container; the last connection's delete
+//     removes the container; a gateway port's new fixed IP moves the
+//     services' IP and the redirect rules. These two translators store
+//     their Neutron object themselves (Translator.SelfStored).
 //
 // QoS policies are the v5 qos_policies (restapi); a Neutron network's or
 // port's qos_policy_id is copied onto its MidoNet network or port.
 //
-// Not translated: the FWaaS and VPNaaS classes. Port bindings
+// Not translated: the FWaaS classes. Port bindings
 // and agent memberships (PortBinding, AgentMembership) reach the reference
 // only through its Neutron task-table importer, not its REST API, and are
 // not served; a port's binding:host_id is (ports, above).

@@ -90,6 +90,13 @@ func updatePort(v *View, np, old *models.NeutronPort) ([]Op, error) {
 	ops := append(fipOps, tableOps...)
 	ops = append(ops, po.all()...)
 	ops = append(ops, portOp...)
+	if isGwPort(np) && !fixedIPsEqual(np, old) {
+		vpn, err := vpnGatewayIPOps(v, np, old)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, vpn...)
+	}
 	if isRifPort(np) && !fixedIPsEqual(np, old) && len(np.GetFixedIps()) > 0 {
 		rif, err := rifFixedIPOps(v, np)
 		if err != nil {

@@ -38,7 +38,16 @@ type Translator struct {
 	// a nil old object (typed), deletes with an empty object carrying only the
 	// id, and Get and List find nothing.
 	Unregistered bool
+	// SelfStored: the translation's own ops create, update and delete the
+	// Neutron object (completed with fields the translation derives, or
+	// placed among the ops where its bindings need it), so the Service adds
+	// none; Keep is not used.
+	SelfStored bool
 }
+
+// storedByService: the Service stores the Neutron object after the
+// translation's ops.
+func (t *Translator) storedByService() bool { return !t.NotStored && !t.Unregistered && !t.SelfStored }
 
 // typed builds a Translator for the Neutron class T from typed functions
 // (any of them nil).
@@ -84,6 +93,8 @@ func translators() []*Translator {
 		poolV2Translator(),
 		poolMemberV2Translator(),
 		healthMonitorV2Translator(),
+		vpnServiceTranslator(),
+		ipsecSiteConnectionTranslator(),
 	}
 }
 
@@ -208,7 +219,7 @@ func (s *Service) CreateOps(v *View, nm proto.Message) ([]Op, error) {
 			return nil, err
 		}
 	}
-	if !t.NotStored && !t.Unregistered {
+	if t.storedByService() {
 		ops = append(ops, Create(nm))
 	}
 	return ops, nil
@@ -237,7 +248,7 @@ func (s *Service) UpdateOps(v *View, nm proto.Message) ([]Op, error) {
 			return nil, err
 		}
 	}
-	if !t.NotStored && !t.Unregistered {
+	if t.storedByService() {
 		if t.Keep != nil {
 			nm = proto.Clone(nm)
 			t.Keep(nm, old)
@@ -267,7 +278,7 @@ func (s *Service) DeleteOps(v *View, model proto.Message, id uuid.UUID) ([]Op, e
 			return nil, err
 		}
 	}
-	if !t.NotStored && !t.Unregistered {
+	if t.storedByService() {
 		ops = append(ops, Delete(model, id))
 	}
 	return ops, nil

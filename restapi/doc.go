@@ -107,8 +107,9 @@
 // PUT routers/{id}/add_router_interface and .../remove_router_interface
 // (neutron_l3.go) create and strip router interfaces, answering 204.
 // Tap services and flows (neutron_taas.go), gateway devices and L2
-// gateway connections (neutron_l2gw.go) answer a PUT with 204 and refuse a
-// body whose id is not the path's, as the reference's Scala resources do;
+// gateway connections (neutron_l2gw.go), VPN services and IPsec site
+// connections (neutron_vpn.go) answer a PUT with 204 and refuse a body
+// whose id is not the path's, as the reference's Scala resources do;
 // remote MAC entries have no PUT (405).
 // BGP peers (neutron_bgp.go) do the same; BGP speakers are served only
 // as PUT bgp_speakers/{id} (405 for other methods, the collection 404),

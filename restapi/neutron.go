@@ -92,6 +92,10 @@ func neutronResources() []neutronResource {
 		putOnly(nres("bgp_speakers", "BgpSpeaker", "BgpSpeakers", false, (*neutronBgpSpeaker).toProto,
 			neutronBgpSpeakerOf)),
 		putNoContent(nres("bgp_peers", "BgpPeer", "BgpPeers", false, (*neutronBgpPeer).toProto, neutronBgpPeerOf)),
+		putNoContent(nres("vpnservices", "VPNService", "VPNServices", false, (*neutronVpnService).toProto,
+			neutronVpnServiceOf)),
+		putNoContent(nres("ipsec_site_connections", "IpsecSiteConnection", "IpsecSiteConnections", false,
+			(*neutronIPSecSiteConnection).toProto, neutronIPSecSiteConnectionOf)),
 	}
 }
 
