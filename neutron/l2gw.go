@@ -63,7 +63,9 @@ func createGatewayDevice(_ *View, d *models.GatewayDevice) ([]Op, error) {
 }
 
 // updateGatewayDevice moves the gateway port of every connection through
-// the device to the device's (new) first tunnel IP.
+// the device to the device's (new) first tunnel IP. Without one, a VTEP
+// router port is refused (the reference fails with an index error, a 500,
+// for any connected device) and a VLAN port left as it is.
 func updateGatewayDevice(v *View, d, _ *models.GatewayDevice) ([]Op, error) {
 	cnxns, err := getAll[*models.L2GatewayConnection](v)
 	if err != nil {
@@ -74,12 +76,13 @@ func updateGatewayDevice(v *View, d, _ *models.GatewayDevice) ([]Op, error) {
 		if !connectsDevice(c, d.GetId()) {
 			continue
 		}
-		tunnelIP, err := firstTunnelIP(d)
-		if err != nil {
-			return nil, err
-		}
 		ops = append(ops, modifyIfExists(L2gwGatewayPortID(c.GetNetworkId().ToGoogle()), func(p *models.Port) error {
-			p.TunnelIp = tunnelIP
+			switch {
+			case len(d.GetTunnelIps()) > 0:
+				p.TunnelIp = proto.Clone(d.GetTunnelIps()[0]).(*models.IPAddress)
+			case p.RouterId != nil:
+				return noTunnelIP(d)
+			}
 			return nil
 		}))
 	}
@@ -118,9 +121,13 @@ func connectsDevice(c *models.L2GatewayConnection, device *models.UUID) bool {
 // without one is refused (the reference fails with an index error, a 500).
 func firstTunnelIP(d *models.GatewayDevice) (*models.IPAddress, error) {
 	if len(d.GetTunnelIps()) == 0 {
-		return nil, badRequest("Gateway device %s has no tunnel IP", d.GetId().Canonical())
+		return nil, noTunnelIP(d)
 	}
 	return proto.Clone(d.GetTunnelIps()[0]).(*models.IPAddress), nil
+}
+
+func noTunnelIP(d *models.GatewayDevice) error {
+	return badRequest("Gateway device %s has no tunnel IP", d.GetId().Canonical())
 }
 
 func l2GatewayConnectionTranslator() *Translator {

@@ -134,6 +134,13 @@ func TestL2GatewayConnectionTranslation(t *testing.T) {
 			// A second connection of the network collides on the derived ports.
 			fx.mustFail("second connection of a network", fx.svc.Create(fx.ctx, l2gwConnection(newID(), net, dev, 200)),
 				func(err error) bool { return errors.Is(err, zoom.ErrObjectExists) })
+			// A VLAN device's update without tunnel IPs leaves its port; with
+			// one, the port carries it (as the reference, for any device).
+			fx.update(gatewayDevice(dev, gwNet, models.GatewayDevice_NETWORK_VLAN))
+			fx.update(gatewayDevice(dev, gwNet, models.GatewayDevice_NETWORK_VLAN, "30.0.0.9"))
+			if got := fixtureGet[*models.Port](fx, g(vlanPort.GetId())).GetTunnelIp().GetAddress(); got != "30.0.0.9" {
+				t.Errorf("VLAN port tunnel IP after the update: %q", got)
+			}
 			fx.delete(&models.L2GatewayConnection{}, cnxn)
 			fx.checkNoConnection(net)
 			fx.delete(&models.L2GatewayConnection{}, cnxn)
