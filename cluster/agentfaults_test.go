@@ -17,6 +17,7 @@ import (
 	"github.com/midonet/midonet-go/cluster/discovery"
 	"github.com/midonet/midonet-go/cluster/endpoint"
 	"github.com/midonet/midonet-go/cluster/stateproxy"
+	"github.com/midonet/midonet-go/internal/agenttest"
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/restapi/client"
@@ -38,7 +39,7 @@ func dialTopology(t *testing.T, addr string) *topologyClient {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	c := &topologyClient{t: t, conn: conn, in: readMessages[models.Response](conn)}
+	c := &topologyClient{t: t, conn: conn, in: agenttest.ReadMessages[models.Response](conn)}
 	hs := &models.Request_Handshake{ReqId: models.NewUUID(), CnxnId: models.NewUUID()}
 	c.send(&models.Request{Request: &models.Request_Handshake_{Handshake: hs}})
 	if r := c.recv(); r.GetType() != models.ResponseType_ACK {
@@ -154,8 +155,8 @@ func TestAgentServicesSurviveFaults(t *testing.T) {
 		}
 
 		proxyA := stateProxyAddr(t, b)
-		agent := dialStateProxy(t, proxyA)
-		agent.subscribeMACTable(bridge)
+		agent := agenttest.DialStateProxy(t, proxyA)
+		agent.SubscribeMACTable(bridge, waitLimit)
 		topo := dialTopology(t, topoA)
 		req, ok := topo.subscribeNetwork(bridge)
 		if !ok {
@@ -169,7 +170,7 @@ func TestAgentServicesSurviveFaults(t *testing.T) {
 		// served checks that every client sees what the REST API changes
 		// next: a MAC entry and the bridge's name.
 		round := 0
-		served := func(why string, api *client.Client, agent *proxyAgent, topo *topologyClient, req *models.UUID) {
+		served := func(why string, api *client.Client, agent *agenttest.StateProxy, topo *topologyClient, req *models.UUID) {
 			t.Helper()
 			round++
 			mac := "02:00:00:00:01:0" + strconv.Itoa(round)
@@ -177,9 +178,9 @@ func TestAgentServicesSurviveFaults(t *testing.T) {
 				t.Fatalf("%s: REST MAC create: %v", why, err)
 			}
 			for {
-				u := agent.recv(waitLimit).GetNotify().GetUpdate()
+				u := agent.Recv(waitLimit).GetNotify().GetUpdate()
 				if u.GetType() == models.ProxyResponse_Notify_Update_RELATIVE && len(u.GetEntries()) == 1 &&
-					macEntry(u.GetEntries()[0]) == mac+"="+port {
+					agenttest.MACEntry(u.GetEntries()[0]) == mac+"="+port {
 					break
 				}
 				if u == nil {
@@ -216,7 +217,7 @@ func TestAgentServicesSurviveFaults(t *testing.T) {
 			// the reference's on a LOST connection); the agent subscribes
 			// again on the same connection once the proxy is back in
 			// discovery.
-			c := agent.recv(waitLimit).GetNotify().GetCompleted()
+			c := agent.Recv(waitLimit).GetNotify().GetCompleted()
 			if c.GetCode() != models.ProxyResponse_Notify_Completed_NSDB_ERROR || c.GetNsdbCode() != -4 {
 				t.Fatalf("state proxy after the expiry: %v", c)
 			}
@@ -224,7 +225,7 @@ func TestAgentServicesSurviveFaults(t *testing.T) {
 				ins := instances(t, observer, b.root, stateproxy.ServiceName)
 				return len(ins) == 1 && ins[0].HostPort() == proxyA
 			})
-			agent.subscribeMACTable(bridge)
+			agent.SubscribeMACTable(bridge, waitLimit)
 			// The subscription's watch ended with the session: ERROR
 			// "error on watch", as the reference's; the Topology API
 			// session itself stays and subscribes again.
@@ -251,7 +252,7 @@ func TestAgentServicesSurviveFaults(t *testing.T) {
 		if err := a.stop(t); err != nil {
 			t.Fatal(err)
 		}
-		if c := agent.recv(waitLimit).GetNotify().GetCompleted(); c.GetCode() != models.ProxyResponse_Notify_Completed_SERVER_SHUTDOWN {
+		if c := agent.Recv(waitLimit).GetNotify().GetCompleted(); c.GetCode() != models.ProxyResponse_Notify_Completed_SERVER_SHUTDOWN {
 			t.Fatalf("state proxy of the stopped node: %v", c)
 		}
 		if r, ok := topo.next(); ok {
@@ -261,8 +262,8 @@ func TestAgentServicesSurviveFaults(t *testing.T) {
 		if len(ins) != 1 || ins[0].HostPort() == proxyA {
 			t.Fatalf("state proxies after the first node stopped: %v", ins)
 		}
-		agent = dialStateProxy(t, ins[0].HostPort())
-		agent.subscribeMACTable(bridge)
+		agent = agenttest.DialStateProxy(t, ins[0].HostPort())
+		agent.SubscribeMACTable(bridge, waitLimit)
 		topo = dialTopology(t, topoB)
 		if req, ok = topo.subscribeNetwork(bridge); !ok {
 			t.Fatal("subscription through the second node refused")

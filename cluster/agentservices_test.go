@@ -22,63 +22,15 @@ import (
 	"github.com/midonet/midonet-go/cluster/discovery"
 	"github.com/midonet/midonet-go/cluster/endpoint"
 	"github.com/midonet/midonet-go/cluster/stateproxy"
-	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/internal/agenttest"
 	"github.com/midonet/midonet-go/midonet/models"
-	"github.com/midonet/midonet-go/midonet/storage"
-	"github.com/midonet/midonet-go/midonet/zoom"
 	"github.com/midonet/midonet-go/restapi/client"
 )
 
-// agent is a MidoNet agent as the cluster sees it: its own session, the
-// host object it registers, the alive key and (its container service
-// running) the container key, all in its host's namespace.
-type agent struct {
-	id    uuid.UUID
-	conn  storage.Conn
-	store *zoom.Store
-}
-
-func startAgent(t *testing.T, b *backend, id uuid.UUID) *agent {
+// startAgent is an agent on a session of its own on b (see agenttest).
+func startAgent(t *testing.T, b *backend, id uuid.UUID) *agenttest.Agent {
 	t.Helper()
-	ctx := context.Background()
-	conn := b.connect(t)
-	st, err := midonet.NewStore(ctx, conn, zoom.Options{Root: b.root, Namespace: id.String(), Owner: zoom.OwnerAgentBinding})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := st.Exists(ctx, &models.Host{}, id); err != nil {
-		t.Fatal(err)
-	} else if !ok {
-		if err := st.Create(ctx, &models.Host{Id: models.UUIDFromGoogle(id), Name: proto.String("agent-" + id.String()[:8])}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	status, _ := models.Marshal(&models.ContainerServiceStatus{Weight: proto.Int32(1), Quota: proto.Int32(-1), Count: proto.Int32(0)})
-	for key, value := range map[string]string{midonet.AliveKey: "alive", midonet.ContainerKey: string(status)} {
-		if _, err := st.AddValue(ctx, &models.Host{}, id, key, value); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return &agent{id: id, conn: conn, store: st}
-}
-
-// report writes the container's status as the agent's container service does.
-func (a *agent) report(t *testing.T, container string, code models.ContainerStatus_Code) {
-	t.Helper()
-	text, _ := models.Marshal(&models.ContainerStatus{StatusCode: code.Enum(), HostId: models.UUIDFromGoogle(a.id),
-		NamespaceName: proto.String("vpn-ns"), InterfaceName: proto.String("vpn-if")})
-	if _, err := a.store.AddValue(context.Background(), &models.ServiceContainer{}, uuid.MustParse(container),
-		midonet.StatusKey, string(text)); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// die ends the agent's session: its ephemeral keys go with it.
-func (a *agent) die(t *testing.T) {
-	t.Helper()
-	if err := a.conn.Close(); err != nil {
-		t.Fatal(err)
-	}
+	return agenttest.Start(t, b.connect(t), b.root, id)
 }
 
 // placement follows a service container through the REST API while the
@@ -87,7 +39,7 @@ type placement struct {
 	t      *testing.T
 	b      *backend
 	api    *client.Client
-	agents map[string]*agent // by host id
+	agents map[string]*agenttest.Agent // by host id
 	id     string
 	at     string // the host it runs at
 }
@@ -95,11 +47,11 @@ type placement struct {
 // followContainer waits until container id is scheduled on one of agents'
 // hosts, has that agent report it RUNNING and waits for the REST API to
 // show it so.
-func followContainer(t *testing.T, b *backend, api *client.Client, agents map[string]*agent, id string) *placement {
+func followContainer(t *testing.T, b *backend, api *client.Client, agents map[string]*agenttest.Agent, id string) *placement {
 	t.Helper()
 	p := &placement{t: t, b: b, api: api, agents: agents, id: id}
 	eventually(t, "the container is scheduled on a live host", func() bool { p.at = p.host(); return agents[p.at] != nil })
-	agents[p.at].report(t, id, models.ContainerStatus_RUNNING)
+	agents[p.at].Report(t, id, models.ContainerStatus_RUNNING)
 	eventually(t, "the REST API shows it RUNNING", func() bool {
 		got, err := api.ServiceContainers().Get(context.Background(), id)
 		return err == nil && got.StatusCode == "RUNNING"
@@ -122,12 +74,12 @@ func (p *placement) host() string {
 func (p *placement) moves(why string) {
 	p.t.Helper()
 	from := p.at
-	p.agents[from].die(p.t)
+	p.agents[from].Die(p.t)
 	eventually(p.t, why+": the container moves off the dead host", func() bool {
 		p.at = p.host()
 		return p.at != "" && p.at != from
 	})
-	p.agents[p.at].report(p.t, p.id, models.ContainerStatus_RUNNING)
+	p.agents[p.at].Report(p.t, p.id, models.ContainerStatus_RUNNING)
 	p.agents[from] = startAgent(p.t, p.b, uuid.MustParse(from))
 }
 
@@ -144,7 +96,7 @@ func TestContainersEndToEnd(t *testing.T) {
 		api := client.New(httpURL(a.node, "/midonet-api"))
 
 		h1, h2 := uuid.New(), uuid.New()
-		agents := map[string]*agent{h1.String(): startAgent(t, b, h1), h2.String(): startAgent(t, b, h2)}
+		agents := map[string]*agenttest.Agent{h1.String(): startAgent(t, b, h1), h2.String(): startAgent(t, b, h2)}
 
 		router, err := api.Routers().Create(ctx, &client.Router{Name: "vpn", TenantID: "tenant"})
 		if err != nil {
@@ -323,8 +275,8 @@ func TestTopologyAPIService(t *testing.T) {
 			t.Fatalf("handshake: %v", hs)
 		}
 		got := roundTrip(&models.Request{Request: &models.Request_Get_{Get: &models.Request_Get{
-			ReqId: models.NewUUID(), Type: models.Type_HOST.Enum(), Id: models.UUIDFromGoogle(a.id)}}})
-		if got.GetType() != models.ResponseType_UPDATE || got.GetUpdate().GetHost().GetId().ToGoogle() != a.id {
+			ReqId: models.NewUUID(), Type: models.Type_HOST.Enum(), Id: models.UUIDFromGoogle(a.ID)}}})
+		if got.GetType() != models.ResponseType_UPDATE || got.GetUpdate().GetHost().GetId().ToGoogle() != a.ID {
 			t.Fatalf("get host: %v", got)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/midonet/midonet-go/cluster"
+	"github.com/midonet/midonet-go/internal/agenttest"
 	"github.com/midonet/midonet-go/restapi/client"
 )
 
@@ -50,7 +51,7 @@ func TestNeutronServiceContainersScheduled(t *testing.T) {
 		cfg.APIHandler = cluster.StandardAPI
 		api := client.New(httpURL(start(t, cfg).node, "/midonet-api"))
 		h1, h2 := uuid.New(), uuid.New()
-		agents := map[string]*agent{h1.String(): startAgent(t, b, h1), h2.String(): startAgent(t, b, h2)}
+		agents := map[string]*agenttest.Agent{h1.String(): startAgent(t, b, h1), h2.String(): startAgent(t, b, h2)}
 		for _, c := range neutronContainerCases {
 			t.Run(c.name, func(t *testing.T) {
 				router := c.create(t, api)

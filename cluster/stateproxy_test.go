@@ -1,126 +1,25 @@
 package cluster_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"log/slog"
-	"net"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/encoding/protodelim"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/midonet/midonet-go/cluster"
 	"github.com/midonet/midonet-go/cluster/discovery"
 	"github.com/midonet/midonet-go/cluster/stateproxy"
-	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/internal/agenttest"
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 	"github.com/midonet/midonet-go/restapi/client"
 )
-
-// proxyAgent is an agent's State Proxy client, written from
-// state_api.proto: varint32-delimited ProxyRequest out, ProxyResponse in.
-type proxyAgent struct {
-	t    testing.TB
-	conn net.Conn
-	in   <-chan *models.ProxyResponse
-}
-
-func dialStateProxy(t testing.TB, addr string) *proxyAgent {
-	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &proxyAgent{t: t, conn: conn, in: readMessages[models.ProxyResponse](conn)}
-}
-
-// readMessages delivers the varint32-delimited messages of conn until it
-// closes.
-func readMessages[M any, P interface {
-	*M
-	proto.Message
-}](conn net.Conn) <-chan P {
-	in := make(chan P, 256)
-	go func() {
-		defer close(in)
-		r := bufio.NewReader(conn)
-		for {
-			m := P(new(M))
-			if err := protodelim.UnmarshalFrom(r, m); err != nil {
-				return
-			}
-			in <- m
-		}
-	}()
-	return in
-}
-
-func (a *proxyAgent) recv(within time.Duration) *models.ProxyResponse {
-	a.t.Helper()
-	select {
-	case r, ok := <-a.in:
-		if !ok {
-			a.t.Fatal("the state proxy closed the connection")
-		}
-		return r
-	case <-time.After(within):
-		a.t.Fatalf("nothing from the state proxy within %v", within)
-	}
-	return nil
-}
-
-// subscribeMACTable subscribes to a bridge's untagged MAC table as the
-// agent does (the JVM's class names) and returns the subscription id
-// and the snapshot's entries.
-func (a *proxyAgent) subscribeMACTable(bridge string) (uint64, []*models.ProxyResponse_Notify_Entry) {
-	a.t.Helper()
-	if _, err := protodelim.MarshalTo(a.conn, &models.ProxyRequest{RequestId: proto.Uint64(1),
-		Data: &models.ProxyRequest_Subscribe_{Subscribe: &models.ProxyRequest_Subscribe{
-			ObjectClass: proto.String("org.midonet.cluster.models.Topology$Network"), ObjectId: models.UUIDFromGoogle(uuid.MustParse(bridge)),
-			KeyClass: proto.String("org.midonet.packets.MAC"), ValueClass: proto.String("java.util.UUID"),
-			TableName: proto.String(midonet.MacTable), TableArguments: []string{"0"}}}}); err != nil {
-		a.t.Fatal(err)
-	}
-	ack := a.recv(waitLimit)
-	sub := ack.GetAcknowledge().GetSubscriptionId()
-	if sub == 0 {
-		a.t.Fatalf("SUBSCRIBE answered %v", ack)
-	}
-	var entries []*models.ProxyResponse_Notify_Entry
-	for {
-		r := a.recv(waitLimit)
-		u := r.GetNotify().GetUpdate()
-		if u == nil || u.GetType() != models.ProxyResponse_Notify_Update_SNAPSHOT {
-			a.t.Fatalf("want the snapshot, got %v", r)
-		}
-		entries = append(entries, u.GetEntries()...)
-		if u.GetEnd() {
-			return sub, entries
-		}
-	}
-}
-
-// macEntry renders a MAC table entry as "mac=port" ("mac" when removed).
-func macEntry(e *models.ProxyResponse_Notify_Entry) string {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], e.GetKey().GetData_64())
-	s := net.HardwareAddr(b[2:]).String()
-	if e.Value != nil {
-		id, _ := uuid.FromBytes(e.GetValue().GetDataVariable())
-		s += "=" + id.String()
-	}
-	return s
-}
 
 // restBridge makes a bridge and a port on it through the REST API.
 func restBridge(t testing.TB, api *client.Client) (bridge, port string) {
@@ -168,27 +67,27 @@ func TestStateProxySeesRESTChanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := dialStateProxy(t, stateProxyAddr(t, b))
-		sub, snapshot := a.subscribeMACTable(bridge)
-		if len(snapshot) != 1 || macEntry(snapshot[0]) != "02:00:00:00:00:01="+port {
+		a := agenttest.DialStateProxy(t, stateProxyAddr(t, b))
+		sub, snapshot := a.SubscribeMACTable(bridge, waitLimit)
+		if len(snapshot) != 1 || agenttest.MACEntry(snapshot[0]) != "02:00:00:00:00:01="+port {
 			t.Fatalf("snapshot %v", snapshot)
 		}
 
 		if _, err := api.BridgeMACTable(bridge).Create(ctx, &client.MacPort{MacAddr: "02:00:00:00:00:02", PortID: port}); err != nil {
 			t.Fatal(err)
 		}
-		r := a.recv(5 * time.Second)
+		r := a.Recv(5 * time.Second)
 		u := r.GetNotify().GetUpdate()
 		if r.GetNotify().GetSubscriptionId() != sub || u.GetType() != models.ProxyResponse_Notify_Update_RELATIVE ||
-			len(u.GetEntries()) != 1 || macEntry(u.GetEntries()[0]) != "02:00:00:00:00:02="+port {
+			len(u.GetEntries()) != 1 || agenttest.MACEntry(u.GetEntries()[0]) != "02:00:00:00:00:02="+port {
 			t.Fatalf("after a REST create: %v", r)
 		}
 
 		if _, err := api.Do(ctx, "DELETE", first.URI, "", "", nil, nil); err != nil {
 			t.Fatal(err)
 		}
-		u = a.recv(5 * time.Second).GetNotify().GetUpdate()
-		if len(u.GetEntries()) != 1 || macEntry(u.GetEntries()[0]) != "02:00:00:00:00:01" {
+		u = a.Recv(5 * time.Second).GetNotify().GetUpdate()
+		if len(u.GetEntries()) != 1 || agenttest.MACEntry(u.GetEntries()[0]) != "02:00:00:00:00:01" {
 			t.Fatalf("after a REST delete: %v", u)
 		}
 	})
@@ -228,8 +127,8 @@ func BenchmarkStateProxyRESTLatency(b *testing.B) {
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
-			a := dialStateProxy(b, addr)
-			a.subscribeMACTable(bridge)
+			a := agenttest.DialStateProxy(b, addr)
+			a.SubscribeMACTable(bridge, waitLimit)
 			var seen, created []time.Duration
 			b.ResetTimer()
 			for i := range b.N {
@@ -239,7 +138,7 @@ func BenchmarkStateProxyRESTLatency(b *testing.B) {
 					b.Fatal(err)
 				}
 				created = append(created, time.Since(start))
-				a.recv(5 * time.Second)
+				a.Recv(5 * time.Second)
 				seen = append(seen, time.Since(start))
 			}
 			b.StopTimer()
