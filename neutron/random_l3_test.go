@@ -25,6 +25,8 @@ type l3World struct {
 	fips              []*models.FloatingIp
 	nextExt, nextHost int
 	done              map[string]int // operations done, by kind
+	bgpRng            *rand.Rand     // BGP operations (random_bgp_test.go)
+	nextPeer          int
 }
 
 type l3Net struct {
@@ -36,6 +38,7 @@ type l3Router struct {
 	nr     *models.NeutronRouter
 	gwPort *models.UUID
 	rifs   map[int]*models.UUID // tenant network index → interface port
+	bgp    l3Bgp
 }
 
 func (w *l3World) pick(n int) int { return w.rng.IntN(n) }
@@ -273,21 +276,23 @@ func (w *l3World) deleteRouter(i int) {
 	if r.gwPort != nil {
 		w.removeGateway(r)
 	}
+	w.removeBgp(r)
 	w.fx.delete(&models.NeutronRouter{}, r.nr.GetId())
 	w.routers = slices.Delete(w.routers, i, i+1)
 }
 
 // TestRandomL3SequenceLeavesConsistentStore runs a seeded random sequence of
 // router, router interface and floating IP operations (with the networks,
-// subnets and VM ports they need), then L2 gateway operations over them
-// (l2gwPhase), in an order the Neutron plugin could send them, then
-// requires the consistency checker to find nothing; then it
+// subnets and VM ports they need; interleaved with BGP peer creates,
+// updates and deletes, one by one or by the speaker), then L2 gateway
+// operations over them (l2gwPhase), in an order the Neutron plugin could
+// send them, then requires the consistency checker to find nothing; then it
 // deletes everything in the plugin's order and requires no translated
 // object to be left.
 func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, fx *fixture) {
 		w := &l3World{fx: fx, rng: rand.New(rand.NewPCG(29, 0)), ext: newID(), extSn: newID(),
-			done: map[string]int{}}
+			done: map[string]int{}, bgpRng: rand.New(rand.NewPCG(31, 0))}
 		ext := network(w.ext)
 		ext.External = proto.Bool(true)
 		fx.create(ext, subnet(w.extSn, w.ext, "172.16.0.0/16", "172.16.0.1"))
@@ -336,11 +341,16 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 					w.deleteRouter(w.pick(len(w.routers)))
 				}
 			}
+			if len(w.routers) > 0 && w.bgpRng.IntN(3) == 0 {
+				w.bgpOp()
+			}
 		}
+		w.checkBgp()
 		w.l2gwPhase(80)
 		counts := map[string]int{}
 		for _, m := range []proto.Message{&models.Router{}, &models.Route{}, &models.Rule{}, &models.FloatingIp{},
-			&models.L2GatewayConnection{}, &models.RemoteMacEntry{}} {
+			&models.L2GatewayConnection{}, &models.RemoteMacEntry{}, &models.BgpPeer{}, &models.BgpNetwork{},
+			&models.ServiceContainer{}} {
 			all, err := fx.st.GetAll(fx.ctx, m)
 			if err != nil {
 				t.Fatal(err)
@@ -350,7 +360,9 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 		t.Logf("after the random sequence: %v; operations: %v", counts, w.done)
 		if counts["Router"] == 0 || counts["FloatingIp"] == 0 || w.done["associate floating IP"] < 5 ||
 			w.done["remove interface"] == 0 || w.done["interface by port"] == 0 || counts["L2GatewayConnection"] == 0 ||
-			counts["RemoteMacEntry"] == 0 || w.done["delete L2 gateway connection"] == 0 {
+			counts["RemoteMacEntry"] == 0 || w.done["delete L2 gateway connection"] == 0 || w.done["delete bgp peer"] == 0 ||
+			w.done["delete bgp peers by speaker"] == 0 || w.done["update bgp peer"] == 0 || counts["BgpPeer"] == 0 ||
+			counts["BgpNetwork"] == 0 {
 			t.Fatalf("the sequence built too little to check: %v", counts)
 		}
 		fx.checkConsistent("after the random sequence")
@@ -373,7 +385,9 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 		fx.checkConsistent("after deleting everything")
 		for _, m := range []proto.Message{&models.Router{}, &models.Port{}, &models.Chain{}, &models.Rule{},
 			&models.Route{}, &models.PortGroup{}, &models.Network{}, &models.Dhcp{}, &models.NeutronRouter{},
-			&models.FloatingIp{}, &models.GatewayDevice{}, &models.RemoteMacEntry{}, &models.L2GatewayConnection{}} {
+			&models.FloatingIp{}, &models.GatewayDevice{}, &models.RemoteMacEntry{}, &models.L2GatewayConnection{},
+			&models.BgpPeer{}, &models.BgpNetwork{}, &models.NeutronBgpPeer{}, &models.ServiceContainer{},
+			&models.ServiceContainerGroup{}} {
 			if all, err := fx.st.GetAll(fx.ctx, m); err != nil || len(all) != 0 {
 				t.Errorf("%d %s left (%v)", len(all), models.ClassName(m), err)
 			}
