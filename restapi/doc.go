@@ -114,6 +114,10 @@
 // BGP peers (neutron_bgp.go) do the same; BGP speakers are served only
 // as PUT bgp_speakers/{id} (405 for other methods, the collection 404),
 // whose del_bgp_peer_ids deletes peers.
+// The LBaaS v2 resources (neutron_lbaasv2.go: lbs_v2, listeners_v2,
+// pools_v2, pool_members_v2, health_monitors_v2) answer POST 201 and PUT
+// 200 with the object sent; nothing of them is stored (as the
+// reference), so GET of one answers 404 and lists are empty.
 //
 // L2 insertions maintain the reference's hidden redirect chains and rules
 // on their ports (l2insertion.go); the chains stay after the last

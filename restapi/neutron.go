@@ -96,6 +96,14 @@ func neutronResources() []neutronResource {
 			neutronVpnServiceOf)),
 		putNoContent(nres("ipsec_site_connections", "IpsecSiteConnection", "IpsecSiteConnections", false,
 			(*neutronIPSecSiteConnection).toProto, neutronIPSecSiteConnectionOf)),
+		nres("lbs_v2", "lb.LoadBalancerV2", "lb.LoadBalancersV2", false, (*neutronLoadBalancerV2).toProto,
+			neutronLoadBalancerV2Of),
+		nres("listeners_v2", "lb.ListenerV2", "lb.ListenersV2", false, (*neutronListenerV2).toProto, neutronListenerV2Of),
+		nres("pools_v2", "lb.PoolV2", "lb.PoolsV2", false, (*neutronPoolV2).toProto, neutronPoolV2Of),
+		nres("pool_members_v2", "lb.PoolMemberV2", "lb.PoolMembersV2", false, (*neutronPoolMemberV2).toProto,
+			neutronPoolMemberV2Of),
+		nres("health_monitors_v2", "lb.HealthMonitorV2", "lb.HealthMonitorsV2", false, (*neutronHealthMonitorV2).toProto,
+			neutronHealthMonitorV2Of),
 	}
 }
 
