@@ -89,6 +89,8 @@ func storeSuite() []suiteCase {
 		{"CacheSeesOtherWriters", testCacheSeesOtherWriters},
 		{"StaleCacheWrites", testStaleCacheWrites},
 		{"ManyChildren", testManyChildren},
+		{"Append", testAppend},
+		{"EnsureNode", testEnsureNode},
 		{"WatchEndsOnExpiry", testWatchEndsOnExpiry},
 		{"WatchObject", testWatchObject},
 		{"WatchClass", testWatchClass},

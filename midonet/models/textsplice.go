@@ -3,6 +3,7 @@ package models
 import (
 	"bytes"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -15,17 +16,18 @@ import (
 // what Marshal prints for the parent with the element appended (a test
 // checks it against Marshal).
 
-// AppendRefText appends the printed form of one element id of the
-// repeated reference field of msg to b (what Marshal prints for it).
-func AppendRefText(b []byte, fd protoreflect.FieldDescriptor, id *UUID) ([]byte, error) {
-	if err := checkInitialized(id); err != nil {
+// AppendElemText appends the printed form of elem, one element of the
+// repeated message field fd (a reference id, a DHCP host...), to b: what
+// Marshal prints for it.
+func AppendElemText(b []byte, fd protoreflect.FieldDescriptor, elem proto.Message) ([]byte, error) {
+	if err := checkInitialized(elem); err != nil {
 		return nil, err
 	}
-	return appendFieldText(b, fd, protoreflect.ValueOfMessage(id.ProtoReflect()), 0)
+	return appendFieldText(b, fd, protoreflect.ValueOfMessage(elem.ProtoReflect()), 0)
 }
 
 // SpliceRepeated returns text, the Marshal output of a message of md, with
-// elems (printed elements of md's repeated field fd, from AppendRefText)
+// elems (printed elements of md's repeated field fd, from AppendElemText)
 // inserted after the field's last element, which is the Marshal output of
 // the message with those elements appended. It returns false when text
 // holds a top-level line that is not a field of md (unknown fields of a

@@ -49,7 +49,7 @@ func TestSpliceRepeatedMatchesMarshal(t *testing.T) {
 				if err := AddRefID(want, tc.field, id); err != nil {
 					t.Fatal(err)
 				}
-				if elems, err = AppendRefText(elems, fd, id); err != nil {
+				if elems, err = AppendElemText(elems, fd, id); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -4,7 +4,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -31,7 +30,7 @@ type decoded struct {
 	czxid, mzxid int64
 	version      storage.Version
 	obj          proto.Message
-	pend         []refAppend
+	pend         []listAppend
 	text         []byte
 	// The provenance node as written by this store with the object (known
 	// only then): what a write needs besides the object.
@@ -57,18 +56,19 @@ const speculationWindow = time.Second
 // applied to a new copy of it (one copy per maxPending child creates).
 const maxPending = 256
 
-// refAppend is a back-reference appended to a repeated field.
-type refAppend struct {
+// listAppend is an element appended to a repeated message field: a
+// back-reference (Tx.addBackRef) or an element of Tx.Append.
+type listAppend struct {
 	field protoreflect.FieldDescriptor
-	id    *models.UUID
+	elem  proto.Message
 }
 
 // apply returns a copy of obj with pend appended.
-func apply(obj proto.Message, pend []refAppend) proto.Message {
+func apply(obj proto.Message, pend []listAppend) proto.Message {
 	o := proto.Clone(obj)
 	m := o.ProtoReflect()
 	for _, a := range pend {
-		m.Mutable(a.field).List().Append(protoreflect.ValueOfMessage(a.id.ProtoReflect()))
+		m.Mutable(a.field).List().Append(protoreflect.ValueOfMessage(proto.Clone(a.elem).ProtoReflect()))
 	}
 	return o
 }

@@ -28,7 +28,10 @@
 //		...
 //		return tx.Update(p)                  // Create/Update/UpdateWith/Delete(model, id, ignoreMissing)
 //	})
+//	tx.Modify(&models.Dhcp{}, id, func(m proto.Message) error {...}) // read for write, change, Update
+//	tx.Append(&models.Dhcp{}, id, "hosts", host) // spliced into the stored text at commit, composes in a batch
 //	tx.CreateNode(path, value) / UpdateNode / DeleteNode(path, ignoreMissing) // raw nodes, same multi
+//	tx.EnsureNode(path)                      // create unless it exists, learnt at commit: no read before
 //	st.Watch(ctx, &models.Port{}, id)        // <-chan ObjectEvent: current value, updates, deletion
 //	st.WatchClass(ctx, &models.Port{})       // <-chan ObjectEvent for every object of the class
 //
@@ -81,7 +84,8 @@
 // batch is being built.
 //
 // Per-child cost stays flat: a back-reference appended to a repeated field
-// (a bridge gaining a port) is recorded beside the shared parsed object
+// (a bridge gaining a port), or an element given to Tx.Append (a subnet
+// gaining a DHCP host), is recorded beside the shared parsed object
 // instead of applied to a copy of it, and the commit splices the element's
 // lines into the object's stored text (models.SpliceRepeated: the same
 // bytes Marshal would print) instead of printing the whole object. The

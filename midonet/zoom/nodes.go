@@ -38,6 +38,9 @@ const (
 	nodeCreate
 	nodeSet
 	nodeDelete
+	// nodeEnsure: created at commit unless it exists (EnsureNode); what
+	// exists is learnt from the multi's answer, not read before.
+	nodeEnsure
 )
 
 type nodeOp struct {
@@ -163,6 +166,86 @@ func (tx *Tx) CreateNode(path string, value []byte) error {
 	return nil
 }
 
+// EnsureNode makes sure an empty node exists at path once the transaction
+// commits, with its missing ancestors; an existing one is left as it is.
+// Unlike CreateNode it reads nothing when called: the commit creates the
+// node, and learns from the multi's failure that it (a node already
+// there) or its parent (missing, then ensured too) were otherwise, and
+// commits again without another run of the transaction's function. The
+// usual case, a new entry in an existing table, costs no round trip
+// before the commit. On a node the transaction deletes, or under one, it
+// is CreateNode ignoring an existing node.
+func (tx *Tx) EnsureNode(path string) error {
+	if err := checkNodePath(path); err != nil {
+		return err
+	}
+	if op, ok := tx.nodeOp(path); ok && op.kind != nodeDelete {
+		return nil
+	}
+	if tx.createsTableDir(path) {
+		return nil
+	}
+	for p := path; p != "/"; p = parentOf(p) {
+		if op, ok := tx.nodeOp(p); ok && op.kind == nodeDelete {
+			err := tx.CreateNode(path, nil)
+			if errors.Is(err, ErrNodeExists) {
+				return nil
+			}
+			return err
+		}
+	}
+	tx.setNodeOp(path, &nodeOp{kind: nodeEnsure})
+	return nil
+}
+
+// resolveEnsured updates the transaction after its multi failed at the
+// create of an ensured node with err: the node exists (nothing to do) or
+// its parent is missing (ensure it too). It reports false for any other
+// failure.
+func (tx *Tx) resolveEnsured(path string, err error) bool {
+	op, ok := tx.nodeOp(path)
+	if !ok || op.kind != nodeEnsure {
+		return false
+	}
+	switch {
+	case errors.Is(err, storage.ErrNodeExists):
+		op.kind = nodeExists
+		return true
+	case errors.Is(err, storage.ErrNoNode):
+		parent := parentOf(path)
+		if parent == "/" {
+			return false
+		}
+		if _, ok := tx.nodeOp(parent); ok {
+			// Known to the transaction (found existing, or created or
+			// deleted by it): a concurrent change, for a fresh run.
+			return false
+		}
+		tx.setNodeOp(parent, &nodeOp{kind: nodeEnsure})
+		return true
+	}
+	return false
+}
+
+// settle turns an ensured node p into a known one (existing, or to be
+// created) by reading it, for the operations that depend on which.
+func (tx *Tx) settle(p string) error {
+	op, ok := tx.nodeOp(p)
+	if !ok || op.kind != nodeEnsure {
+		return nil
+	}
+	_, exists, err := tx.s.conn.Exists(tx.ctx, p)
+	if err != nil {
+		return fmt.Errorf("zoom: node %s: %w", p, err)
+	}
+	if exists {
+		op.kind = nodeExists
+	} else {
+		op.kind = nodeCreate
+	}
+	return nil
+}
+
 // UpdateNode replaces the value of an existing node.
 func (tx *Tx) UpdateNode(path string, value []byte) error {
 	if err := checkNodePath(path); err != nil {
@@ -174,6 +257,9 @@ func (tx *Tx) UpdateNode(path string, value []byte) error {
 	}
 	if !ok {
 		return &NodeError{Path: path, Err: ErrNodeNotFound}
+	}
+	if err := tx.settle(path); err != nil {
+		return err
 	}
 	op, _ := tx.nodeOp(path)
 	if op.kind == nodeCreate {
@@ -204,6 +290,9 @@ func (tx *Tx) DeleteNode(path string, ignoreMissing bool) error {
 }
 
 func (tx *Tx) deleteNodeTree(p string) error {
+	if err := tx.settle(p); err != nil {
+		return err
+	}
 	// Children known to the transaction, then those in the store.
 	var children []string
 	for _, q := range tx.nodeOrder {
@@ -243,7 +332,7 @@ func (tx *Tx) nodeMultiOps() []storage.Op {
 	var creates, sets, deletes []storage.Op
 	for _, p := range tx.nodeOrder {
 		switch op := tx.nodes[p]; op.kind {
-		case nodeCreate:
+		case nodeCreate, nodeEnsure:
 			creates = append(creates, storage.CreateOp(p, op.value, storage.Persistent))
 		case nodeSet:
 			sets = append(sets, storage.SetOp(p, op.value, storage.AnyVersion))
@@ -251,7 +340,11 @@ func (tx *Tx) nodeMultiOps() []storage.Op {
 			deletes = append(deletes, storage.DeleteOp(p, storage.AnyVersion))
 		}
 	}
-	// Deepest first, so children go before their parents.
+	// Parents before their children (an ensured parent is recorded after
+	// its child), and deepest deletes first, children before parents.
+	slices.SortStableFunc(creates, func(a, b storage.Op) int {
+		return strings.Count(a.Path, "/") - strings.Count(b.Path, "/")
+	})
 	slices.SortStableFunc(deletes, func(a, b storage.Op) int {
 		return strings.Count(b.Path, "/") - strings.Count(a.Path, "/")
 	})

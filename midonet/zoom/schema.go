@@ -92,7 +92,9 @@ type TableSpec struct {
 	Class string
 	Name  string
 	// Legacy, when set, gives the pre-ZOOM path of the table for an
-	// object (root is Options.Root); the store uses it if it exists.
+	// object (root is Options.Root); the store uses it if it exists (a
+	// path found missing is not looked up again: only MidoNet before 5.0
+	// made them).
 	Legacy func(root, id string, args []string) string
 }
 

@@ -74,6 +74,7 @@ type Store struct {
 	cache    *decodedCache
 	groups   groups
 	seqs     sequences
+	legacy   legacyAbsent
 }
 
 // The decoded-object cache is bounded in entries and in printed bytes

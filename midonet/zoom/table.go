@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/midonet/midonet-go/midonet/storage"
@@ -108,12 +109,13 @@ func (s *Store) Table(ctx context.Context, model proto.Message, id uuid.UUID, na
 		}
 	}
 	if spec.Legacy != nil {
-		if lp := spec.Legacy(strings.TrimSuffix(s.zoom, "/zoom/0"), id.String(), args); lp != "" {
+		if lp := spec.Legacy(strings.TrimSuffix(s.zoom, "/zoom/0"), id.String(), args); lp != "" && !s.legacy.absent(lp) {
 			if _, ok, err := s.conn.Exists(ctx, lp); err != nil {
 				return nil, fmt.Errorf("zoom: table %s: %w", name, err)
 			} else if ok {
 				return &Table{s: s, path: lp}, nil
 			}
+			s.legacy.noteAbsent(lp)
 		}
 	}
 	p := s.tablesObjPath(ci.Name, id.String()) + "/" + name
@@ -121,6 +123,35 @@ func (s *Store) Table(ctx context.Context, model proto.Message, id uuid.UUID, na
 		p += "/" + a
 	}
 	return &Table{s: s, path: p}, nil
+}
+
+// legacyAbsent remembers legacy table paths found missing, so that the
+// tables of objects made since MidoNet 5 (all of them, on a deployment
+// that never ran an older version) cost no lookup per use: only MidoNet
+// before 5.0 made those paths, nothing makes one now (the recycler only
+// deletes them), so a missing one stays missing. Bounded: forgotten all at
+// once when full.
+type legacyAbsent struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+const maxLegacyAbsent = 1 << 16
+
+func (l *legacyAbsent) absent(p string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, ok := l.m[p]
+	return ok
+}
+
+func (l *legacyAbsent) noteAbsent(p string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil || len(l.m) >= maxLegacyAbsent {
+		l.m = map[string]struct{}{}
+	}
+	l.m[p] = struct{}{}
 }
 
 // Path is the table's directory.

@@ -12,6 +12,7 @@ import (
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Validator checks an update against the stored object inside the
@@ -40,7 +41,7 @@ type entry struct {
 	// or obj was replaced; commit splices pend[printed:] into it instead
 	// of printing the whole object, so a parent gaining a child is not
 	// copied, parsed or printed whole.
-	pend    []refAppend
+	pend    []listAppend
 	text    []byte
 	printed int
 	inStore bool            // the object existed in the store when read
@@ -75,7 +76,7 @@ func (e *entry) encode() ([]byte, error) {
 	text := e.text
 	own := e.pend[e.printed:]
 	for i, a := range own {
-		if slices.ContainsFunc(own[:i], func(b refAppend) bool { return b.field == a.field }) {
+		if slices.ContainsFunc(own[:i], func(b listAppend) bool { return b.field == a.field }) {
 			continue // this field's elements went in with its first
 		}
 		var elems []byte
@@ -84,7 +85,7 @@ func (e *entry) encode() ([]byte, error) {
 				continue
 			}
 			var err error
-			if elems, err = models.AppendRefText(elems, b.field, b.id); err != nil {
+			if elems, err = models.AppendElemText(elems, b.field, b.elem); err != nil {
 				return nil, err
 			}
 		}
@@ -552,6 +553,78 @@ func (tx *Tx) UpdateWith(obj proto.Message, validate Validator) error {
 	return tx.setObject(k, obj, changeData)
 }
 
+// Modify changes the stored object of model's class with id: f gets the
+// caller's copy of it as the transaction sees it and changes it in place;
+// the result is stored as Update stores it. The object is read as for a
+// write (from the store's cache when it wrote or read it within the
+// speculation window; the commit's version check covers that copy). A
+// missing object is a NotFoundError.
+func (tx *Tx) Modify(model proto.Message, id uuid.UUID, f func(proto.Message) error) error {
+	ci, err := tx.s.classOf(model)
+	if err != nil {
+		return err
+	}
+	e, err := tx.load(ci, id.String(), true)
+	if err != nil {
+		return err
+	}
+	if e.obj == nil {
+		return &NotFoundError{Class: ci.Name, ID: id.String()}
+	}
+	obj := proto.Clone(e.view())
+	if err := f(obj); err != nil {
+		return err
+	}
+	return tx.Update(obj)
+}
+
+// Append appends elems to the repeated message field named field of the
+// stored object of model's class with id, without copying, parsing or
+// re-printing the object: like a back-reference added by a child's
+// create, the elements are recorded beside the object and spliced into
+// its stored text at commit (models.SpliceRepeated), so appends by many
+// members of one group's batch (DHCP hosts of a busy subnet) compose at
+// the cost of their own size. Bound fields are refused (their
+// back-references need Update). A missing object is a NotFoundError.
+func (tx *Tx) Append(model proto.Message, id uuid.UUID, field string, elems ...proto.Message) error {
+	ci, err := tx.s.classOf(model)
+	if err != nil {
+		return err
+	}
+	fd := ci.Type.Descriptor().Fields().ByName(protoreflect.Name(field))
+	if fd == nil || !fd.IsList() || fd.Kind() != protoreflect.MessageKind {
+		return &InvalidObjectError{Class: ci.Name, Reason: fmt.Sprintf("%q is not a repeated message field", field)}
+	}
+	for _, b := range ci.bindings {
+		if b.fieldName == field {
+			return &InvalidObjectError{Class: ci.Name, Reason: fmt.Sprintf("%q is a bound field: update the object", field)}
+		}
+	}
+	for _, el := range elems {
+		if el == nil || el.ProtoReflect().Descriptor().FullName() != fd.Message().FullName() {
+			return &InvalidObjectError{Class: ci.Name, Reason: fmt.Sprintf("an element of %q is not a %s", field, fd.Message().Name())}
+		}
+		if _, err := models.AppendElemText(nil, fd, el); err != nil {
+			return &InvalidObjectError{Class: ci.Name, Reason: "cannot be stored", Err: err}
+		}
+	}
+	sid := id.String()
+	e, err := tx.load(ci, sid, true)
+	if err != nil {
+		return err
+	}
+	if e.obj == nil {
+		return &NotFoundError{Class: ci.Name, ID: sid}
+	}
+	if err := tx.noteChange(objKey{ci.Name, sid}, changeData); err != nil {
+		return err
+	}
+	for _, el := range elems {
+		e.pend = append(e.pend, listAppend{field: fd, elem: proto.Clone(el)})
+	}
+	return nil
+}
+
 // multisetDiff returns the ids in old but not new and in new but not old,
 // counting repetitions.
 func multisetDiff(old, new []*models.UUID) (removed, added []string) {
@@ -619,7 +692,7 @@ func (tx *Tx) addBackRef(ci *classInfo, thisID string, b binding, thatID string)
 		if err := tx.noteChange(k, changeBackRef); err != nil {
 			return err
 		}
-		e.pend = append(e.pend, refAppend{field: b.back, id: this})
+		e.pend = append(e.pend, listAppend{field: b.back, elem: this})
 		return nil
 	}
 	updated := proto.Clone(e.view())
@@ -818,7 +891,9 @@ func (tx *Tx) commit() error {
 	if err := tx.loadProvenance(); err != nil {
 		return err
 	}
-	for range 4 {
+	// A few tries to reuse leftover table directories, and two per raw
+	// node for what the multi tells of ensured ones (EnsureNode).
+	for range 4 + 2*len(tx.nodes) {
 		ops, meta, err := tx.buildMulti()
 		if err != nil {
 			return err
@@ -834,6 +909,8 @@ func (tx *Tx) commit() error {
 		}
 		m := meta[me.Index]
 		switch {
+		case m.kind == "node" && me.Op.Kind == storage.OpCreate && tx.resolveEnsured(me.Op.Path, err):
+			continue // commit again with what the multi said of an ensured node
 		case m.kind == "node" && errors.Is(err, storage.ErrNodeExists) && me.Op.Kind == storage.OpCreate:
 			// The node (or an ancestor created for it) was absent when the
 			// transaction looked: another writer created it since. Run the

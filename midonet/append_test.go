@@ -1,0 +1,188 @@
+package midonet_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/zoom"
+)
+
+// testAppend: Tx.Append adds elements to a repeated message field (a
+// subnet's DHCP hosts) from 16 writers on 4 sessions, interleaved with
+// Modify and reads: every host is there once, the stored bytes are the
+// printer's (the elements were spliced into the stored text), and bad
+// appends are refused without writing anything.
+func testAppend(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	stores := []*zoom.Store{f.store, f.another(zoom.Options{}), f.another(zoom.Options{}), f.another(zoom.Options{})}
+	dhcp := &models.Dhcp{Id: models.NewUUID(), DefaultGateway: ip(t, "10.0.0.1"),
+		Hosts: []*models.Dhcp_Host{{Mac: proto.String("fa:16:3e:00:00:01"), IpAddress: ip(t, "10.0.0.2")}}}
+	f.create(dhcp)
+	id := dhcp.Id.ToGoogle()
+	host := func(i int) *models.Dhcp_Host {
+		return &models.Dhcp_Host{Mac: proto.String(fmt.Sprintf("fa:16:3e:00:%02x:%02x", i>>8, i&0xff)),
+			IpAddress:     ip(t, fmt.Sprintf("10.0.%d.%d", i>>8, i&0xff+10)),
+			ExtraDhcpOpts: []*models.Dhcp_Host_ExtraDhcpOpt{{Name: proto.String("mtu"), Value: proto.String("1450")}}}
+	}
+	const writers, perWriter = 16, 8
+	var wg sync.WaitGroup
+	errs := make([]error, writers*perWriter)
+	for w := range writers {
+		wg.Go(func() {
+			st := stores[w%len(stores)]
+			for j := range perWriter {
+				i := w*perWriter + j
+				errs[i] = st.Tx(f.ctx, func(tx *zoom.Tx) error {
+					if err := tx.Append(&models.Dhcp{}, id, "hosts", host(i)); err != nil {
+						return err
+					}
+					if j == perWriter/2 { // a whole-object change among the appends
+						return tx.Modify(&models.Dhcp{}, id, func(m proto.Message) error {
+							m.(*models.Dhcp).InterfaceMtu = proto.Int32(int32(1400 + w))
+							return nil
+						})
+					}
+					return nil
+				})
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("append %d: %v", i, err)
+		}
+	}
+	got := f.get(&models.Dhcp{}, id).(*models.Dhcp)
+	var macs []string
+	for _, h := range got.GetHosts() {
+		macs = append(macs, h.GetMac())
+	}
+	want := []string{"fa:16:3e:00:00:01"}
+	for i := range writers * perWriter {
+		want = append(want, host(i).GetMac())
+	}
+	slices.Sort(macs)
+	slices.Sort(want)
+	if !slices.Equal(macs, want) {
+		t.Fatalf("%d hosts %v, want the %d appended and the first", len(macs), macs, len(want))
+	}
+	if got.InterfaceMtu == nil {
+		t.Error("the Modify among the appends was lost")
+	}
+	f.checkPrinted("Dhcp", id)
+
+	// Refused: a field that is not a repeated message, a bound field, an
+	// element of another type, a missing object; nothing written.
+	before := f.get(&models.Dhcp{}, id)
+	net := &models.Network{Id: models.NewUUID()}
+	f.create(net)
+	for name, tc := range map[string]func(tx *zoom.Tx) error{
+		"scalar field": func(tx *zoom.Tx) error { return tx.Append(&models.Dhcp{}, id, "default_gateway", ip(t, "1.1.1.1")) },
+		"bound field": func(tx *zoom.Tx) error {
+			return tx.Append(&models.Network{}, net.Id.ToGoogle(), "port_ids", models.NewUUID())
+		},
+		"wrong element": func(tx *zoom.Tx) error { return tx.Append(&models.Dhcp{}, id, "hosts", ip(t, "1.1.1.1")) },
+		"no such field": func(tx *zoom.Tx) error { return tx.Append(&models.Dhcp{}, id, "nope", host(1)) },
+	} {
+		if err := f.store.Tx(f.ctx, tc); !errors.Is(err, zoom.ErrInvalidObject) {
+			t.Errorf("%s: %v, want an invalid-object error", name, err)
+		}
+	}
+	err := f.store.Tx(f.ctx, func(tx *zoom.Tx) error {
+		return tx.Append(&models.Dhcp{}, models.NewUUID().ToGoogle(), "hosts", host(1))
+	})
+	if !errors.Is(err, zoom.ErrNotFound) {
+		t.Errorf("append to a missing object: %v, want not found", err)
+	}
+	if after := f.get(&models.Dhcp{}, id); !proto.Equal(before, after) {
+		t.Error("a refused append changed the object")
+	}
+}
+
+// testEnsureNode: EnsureNode creates a missing node and its missing
+// ancestors, keeps an existing one (value untouched), composes with a
+// node another session creates meanwhile, and with deletes in the same
+// transaction.
+func testEnsureNode(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	other := f.another(zoom.Options{})
+	base := f.root + "/ensure"
+	tx := func(st *zoom.Store, fn func(tx *zoom.Tx) error) {
+		t.Helper()
+		if err := st.Tx(f.ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Missing with missing ancestors, twice in one transaction.
+	tx(f.store, func(tx *zoom.Tx) error {
+		if err := tx.EnsureNode(base + "/a/b/c"); err != nil {
+			return err
+		}
+		return tx.EnsureNode(base + "/a/b/c")
+	})
+	if _, _, ok := f.conn.Get(f.ctx, base+"/a/b/c"); ok != nil {
+		t.Fatalf("ensured node missing: %v", ok)
+	}
+	// Existing, with a value: kept as it is.
+	tx(other, func(tx *zoom.Tx) error { return tx.UpdateNode(base+"/a/b/c", []byte("v")) })
+	tx(f.store, func(tx *zoom.Tx) error {
+		if err := tx.EnsureNode(base + "/a/b/c"); err != nil {
+			return err
+		}
+		return tx.EnsureNode(base + "/a/b/d")
+	})
+	if data, _, err := f.conn.Get(f.ctx, base+"/a/b/c"); err != nil || string(data) != "v" {
+		t.Fatalf("existing ensured node: %q %v, want its value kept", data, err)
+	}
+	// Created by another session between the function and the commit.
+	runs := 0
+	tx(f.store, func(tx *zoom.Tx) error {
+		runs++
+		if err := tx.EnsureNode(base + "/x/y"); err != nil {
+			return err
+		}
+		if runs == 1 {
+			return other.Tx(f.ctx, func(tx *zoom.Tx) error { return tx.CreateNode(base+"/x/y", []byte("theirs")) })
+		}
+		return nil
+	})
+	if data, _, err := f.conn.Get(f.ctx, base+"/x/y"); err != nil || string(data) != "theirs" {
+		t.Fatalf("node another session created: %q %v", data, err)
+	}
+	// Deleted then ensured in one transaction: it exists, emptied; ensured
+	// then deleted: it is gone.
+	tx(f.store, func(tx *zoom.Tx) error {
+		if err := tx.DeleteNode(base+"/x", false); err != nil {
+			return err
+		}
+		if err := tx.EnsureNode(base + "/x/y"); err != nil {
+			return err
+		}
+		if err := tx.EnsureNode(base + "/e/f"); err != nil {
+			return err
+		}
+		return tx.DeleteNode(base+"/e/f", false)
+	})
+	if data, _, err := f.conn.Get(f.ctx, base+"/x/y"); err != nil || len(data) != 0 {
+		t.Fatalf("deleted then ensured: %q %v, want an empty node", data, err)
+	}
+	if _, _, err := f.conn.Get(f.ctx, base+"/e/f"); err == nil {
+		t.Fatal("ensured then deleted: the node exists")
+	}
+}
+
+func ip(t testing.TB, s string) *models.IPAddress {
+	t.Helper()
+	a, err := models.ParseIPAddress(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
