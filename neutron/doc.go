@@ -26,7 +26,12 @@
 // each object after applying the previous one's ops, so later objects see
 // earlier ones. OpModify applies a function to the object as the
 // transaction sees it when the op runs, so a translation never overwrites
-// back-references that bindings or earlier ops changed.
+// back-references that bindings or earlier ops changed. OpAppend adds to a
+// list that grows with the deployment (a subnet's DHCP hosts) without
+// copying or re-printing the object, and OpCreateNode (state-table
+// entries) reads nothing before the commit: the requests of 16 clients on
+// one network then cost one read of the network per request and commit
+// together (zoom's group commit), with no error but the translation's own.
 //
 // A class the reference registers no storage for (the LBaaS v2 ones) is
 // an Unregistered translator: it is never read nor written, its updates

@@ -26,6 +26,12 @@ const (
 	// OpDelete deletes Op.Model/Op.ID with the store's cascades; a missing
 	// object is not an error (Neutron deletes are idempotent).
 	OpDelete
+	// OpAppend appends Op.Elems to the repeated field Op.Field of the
+	// object Op.Model/Op.ID as the transaction sees it, without copying or
+	// re-printing the object (zoom.Tx.Append): for lists that grow with
+	// the network (a subnet's DHCP hosts), so that concurrent requests'
+	// appends compose in one group commit.
+	OpAppend
 	// OpCreateNode creates the raw node Op.Path (a state-table entry); an
 	// existing node is left as it is.
 	OpCreateNode
@@ -45,6 +51,9 @@ type Op struct {
 	// IgnoreMissing: OpModify of a missing object does nothing.
 	IgnoreMissing bool
 	Path          string // OpCreateNode, OpDeleteNode
+	// Field and Elems: OpAppend.
+	Field string
+	Elems []proto.Message
 }
 
 // Create is the op creating obj.
@@ -55,6 +64,12 @@ func Update(obj proto.Message) Op { return Op{Kind: OpUpdate, Obj: obj} }
 
 // Delete is the op deleting an object (missing is fine).
 func Delete(model proto.Message, id uuid.UUID) Op { return Op{Kind: OpDelete, Model: model, ID: id} }
+
+// Append is the op appending elems to the repeated message field of the
+// object of type T with id.
+func Append[T proto.Message](id uuid.UUID, field string, elems ...proto.Message) Op {
+	return Op{Kind: OpAppend, Model: zeroOf[T](), ID: id, Field: field, Elems: elems}
+}
 
 // CreateNode is the op creating a raw node (kept if it exists).
 func CreateNode(path string) Op { return Op{Kind: OpCreateNode, Path: path} }
@@ -86,6 +101,8 @@ func (op Op) String() string {
 		return kind + " " + models.ClassName(op.Obj) + " " + id.Canonical()
 	case OpModify:
 		return "modify " + models.ClassName(op.Model) + " " + op.ID.String()
+	case OpAppend:
+		return "append to " + op.Field + " of " + models.ClassName(op.Model) + " " + op.ID.String()
 	case OpDelete:
 		return "delete " + models.ClassName(op.Model) + " " + op.ID.String()
 	case OpCreateNode:
@@ -113,25 +130,18 @@ func (op Op) apply(tx *zoom.Tx) error {
 	case OpUpdate:
 		return tx.Update(op.Obj)
 	case OpModify:
-		cur, err := tx.Get(op.Model, op.ID)
-		if op.IgnoreMissing && errors.Is(err, zoom.ErrNotFound) {
-			return nil
+		err := tx.Modify(op.Model, op.ID, op.Modify)
+		var nf *zoom.NotFoundError
+		if op.IgnoreMissing && errors.As(err, &nf) && nf.Class == models.ClassName(op.Model) && nf.ID == op.ID.String() {
+			return nil // the object itself is missing
 		}
-		if err != nil {
-			return err
-		}
-		if err := op.Modify(cur); err != nil {
-			return err
-		}
-		return tx.Update(cur)
+		return err
+	case OpAppend:
+		return tx.Append(op.Model, op.ID, op.Field, op.Elems...)
 	case OpDelete:
 		return tx.Delete(op.Model, op.ID, true)
 	case OpCreateNode:
-		err := tx.CreateNode(op.Path, nil)
-		if errors.Is(err, zoom.ErrNodeExists) {
-			return nil
-		}
-		return err
+		return tx.EnsureNode(op.Path)
 	case OpDeleteNode:
 		return tx.DeleteNode(op.Path, true)
 	}

@@ -412,16 +412,18 @@ func dhcpHostOps(np *models.NeutronPort, add bool) []Op {
 	var ops []Op
 	for _, f := range np.GetFixedIps() {
 		ipAddr, mac, opts := f.GetIpAddress(), np.GetMacAddress(), np.GetExtraDhcpOpts()
-		ops = append(ops, Modify(f.GetSubnetId().ToGoogle(), func(d *models.Dhcp) error {
-			if add {
-				h := &models.Dhcp_Host{Mac: proto.String(mac), IpAddress: ipAddr}
-				for _, o := range opts {
-					h.ExtraDhcpOpts = append(h.ExtraDhcpOpts,
-						&models.Dhcp_Host_ExtraDhcpOpt{Name: proto.String(o.GetOptName()), Value: proto.String(o.GetOptValue())})
-				}
-				d.Hosts = append(d.Hosts, h)
-				return nil
+		if add {
+			// Appended, not modified: the hosts of a busy subnet are its
+			// bulk, and concurrent ports' appends commit together.
+			h := &models.Dhcp_Host{Mac: proto.String(mac), IpAddress: ipAddr}
+			for _, o := range opts {
+				h.ExtraDhcpOpts = append(h.ExtraDhcpOpts,
+					&models.Dhcp_Host_ExtraDhcpOpt{Name: proto.String(o.GetOptName()), Value: proto.String(o.GetOptValue())})
 			}
+			ops = append(ops, Append[*models.Dhcp](f.GetSubnetId().ToGoogle(), "hosts", h))
+			continue
+		}
+		ops = append(ops, Modify(f.GetSubnetId().ToGoogle(), func(d *models.Dhcp) error {
 			for i, h := range d.GetHosts() {
 				if h.GetMac() == mac && proto.Equal(h.GetIpAddress(), ipAddr) {
 					d.Hosts = append(d.Hosts[:i:i], d.Hosts[i+1:]...)
