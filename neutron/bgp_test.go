@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -514,5 +515,55 @@ func TestBgpPeerBadInput(t *testing.T) {
 				t.Errorf("%d %s left by refused creates", n, models.ClassName(m))
 			}
 		}
+	})
+}
+
+// Concurrent first peers of one router (no lock, optimistic transactions
+// re-run on conflict): one Quagga container, one redirect chain holding
+// every peer's two rules, no orphan chain.
+func TestBgpConcurrentPeers(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		r := fx.newBgpRouter()
+		r.addInterface("10.0.0.0/24", "10.0.0.1", false)
+		const writers = 6
+		ids := make([]*models.UUID, writers)
+		errs := make(chan error, writers)
+		var wg sync.WaitGroup
+		for i := range ids {
+			ids[i] = newID()
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				errs <- fx.svc.Create(fx.ctx, bgpPeer(ids[i], r.id, fmt.Sprintf("20.0.0.%d", i+1), 64512, "s"))
+			}(i)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("concurrent peer create: %v", err)
+			}
+		}
+		fx.checkQuaggaContainer(r.id)
+		for _, id := range ids {
+			fx.checkBgpPeer(r.id, id)
+		}
+		chains, err := fx.st.GetAll(fx.ctx, &models.Chain{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		redirect := 0
+		for _, c := range chains {
+			if strings.HasPrefix(c.(*models.Chain).GetName(), "LOCAL_REDIRECT_") {
+				redirect++
+				if n := len(c.(*models.Chain).GetRuleIds()); n != 2*writers {
+					t.Errorf("redirect chain holds %d rules, want %d", n, 2*writers)
+				}
+			}
+		}
+		if redirect != 1 {
+			t.Errorf("%d local redirect chains, want 1", redirect)
+		}
+		fx.checkConsistent("after concurrent peers")
 	})
 }
