@@ -38,6 +38,33 @@ var neutronContainerCases = []struct {
 		}
 		return router
 	}, "QUAGGA", "bgp"},
+	{"VPN service's first IPsec site connection", func(t *testing.T, api *client.Client) string {
+		router, gw, ext, sn, vpn := uuid.NewString(), uuid.NewString(), uuid.NewString(), uuid.NewString(), uuid.NewString()
+		for _, o := range []struct {
+			path, kind string
+			body       map[string]any
+		}{
+			{"networks", "Network", map[string]any{"id": ext, "admin_state_up": true, "router:external": true}},
+			{"subnets", "Subnet", map[string]any{"id": sn, "network_id": ext, "cidr": "172.24.0.0/24", "ip_version": 4,
+				"gateway_ip": "172.24.0.1", "enable_dhcp": true}},
+			{"ports", "Port", map[string]any{"id": gw, "network_id": ext, "admin_state_up": true,
+				"device_owner": "network:router_gateway", "device_id": router, "mac_address": "fa:16:3e:00:0b:01",
+				"fixed_ips": []any{map[string]any{"ip_address": "172.24.0.5", "subnet_id": sn}}}},
+			{"routers", "Router", map[string]any{"id": router, "name": "vpn", "tenant_id": "tenant", "gw_port_id": gw,
+				"admin_state_up": true}},
+			{"vpnservices", "VPNService", map[string]any{"id": vpn, "tenant_id": "tenant", "router_id": router,
+				"admin_state_up": true}},
+			{"ipsec_site_connections", "IpsecSiteConnection", map[string]any{"id": uuid.NewString(), "tenant_id": "tenant",
+				"vpnservice_id": vpn, "peer_address": "192.0.2.1", "peer_id": "192.0.2.1", "psk": "secret",
+				"local_cidrs": []string{"10.10.0.0/24"}, "peer_cidrs": []string{"10.20.0.0/24"}, "admin_state_up": true}},
+		} {
+			media := neutronMedia + o.kind + "-v1+json"
+			if _, err := api.Do(context.Background(), "POST", "neutron/"+o.path, media, media, o.body, nil); err != nil {
+				t.Fatalf("POST %s: %v", o.path, err)
+			}
+		}
+		return router
+	}, "IPSEC", "vpn"},
 }
 
 // TestNeutronServiceContainersScheduled: the service containers Neutron
@@ -50,10 +77,18 @@ func TestNeutronServiceContainersScheduled(t *testing.T) {
 		cfg, _ := nodeOn(t, b)
 		cfg.APIHandler = cluster.StandardAPI
 		api := client.New(httpURL(start(t, cfg).node, "/midonet-api"))
-		h1, h2 := uuid.New(), uuid.New()
-		agents := map[string]*agenttest.Agent{h1.String(): startAgent(t, b, h1), h2.String(): startAgent(t, b, h2)}
 		for _, c := range neutronContainerCases {
 			t.Run(c.name, func(t *testing.T) {
+				// Each case has agents of its own, gone at its end, so an
+				// earlier case's dead-then-restarted agent is not one a
+				// later container must move to.
+				h1, h2 := uuid.New(), uuid.New()
+				agents := map[string]*agenttest.Agent{h1.String(): startAgent(t, b, h1), h2.String(): startAgent(t, b, h2)}
+				defer func() {
+					for _, a := range agents {
+						a.Die(t)
+					}
+				}()
 				router := c.create(t, api)
 				all, err := api.ServiceContainers().List(ctx, nil)
 				if err != nil {
