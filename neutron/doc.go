@@ -148,11 +148,23 @@
 //     removes the container; a gateway port's new fixed IP moves the
 //     services' IP and the redirect rules. These two translators store
 //     their Neutron object themselves (Translator.SelfStored).
+//   - Firewalls (FWaaS v1): the chain OS_FW_FORWARD_<id> (a DROP when
+//     down, return flows accepted, the enabled rules as RETURN/DROP with
+//     the Neutron rules' ids, a final DROP), a jump to it at the end of
+//     each associated router's forward chain (traffic not entering nor
+//     leaving through its router-interface port group); updates rewrite
+//     the rules, move the jumps (del-router-ids, add-router-ids), create
+//     a firewall never created and delete it on last-router.
+//   - Firewall logs and logging resources (not stored): a RuleLogger on
+//     the firewall's chain writing to a LoggingResource (made with the
+//     first log naming it, deleted with the last), the chain's firewall
+//     and tenant metadata; a logging resource is only updated (enabled)
+//     or deleted with its loggers.
 //
 // QoS policies are the v5 qos_policies (restapi); a Neutron network's or
 // port's qos_policy_id is copied onto its MidoNet network or port.
 //
-// Not translated: the FWaaS classes. Port bindings
+// Not translated: none of the reference's Neutron classes. Port bindings
 // and agent memberships (PortBinding, AgentMembership) reach the reference
 // only through its Neutron task-table importer, not its REST API, and are
 // not served; a port's binding:host_id is (ports, above).

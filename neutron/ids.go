@@ -296,6 +296,18 @@ func LbV1LoadBalancerID(r uuid.UUID) uuid.UUID {
 	return XorID(r, 0xaab2c5dea7bc8dea, 0x2ac7bb0371eee6d7)
 }
 
+// InChainFwJumpRuleID and OutChainFwJumpRuleID are the firewall jump rules
+// of a router's inbound and outbound chains in the reference's earlier
+// firewall translation, deleted wherever a firewall meets the router.
+func InChainFwJumpRuleID(r uuid.UUID) uuid.UUID {
+	return XorID(r, 0xc309e08c3eaf11e5, 0xaf410242ac110002)
+}
+
+// OutChainFwJumpRuleID: see InChainFwJumpRuleID.
+func OutChainFwJumpRuleID(r uuid.UUID) uuid.UUID {
+	return XorID(r, 0x1b4b62ca3eb011e5, 0x91260242ac110002)
+}
+
 // LbV2RouterID is the router of an LBaaS v2 load balancer.
 func LbV2RouterID(lb uuid.UUID) uuid.UUID { return XorID(lb, 0xed1225ed739945ea, 0x8fd972a26f18632f) }
 

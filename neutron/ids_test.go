@@ -58,6 +58,8 @@ var derivedIDConstants = []struct {
 	{"bgpRedirectRule", BgpRedirectRuleID, 0x12d34babf7d84902, 0xaa840971afc3307f},
 	{"bgpInverseRedirectRule", BgpInverseRedirectRuleID, 0x12d34babf7d85900, 0xaa840971afc3307f},
 	{"fwJumpRule", FwdChainFwJumpRuleID, 0x36feb6f6fd9211e5, 0x98a00242ac110001},
+	{"inChainFwJumpRule", InChainFwJumpRuleID, 0xc309e08c3eaf11e5, 0xaf410242ac110002},
+	{"outChainFwJumpRule", OutChainFwJumpRuleID, 0x1b4b62ca3eb011e5, 0x91260242ac110002},
 	{"lbV2Router", LbV2RouterID, 0xed1225ed739945ea, 0x8fd972a26f18632f},
 	{"lbV1LoadBalancer", LbV1LoadBalancerID, 0xaab2c5dea7bc8dea, 0x2ac7bb0371eee6d7},
 	{"lbV2ServiceContainer", LbV2ServiceContainerID, 0xad1e25ee739d05ea, 0x0ed972b36e19612f},

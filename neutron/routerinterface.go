@@ -314,24 +314,11 @@ func buildRouterInterfacePort(v *View, port *models.Port, ri *models.NeutronRout
 		port.InterfaceName = proto.String(nPort.GetProfile().GetInterfaceName())
 		return nil, nil
 	}
-	var ops []Op
-	pg := RouterInterfacePortGroupID(r)
-	ok, err := v.Exists(&models.PortGroup{}, pg)
+	ops, err := ensureRouterInterfacePortGroup(v, r)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		router, err := get[*models.Router](v, r)
-		if err != nil {
-			return nil, err
-		}
-		members, err := routerInterfacePorts(v, router)
-		if err != nil {
-			return nil, err
-		}
-		ops = append(ops, Create(newRouterInterfacePortGroup(r, router.GetTenantId(), members)))
-	}
-	port.PortGroupIds = append(port.PortGroupIds, uuidOf(pg))
+	port.PortGroupIds = append(port.PortGroupIds, uuidOf(RouterInterfacePortGroupID(r)))
 	port.PeerId = nPort.GetId()
 	if hasIPv6 {
 		key, err := v.NextFip64TunnelKey()
@@ -352,6 +339,24 @@ const (
 
 // routerInterfacePorts are the router's ports peered with Neutron
 // router-interface ports.
+// ensureRouterInterfacePortGroup creates router r's router-interface port
+// group, holding its router-interface ports, when r predates it.
+func ensureRouterInterfacePortGroup(v *View, r uuid.UUID) ([]Op, error) {
+	ok, err := v.Exists(&models.PortGroup{}, RouterInterfacePortGroupID(r))
+	if err != nil || ok {
+		return nil, err
+	}
+	router, err := get[*models.Router](v, r)
+	if err != nil {
+		return nil, err
+	}
+	members, err := routerInterfacePorts(v, router)
+	if err != nil {
+		return nil, err
+	}
+	return []Op{Create(newRouterInterfacePortGroup(r, router.GetTenantId(), members))}, nil
+}
+
 func routerInterfacePorts(v *View, router *models.Router) ([]*models.UUID, error) {
 	var out []*models.UUID
 	for _, p := range router.GetPortIds() {

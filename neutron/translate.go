@@ -33,16 +33,20 @@ type Translator struct {
 	// NotStored: the Neutron object itself is not kept (the translation is
 	// all there is).
 	NotStored bool
-	// Unregistered: the Neutron class has no storage at all (the
-	// reference registers none; implies NotStored). Updates translate with
-	// a nil old object (typed), deletes with an empty object carrying only the
-	// id, and Get and List find nothing.
+	// Unregistered: the Neutron class has no storage at all, or the
+	// reference never stores one (implies NotStored). Updates translate
+	// with a nil old object (typed), deletes with an empty object carrying
+	// only the id, and Get and List find nothing.
 	Unregistered bool
 	// SelfStored: the translation's own ops create, update and delete the
 	// Neutron object (completed with fields the translation derives, or
 	// placed among the ops where its bindings need it), so the Service adds
 	// none; Keep is not used.
 	SelfStored bool
+	// UpdateWhenMissing: Update runs, with a nil old object, also when
+	// none is stored (the firewall's update then creates it; with
+	// SelfStored or NotStored).
+	UpdateWhenMissing bool
 }
 
 // storedByService: the Service stores the Neutron object after the
@@ -58,7 +62,10 @@ func typed[T proto.Message](create func(*View, T) ([]Op, error), update func(*Vi
 		t.Create = func(v *View, nm proto.Message) ([]Op, error) { return create(v, nm.(T)) }
 	}
 	if update != nil {
-		t.Update = func(v *View, nm, old proto.Message) ([]Op, error) { return update(v, nm.(T), old.(T)) }
+		t.Update = func(v *View, nm, old proto.Message) ([]Op, error) {
+			o, _ := old.(T) // nil when none is stored (NotStored, UpdateWhenMissing)
+			return update(v, nm.(T), o)
+		}
 	}
 	if del != nil {
 		t.Delete = func(v *View, old proto.Message) ([]Op, error) { return del(v, old.(T)) }
@@ -95,6 +102,9 @@ func translators() []*Translator {
 		healthMonitorV2Translator(),
 		vpnServiceTranslator(),
 		ipsecSiteConnectionTranslator(),
+		firewallTranslator(),
+		firewallLogTranslator(),
+		loggingResourceTranslator(),
 	}
 }
 
@@ -238,7 +248,7 @@ func (s *Service) UpdateOps(v *View, nm proto.Message) ([]Op, error) {
 	old := nm.ProtoReflect().Type().Zero().Interface() // a typed nil
 	if !t.Unregistered {
 		old, err = v.Get(nm, pid.ToGoogle())
-		if err != nil && !(t.NotStored && isNotFound(err)) {
+		if err != nil && !((t.NotStored || t.UpdateWhenMissing) && isNotFound(err)) {
 			return nil, err
 		}
 	}

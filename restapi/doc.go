@@ -109,11 +109,14 @@
 // Tap services and flows (neutron_taas.go), gateway devices and L2
 // gateway connections (neutron_l2gw.go), VPN services and IPsec site
 // connections (neutron_vpn.go) answer a PUT with 204 and refuse a body
-// whose id is not the path's, as the reference's Scala resources do;
-// remote MAC entries have no PUT (405).
-// BGP peers (neutron_bgp.go) do the same; BGP speakers are served only
-// as PUT bgp_speakers/{id} (405 for other methods, the collection 404),
-// whose del_bgp_peer_ids deletes peers.
+// whose id is not the path's, as the reference's Scala resources do.
+// Resources the reference serves with fewer verbs list the ones they have
+// (only): remote MAC entries have no PUT; firewalls (neutron_fwaas.go) take
+// POST, PUT (200, the path's id wins) and DELETE; firewall logs POST, PUT
+// (204) and DELETE; logging resources PUT (204) and DELETE; the others
+// answer 405. BGP peers (neutron_bgp.go) answer PUT with 204 too; BGP
+// speakers are served only as PUT bgp_speakers/{id} (405 for other
+// methods, the collection 404), whose del_bgp_peer_ids deletes peers.
 // The LBaaS v2 resources (neutron_lbaasv2.go: lbs_v2, listeners_v2,
 // pools_v2, pool_members_v2, health_monitors_v2) answer POST 201 and PUT
 // 200 with the object sent; nothing of them is stored (as the

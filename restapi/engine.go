@@ -84,7 +84,9 @@ func fixedMatch(m protoreflect.Message, fixed []fixedValue) bool {
 		}
 		switch want := fx.value.(type) {
 		case string:
-			if !parent.Has(fd) || enumName(parent, fd) != want {
+			// An unset enum reads as its default, as the reference's
+			// getters read it (a firewall rule's type is left unset).
+			if enumName(parent, fd) != want {
 				return false
 			}
 		case bool:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -42,11 +43,20 @@ type neutronResource struct {
 	// TapFlowResource); otherwise the path's id wins and the object is
 	// answered 200.
 	putNoContent bool
-	// noPut: the resource has no PUT (405).
-	noPut bool
-	// putOnly: only PUT on an object (the reference's BgpSpeakerResource):
-	// other methods there are 405, the collection path is not served.
-	putOnly bool
+	// noCollection: the collection path is not served (404), as the
+	// reference's BgpSpeakerResource, which has only PUT on an object.
+	noCollection bool
+	// methods, when set, are the only ones served (HEAD with GET); the
+	// others answer 405, as the reference's resources lacking them.
+	methods []string
+}
+
+// allows reports whether the resource serves method.
+func (r neutronResource) allows(method string) bool {
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	return r.methods == nil || slices.Contains(r.methods, method)
 }
 
 // nres builds a neutronResource from a JSON model D and its conversions.
@@ -104,7 +114,18 @@ func neutronResources() []neutronResource {
 			neutronPoolMemberV2Of),
 		nres("health_monitors_v2", "lb.HealthMonitorV2", "lb.HealthMonitorsV2", false, (*neutronHealthMonitorV2).toProto,
 			neutronHealthMonitorV2Of),
+		only(nres("firewalls", "Firewall", "Firewalls", false, (*neutronFirewall).toProto, neutronFirewallOf),
+			http.MethodPost, http.MethodPut, http.MethodDelete),
+		only(putNoContent(nres("firewall_logs", "FirewallLog", "FirewallLogs", false, (*neutronFirewallLog).toProto,
+			neutronFirewallLogOf)), http.MethodPost, http.MethodPut, http.MethodDelete),
+		only(putNoContent(nres("logging_resources", "LoggingResource", "LoggingResources", false,
+			(*neutronLoggingResource).toProto, neutronLoggingResourceOf)), http.MethodPut, http.MethodDelete),
 	}
+}
+
+func only(r neutronResource, methods ...string) neutronResource {
+	r.methods = methods
+	return r
 }
 
 func putNoContent(r neutronResource) neutronResource {
@@ -113,13 +134,12 @@ func putNoContent(r neutronResource) neutronResource {
 }
 
 func withoutPut(r neutronResource) neutronResource {
-	r.noPut = true
-	return r
+	return only(r, http.MethodGet, http.MethodPost, http.MethodDelete)
 }
 
 func putOnly(r neutronResource) neutronResource {
-	r = putNoContent(r)
-	r.putOnly = true
+	r = only(putNoContent(r), http.MethodPut)
+	r.noCollection = true
 	return r
 }
 
@@ -143,7 +163,7 @@ func (h *handler) neutronRoutes() {
 	h.neutronRouterInterfaceRoutes(base, svc)
 	for _, res := range neutronResources() {
 		res := res
-		if !res.putOnly {
+		if !res.noCollection {
 			h.mux.HandleFunc(base+"/"+res.path, func(w http.ResponseWriter, r *http.Request) {
 				h.serveNeutronCollection(w, r, svc, res)
 			})
@@ -224,6 +244,10 @@ func (h *handler) serveNeutronRoot(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) serveNeutronCollection(w http.ResponseWriter, r *http.Request, svc *neutron.Service, res neutronResource) {
 	c := h.newCall(w, r)
+	if !res.allows(r.Method) {
+		methodNotAllowed(w)
+		return
+	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		mt, err := negotiateGet(r, mediaTypes{res.plural}, standard)
@@ -304,13 +328,13 @@ func (h *handler) neutronBulkCreate(c *call, svc *neutron.Service, res neutronRe
 }
 
 func (h *handler) serveNeutronObject(w http.ResponseWriter, r *http.Request, svc *neutron.Service, res neutronResource) {
-	if res.putOnly && r.Method != http.MethodPut {
-		methodNotAllowed(w)
-		return
-	}
 	c := h.newCall(w, r)
 	id, perr := parseUUID(r.PathValue("id"))
 	notFound := errorf(http.StatusNotFound, "Resource not found")
+	if !res.allows(r.Method) {
+		methodNotAllowed(w)
+		return
+	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		mt, err := negotiateGet(r, mediaTypes{res.single}, standard)
@@ -329,10 +353,6 @@ func (h *handler) serveNeutronObject(w http.ResponseWriter, r *http.Request, svc
 		}
 		c.writeJSON(http.StatusOK, mt, res.encode(obj))
 	case http.MethodPut:
-		if res.noPut {
-			methodNotAllowed(w)
-			return
-		}
 		if err := checkBodyType(r, mediaTypes{res.single}, standard); err != nil {
 			c.fail(err)
 			return

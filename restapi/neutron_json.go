@@ -462,41 +462,57 @@ func neutronSecurityGroupOf(sg *models.SecurityGroup) *neutronSecurityGroup {
 
 // neutronSecurityGroupRule is the JSON of a security group rule.
 type neutronSecurityGroupRule struct {
-	ID              *string `json:"id"`
-	SecurityGroupID *string `json:"security_group_id"`
-	RemoteGroupID   *string `json:"remote_group_id"`
-	Direction       *string `json:"direction"`
-	Protocol        *string `json:"protocol"`
-	PortRangeMin    *int32  `json:"port_range_min"`
-	PortRangeMax    *int32  `json:"port_range_max"`
-	Ethertype       *string `json:"ethertype"`
-	RemoteIPPrefix  *string `json:"remote_ip_prefix"`
-	TenantID        *string `json:"tenant_id"`
+	ID              *string       `json:"id"`
+	SecurityGroupID *string       `json:"security_group_id"`
+	RemoteGroupID   *string       `json:"remote_group_id"`
+	Direction       *string       `json:"direction"`
+	Protocol        *nameOrNumber `json:"protocol"`
+	PortRangeMin    *int32        `json:"port_range_min"`
+	PortRangeMax    *int32        `json:"port_range_max"`
+	Ethertype       *string       `json:"ethertype"`
+	RemoteIPPrefix  *string       `json:"remote_ip_prefix"`
+	TenantID        *string       `json:"tenant_id"`
 }
 
-// UnmarshalJSON accepts protocol as a name or a number (JSON string or
-// number), as the reference's RuleProtocol reader.
-func (d *neutronSecurityGroupRule) UnmarshalJSON(b []byte) error {
-	type plain neutronSecurityGroupRule
-	var raw struct {
-		plain
-		Protocol any `json:"protocol"`
-	}
+// nameOrNumber is a rule protocol in JSON: a name or a number, as a
+// string or a number, as the reference's RuleProtocol reader takes it.
+type nameOrNumber string
+
+func (p *nameOrNumber) UnmarshalJSON(b []byte) error {
+	var raw any
 	if err := jsonUnmarshal(b, &raw); err != nil {
 		return err
 	}
-	*d = neutronSecurityGroupRule(raw.plain)
-	switch p := raw.Protocol.(type) {
+	switch v := raw.(type) {
 	case string:
-		d.Protocol = &p
+		*p = nameOrNumber(v)
 	case float64:
-		d.Protocol = proto.String(strconv.FormatFloat(p, 'f', -1, 64))
-	case nil:
-		d.Protocol = nil
+		*p = nameOrNumber(strconv.FormatFloat(v, 'f', -1, 64))
 	default:
-		return fmt.Errorf("protocol: %v", p)
+		return fmt.Errorf("protocol: %v", v)
 	}
 	return nil
+}
+
+// toProto is the protocol named (none when absent).
+func (p *nameOrNumber) toProto() (*models.Protocol, error) {
+	if p == nil {
+		return nil, nil
+	}
+	protocol, ok := parseRuleProtocol(string(*p))
+	if !ok {
+		return nil, neutronBadRequest("No RuleProtocol for %s", string(*p))
+	}
+	return protocol.Enum(), nil
+}
+
+// protocolOf is a protocol's JSON name (lower case).
+func protocolOf(p *models.Protocol) *nameOrNumber {
+	if p == nil {
+		return nil
+	}
+	name := nameOrNumber(strings.ToLower(p.String()))
+	return &name
 }
 
 // ruleProtocols are the protocols the reference's RuleProtocol knows.
@@ -548,12 +564,8 @@ func (d *neutronSecurityGroupRule) toProto() (*models.SecurityGroupRule, error) 
 			r.Ethertype = models.EtherType(v).Enum()
 		}
 	}
-	if d.Protocol != nil {
-		p, ok := parseRuleProtocol(*d.Protocol)
-		if !ok {
-			return nil, neutronBadRequest("No RuleProtocol for %s", *d.Protocol)
-		}
-		r.Protocol = p.Enum()
+	if r.Protocol, err = d.Protocol.toProto(); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -568,8 +580,6 @@ func neutronSecurityGroupRuleOf(r *models.SecurityGroupRule) *neutronSecurityGro
 	if r.Ethertype != nil {
 		d.Ethertype = proto.String(strings.ToLower(r.GetEthertype().String()))
 	}
-	if r.Protocol != nil {
-		d.Protocol = proto.String(strings.ToLower(r.GetProtocol().String()))
-	}
+	d.Protocol = protocolOf(r.Protocol)
 	return d
 }
