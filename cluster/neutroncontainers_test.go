@@ -15,11 +15,11 @@ const neutronMedia = "application/vnd.org.midonet.neutron."
 
 // neutronContainerCases are the Neutron services whose translation makes
 // a service container: each creates its objects through /neutron and
-// returns the router the container configures, its type and its
-// interface prefix.
+// returns the container's configuration id (the router it serves, the
+// load balancer for HAProxy), its type and its interface prefix.
 var neutronContainerCases = []struct {
 	name     string
-	create   func(t *testing.T, api *client.Client) (router string)
+	create   func(t *testing.T, api *client.Client) (configuration string)
 	typ      string
 	ifPrefix string
 }{
@@ -65,6 +65,29 @@ var neutronContainerCases = []struct {
 		}
 		return router
 	}, "IPSEC", "vpn"},
+	{"LBaaS v2 load balancer", func(t *testing.T, api *client.Client) string {
+		ctx := context.Background()
+		net, sub, vip, lb := uuid.NewString(), uuid.NewString(), uuid.NewString(), uuid.NewString()
+		for _, o := range []struct {
+			path, media string
+			body        map[string]any
+		}{
+			{"neutron/networks", "Network", map[string]any{"id": net, "tenant_id": "tenant", "admin_state_up": true}},
+			{"neutron/subnets", "Subnet", map[string]any{"id": sub, "network_id": net, "tenant_id": "tenant",
+				"ip_version": 4, "cidr": "10.0.1.0/24", "gateway_ip": "10.0.1.1", "enable_dhcp": true}},
+			{"neutron/ports", "Port", map[string]any{"id": vip, "network_id": net, "tenant_id": "tenant",
+				"admin_state_up": true, "device_owner": "neutron:LOADBALANCERV2", "mac_address": "fa:16:3e:00:00:04",
+				"fixed_ips": []map[string]any{{"ip_address": "10.0.1.4", "subnet_id": sub}}}},
+			{"neutron/lbs_v2", "lb.LoadBalancerV2", map[string]any{"id": lb, "tenant_id": "tenant", "admin_state_up": true,
+				"vip_port_id": vip, "vip_subnet_id": sub, "vip_address": "10.0.1.4"}},
+		} {
+			mt := neutronMedia + o.media + "-v1+json"
+			if _, err := api.Do(ctx, "POST", o.path, mt, mt, o.body, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return lb
+	}, "HAPROXY", "hpx"},
 }
 
 // TestNeutronServiceContainersScheduled: the service containers Neutron
