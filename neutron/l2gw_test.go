@@ -1,10 +1,13 @@
 package neutron
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
@@ -345,5 +348,72 @@ func TestL2GatewayConnectionTranslation(t *testing.T) {
 			fx.sameIDSet("entries of the device after the refusals",
 				fixtureGet[*models.GatewayDevice](fx, g(vtepDev)).GetRemoteMacEntryIds(), g(e.GetId()))
 		})
+	})
+}
+
+// Connections and remote MAC entries of one device created concurrently
+// (each translation reads what the others write: the device's entries,
+// the router's ports) all land, and every VTEP router port ends up with
+// every entry of its VNI, in its peering table and its
+// remote_mac_entry_ids, whichever committed first.
+func TestConcurrentL2Gateway(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		router, dev := newID(), newID()
+		fx.create(nRouter(router, "vtep", nil, false))
+		fx.create(gatewayDevice(dev, router, models.GatewayDevice_ROUTER_VTEP, "30.0.0.1"))
+		const nets, entries = 4, 8
+		var netIDs []*models.UUID
+		for range nets {
+			id := newID()
+			fx.create(network(id))
+			netIDs = append(netIDs, id)
+		}
+		var ops []proto.Message
+		var rms []remoteMac
+		for i, n := range netIDs {
+			ops = append(ops, l2gwConnection(newID(), n, dev, 100))
+			for j := range entries / nets {
+				rm := remoteMac{id: newID(), mac: fmt.Sprintf("fa:16:3e:03:%02x:%02x", i, j),
+					ip: fmt.Sprintf("192.0.2.%d", i*10+j+1), vni: 100}
+				rms = append(rms, rm)
+				ops = append(ops, &models.RemoteMacEntry{Id: rm.id, DeviceId: dev, VtepAddress: ip(rm.ip),
+					MacAddress: proto.String(rm.mac), SegmentationId: proto.Uint32(100)})
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, len(ops))
+		for _, op := range ops {
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(fx.ctx, 30*time.Second)
+				defer cancel()
+				errs <- fx.svc.Create(ctx, op)
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("concurrent create: %v", err)
+			}
+		}
+		var ports []uuid.UUID
+		for _, n := range netIDs {
+			port := L2gwGatewayPortID(g(n))
+			ports = append(ports, port)
+			var ids []uuid.UUID
+			want := map[string]string{}
+			for _, rm := range rms {
+				ids = append(ids, g(rm.id))
+				want[rm.mac] = rm.ip
+			}
+			fx.sameIDSet("port "+port.String()+" entries", fixtureGet[*models.Port](fx, port).GetRemoteMacEntryIds(), ids...)
+			if got := fx.peeringTable(uuidOf(port)); !maps.Equal(got, want) {
+				t.Errorf("peering table of %s = %v, want %v", port, got, want)
+			}
+		}
+		for _, rm := range rms {
+			fx.sameIDSet("entry "+rm.id.Canonical()+" ports", fixtureGet[*models.RemoteMacEntry](fx, g(rm.id)).GetPortIds(), ports...)
+		}
+		fx.checkConsistent("after concurrent L2 gateway creates")
 	})
 }
