@@ -91,6 +91,7 @@ func storeSuite() []suiteCase {
 		{"ManyChildren", testManyChildren},
 		{"Append", testAppend},
 		{"EnsureNode", testEnsureNode},
+		{"CachedWriteSeesRecreation", testCachedWriteSeesRecreation},
 		{"WatchEndsOnExpiry", testWatchEndsOnExpiry},
 		{"WatchObject", testWatchObject},
 		{"WatchClass", testWatchClass},

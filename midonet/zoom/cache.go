@@ -2,7 +2,6 @@ package zoom
 
 import (
 	"sync"
-	"time"
 
 	"github.com/midonet/midonet-go/midonet/storage"
 	"google.golang.org/protobuf/proto"
@@ -38,19 +37,7 @@ type decoded struct {
 	provVersion storage.Version
 	hasProv     bool
 	provKnown   bool
-	// confirmed: when the store last read or wrote this version.
-	confirmed time.Time
 }
-
-// speculationWindow bounds how long after the store last read or wrote an
-// object a transaction writes it from the cache without reading it. The
-// commit's version check catches any change meanwhile but one: the object
-// deleted and re-created under its id by another node and brought to the
-// same version number (ZooKeeper versions restart at 0), which the
-// ordinary read-then-write of a transaction is exposed to for the
-// transaction's duration; the window keeps the exposure of a cached write
-// short too.
-const speculationWindow = time.Second
 
 // maxPending bounds the appends a cached object carries before they are
 // applied to a new copy of it (one copy per maxPending child creates).
@@ -97,9 +84,6 @@ func (c *decodedCache) latest(k objKey) (decoded, bool) {
 
 func (c *decodedCache) put(k objKey, d decoded) {
 	d.pend = d.pend[:len(d.pend):len(d.pend)] // appends by readers copy
-	if d.confirmed.IsZero() {
-		d.confirmed = time.Now()
-	}
 	if len(d.text) > c.maxBytes/4 {
 		return // one object would crowd out the rest
 	}

@@ -90,15 +90,18 @@
 // lines into the object's stored text (models.SpliceRepeated: the same
 // bytes Marshal would print) instead of printing the whole object. The
 // store keeps the objects it wrote, parsed and printed, with their
-// versions and provenance: a transaction about to write one of them
-// within a second of the store's last read or write of it uses that copy
-// without reading it (the commit's version check catches a change by
-// another writer: the object is then forgotten and the function runs
-// again on a fresh read, as it does when it fails on such a copy). The
-// one change a version check cannot see, an object deleted and re-created
-// under its id by another node and brought back to the same version
-// number, is what every read-then-write is exposed to for its duration;
-// the one-second bound keeps the exposure of a cached write short too.
+// versions and provenance: a transaction about to write one of them asks
+// the server for the node's stat only, and uses that copy when the stat
+// shows it current (same czxid: not deleted and re-created under its id;
+// same mzxid: not modified), without transferring or parsing it. The copy
+// is then exactly what a read would have returned, so a cached write is
+// exposed to nothing an ordinary read-then-write is not: the one change a
+// version check cannot see (an object deleted and re-created under its id
+// and brought back to the same version number between the read and the
+// commit, within the transaction's duration) exists for both, as in the
+// reference. (An earlier version wrote cached copies without the stat for
+// a second after the last read or write, which widened that exposure to
+// the second: it was removed, DESIGN.md says why.)
 //
 // Reads (Get, GetAll, GetMany) of an object the store has cached ask the
 // server for the node's stat only; when the cached version is current the

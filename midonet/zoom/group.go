@@ -215,12 +215,6 @@ func (s *Store) runBatch(batch []*groupReq) {
 			tx.ctx, tx.member = r.ctx, i
 			if err := r.call(tx); err != nil {
 				tx.restore(saved)
-				if tx.speculated && r.panicked == nil {
-					// Maybe an error of a stale cached object, which a
-					// rolled-back member's commit would not catch: the
-					// member decides alone, on fresh reads if need be.
-					err = errRunAlone
-				}
 				failed, errs = append(failed, r), append(errs, err)
 				continue
 			}

@@ -465,15 +465,7 @@ const defaultRetryWindow = time.Minute
 func (s *Store) runAlone(ctx context.Context, f func(*Tx) error, join **group) error {
 	tx := newTx(ctx, s)
 	tx.speculate = true
-	err := f(tx)
-	var cme *ConcurrentModificationError
-	if err != nil && tx.speculated && !errors.As(err, &cme) {
-		// The error may come from a stale cached object: decide on
-		// objects read from the store.
-		tx = newTx(ctx, s)
-		err = f(tx)
-	}
-	if err != nil {
+	if err := f(tx); err != nil {
 		return err
 	}
 	if join != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/midonet/midonet-go/midonet/models"
@@ -131,9 +130,9 @@ type Tx struct {
 	member int
 	owner  map[objKey]int
 	// speculate: objects about to be written may be taken from the
-	// decoded cache without reading them (their version is checked by the
-	// commit anyway); speculated: some were.
-	speculate, speculated bool
+	// decoded cache when their stat shows the cached version is current
+	// (no transfer, no parse).
+	speculate bool
 }
 
 func newTx(ctx context.Context, s *Store) *Tx {
@@ -191,10 +190,20 @@ func (tx *Tx) Context() context.Context { return tx.ctx }
 // node too, concurrently (a write needs it at commit).
 func (tx *Tx) read(ci *classInfo, id string, forWrite bool) (*entry, error) {
 	if forWrite && tx.speculate {
-		if d, ok := tx.s.cache.latest(objKey{ci.Name, id}); ok && d.provKnown && d.text != nil && time.Since(d.confirmed) < speculationWindow {
-			tx.speculated = true
-			return &entry{obj: d.obj, pend: d.pend, printed: len(d.pend), text: d.text, inStore: true, version: d.version,
-				prov: d.prov, provVersion: d.provVersion, hasProv: d.hasProv, provLoaded: true}, nil
+		// The cached copy is used when the node's stat, read now, is the
+		// cached version's: same creation (czxid: not deleted and
+		// re-created under the id) and same last modification (mzxid).
+		// The copy is then what a read would return, and the write is
+		// exposed to nothing a read-then-write is not.
+		if d, ok := tx.s.cache.latest(objKey{ci.Name, id}); ok && d.provKnown && d.text != nil {
+			st, exists, err := tx.s.conn.Exists(tx.ctx, tx.s.modelPath(ci.Name, id))
+			if err != nil {
+				return nil, fmt.Errorf("zoom: read %s %s: %w", ci.Name, id, err)
+			}
+			if exists && st.Czxid == d.czxid && st.Mzxid == d.mzxid {
+				return &entry{obj: d.obj, pend: d.pend, printed: len(d.pend), text: d.text, inStore: true, version: d.version,
+					prov: d.prov, provVersion: d.provVersion, hasProv: d.hasProv, provLoaded: true}, nil
+			}
 		}
 	}
 	var (
@@ -556,8 +565,8 @@ func (tx *Tx) UpdateWith(obj proto.Message, validate Validator) error {
 // Modify changes the stored object of model's class with id: f gets the
 // caller's copy of it as the transaction sees it and changes it in place;
 // the result is stored as Update stores it. The object is read as for a
-// write (from the store's cache when it wrote or read it within the
-// speculation window; the commit's version check covers that copy). A
+// write (from the store's cache when the node's stat shows the cached
+// version is current). A
 // missing object is a NotFoundError.
 func (tx *Tx) Modify(model proto.Message, id uuid.UUID, f func(proto.Message) error) error {
 	ci, err := tx.s.classOf(model)
