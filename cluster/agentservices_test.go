@@ -121,6 +121,9 @@ func TestContainersEndToEnd(t *testing.T) {
 			t.Fatalf("container port %+v, %v: want interface vpn-%s", p, err, port.ID[:8])
 		}
 		placed.moves("agent death")
+		// The same scheduler moves it back onto the agent restarted on the
+		// first dead host.
+		placed.moves("a second agent death")
 
 		// Leader change: B joins, A (the leader, alone at first) stops.
 		cfgB, connB := nodeOn(t, b)

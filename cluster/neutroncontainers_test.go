@@ -102,9 +102,10 @@ func TestNeutronServiceContainersScheduled(t *testing.T) {
 		api := client.New(httpURL(start(t, cfg).node, "/midonet-api"))
 		for _, c := range neutronContainerCases {
 			t.Run(c.name, func(t *testing.T) {
-				// Each case has agents of its own, gone at its end, so an
-				// earlier case's dead-then-restarted agent is not one a
-				// later container must move to.
+				// Each case has agents of its own, gone at its end: an
+				// agent the placement restarts belongs to the sub-test
+				// that restarted it (its session closes with that
+				// sub-test), so a later case cannot count on it.
 				h1, h2 := uuid.New(), uuid.New()
 				agents := map[string]*agenttest.Agent{h1.String(): startAgent(t, b, h1), h2.String(): startAgent(t, b, h2)}
 				defer func() {
