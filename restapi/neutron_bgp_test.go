@@ -101,6 +101,21 @@ func TestNeutronBgpHTTP(t *testing.T) {
 				t.Errorf("peer answered %v", got)
 			}
 
+			// TestBgpPeer.scala's "Create, read, delete": a minimal peer reads
+			// back as posted, absent values as null.
+			minimal := uuid.NewString()
+			posted := map[string]any{"id": minimal, "peer_ip": "20.0.0.1",
+				"bgp_speaker": map[string]any{"id": sp, "logical_router": rtr, "del_bgp_peer_ids": []any{}}}
+			n.must(201, "POST", "/neutron/bgp_peers", peerType, posted)
+			want := `{"id":"` + minimal + `","tenant_id":null,"name":null,"peer_ip":"20.0.0.1","remote_as":null,` +
+				`"auth_type":null,"password":null,"bgp_speaker":{"id":"` + sp + `","tenant_id":null,"name":null,` +
+				`"local_as":null,"ip_version":null,"logical_router":"` + rtr + `","del_bgp_peer_ids":[]}}`
+			if got := mustJSON(t, n.must(200, "GET", "/neutron/bgp_peers/"+minimal, peerType, nil)); got != mustJSON(t, jsonOf(t, want)) {
+				t.Errorf("minimal peer read back as %s, want %s", got, want)
+			}
+			n.must(204, "DELETE", "/neutron/bgp_peers/"+minimal, "", nil)
+			n.must(404, "GET", "/neutron/bgp_peers/"+minimal, peerType, nil)
+
 			// The speaker: PUT only.
 			n.must(404, "GET", "/neutron/bgp_speakers", speakerType, nil)
 			n.must(405, "GET", "/neutron/bgp_speakers/"+sp, speakerType, nil)
@@ -153,4 +168,13 @@ func TestNeutronBgpHTTP(t *testing.T) {
 			n.must(404, "GET", "/bgp_peers/"+p1, "application/json", nil)
 		})
 	}
+}
+
+func jsonOf(t *testing.T, s string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
