@@ -376,15 +376,21 @@ var (
 			}
 			return nil, nil
 		},
-		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
-			name := enumValueName(fd, v)
+		// An unset enum with a declared default reads as the default, as
+		// the reference's ZoomConvert converts it (a health monitor the
+		// Neutron translation made without a type is "TCP", "ACTIVE").
+		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
+			if !ok || !parent.Has(fd) && !fd.HasDefault() {
+				return nil
+			}
+			name := enumValueName(fd, parent.Get(fd))
 			for js, pn := range f.enum {
 				if pn == name {
 					return js
 				}
 			}
 			return nil
-		}),
+		},
 		fits: func(f field, fd protoreflect.FieldDescriptor) bool {
 			if fd.Enum() == nil {
 				return false
