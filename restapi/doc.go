@@ -121,6 +121,10 @@
 // pools_v2, pool_members_v2, health_monitors_v2) answer POST 201 and PUT
 // 200 with the object sent; nothing of them is stored (as the
 // reference), so GET of one answers 404 and lists are empty.
+// LBaaS v1 (neutron_lbv1.go) is served under lb/ (pools, members, vips,
+// health_monitors, media types ...neutron.lb.<X>-v1+json), with the
+// pool-health-monitor association as POST lb/pools/{id}/health_monitors
+// and DELETE lb/pools/{id}/health_monitors/{hm}.
 //
 // L2 insertions maintain the reference's hidden redirect chains and rules
 // on their ports (l2insertion.go); the chains stay after the last

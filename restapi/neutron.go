@@ -120,6 +120,11 @@ func neutronResources() []neutronResource {
 			neutronFirewallLogOf)), http.MethodPost, http.MethodPut, http.MethodDelete),
 		only(putNoContent(nres("logging_resources", "LoggingResource", "LoggingResources", false,
 			(*neutronLoggingResource).toProto, neutronLoggingResourceOf)), http.MethodPut, http.MethodDelete),
+		nres("lb/pools", "lb.Pool", "lb.Pools", false, (*neutronLbPool).toProto, neutronLbPoolOf),
+		nres("lb/members", "lb.PoolMember", "lb.PoolMembers", false, (*neutronLbMember).toProto, neutronLbMemberOf),
+		nres("lb/vips", "lb.Vip", "lb.Vips", false, (*neutronLbVip).toProto, neutronLbVipOf),
+		nres("lb/health_monitors", "lb.HealthMonitor", "lb.HealthMonitors", false, (*neutronLbHealthMonitor).toProto,
+			neutronLbHealthMonitorOf),
 	}
 }
 
@@ -161,6 +166,7 @@ func (h *handler) neutronRoutes() {
 	base := h.root + "/neutron"
 	h.mux.HandleFunc(base, h.serveNeutronRoot)
 	h.neutronRouterInterfaceRoutes(base, svc)
+	h.neutronLbAssociationRoutes(base, svc)
 	for _, res := range neutronResources() {
 		res := res
 		if !res.noCollection {
@@ -227,14 +233,7 @@ func (h *handler) serveNeutronRoot(w http.ResponseWriter, r *http.Request) {
 			obj = append(obj, member{"add_router_interface_template", root + "/routers/{id}/add_router_interface"},
 				member{"remove_router_interface_template", root + "/routers/{id}/remove_router_interface"})
 		case e.key == "load_balancer":
-			lb := root + "/lb"
-			obj = append(obj, member{e.key, object{
-				{"health_monitors", lb + "/health_monitors"}, {"health_monitor_template", lb + "/health_monitors/{id}"},
-				{"members", lb + "/members"}, {"member_template", lb + "/members/{id}"},
-				{"pools", lb + "/pools"}, {"pool_template", lb + "/pools/{id}"},
-				{"vips", lb + "/vips"}, {"vip_template", lb + "/vips/{id}"},
-				{"pool_health_monitor", lb + "/pool_health_monitor"},
-			}})
+			obj = append(obj, member{e.key, neutronLbRoot(root)})
 		default:
 			obj = append(obj, member{e.key, root + "/" + e.path}, member{e.template, root + "/" + e.path + "/{id}"})
 		}
@@ -293,7 +292,7 @@ func (h *handler) serveNeutronCollection(w http.ResponseWriter, r *http.Request,
 			return
 		}
 		id, _ := models.ID(nm)
-		w.Header().Set("Location", c.uri("neutron", res.path, id.Canonical()))
+		w.Header().Set("Location", c.uri("neutron")+"/"+res.path+"/"+id.Canonical())
 		c.writeJSON(http.StatusCreated, res.single, res.encode(nm))
 	default:
 		methodNotAllowed(w)
@@ -323,7 +322,7 @@ func (h *handler) neutronBulkCreate(c *call, svc *neutron.Service, res neutronRe
 	for _, nm := range nms {
 		out = append(out, res.encode(nm))
 	}
-	c.w.Header().Set("Location", c.uri("neutron", res.path))
+	c.w.Header().Set("Location", c.uri("neutron")+"/"+res.path)
 	c.writeJSON(http.StatusCreated, res.plural, out)
 }
 
@@ -390,7 +389,7 @@ func (h *handler) serveNeutronObject(w http.ResponseWriter, r *http.Request, svc
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		w.Header().Set("Location", c.uri("neutron", res.path, id.String()))
+		w.Header().Set("Location", c.uri("neutron")+"/"+res.path+"/"+id.String())
 		c.writeJSON(http.StatusOK, res.single, res.encode(nm))
 	case http.MethodDelete:
 		if perr != nil {

@@ -36,6 +36,9 @@ func TestNeutronAbuse(t *testing.T) {
 			n.must(201, "POST", "/neutron/security_groups", neutronVnd+"SecurityGroup-v1+json", map[string]any{"id": sg})
 			rtr := uuid.NewString()
 			n.must(201, "POST", "/neutron/routers", neutronVnd+"Router-v1+json", map[string]any{"id": rtr})
+			pool := uuid.NewString()
+			n.must(201, "POST", "/neutron/lb/pools", neutronVnd+"lb.Pool-v1+json", map[string]any{"id": pool,
+				"router_id": rtr, "admin_state_up": true})
 
 			gwDev, gwNet := uuid.NewString(), uuid.NewString()
 			n.must(201, "POST", "/neutron/networks", neutronVnd+"Network-v1+json", map[string]any{"id": gwNet})
@@ -83,6 +86,18 @@ func TestNeutronAbuse(t *testing.T) {
 					"tenant_id": "t", "l2_gateway": map[string]any{"id": uuid.NewString(), "name": "g", "tenant_id": "t",
 						"devices": []any{map[string]any{"device_id": gwDev, "segmentation_id": 100}}}},
 					&models.L2GatewayConnection{}},
+				{"lb/pools", "lb.Pool", map[string]any{"router_id": rtr, "subnet_id": sub, "admin_state_up": true,
+					"name": "p", "description": "d", "lb_method": "ROUND_ROBIN", "protocol": "TCP", "tenant_id": "t",
+					"health_monitors": nil, "members": []any{}, "status": "ACTIVE"}, &models.Pool{}},
+				{"lb/members", "lb.PoolMember", map[string]any{"pool_id": pool, "address": "10.0.0.5",
+					"protocol_port": 80, "weight": 1, "admin_state_up": true, "status": "ACTIVE", "tenant_id": "t"},
+					&models.PoolMember{}},
+				{"lb/vips", "lb.Vip", map[string]any{"pool_id": pool, "subnet_id": sub, "address": "10.0.0.6",
+					"protocol_port": 80, "connection_limit": 5, "admin_state_up": true, "name": "v",
+					"session_persistence": map[string]any{"type": "SOURCE_IP", "cookie_name": "c"}}, &models.Vip{}},
+				{"lb/health_monitors", "lb.HealthMonitor", map[string]any{"delay": 1, "max_retries": 2, "timeout": 3,
+					"type": "TCP", "admin_state_up": true, "pools": []any{map[string]any{"pool_id": pool}}},
+					&models.HealthMonitor{}},
 			}
 			values := abuseValues(1 << 10)
 			sent := 0
