@@ -27,6 +27,7 @@ type l3World struct {
 	done              map[string]int // operations done, by kind
 	bgpRng            *rand.Rand     // BGP operations (random_bgp_test.go)
 	nextPeer          int
+	lb                *lbWorld
 }
 
 type l3Net struct {
@@ -258,6 +259,7 @@ func (w *l3World) deleteVM(i int) {
 // removeGateway is the plugin's gateway clear: the router update, then the
 // gateway port's delete; floating IPs on the router go first.
 func (w *l3World) removeGateway(r *l3Router) {
+	w.lb.dropGateway(r)
 	w.dropFloatingIPs(func(f *models.FloatingIp) bool { return f.GetRouterId().Equal(r.nr.GetId()) })
 	nr := proto.Clone(r.nr).(*models.NeutronRouter)
 	nr.GwPortId, nr.ExternalGatewayInfo = nil, nil
@@ -269,6 +271,7 @@ func (w *l3World) removeGateway(r *l3Router) {
 // deleteRouter: floating IPs, interfaces, gateway, then the router.
 func (w *l3World) deleteRouter(i int) {
 	r := w.routers[i]
+	w.lb.dropRouter(r)
 	w.dropFloatingIPs(func(f *models.FloatingIp) bool { return f.GetRouterId().Equal(r.nr.GetId()) })
 	for _, n := range slices.Sorted(maps.Keys(r.rifs)) {
 		w.removeInterface(r, n)
@@ -284,15 +287,17 @@ func (w *l3World) deleteRouter(i int) {
 // TestRandomL3SequenceLeavesConsistentStore runs a seeded random sequence of
 // router, router interface and floating IP operations (with the networks,
 // subnets and VM ports they need; interleaved with BGP peer creates,
-// updates and deletes, one by one or by the speaker), then L2 gateway
-// operations over them (l2gwPhase), in an order the Neutron plugin could
-// send them, then requires the consistency checker to find nothing; then it
+// updates and deletes, one by one or by the speaker, and with LBaaS v1
+// operations, lbWorld), then L2 gateway operations over them (l2gwPhase),
+// in an order the Neutron plugin could send them, then requires the
+// consistency checker to find nothing; then it
 // deletes everything in the plugin's order and requires no translated
 // object to be left.
 func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, fx *fixture) {
 		w := &l3World{fx: fx, rng: rand.New(rand.NewPCG(29, 0)), ext: newID(), extSn: newID(),
 			done: map[string]int{}, bgpRng: rand.New(rand.NewPCG(31, 0))}
+		w.lb = &lbWorld{w: w, rng: rand.New(rand.NewPCG(31, 0))}
 		ext := network(w.ext)
 		ext.External = proto.Bool(true)
 		fx.create(ext, subnet(w.extSn, w.ext, "172.16.0.0/16", "172.16.0.1"))
@@ -344,13 +349,17 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 			if len(w.routers) > 0 && w.bgpRng.IntN(3) == 0 {
 				w.bgpOp()
 			}
+			if w.lb.rng.IntN(2) == 0 {
+				w.lb.step()
+			}
 		}
 		w.checkBgp()
 		w.l2gwPhase(80)
 		counts := map[string]int{}
 		for _, m := range []proto.Message{&models.Router{}, &models.Route{}, &models.Rule{}, &models.FloatingIp{},
 			&models.L2GatewayConnection{}, &models.RemoteMacEntry{}, &models.BgpPeer{}, &models.BgpNetwork{},
-			&models.ServiceContainer{}} {
+			&models.ServiceContainer{}, &models.LoadBalancer{}, &models.Pool{}, &models.PoolMember{}, &models.Vip{},
+			&models.HealthMonitor{}} {
 			all, err := fx.st.GetAll(fx.ctx, m)
 			if err != nil {
 				t.Fatal(err)
@@ -362,13 +371,15 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 			w.done["remove interface"] == 0 || w.done["interface by port"] == 0 || counts["L2GatewayConnection"] == 0 ||
 			counts["RemoteMacEntry"] == 0 || w.done["delete L2 gateway connection"] == 0 || w.done["delete bgp peer"] == 0 ||
 			w.done["delete bgp peers by speaker"] == 0 || w.done["update bgp peer"] == 0 || counts["BgpPeer"] == 0 ||
-			counts["BgpNetwork"] == 0 {
+			counts["BgpNetwork"] == 0 || counts["Pool"] == 0 || counts["Vip"] == 0 || counts["PoolMember"] == 0 ||
+			w.done["lb: create VIP with an ARP entry"] < 3 || w.done["lb: delete pool"] == 0 {
 			t.Fatalf("the sequence built too little to check: %v", counts)
 		}
 		fx.checkConsistent("after the random sequence")
 
 		w.dropFloatingIPs(func(*models.FloatingIp) bool { return true })
 		fx.deleteAll(&models.L2GatewayConnection{}, &models.RemoteMacEntry{}, &models.GatewayDevice{})
+		w.lb.dropAll()
 		for len(w.routers) > 0 {
 			w.deleteRouter(0)
 		}
@@ -387,7 +398,9 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 			&models.Route{}, &models.PortGroup{}, &models.Network{}, &models.Dhcp{}, &models.NeutronRouter{},
 			&models.FloatingIp{}, &models.GatewayDevice{}, &models.RemoteMacEntry{}, &models.L2GatewayConnection{},
 			&models.BgpPeer{}, &models.BgpNetwork{}, &models.NeutronBgpPeer{}, &models.ServiceContainer{},
-			&models.ServiceContainerGroup{}} {
+			&models.ServiceContainerGroup{}, &models.LoadBalancer{}, &models.Pool{}, &models.PoolMember{}, &models.Vip{},
+			&models.HealthMonitor{}, &models.NeutronLoadBalancerPool{}, &models.NeutronLoadBalancerPoolMember{},
+			&models.NeutronVIP{}, &models.NeutronHealthMonitor{}} {
 			if all, err := fx.st.GetAll(fx.ctx, m); err != nil || len(all) != 0 {
 				t.Errorf("%d %s left (%v)", len(all), models.ClassName(m), err)
 			}
