@@ -79,6 +79,16 @@ func TestNeutronL2Gateway(t *testing.T) {
 				t.Errorf("peering table = %v", l)
 			}
 
+			// A remote-site port (a MAC behind the gateway) is learnt towards
+			// the connection's network port.
+			n.must(201, "POST", "/neutron/ports", neutronVnd+"Port-v1+json", map[string]any{"id": uuid.NewString(),
+				"network_id": net, "device_owner": "network:remote_site", "mac_address": "fa:16:3e:00:00:0e",
+				"admin_state_up": true})
+			macs := n.must(200, "GET", "/bridges/"+net+"/mac_table", "application/json", nil).([]any)
+			if len(macs) != 1 || macs[0].(map[string]any)["macAddr"] != "fa:16:3e:00:00:0e" || macs[0].(map[string]any)["portId"] != netPort {
+				t.Errorf("MAC table with a remote-site port = %v", macs)
+			}
+
 			// A device PUT answers 204 and moves the port's tunnel IP;
 			// its body must carry the path's id.
 			devBody["tunnel_ips"] = []string{"30.0.0.2"}
