@@ -28,6 +28,8 @@ type l3World struct {
 	bgpRng            *rand.Rand     // BGP operations (random_bgp_test.go)
 	nextPeer          int
 	lb                *lbWorld
+	vpnRng            *rand.Rand // VPNaaS operations (random_vpn_test.go)
+	nextCidr          int
 }
 
 type l3Net struct {
@@ -40,6 +42,7 @@ type l3Router struct {
 	gwPort *models.UUID
 	rifs   map[int]*models.UUID // tenant network index → interface port
 	bgp    l3Bgp
+	vpn    l3Vpn
 }
 
 func (w *l3World) pick(n int) int { return w.rng.IntN(n) }
@@ -261,6 +264,7 @@ func (w *l3World) deleteVM(i int) {
 func (w *l3World) removeGateway(r *l3Router) {
 	w.lb.dropGateway(r)
 	w.dropFloatingIPs(func(f *models.FloatingIp) bool { return f.GetRouterId().Equal(r.nr.GetId()) })
+	w.removeVpn(r)
 	nr := proto.Clone(r.nr).(*models.NeutronRouter)
 	nr.GwPortId, nr.ExternalGatewayInfo = nil, nil
 	w.fx.update(nr)
@@ -287,8 +291,10 @@ func (w *l3World) deleteRouter(i int) {
 // TestRandomL3SequenceLeavesConsistentStore runs a seeded random sequence of
 // router, router interface and floating IP operations (with the networks,
 // subnets and VM ports they need; interleaved with BGP peer creates,
-// updates and deletes, one by one or by the speaker, and with LBaaS v1
-// operations, lbWorld), then L2 gateway operations over them (l2gwPhase),
+// updates and deletes, one by one or by the speaker, with LBaaS v1
+// operations, lbWorld, and with VPN services and IPsec site connections,
+// gateway IP moves included, then a VPNaaS phase checking the routers'
+// IPsec containers), then L2 gateway operations over them (l2gwPhase),
 // in an order the Neutron plugin could send them, then requires the
 // consistency checker to find nothing; then it
 // deletes everything in the plugin's order and requires no translated
@@ -296,7 +302,8 @@ func (w *l3World) deleteRouter(i int) {
 func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, fx *fixture) {
 		w := &l3World{fx: fx, rng: rand.New(rand.NewPCG(29, 0)), ext: newID(), extSn: newID(),
-			done: map[string]int{}, bgpRng: rand.New(rand.NewPCG(31, 0))}
+			done: map[string]int{}, bgpRng: rand.New(rand.NewPCG(31, 0)),
+			vpnRng: rand.New(rand.NewPCG(37, 0))}
 		w.lb = &lbWorld{w: w, rng: rand.New(rand.NewPCG(31, 0))}
 		ext := network(w.ext)
 		ext.External = proto.Bool(true)
@@ -352,14 +359,18 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 			if w.lb.rng.IntN(2) == 0 {
 				w.lb.step()
 			}
+			if len(w.routers) > 0 && w.vpnRng.IntN(2) == 0 {
+				w.vpnOp()
+			}
 		}
 		w.checkBgp()
+		w.vpnPhase(30)
 		w.l2gwPhase(80)
 		counts := map[string]int{}
 		for _, m := range []proto.Message{&models.Router{}, &models.Route{}, &models.Rule{}, &models.FloatingIp{},
 			&models.L2GatewayConnection{}, &models.RemoteMacEntry{}, &models.BgpPeer{}, &models.BgpNetwork{},
 			&models.ServiceContainer{}, &models.LoadBalancer{}, &models.Pool{}, &models.PoolMember{}, &models.Vip{},
-			&models.HealthMonitor{}} {
+			&models.HealthMonitor{}, &models.IPSecSiteConnection{}} {
 			all, err := fx.st.GetAll(fx.ctx, m)
 			if err != nil {
 				t.Fatal(err)
@@ -372,7 +383,9 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 			counts["RemoteMacEntry"] == 0 || w.done["delete L2 gateway connection"] == 0 || w.done["delete bgp peer"] == 0 ||
 			w.done["delete bgp peers by speaker"] == 0 || w.done["update bgp peer"] == 0 || counts["BgpPeer"] == 0 ||
 			counts["BgpNetwork"] == 0 || counts["Pool"] == 0 || counts["Vip"] == 0 || counts["PoolMember"] == 0 ||
-			w.done["lb: create VIP with an ARP entry"] < 3 || w.done["lb: delete pool"] == 0 {
+			w.done["lb: create VIP with an ARP entry"] < 3 || w.done["lb: delete pool"] == 0 ||
+			counts["IPSecSiteConnection"] == 0 || w.done["delete ipsec connection"] == 0 ||
+			w.done["move vpn gateway IP"] == 0 || w.done["update ipsec connection"] == 0 {
 			t.Fatalf("the sequence built too little to check: %v", counts)
 		}
 		fx.checkConsistent("after the random sequence")
@@ -400,7 +413,7 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 			&models.BgpPeer{}, &models.BgpNetwork{}, &models.NeutronBgpPeer{}, &models.ServiceContainer{},
 			&models.ServiceContainerGroup{}, &models.LoadBalancer{}, &models.Pool{}, &models.PoolMember{}, &models.Vip{},
 			&models.HealthMonitor{}, &models.NeutronLoadBalancerPool{}, &models.NeutronLoadBalancerPoolMember{},
-			&models.NeutronVIP{}, &models.NeutronHealthMonitor{}} {
+			&models.NeutronVIP{}, &models.NeutronHealthMonitor{}, &models.VpnService{}, &models.IPSecSiteConnection{}} {
 			if all, err := fx.st.GetAll(fx.ctx, m); err != nil || len(all) != 0 {
 				t.Errorf("%d %s left (%v)", len(all), models.ClassName(m), err)
 			}

@@ -147,7 +147,14 @@ func (w *vpnWorld) verifyContainer(endpoint string, vpns ...*models.UUID) *model
 	if counts["50/0"] != 1 || counts["17/500"] != 1 || counts["17/4500"] != 1 {
 		fx.t.Errorf("redirect rules for %s to the container port: %v, want one ESP, UDP 500, UDP 4500", endpoint, counts)
 	}
-	local := fixtureGet[*models.Route](fx, LocalRouteID(g(port.GetId()), addr("169.254.0.1")))
+	// The port's /30 is the first free one among the router's ports
+	// (169.254.0.1/30 unless another service container took it).
+	portAddr := addr(port.GetPortAddress().GetAddress())
+	if a := portAddr.As4(); a[0] != 169 || a[1] != 254 || a[3]%4 != 1 {
+		fx.t.Errorf("container port address %s, want 169.254.x.(4k+1)", portAddr)
+	}
+	portNet := netipPrefix(portAddr.String() + "/30").Masked()
+	local := fixtureGet[*models.Route](fx, LocalRouteID(g(port.GetId()), portAddr))
 	toContainer := fixtureGet[*models.Route](fx, VpnContainerRouteID(g(sc.GetId())))
 	scg := fixtureGet[*models.ServiceContainerGroup](fx, g(sc.GetServiceGroupId()))
 	if scg.HostGroupId != nil || scg.PortGroupId != nil || scg.GetPolicy() != models.ServiceContainerPolicy_LEAST_SCHEDULER {
@@ -162,15 +169,14 @@ func (w *vpnWorld) verifyContainer(endpoint string, vpns ...*models.UUID) *model
 		fx.t.Errorf("router ports %v lack the container port %s", r.GetPortIds(), port.GetId().Canonical())
 	}
 	fx.sameIDs("chain router_redirect_ids", chain.GetRouterRedirectIds(), g(w.rtr))
-	if !port.GetRouterId().Equal(w.rtr) || port.GetPortAddress().GetAddress() != "169.254.0.1" ||
-		!proto.Equal(port.GetPortSubnet()[0], cidr("169.254.0.1/30")) || port.PortMac == nil ||
+	if !port.GetRouterId().Equal(w.rtr) || !proto.Equal(port.GetPortSubnet()[0], cidr(portAddr.String()+"/30")) || port.PortMac == nil ||
 		port.GetInterfaceName() != "vpn-"+port.GetId().Canonical()[:8] || port.GetServiceContainerId().Canonical() != sc.GetId().Canonical() {
 		fx.t.Errorf("container port %v", port)
 	}
-	fx.equal("local route", local, &models.Route{Id: local.GetId(), SrcSubnet: anyRoute(), DstSubnet: cidr("169.254.0.1/32"),
+	fx.equal("local route", local, &models.Route{Id: local.GetId(), SrcSubnet: anyRoute(), DstSubnet: cidr(portAddr.String() + "/32"),
 		NextHop: models.Route_LOCAL.Enum(), NextHopPortId: port.GetId(), Weight: proto.Int32(100)})
 	fx.equal("route to the container", toContainer, &models.Route{Id: toContainer.GetId(), SrcSubnet: anyRoute(),
-		DstSubnet: cidr("169.254.0.0/30"), NextHop: models.Route_PORT.Enum(), NextHopPortId: port.GetId(), Weight: proto.Int32(100)})
+		DstSubnet: cidr(portNet.String()), NextHop: models.Route_PORT.Enum(), NextHopPortId: port.GetId(), Weight: proto.Int32(100)})
 	return sc
 }
 
@@ -184,6 +190,8 @@ func (w *vpnWorld) verifyConnection(id *models.UUID, local, peer []string, other
 	s := fixtureGet[*models.VpnService](fx, g(c.GetVpnserviceId()))
 	sc := fixtureGet[*models.ServiceContainer](fx, g(s.GetContainerId()))
 	port := fixtureGet[*models.Port](fx, g(sc.GetPortId()))
+	// The container's end of the port's /30 (169.254.0.2 for the first).
+	containerAddr := addr(port.GetPortAddress().GetAddress()).Next()
 	if len(c.GetRouteIds()) != len(local)*len(peer) {
 		fx.t.Errorf("connection routes %d, want %d", len(c.GetRouteIds()), len(local)*len(peer))
 	}
@@ -203,7 +211,7 @@ func (w *vpnWorld) verifyConnection(id *models.UUID, local, peer []string, other
 				continue
 			}
 			fx.equal("connection route", r, &models.Route{Id: r.GetId(), SrcSubnet: cidr(l), DstSubnet: cidr(p),
-				NextHop: models.Route_PORT.Enum(), NextHopPortId: port.GetId(), NextHopGateway: ip("169.254.0.2"),
+				NextHop: models.Route_PORT.Enum(), NextHopPortId: port.GetId(), NextHopGateway: ip(containerAddr.String()),
 				Weight: proto.Int32(100), IpsecSiteConnectionId: id})
 		}
 	}
@@ -272,6 +280,12 @@ func TestIPSecSiteConnectionTranslation(t *testing.T) {
 		// The container's port has its local route and the route to the /30.
 		c1 := w.verifyConnection(c1id, c1Local, c1Peer, 2)
 		sc := w.verifyContainer(w.gwIP, vpn1)
+		if p := fixtureGet[*models.Port](fx, g(sc.GetPortId())); p.GetPortAddress().GetAddress() != "169.254.0.1" {
+			t.Errorf("container port address %s, want 169.254.0.1", p.GetPortAddress().GetAddress())
+		}
+		if r := fixtureGet[*models.Route](fx, g(c1.GetRouteIds()[0])); r.GetNextHopGateway().GetAddress() != "169.254.0.2" {
+			t.Errorf("connection route via %s, want 169.254.0.2", r.GetNextHopGateway().GetAddress())
+		}
 
 		c2Local, c2Peer := []string{"10.0.1.0/24", "10.0.2.0/24"}, []string{"40.0.1.0/24", "40.0.2.0/24", "40.0.3.0/24"}
 		c2id := newID()
