@@ -567,3 +567,62 @@ func TestBgpConcurrentPeers(t *testing.T) {
 		fx.checkConsistent("after concurrent peers")
 	})
 }
+
+// A router running both a VPN (IPsec) and a BGP (Quagga) container: two
+// containers on two 169.254.x.y/30 ports, one local redirect chain holding
+// both services' rules; the VPN's last connection takes only its own rules
+// and container, and the router's delete leaves nothing.
+func TestBgpWithVpn(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		w := newVpnWorld(fx)
+		vpn, cnxn := newID(), newID()
+		fx.create(vpnService(vpn, w.rtr))
+		fx.create(ipsecConnection(cnxn, vpn, []string{"10.0.1.0/24"}, []string{"20.0.1.0/24"}))
+		w.verifyContainer(w.gwIP, vpn)
+
+		r := &bgpRouter{fx: fx, id: w.rtr}
+		rif := r.addInterface("10.5.0.0/24", "10.5.0.1", false)
+		peer := r.addPeer("10.0.0.9", 64512)
+		fx.checkQuaggaContainer(w.rtr)
+		fx.checkBgpPeer(w.rtr, peer)
+		w.verifyContainer(w.gwIP, vpn)
+		quagga := fixtureGet[*models.Port](fx, QuaggaPortID(g(w.rtr)))
+		if !proto.Equal(quagga.GetPortSubnet()[0], cidr("169.254.0.5/30")) {
+			t.Errorf("Quagga port subnet %v, want the /30 after the VPN's", quagga.GetPortSubnet())
+		}
+		// The gateway's external network and the VPN port announce nothing.
+		fx.sameIDs("router BGP networks", fixtureGet[*models.Router](fx, g(w.rtr)).GetBgpNetworkIds(), BgpNetworkID(g(rif)))
+		router := fixtureGet[*models.Router](fx, g(w.rtr))
+		if n := len(fixtureGet[*models.Chain](fx, g(router.GetLocalRedirectChainId())).GetRuleIds()); n != 3+2 {
+			t.Errorf("redirect chain holds %d rules, want the VPN's 3 and the peer's 2", n)
+		}
+
+		fx.delete(&models.IPSecSiteConnection{}, cnxn)
+		fx.checkBgpPeer(w.rtr, peer)
+		fx.checkQuaggaContainer(w.rtr)
+		if all, err := fx.st.GetAll(fx.ctx, &models.ServiceContainer{}); err != nil || len(all) != 1 {
+			t.Errorf("%d service containers after the VPN's last connection (%v), want the Quagga one", len(all), err)
+		}
+		fx.checkConsistent("after the VPN connection's delete")
+
+		fx.delete(&models.NeutronBgpPeer{}, peer)
+		fx.delete(&models.VpnService{}, vpn)
+		fx.delete(&models.NeutronRouter{}, w.rtr)
+		for _, m := range []proto.Message{&models.ServiceContainer{}, &models.ServiceContainerGroup{}, &models.BgpNetwork{},
+			&models.Router{}} {
+			if all, err := fx.st.GetAll(fx.ctx, m); err != nil || len(all) != 0 {
+				t.Errorf("%d %s left (%v)", len(all), models.ClassName(m), err)
+			}
+		}
+		chains, err := fx.st.GetAll(fx.ctx, &models.Chain{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range chains {
+			if strings.HasPrefix(c.(*models.Chain).GetName(), "LOCAL_REDIRECT_") {
+				t.Errorf("local redirect chain left: %v", c)
+			}
+		}
+		fx.checkConsistent("after the router's delete")
+	})
+}
