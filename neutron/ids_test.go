@@ -67,6 +67,8 @@ var derivedIDConstants = []struct {
 	{"lbV2ServiceContainerPort", LbV2ServiceContainerPortID, 0x1da81cddca3b9ff8, 0xd966a652de3c9cca},
 	{"lbV2SnatRule", LbV2SnatRuleID, 0xe401ace2473413aa, 0x7be4604b146962b6},
 	{"lbV2RevSnatRule", LbV2RevSnatRuleID, 0xd9c8f6962541298d, 0x7294e027de2b90ba},
+	{"l2gwNetworkPort", L2gwNetworkPortID, 0x0af59914959d45f8, 0xb1b028de11f2ee4e},
+	{"l2gwGatewayPort", L2gwGatewayPortID, 0x5ad1c08827cb459e, 0x80042ee7006a8210},
 }
 
 // addressRouteIDs are the route ids derived from a port and an address:
