@@ -146,6 +146,22 @@ func (s *suite) check(name string) int {
 	return len(rep.Findings)
 }
 
+// stopAtCleanup stops d when t ends, logging each node's last lines first
+// when t failed.
+func stopAtCleanup(t *testing.T, d *Deployment) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i := range d.Nodes() {
+				if data, err := os.ReadFile(d.NodeLog(i)); err == nil {
+					lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+					t.Logf("node %d log tail:\n%s", i+1, strings.Join(lines[max(0, len(lines)-20):], "\n"))
+				}
+			}
+		}
+		d.Stop()
+	})
+}
+
 func (s *suite) singletonLeader(timeout time.Duration, not int) (int, time.Duration) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(s.ctx, timeout)
@@ -185,17 +201,7 @@ func TestFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			for i := range d.Nodes() {
-				if data, err := os.ReadFile(d.NodeLog(i)); err == nil {
-					lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-					t.Logf("node %d log tail:\n%s", i+1, strings.Join(lines[max(0, len(lines)-15):], "\n"))
-				}
-			}
-		}
-		d.Stop()
-	})
+	stopAtCleanup(t, d)
 	s := &suite{t: t, ctx: ctx, plan: p, d: d, ledger: NewLedger()}
 	t.Logf("%s plan; API through haproxy at %s, ZooKeeper %s", p.name, d.APIURL(), d.ZooKeeperHosts())
 
