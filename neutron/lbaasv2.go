@@ -358,12 +358,14 @@ func poolMemberV2Translator() *Translator {
 	return t
 }
 
+// createPoolMemberV2 refuses a member without an address with a 400 (the
+// reference's translation builds an uninitialised address and answers
+// 500).
 func createPoolMemberV2(_ *View, m *models.NeutronLoadBalancerV2PoolMember) ([]Op, error) {
-	addr := m.GetAddress()
-	if addr == nil {
-		addr = &models.IPAddress{}
+	if m.Address == nil {
+		return nil, badRequest("A pool member must have an address")
 	}
-	return []Op{Create(&models.PoolMember{Id: m.GetId(), Address: addr, AdminStateUp: proto.Bool(m.GetAdminStateUp()),
+	return []Op{Create(&models.PoolMember{Id: m.GetId(), Address: m.GetAddress(), AdminStateUp: proto.Bool(m.GetAdminStateUp()),
 		PoolId: uuidOf(m.GetPoolId().ToGoogle()), ProtocolPort: proto.Int32(m.GetProtocolPort()),
 		Status: models.LBStatus_MONITORED.Enum(), Weight: proto.Int32(m.GetWeight())})}, nil
 }

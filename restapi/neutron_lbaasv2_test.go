@@ -196,6 +196,8 @@ func TestNeutronLbaasV2(t *testing.T) {
 				"pool_id": uuid.NewString()}, "")
 			msg(400, "/neutron/pool_members_v2", memberV2Type, map[string]any{"id": uuid.NewString(), "address": "10.0.1.500",
 				"pool_id": pool}, "")
+			msg(400, "/neutron/pool_members_v2", memberV2Type, map[string]any{"id": uuid.NewString(), "pool_id": pool},
+				"A pool member must have an address")
 			n.must(404, "PUT", "/neutron/lbs_v2/"+uuid.NewString(), lbV2Type, body)
 			n.must(404, "DELETE", "/neutron/pools_v2/"+uuid.NewString(), "", nil)
 			for _, path := range []string{"lbs_v2", "listeners_v2", "pool_members_v2", "health_monitors_v2"} {
