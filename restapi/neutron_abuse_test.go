@@ -45,6 +45,13 @@ func TestNeutronAbuse(t *testing.T) {
 			n.must(201, "POST", "/neutron/gateway_devices", neutronVnd+"GatewayDevice-v1+json", map[string]any{"id": gwDev,
 				"type": "router_vtep", "resource_id": rtr, "tunnel_ips": []any{"30.0.0.1"}})
 
+			// A router with a gateway and a VPN service on it, for the
+			// VPNaaS targets.
+			vpnRtr, _, _, _ := vpnRouter(n, "10.0.0.5")
+			vpn := uuid.NewString()
+			n.must(201, "POST", "/neutron/vpnservices", neutronVnd+"VPNService-v1+json", map[string]any{"id": vpn,
+				"router_id": vpnRtr})
+
 			type target struct {
 				path, media string
 				seed        map[string]any
@@ -98,6 +105,9 @@ func TestNeutronAbuse(t *testing.T) {
 				{"lb/health_monitors", "lb.HealthMonitor", map[string]any{"delay": 1, "max_retries": 2, "timeout": 3,
 					"type": "TCP", "admin_state_up": true, "pools": []any{map[string]any{"pool_id": pool}}},
 					&models.HealthMonitor{}},
+				{"vpnservices", "VPNService", map[string]any{"router_id": vpnRtr, "name": "v", "description": "d",
+					"admin_state_up": true, "tenant_id": "t"}, &models.VpnService{}},
+				{"ipsec_site_connections", "IpsecSiteConnection", ipsecAbuseSeed(vpn), &models.IPSecSiteConnection{}},
 			}
 			values := abuseValues(1 << 10)
 			sent := 0
@@ -166,6 +176,25 @@ func TestNeutronAbuse(t *testing.T) {
 			for _, f := range report.Findings {
 				t.Errorf("after the abuse: %s", f)
 			}
+			// The seed connection's container only: no refused or deleted
+			// connection left one.
+			scs, err := st.GetAll(ctx, &models.ServiceContainer{})
+			ipsec := 0
+			for _, sc := range scs {
+				if sc.(*models.ServiceContainer).GetServiceType() == "IPSEC" {
+					ipsec++
+				}
+			}
+			if err != nil || ipsec != 1 {
+				t.Errorf("%d IPSEC containers after the abuse (%v), want the seed connection's", ipsec, err)
+			}
 		})
 	}
+}
+
+// ipsecAbuseSeed is a valid IPsec site connection of vpn without its id.
+func ipsecAbuseSeed(vpn string) map[string]any {
+	seed := ipsecConnectionJSON("", vpn, []string{"10.1.0.0/24"}, []string{"20.1.0.0/24"})
+	delete(seed, "id")
+	return seed
 }
