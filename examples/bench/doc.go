@@ -38,7 +38,10 @@
 //     big bridge is filled through the object store in batches, which is
 //     quicker than the API and stores the same);
 //   - GET of one bridge, p50 and p99 under 16 keep-alive wrk connections,
-//     against raw ZooKeeper gets of its node by 16 goroutines on one session;
+//     and under 16 keep-alive Go clients in the bench's process (whose tail
+//     does not include a load generator waiting for a CPU in a process of
+//     its own), against raw ZooKeeper gets of its node by 16 goroutines on
+//     one session;
 //   - GET /bridges of 10k bridges, on ZooKeeper and in memory, against raw
 //     reads of the same nodes (children, then every node, 64 in flight, as
 //     the store issues them);
