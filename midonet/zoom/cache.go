@@ -16,7 +16,7 @@ import (
 // are never modified: the store clones them before handing them out, and
 // transactions replace rather than mutate their objects.
 type decodedCache struct {
-	mu       sync.Mutex
+	mu       sync.RWMutex // readers (every GET) share it
 	max      int // entries
 	maxBytes int // printed bytes of the entries (the parsed form is about as big again)
 	bytes    int
@@ -66,8 +66,8 @@ func newDecodedCache(max, maxBytes int) *decodedCache {
 
 // get returns k's entry if it is the version described by st.
 func (c *decodedCache) get(k objKey, st storage.Stat) (decoded, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	if d, ok := c.entries[k]; ok && d.czxid == st.Czxid && d.mzxid == st.Mzxid {
 		return d, true
 	}
@@ -76,8 +76,8 @@ func (c *decodedCache) get(k objKey, st storage.Stat) (decoded, bool) {
 
 // latest returns the newest entry known for k, which may be stale.
 func (c *decodedCache) latest(k objKey) (decoded, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	d, ok := c.entries[k]
 	return d, ok
 }
