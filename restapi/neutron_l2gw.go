@@ -68,7 +68,7 @@ func (d *neutronGatewayDevice) toProto() (*models.GatewayDevice, error) {
 
 func neutronGatewayDeviceOf(gd *models.GatewayDevice) *neutronGatewayDevice {
 	d := &neutronGatewayDevice{ID: outUUID(gd.GetId()), ResourceID: outUUID(gd.GetResourceId()),
-		ManagementIP: outIP(gd.GetManagementIp()), ManagementPort: outInt32(gd.ManagementPort), TunnelIPs: []string{}}
+		ManagementIP: outIP(gd.GetManagementIp()), ManagementPort: javaInt32(gd.ManagementPort), TunnelIPs: []string{}}
 	if gd.Type != nil {
 		d.Type = proto.String(gd.GetType().String())
 	}
@@ -104,7 +104,7 @@ type neutronL2GatewayDevice struct {
 }
 
 func (d *neutronL2GatewayConnection) toProto() (*models.L2GatewayConnection, error) {
-	c := &models.L2GatewayConnection{TenantId: optString(d.TenantID), SegmentationId: optUint32(d.SegmentationID)}
+	c := &models.L2GatewayConnection{TenantId: optString(d.TenantID), SegmentationId: javaUint32(d.SegmentationID)}
 	var err error
 	if c.Id, err = nUUID(d.ID, "id"); err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func (d *neutronL2GatewayConnection) toProto() (*models.L2GatewayConnection, err
 				return nil, err
 			}
 			c.L2Gateway.Devices = append(c.L2Gateway.Devices,
-				&models.L2Gateway_L2GatewayDevice{DeviceId: id, SegmentationId: optUint32(dev.SegmentationID)})
+				&models.L2Gateway_L2GatewayDevice{DeviceId: id, SegmentationId: javaUint32(dev.SegmentationID)})
 		}
 	}
 	return c, nil
@@ -131,13 +131,13 @@ func (d *neutronL2GatewayConnection) toProto() (*models.L2GatewayConnection, err
 
 func neutronL2GatewayConnectionOf(c *models.L2GatewayConnection) *neutronL2GatewayConnection {
 	d := &neutronL2GatewayConnection{ID: outUUID(c.GetId()), TenantID: c.TenantId, NetworkID: outUUID(c.GetNetworkId()),
-		SegmentationID: outInt32(c.SegmentationId)}
+		SegmentationID: javaInt32(c.SegmentationId)}
 	if gw := c.GetL2Gateway(); gw != nil {
 		d.L2Gateway = &neutronL2Gateway{ID: outUUID(gw.GetId()), Name: gw.Name, TenantID: gw.TenantId,
 			Devices: []neutronL2GatewayDevice{}}
 		for _, dev := range gw.GetDevices() {
 			d.L2Gateway.Devices = append(d.L2Gateway.Devices, neutronL2GatewayDevice{DeviceID: outUUID(dev.GetDeviceId()),
-				SegmentationID: outInt32(dev.SegmentationId)})
+				SegmentationID: javaInt32(dev.SegmentationId)})
 		}
 	}
 	return d
@@ -154,7 +154,7 @@ type neutronRemoteMacEntry struct {
 }
 
 func (d *neutronRemoteMacEntry) toProto() (*models.RemoteMacEntry, error) {
-	rm := &models.RemoteMacEntry{SegmentationId: optUint32(d.SegmentationID)}
+	rm := &models.RemoteMacEntry{SegmentationId: javaUint32(d.SegmentationID)}
 	var err error
 	if rm.Id, err = nUUID(d.ID, "id"); err != nil {
 		return nil, err
@@ -177,7 +177,7 @@ func (d *neutronRemoteMacEntry) toProto() (*models.RemoteMacEntry, error) {
 
 func neutronRemoteMacEntryOf(rm *models.RemoteMacEntry) *neutronRemoteMacEntry {
 	return &neutronRemoteMacEntry{ID: outUUID(rm.GetId()), DeviceID: outUUID(rm.GetDeviceId()),
-		VtepAddress: outIP(rm.GetVtepAddress()), MacAddress: rm.MacAddress, SegmentationID: outInt32(rm.SegmentationId)}
+		VtepAddress: outIP(rm.GetVtepAddress()), MacAddress: rm.MacAddress, SegmentationID: javaInt32(rm.SegmentationId)}
 }
 
 // nIPv4 reads an IPv4 address (the reference's IPv4Addr converter refuses
@@ -191,21 +191,4 @@ func nIPv4(s *string, what string) (*models.IPAddress, error) {
 		return nil, neutronBadRequest("Invalid %s: %s", what, *s)
 	}
 	return a, nil
-}
-
-// optUint32 stores a Java Integer in a uint32 field (its bit pattern).
-func optUint32(v *int32) *uint32 {
-	if v == nil {
-		return nil
-	}
-	return proto.Uint32(uint32(*v))
-}
-
-// outInt32 reads a uint32 field back as the Java Integer it was written as.
-func outInt32(v *uint32) *int32 {
-	if v == nil {
-		return nil
-	}
-	i := int32(*v)
-	return &i
 }

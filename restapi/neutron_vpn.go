@@ -218,8 +218,8 @@ func (d *neutronIPSecSiteConnection) String() string {
 func (d *neutronIPSecSiteConnection) toProto() (*models.IPSecSiteConnection, error) {
 	c := &models.IPSecSiteConnection{TenantId: optString(d.TenantID), Description: optString(d.Description),
 		Name: optString(d.Name), AdminStateUp: d.AdminStateUp, PeerAddress: optString(d.PeerAddress),
-		PeerId: optString(d.PeerID), Mtu: optUint32(d.Mtu), Psk: optString(d.Psk),
-		DpdInterval: optUint32(d.DpdInterval), DpdTimeout: optUint32(d.DpdTimeout)}
+		PeerId: optString(d.PeerID), Mtu: javaUint32(d.Mtu), Psk: optString(d.Psk),
+		DpdInterval: javaUint32(d.DpdInterval), DpdTimeout: javaUint32(d.DpdTimeout)}
 	var err error
 	if c.Id, err = nUUID(d.ID, "id"); err != nil {
 		return nil, err
@@ -275,7 +275,7 @@ func (p *neutronIkePolicy) toProto() (*models.IPSecSiteConnection_IkePolicy, err
 		return nil, nil
 	}
 	out := &models.IPSecSiteConnection_IkePolicy{LifetimeUnits: optString(p.LifetimeUnits),
-		LifetimeValue: optUint32(p.LifetimeValue)}
+		LifetimeValue: javaUint32(p.LifetimeValue)}
 	var err error
 	if out.AuthAlgorithm, out.EncryptionAlgorithm, out.Pfs, err = ipsecAlgorithms(p.AuthAlgorithm,
 		p.EncryptionAlgorithm, p.Pfs); err != nil {
@@ -298,7 +298,7 @@ func (p *neutronIPSecPolicy) toProto() (*models.IPSecSiteConnection_IPSecPolicy,
 		return nil, nil
 	}
 	out := &models.IPSecSiteConnection_IPSecPolicy{LifetimeUnits: optString(p.LifetimeUnits),
-		LifetimeValue: optUint32(p.LifetimeValue)}
+		LifetimeValue: javaUint32(p.LifetimeValue)}
 	var err error
 	if out.TransformProtocol, err = ipsecEnum[models.IPSecSiteConnection_IPSecPolicy_TransformProtocol](
 		p.TransformProtocol, models.IPSecSiteConnection_IPSecPolicy_TransformProtocol_value,
@@ -347,21 +347,21 @@ func neutronIPSecSiteConnectionOf(c *models.IPSecSiteConnection) *neutronIPSecSi
 	d := &neutronIPSecSiteConnection{ID: outUUID(c.GetId()), TenantID: c.TenantId, Description: c.Description,
 		Name: c.Name, AdminStateUp: c.AdminStateUp, PeerAddress: c.PeerAddress, PeerID: c.PeerId,
 		PeerCidrs: outSubnets(c.GetPeerCidrs()), LocalCidrs: outSubnets(c.GetLocalCidrs()),
-		RouteMode: ipsecEnumName(c.RouteMode), Mtu: outInt32(c.Mtu), Initiator: ipsecEnumName(c.Initiator),
+		RouteMode: ipsecEnumName(c.RouteMode), Mtu: javaInt32(c.Mtu), Initiator: ipsecEnumName(c.Initiator),
 		AuthMode: ipsecEnumName(c.AuthMode), Psk: c.Psk, DpdAction: ipsecEnumName(c.DpdAction),
-		DpdInterval: outInt32(c.DpdInterval), DpdTimeout: outInt32(c.DpdTimeout),
+		DpdInterval: javaInt32(c.DpdInterval), DpdTimeout: javaInt32(c.DpdTimeout),
 		VpnServiceID: outUUID(c.GetVpnserviceId())}
 	if p := c.GetIkepolicy(); p != nil {
 		d.IkePolicy = &neutronIkePolicy{AuthAlgorithm: ipsecEnumName(p.AuthAlgorithm),
 			EncryptionAlgorithm: ipsecEnumName(p.EncryptionAlgorithm), Phase1NegotiationMode: ipsecEnumName(p.Phase1NegotiationMode),
-			IkeVersion: ipsecEnumName(p.IkeVersion), LifetimeUnits: p.LifetimeUnits, LifetimeValue: outInt32(p.LifetimeValue),
+			IkeVersion: ipsecEnumName(p.IkeVersion), LifetimeUnits: p.LifetimeUnits, LifetimeValue: javaInt32(p.LifetimeValue),
 			Pfs: ipsecEnumName(p.Pfs)}
 	}
 	if p := c.GetIpsecpolicy(); p != nil {
 		d.IPSecPolicy = &neutronIPSecPolicy{TransformProtocol: ipsecEnumName(p.TransformProtocol),
 			AuthAlgorithm: ipsecEnumName(p.AuthAlgorithm), EncryptionAlgorithm: ipsecEnumName(p.EncryptionAlgorithm),
 			EncapsulationMode: ipsecEnumName(p.EncapsulationMode), Pfs: ipsecEnumName(p.Pfs),
-			LifetimeUnits: p.LifetimeUnits, LifetimeValue: outInt32(p.LifetimeValue)}
+			LifetimeUnits: p.LifetimeUnits, LifetimeValue: javaInt32(p.LifetimeValue)}
 	}
 	return d
 }
