@@ -56,6 +56,9 @@ func (h *feeds) join(key subKey, class models.Class, fl *follower) {
 	for {
 		h.mu.Lock()
 		f, ok := h.all[key]
+		if ok && f.ended() {
+			ok = false // still in the map on its way out: replaced
+		}
 		if !ok {
 			ctx, cancel := context.WithCancel(h.ctx)
 			f = &feed{hub: h, key: key, class: class, cancel: cancel, current: map[string]proto.Message{},
@@ -73,6 +76,12 @@ func (h *feeds) join(key subKey, class models.Class, fl *follower) {
 		}
 		// That feed just ended: another one.
 	}
+}
+
+func (f *feed) ended() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.done
 }
 
 // add registers fl and replays the present objects to it; false when the
