@@ -33,6 +33,26 @@ func neutronLbRoot(neutronRoot string) object {
 	}
 }
 
+// uuidField is one UUID key of a JSON model and the proto field it fills.
+type uuidField struct {
+	dst  **models.UUID
+	src  *string
+	name string
+}
+
+// readUUIDs parses the UUID keys into their fields; the first bad one is
+// the error.
+func readUUIDs(fields ...uuidField) error {
+	for _, f := range fields {
+		id, err := nUUID(f.src, f.name)
+		if err != nil {
+			return err
+		}
+		*f.dst = id
+	}
+	return nil
+}
+
 // neutronLbPool is the JSON of a pool.
 type neutronLbPool struct {
 	ID                *string  `json:"id"`
@@ -57,16 +77,10 @@ func (d *neutronLbPool) toProto() (*models.NeutronLoadBalancerPool, error) {
 		Description: optString(d.Description), AdminStateUp: proto.Bool(d.AdminStateUp),
 		LbMethod: optString(d.LbMethod), Protocol: optString(d.Protocol), Provider: optString(d.Provider),
 		Status: optString(d.Status), StatusDescription: optString(d.StatusDescription)}
-	var err error
-	for _, f := range []struct {
-		dst  **models.UUID
-		src  *string
-		name string
-	}{{&p.Id, d.ID, "id"}, {&p.SubnetId, d.SubnetID, "subnet_id"}, {&p.VipId, d.VipID, "vip_id"},
-		{&p.RouterId, d.RouterID, "router_id"}} {
-		if *f.dst, err = nUUID(f.src, f.name); err != nil {
-			return nil, err
-		}
+	err := readUUIDs(uuidField{&p.Id, d.ID, "id"}, uuidField{&p.SubnetId, d.SubnetID, "subnet_id"},
+		uuidField{&p.VipId, d.VipID, "vip_id"}, uuidField{&p.RouterId, d.RouterID, "router_id"})
+	if err != nil {
+		return nil, err
 	}
 	if p.Members, err = nUUIDs(d.Members, "members"); err != nil {
 		return nil, err
@@ -154,16 +168,10 @@ func (d *neutronLbVip) toProto() (*models.NeutronVIP, error) {
 		Protocol: optString(d.Protocol), ProtocolPort: proto.Int32(d.ProtocolPort),
 		ConnectionLimit: proto.Int32(d.ConnectionLimit), Status: optString(d.Status),
 		StatusDescription: optString(d.StatusDescription)}
-	var err error
-	for _, f := range []struct {
-		dst  **models.UUID
-		src  *string
-		name string
-	}{{&v.Id, d.ID, "id"}, {&v.SubnetId, d.SubnetID, "subnet_id"}, {&v.PoolId, d.PoolID, "pool_id"},
-		{&v.PortId, d.PortID, "port_id"}} {
-		if *f.dst, err = nUUID(f.src, f.name); err != nil {
-			return nil, err
-		}
+	err := readUUIDs(uuidField{&v.Id, d.ID, "id"}, uuidField{&v.SubnetId, d.SubnetID, "subnet_id"},
+		uuidField{&v.PoolId, d.PoolID, "pool_id"}, uuidField{&v.PortId, d.PortID, "port_id"})
+	if err != nil {
+		return nil, err
 	}
 	if v.Address, err = nIP(d.Address, "address"); err != nil {
 		return nil, err
