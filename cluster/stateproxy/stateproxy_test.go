@@ -533,3 +533,40 @@ func TestSlowTableHoldsUpNobody(t *testing.T) {
 		}
 	})
 }
+
+// TestDisconnectionPausesSubscriptions: the proxy's ZooKeeper connection
+// drops and comes back within the session timeout (the reference's
+// SUSPENDED then RECONNECTED): subscriptions stay, and an entry written
+// meanwhile by another session arrives after the reconnection, without a
+// completion.
+func TestDisconnectionPausesSubscriptions(t *testing.T) {
+	zb := servicetest.ZooKeeper(t)
+	f := newFixture(t, servicetest.Backend{Name: "zookeeper", Backend: zb}, 64)
+	port := uuid.NewString()
+	if err := f.mac.AddPersistent(f.ctx, "02:00:00:00:00:01", port); err != nil {
+		t.Fatal(err)
+	}
+	a := dial(t, f.srv)
+	a.send(subscribe(1, f.net, "0"))
+	sub := a.recv().GetAcknowledge().GetSubscriptionId()
+	a.recv()
+
+	writer := servicetest.Store(t, zb, f.root, zoom.Options{})
+	mac, err := writer.Table(f.ctx, &models.Network{}, f.net, midonet.MacTable, "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := zb.Proxy(f.st.Conn())
+	proxy.Block()
+	servicetest.Eventually(t, "the proxy's session is disconnected", func() bool { return f.st.Conn().State() != storage.Connected })
+	if err := mac.AddPersistent(f.ctx, "02:00:00:00:00:02", port); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // well within the 3 s session timeout
+	proxy.Unblock()
+	r := a.recv()
+	if u := r.GetNotify().GetUpdate(); r.GetNotify().GetSubscriptionId() != sub || u.GetType() != models.ProxyResponse_Notify_Update_RELATIVE ||
+		entries(t, u) != "02:00:00:00:00:02="+port[:4] {
+		t.Fatalf("after the reconnection: %v", r)
+	}
+}
