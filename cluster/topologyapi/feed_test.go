@@ -13,6 +13,7 @@ import (
 
 	"github.com/midonet/midonet-go/cluster/internal/servicetest"
 	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/memtest"
 	"github.com/midonet/midonet-go/midonet/zoom"
 )
@@ -185,4 +186,38 @@ func benchUpdateLatency(b *testing.B, be servicetest.Backend, sessions int) {
 		network.Name = proto.String(fmt.Sprintf("net-%d", i))
 		return st.Update(ctx, network)
 	}, arrivals, watched)
+}
+
+// TestDisconnectionPausesSubscriptions: the server's ZooKeeper connection
+// drops and comes back within the session timeout: the subscription stays
+// and a change made meanwhile by another session arrives after the
+// reconnection, with no ERROR.
+func TestDisconnectionPausesSubscriptions(t *testing.T) {
+	zb := servicetest.ZooKeeper(t)
+	ctx, root := servicetest.Context(t), servicetest.Root(t)
+	st := servicetest.Store(t, zb, root, zoom.Options{})
+	srv := start(t, st, time.Minute)
+	net0 := &models.Network{Id: models.NewUUID(), Name: proto.String("net0")}
+	if err := st.Create(ctx, net0); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, srv)
+	c.expect(models.ResponseType_ACK, c.handshake(models.NewUUID(), nil).ReqId)
+	req := c.get(models.Type_NETWORK, net0.Id, true)
+	c.expect(models.ResponseType_ACK, req)
+	c.expect(models.ResponseType_UPDATE, req)
+
+	writer := servicetest.Store(t, zb, root, zoom.Options{})
+	proxy := zb.Proxy(st.Conn())
+	proxy.Block()
+	servicetest.Eventually(t, "the server's session is disconnected", func() bool { return st.Conn().State() != storage.Connected })
+	net0.Name = proto.String("renamed while disconnected")
+	if err := writer.Update(ctx, net0); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // well within the 3 s session timeout
+	proxy.Unblock()
+	if got := c.expect(models.ResponseType_UPDATE, req).GetUpdate().GetNetwork().GetName(); got != "renamed while disconnected" {
+		t.Fatalf("after the reconnection: %q", got)
+	}
 }
