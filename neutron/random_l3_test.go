@@ -26,6 +26,8 @@ type l3World struct {
 	nextExt, nextHost int
 	done              map[string]int // operations done, by kind
 	bgpRng            *rand.Rand     // BGP operations (random_bgp_test.go)
+	fwRng             *rand.Rand     // FWaaS operations (random_fwaas_test.go)
+	fw                l3Fwaas
 	nextPeer          int
 	lb                *lbWorld
 	vpnRng            *rand.Rand // VPNaaS operations (random_vpn_test.go)
@@ -284,6 +286,7 @@ func (w *l3World) deleteRouter(i int) {
 		w.removeGateway(r)
 	}
 	w.removeBgp(r)
+	w.removeRouterFirewall(r)
 	w.fx.delete(&models.NeutronRouter{}, r.nr.GetId())
 	w.routers = slices.Delete(w.routers, i, i+1)
 }
@@ -292,9 +295,10 @@ func (w *l3World) deleteRouter(i int) {
 // router, router interface and floating IP operations (with the networks,
 // subnets and VM ports they need; interleaved with BGP peer creates,
 // updates and deletes, one by one or by the speaker, with LBaaS v1
-// operations, lbWorld, and with VPN services and IPsec site connections,
+// operations, lbWorld, with VPN services and IPsec site connections,
 // gateway IP moves included, then a VPNaaS phase checking the routers'
-// IPsec containers), then L2 gateway operations over them (l2gwPhase),
+// IPsec containers, and with firewalls, their routers, rules, logs and
+// logging resources), then L2 gateway operations over them (l2gwPhase),
 // in an order the Neutron plugin could send them, then requires the
 // consistency checker to find nothing; then it
 // deletes everything in the plugin's order and requires no translated
@@ -303,7 +307,7 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, fx *fixture) {
 		w := &l3World{fx: fx, rng: rand.New(rand.NewPCG(29, 0)), ext: newID(), extSn: newID(),
 			done: map[string]int{}, bgpRng: rand.New(rand.NewPCG(31, 0)),
-			vpnRng: rand.New(rand.NewPCG(37, 0))}
+			vpnRng: rand.New(rand.NewPCG(37, 0)), fwRng: rand.New(rand.NewPCG(59, 0))}
 		w.lb = &lbWorld{w: w, rng: rand.New(rand.NewPCG(31, 0))}
 		ext := network(w.ext)
 		ext.External = proto.Bool(true)
@@ -362,15 +366,20 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 			if len(w.routers) > 0 && w.vpnRng.IntN(2) == 0 {
 				w.vpnOp()
 			}
+			if w.fwRng.IntN(3) == 0 {
+				w.firewallOp()
+			}
 		}
 		w.checkBgp()
 		w.vpnPhase(30)
+		w.checkFirewalls()
 		w.l2gwPhase(80)
 		counts := map[string]int{}
 		for _, m := range []proto.Message{&models.Router{}, &models.Route{}, &models.Rule{}, &models.FloatingIp{},
 			&models.L2GatewayConnection{}, &models.RemoteMacEntry{}, &models.BgpPeer{}, &models.BgpNetwork{},
 			&models.ServiceContainer{}, &models.LoadBalancer{}, &models.Pool{}, &models.PoolMember{}, &models.Vip{},
-			&models.HealthMonitor{}, &models.IPSecSiteConnection{}} {
+			&models.HealthMonitor{}, &models.IPSecSiteConnection{},
+			&models.RuleLogger{}, &models.LoggingResource{}, &models.NeutronFirewall{}} {
 			all, err := fx.st.GetAll(fx.ctx, m)
 			if err != nil {
 				t.Fatal(err)
@@ -385,7 +394,10 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 			counts["BgpNetwork"] == 0 || counts["Pool"] == 0 || counts["Vip"] == 0 || counts["PoolMember"] == 0 ||
 			w.done["lb: create VIP with an ARP entry"] < 3 || w.done["lb: delete pool"] == 0 ||
 			counts["IPSecSiteConnection"] == 0 || w.done["delete ipsec connection"] == 0 ||
-			w.done["move vpn gateway IP"] == 0 || w.done["update ipsec connection"] == 0 {
+			w.done["move vpn gateway IP"] == 0 || w.done["update ipsec connection"] == 0 ||
+			w.fw.loggersChecked == 0 || counts["NeutronFirewall"] == 0 ||
+			w.done["last-router"] == 0 || w.done["delete logging resource"] == 0 || w.done["update firewall log"] == 0 ||
+			w.done["delete firewall log"] == 0 {
 			t.Fatalf("the sequence built too little to check: %v", counts)
 		}
 		fx.checkConsistent("after the random sequence")
@@ -393,6 +405,7 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 		w.dropFloatingIPs(func(*models.FloatingIp) bool { return true })
 		fx.deleteAll(&models.L2GatewayConnection{}, &models.RemoteMacEntry{}, &models.GatewayDevice{})
 		w.lb.dropAll()
+		w.deleteFirewalls()
 		for len(w.routers) > 0 {
 			w.deleteRouter(0)
 		}
@@ -413,7 +426,8 @@ func TestRandomL3SequenceLeavesConsistentStore(t *testing.T) {
 			&models.BgpPeer{}, &models.BgpNetwork{}, &models.NeutronBgpPeer{}, &models.ServiceContainer{},
 			&models.ServiceContainerGroup{}, &models.LoadBalancer{}, &models.Pool{}, &models.PoolMember{}, &models.Vip{},
 			&models.HealthMonitor{}, &models.NeutronLoadBalancerPool{}, &models.NeutronLoadBalancerPoolMember{},
-			&models.NeutronVIP{}, &models.NeutronHealthMonitor{}, &models.VpnService{}, &models.IPSecSiteConnection{}} {
+			&models.NeutronVIP{}, &models.NeutronHealthMonitor{}, &models.VpnService{}, &models.IPSecSiteConnection{},
+			&models.NeutronFirewall{}, &models.RuleLogger{}, &models.LoggingResource{}} {
 			if all, err := fx.st.GetAll(fx.ctx, m); err != nil || len(all) != 0 {
 				t.Errorf("%d %s left (%v)", len(all), models.ClassName(m), err)
 			}
