@@ -49,6 +49,10 @@ type neutronResource struct {
 	// methods, when set, are the only ones served (HEAD with GET); the
 	// others answer 405, as the reference's resources lacking them.
 	methods []string
+	// validate, when set, checks a decoded body of a POST, and of a PUT
+	// after its path-id check (the reference's resources that validate
+	// the object themselves, as IpsecSiteConnectionResource).
+	validate func(proto.Message) error
 }
 
 // allows reports whether the resource serves method.
@@ -104,8 +108,8 @@ func neutronResources() []neutronResource {
 		putNoContent(nres("bgp_peers", "BgpPeer", "BgpPeers", false, (*neutronBgpPeer).toProto, neutronBgpPeerOf)),
 		putNoContent(nres("vpnservices", "VPNService", "VPNServices", false, (*neutronVpnService).toProto,
 			neutronVpnServiceOf)),
-		putNoContent(nres("ipsec_site_connections", "IpsecSiteConnection", "IpsecSiteConnections", false,
-			(*neutronIPSecSiteConnection).toProto, neutronIPSecSiteConnectionOf)),
+		validated(putNoContent(nres("ipsec_site_connections", "IpsecSiteConnection", "IpsecSiteConnections", false,
+			(*neutronIPSecSiteConnection).toProto, neutronIPSecSiteConnectionOf)), validateIPSecSiteConnection),
 		nres("lbs_v2", "lb.LoadBalancerV2", "lb.LoadBalancersV2", false, (*neutronLoadBalancerV2).toProto,
 			neutronLoadBalancerV2Of),
 		nres("listeners_v2", "lb.ListenerV2", "lb.ListenersV2", false, (*neutronListenerV2).toProto, neutronListenerV2Of),
@@ -130,6 +134,11 @@ func neutronResources() []neutronResource {
 
 func only(r neutronResource, methods ...string) neutronResource {
 	r.methods = methods
+	return r
+}
+
+func validated(r neutronResource, f func(proto.Message) error) neutronResource {
+	r.validate = f
 	return r
 }
 
@@ -283,6 +292,9 @@ func (h *handler) serveNeutronCollection(w http.ResponseWriter, r *http.Request,
 			return
 		}
 		nm, err := res.decode(data)
+		if err == nil && res.validate != nil {
+			err = res.validate(nm)
+		}
 		if err != nil {
 			c.fail(err)
 			return
@@ -373,6 +385,12 @@ func (h *handler) serveNeutronObject(w http.ResponseWriter, r *http.Request, svc
 		if res.putNoContent {
 			if bodyID, err := models.ID(nm); err != nil || bodyID.ToGoogle() != id {
 				c.fail(neutronBadRequest("Path ID does not match object ID"))
+				return
+			}
+		}
+		if res.validate != nil {
+			if err := res.validate(nm); err != nil {
+				c.fail(err)
 				return
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/midonet/midonet-go/midonet/models"
 )
 
@@ -114,9 +116,18 @@ func ipsecEnumName[E interface {
 	return &s
 }
 
-// validate is the reference's IPSecSiteConnection.validate: no CIDR text
-// both local and peer; the 400 carries the connection as the reference
-// prints it (Guava's toStringHelper, null fields left out).
+// validateIPSecSiteConnection is the reference's
+// IPSecSiteConnection.validate of a decoded connection: no CIDR both local
+// and peer; the 400 carries the connection as the reference prints it
+// (Guava's toStringHelper, null fields left out).
+func validateIPSecSiteConnection(m proto.Message) error {
+	c, ok := m.(*models.IPSecSiteConnection)
+	if !ok {
+		return fmt.Errorf("restapi: IPsec site connection check of a %s", models.ClassName(m))
+	}
+	return neutronIPSecSiteConnectionOf(c).validate()
+}
+
 func (d *neutronIPSecSiteConnection) validate() error {
 	for _, l := range d.LocalCidrs {
 		if slices.Contains(d.PeerCidrs, l) {
@@ -262,9 +273,6 @@ func (d *neutronIPSecSiteConnection) toProto() (*models.IPSecSiteConnection, err
 		return nil, err
 	}
 	if c.Ipsecpolicy, err = d.IPSecPolicy.toProto(); err != nil {
-		return nil, err
-	}
-	if err := d.validate(); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -159,6 +159,15 @@ func TestNeutronVPNaaS(t *testing.T) {
 			cb["name"] = "renamed"
 			cb["local_cidrs"] = []string{"20.1.0.0/24"}
 			n.must(400, "PUT", "/neutron/ipsec_site_connections/"+c, cnxnType, cb)
+			// The path's id is checked first (IpsecSiteConnectionResource).
+			other := map[string]any{}
+			for k, v := range cb {
+				other[k] = v
+			}
+			other["id"] = uuid.NewString()
+			if got := n.must(400, "PUT", "/neutron/ipsec_site_connections/"+c, cnxnType, other).(map[string]any); got["message"] != "Path ID does not match object ID" {
+				t.Errorf("PUT with another id and overlapping CIDRs: %v", got)
+			}
 			cb["initiator"] = "sideways"
 			n.must(400, "PUT", "/neutron/ipsec_site_connections/"+c, cnxnType, cb)
 			cb["initiator"] = "response-only"
