@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -16,8 +17,10 @@ import (
 )
 
 // TestNeutronAbuse sends every abuse value (abuseValues) as each field of
-// each Neutron resource's body, as a create and as an update, plus
-// malformed whole bodies and lists, on mem and ZooKeeper: no answer is a
+// each Neutron resource's body, as a create and as an update (logging
+// resources, which have no POST, as an update; firewall rules inside a
+// firewall's create), plus malformed whole bodies and lists, on mem and
+// ZooKeeper: no answer is a
 // 5xx, a refused create leaves neither the Neutron object nor its
 // translation, and the store is consistent at the end.
 func TestNeutronAbuse(t *testing.T) {
@@ -51,6 +54,11 @@ func TestNeutronAbuse(t *testing.T) {
 			vpn := uuid.NewString()
 			n.must(201, "POST", "/neutron/vpnservices", neutronVnd+"VPNService-v1+json", map[string]any{"id": vpn,
 				"router_id": vpnRtr})
+
+			// A firewall and a logging resource for the firewall log target.
+			logFw, lr := uuid.NewString(), uuid.NewString()
+			n.must(201, "POST", "/neutron/firewalls", neutronVnd+"Firewall-v1+json", map[string]any{"id": logFw,
+				"admin_state_up": true})
 
 			type target struct {
 				path, media string
@@ -108,6 +116,13 @@ func TestNeutronAbuse(t *testing.T) {
 				{"vpnservices", "VPNService", map[string]any{"router_id": vpnRtr, "name": "v", "description": "d",
 					"admin_state_up": true, "tenant_id": "t"}, &models.VpnService{}},
 				{"ipsec_site_connections", "IpsecSiteConnection", ipsecAbuseSeed(vpn), &models.IPSecSiteConnection{}},
+				{"firewalls", "Firewall", map[string]any{"tenant_id": "t", "name": "f", "description": "d",
+					"admin_state_up": true, "shared": false, "status": "ACTIVE", "firewall_policy_id": uuid.NewString(),
+					"firewall_rule_list": []any{}, "add-router-ids": []any{rtr}, "del-router-ids": []any{},
+					"last-router": false}, &models.NeutronFirewall{}},
+				{"firewall_logs", "FirewallLog", map[string]any{"tenant_id": "t", "description": "d", "firewall_id": logFw,
+					"logging_resource_id": lr, "fw_event": "ALL", "logging_resource": map[string]any{"id": lr, "enabled": true}},
+					&models.RuleLogger{}},
 			}
 			values := abuseValues(1 << 10)
 			sent := 0
@@ -166,6 +181,26 @@ func TestNeutronAbuse(t *testing.T) {
 						data, _ = json.Marshal(body)
 						send("PUT", "/neutron/"+tg.path+"/"+existing, single, data)
 					}
+				}
+			}
+			// Firewall rules' fields inside a firewall, and logging
+			// resources, which have PUT only.
+			rule := fwRuleJSON(uuid.NewString(), nil)
+			for field := range rule {
+				for _, v := range values {
+					r := maps.Clone(rule)
+					r["id"], r[field] = uuid.NewString(), json.RawMessage(v)
+					data, _ := json.Marshal(map[string]any{"id": uuid.NewString(), "admin_state_up": true,
+						"firewall_rule_list": []any{r}})
+					send("POST", "/neutron/firewalls", neutronVnd+"Firewall-v1+json", data)
+				}
+			}
+			for _, field := range []string{"name", "description", "tenant_id", "enabled", "id"} {
+				for _, v := range values {
+					body := map[string]any{"id": lr, "enabled": true}
+					body[field] = json.RawMessage(v)
+					data, _ := json.Marshal(body)
+					send("PUT", "/neutron/logging_resources/"+lr, neutronVnd+"LoggingResource-v1+json", data)
 				}
 			}
 			t.Logf("%d requests", sent)
