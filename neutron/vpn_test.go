@@ -3,6 +3,7 @@ package neutron
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -504,5 +505,80 @@ func TestVpnBadInput(t *testing.T) {
 				t.Errorf("%d %s after refused requests", len(all), models.ClassName(m))
 			}
 		}
+	})
+}
+
+// Concurrent first connections of two services of one router (and
+// concurrent BGP peers on it) end with one IPSEC container, one local
+// redirect chain holding its three redirects beside the BGP rules, every
+// connection's routes, and a consistent store; deleting the connections
+// at once removes the container and leaves the BGP rules.
+func TestVpnConcurrentConnections(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, fx *fixture) {
+		w := newVpnWorld(fx)
+		vpn1, vpn2 := newID(), newID()
+		fx.create(vpnService(vpn1, w.rtr), vpnService(vpn2, w.rtr))
+		const writers = 6
+		conns := make([]*models.UUID, writers)
+		run := func(what string, op func(i int) error) {
+			errs := make(chan error, writers)
+			var wg sync.WaitGroup
+			for i := range writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs <- op(i)
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Errorf("concurrent %s: %v", what, err)
+				}
+			}
+		}
+		vpnOf := func(i int) *models.UUID { return []*models.UUID{vpn1, vpn2}[i%2] }
+		run("connection creates and BGP peers", func(i int) error {
+			if i%3 == 2 {
+				return fx.svc.Create(fx.ctx, bgpPeer(newID(), w.rtr, fmt.Sprintf("20.9.0.%d", i+1), 64512, "s"))
+			}
+			conns[i] = newID()
+			return fx.svc.Create(fx.ctx, ipsecConnection(conns[i], vpnOf(i), []string{fmt.Sprintf("10.0.%d.0/24", i+1)},
+				[]string{fmt.Sprintf("20.0.%d.0/24", i+1)}))
+		})
+		sc := w.verifyContainer(w.gwIP, vpn1, vpn2)
+		routes := 0
+		for _, c := range conns {
+			if c != nil {
+				routes++
+			}
+		}
+		for i, c := range conns {
+			if c != nil {
+				w.verifyConnection(c, []string{fmt.Sprintf("10.0.%d.0/24", i+1)}, []string{fmt.Sprintf("20.0.%d.0/24", i+1)}, 2+routes-1)
+			}
+		}
+		r := fixtureGet[*models.Router](fx, g(w.rtr))
+		chain := fixtureGet[*models.Chain](fx, g(r.GetLocalRedirectChainId()))
+		if n := len(chain.GetRuleIds()); n != 3+2*2 {
+			t.Errorf("redirect chain holds %d rules, want 3 VPN and 4 BGP", n)
+		}
+		fx.checkConsistent("after concurrent connections")
+
+		run("connection deletes", func(i int) error {
+			if conns[i] == nil {
+				return nil
+			}
+			return fx.svc.Delete(fx.ctx, &models.IPSecSiteConnection{}, g(conns[i]))
+		})
+		if fx.exists(&models.ServiceContainer{}, g(sc.GetId())) || fx.exists(&models.Port{}, g(sc.GetPortId())) {
+			t.Error("IPSEC container or its port left after every connection's delete")
+		}
+		chain = fixtureGet[*models.Chain](fx, g(r.GetLocalRedirectChainId()))
+		if n := len(chain.GetRuleIds()); n != 4 {
+			t.Errorf("redirect chain holds %d rules after the connections, want the 4 BGP ones", n)
+		}
+		fx.checkConsistent("after concurrent connection deletes")
 	})
 }
