@@ -220,3 +220,51 @@ func testCachedWriteSeesRecreation(t *testing.T, b backend) {
 			got.GetName(), got.GetPortIds(), p2.Id.Canonical())
 	}
 }
+
+// testEach: Each hands over every object of a class in GetAll's order,
+// across its read chunks, and stops at yield's error.
+func testEach(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	const n = 600 // more than two chunks
+	err := f.store.Tx(f.ctx, func(tx *zoom.Tx) error {
+		for i := range n {
+			if err := tx.Create(&models.Chain{Id: models.NewUUID(), Name: proto.String(fmt.Sprint(i))}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := f.store.GetAll(f.ctx, &models.Chain{})
+	if err != nil || len(all) != n {
+		t.Fatalf("GetAll: %d chains, %v", len(all), err)
+	}
+	var got []string
+	if err := f.store.Each(f.ctx, &models.Chain{}, func(m proto.Message) error {
+		got = append(got, m.(*models.Chain).GetId().Canonical())
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, m := range all {
+		want = append(want, m.(*models.Chain).GetId().Canonical())
+	}
+	if !slices.Equal(got, want) || !slices.IsSorted(got) {
+		t.Fatalf("Each listed %d chains, not GetAll's %d in id order", len(got), len(want))
+	}
+	stop := errors.New("enough")
+	seen := 0
+	err = f.store.Each(f.ctx, &models.Chain{}, func(proto.Message) error {
+		seen++
+		if seen == 300 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || seen != 300 {
+		t.Fatalf("Each after yield's error: %v, %d objects handed over", err, seen)
+	}
+}

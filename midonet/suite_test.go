@@ -92,6 +92,7 @@ func storeSuite() []suiteCase {
 		{"Append", testAppend},
 		{"EnsureNode", testEnsureNode},
 		{"CachedWriteSeesRecreation", testCachedWriteSeesRecreation},
+		{"Each", testEach},
 		{"WatchEndsOnExpiry", testWatchEndsOnExpiry},
 		{"WatchObject", testWatchObject},
 		{"WatchClass", testWatchClass},

@@ -304,32 +304,37 @@ func (c *call) getOne(res *resource, id uuid.UUID) (object, error) {
 
 // list calls emit with each listed object, converted, in listing order.
 func (c *call) list(res *resource, p *parent, parentID uuid.UUID, emit func(object) error) error {
-	var msgs []proto.Message
-	var err error
-	switch {
-	case p != nil && res.hooks.listUnder != nil:
-		msgs, err = res.hooks.listUnder(c, *p, parentID)
-	case p != nil:
-		msgs, err = c.listChildren(res, *p, parentID)
-	default:
-		msgs, err = c.h.store.List(c.ctx(), res.model)
-	}
-	if err != nil {
-		return err
-	}
-	if res.hooks.listFilter != nil {
-		msgs = res.hooks.listFilter(c, msgs)
-	}
 	query := c.r.URL.Query()
-	for _, msg := range msgs {
+	one := func(msg proto.Message) error {
+		if res.hooks.listKeep != nil && !res.hooks.listKeep(c, msg) {
+			return nil
+		}
 		if !matchesFilters(res.filters, query, msg.ProtoReflect()) {
-			continue
+			return nil
 		}
 		obj, err := c.encode(res, msg)
 		if err != nil {
 			return err
 		}
-		if err := emit(obj); err != nil {
+		return emit(obj)
+	}
+	if p == nil {
+		// A top-level collection is streamed: each object is encoded and
+		// written as the store reads it, a chunk at a time.
+		return c.h.store.Each(c.ctx(), res.model, one)
+	}
+	var msgs []proto.Message
+	var err error
+	if res.hooks.listUnder != nil {
+		msgs, err = res.hooks.listUnder(c, *p, parentID)
+	} else {
+		msgs, err = c.listChildren(res, *p, parentID)
+	}
+	if err != nil {
+		return err
+	}
+	for _, msg := range msgs {
+		if err := one(msg); err != nil {
 			return err
 		}
 	}

@@ -147,9 +147,10 @@ type hooks struct {
 	// update replaces the whole PUT pipeline (service containers only
 	// reschedule).
 	update func(c *call, tx Tx, id uuid.UUID, b body) error
-	// listFilter drops listed objects by rules the filters table cannot
-	// express (query parameters with precedence, derived tenants).
-	listFilter func(c *call, msgs []proto.Message) []proto.Message
+	// listKeep drops listed objects by rules the filters table cannot
+	// express (query parameters with precedence, derived tenants): false
+	// leaves msg out.
+	listKeep func(c *call, msg proto.Message) bool
 	// listUnder replaces listing under a parent (merged collections).
 	listUnder func(c *call, p parent, parentID uuid.UUID) ([]proto.Message, error)
 }
@@ -166,6 +167,10 @@ type Store interface {
 	Get(ctx context.Context, model proto.Message, id uuid.UUID) (proto.Message, error)
 	// List reads all objects of model's class.
 	List(ctx context.Context, model proto.Message) ([]proto.Message, error)
+	// Each hands the objects of model's class to yield one by one, as
+	// List orders them, without reading them all first (a list answer is
+	// written as they come); an error of yield stops it.
+	Each(ctx context.Context, model proto.Message, yield func(proto.Message) error) error
 }
 
 // Tx is one object-store transaction.

@@ -3,7 +3,6 @@ package restapi
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
@@ -70,9 +69,7 @@ func (t typed[M]) hooks() hooks {
 		h.create = func(c *call, tx Tx, msg proto.Message, b body) error { return t.create(c, tx, as[M](msg), b) }
 	}
 	if t.keep != nil {
-		h.listFilter = func(c *call, msgs []proto.Message) []proto.Message {
-			return slices.DeleteFunc(msgs, func(m proto.Message) bool { return !t.keep(c, as[M](m)) })
-		}
+		h.listKeep = func(c *call, msg proto.Message) bool { return t.keep(c, as[M](msg)) }
 	}
 	return h
 }

@@ -57,6 +57,10 @@ func (z zoomStore) List(ctx context.Context, model proto.Message) ([]proto.Messa
 	return z.st.List(ctx, model)
 }
 
+func (z zoomStore) Each(ctx context.Context, model proto.Message, yield func(proto.Message) error) error {
+	return z.st.Each(ctx, model, yield)
+}
+
 // NewZoomStateTables serves the MAC, ARP and peering tables from the object
 // store's state tables (zoom.Store.Table), in the reference's layout, so
 // entries written through the API are seen by agents and by JVM nodes.

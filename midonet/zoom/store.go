@@ -314,25 +314,53 @@ const readParallelism = 64
 // concurrently (the zk backend pipelines them on its one connection).
 // Objects deleted while listing are left out.
 func (s *Store) GetAll(ctx context.Context, model proto.Message) ([]proto.Message, error) {
-	ci, err := s.classOf(model)
+	var out []proto.Message
+	err := s.Each(ctx, model, func(m proto.Message) error {
+		out = append(out, m)
+		return nil
+	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// listChunk is how many objects Each reads (concurrently) before handing
+// them over: what a listing holds at a time, whatever the class's size.
+const listChunk = 4 * readParallelism
+
+// Each hands every object of model's class to yield, in id order, as
+// GetAll lists them, reading them a chunk at a time (concurrently within
+// a chunk) so that a listing of any size holds one chunk of objects and
+// its first objects go out before the last are read. Objects deleted
+// while listing are left out. An error of yield stops the listing and is
+// returned.
+func (s *Store) Each(ctx context.Context, model proto.Message, yield func(proto.Message) error) error {
+	ci, err := s.classOf(model)
+	if err != nil {
+		return err
 	}
 	ids, _, err := s.conn.Children(ctx, s.classPath(ci.Name))
 	if err != nil {
-		return nil, fmt.Errorf("zoom: list %s: %w", ci.Name, err)
+		return fmt.Errorf("zoom: list %s: %w", ci.Name, err)
 	}
-	objs, err := s.getMany(ctx, ci, ids, true)
-	if err != nil {
-		return nil, err
-	}
-	out := objs[:0]
-	for _, o := range objs {
-		if o != nil {
-			out = append(out, o)
+	for len(ids) > 0 {
+		n := min(len(ids), listChunk)
+		objs, err := s.getMany(ctx, ci, ids[:n], true)
+		if err != nil {
+			return err
 		}
+		for _, o := range objs {
+			if o == nil {
+				continue
+			}
+			if err := yield(o); err != nil {
+				return err
+			}
+		}
+		ids = ids[n:]
 	}
-	return out, nil
+	return nil
 }
 
 // List is GetAll (the name the REST layer's Store interface uses).
