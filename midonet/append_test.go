@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/midonet/midonet-go/midonet/models"
@@ -222,7 +223,8 @@ func testCachedWriteSeesRecreation(t *testing.T, b backend) {
 }
 
 // testEach: Each hands over every object of a class in GetAll's order,
-// across its read chunks, and stops at yield's error.
+// across its read chunks, EachOf the objects of given ids in their order
+// without the missing one, and both stop at yield's error.
 func testEach(t *testing.T, b backend) {
 	f := newFixture(t, b, zoom.Options{})
 	const n = 600 // more than two chunks
@@ -254,6 +256,26 @@ func testEach(t *testing.T, b backend) {
 	}
 	if !slices.Equal(got, want) || !slices.IsSorted(got) {
 		t.Fatalf("Each listed %d chains, not GetAll's %d in id order", len(got), len(want))
+	}
+	// EachOf: the given ids in their order (reversed here), a missing one
+	// left out.
+	var ids []uuid.UUID
+	for i := len(all) - 1; i >= 0; i-- {
+		ids = append(ids, all[i].(*models.Chain).GetId().ToGoogle())
+		if i == n/2 {
+			ids = append(ids, uuid.New())
+		}
+	}
+	var of []string
+	if err := f.store.EachOf(f.ctx, &models.Chain{}, ids, func(m proto.Message) error {
+		of = append(of, m.(*models.Chain).GetId().Canonical())
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Reverse(of)
+	if !slices.Equal(of, want) {
+		t.Fatalf("EachOf listed %d chains, not the %d given in their order", len(of), len(want))
 	}
 	stop := errors.New("enough")
 	seen := 0

@@ -350,15 +350,14 @@ func (c *call) listChildren(res *resource, p parent, parentID uuid.UUID) ([]prot
 	}
 	ids := uuidList(pmsg.ProtoReflect(), p.backRef)
 	out := make([]proto.Message, 0, len(ids))
-	for _, id := range ids {
-		msg, err := c.h.store.Get(c.ctx(), res.model, id)
-		if err != nil {
-			if c.h.toAPIError(err).Status == http.StatusNotFound {
-				continue // deleted between the two reads
-			}
-			return nil, err
-		}
+	// Read concurrently a chunk at a time; children deleted between the
+	// two reads are left out.
+	err = c.h.store.EachOf(c.ctx(), res.model, ids, func(msg proto.Message) error {
 		out = append(out, msg)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

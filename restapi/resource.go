@@ -171,6 +171,9 @@ type Store interface {
 	// List orders them, without reading them all first (a list answer is
 	// written as they come); an error of yield stops it.
 	Each(ctx context.Context, model proto.Message, yield func(proto.Message) error) error
+	// EachOf is Each of the objects with ids, in their order; missing
+	// ones are left out.
+	EachOf(ctx context.Context, model proto.Message, ids []uuid.UUID, yield func(proto.Message) error) error
 }
 
 // Tx is one object-store transaction.

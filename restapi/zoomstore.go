@@ -61,6 +61,10 @@ func (z zoomStore) Each(ctx context.Context, model proto.Message, yield func(pro
 	return z.st.Each(ctx, model, yield)
 }
 
+func (z zoomStore) EachOf(ctx context.Context, model proto.Message, ids []uuid.UUID, yield func(proto.Message) error) error {
+	return z.st.EachOf(ctx, model, ids, yield)
+}
+
 // NewZoomStateTables serves the MAC, ARP and peering tables from the object
 // store's state tables (zoom.Store.Table), in the reference's layout, so
 // entries written through the API are seen by agents and by JVM nodes.

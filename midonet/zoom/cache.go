@@ -17,8 +17,8 @@ import (
 // transactions replace rather than mutate their objects.
 type decodedCache struct {
 	mu       sync.RWMutex // readers (every GET) share it
-	max      int // entries
-	maxBytes int // printed bytes of the entries (the parsed form is about as big again)
+	max      int          // entries
+	maxBytes int          // printed bytes of the entries (the parsed form is about as big again)
 	bytes    int
 	entries  map[objKey]decoded
 }

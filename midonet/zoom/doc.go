@@ -20,6 +20,7 @@
 //	st.Get(ctx, &models.Port{}, id)          // model only names the class; ids are github.com/google/uuid
 //	st.GetAll(ctx, &models.Port{})           // also List; concurrent reads
 //	st.Each(ctx, &models.Port{}, yield)      // the same, streamed a chunk at a time
+//	st.EachOf(ctx, &models.Port{}, ids, yield) // given ids in their order, missing ones left out
 //	st.GetMany(ctx, &models.Port{}, ids)
 //	st.Exists(ctx, &models.Port{}, id)
 //	st.Create(ctx, obj); st.Update(ctx, obj); st.UpdateWith(ctx, obj, validator)
@@ -54,7 +55,7 @@
 //	key, err := st.Next(ctx, zoom.Sequence{Tag: "OVERLAY_TUNNEL_KEY", Seed: 1}) // midonet.OverlayTunnelKey
 //
 // *Tx's Get/Create/Update/Delete have the signatures of the REST layer's
-// restapi.Tx, and Store's Get/List those of restapi.Store, so its adapter
+// restapi.Tx, and Store's Get/List/Each/EachOf those of restapi.Store, so its adapter
 // only wraps the Tx function. Objects returned are the caller's to modify;
 // objects passed in are copied.
 //

@@ -344,6 +344,26 @@ func (s *Store) Each(ctx context.Context, model proto.Message, yield func(proto.
 	if err != nil {
 		return fmt.Errorf("zoom: list %s: %w", ci.Name, err)
 	}
+	return s.eachOf(ctx, ci, ids, yield)
+}
+
+// EachOf hands the objects of model's class with ids over to yield, in the
+// order of ids, read as Each reads them (a chunk at a time, concurrently
+// within it); missing ones are left out. An error of yield stops it and is
+// returned.
+func (s *Store) EachOf(ctx context.Context, model proto.Message, ids []uuid.UUID, yield func(proto.Message) error) error {
+	ci, err := s.classOf(model)
+	if err != nil {
+		return err
+	}
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = id.String()
+	}
+	return s.eachOf(ctx, ci, strs, yield)
+}
+
+func (s *Store) eachOf(ctx context.Context, ci *classInfo, ids []string, yield func(proto.Message) error) error {
 	for len(ids) > 0 {
 		n := min(len(ids), listChunk)
 		objs, err := s.getMany(ctx, ci, ids[:n], true)
