@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -172,6 +173,12 @@ func writeBody(w http.ResponseWriter, r *http.Request, status int, data []byte) 
 			w.Header().Set("Content-Encoding", "gzip")
 			data = buf.Bytes()
 		}
+	}
+	if status != http.StatusNoContent && status != http.StatusNotModified && status >= 200 {
+		// A known length: the server sends headers and entity in one
+		// write at the end of the request instead of chunking an entity
+		// over its 2 KB buffer (a bridge with its URIs) in two.
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	}
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
