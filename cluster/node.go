@@ -393,10 +393,7 @@ func (n *Node) startSingleton(ctx context.Context, svc Service, env *Env) (func(
 	}
 	latch = path.Join(env.RootKey, latch)
 	elector := n.cfg.Elect(env, path.Dir(latch))
-	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	stop := goUntilStopped(ctx, func(cctx context.Context) {
 		err := elector.Campaign(cctx, path.Base(latch), n.cfg.NodeID.String(), func(lctx context.Context) {
 			n.log.Info("this node leads singleton service; starting it", "service", svc.Name)
 			stop, err := svc.Start(lctx, env)
@@ -415,14 +412,11 @@ func (n *Node) startSingleton(ctx context.Context, svc Service, env *Env) (func(
 		if err != nil && cctx.Err() == nil {
 			n.log.Error("leader election ended", "service", svc.Name, "err", err)
 		}
-	}()
+	})
 	return func(sctx context.Context) error {
-		cancel()
-		select {
-		case <-done:
-			return nil
-		case <-sctx.Done():
-			return fmt.Errorf("singleton %s: %w", svc.Name, sctx.Err())
+		if err := stop(sctx); err != nil {
+			return fmt.Errorf("singleton %s: %w", svc.Name, err)
 		}
+		return nil
 	}, nil
 }

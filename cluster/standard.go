@@ -222,13 +222,23 @@ func background(run func(ctx context.Context, st *zoom.Store, env *Env) error) f
 // runInBackground runs run in a goroutine until the returned stop cancels
 // it (and waits for it, within stop's context).
 func runInBackground(ctx context.Context, env *Env, run func(ctx context.Context) error) func(context.Context) error {
+	return goUntilStopped(ctx, func(rctx context.Context) {
+		if err := run(rctx); err != nil && rctx.Err() == nil {
+			env.Logger.Error("service stopped on its own", "err", err)
+		}
+	})
+}
+
+// goUntilStopped runs run in a goroutine on a context with ctx's values
+// that only the returned stop cancels (a service outlives the start call's
+// context); stop cancels it and waits for run to return, or answers its own
+// context's error if that ends first.
+func goUntilStopped(ctx context.Context, run func(ctx context.Context)) func(context.Context) error {
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := run(rctx); err != nil && rctx.Err() == nil {
-			env.Logger.Error("service stopped on its own", "err", err)
-		}
+		run(rctx)
 	}()
 	return func(sctx context.Context) error {
 		cancel()
