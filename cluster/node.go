@@ -46,9 +46,11 @@ type StoreConn = storage.Conn
 
 // Env is what services get from the node.
 type Env struct {
-	NodeID   uuid.UUID
-	RootKey  string
-	Store    StoreConn // instrumented: every operation is counted in /metrics
+	NodeID  uuid.UUID
+	RootKey string
+	Store   StoreConn // instrumented: every operation is counted in /metrics
+	// InMemory: Store is the standard in-memory store (no ZooKeeper hosts
+	// and no Config.OpenStore), whose data is lost at exit.
 	InMemory bool
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
@@ -177,6 +179,10 @@ type Node struct {
 	httpsAddr net.Addr
 	httpsWhy  string
 	store     StoreConn
+
+	// customStore: the caller supplied Config.OpenStore, so what it opens
+	// is not known to be the in-memory store or ZooKeeper.
+	customStore bool
 }
 
 // ErrAlreadyRun is returned by a second call to Run.
@@ -206,6 +212,7 @@ func New(cfg Config) (*Node, error) {
 	if len(cfg.jvmOnly) > 0 {
 		cfg.Logger.Info("ignoring JVM_OPTS that only configure a JVM", "options", strings.Join(cfg.jvmOnly, " "))
 	}
+	customStore := cfg.OpenStore != nil
 	cfg.useStandardBackends()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
@@ -215,6 +222,8 @@ func New(cfg Config) (*Node, error) {
 		reg:   reg,
 		ready: make(chan struct{}),
 		errc:  make(chan error, 1),
+
+		customStore: customStore,
 	}, nil
 }
 
@@ -258,11 +267,14 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	build := version.Get()
 	n.log.Info("MidoNet Cluster starting", "version", build.Version, "commit", build.Commit,
 		"commit_time", build.CommitTime, "go", build.GoVersion, "pid", os.Getpid())
-	inMemory := n.cfg.ZooKeeperHosts == ""
-	if inMemory {
+	inMemory := !n.customStore && n.cfg.ZooKeeperHosts == ""
+	switch {
+	case n.customStore:
+		n.log.Info("opening the store Config.OpenStore supplies", "hosts", n.cfg.ZooKeeperHosts, "root_key", n.cfg.RootKey)
+	case inMemory:
 		n.log.Warn("no ZooKeeper configured (zookeeper.zookeeper_hosts, MIDO_ZOOKEEPER_HOSTS, --zookeeper-hosts): " +
 			"using the IN-MEMORY store; all data is LOST when this process exits")
-	} else {
+	default:
 		n.log.Info("connecting to ZooKeeper", "hosts", n.cfg.ZooKeeperHosts, "root_key", n.cfg.RootKey)
 	}
 	raw, err := n.cfg.OpenStore(ctx, n.cfg.ZooKeeperHosts)

@@ -718,4 +718,24 @@ func TestDefaultsServeTheStandardAPIInMemory(t *testing.T) {
 	if !strings.Contains(out, "no node id configured; this run uses a random one") || !strings.Contains(out, "service=vxgw") {
 		t.Errorf("random node id or standard services not seen:\n%s", out)
 	}
+	if !strings.Contains(out, "using the IN-MEMORY store") {
+		t.Errorf("the in-memory store's warning not logged:\n%s", out)
+	}
+}
+
+// A store from Config.OpenStore is logged as the caller's store, not as the
+// in-memory one (which it need not be) nor as ZooKeeper.
+func TestCustomStoreIsLoggedAsSuch(t *testing.T) {
+	cfg := testConfig(t, mem.NewServer().Connect())
+	var logs lockedBuffer
+	cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(&logs, testWriter{t}), nil))
+	r := start(t, cfg)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "opening the store Config.OpenStore supplies") ||
+		strings.Contains(out, "IN-MEMORY") || strings.Contains(out, "connecting to ZooKeeper") {
+		t.Errorf("a caller-supplied store logged as another:\n%s", out)
+	}
 }
