@@ -181,3 +181,79 @@ func testConcurrentSingleReference(t *testing.T, b backend) {
 		}
 	}
 }
+
+// testGuardClass: writers that each create a Vtep unless one with the
+// management IP exists, all having read the class before any commits, end
+// with exactly one Vtep when they guard the class: the others conflict, are
+// re-run and find the winner's. The class directory's data is unchanged.
+func testGuardClass(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	classPath := f.store.ZoomPath() + "/models/Vtep"
+	before, _, err := f.conn.Get(f.ctx, classPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers = 5
+	ip, _ := models.ParseIPAddress("10.0.0.7")
+	errTaken := errors.New("management IP taken")
+	var allRead sync.WaitGroup
+	allRead.Add(writers)
+	errs := make([]error, writers)
+	attempts := make([]int, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		st := f.another(zoom.Options{})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = st.Tx(f.ctx, func(tx *zoom.Tx) error {
+				attempts[i]++
+				if err := tx.GuardClass(&models.Vtep{}); err != nil {
+					return err
+				}
+				all, err := tx.GetAll(&models.Vtep{})
+				if err != nil {
+					return err
+				}
+				if attempts[i] == 1 { // every writer reads before any commits
+					allRead.Done()
+					allRead.Wait()
+				}
+				for _, v := range all {
+					if proto.Equal(v.(*models.Vtep).GetManagementIp(), ip) {
+						return errTaken
+					}
+				}
+				return tx.Create(&models.Vtep{Id: models.NewUUID(), ManagementIp: ip})
+			})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case errors.Is(err, errTaken):
+			if attempts[i] < 2 {
+				t.Errorf("writer %d refused without a re-run", i)
+			}
+		default:
+			t.Errorf("writer %d: %v", i, err)
+		}
+	}
+	all, err := f.store.GetAll(f.ctx, &models.Vtep{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if won != 1 || len(all) != 1 {
+		t.Fatalf("%d writers created, %d Vteps stored; want 1 and 1", won, len(all))
+	}
+	after, _, err := f.conn.Get(f.ctx, classPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after) != string(before) {
+		t.Errorf("class directory data %q, was %q", after, before)
+	}
+}

@@ -86,6 +86,7 @@ func storeSuite() []suiteCase {
 		{"ConflictRetriesAreBounded", testConflictBounded},
 		{"CreateDeleteRace", testCreateDeleteRace},
 		{"ConcurrentSingleReference", testConcurrentSingleReference},
+		{"GuardClass", testGuardClass},
 		{"CacheSeesOtherWriters", testCacheSeesOtherWriters},
 		{"StaleCacheWrites", testStaleCacheWrites},
 		{"ManyChildren", testManyChildren},

@@ -189,6 +189,10 @@ type Tx interface {
 	Delete(model proto.Message, id uuid.UUID, ignoreMissing bool) error
 	// GetAll reads every object of model's class in the transaction's view.
 	GetAll(model proto.Message) ([]proto.Message, error)
+	// GuardClass makes a concurrent transaction that also guards model's
+	// class conflict with this one (zoom.Tx.GuardClass): a check over the
+	// whole class, called before it is read, then holds at the commit.
+	GuardClass(model proto.Message) error
 }
 
 // hasAll is a variant's match: every field at paths is set.

@@ -145,8 +145,12 @@ func createVtep(c *call, tx Tx, vtep *models.Vtep, b body) error {
 		return err
 	}
 	// The management IP was checked before the switch was contacted; check
-	// again against what the transaction sees, to narrow the window of two
-	// concurrent creates (the store has no unique index to close it).
+	// again against what the transaction sees, with the class guarded so
+	// that of two concurrent creates of one IP the second conflicts at its
+	// commit and, re-run, finds the first (the reference could create both).
+	if err := tx.GuardClass(&models.Vtep{}); err != nil {
+		return err
+	}
 	others, err := allAs[*models.Vtep](tx)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -592,6 +593,53 @@ func TestVTEPBindingsConcurrently(t *testing.T) {
 			}
 			if l := a.expect(a.do("GET", vtepURI+"/bindings", mtBindings, nil), 200, "").list(t); len(l) != n+1 {
 				t.Errorf("%d bindings, want %d", len(l), n+1)
+			}
+		})
+	}
+}
+
+// TestVTEPCreatesConcurrently races creates of VTEPs with one management
+// IP: exactly one is created, every other answers the reference's 409
+// (TestVtep.testCreateWithDuplicateIPAddr), also when all passed the
+// checks before the transaction and only the transaction can tell.
+func TestVTEPCreatesConcurrently(t *testing.T) {
+	ovs := vteptest.Start(t)
+	ovs.AddPhysicalSwitch(vtepSwitchName, []string{"127.0.0.1"}, []string{vtepTunnelIP}, []string{"eth0"})
+	const n, rounds = 8, 3
+	for _, b := range vtepBackends() {
+		t.Run(b.name, func(t *testing.T) {
+			st, _, _ := b.open(t)
+			a := api{t: t, base: serveStore(t, st, nil, restapi.Options{})}
+			tz := lastSegment(a.create("/tunnel_zones", mtTunnelZone, map[string]any{"name": "vtep-tz", "type": "vtep"}))
+			for round := range rounds {
+				replies := make([]reply, n)
+				var wg sync.WaitGroup
+				for i := range n {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						replies[i] = a.do("POST", "/vteps", mtVtep, map[string]any{
+							"managementIp": "127.0.0.1", "managementPort": ovs.Port(), "tunnelZoneId": tz})
+					}()
+				}
+				wg.Wait()
+				created := ""
+				for i, r := range replies {
+					switch {
+					case r.status == 201 && created == "":
+						created = r.header.Get("Location")
+					case r.status == 409 && strings.Contains(string(r.body), "A VTEP with IP address 127.0.0.1 already exists."):
+					default:
+						t.Fatalf("round %d request %d: %d %s (created: %q)", round, i, r.status, r.body, created)
+					}
+				}
+				if created == "" {
+					t.Fatalf("round %d: no VTEP created", round)
+				}
+				if l := a.expect(a.do("GET", "/vteps", mtVteps, nil), 200, "").list(t); len(l) != 1 {
+					t.Fatalf("round %d: %d VTEPs listed, want 1", round, len(l))
+				}
+				a.expect(a.do("DELETE", created, "", nil), 204, "")
 			}
 		})
 	}

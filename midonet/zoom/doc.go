@@ -34,6 +34,7 @@
 //	tx.Append(&models.Dhcp{}, id, "hosts", host) // spliced into the stored text at commit, composes in a batch
 //	tx.CreateNode(path, value) / UpdateNode / DeleteNode(path, ignoreMissing) // raw nodes, same multi
 //	tx.EnsureNode(path)                      // create unless it exists, learnt at commit: no read before
+//	tx.GuardClass(&models.Vtep{})            // before a whole-class check (unique field): guarders conflict
 //	st.Watch(ctx, &models.Port{}, id)        // <-chan ObjectEvent: current value, updates, deletion
 //	st.WatchClass(ctx, &models.Port{})       // <-chan ObjectEvent for every object of the class
 //
@@ -72,7 +73,10 @@
 // (Options.Attempts can bound the runs; a context without deadline gets
 // one minute), with a random back-off that grows per attempt; there is no
 // global lock. A create of an existing id fails with ObjectExistsError,
-// not retried.
+// not retried. A check over a whole class (a unique field) is protected by
+// GuardClass: the commit also rewrites the class directory's data as read,
+// under its data version, so of two guarding transactions the second
+// conflicts and is re-run (the reference has no such check).
 //
 // Group commit: after a lost race on object X, the function runs in X's
 // group, as do, for a while, the functions of other local transactions

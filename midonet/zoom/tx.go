@@ -133,6 +133,16 @@ type Tx struct {
 	// decoded cache when their stat shows the cached version is current
 	// (no transfer, no parse).
 	speculate bool
+	// guards: class directories whose data version the commit checks and
+	// bumps (GuardClass), by path.
+	guards map[string]classGuard
+}
+
+// classGuard is a class directory's data and data version as GuardClass
+// read them.
+type classGuard struct {
+	data    []byte
+	version storage.Version
 }
 
 func newTx(ctx context.Context, s *Store) *Tx {
@@ -370,6 +380,35 @@ func (tx *Tx) GetAll(model proto.Message) ([]proto.Message, error) {
 		}
 	}
 	return out, nil
+}
+
+// GuardClass makes the transaction's commit conflict with that of any
+// other transaction guarding the same class since this call: for checks
+// over a whole class, such as a field unique among its objects, which the
+// per-object version checks cannot protect (a concurrent create touches no
+// object this transaction read). Call it before reading the class. The
+// commit rewrites the class directory's data unchanged under a version
+// check, so only its data version moves (the layout is the same); the
+// loser of a race gets a ConcurrentModificationError and, re-run, sees the
+// winner's objects. Guarding is kept when a batch member's function fails.
+func (tx *Tx) GuardClass(model proto.Message) error {
+	ci, err := tx.s.classOf(model)
+	if err != nil {
+		return err
+	}
+	p := tx.s.classPath(ci.Name)
+	if _, ok := tx.guards[p]; ok {
+		return nil
+	}
+	data, st, err := tx.s.conn.Get(tx.ctx, p)
+	if err != nil {
+		return fmt.Errorf("zoom: guard %s: %w", ci.Name, err)
+	}
+	if tx.guards == nil {
+		tx.guards = map[string]classGuard{}
+	}
+	tx.guards[p] = classGuard{data: data, version: st.Version}
+	return nil
 }
 
 // GetMany reads the given objects through the transaction (uncached ones
@@ -822,7 +861,7 @@ func checkMarshal(ci *classInfo, obj proto.Message) error {
 // commitOp ties a storage op of the multi back to the object it is for.
 type commitOp struct {
 	key  objKey
-	kind string // "model", "provenance", "table", "check", "node"
+	kind string // "model", "provenance", "table", "check", "node", "guard"
 	op   opKind // the object's op (0 for checks and nodes)
 }
 
@@ -882,6 +921,9 @@ func (tx *Tx) buildMulti() ([]storage.Op, []commitOp, error) {
 	for _, o := range tx.nodeMultiOps() {
 		add(o, commitOp{kind: "node"})
 	}
+	for p, g := range tx.guards {
+		add(storage.SetOp(p, g.data, g.version), commitOp{kind: "guard"})
+	}
 	// Objects only read: their versions must still hold at commit.
 	for k, e := range tx.cache {
 		if e.inStore && tx.ops[k] == nil {
@@ -931,6 +973,9 @@ func (tx *Tx) commit() error {
 		case m.kind == "node" && (errors.Is(err, storage.ErrNoNode) || errors.Is(err, storage.ErrNotEmpty)):
 			// A parent vanished or a child appeared meanwhile.
 			return &ConcurrentModificationError{Err: err}
+		case m.kind == "guard":
+			// Another guarding transaction committed since GuardClass.
+			return &ConcurrentModificationError{Err: fmt.Errorf("class %s: %w", me.Op.Path, err)}
 		case errors.Is(err, storage.ErrNodeExists) && m.kind == "model":
 			return &ObjectExistsError{Class: m.key.class, ID: m.key.id}
 		case errors.Is(err, storage.ErrNodeExists) && (m.kind == "table" || (m.kind == "provenance" && m.op == opCreate)):
