@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/google/uuid"
 )
 
 func TestNormalizeRootKey(t *testing.T) {
@@ -55,5 +57,81 @@ func TestLogbackLevel(t *testing.T) {
 	}
 	if got, ok := LogbackLevel("loud"); ok || got != slog.LevelInfo {
 		t.Errorf("unknown level: %v, %v; want INFO, false", got, ok)
+	}
+}
+
+// One INI file read both ways: the node's strict reader fails on a malformed
+// line and keeps a key before any section; mn-conf's lenient reader leaves
+// both out and reads a missing file as empty.
+func TestReadINIStrictAndLenient(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.conf")
+	if err := os.WriteFile(good, []byte("top = 1\n; comment\n[zookeeper]\nzookeeper_hosts = a:2181, b:2181\nroot_key: /x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	strict, err := ReadINI(good)
+	if err != nil || strict["top"] != "1" || strict["zookeeper.zookeeper_hosts"] != "a:2181, b:2181" || strict["zookeeper.root_key"] != "/x" || len(strict) != 3 {
+		t.Errorf("ReadINI: %v, %v", strict, err)
+	}
+	lenient := ReadINILenient(good)
+	if _, top := lenient["top"]; top || lenient["zookeeper.zookeeper_hosts"] != "a:2181, b:2181" || len(lenient) != 2 {
+		t.Errorf("ReadINILenient: %v", lenient)
+	}
+
+	bad := filepath.Join(dir, "bad.conf")
+	if err := os.WriteFile(bad, []byte("[zookeeper]\nno separator\n[unterminated\nroot_key = /y\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadINI(bad); !errors.Is(err, ErrSyntax) {
+		t.Errorf("ReadINI of a malformed file: %v, want ErrSyntax", err)
+	}
+	if got := ReadINILenient(bad); len(got) != 1 || got["zookeeper.root_key"] != "/y" {
+		t.Errorf("ReadINILenient of a malformed file: %v", got)
+	}
+
+	missing := filepath.Join(dir, "missing.conf")
+	if _, err := ReadINI(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ReadINI of a missing file: %v", err)
+	}
+	if got := ReadINILenient(missing); got == nil || len(got) != 0 {
+		t.Errorf("ReadINILenient of a missing file: %v", got)
+	}
+}
+
+// HostIdGenerator's rules: an empty host_uuid counts as none (the legacy
+// file's is used), a malformed one fails rather than being replaced, and a
+// new id is stored only where the directory exists.
+func TestHostID(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	legacyID := uuid.New()
+	empty := write("empty.properties", "! comment\nhost_uuid=\n")
+	legacy := write("legacy.properties", "host_uuid: "+legacyID.String()+"\n")
+	if got, err := HostID(empty, legacy, "test"); err != nil || got != legacyID {
+		t.Errorf("empty primary: %v, %v; want the legacy %v", got, err, legacyID)
+	}
+	malformed := write("malformed.properties", "host_uuid=nope\n")
+	if _, err := HostID(malformed, legacy, "test"); err == nil || errors.Is(err, ErrHostIDNotStored) {
+		t.Errorf("malformed host_uuid: %v, want a parse error", err)
+	}
+	if data, _ := os.ReadFile(malformed); string(data) != "host_uuid=nope\n" {
+		t.Errorf("a malformed id file was rewritten: %q", data)
+	}
+	fresh := filepath.Join(dir, "fresh.properties")
+	id, err := HostID(fresh, "", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := HostID(fresh, legacy, "test"); err != nil || again != id {
+		t.Errorf("stored id not read back: %v then %v, %v", id, again, err)
+	}
+	if _, err := HostID(filepath.Join(dir, "no", "dir", "id.properties"), "", "test"); !errors.Is(err, ErrHostIDNotStored) {
+		t.Errorf("no directory: %v, want ErrHostIDNotStored", err)
 	}
 }
