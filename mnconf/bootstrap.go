@@ -112,7 +112,9 @@ func BootstrapFiles(explicit ...string) []string {
 // ReadBootstrap finds ZooKeeper as the reference does, highest first:
 // MIDO_ZOOKEEPER_HOSTS / MIDO_ZOOKEEPER_ROOT_KEY, the [zookeeper] section of
 // each file (see BootstrapFiles; missing files count as empty), then the
-// defaults. The legacy root "/midonet/v1" is forced to "/midonet".
+// defaults. The root key is normalized as the node does (jvmconf.NormalizeRootKey:
+// the legacy "/midonet/v1" is forced to "/midonet", a relative key made
+// absolute, a trailing "/" dropped).
 func ReadBootstrap(lookupEnv func(string) (string, bool), files ...string) Bootstrap {
 	b := Bootstrap{}
 	if v, ok := lookupEnv(EnvZookeeperHosts); ok && v != "" {
@@ -133,14 +135,7 @@ func ReadBootstrap(lookupEnv func(string) (string, bool), files ...string) Boots
 	if b.ZookeeperHosts == "" {
 		b.ZookeeperHosts = DefaultZookeeperHost
 	}
-	// The reference uses the key, less a leading "/", as Curator's
-	// namespace: "midonet" and "/midonet" name the same root.
-	if b.RootKey != "" && !strings.HasPrefix(b.RootKey, "/") {
-		b.RootKey = "/" + b.RootKey
-	}
-	if b.RootKey == "" || b.RootKey == "/midonet/v1" {
-		b.RootKey = DefaultRootKey
-	}
+	b.RootKey = jvmconf.NormalizeRootKey(b.RootKey)
 	return b
 }
 
