@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/midonet/midonet-go/cluster"
+	"github.com/midonet/midonet-go/internal/clustertest"
 	"github.com/midonet/midonet-go/internal/version"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
@@ -37,18 +38,7 @@ func testConfig(t testing.TB, conn storage.Conn) cluster.Config {
 	cfg := cluster.DefaultConfig()
 	cfg.NodeID = uuid.New()
 	cfg.RuntimeConfig = true
-	cfg.Overrides = map[string]string{
-		"cluster.rest_api.http_host":  "127.0.0.1",
-		"cluster.rest_api.http_port":  "0",
-		"cluster.rest_api.https_host": "127.0.0.1",
-		"cluster.rest_api.https_port": "-1",
-		"cluster.vxgw.enabled":        "false",
-		// Every node of a test binds the endpoint on a port of its own.
-		"cluster.endpoint.service.interface": "127.0.0.1",
-		"cluster.endpoint.service.port":      "0",
-		"cluster.state_proxy.server.address": "127.0.0.1",
-		"cluster.state_proxy.server.port":    "0",
-	}
+	cfg.Overrides = clustertest.LoopbackOverrides()
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.OpenStore = func(context.Context, string) (cluster.StoreConn, error) { return conn, nil }

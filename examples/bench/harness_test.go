@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/midonet/midonet-go/cluster"
+	"github.com/midonet/midonet-go/internal/clustertest"
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
@@ -127,18 +128,7 @@ func startNode(t *testing.T, backend, hosts string, openStore func(context.Conte
 	cfg.NodeID = uuid.New()
 	cfg.ZooKeeperHosts = hosts
 	cfg.RuntimeConfig = true
-	cfg.Overrides = map[string]string{
-		"cluster.rest_api.http_host":  "127.0.0.1",
-		"cluster.rest_api.http_port":  "0",
-		"cluster.rest_api.https_host": "127.0.0.1",
-		"cluster.rest_api.https_port": "-1",
-		"cluster.vxgw.enabled":        "false",
-		// The endpoint on a loopback port of its own.
-		"cluster.endpoint.service.interface": "127.0.0.1",
-		"cluster.endpoint.service.port":      "0",
-		"cluster.state_proxy.server.address": "127.0.0.1",
-		"cluster.state_proxy.server.port":    "0",
-	}
+	cfg.Overrides = clustertest.LoopbackOverrides()
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.Logger = quietLogger()
 	cfg.OpenStore = openStore
