@@ -101,6 +101,7 @@ func storeSuite() []suiteCase {
 		{"StateKeyExpiry", testStateKeyExpiry},
 		{"WatchStateKey", testWatchStateKey},
 		{"StateTables", testStateTables},
+		{"UpdatePersistent", testUpdatePersistent},
 		{"WatchStateTable", testWatchStateTable},
 		{"Sequences", testSequences},
 		{"SequenceBlocksShareWithJVM", testSequenceBlocksShareWithJVM},

@@ -1,6 +1,7 @@
 package midonet_test
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -228,5 +229,73 @@ func testWatchStateTable(t *testing.T, b backend) {
 	ev = next(t, ch)
 	if len(ev.Updates) != 1 || ev.Updates[0] != (zoom.TableUpdate{Key: mac.String(), Old: p2.String()}) || len(ev.Snapshot) != 0 {
 		t.Fatalf("event after remove: %+v", ev)
+	}
+}
+
+// testUpdatePersistent: a batch of persistent adds and removes on a table
+// without directory, over the multi size, with entries already present or
+// already gone, ends as the one-at-a-time calls would, and leaves learned
+// entries and other values of the keys alone.
+func testUpdatePersistent(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	bridge := &models.Network{Id: models.NewUUID()}
+	f.create(bridge)
+	macs, err := midonet.BridgeMacTable(f.ctx, f.store, bridge.Id.ToGoogle(), 5) // VLAN 5: no directory yet
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, vm := uuid.New(), uuid.New()
+	const n = 1100 // over one multi's worth
+	var all []midonet.Entry[midonet.MAC, uuid.UUID]
+	for i := range n {
+		all = append(all, midonet.Entry[midonet.MAC, uuid.UUID]{Key: mustMAC(t, fmt.Sprintf("0a:00:00:00:%02x:%02x", i>>8, i&0xff)), Value: port})
+	}
+	if err := macs.UpdatePersistent(f.ctx, all[:10], nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := macs.Add(f.ctx, all[0].Key, vm); err != nil { // a learned entry of key 0
+		t.Fatal(err)
+	}
+	if err := macs.AddPersistent(f.ctx, all[1].Key, vm); err != nil { // another value of key 1
+		t.Fatal(err)
+	}
+	if err := macs.UpdatePersistent(f.ctx, all, nil); err != nil { // 10 already there
+		t.Fatal(err)
+	}
+	count := func(value uuid.UUID) int {
+		entries, err := macs.Raw.Entries(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := 0
+		for _, e := range entries {
+			if e.Value == value.String() && e.Persistent() {
+				c++
+			}
+		}
+		return c
+	}
+	if got := count(port); got != n {
+		t.Fatalf("%d persistent entries, want %d", got, n)
+	}
+	extra := mustMAC(t, "0a:ff:00:00:00:01")
+	if err := macs.RemovePersistent(f.ctx, all[2].Key, port); err != nil { // already gone at the batch
+		t.Fatal(err)
+	}
+	add := []midonet.Entry[midonet.MAC, uuid.UUID]{{Key: extra, Value: port}}
+	if err := macs.UpdatePersistent(f.ctx, add, all); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(port); got != 1 {
+		t.Fatalf("%d persistent entries after removing all but one, want 1", got)
+	}
+	if ok, err := macs.Raw.Contains(f.ctx, extra.String(), port.String()); err != nil || !ok {
+		t.Fatalf("added entry missing (%v)", err)
+	}
+	if got, ok, err := macs.Get(f.ctx, all[0].Key); err != nil || !ok || got != vm {
+		t.Fatalf("learned entry of key 0: %v %v %v", got, ok, err)
+	}
+	if ok, err := macs.Raw.Contains(f.ctx, all[1].Key.String(), vm.String()); err != nil || !ok {
+		t.Fatalf("other value of key 1 removed (%v)", err)
 	}
 }

@@ -126,6 +126,25 @@ func (t TypedTable[K, V]) RemovePersistent(ctx context.Context, k K, v V) error 
 	return t.Raw.RemovePersistent(ctx, t.Key.Encode(k), t.Value.Encode(v))
 }
 
+// Entry is a key and value of a typed table.
+type Entry[K comparable, V any] struct {
+	Key   K
+	Value V
+}
+
+// UpdatePersistent adds and removes persistent entries in a few multis
+// (zoom.Table.UpdatePersistent).
+func (t TypedTable[K, V]) UpdatePersistent(ctx context.Context, add, remove []Entry[K, V]) error {
+	enc := func(es []Entry[K, V]) []zoom.TablePair {
+		out := make([]zoom.TablePair, len(es))
+		for i, e := range es {
+			out[i] = zoom.TablePair{Key: t.Key.Encode(e.Key), Value: t.Value.Encode(e.Value)}
+		}
+		return out
+	}
+	return t.Raw.UpdatePersistent(ctx, enc(add), enc(remove))
+}
+
 // Get returns the value of k.
 func (t TypedTable[K, V]) Get(ctx context.Context, k K) (V, bool, error) {
 	var zero V

@@ -40,4 +40,11 @@
 //     drew again on every change of any host).
 //   - A logical switch with the right name but a wrong tunnel_key is
 //     repaired (the reference failed the binding).
+//   - Learned MACs that arrive together (the rows of one OVSDB update, or
+//     whatever queued while the previous write ran, and every snapshot
+//     after a connection) are written to each network's MAC and IPv4 → MAC
+//     tables in a few multis (zoom Table.UpdatePersistent), not one round
+//     trip per MAC: 1000 learned MACs cost a few ZooKeeper requests. The
+//     entries are the same (persistent, on this VTEP's VxLAN port; only
+//     those are removed when the VTEP forgets a MAC).
 package vxgw

@@ -26,7 +26,7 @@ const MinVNI = 10000
 // bridge state tables by storeMACs).
 type LearnedMACSink interface {
 	LocalMACsReset(ctx context.Context, vtepID uuid.UUID, macs []LocalMAC)
-	LocalMACChanged(ctx context.Context, vtepID uuid.UUID, old, new *LocalMAC)
+	LocalMACsChanged(ctx context.Context, vtepID uuid.UUID, changes []LocalMACChange)
 }
 
 // VTEPOptions configure RunVTEP.
@@ -286,8 +286,8 @@ func (r *storeReporter) LocalMACsReset(ctx context.Context, macs []LocalMAC) {
 	}
 }
 
-func (r *storeReporter) LocalMACChanged(ctx context.Context, old, new *LocalMAC) {
+func (r *storeReporter) LocalMACsChanged(ctx context.Context, changes []LocalMACChange) {
 	if r.learned != nil {
-		r.learned.LocalMACChanged(ctx, r.vtepID, old, new)
+		r.learned.LocalMACsChanged(ctx, r.vtepID, changes)
 	}
 }

@@ -545,4 +545,74 @@ func testMACsThroughStateTables(t *testing.T, backend string) {
 	})
 }
 
+// TestLearnedMACsAtOnce: 1000 MACs learned in one OVSDB transaction all
+// reach the bridge's MAC table on the VxLAN port (written in a few multis),
+// and forgetting them all at once removes exactly those entries: a MAC
+// MidoNet also has on a VM port keeps that entry, and other entries stay.
+func TestLearnedMACsAtOnce(t *testing.T) { forEachBackend(t, testLearnedMACsAtOnce) }
+
+func testLearnedMACsAtOnce(t *testing.T, backend string) {
+	const n = 1000
+	f := newStoreFixture(t, backend)
+	h1 := f.hosts["h1"]
+	vmPort := f.createPort(f.nwID, &h1, nil)
+	vxlanPort := f.createVxlanPort()
+	macs, err := midonet.BridgeMacTable(f.ctx, f.store, f.nwID, 0)
+	must(t, err)
+	shared, other := mustMAC(t, macN(0x0a, 0)), mustMAC(t, "02:00:00:00:00:01")
+	must(t, macs.AddPersistent(f.ctx, shared, vmPort))
+	must(t, macs.AddPersistent(f.ctx, other, vmPort))
+
+	ctx, stop := context.WithCancel(f.ctx)
+	defer stop()
+	f.runVTEP(ctx)
+	ls := LogicalSwitchName(f.nwID.String())
+	eventually(t, "switch created", 10*time.Second, func() (bool, string) {
+		out, _ := f.srv.Ctl(f.ctx, "list-ls")
+		return out == ls, out
+	})
+	var add, del []string
+	for j := range n {
+		add = append(add, "--", "add-ucast-local", ls, macN(0x0a, j), "10.0.0.100")
+		del = append(del, "--", "del-ucast-local", ls, macN(0x0a, j))
+	}
+	onVxLAN := func() (map[string]bool, []zoom.TableEntry) {
+		entries, err := macs.Raw.Entries(f.ctx)
+		must(t, err)
+		got := map[string]bool{}
+		for _, e := range entries {
+			if e.Value == vxlanPort.String() {
+				got[e.Key] = true
+			}
+		}
+		return got, entries
+	}
+	f.srv.MustCtl(add[1:]...)
+	eventually(t, "all learned MACs in the MAC table", 60*time.Second, func() (bool, string) {
+		got, _ := onVxLAN()
+		return len(got) == n, strconv.Itoa(len(got)) + " entries on the VxLAN port"
+	})
+	got, entries := onVxLAN()
+	for j := range n {
+		if !got[macN(0x0a, j)] {
+			t.Fatalf("learned MAC %s missing", macN(0x0a, j))
+		}
+	}
+	for _, e := range entries {
+		if !e.Persistent() {
+			t.Fatalf("learned MAC written as a learned (ephemeral) entry: %+v", e)
+		}
+	}
+	f.srv.MustCtl(del[1:]...)
+	eventually(t, "forgotten MACs leave the MAC table", 60*time.Second, func() (bool, string) {
+		got, entries := onVxLAN()
+		return len(got) == 0 && len(entries) == 2, strconv.Itoa(len(got)) + " entries on the VxLAN port"
+	})
+	for _, mac := range []midonet.MAC{shared, other} {
+		if ok, err := macs.Raw.Contains(f.ctx, mac.String(), vmPort.String()); err != nil || !ok {
+			t.Errorf("VM port's entry of %s gone (%v)", mac, err)
+		}
+	}
+}
+
 func TestMain(m *testing.M) { zktest.Main(m) }

@@ -42,10 +42,17 @@ type Reporter interface {
 	// LocalMACsReset gives the complete set of learned MACs after every
 	// connection: anything reported before and absent now is gone.
 	LocalMACsReset(ctx context.Context, macs []LocalMAC)
-	// LocalMACChanged reports one learned MAC appearing (old nil),
-	// disappearing (new nil) or changing its IP.
-	LocalMACChanged(ctx context.Context, old, new *LocalMAC)
+	// LocalMACsChanged reports learned MACs appearing (Old nil),
+	// disappearing (New nil) or changing their IP, in the order the VTEP
+	// made the changes: all those that arrived while the previous call ran
+	// (an OVSDB update's rows come together), so a receiver can write them
+	// in one go.
+	LocalMACsChanged(ctx context.Context, changes []LocalMACChange)
 }
+
+// LocalMACChange is one learned MAC appearing (Old nil), disappearing (New
+// nil) or changing.
+type LocalMACChange struct{ Old, New *LocalMAC }
 
 // Config configures a Synchronizer.
 type Config struct {
@@ -321,17 +328,26 @@ func (s *Synchronizer) probe(ctx context.Context, conn *Conn, cancel context.Can
 	}
 }
 
+// deliver reports the queued events, everything queued at once: the
+// changes since the last snapshot (a snapshot supersedes what came before
+// it) in one LocalMACsChanged call.
 func (s *Synchronizer) deliver(ctx context.Context, q *eventQueue) {
 	for {
-		ev, ok := q.pop(ctx)
+		evs, ok := q.popAll(ctx)
 		if !ok {
 			return
 		}
-		switch {
-		case ev.reset != nil:
-			s.report(func(r Reporter) { r.LocalMACsReset(ctx, *ev.reset) })
-		default:
-			s.report(func(r Reporter) { r.LocalMACChanged(ctx, ev.old, ev.new) })
+		var changes []LocalMACChange
+		for _, ev := range evs {
+			if ev.reset != nil {
+				changes = nil
+				s.report(func(r Reporter) { r.LocalMACsReset(ctx, *ev.reset) })
+				continue
+			}
+			changes = append(changes, LocalMACChange{Old: ev.old, New: ev.new})
+		}
+		if len(changes) > 0 {
+			s.report(func(r Reporter) { r.LocalMACsChanged(ctx, changes) })
 		}
 	}
 }
@@ -361,20 +377,20 @@ func (q *eventQueue) push(e queuedEvent) {
 	}
 }
 
-func (q *eventQueue) pop(ctx context.Context) (queuedEvent, bool) {
+// popAll waits for events and takes all of them.
+func (q *eventQueue) popAll(ctx context.Context) ([]queuedEvent, bool) {
 	for {
 		q.mu.Lock()
 		if len(q.items) > 0 {
-			e := q.items[0]
-			q.items[0] = queuedEvent{}
-			q.items = q.items[1:]
+			evs := q.items
+			q.items = nil
 			q.mu.Unlock()
-			return e, true
+			return evs, true
 		}
 		q.mu.Unlock()
 		select {
 		case <-ctx.Done():
-			return queuedEvent{}, false
+			return nil, false
 		case <-q.signal:
 		}
 	}

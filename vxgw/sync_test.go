@@ -46,14 +46,16 @@ func (r *recorder) LocalMACsReset(_ context.Context, macs []LocalMAC) {
 	}
 }
 
-func (r *recorder) LocalMACChanged(_ context.Context, old, new *LocalMAC) {
+func (r *recorder) LocalMACsChanged(_ context.Context, changes []LocalMACChange) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if old != nil {
-		delete(r.learned, old.NetworkID+"/"+old.MAC)
-	}
-	if new != nil {
-		r.learned[new.NetworkID+"/"+new.MAC] = *new
+	for _, c := range changes {
+		if c.Old != nil {
+			delete(r.learned, c.Old.NetworkID+"/"+c.Old.MAC)
+		}
+		if c.New != nil {
+			r.learned[c.New.NetworkID+"/"+c.New.MAC] = *c.New
+		}
 	}
 }
 

@@ -392,63 +392,136 @@ func (m *storeMACs) tables(nwID uuid.UUID) (*networkTables, bool) {
 	return n, ok
 }
 
-// learned writes one learned MAC into MidoNet (add == false: forget it).
-func (m *storeMACs) learned(ctx context.Context, l LocalMAC, add bool) {
-	nwID, err := uuid.Parse(l.NetworkID)
-	if err != nil {
-		return
+// entryChanges is a batch of persistent entries to add or remove, the last
+// decision per entry winning, in first-seen order.
+type entryChanges[K comparable, V comparable] struct {
+	add   map[midonet.Entry[K, V]]bool
+	order []midonet.Entry[K, V]
+}
+
+func (c *entryChanges[K, V]) set(e midonet.Entry[K, V], add bool) {
+	if c.add == nil {
+		c.add = map[midonet.Entry[K, V]]bool{}
 	}
-	n, ok := m.tables(nwID)
-	if !ok {
-		return // network not bound to this VTEP
+	if _, seen := c.add[e]; !seen {
+		c.order = append(c.order, e)
 	}
-	mac, err := midonet.ParseMAC(l.MAC)
-	if err != nil {
-		return // multicast group names and the like
-	}
-	m.mu.Lock()
-	port := n.vxlanPort
-	m.mu.Unlock()
-	if port == uuid.Nil {
-		port, ok = m.refreshVxLANPort(ctx, nwID)
-	}
-	if !ok || port == uuid.Nil {
-		m.log.Warn("learned MAC dropped: the network has no VxLAN port for this VTEP", "network", nwID, "mac", l.MAC)
-		return
-	}
-	if add {
-		if err := n.macs.AddPersistent(ctx, mac, port); err != nil {
-			m.log.Warn("writing learned MAC", "network", nwID, "mac", l.MAC, "err", err)
-			return
-		}
-	} else if err := n.macs.RemovePersistent(ctx, mac, port); err != nil {
-		m.log.Warn("removing learned MAC", "network", nwID, "mac", l.MAC, "err", err)
-	}
-	m.mu.Lock()
-	var stale []netip.Addr
-	for ip, v := range n.ipMAC {
-		if v == mac {
-			stale = append(stale, ip)
+	c.add[e] = add
+}
+
+// write applies the batch to table in a few multis; nothing to do is no
+// write.
+func (c *entryChanges[K, V]) write(ctx context.Context, table midonet.TypedTable[K, V]) (added, removed int, err error) {
+	var add, del []midonet.Entry[K, V]
+	for _, e := range c.order {
+		if c.add[e] {
+			add = append(add, e)
+		} else {
+			del = append(del, e)
 		}
 	}
-	m.mu.Unlock()
-	want, wantIP := netip.Addr{}, false
-	if add && l.IP != "" {
-		if a, err := netip.ParseAddr(l.IP); err == nil && a.Is4() {
-			want, wantIP = a, true
-		}
+	if len(add)+len(del) == 0 {
+		return 0, 0, nil
 	}
-	for _, ip := range stale {
-		if wantIP && ip == want {
+	return len(add), len(del), table.UpdatePersistent(ctx, add, del)
+}
+
+// learnedMAC is a learned MAC to write into MidoNet (add) or forget.
+type learnedMAC struct {
+	mac LocalMAC
+	add bool
+}
+
+// learned writes learned MACs into MidoNet in their order, each network's
+// changes to its MAC table and to its IPv4 → MAC table in a few multis
+// (the reference wrote them one at a time): an added MAC points at this
+// VTEP's VxLAN port of the network, with its IP (if any) the only one of
+// the MAC in the IPv4 table; a forgotten one loses its entry for that port
+// and its IPs. Entries of other ports are never touched.
+func (m *storeMACs) learned(ctx context.Context, changes []learnedMAC) {
+	type batch struct {
+		n      *networkTables
+		port   uuid.UUID
+		macs   entryChanges[midonet.MAC, uuid.UUID]
+		ips    entryChanges[netip.Addr, midonet.MAC]
+		macIPs map[midonet.MAC]map[netip.Addr]bool // the IPv4 table as the changes leave it
+	}
+	batches := map[uuid.UUID]*batch{}
+	var order []uuid.UUID
+	for _, c := range changes {
+		nwID, err := uuid.Parse(c.mac.NetworkID)
+		if err != nil {
 			continue
 		}
-		if err := n.ips.RemovePersistent(ctx, ip, mac); err != nil {
-			m.log.Warn("removing IP of learned MAC", "network", nwID, "ip", ip, "err", err)
+		mac, err := midonet.ParseMAC(c.mac.MAC)
+		if err != nil {
+			continue // multicast group names and the like
+		}
+		b, ok := batches[nwID]
+		if !ok {
+			n, bound := m.tables(nwID)
+			if !bound {
+				continue // network not bound to this VTEP
+			}
+			m.mu.Lock()
+			port := n.vxlanPort
+			m.mu.Unlock()
+			if port == uuid.Nil {
+				port, _ = m.refreshVxLANPort(ctx, nwID)
+			}
+			b = &batch{n: n, port: port, macIPs: map[midonet.MAC]map[netip.Addr]bool{}}
+			if port != uuid.Nil {
+				m.mu.Lock()
+				for ip, v := range n.ipMAC {
+					if b.macIPs[v] == nil {
+						b.macIPs[v] = map[netip.Addr]bool{}
+					}
+					b.macIPs[v][ip] = true
+				}
+				m.mu.Unlock()
+			}
+			batches[nwID] = b
+			order = append(order, nwID)
+		}
+		if b.port == uuid.Nil {
+			m.log.Warn("learned MAC dropped: the network has no VxLAN port for this VTEP", "network", nwID, "mac", c.mac.MAC)
+			continue
+		}
+		b.macs.set(midonet.Entry[midonet.MAC, uuid.UUID]{Key: mac, Value: b.port}, c.add)
+		want, wantIP := netip.Addr{}, false
+		if c.add && c.mac.IP != "" {
+			if a, err := netip.ParseAddr(c.mac.IP); err == nil && a.Is4() {
+				want, wantIP = a, true
+			}
+		}
+		setIP := func(ip netip.Addr, add bool) {
+			b.ips.set(midonet.Entry[netip.Addr, midonet.MAC]{Key: ip, Value: mac}, add)
+			if b.macIPs[mac] == nil {
+				b.macIPs[mac] = map[netip.Addr]bool{}
+			}
+			if add {
+				b.macIPs[mac][ip] = true
+			} else {
+				delete(b.macIPs[mac], ip)
+			}
+		}
+		for ip := range b.macIPs[mac] {
+			if !wantIP || ip != want {
+				setIP(ip, false)
+			}
+		}
+		if wantIP && !b.macIPs[mac][want] {
+			setIP(want, true)
 		}
 	}
-	if wantIP && !slices.Contains(stale, want) {
-		if err := n.ips.AddPersistent(ctx, want, mac); err != nil {
-			m.log.Warn("writing IP of learned MAC", "network", nwID, "ip", want, "err", err)
+	for _, nwID := range order {
+		b := batches[nwID]
+		if added, removed, err := b.macs.write(ctx, b.n.macs); err != nil {
+			m.log.Warn("writing learned MACs", "network", nwID, "added", added, "removed", removed, "err", err)
+			continue // their IPs would point at MACs MidoNet does not have
+		}
+		if added, removed, err := b.ips.write(ctx, b.n.ips); err != nil {
+			m.log.Warn("writing IPs of learned MACs", "network", nwID, "added", added, "removed", removed, "err", err)
 		}
 	}
 }
@@ -472,6 +545,7 @@ func (m *storeMACs) LocalMACsReset(ctx context.Context, _ uuid.UUID, macs []Loca
 		bound = append(bound, id)
 	}
 	m.mu.Unlock()
+	var changes []learnedMAC
 	for _, nwID := range bound {
 		// Entries pointing at our VxLAN port that the VTEP no longer has
 		// were forgotten while we were not connected.
@@ -481,27 +555,28 @@ func (m *storeMACs) LocalMACsReset(ctx context.Context, _ uuid.UUID, macs []Loca
 			continue
 		}
 		m.mu.Lock()
-		var gone []midonet.MAC
 		for mac, p := range n.macPort {
 			if _, still := byNetwork[nwID][mac]; p == port && !still {
-				gone = append(gone, mac)
+				changes = append(changes, learnedMAC{mac: LocalMAC{NetworkID: nwID.String(), MAC: mac.String()}})
 			}
 		}
 		m.mu.Unlock()
-		for _, mac := range gone {
-			m.learned(ctx, LocalMAC{NetworkID: nwID.String(), MAC: mac.String()}, false)
-		}
 		for _, l := range byNetwork[nwID] {
-			m.learned(ctx, l, true)
+			changes = append(changes, learnedMAC{mac: l, add: true})
 		}
 	}
+	m.learned(ctx, changes)
 }
 
-func (m *storeMACs) LocalMACChanged(ctx context.Context, _ uuid.UUID, old, new *LocalMAC) {
-	if old != nil && (new == nil || old.NetworkID != new.NetworkID || old.MAC != new.MAC) {
-		m.learned(ctx, *old, false)
+func (m *storeMACs) LocalMACsChanged(ctx context.Context, _ uuid.UUID, changes []LocalMACChange) {
+	var out []learnedMAC
+	for _, c := range changes {
+		if c.Old != nil && (c.New == nil || c.Old.NetworkID != c.New.NetworkID || c.Old.MAC != c.New.MAC) {
+			out = append(out, learnedMAC{mac: *c.Old})
+		}
+		if c.New != nil {
+			out = append(out, learnedMAC{mac: *c.New, add: true})
+		}
 	}
-	if new != nil {
-		m.learned(ctx, *new, true)
-	}
+	m.learned(ctx, out)
 }

@@ -47,6 +47,7 @@
 //	st.WatchKey(ctx, hostNS, &models.Port{}, portID, "active")         // <-chan StateEvent
 //	tbl, err := st.Table(ctx, &models.Network{}, bridgeID, "mac_table", "0")
 //	tbl.Add / AddPersistent / Remove / RemovePersistent / Get / Contains / Snapshot / Entries / Watch
+//	tbl.UpdatePersistent(ctx, add, remove) // many persistent entries in a few multis
 //	st.TableArguments(ctx, &models.Network{}, bridgeID, "mac_table")  // VLANs with a table
 //
 // Shared counters (the reference's SequenceDispenser, <root>/sequences/<tag>,

@@ -286,6 +286,92 @@ func (t *Table) RemovePersistent(ctx context.Context, key, value string) error {
 	return nil
 }
 
+// TablePair is a key and value of a state table entry.
+type TablePair struct{ Key, Value string }
+
+// maxTableBatch bounds the ops of one multi of UpdatePersistent (a
+// ZooKeeper request must stay well under jute.maxbuffer, 1 MiB).
+const maxTableBatch = 512
+
+// UpdatePersistent adds and removes persistent entries in as few multis as
+// possible (one per maxTableBatch entries written) instead of one round
+// trip each: entries already present (to add) or absent (to remove) are
+// left out after one listing. Pairs in both lists are removed. A multi that
+// loses a race with another writer of the same entries is retried on a
+// fresh listing, then written entry by entry, so the outcome is that of
+// AddPersistent and RemovePersistent called one at a time.
+func (t *Table) UpdatePersistent(ctx context.Context, add, remove []TablePair) error {
+	for _, p := range slices.Concat(add, remove) {
+		if err := errors.Join(checkEntryPart("key", p.Key), checkEntryPart("value", p.Value)); err != nil {
+			return err
+		}
+	}
+	removed := make(map[TablePair]bool, len(remove))
+	for _, p := range remove {
+		removed[p] = true
+	}
+	for attempt := 0; ; attempt++ {
+		entries, err := t.Entries(ctx)
+		if err != nil {
+			return err
+		}
+		present := map[TablePair]bool{}
+		for _, e := range entries {
+			if e.Persistent() {
+				present[TablePair{e.Key, e.Value}] = true
+			}
+		}
+		var ops []storage.Op
+		for _, p := range add {
+			if !present[p] && !removed[p] {
+				present[p] = true // once, if listed twice
+				ops = append(ops, storage.CreateOp(t.path+"/"+TableEntry{p.Key, p.Value, PersistentVersion}.Name(), nil, storage.Persistent))
+			}
+		}
+		for _, p := range remove {
+			if present[p] {
+				delete(present, p)
+				ops = append(ops, storage.DeleteOp(t.path+"/"+TableEntry{p.Key, p.Value, PersistentVersion}.Name(), storage.AnyVersion))
+			}
+		}
+		if len(ops) == 0 {
+			return nil
+		}
+		if entries == nil { // no directory yet (or an empty one)
+			if err := mkdirs(ctx, t.s.conn, t.path); err != nil {
+				return fmt.Errorf("zoom: table %s: %w", t.path, err)
+			}
+		}
+		err = nil
+		for chunk := range slices.Chunk(ops, maxTableBatch) {
+			if _, err = t.s.conn.Multi(ctx, chunk...); err != nil {
+				break
+			}
+		}
+		switch {
+		case err == nil:
+			return nil
+		case !errors.Is(err, storage.ErrNodeExists) && !errors.Is(err, storage.ErrNoNode):
+			return fmt.Errorf("zoom: table %s: %w", t.path, err)
+		case attempt < 2:
+			continue // another writer changed these entries meanwhile
+		}
+		for _, p := range add {
+			if !removed[p] {
+				if err := t.AddPersistent(ctx, p.Key, p.Value); err != nil {
+					return err
+				}
+			}
+		}
+		for _, p := range remove {
+			if err := t.RemovePersistent(ctx, p.Key, p.Value); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
 // Remove removes the current (winning) entry of key if it is a learned
 // entry of this store's session and, when value is not empty, holds value.
 // It returns the removed value ("" when nothing was removed), as the
