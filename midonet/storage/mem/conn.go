@@ -152,7 +152,7 @@ func (c *Conn) Create(ctx context.Context, path string, data []byte, mode storag
 	var created string
 	err := c.write(ctx, func(t *txn) error {
 		var err error
-		created, err = t.create(path, data, mode)
+		created, err = t.create(path, data, mode, false)
 		return err
 	})
 	if err != nil {
@@ -176,7 +176,7 @@ func (c *Conn) Set(ctx context.Context, path string, data []byte, v storage.Vers
 	var st storage.Stat
 	err := c.write(ctx, func(t *txn) error {
 		var err error
-		st, err = t.set(path, data, v)
+		st, err = t.set(path, data, v, false)
 		return err
 	})
 	if err != nil {

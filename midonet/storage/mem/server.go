@@ -103,7 +103,7 @@ func NewServer() *Server {
 	s.nodes["/"] = &node{children: map[string]struct{}{}, stat: storage.Stat{Ctime: now, Mtime: now}}
 	t := s.begin(nil)
 	for _, p := range []string{"/zookeeper", "/zookeeper/config", "/zookeeper/quota"} {
-		if _, err := t.create(p, nil, storage.Persistent); err != nil {
+		if _, err := t.create(p, nil, storage.Persistent, false); err != nil {
 			panic(fmt.Sprintf("mem: creating %s in an empty tree: %v", p, err)) // cannot happen
 		}
 	}
@@ -135,7 +135,7 @@ func (s *Server) begin(sess *session) *txn {
 	return &txn{s: s, sess: sess, zxid: s.zxid + 1, now: time.Now()}
 }
 
-func (t *txn) create(p string, data []byte, mode storage.CreateMode) (string, error) {
+func (t *txn) create(p string, data []byte, mode storage.CreateMode, keep bool) (string, error) {
 	check := p
 	if mode.IsSequential() {
 		check = p + "0000000000"
@@ -164,7 +164,7 @@ func (t *txn) create(p string, data []byte, mode storage.CreateMode) (string, er
 		return "", fmt.Errorf("%w: ephemeral node without a session", storage.ErrBadArguments)
 	}
 	n := &node{
-		data: slices.Clone(data),
+		data: kept(data, keep),
 		stat: storage.Stat{
 			Czxid: t.zxid, Mzxid: t.zxid, Pzxid: t.zxid,
 			Ctime: t.now, Mtime: t.now,
@@ -200,7 +200,7 @@ func (t *txn) create(p string, data []byte, mode storage.CreateMode) (string, er
 	return p, nil
 }
 
-func (t *txn) set(p string, data []byte, v storage.Version) (storage.Stat, error) {
+func (t *txn) set(p string, data []byte, v storage.Version, keep bool) (storage.Stat, error) {
 	if err := storage.ValidatePath(p); err != nil {
 		return storage.Stat{}, err
 	}
@@ -212,7 +212,7 @@ func (t *txn) set(p string, data []byte, v storage.Version) (storage.Stat, error
 		return storage.Stat{}, storage.ErrBadVersion
 	}
 	oldData, oldStat := n.data, n.stat
-	n.data = slices.Clone(data)
+	n.data = kept(data, keep)
 	n.stat.Version++
 	n.stat.Mzxid = t.zxid
 	n.stat.Mtime = t.now
@@ -289,10 +289,10 @@ func (t *txn) check(p string, v storage.Version) error {
 func (t *txn) apply(op storage.Op) (storage.OpResult, error) {
 	switch op.Kind {
 	case storage.OpCreate:
-		p, err := t.create(op.Path, op.Data, op.Mode)
+		p, err := t.create(op.Path, op.Data, op.Mode, op.Keep)
 		return storage.OpResult{Path: p}, err
 	case storage.OpSet:
-		st, err := t.set(op.Path, op.Data, op.Version)
+		st, err := t.set(op.Path, op.Data, op.Version, op.Keep)
 		return storage.OpResult{Path: op.Path, Stat: st}, err
 	case storage.OpDelete:
 		return storage.OpResult{Path: op.Path}, t.delete(op.Path, op.Version)
@@ -400,4 +400,15 @@ func (s *Server) endSession(sess *session, err error) bool {
 	t.commit()
 	delete(s.sessions, sess.id)
 	return true
+}
+
+// kept is what a node holds of data handed over: the slice itself when
+// the caller said it never modifies it (storage.Op.Keep), else a copy.
+// Data leaves the tree only as copies (Get, watch events), so a kept
+// slice is never written by anyone.
+func kept(data []byte, keep bool) []byte {
+	if keep {
+		return data
+	}
+	return slices.Clone(data)
 }
