@@ -24,7 +24,8 @@ var (
 	bridgesFlag = flag.Int("bridges", 0, "bridges listed by GET /bridges (quick 300, full 10000)")
 	getForFlag  = flag.Duration("get-for", 0, "how long each GET latency figure runs (quick 1s, full 10s)")
 	outFlag     = flag.String("out", "", "also write the table to this file")
-	figuresFlag = flag.String("figures", "", "comma-separated families to measure (create, size, get, list, neutron); default all")
+	objectsFlag = flag.Int("objects", 0, "objects held by the node whose memory is measured (quick 2000, full 100000)")
+	figuresFlag = flag.String("figures", "", "comma-separated families to measure (create, size, get, list, neutron, memory); default all")
 )
 
 // sizes is how much work each figure does.
@@ -34,11 +35,12 @@ type sizes struct {
 	samples int
 	bridges int
 	getFor  time.Duration
+	objects int
 }
 
 var (
-	quickSizes = sizes{creates: 150, levels: []int{0, 200}, samples: 20, bridges: 300, getFor: time.Second}
-	fullSizes  = sizes{creates: 5000, levels: []int{0, 1000, 5000, 10000}, samples: 200, bridges: 10000, getFor: 10 * time.Second}
+	quickSizes = sizes{creates: 150, levels: []int{0, 200}, samples: 20, bridges: 300, getFor: time.Second, objects: 2000}
+	fullSizes  = sizes{creates: 5000, levels: []int{0, 1000, 5000, 10000}, samples: 200, bridges: 10000, getFor: 10 * time.Second, objects: 100000}
 )
 
 // sizesFromFlags is the chosen preset with the size flags applied.
@@ -55,6 +57,9 @@ func sizesFromFlags() (sizes, error) {
 	}
 	if *bridgesFlag > 0 {
 		s.bridges = *bridgesFlag
+	}
+	if *objectsFlag > 0 {
+		s.objects = *objectsFlag
 	}
 	if *getForFlag > 0 {
 		s.getFor = *getForFlag
@@ -89,8 +94,8 @@ func TestPerformance(t *testing.T) {
 	// Printed also when a figure fails: what was measured before stays.
 	defer func() {
 		var out strings.Builder
-		fmt.Fprintf(&out, "\nsizes: %d creates per throughput figure, bridges of %v ports (%d creates timed at each), %d bridges listed, GETs for %v\n\n",
-			sz.creates, sz.levels, sz.samples, sz.bridges, sz.getFor)
+		fmt.Fprintf(&out, "\nsizes: %d creates per throughput figure, bridges of %v ports (%d creates timed at each), %d bridges listed, GETs for %v, %d objects held\n\n",
+			sz.creates, sz.levels, sz.samples, sz.bridges, sz.getFor, sz.objects)
 		tab.write(&out)
 		fmt.Print(out.String())
 		if *outFlag != "" {
@@ -109,6 +114,7 @@ func TestPerformance(t *testing.T) {
 		{"get", h.getLatency, 4}, // p50 and p99 by wrk and by Go clients
 		{"list", h.listBridges, 2},
 		{"neutron", h.neutronPortCreates, 2},
+		{"memory", h.memory, 2 * 3}, // ZooKeeper and mem: vs target, empty, data
 	}
 	chosen, err := chosenFamilies(*figuresFlag, len(families), func(i int) string { return families[i].name })
 	if err != nil {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -37,6 +38,7 @@ type harness struct {
 	// session on zkNode's server.
 	zkNode, memNode *node
 	raw             storage.Conn
+	zkAddr          string // the ZooKeeper server's address
 }
 
 // node is a cluster node started in-process as the midonet-cluster command
@@ -86,7 +88,7 @@ func newHarness(t *testing.T, sz sizes) *harness {
 		t.Cleanup(func() { _ = c.Close() })
 		return c
 	}
-	h := &harness{t: t, sz: sz, raw: dial()}
+	h := &harness{t: t, sz: sz, raw: dial(), zkAddr: srv.Addr()}
 	h.zkNode = startNode(t, "ZooKeeper", srv.Addr(), nil, dial())
 	memServer := mem.NewServer()
 	memConn := memServer.Connect()
@@ -124,6 +126,22 @@ func quietLogger() *slog.Logger {
 // another session on the same backend, for the node's object store twin.
 func startNode(t *testing.T, backend, hosts string, openStore func(context.Context, string) (cluster.StoreConn, error), conn storage.Conn) *node {
 	t.Helper()
+	n, stop, err := runNode(backend, hosts, openStore, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Cleanup(n.http.CloseIdleConnections)
+	return n
+}
+
+// runNode is startNode without a test: the node and the function that
+// stops it (the memory figure's child process runs one).
+func runNode(backend, hosts string, openStore func(context.Context, string) (cluster.StoreConn, error), conn storage.Conn) (*node, func() error, error) {
 	cfg := cluster.DefaultConfig()
 	cfg.NodeID = uuid.New()
 	cfg.ZooKeeperHosts = hosts
@@ -132,40 +150,41 @@ func startNode(t *testing.T, backend, hosts string, openStore func(context.Conte
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.Logger = quietLogger()
 	cfg.OpenStore = openStore
-	n, err := cluster.New(cfg)
+	cn, err := cluster.New(cfg)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() {
+	go func() { done <- cn.Run(ctx) }()
+	stop := func() error {
 		cancel()
 		select {
 		case <-done:
+			return nil
 		case <-time.After(30 * time.Second):
-			t.Errorf("%s node did not stop", backend)
+			return fmt.Errorf("%s node did not stop", backend)
 		}
-	})
+	}
 	select {
-	case <-n.Ready():
+	case <-cn.Ready():
 	case err := <-done:
-		t.Fatalf("%s node stopped at start: %v", backend, err)
+		cancel()
+		return nil, nil, fmt.Errorf("%s node stopped at start: %w", backend, err)
 	case <-time.After(2 * time.Minute):
-		t.Fatalf("%s node not ready in time", backend)
+		return nil, nil, errors.Join(fmt.Errorf("%s node not ready in time", backend), stop())
 	}
 	sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
 	defer scancel()
 	st, err := midonet.NewStore(sctx, conn, zoom.Options{Root: cfg.RootKey, Owner: zoom.OwnerClusterAPI, Logger: quietLogger()})
 	if err != nil {
-		t.Fatalf("object store on the %s node's backend: %v", backend, err)
+		return nil, nil, errors.Join(fmt.Errorf("object store on the %s node's backend: %w", backend, err), stop())
 	}
 	// Keep-alive for every client: the default keeps only 2 idle
 	// connections per host, which would make 16 clients reconnect.
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
-	t.Cleanup(hc.CloseIdleConnections)
-	apiURL := "http://" + n.HTTPAddr().String() + cfg.RestAPI.RootURI
-	return &node{backend: backend, api: client.New(apiURL, client.WithHTTPClient(hc)), apiURL: apiURL, http: hc, store: st, conn: conn}
+	apiURL := "http://" + cn.HTTPAddr().String() + cfg.RestAPI.RootURI
+	return &node{backend: backend, api: client.New(apiURL, client.WithHTTPClient(hc)), apiURL: apiURL, http: hc, store: st, conn: conn}, stop, nil
 }
 
 // load is one side of a throughput figure: it does count operations and
