@@ -89,14 +89,15 @@ func memoryNode(spec string) error {
 	var stop func() error
 	if backend == "mem" {
 		srv := mem.NewServer()
-		n, stop, err = runNode("mem", "", func(context.Context, string) (cluster.StoreConn, error) { return srv.Connect(), nil }, srv.Connect())
+		n, stop, err = runNode("mem", "", cluster.DefaultRootKey, func(context.Context, string) (cluster.StoreConn, error) { return srv.Connect(), nil }, srv.Connect())
 	} else {
 		c, cerr := zk.Connect(ctx, zk.Config{Servers: []string{backend}, SessionTimeout: 30 * time.Second, Logger: quietLogger()})
 		if cerr != nil {
 			return fmt.Errorf("connect to ZooKeeper: %w", cerr)
 		}
 		defer c.Close()
-		n, stop, err = runNode("ZooKeeper", backend, nil, c)
+		// A tree of its own: the server holds the other figures' objects.
+		n, stop, err = runNode("ZooKeeper", backend, "/midonet-footprint-"+uuid.NewString(), nil, c)
 	}
 	if err != nil {
 		return err
