@@ -31,10 +31,26 @@ func AppendElemText(b []byte, fd protoreflect.FieldDescriptor, elem proto.Messag
 // inserted after the field's last element, which is the Marshal output of
 // the message with those elements appended. It returns false when text
 // holds a top-level line that is not a field of md (unknown fields of a
-// newer writer): the caller prints the message instead.
+// newer writer): the caller prints the message instead. The result is a
+// new slice.
 func SpliceRepeated(text []byte, md protoreflect.MessageDescriptor, fd protoreflect.FieldDescriptor, elems []byte) ([]byte, bool) {
-	if !fd.IsList() || fd.ContainingMessage().FullName() != md.FullName() {
+	at, ok := SplicePoint(text, md, fd)
+	if !ok {
 		return nil, false
+	}
+	out := make([]byte, 0, len(text)+len(elems))
+	out = append(out, text[:at]...)
+	out = append(out, elems...)
+	return append(out, text[at:]...), true
+}
+
+// SplicePoint returns where SpliceRepeated inserts elements of fd into
+// text; false as for SpliceRepeated. When it is len(text) (fd is the last
+// field present, as a bridge's port_ids usually is), a caller owning
+// text's spare capacity may append the elements in place.
+func SplicePoint(text []byte, md protoreflect.MessageDescriptor, fd protoreflect.FieldDescriptor) (int, bool) {
+	if !fd.IsList() || fd.ContainingMessage().FullName() != md.FullName() {
+		return 0, false
 	}
 	// Fast path for a message field that has elements: after the last
 	// one's closing brace (top-level lines start in column 0, nested ones
@@ -65,7 +81,7 @@ func SpliceRepeated(text []byte, md protoreflect.MessageDescriptor, fd protorefl
 	for pos := from; pos < len(text); {
 		end := bytes.IndexByte(text[pos:], '\n')
 		if end < 0 {
-			return nil, false // Marshal ends every line
+			return 0, false // Marshal ends every line
 		}
 		line := text[pos : pos+end]
 		if len(line) > 0 && line[0] != ' ' && line[0] != '}' {
@@ -75,7 +91,7 @@ func SpliceRepeated(text []byte, md protoreflect.MessageDescriptor, fd protorefl
 			}
 			f := fields.ByName(protoreflect.Name(name))
 			if f == nil {
-				return nil, false
+				return 0, false
 			}
 			if f.Number() > fd.Number() && at < 0 {
 				at = pos // and go on checking the remaining lines
@@ -86,8 +102,5 @@ func SpliceRepeated(text []byte, md protoreflect.MessageDescriptor, fd protorefl
 	if at < 0 {
 		at = len(text)
 	}
-	out := make([]byte, 0, len(text)+len(elems))
-	out = append(out, text[:at]...)
-	out = append(out, elems...)
-	return append(out, text[at:]...), true
+	return at, true
 }

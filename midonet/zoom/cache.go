@@ -2,6 +2,7 @@ package zoom
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/midonet/midonet-go/midonet/storage"
 	"google.golang.org/protobuf/proto"
@@ -31,6 +32,7 @@ type decoded struct {
 	obj          proto.Message
 	pend         []listAppend
 	text         []byte
+	grow         *atomic.Bool // claim on text's spare capacity, nil for text read from the store (entry.encode)
 	// The provenance node as written by this store with the object (known
 	// only then): what a write needs besides the object.
 	prov        []byte

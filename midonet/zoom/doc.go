@@ -95,8 +95,11 @@
 // gaining a DHCP host), is recorded beside the shared parsed object
 // instead of applied to a copy of it, and the commit splices the element's
 // lines into the object's stored text (models.SpliceRepeated: the same
-// bytes Marshal would print) instead of printing the whole object. The
-// store keeps the objects it wrote, parsed and printed, with their
+// bytes Marshal would print) instead of printing the whole object; lines
+// going at the end of the text (a bridge's port_ids) are appended in the
+// spare capacity of the text the store last wrote, claimed by the first
+// writer of that version (the others copy), so the text is copied only
+// when the capacity runs out. The store keeps the objects it wrote, parsed and printed, with their
 // versions and provenance: a transaction about to write one of them asks
 // the server for the node's stat only, and uses that copy when the stat
 // shows it current (same czxid: not deleted and re-created under its id;

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 	"github.com/midonet/midonet-go/midonet/models"
@@ -43,6 +44,9 @@ type entry struct {
 	pend    []listAppend
 	text    []byte
 	printed int
+	// grow is the claim on text's spare capacity (nil: text is not this
+	// store's own): see encode.
+	grow    *atomic.Bool
 	inStore bool            // the object existed in the store when read
 	version storage.Version // its data version then
 	// provenance node (objects/<C>/<id>) as read with the object.
@@ -56,23 +60,30 @@ type entry struct {
 // view is the object with its pending appends applied (nil when absent).
 func (e *entry) view() proto.Message {
 	if len(e.pend) > 0 {
-		e.obj, e.pend, e.text, e.printed = apply(e.obj, e.pend), nil, nil, 0
+		e.obj, e.pend, e.text, e.printed, e.grow = apply(e.obj, e.pend), nil, nil, 0, nil
 	}
 	return e.obj
 }
 
 // set replaces the object (nil: absent).
 func (e *entry) set(obj proto.Message) {
-	e.obj, e.pend, e.text, e.printed = obj, nil, nil, 0
+	e.obj, e.pend, e.text, e.printed, e.grow = obj, nil, nil, 0, nil
 }
 
 // encode prints the object for the commit: the stored text with the
 // transaction's appends spliced in when possible, else the whole object.
+// Elements going at the end of the text (a bridge's port_ids) are appended
+// in the text's spare capacity when this transaction is the first to claim
+// it (e.grow): the stored and cached versions are shorter slices of the
+// same array and never see those bytes, and whoever loses the claim (a
+// concurrent writer of the same version, a retry) copies. So a growing
+// parent is copied only when its capacity runs out, not per child.
 func (e *entry) encode() ([]byte, error) {
 	if e.text == nil || len(e.pend) == e.printed {
 		return models.Marshal(e.view())
 	}
 	text := e.text
+	owned := false // text's spare capacity is this call's: text is fresh or extended by it
 	own := e.pend[e.printed:]
 	for i, a := range own {
 		if slices.ContainsFunc(own[:i], func(b listAppend) bool { return b.field == a.field }) {
@@ -88,10 +99,18 @@ func (e *entry) encode() ([]byte, error) {
 				return nil, err
 			}
 		}
-		var ok bool
-		if text, ok = models.SpliceRepeated(text, e.obj.ProtoReflect().Descriptor(), a.field, elems); !ok {
+		at, ok := models.SplicePoint(text, e.obj.ProtoReflect().Descriptor(), a.field)
+		if !ok {
 			return models.Marshal(e.view())
 		}
+		if at == len(text) && (owned || e.grow != nil && e.grow.CompareAndSwap(false, true)) {
+			text = append(text, elems...)
+		} else {
+			out := make([]byte, 0, len(text)+len(elems))
+			out = append(append(append(out, text[:at]...), elems...), text[at:]...)
+			text = out
+		}
+		owned = true
 	}
 	return text, nil
 }
@@ -211,7 +230,7 @@ func (tx *Tx) read(ci *classInfo, id string, forWrite bool) (*entry, error) {
 				return nil, fmt.Errorf("zoom: read %s %s: %w", ci.Name, id, err)
 			}
 			if exists && st.Czxid == d.czxid && st.Mzxid == d.mzxid {
-				return &entry{obj: d.obj, pend: d.pend, printed: len(d.pend), text: d.text, inStore: true, version: d.version,
+				return &entry{obj: d.obj, pend: d.pend, printed: len(d.pend), text: d.text, grow: d.grow, inStore: true, version: d.version,
 					prov: d.prov, provVersion: d.provVersion, hasProv: d.hasProv, provLoaded: true}, nil
 			}
 		}
@@ -1015,7 +1034,9 @@ func (tx *Tx) remember(ops []storage.Op, meta []commitOp, results []storage.OpRe
 			continue
 		}
 		e, st := tx.cache[m.key], results[i].Stat
-		d := decoded{czxid: st.Czxid, mzxid: st.Mzxid, version: st.Version, obj: e.obj, pend: e.pend, text: ops[i].Data,
+		// The text is encode's: fresh, or extended in capacity this
+		// transaction claimed; what lies beyond it is unclaimed.
+		d := decoded{czxid: st.Czxid, mzxid: st.Mzxid, version: st.Version, obj: e.obj, pend: e.pend, text: ops[i].Data, grow: new(atomic.Bool),
 			prov: e.prov, provVersion: e.provVersion, hasProv: e.hasProv, provKnown: e.provLoaded}
 		if j := i + 1; j < len(meta) && meta[j].kind == "provenance" && meta[j].key == m.key && j < len(results) {
 			d.prov, d.hasProv, d.provKnown = ops[j].Data, true, true

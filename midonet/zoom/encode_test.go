@@ -1,0 +1,86 @@
+package zoom
+
+import (
+	"bytes"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/midonet/midonet-go/midonet/models"
+)
+
+// Two writers of one cached version of a bridge (as two transactions
+// taking it from the cache) both append a port: the first appends in the
+// text's spare capacity, the second copies, and neither's text, nor the
+// cached version's, shows the other's element. A retry of the first (its
+// claim spent) copies too. Each text is what Marshal prints.
+func TestEncodeClaimsSpareCapacityOnce(t *testing.T) {
+	fd := (&models.Network{}).ProtoReflect().Descriptor().Fields().ByName("port_ids")
+	bridge := &models.Network{Id: models.UUIDFromGoogle(uuid.New()), Name: proto.String("b")}
+	for range 3 {
+		bridge.PortIds = append(bridge.PortIds, models.UUIDFromGoogle(uuid.New()))
+	}
+	printed, err := models.Marshal(bridge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := append(make([]byte, 0, len(printed)+4096), printed...) // spare capacity, as encode leaves it
+	grow := new(atomic.Bool)
+	writer := func() (*entry, *models.Network) {
+		p := models.UUIDFromGoogle(uuid.New())
+		want := proto.Clone(bridge).(*models.Network)
+		want.PortIds = append(want.PortIds, p)
+		return &entry{obj: bridge, text: cached, grow: grow, pend: []listAppend{{field: fd, elem: p}}}, want
+	}
+	check := func(name string, got []byte, want proto.Message) {
+		t.Helper()
+		w, err := models.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, w) {
+			t.Errorf("%s:\n%s\nwant:\n%s", name, got, w)
+		}
+	}
+	first, firstWant := writer()
+	second, secondWant := writer()
+	a, err := first.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &a[0] != &cached[0] {
+		t.Error("the first writer copied instead of appending in the spare capacity")
+	}
+	b, err := second.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &b[0] == &cached[0] {
+		t.Error("the second writer appended in capacity the first had claimed")
+	}
+	retry, err := first.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &retry[0] == &cached[0] {
+		t.Error("a retry appended in capacity its first attempt had claimed")
+	}
+	check("first", a, firstWant)
+	check("second", b, secondWant)
+	check("retry", retry, firstWant)
+	check("cached", cached, bridge)
+	// Text read from the store (no claim) is never appended to.
+	third, thirdWant := writer()
+	third.grow = nil
+	c, err := third.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &c[0] == &cached[0] {
+		t.Error("text without a claim was appended to")
+	}
+	check("unclaimed", c, thirdWant)
+	check("first after all", a, firstWant)
+}
