@@ -8,8 +8,9 @@ import (
 	"github.com/midonet/midonet-go/midonet/storage"
 )
 
-// TestKeep: data of a Keep op is held as handed over (no copy), data of
-// other ops is copied, and what leaves the tree is always a copy.
+// TestKeep: data of a Keep op is held as handed over (no copy) unless its
+// spare capacity is large, data of other ops is copied, and what leaves
+// the tree is always a copy.
 func TestKeep(t *testing.T) {
 	ctx := context.Background()
 	c := NewServer().Connect()
@@ -21,6 +22,13 @@ func TestKeep(t *testing.T) {
 	}
 	if n := c.s.nodes["/k"]; &n.data[0] != &kept[0] {
 		t.Error("a Keep op's data was copied")
+	}
+	roomy := append(make([]byte, 0, 64), "roomy"...)
+	if _, err := c.Multi(ctx, storage.Op{Kind: storage.OpCreate, Path: "/r", Data: roomy, Keep: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.s.nodes["/r"]; &n.data[0] == &roomy[0] || string(n.data) != "roomy" {
+		t.Errorf("a Keep op's data with spare capacity ten times its length was held (%q), not copied", n.data)
 	}
 	copied[0] = 'X'
 	if got, _, _ := c.Get(ctx, "/c"); string(got) != "copied" {

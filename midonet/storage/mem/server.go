@@ -405,9 +405,11 @@ func (s *Server) endSession(sess *session, err error) bool {
 // kept is what a node holds of data handed over: the slice itself when
 // the caller said it never modifies it (storage.Op.Keep), else a copy.
 // Data leaves the tree only as copies (Get, watch events), so a kept
-// slice is never written by anyone.
+// slice is never written by anyone. A slice with more spare capacity than
+// a third of its length (a printer's doubled buffer) is copied all the
+// same: the tree would hold that capacity for as long as the node.
 func kept(data []byte, keep bool) []byte {
-	if keep {
+	if keep && cap(data)-len(data) <= len(data)/3 {
 		return data
 	}
 	return slices.Clone(data)
