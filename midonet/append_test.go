@@ -107,6 +107,74 @@ func testAppend(t *testing.T, b backend) {
 	}
 }
 
+// testElems: Tx.Elems yields a repeated message field's stored elements
+// and then the transaction's appends, stops when yield says so, leaves
+// appends in place for a Get between them (which sees them) and the
+// commit (stored bytes the printer's), and refuses what Append refuses.
+func testElems(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	host := func(mac string) *models.Dhcp_Host { return &models.Dhcp_Host{Mac: proto.String(mac)} }
+	dhcp := &models.Dhcp{Id: models.NewUUID(), Hosts: []*models.Dhcp_Host{host("fa:16:3e:00:00:01")}}
+	f.create(dhcp)
+	id := dhcp.Id.ToGoogle()
+	macs := func(tx *zoom.Tx, limit int) []string {
+		t.Helper()
+		var out []string
+		err := tx.Elems(&models.Dhcp{}, id, "hosts", func(m proto.Message) bool {
+			out = append(out, m.(*models.Dhcp_Host).GetMac())
+			return len(out) < limit
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	err := f.store.Tx(f.ctx, func(tx *zoom.Tx) error {
+		if got := macs(tx, 10); !slices.Equal(got, []string{"fa:16:3e:00:00:01"}) {
+			t.Errorf("before appends: %v", got)
+		}
+		if err := tx.Append(&models.Dhcp{}, id, "hosts", host("fa:16:3e:00:00:02")); err != nil {
+			return err
+		}
+		got, err := tx.Get(&models.Dhcp{}, id)
+		if err != nil {
+			return err
+		}
+		if n := len(got.(*models.Dhcp).GetHosts()); n != 2 {
+			t.Errorf("Get between appends: %d hosts, want 2", n)
+		}
+		if err := tx.Append(&models.Dhcp{}, id, "hosts", host("fa:16:3e:00:00:03")); err != nil {
+			return err
+		}
+		if got := macs(tx, 10); !slices.Equal(got, []string{"fa:16:3e:00:00:01", "fa:16:3e:00:00:02", "fa:16:3e:00:00:03"}) {
+			t.Errorf("after appends: %v", got)
+		}
+		if got := macs(tx, 2); len(got) != 2 {
+			t.Errorf("yield said stop after 2, got %v", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.get(&models.Dhcp{}, id).(*models.Dhcp).GetHosts()); n != 3 {
+		t.Errorf("committed: %d hosts, want 3", n)
+	}
+	f.checkPrinted("Dhcp", id)
+	err = f.store.Tx(f.ctx, func(tx *zoom.Tx) error {
+		return tx.Elems(&models.Dhcp{}, id, "default_gateway", func(proto.Message) bool { return true })
+	})
+	if !errors.Is(err, zoom.ErrInvalidObject) {
+		t.Errorf("Elems of a scalar field: %v, want an invalid-object error", err)
+	}
+	err = f.store.Tx(f.ctx, func(tx *zoom.Tx) error {
+		return tx.Elems(&models.Dhcp{}, models.NewUUID().ToGoogle(), "hosts", func(proto.Message) bool { return true })
+	})
+	if !errors.Is(err, zoom.ErrNotFound) {
+		t.Errorf("Elems of a missing object: %v, want not found", err)
+	}
+}
+
 // testEnsureNode: EnsureNode creates a missing node and its missing
 // ancestors, keeps an existing one (value untouched), composes with a
 // node another session creates meanwhile, and with deletes in the same

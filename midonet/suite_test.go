@@ -91,6 +91,7 @@ func storeSuite() []suiteCase {
 		{"StaleCacheWrites", testStaleCacheWrites},
 		{"ManyChildren", testManyChildren},
 		{"Append", testAppend},
+		{"Elems", testElems},
 		{"EnsureNode", testEnsureNode},
 		{"CachedWriteSeesRecreation", testCachedWriteSeesRecreation},
 		{"Each", testEach},

@@ -326,6 +326,16 @@ func sgAddressOps(v *View, np, old *models.NeutronPort) ([]Op, error) {
 	var ops []Op
 	update := func(sgs []*models.UUID, add, remove []*models.IPAddress) error {
 		for _, sg := range sgs {
+			if len(remove) == 0 && len(add) > 0 {
+				fresh, err := newIPEntries(v, sg.ToGoogle(), add, port)
+				if err != nil {
+					return err
+				}
+				if fresh != nil {
+					ops = append(ops, Append[*models.IPAddrGroup](sg.ToGoogle(), "ip_addr_ports", fresh...))
+					continue
+				}
+			}
 			if _, err := get[*models.IPAddrGroup](v, sg.ToGoogle()); err != nil {
 				return err
 			}
@@ -351,6 +361,39 @@ func sgAddressOps(v *View, np, old *models.NeutronPort) ([]Op, error) {
 		return nil, err
 	}
 	return ops, nil
+}
+
+// newIPEntries are the IP address group's entries of the port's addresses
+// ips when the group has none of them yet (a new VM's port, the common
+// case), so that they can be appended to it without copying or printing
+// the group; nil when one is there already (or repeated in ips): that
+// entry gains the port, which needs a Modify.
+func newIPEntries(v *View, group uuid.UUID, ips []*models.IPAddress, port *models.UUID) ([]proto.Message, error) {
+	for i, ip := range ips {
+		for _, other := range ips[:i] {
+			if proto.Equal(ip, other) {
+				return nil, nil
+			}
+		}
+	}
+	present := false
+	err := v.tx.Elems(&models.IPAddrGroup{}, group, "ip_addr_ports", func(m proto.Message) bool {
+		e := m.(*models.IPAddrGroup_IPAddrPorts)
+		for _, ip := range ips {
+			if proto.Equal(e.GetIpAddress(), ip) {
+				present = true
+			}
+		}
+		return !present
+	})
+	if err != nil || present {
+		return nil, err
+	}
+	entries := make([]proto.Message, len(ips))
+	for i, ip := range ips {
+		entries[i] = &models.IPAddrGroup_IPAddrPorts{IpAddress: ip, PortIds: []*models.UUID{port}}
+	}
+	return entries, nil
 }
 
 func addPortIP(g *models.IPAddrGroup, ip *models.IPAddress, port *models.UUID) {

@@ -32,6 +32,7 @@
 //	})
 //	tx.Modify(&models.Dhcp{}, id, func(m proto.Message) error {...}) // read for write, change, Update
 //	tx.Append(&models.Dhcp{}, id, "hosts", host) // spliced into the stored text at commit, composes in a batch
+//	tx.Elems(&models.Dhcp{}, id, "hosts", yield) // read a list's elements and appends, no copy (append or modify?)
 //	tx.CreateNode(path, value) / UpdateNode / DeleteNode(path, ignoreMissing) // raw nodes, same multi
 //	tx.EnsureNode(path)                      // create unless it exists, learnt at commit: no read before
 //	tx.GuardClass(&models.Vtep{})            // before a whole-class check (unique field): guarders conflict
@@ -93,7 +94,8 @@
 // Per-child cost stays flat: a back-reference appended to a repeated field
 // (a bridge gaining a port), or an element given to Tx.Append (a subnet
 // gaining a DHCP host), is recorded beside the shared parsed object
-// instead of applied to a copy of it, and the commit splices the element's
+// instead of applied to a copy of it (a Get applies it to the caller's
+// copy only), and the commit splices the element's
 // lines into the object's stored text (models.SpliceRepeated: the same
 // bytes Marshal would print) instead of printing the whole object; lines
 // going at the end of the text (a bridge's port_ids) are appended in the

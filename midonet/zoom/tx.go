@@ -65,6 +65,18 @@ func (e *entry) view() proto.Message {
 	return e.obj
 }
 
+// copy is the caller's copy of the object with its pending appends
+// applied to the copy only: a read leaves the entry's stored text and
+// appends as they were, so the commit still splices them (a read of a
+// group between its batch members' appends would otherwise make the
+// commit print the whole object).
+func (e *entry) copy() proto.Message {
+	if len(e.pend) > 0 {
+		return apply(e.obj, e.pend)
+	}
+	return proto.Clone(e.obj)
+}
+
 // set replaces the object (nil: absent).
 func (e *entry) set(obj proto.Message) {
 	e.obj, e.pend, e.text, e.printed, e.grow = obj, nil, nil, 0, nil
@@ -352,7 +364,7 @@ func (tx *Tx) get(ci *classInfo, id string) (proto.Message, error) {
 	if e.obj == nil {
 		return nil, &NotFoundError{Class: ci.Name, ID: id}
 	}
-	return proto.Clone(e.view()), nil
+	return e.copy(), nil
 }
 
 // Exists reports whether the object exists in the transaction's view.
@@ -388,13 +400,13 @@ func (tx *Tx) GetAll(model proto.Message) ([]proto.Message, error) {
 	for _, id := range ids {
 		seen[id] = true
 		if e := tx.cache[objKey{ci.Name, id}]; e.obj != nil {
-			out = append(out, proto.Clone(e.view()))
+			out = append(out, e.copy())
 		}
 	}
 	for _, k := range tx.order {
 		if k.class == ci.Name && !seen[k.id] {
 			if e := tx.cache[k]; e.obj != nil {
-				out = append(out, proto.Clone(e.view()))
+				out = append(out, e.copy())
 			}
 		}
 	}
@@ -658,9 +670,9 @@ func (tx *Tx) Append(model proto.Message, id uuid.UUID, field string, elems ...p
 	if err != nil {
 		return err
 	}
-	fd := ci.Type.Descriptor().Fields().ByName(protoreflect.Name(field))
-	if fd == nil || !fd.IsList() || fd.Kind() != protoreflect.MessageKind {
-		return &InvalidObjectError{Class: ci.Name, Reason: fmt.Sprintf("%q is not a repeated message field", field)}
+	fd, err := repeatedMessageField(ci, field)
+	if err != nil {
+		return err
 	}
 	for _, b := range ci.bindings {
 		if b.fieldName == field {
@@ -690,6 +702,54 @@ func (tx *Tx) Append(model proto.Message, id uuid.UUID, field string, elems ...p
 		e.pend = append(e.pend, listAppend{field: fd, elem: proto.Clone(el)})
 	}
 	return nil
+}
+
+// Elems calls yield with the elements of the repeated message field named
+// field of the stored object of model's class with id, the transaction's
+// appends last, until yield returns false; a read like Get's, which does
+// not copy the object, so that a caller deciding between Append and Modify
+// (is this entry there yet?) costs neither. The elements are the
+// transaction's own: yield must neither modify nor keep them. A missing
+// object is a NotFoundError.
+func (tx *Tx) Elems(model proto.Message, id uuid.UUID, field string, yield func(proto.Message) bool) error {
+	ci, err := tx.s.classOf(model)
+	if err != nil {
+		return err
+	}
+	fd, err := repeatedMessageField(ci, field)
+	if err != nil {
+		return err
+	}
+	sid := id.String()
+	e, err := tx.load(ci, sid, false)
+	if err != nil {
+		return err
+	}
+	if e.obj == nil {
+		return &NotFoundError{Class: ci.Name, ID: sid}
+	}
+	list := e.obj.ProtoReflect().Get(fd).List()
+	for i := range list.Len() {
+		if !yield(list.Get(i).Message().Interface()) {
+			return nil
+		}
+	}
+	for _, a := range e.pend {
+		if a.field.Number() == fd.Number() && !yield(a.elem) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// repeatedMessageField is the field of ci's class named field, which must
+// be a repeated message field (what Append and Elems work on).
+func repeatedMessageField(ci *classInfo, field string) (protoreflect.FieldDescriptor, error) {
+	fd := ci.Type.Descriptor().Fields().ByName(protoreflect.Name(field))
+	if fd == nil || !fd.IsList() || fd.Kind() != protoreflect.MessageKind {
+		return nil, &InvalidObjectError{Class: ci.Name, Reason: fmt.Sprintf("%q is not a repeated message field", field)}
+	}
+	return fd, nil
 }
 
 // multisetDiff returns the ids in old but not new and in new but not old,
