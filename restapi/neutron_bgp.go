@@ -27,10 +27,8 @@ func (d *neutronBgpSpeaker) toProto() (*models.NeutronBgpSpeaker, error) {
 	s := &models.NeutronBgpSpeaker{TenantId: optString(d.TenantID), Name: optString(d.Name),
 		LocalAs: javaUint32(d.LocalAs), IpVersion: javaUint32(d.IPVersion)}
 	var err error
-	if s.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if s.LogicalRouter, err = nUUID(d.LogicalRouter, "logical_router"); err != nil {
+	if err = readUUIDs(uuidField{&s.Id, d.ID, "id"},
+		uuidField{&s.LogicalRouter, d.LogicalRouter, "logical_router"}); err != nil {
 		return nil, err
 	}
 	if s.DelBgpPeerIds, err = nUUIDs(d.DelBgpPeerIDs, "del_bgp_peer_ids"); err != nil {

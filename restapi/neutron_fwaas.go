@@ -35,10 +35,8 @@ func (d *neutronFirewall) toProto() (*models.NeutronFirewall, error) {
 		AdminStateUp: boolOr(d.AdminStateUp, false), Status: optString(d.Status),
 		LastRouter: boolOr(d.LastRouter, false)}
 	var err error
-	if fw.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if fw.FirewallPolicyId, err = nUUID(d.FirewallPolicyID, "firewall_policy_id"); err != nil {
+	if err = readUUIDs(uuidField{&fw.Id, d.ID, "id"},
+		uuidField{&fw.FirewallPolicyId, d.FirewallPolicyID, "firewall_policy_id"}); err != nil {
 		return nil, err
 	}
 	if fw.AddRouterIds, err = nUUIDs(d.AddRouterIDs, "add-router-ids"); err != nil {
@@ -96,10 +94,8 @@ func (d *neutronFirewallRule) toProto() (*models.NeutronFirewallRule, error) {
 		SourcePort: optString(d.SourcePort), DestinationPort: optString(d.DestinationPort),
 		Position: int32Or0(d.Position), Enabled: boolOr(d.Enabled, false)}
 	var err error
-	if r.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if r.FirewallPolicyId, err = nUUID(d.FirewallPolicyID, "firewall_policy_id"); err != nil {
+	if err = readUUIDs(uuidField{&r.Id, d.ID, "id"},
+		uuidField{&r.FirewallPolicyId, d.FirewallPolicyID, "firewall_policy_id"}); err != nil {
 		return nil, err
 	}
 	if r.SourceIpAddress, err = nSubnet(d.SourceIPAddress, "source_ip_address"); err != nil {
@@ -180,13 +176,9 @@ type neutronFirewallLog struct {
 func (d *neutronFirewallLog) toProto() (*models.FirewallLog, error) {
 	fl := &models.FirewallLog{Description: optString(d.Description), TenantId: optString(d.TenantID)}
 	var err error
-	if fl.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if fl.LoggingResourceId, err = nUUID(d.LoggingResourceID, "logging_resource_id"); err != nil {
-		return nil, err
-	}
-	if fl.FirewallId, err = nUUID(d.FirewallID, "firewall_id"); err != nil {
+	if err = readUUIDs(uuidField{&fl.Id, d.ID, "id"},
+		uuidField{&fl.LoggingResourceId, d.LoggingResourceID, "logging_resource_id"},
+		uuidField{&fl.FirewallId, d.FirewallID, "firewall_id"}); err != nil {
 		return nil, err
 	}
 	if d.LoggingResource != nil {

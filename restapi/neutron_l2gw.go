@@ -30,10 +30,8 @@ type neutronGatewayDevice struct {
 func (d *neutronGatewayDevice) toProto() (*models.GatewayDevice, error) {
 	gd := &models.GatewayDevice{}
 	var err error
-	if gd.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if gd.ResourceId, err = nUUID(d.ResourceID, "resource_id"); err != nil {
+	if err = readUUIDs(uuidField{&gd.Id, d.ID, "id"},
+		uuidField{&gd.ResourceId, d.ResourceID, "resource_id"}); err != nil {
 		return nil, err
 	}
 	if d.Type != nil {
@@ -106,10 +104,7 @@ type neutronL2GatewayDevice struct {
 func (d *neutronL2GatewayConnection) toProto() (*models.L2GatewayConnection, error) {
 	c := &models.L2GatewayConnection{TenantId: optString(d.TenantID), SegmentationId: javaUint32(d.SegmentationID)}
 	var err error
-	if c.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if c.NetworkId, err = nUUID(d.NetworkID, "network_id"); err != nil {
+	if err = readUUIDs(uuidField{&c.Id, d.ID, "id"}, uuidField{&c.NetworkId, d.NetworkID, "network_id"}); err != nil {
 		return nil, err
 	}
 	if gw := d.L2Gateway; gw != nil {
@@ -156,10 +151,7 @@ type neutronRemoteMacEntry struct {
 func (d *neutronRemoteMacEntry) toProto() (*models.RemoteMacEntry, error) {
 	rm := &models.RemoteMacEntry{SegmentationId: javaUint32(d.SegmentationID)}
 	var err error
-	if rm.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if rm.DeviceId, err = nUUID(d.DeviceID, "device_id"); err != nil {
+	if err = readUUIDs(uuidField{&rm.Id, d.ID, "id"}, uuidField{&rm.DeviceId, d.DeviceID, "device_id"}); err != nil {
 		return nil, err
 	}
 	if rm.VtepAddress, err = nIPv4(d.VtepAddress, "vtep_address"); err != nil {

@@ -89,16 +89,10 @@ func (d *neutronLoadBalancerV2) toProto() (*models.NeutronLoadBalancerV2, error)
 		OperatingStatus: nEnum[models.NeutronLoadBalancerV2_LoadBalancerV2Status](d.OperatingStatus,
 			models.NeutronLoadBalancerV2_LoadBalancerV2Status_value),
 		VipAddress: optString(d.VipAddress), Provider: optString(d.Provider)}
-	var err error
-	for _, f := range []struct {
-		dst  **models.UUID
-		src  *string
-		what string
-	}{{&lb.Id, d.ID, "id"}, {&lb.VipSubnetId, d.VipSubnetID, "vip_subnet_id"}, {&lb.VipPortId, d.VipPortID, "vip_port_id"},
-		{&lb.FlavorId, d.FlavorID, "flavor_id"}} {
-		if *f.dst, err = nUUID(f.src, f.what); err != nil {
-			return nil, err
-		}
+	err := readUUIDs(uuidField{&lb.Id, d.ID, "id"}, uuidField{&lb.VipSubnetId, d.VipSubnetID, "vip_subnet_id"},
+		uuidField{&lb.VipPortId, d.VipPortID, "vip_port_id"}, uuidField{&lb.FlavorId, d.FlavorID, "flavor_id"})
+	if err != nil {
+		return nil, err
 	}
 	if lb.Listeners, err = nUUIDs(d.Listeners, "listeners"); err != nil {
 		return nil, err
@@ -137,10 +131,8 @@ func (d *neutronListenerV2) toProto() (*models.NeutronLoadBalancerV2Listener, er
 	l := &models.NeutronLoadBalancerV2Listener{TenantId: optString(d.TenantID), AdminStateUp: d.AdminStateUp,
 		ProtocolPort: d.ProtocolPort}
 	var err error
-	if l.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if l.DefaultPoolId, err = nUUID(d.DefaultPoolID, "default_pool_id"); err != nil {
+	if err = readUUIDs(uuidField{&l.Id, d.ID, "id"},
+		uuidField{&l.DefaultPoolId, d.DefaultPoolID, "default_pool_id"}); err != nil {
 		return nil, err
 	}
 	if l.Loadbalancers, err = nList(d.LoadBalancers, (*neutronLoadBalancerV2).toProto); err != nil {
@@ -190,13 +182,9 @@ func (d *neutronPoolV2) toProto() (*models.NeutronLoadBalancerV2Pool, error) {
 			CookieName: optString(sp.CookieName)}
 	}
 	var err error
-	if p.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if p.HealthmonitorId, err = nUUID(d.HealthMonitorID, "healthmonitor_id"); err != nil {
-		return nil, err
-	}
-	if p.ListenerId, err = nUUID(d.ListenerID, "listener_id"); err != nil {
+	if err = readUUIDs(uuidField{&p.Id, d.ID, "id"},
+		uuidField{&p.HealthmonitorId, d.HealthMonitorID, "healthmonitor_id"},
+		uuidField{&p.ListenerId, d.ListenerID, "listener_id"}); err != nil {
 		return nil, err
 	}
 	if p.Members, err = nList(d.Members, (*neutronPoolMemberV2).toProto); err != nil {
@@ -245,10 +233,8 @@ func (d *neutronPoolMemberV2) toProto() (*models.NeutronLoadBalancerV2PoolMember
 	if m.Address, err = nIP(d.Address, "address"); err != nil {
 		return nil, err
 	}
-	if m.SubnetId, err = nUUID(d.SubnetID, "subnet_id"); err != nil {
-		return nil, err
-	}
-	if m.PoolId, err = nUUID(d.PoolID, "pool_id"); err != nil {
+	if err = readUUIDs(uuidField{&m.SubnetId, d.SubnetID, "subnet_id"},
+		uuidField{&m.PoolId, d.PoolID, "pool_id"}); err != nil {
 		return nil, err
 	}
 	return m, nil

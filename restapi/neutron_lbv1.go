@@ -33,26 +33,6 @@ func neutronLbRoot(neutronRoot string) object {
 	}
 }
 
-// uuidField is one UUID key of a JSON model and the proto field it fills.
-type uuidField struct {
-	dst  **models.UUID
-	src  *string
-	name string
-}
-
-// readUUIDs parses the UUID keys into their fields; the first bad one is
-// the error.
-func readUUIDs(fields ...uuidField) error {
-	for _, f := range fields {
-		id, err := nUUID(f.src, f.name)
-		if err != nil {
-			return err
-		}
-		*f.dst = id
-	}
-	return nil
-}
-
 // neutronLbPool is the JSON of a pool.
 type neutronLbPool struct {
 	ID                *string  `json:"id"`

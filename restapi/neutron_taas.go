@@ -21,10 +21,7 @@ func (d *neutronTapService) toProto() (*models.TapService, error) {
 	ts := &models.TapService{TenantId: optString(d.TenantID), Name: optString(d.Name),
 		Description: optString(d.Description)}
 	var err error
-	if ts.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if ts.PortId, err = nUUID(d.PortID, "port_id"); err != nil {
+	if err = readUUIDs(uuidField{&ts.Id, d.ID, "id"}, uuidField{&ts.PortId, d.PortID, "port_id"}); err != nil {
 		return nil, err
 	}
 	return ts, nil
@@ -51,13 +48,8 @@ func (d *neutronTapFlow) toProto() (*models.TapFlow, error) {
 	f := &models.TapFlow{TenantId: optString(d.TenantID), Name: optString(d.Name),
 		Description: optString(d.Description)}
 	var err error
-	if f.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if f.TapServiceId, err = nUUID(d.TapServiceID, "tap_service_id"); err != nil {
-		return nil, err
-	}
-	if f.SourcePort, err = nUUID(d.SourcePort, "source_port"); err != nil {
+	if err = readUUIDs(uuidField{&f.Id, d.ID, "id"}, uuidField{&f.TapServiceId, d.TapServiceID, "tap_service_id"},
+		uuidField{&f.SourcePort, d.SourcePort, "source_port"}); err != nil {
 		return nil, err
 	}
 	if d.Direction != nil {

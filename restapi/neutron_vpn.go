@@ -28,10 +28,7 @@ func (d *neutronVpnService) toProto() (*models.VpnService, error) {
 	s := &models.VpnService{Name: optString(d.Name), Description: optString(d.Description),
 		AdminStateUp: d.AdminStateUp, TenantId: optString(d.TenantID)}
 	var err error
-	if s.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if s.RouterId, err = nUUID(d.RouterID, "router_id"); err != nil {
+	if err = readUUIDs(uuidField{&s.Id, d.ID, "id"}, uuidField{&s.RouterId, d.RouterID, "router_id"}); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -232,10 +229,8 @@ func (d *neutronIPSecSiteConnection) toProto() (*models.IPSecSiteConnection, err
 		PeerId: optString(d.PeerID), Mtu: javaUint32(d.Mtu), Psk: optString(d.Psk),
 		DpdInterval: javaUint32(d.DpdInterval), DpdTimeout: javaUint32(d.DpdTimeout)}
 	var err error
-	if c.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if c.VpnserviceId, err = nUUID(d.VpnServiceID, "vpnservice_id"); err != nil {
+	if err = readUUIDs(uuidField{&c.Id, d.ID, "id"},
+		uuidField{&c.VpnserviceId, d.VpnServiceID, "vpnservice_id"}); err != nil {
 		return nil, err
 	}
 	for _, f := range []struct {
