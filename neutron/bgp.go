@@ -92,13 +92,8 @@ func createBgpPeer(v *View, p *models.NeutronBgpPeer) ([]Op, error) {
 		return nil, err
 	}
 	ops = append(ops, routes...)
-	chain := router.GetLocalRedirectChainId().ToGoogle()
-	if router.GetLocalRedirectChainId() == nil {
-		chain = uuid.New()
-		c := newChain(chain, "LOCAL_REDIRECT_"+r.String())
-		c.RouterRedirectIds = []*models.UUID{uuidOf(r)}
-		ops = append(ops, Create(c))
-	}
+	chain, chainOps := localRedirectChain(router)
+	ops = append(ops, chainOps...)
 	peer := idOf(p)
 	return append(ops,
 		Create(&models.BgpPeer{Id: uuidOf(peer), Address: proto.Clone(p.GetPeerIp()).(*models.IPAddress),

@@ -30,6 +30,19 @@ func newChain(id uuid.UUID, name string, jumpRuleIDs ...uuid.UUID) *models.Chain
 	return c
 }
 
+// localRedirectChain is the id of the router's local redirect chain (where
+// VPN and BGP redirect their traffic to the router's containers) and, when
+// the router has none yet, the op creating it bound to the router: the
+// store then sets the router's local_redirect_chain_id.
+func localRedirectChain(router *models.Router) (uuid.UUID, []Op) {
+	if id := router.GetLocalRedirectChainId(); id != nil {
+		return id.ToGoogle(), nil
+	}
+	chain := newChain(uuid.New(), "LOCAL_REDIRECT_"+idOf(router).String())
+	chain.RouterRedirectIds = []*models.UUID{router.GetId()}
+	return idOf(chain), []Op{Create(chain)}
+}
+
 // newRule is a rule of chain with a fresh id.
 func newRule(chain uuid.UUID, typ models.Rule_Type, action models.Rule_Action) *models.Rule {
 	return &models.Rule{Id: models.NewUUID(), ChainId: models.UUIDFromGoogle(chain), Type: typ.Enum(),

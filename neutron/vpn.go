@@ -160,7 +160,6 @@ func createVpnContainer(v *View, vpn *models.VpnService) ([]Op, vpnContainerPort
 	if err != nil {
 		return nil, vpnContainerPort{}, err
 	}
-	rid := idOf(router)
 	local, err := freeLocalSubnet(v, router)
 	if err != nil {
 		return nil, vpnContainerPort{}, err
@@ -190,13 +189,7 @@ func createVpnContainer(v *View, vpn *models.VpnService) ([]Op, vpnContainerPort
 		return nil, vpnContainerPort{}, err
 	}
 
-	var ops []Op
-	chain := router.GetLocalRedirectChainId().ToGoogle()
-	if router.LocalRedirectChainId == nil {
-		chain = uuid.New()
-		ops = append(ops, Create(newChain(chain, "LOCAL_REDIRECT_"+rid.String())),
-			Modify(rid, func(r *models.Router) error { r.LocalRedirectChainId = uuidOf(chain); return nil }))
-	}
+	chain, ops := localRedirectChain(router)
 	ops = append(ops, creates(vpnRedirectRules(chain, vpn.GetExternalIp(), port.GetId())...)...)
 	for _, s := range router.GetVpnServiceIds() {
 		ops = append(ops, Modify(s.ToGoogle(), func(s *models.VpnService) error { s.ContainerId = container; return nil }))
