@@ -242,10 +242,7 @@ func (d *neutronSubnet) toProto() (*models.NeutronSubnet, error) {
 		s.IpVersion = proto.Uint32(uint32(*d.IPVersion))
 	}
 	var err error
-	if s.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if s.NetworkId, err = nUUID(d.NetworkID, "network_id"); err != nil {
+	if err = readUUIDs(uuidField{&s.Id, d.ID, "id"}, uuidField{&s.NetworkId, d.NetworkID, "network_id"}); err != nil {
 		return nil, err
 	}
 	if s.Cidr, err = nSubnet(d.CIDR, "cidr"); err != nil {
@@ -371,13 +368,8 @@ func (d *neutronPort) toProto() (*models.NeutronPort, error) {
 		Status: optString(d.Status), HostId: optString(d.HostID),
 		PortSecurityEnabled: boolOr(d.PortSecurityEnabled, true)}
 	var err error
-	if p.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if p.NetworkId, err = nUUID(d.NetworkID, "network_id"); err != nil {
-		return nil, err
-	}
-	if p.QosPolicyId, err = nUUID(d.QosPolicyID, "qos_policy_id"); err != nil {
+	if err = readUUIDs(uuidField{&p.Id, d.ID, "id"}, uuidField{&p.NetworkId, d.NetworkID, "network_id"},
+		uuidField{&p.QosPolicyId, d.QosPolicyID, "qos_policy_id"}); err != nil {
 		return nil, err
 	}
 	if p.SecurityGroups, err = nUUIDs(d.SecurityGroups, "security_groups"); err != nil {
@@ -565,13 +557,9 @@ func (d *neutronSecurityGroupRule) toProto() (*models.SecurityGroupRule, error) 
 	r := &models.SecurityGroupRule{TenantId: optString(d.TenantID), PortRangeMin: d.PortRangeMin,
 		PortRangeMax: d.PortRangeMax, RemoteIpPrefix: optString(d.RemoteIPPrefix)}
 	var err error
-	if r.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if r.SecurityGroupId, err = nUUID(d.SecurityGroupID, "security_group_id"); err != nil {
-		return nil, err
-	}
-	if r.RemoteGroupId, err = nUUID(d.RemoteGroupID, "remote_group_id"); err != nil {
+	if err = readUUIDs(uuidField{&r.Id, d.ID, "id"},
+		uuidField{&r.SecurityGroupId, d.SecurityGroupID, "security_group_id"},
+		uuidField{&r.RemoteGroupId, d.RemoteGroupID, "remote_group_id"}); err != nil {
 		return nil, err
 	}
 	if d.Direction != nil {

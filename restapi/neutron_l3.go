@@ -125,13 +125,8 @@ func (d *neutronFloatingIP) toProto() (*models.FloatingIp, error) {
 	if f.FloatingIpAddress, err = nIP(d.FloatingIPAddress, "floating_ip_address"); err != nil {
 		return nil, err
 	}
-	if f.FloatingNetworkId, err = nUUID(d.FloatingNetworkID, "floating_network_id"); err != nil {
-		return nil, err
-	}
-	if f.RouterId, err = nUUID(d.RouterID, "router_id"); err != nil {
-		return nil, err
-	}
-	if f.PortId, err = nUUID(d.PortID, "port_id"); err != nil {
+	if err = readUUIDs(uuidField{&f.FloatingNetworkId, d.FloatingNetworkID, "floating_network_id"},
+		uuidField{&f.RouterId, d.RouterID, "router_id"}, uuidField{&f.PortId, d.PortID, "port_id"}); err != nil {
 		return nil, err
 	}
 	if f.FixedIpAddress, err = nIP(d.FixedIPAddress, "fixed_ip_address"); err != nil {

@@ -97,10 +97,7 @@ func (d *neutronLbMember) toProto() (*models.NeutronLoadBalancerPoolMember, erro
 		AdminStateUp: proto.Bool(d.AdminStateUp), ProtocolPort: proto.Int32(d.ProtocolPort),
 		Weight: proto.Int32(d.Weight), Status: optString(d.Status), StatusDescription: optString(d.StatusDescription)}
 	var err error
-	if m.Id, err = nUUID(d.ID, "id"); err != nil {
-		return nil, err
-	}
-	if m.PoolId, err = nUUID(d.PoolID, "pool_id"); err != nil {
+	if err = readUUIDs(uuidField{&m.Id, d.ID, "id"}, uuidField{&m.PoolId, d.PoolID, "pool_id"}); err != nil {
 		return nil, err
 	}
 	if m.Address, err = nIP(d.Address, "address"); err != nil {
