@@ -201,6 +201,38 @@ type ChildrenEvent struct {
 	Err      error
 }
 
+// Watch is a one-shot watch set by a read (GetW, ExistsW, ChildrenW): it
+// tells, without a round trip, whether what the read returned may have
+// changed since. It is ZooKeeper's one-shot watch, kept on the client and
+// the server until it fires (the client cannot remove it: an unwanted
+// watch costs a client map entry and a server registration until the node
+// next changes), so a caller sets a new one only when the last has fired.
+//
+// The contract, on which a cache can serve reads without asking the store:
+//   - A read never fires a watch, nor does anything that leaves the watched
+//     state (data and existence, or the child list) unchanged, except as
+//     below.
+//   - A change of the watched state committed by any session fires the
+//     watch, and does so no later than this session learns of anything
+//     after it: once a request this session issued after the change was
+//     committed has returned, Fired reports true. In particular, once
+//     Sync returns, every watch of this session whose state changed in a
+//     write committed before Sync was called has fired, and a watch that
+//     has not fired then guarantees its read's result was current when
+//     Sync was called. A write of this session fires its own watches
+//     before the write returns.
+//   - The end of the session (expiry, Close) fires every watch, and so does
+//     a lost connection, even when the session survives it: ZooKeeper
+//     re-registers watches after a reconnection, but not in order with the
+//     requests that follow it, so a watch set before the connection was
+//     lost no longer guarantees anything; the caller reads again.
+//
+// A watch may fire spuriously (it is conservative), never late.
+type Watch interface {
+	// Fired reports, without blocking, whether the watch has fired.
+	Fired() bool
+}
+
 // SessionState is the state of a Conn's session with the store.
 type SessionState int
 
@@ -271,6 +303,18 @@ type Conn interface {
 	// WatchChildren observes the children of path (which need not exist)
 	// until ctx is done. The channel is closed when the watch ends.
 	WatchChildren(ctx context.Context, path string) (<-chan ChildrenEvent, error)
+
+	// GetW is Get that also sets a one-shot Watch on the node's data and
+	// existence (fired by a set or a delete). No watch is set when the
+	// node is missing (the error is then ErrNoNode).
+	GetW(ctx context.Context, path string) ([]byte, Stat, Watch, error)
+	// ExistsW is Exists that also sets a one-shot Watch: on the node's data
+	// and existence when it exists, on its creation when it does not.
+	ExistsW(ctx context.Context, path string) (Stat, bool, Watch, error)
+	// ChildrenW is Children that also sets a one-shot Watch on the child
+	// list (fired by a child's create or delete, or the node's delete). No
+	// watch is set when the node is missing (ErrNoNode).
+	ChildrenW(ctx context.Context, path string) ([]string, Stat, Watch, error)
 
 	// SessionID is the id of the current session (0 when none).
 	SessionID() int64

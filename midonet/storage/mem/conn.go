@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/internal/sessions"
@@ -23,6 +24,9 @@ type Conn struct {
 	watches map[ender]struct{}
 	subs    sessions.Set
 	endErr  error // set when the session starts ending: watches end with it
+	// gen counts connections (Disconnect, the session's end): a one-shot
+	// watch set in an earlier one counts as fired, as on ZooKeeper.
+	gen atomic.Int64
 }
 
 var _ storage.Conn = (*Conn)(nil)
@@ -355,6 +359,7 @@ func (c *Conn) Disconnect() {
 		return
 	}
 	c.gateCh = make(chan struct{})
+	c.gen.Add(1)
 	c.setStateLocked(storage.Disconnected)
 }
 
@@ -402,9 +407,11 @@ func (c *Conn) end(st storage.SessionState, err error) {
 		}
 		clear(c.watches)
 	}
+	c.gen.Add(1)
 	c.mu.Unlock()
 
 	c.s.endSession(c.sess, err)
+	c.s.shots.fireSession(c)
 
 	c.mu.Lock()
 	defer c.mu.Unlock()

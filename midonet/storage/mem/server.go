@@ -20,7 +20,8 @@
 // production and are better refused early.
 //
 // Writes are serialized by one lock (the zxid order requires it); reads share
-// it. Watches never block writers: each watch has its own delivery goroutine
+// it. One-shot watches (GetW, ExistsW, ChildrenW) fire inside the commit
+// that changes what they watch, before the write returns. Watches never block writers: each watch has its own delivery goroutine
 // and a bounded queue, coalescing to the latest state when the consumer falls
 // behind.
 package mem
@@ -73,6 +74,7 @@ type Server struct {
 
 	nodeWatches  map[string]map[*watch[storage.NodeEvent]]struct{}
 	childWatches map[string]map[*watch[storage.ChildrenEvent]]struct{}
+	shots        oneShots
 }
 
 type node struct {
@@ -317,6 +319,14 @@ func (t *txn) commit() {
 		return
 	}
 	t.s.zxid = t.zxid
+	t.s.shots.mu.Lock()
+	for _, p := range t.nodesHit {
+		t.s.shots.fire(t.s.shots.node, p)
+	}
+	for _, p := range t.kidsHit {
+		t.s.shots.fire(t.s.shots.children, p)
+	}
+	t.s.shots.mu.Unlock()
 	for _, p := range dedup(t.nodesHit) {
 		ws := t.s.nodeWatches[p]
 		if len(ws) == 0 {

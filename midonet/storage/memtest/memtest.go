@@ -28,9 +28,20 @@ func (b *Backend) Connect(t testing.TB) storage.Conn {
 // Expire expires the session of c (opened on this Backend's server): its
 // ephemerals are deleted and its watches end with storage.ErrSessionExpired.
 func (b *Backend) Expire(t testing.TB, c storage.Conn) {
+	b.memConn(t, c).Expire()
+}
+
+func (b *Backend) memConn(t testing.TB, c storage.Conn) *mem.Conn {
 	mc, ok := c.(*mem.Conn)
 	if !ok {
-		t.Fatalf("memtest: Expire of a %T, want *mem.Conn", c)
+		t.Fatalf("memtest: a %T, want *mem.Conn", c)
 	}
-	mc.Expire()
+	return mc
 }
+
+// Disconnect cuts c off (mem.Conn.Disconnect); it implements
+// storagetest.Disconnector.
+func (b *Backend) Disconnect(t testing.TB, c storage.Conn) { b.memConn(t, c).Disconnect() }
+
+// Reconnect ends a Disconnect of c.
+func (b *Backend) Reconnect(t testing.TB, c storage.Conn) { b.memConn(t, c).Reconnect() }

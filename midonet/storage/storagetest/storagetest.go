@@ -1,6 +1,7 @@
 // Package storagetest is the conformance suite every storage backend must
 // pass: ZooKeeper's semantics for nodes, versions, stats, sequential and
-// ephemeral nodes, atomic multi-ops, watches, sessions, plus the leader
+// ephemeral nodes, atomic multi-ops, watches (one-shot ones ordered with
+// Sync, see storage.Watch), sessions, plus the leader
 // election built on them (storage.Election).
 //
 // A backend's test calls Run with a Backend that opens sessions on one
@@ -65,6 +66,10 @@ func Run(t *testing.T, b Backend) {
 		{"WatchChildrenSteps", testWatchChildrenSteps},
 		{"WatchSameSequenceForAll", testWatchSameSequenceForAll},
 		{"WatchContextCancel", testWatchContextCancel},
+		{"OneShotFiredBySync", testOneShotFiredBySync},
+		{"OneShotKinds", testOneShotKinds},
+		{"OneShotSessionEnd", testOneShotSessionEnd},
+		{"OneShotReconnect", testOneShotReconnect},
 		{"ConcurrentIncrements", testConcurrentIncrements},
 		{"ConcurrentSequential", testConcurrentSequential},
 		{"ElectionFailoverOnClose", testElectionFailoverOnClose},

@@ -23,6 +23,10 @@
 //
 // # Watches
 //
+// GetW, ExistsW and ChildrenW return ZooKeeper's one-shot watches as they
+// are (storage.Watch, no goroutine each); a lost connection fires them all
+// (see storage.Watch for why).
+//
 // ZooKeeper watches fire once; WatchNode and WatchChildren re-arm them and
 // deliver, per storage's contract, the state when the watch was set followed
 // by every later state in order. Rapid changes between two deliveries are
@@ -38,6 +42,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gozk "github.com/go-zookeeper/zk"
@@ -80,6 +85,10 @@ type Conn struct {
 	// whoever waits for a state.
 	changed chan struct{}
 	subs    sessions.Set
+	// gen counts connections: it grows whenever the connection to the
+	// server drops (and on expiry and Close), so that a one-shot watch
+	// (oneShot) set in an earlier connection counts as fired.
+	gen atomic.Int64
 }
 
 var _ storage.Conn = (*Conn)(nil)
@@ -136,6 +145,12 @@ func (l libLogger) Printf(format string, args ...any) {
 func (c *Conn) onEvent(ev gozk.Event) {
 	if ev.Type != gozk.EventSession {
 		return
+	}
+	if ev.State == gozk.StateDisconnected || ev.State == gozk.StateExpired {
+		// Reported on the library's connection goroutine once the old
+		// connection's receive loop has ended, before any answer on a new
+		// connection.
+		c.gen.Add(1)
 	}
 	<-c.ready
 	c.mu.Lock()
@@ -250,6 +265,7 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.epoch++
+	c.gen.Add(1)
 	c.setStateLocked(storage.Closed)
 	c.mu.Unlock()
 	// The library sends closeSession and waits (up to a second) for the

@@ -164,3 +164,57 @@ func checkData(t *testing.T, ctx context.Context, c *zk.Conn, want map[string][]
 		}
 	}
 }
+
+// TestOneShotOnFollower: a reader whose session is on a follower and a
+// writer on the leader of a 3-server ensemble; after each of the writer's
+// acknowledged sets, deletes and creates, the reader's one-shot watch has
+// fired once the reader's Sync returns, and what the reader then reads is
+// the write (storage.Watch's contract across servers).
+func TestOneShotOnFollower(t *testing.T) {
+	ens := zktest.StartEnsemble(t, 3)
+	ctx := testCtx(t)
+	leader := ens.WaitLeader(reconnectBound)
+	follower := (leader + 1) % 3
+	connect := func(i int) *zk.Conn {
+		c, err := zk.Connect(ctx, zk.Config{Servers: []string{ens.Addrs()[i]}, SessionTimeout: 20 * time.Second, Logger: testLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	writer, reader := connect(leader), connect(follower)
+	const p = "/oneshot"
+	if _, err := writer.Create(ctx, p, []byte("0"), storage.Persistent); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		if err := reader.Sync(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		data, st, w, err := reader.GetW(ctx, p)
+		if err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		if want := fmt.Sprint(i); string(data) != want {
+			t.Fatalf("round %d: read %q after a sync, want %q", i, data, want)
+		}
+		next := []byte(fmt.Sprint(i + 1))
+		if i%10 == 9 { // delete and re-create: same data, new node
+			if err := writer.Delete(ctx, p, st.Version); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := writer.Create(ctx, p, next, storage.Persistent); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := writer.Set(ctx, p, next, st.Version); err != nil {
+			t.Fatal(err)
+		}
+		if err := reader.Sync(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if !w.Fired() {
+			t.Fatalf("round %d: the follower's watch had not fired when its sync returned after the leader's acknowledged write", i)
+		}
+	}
+}

@@ -106,10 +106,7 @@ func (b *Backend) Proxy(c storage.Conn) *Proxy {
 // session. It returns once the server has expired the session.
 func (b *Backend) Expire(t testing.TB, c storage.Conn) {
 	t.Helper()
-	proxy := b.Proxy(c)
-	if proxy == nil {
-		t.Fatalf("zktest: Expire: %T was not opened by this Backend's Connect", c)
-	}
+	proxy := b.mustProxy(t, c, "Expire")
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout())
 	defer cancel()
 	sid := c.SessionID()
@@ -134,5 +131,42 @@ func (b *Backend) Expire(t testing.TB, c storage.Conn) {
 			t.Fatalf("zktest: Expire: the server did not expire session 0x%x within %v", sid, b.timeout())
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+// Disconnect cuts c (opened by Connect) off at its proxy and returns once
+// c reports Disconnected; the session lives on until its timeout. It
+// implements storagetest.Disconnector.
+func (b *Backend) Disconnect(t testing.TB, c storage.Conn) {
+	t.Helper()
+	b.mustProxy(t, c, "Disconnect").Block()
+	b.waitState(t, c, storage.Disconnected)
+}
+
+// Reconnect lets c reach the server again and returns once it is
+// Connected.
+func (b *Backend) Reconnect(t testing.TB, c storage.Conn) {
+	t.Helper()
+	b.mustProxy(t, c, "Reconnect").Unblock()
+	b.waitState(t, c, storage.Connected)
+}
+
+func (b *Backend) mustProxy(t testing.TB, c storage.Conn, what string) *Proxy {
+	t.Helper()
+	proxy := b.Proxy(c)
+	if proxy == nil {
+		t.Fatalf("zktest: %s: %T was not opened by this Backend's Connect", what, c)
+	}
+	return proxy
+}
+
+func (b *Backend) waitState(t testing.TB, c storage.Conn, want storage.SessionState) {
+	t.Helper()
+	deadline := time.Now().Add(b.timeout())
+	for c.State() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("zktest: session state %v, want %v within %v", c.State(), want, b.timeout())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
