@@ -105,3 +105,52 @@ func run(t *testing.T, name string, args ...string) {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
 	}
 }
+
+// TestJavaPrintsEditedText: Java's TextFormat reads each text EditText
+// edits (the stored text of a parent after a child's delete, of an IP
+// address group after a port's) and prints exactly the same bytes.
+func TestJavaPrintsEditedText(t *testing.T) {
+	javac, java := requireJava(t)
+	classes := t.TempDir()
+	run(t, javac, "-nowarn", "-d", classes, "-cp", protobufJavaJar, filepath.Join("testdata", "java", "TextFormatRoundTrip.java"))
+	dir := t.TempDir()
+	b, err := proto.Marshal(compiledIntoGo(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setFile := filepath.Join(dir, "set.pb")
+	if err := os.WriteFile(setFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-cp", classes + string(os.PathListSeparator) + protobufJavaJar, "TextFormatRoundTrip", setFile}
+	var edited [][]byte
+	for i, tc := range editCases(t) {
+		if tc.absent {
+			continue
+		}
+		text, err := Marshal(tc.obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, ok := EditText(text, tc.obj.ProtoReflect().Descriptor(), tc.edits)
+		if !ok {
+			t.Fatalf("%s: not edited", tc.name)
+		}
+		in := filepath.Join(dir, fmt.Sprintf("%d.txt", i))
+		if err := os.WriteFile(in, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		edited = append(edited, out)
+		args = append(args, string(tc.obj.ProtoReflect().Descriptor().FullName()), in, filepath.Join(dir, fmt.Sprintf("%d.java.txt", len(edited)-1)))
+	}
+	run(t, java, args...)
+	for i, ours := range edited {
+		javaText, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%d.java.txt", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(javaText, ours) {
+			t.Errorf("Java prints\n%s\nour edited text is\n%s", javaText, ours)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"bytes"
+	"slices"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -103,4 +104,231 @@ func SplicePoint(text []byte, md protoreflect.MessageDescriptor, fd protoreflect
 		at = len(text)
 	}
 	return at, true
+}
+
+// ListEdit is one change to the elements of the repeated message field
+// Field: with Old nil, New is appended; otherwise the first element equal
+// to Old is replaced by New, or removed when New is nil (the first, as
+// the reference's back-reference removal and its address group updates
+// take the first match). An Old that is not there changes nothing.
+type ListEdit struct {
+	Field    protoreflect.FieldDescriptor
+	Old, New proto.Message
+}
+
+// EditList returns elems, the elements of one repeated message field,
+// with those of edits that are of that field applied in order. It reuses
+// elems' array and compares with proto.Equal; elements are neither copied
+// nor modified (the caller's Old and New go in as they are).
+func EditList(elems []proto.Message, fd protoreflect.FieldDescriptor, edits []ListEdit) []proto.Message {
+	for _, ed := range edits {
+		if ed.Field.Number() != fd.Number() {
+			continue
+		}
+		if ed.Old == nil {
+			elems = append(elems, ed.New)
+			continue
+		}
+		i := slices.IndexFunc(elems, func(m proto.Message) bool { return elemEqual(m, ed.Old) })
+		switch {
+		case i < 0:
+		case ed.New == nil:
+			elems = slices.Delete(elems, i, i+1)
+		default:
+			elems[i] = ed.New
+		}
+	}
+	return elems
+}
+
+// ApplyListEdits returns a copy of obj with edits applied in order (the
+// copy has its own elements: New ones are copied too).
+func ApplyListEdits(obj proto.Message, edits []ListEdit) proto.Message {
+	o := proto.Clone(obj)
+	m := o.ProtoReflect()
+	own := slices.Clone(edits)
+	for i := range own {
+		if own[i].New != nil {
+			own[i].New = proto.Clone(own[i].New)
+		}
+	}
+	var done []protoreflect.FieldNumber
+	for _, ed := range own {
+		n := ed.Field.Number()
+		if slices.Contains(done, n) {
+			continue
+		}
+		done = append(done, n)
+		list := m.Mutable(ed.Field).List()
+		if !slices.ContainsFunc(own, func(e ListEdit) bool { return e.Field.Number() == n && e.Old != nil }) {
+			for _, e := range own { // appends only: no search, in place
+				if e.Field.Number() == n {
+					list.Append(protoreflect.ValueOfMessage(e.New.ProtoReflect()))
+				}
+			}
+			continue
+		}
+		elems := make([]proto.Message, list.Len())
+		for i := range elems {
+			elems[i] = list.Get(i).Message().Interface()
+		}
+		elems = EditList(elems, ed.Field, own)
+		list.Truncate(0)
+		for _, e := range elems {
+			list.Append(protoreflect.ValueOfMessage(e.ProtoReflect()))
+		}
+	}
+	return o
+}
+
+// elemEqual is proto.Equal, without reflection for ids (the elements of
+// back-reference lists, the long ones).
+func elemEqual(a, b proto.Message) bool {
+	if x, ok := a.(*UUID); ok {
+		y, ok := b.(*UUID)
+		return ok && x.Equal(y)
+	}
+	return proto.Equal(a, b)
+}
+
+// EditText returns text, the Marshal output of a message of md, with
+// edits applied in order without parsing or printing the message: a
+// replaced or removed element's lines are found by its printed form (the
+// first top-level element printing as Old, as a parsed list's first equal
+// element) and cut or replaced, appended elements are spliced in as
+// SpliceRepeated does. The result is the Marshal output of the message
+// with the edits applied (ApplyListEdits). It returns false, and the
+// caller prints the message instead, when an Old matches no element (it
+// is absent, or stored with fields this printer does not know) or when
+// SpliceRepeated would. The result is a new slice.
+func EditText(text []byte, md protoreflect.MessageDescriptor, edits []ListEdit) ([]byte, bool) {
+	// piece is bytes of the result: an element replacing text[at:end]
+	// (end > at), or appended elements going in at at (end == at).
+	type piece struct {
+		at, end int
+		field   protoreflect.FieldNumber // appended pieces at one point go in field order
+		data    []byte
+	}
+	var cuts []piece // in edit order
+	type appended struct {
+		field protoreflect.FieldDescriptor
+		data  []byte // nil once removed again
+	}
+	var adds []appended
+	print := func(fd protoreflect.FieldDescriptor, m proto.Message) ([]byte, bool) {
+		if m == nil {
+			return nil, true
+		}
+		b, err := AppendElemText(nil, fd, m)
+		return b, err == nil
+	}
+	for _, ed := range edits {
+		if !ed.Field.IsList() || ed.Field.Kind() != protoreflect.MessageKind || ed.Field.ContainingMessage().FullName() != md.FullName() {
+			return nil, false
+		}
+		repl, ok := print(ed.Field, ed.New)
+		if !ok {
+			return nil, false
+		}
+		if ed.Old == nil {
+			adds = append(adds, appended{ed.Field, repl})
+			continue
+		}
+		old, ok := print(ed.Field, ed.Old)
+		if !ok {
+			return nil, false
+		}
+		// The first element equal to old: an element of text not yet cut,
+		// or one replaced by old's bytes earlier, whichever comes first;
+		// else one appended earlier.
+		at := findElem(text, old, func(at int) bool {
+			return slices.ContainsFunc(cuts, func(c piece) bool { return c.at == at })
+		})
+		replaced := -1
+		for i, c := range cuts {
+			if bytes.Equal(c.data, old) && (at < 0 || c.at < at) && (replaced < 0 || c.at < cuts[replaced].at) {
+				replaced = i
+			}
+		}
+		if replaced >= 0 {
+			cuts[replaced].data = repl
+			continue
+		}
+		if at >= 0 {
+			cuts = append(cuts, piece{at: at, end: at + len(old), data: repl})
+			continue
+		}
+		i := slices.IndexFunc(adds, func(a appended) bool { return bytes.Equal(a.data, old) })
+		if i < 0 {
+			return nil, false
+		}
+		adds[i].data = repl
+	}
+	pieces := cuts
+	size := len(text)
+	for _, c := range cuts {
+		size += len(c.data) - (c.end - c.at)
+	}
+	var fields []protoreflect.FieldDescriptor
+	for _, a := range adds {
+		if a.data != nil && !slices.Contains(fields, a.field) {
+			fields = append(fields, a.field)
+		}
+	}
+	for _, fd := range fields {
+		at, ok := SplicePoint(text, md, fd)
+		if !ok {
+			return nil, false
+		}
+		p := piece{at: at, end: at, field: fd.Number()}
+		for _, a := range adds {
+			if a.field == fd {
+				p.data = append(p.data, a.data...)
+			}
+		}
+		pieces = append(pieces, p)
+		size += len(p.data)
+	}
+	// In text order; at one point, appends before a cut starting there
+	// (the next field's first element) and in field order.
+	slices.SortFunc(pieces, func(a, b piece) int {
+		if a.at != b.at {
+			return a.at - b.at
+		}
+		if (a.end > a.at) != (b.end > b.at) {
+			if a.end > a.at {
+				return 1
+			}
+			return -1
+		}
+		return int(a.field - b.field)
+	})
+	out := make([]byte, 0, size)
+	from := 0
+	for _, p := range pieces {
+		out = append(append(out, text[from:p.at]...), p.data...)
+		from = p.end
+	}
+	return append(out, text[from:]...), true
+}
+
+// findElem returns where the first top-level element printing as elem
+// (AppendElemText's bytes) starts in text, skipping those skip says are
+// taken; -1 when there is none. Top-level lines start in column 0 and
+// nested ones are indented, and elem's only unindented lines are its
+// first and its closing brace, so a match at the start of a line is one
+// whole element.
+func findElem(text, elem []byte, skip func(at int) bool) int {
+	for from := 0; from <= len(text)-len(elem); {
+		i := bytes.Index(text[from:], elem)
+		if i < 0 {
+			return -1
+		}
+		at := from + i
+		if (at == 0 || text[at-1] == '\n') && !skip(at) {
+			return at
+		}
+		from = at + 1
+	}
+	return -1
 }

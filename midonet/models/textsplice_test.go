@@ -2,6 +2,7 @@ package models
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -74,5 +75,179 @@ func TestSpliceRepeatedRefusesUnknownLines(t *testing.T) {
 		if _, ok := SpliceRepeated([]byte(text), (&Network{}).ProtoReflect().Descriptor(), fd, []byte("port_ids {\n}\n")); ok {
 			t.Errorf("spliced into %q", text)
 		}
+	}
+}
+
+// editCase is an object and edits of its repeated fields; absent: an Old
+// matches no element, so EditText must refuse (the full path applies).
+type editCase struct {
+	name   string
+	obj    proto.Message
+	edits  []ListEdit
+	absent bool
+}
+
+func editCases(t testing.TB) []editCase {
+	ids := make([]*UUID, 5)
+	for i := range ids {
+		ids[i] = NewUUID()
+	}
+	bridge := func(ports ...*UUID) *Network {
+		return &Network{Id: ids[0], Name: proto.String("b"), TenantId: proto.String("t"), PortIds: ports,
+			DhcpIds: []*UUID{ids[4]}, Vni: proto.Uint32(7)}
+	}
+	portIDs := (&Network{}).ProtoReflect().Descriptor().Fields().ByName("port_ids")
+	dhcpIDs := (&Network{}).ProtoReflect().Descriptor().Fields().ByName("dhcp_ids")
+	rm := func(id *UUID) ListEdit { return ListEdit{Field: portIDs, Old: id} }
+	add := func(id *UUID) ListEdit { return ListEdit{Field: portIDs, New: id} }
+	addr := func(s string) *IPAddress {
+		a, err := ParseIPAddress(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	entry := func(ip string, ports ...*UUID) *IPAddrGroup_IPAddrPorts {
+		return &IPAddrGroup_IPAddrPorts{IpAddress: addr(ip), PortIds: ports}
+	}
+	group := &IPAddrGroup{Id: ids[0], Name: proto.String("default"),
+		IpAddrPorts: []*IPAddrGroup_IPAddrPorts{entry("10.0.0.1", ids[1]), entry("10.0.0.2", ids[2], ids[3]),
+			entry("fd00::1", ids[3]), entry("10.0.0.3")},
+		InboundChainId: ids[3], OutboundChainId: ids[4]}
+	entries := group.ProtoReflect().Descriptor().Fields().ByName("ip_addr_ports")
+	chain := &Chain{Id: ids[0], Name: proto.String("c"), RuleIds: []*UUID{ids[1], ids[2]}, JumpRuleIds: []*UUID{ids[3]}}
+	ruleIDs := chain.ProtoReflect().Descriptor().Fields().ByName("rule_ids")
+	jumpIDs := chain.ProtoReflect().Descriptor().Fields().ByName("jump_rule_ids")
+	return []editCase{
+		{name: "first", obj: bridge(ids[1], ids[2], ids[3]), edits: []ListEdit{rm(ids[1])}},
+		{name: "middle", obj: bridge(ids[1], ids[2], ids[3]), edits: []ListEdit{rm(ids[2])}},
+		{name: "last", obj: bridge(ids[1], ids[2], ids[3]), edits: []ListEdit{rm(ids[3])}},
+		{name: "only", obj: bridge(ids[1]), edits: []ListEdit{rm(ids[1])}},
+		{name: "only, nothing else", obj: &Network{PortIds: []*UUID{ids[1]}}, edits: []ListEdit{rm(ids[1])}},
+		{name: "duplicates: the first", obj: bridge(ids[2], ids[1], ids[2], ids[1]), edits: []ListEdit{rm(ids[1])}},
+		{name: "duplicates: both", obj: bridge(ids[1], ids[2], ids[1]), edits: []ListEdit{rm(ids[1]), rm(ids[1])}},
+		{name: "duplicates: more removed than there", obj: bridge(ids[1], ids[1]), edits: []ListEdit{rm(ids[1]), rm(ids[1]), rm(ids[1])}, absent: true},
+		{name: "several", obj: bridge(ids[1], ids[2], ids[3]), edits: []ListEdit{rm(ids[3]), rm(ids[1])}},
+		{name: "all", obj: bridge(ids[1], ids[2]), edits: []ListEdit{rm(ids[2]), rm(ids[1])}},
+		{name: "all, then appends", obj: bridge(ids[1], ids[2]), edits: []ListEdit{rm(ids[2]), rm(ids[1]), add(ids[3]), add(ids[1])}},
+		{name: "append then remove it", obj: bridge(ids[1]), edits: []ListEdit{add(ids[2]), add(ids[3]), rm(ids[2])}},
+		{name: "stored before appended", obj: bridge(ids[1], ids[2]), edits: []ListEdit{add(ids[1]), rm(ids[1])}},
+		{name: "remove then append the same", obj: bridge(ids[1], ids[2]), edits: []ListEdit{rm(ids[1]), add(ids[1])}},
+		{name: "absent", obj: bridge(ids[1]), edits: []ListEdit{rm(ids[2])}, absent: true},
+		{name: "other field", obj: bridge(ids[1]), edits: []ListEdit{{Field: dhcpIDs, Old: ids[4]}, add(ids[2])}},
+		{name: "replace", obj: bridge(ids[1], ids[2]), edits: []ListEdit{{Field: portIDs, Old: ids[1], New: ids[3]}}},
+		{name: "replace, then the replacement", obj: bridge(ids[2], ids[1], ids[3]),
+			edits: []ListEdit{{Field: portIDs, Old: ids[1], New: ids[3]}, rm(ids[3])}},
+		{name: "replace an appended", obj: bridge(ids[1]), edits: []ListEdit{add(ids[2]), {Field: portIDs, Old: ids[2], New: ids[3]}}},
+		{name: "group: an entry loses a port", obj: group,
+			edits: []ListEdit{{Field: entries, Old: entry("10.0.0.2", ids[2], ids[3]), New: entry("10.0.0.2", ids[3])}}},
+		{name: "group: an emptied entry stays", obj: group,
+			edits: []ListEdit{{Field: entries, Old: entry("10.0.0.1", ids[1]), New: entry("10.0.0.1")}}},
+		{name: "group: entry removed", obj: group, edits: []ListEdit{{Field: entries, Old: entry("fd00::1", ids[3])}}},
+		{name: "group: entry gains a port, another appended", obj: group,
+			edits: []ListEdit{{Field: entries, Old: entry("10.0.0.3"), New: entry("10.0.0.3", ids[1])}, {Field: entries, New: entry("10.0.0.9", ids[1])}}},
+		{name: "group: an entry's port is not an entry", obj: group,
+			edits: []ListEdit{{Field: entries, Old: entry("10.0.0.2", ids[2])}}, absent: true},
+		{name: "fields after", obj: chain, edits: []ListEdit{{Field: ruleIDs, Old: ids[2]}, {Field: jumpIDs, Old: ids[3]}, {Field: ruleIDs, New: ids[4]}}},
+		{name: "empty field before the next's cut", obj: &Chain{Id: ids[0], JumpRuleIds: []*UUID{ids[3]}},
+			edits: []ListEdit{{Field: jumpIDs, Old: ids[3]}, {Field: ruleIDs, New: ids[1]}, {Field: jumpIDs, New: ids[2]}}},
+	}
+}
+
+// EditText gives exactly what Marshal prints for the object with the
+// edits applied (ApplyListEdits), and refuses when an element is absent.
+func TestEditTextMatchesMarshal(t *testing.T) {
+	for _, tc := range editCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			text, err := Marshal(tc.obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := EditText(text, tc.obj.ProtoReflect().Descriptor(), tc.edits)
+			if tc.absent {
+				if ok {
+					t.Fatalf("edited text with an absent element:\n%s", got)
+				}
+				return
+			}
+			want, err := Marshal(ApplyListEdits(tc.obj, tc.edits))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok || !bytes.Equal(got, want) {
+				t.Fatalf("edited (ok %v):\n%s\nwant:\n%s", ok, got, want)
+			}
+		})
+	}
+}
+
+// The reference removes the first equal back-reference; ApplyListEdits
+// does what RemoveRefID does, and leaves its input alone.
+func TestApplyListEditsRemovesTheFirst(t *testing.T) {
+	a, b := NewUUID(), NewUUID()
+	net := &Network{PortIds: []*UUID{b, a, b, a}}
+	fd := net.ProtoReflect().Descriptor().Fields().ByName("port_ids")
+	got := ApplyListEdits(net, []ListEdit{{Field: fd, Old: proto.Clone(a).(*UUID)}}).(*Network)
+	want := proto.Clone(net).(*Network)
+	if _, err := RemoveRefID(want, "port_ids", a); err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(got, want) || len(net.PortIds) != 4 {
+		t.Fatalf("got %v, want %v (input now %v)", got.PortIds, want.PortIds, net.PortIds)
+	}
+}
+
+// Random edit sequences on lists with many repeats: EditText's text is
+// Marshal's of ApplyListEdits's object, or EditText refused because an
+// element was absent (then ApplyListEdits left that edit out).
+func TestEditTextRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ids := []*UUID{NewUUID(), NewUUID(), NewUUID(), NewUUID()}
+	fds := (&Chain{}).ProtoReflect().Descriptor().Fields()
+	fields := []protoreflect.FieldDescriptor{fds.ByName("rule_ids"), fds.ByName("jump_rule_ids"), fds.ByName("router_redirect_ids")}
+	refused := 0
+	for range 3000 {
+		c := &Chain{Id: ids[0]}
+		if rng.IntN(2) == 0 {
+			c.Name = proto.String("n")
+		}
+		for range rng.IntN(6) {
+			c.RuleIds = append(c.RuleIds, ids[rng.IntN(len(ids))])
+		}
+		for range rng.IntN(3) {
+			c.JumpRuleIds = append(c.JumpRuleIds, ids[rng.IntN(len(ids))])
+		}
+		var edits []ListEdit
+		for range 1 + rng.IntN(5) {
+			ed := ListEdit{Field: fields[rng.IntN(len(fields))]}
+			switch rng.IntN(3) {
+			case 0:
+				ed.New = ids[rng.IntN(len(ids))]
+			case 1:
+				ed.Old = ids[rng.IntN(len(ids))]
+			default:
+				ed.Old, ed.New = ids[rng.IntN(len(ids))], ids[rng.IntN(len(ids))]
+			}
+			edits = append(edits, ed)
+		}
+		text, err := Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := EditText(text, c.ProtoReflect().Descriptor(), edits)
+		if !ok {
+			refused++
+			continue
+		}
+		want, err := Marshal(ApplyListEdits(c, edits))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%v on\n%s\nedited:\n%s\nwant:\n%s", edits, text, got, want)
+		}
+	}
+	if refused > 2500 {
+		t.Fatalf("%d of 3000 refused: the test barely checks edits", refused)
 	}
 }
