@@ -590,30 +590,12 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects log output written from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // Settings other than the log level are read once, as in the reference; a
 // change in mn-conf is reported as pending until restart.
 func TestRestartOnlyChangeIsReported(t *testing.T) {
 	srv := mem.NewServer()
 	cfg := testConfig(t, srv.Connect())
-	var logs lockedBuffer
+	var logs clustertest.LogBuffer
 	cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(&logs, testWriter{t}), nil))
 	r := start(t, cfg)
 	mnconfSet(t, srv.Connect(), cluster.DefaultRootKey, mnconf.TemplateSource(mnconf.DefaultTemplate),
@@ -626,6 +608,36 @@ func TestRestartOnlyChangeIsReported(t *testing.T) {
 	if code, _ := get(t, http.DefaultClient, httpURL(r.node, "/health")); code != 200 {
 		t.Fatal("node not serving after a configuration change")
 	}
+}
+
+// Text in ZooKeeper that mn-conf cannot parse (here a list left open, on
+// which the HOCON library alone loops forever) while a node runs is logged and
+// skipped: the node keeps serving with the settings it has and follows the
+// next good version.
+func TestBadConfigTextKeepsTheNodeRunning(t *testing.T) {
+	srv := mem.NewServer()
+	cfg := testConfig(t, srv.Connect())
+	var logs clustertest.LogBuffer
+	cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(&logs, testWriter{t}), nil))
+	r := start(t, cfg)
+	conn := srv.Connect()
+	mnconfSet(t, conn, cluster.DefaultRootKey, mnconf.TemplateSource(mnconf.DefaultTemplate), "test.key : 1")
+	znode := path.Join(cluster.DefaultRootKey, "config/templates", mnconf.DefaultTemplate)
+	if _, err := conn.Set(context.Background(), znode, []byte("cluster.heartbeat.period = [5s, "), -1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the bad text is reported", func() bool {
+		return strings.Contains(logs.String(), "List should have ended with ] or had a comma")
+	})
+	if code, _ := get(t, http.DefaultClient, httpURL(r.node, "/health")); code != 200 {
+		t.Fatal("node not serving after bad configuration text")
+	}
+	if _, err := conn.Set(context.Background(), znode, []byte("cluster.heartbeat.period : 5s"), -1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the next good version is followed", func() bool {
+		return strings.Contains(logs.String(), "key=cluster.heartbeat.period running=1s configured=5s")
+	})
 }
 
 func TestStopWhileConnectingIsClean(t *testing.T) {
@@ -692,7 +704,7 @@ func TestDefaultsServeTheStandardAPIInMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs lockedBuffer
+	var logs clustertest.LogBuffer
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	r := start(t, cfg)
 	if code, body := get(t, http.DefaultClient, httpURL(r.node, "/midonet-api/")); code != 200 || !strings.Contains(body, `"version":"v5.0"`) {
@@ -717,7 +729,7 @@ func TestDefaultsServeTheStandardAPIInMemory(t *testing.T) {
 // in-memory one (which it need not be) nor as ZooKeeper.
 func TestCustomStoreIsLoggedAsSuch(t *testing.T) {
 	cfg := testConfig(t, mem.NewServer().Connect())
-	var logs lockedBuffer
+	var logs clustertest.LogBuffer
 	cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(&logs, testWriter{t}), nil))
 	r := start(t, cfg)
 	if err := r.stop(t); err != nil {

@@ -37,7 +37,14 @@
 // again in the new session) and closes when ctx ends or the connection is
 // closed; on the mem backend, whose expired sessions are final, it then
 // stays silent until ctx ends. The reference only hot-reloads log levels;
-// which settings a consumer re-applies is its choice.
+// which settings a consumer re-applies is its choice. A layer whose text does
+// not parse (or a view that does not resolve) is logged and skipped, so the
+// consumer keeps its last good view.
+//
+// Parse checks text before the HOCON library sees it: brackets left open or
+// closed by the wrong bracket, unterminated strings and substitutions (on
+// some of which the library loops forever) fail with typesafe-config 1.2.1's
+// message and a line number.
 //
 // Bootstrap (ReadBootstrap) finds ZooKeeper as the reference does, from
 // MIDO_ZOOKEEPER_HOSTS / MIDO_ZOOKEEPER_ROOT_KEY, then the [zookeeper]

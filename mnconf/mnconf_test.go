@@ -163,6 +163,16 @@ func TestCLIEndToEnd(t *testing.T) {
 		if r.code != ExitFailed || !strings.Contains(r.stderr, "invalid HOCON") {
 			t.Fatalf("bad HOCON: %+v", r)
 		}
+		// A list left open (the HOCON library alone loops forever on "[1, 2 ")
+		// fails as the reference's mn-conf fails: "Failed: " and typesafe-config's message.
+		for _, args := range [][]string{{"cluster.rest_api.http_port", "=", "[1,", "2 "}, {"cluster.rest_api.http_port = ${cluster.x "}} {
+			r = h.run("", append([]string{"set", "-t", "default"}, args...)...)
+			if r.code != ExitFailed || !strings.Contains(r.stderr, "Failed: invalid HOCON: line 1: ") ||
+				!(strings.Contains(r.stderr, "List should have ended with ] or had a comma, instead had token: end of file") ||
+					strings.Contains(r.stderr, "Substitution ${ was not closed with a }")) {
+				t.Fatalf("set %q: %+v", args, r)
+			}
+		}
 
 		// Missing key: no output, exit 11.
 		if r := h.run("", "get", "-t", "default", "cluster.no.such.key"); r.code != ExitNoSuchKey || r.stdout != "" {

@@ -58,25 +58,27 @@ const substMark = "\uE000"
 //
 // It also rejects what the library cannot be trusted with: an array or object
 // left open at the end of the text (the library loops forever on some of
-// them, e.g. "a = [1 "), and unterminated strings and substitutions.
+// them, e.g. "a = [1 " or "a = [1, 2 // c"), an unterminated substitution
+// (it loops forever on "a = ${b "), a close bracket that does not match the
+// open one, and unterminated strings. Brackets outside quotes, comments and
+// substitutions are always structure (HOCON forbids them in unquoted text),
+// so counting them is sound. The messages are typesafe-config 1.2.1's for the
+// same text (the reference's mn-conf prints its parser's message after
+// "Failed: "), with the line of the bracket left open added.
 func hideSubstitutions(text string) (string, error) {
 	if !utf8.ValidString(text) {
 		return "", fmt.Errorf("%w: not UTF-8 text", ErrParse)
 	}
 	var b strings.Builder
-	type open struct {
-		bracket byte
-		line    int
-	}
-	var stack []open
+	var stack []openBracket
 	line := 1
-	errAt := func(what string, l int) error { return fmt.Errorf("%w: %s at line %d", ErrParse, what, l) }
+	errAt := func(what string, l int) error { return fmt.Errorf("%w: line %d: %s", ErrParse, l, what) }
 	for i := 0; i < len(text); {
 		switch c := text[i]; {
 		case strings.HasPrefix(text[i:], `"""`):
 			end := strings.Index(text[i+3:], `"""`)
 			if end < 0 {
-				return "", errAt(`unterminated """ string`, line)
+				return "", errAt("End of input but triple-quoted string was still open", line+strings.Count(text[i:], "\n"))
 			}
 			end += i + 6
 			for end < len(text) && text[end] == '"' { // """ may be followed by more quotes
@@ -93,8 +95,11 @@ func hideSubstitutions(text string) (string, error) {
 				}
 				j++
 			}
-			if j >= len(text) || text[j] != '"' {
-				return "", errAt("unterminated string", line)
+			if j >= len(text) {
+				return "", errAt("End of input but string quote was still open", line)
+			}
+			if text[j] != '"' {
+				return "", errAt("JSON does not allow unescaped newline in quoted strings, use a backslash escape", line)
 			}
 			// An empty string right before a hidden substitution would
 			// join the quotes into a """; it adds nothing to the value.
@@ -112,7 +117,7 @@ func hideSubstitutions(text string) (string, error) {
 		case strings.HasPrefix(text[i:], "${"):
 			end := strings.IndexAny(text[i:], "}\n")
 			if end < 0 || text[i+end] != '}' {
-				return "", errAt("unterminated substitution", line)
+				return "", errAt("Substitution ${ was not closed with a }", line)
 			}
 			inner := strings.TrimSpace(text[i+2 : i+end])
 			if !substPath.MatchString(inner) {
@@ -125,13 +130,12 @@ func hideSubstitutions(text string) (string, error) {
 			case '\n':
 				line++
 			case '[', '{':
-				stack = append(stack, open{c, line})
+				stack = append(stack, openBracket{c, line})
 			case ']', '}':
-				// A mismatch is the library's to report; only what stays
-				// open at the end is checked here.
-				if len(stack) > 0 {
-					stack = stack[:len(stack)-1]
+				if err := closeBracket(stack, c, line); err != nil {
+					return "", err
 				}
+				stack = stack[:len(stack)-1]
 			}
 			if n, repl := valueTokenAt(text, i); n > 0 {
 				b.WriteString(repl)
@@ -144,10 +148,42 @@ func hideSubstitutions(text string) (string, error) {
 	}
 	if len(stack) > 0 {
 		o := stack[len(stack)-1]
-		return "", errAt(fmt.Sprintf("%q not closed", o.bracket), o.line)
+		return "", errAt(fmt.Sprintf("%s end of file (the %c opened at line %d is not closed)",
+			expectedClose[o.bracket], o.bracket, o.line), line)
 	}
 	return b.String(), nil
 }
+
+// openBracket is a '[' or '{' not closed yet and the line it is on.
+type openBracket struct {
+	bracket byte
+	line    int
+}
+
+// expectedClose is typesafe-config's complaint, up to the token found, when
+// the bracket open at this point is followed by something other than its
+// close or a comma.
+var expectedClose = map[byte]string{
+	'[': "List should have ended with ] or had a comma, instead had token:",
+	'{': "Expecting close brace } or a comma, got",
+}
+
+// closeBracket checks that c, a ']' or '}' on line, closes the innermost
+// open bracket of stack.
+func closeBracket(stack []openBracket, c byte, line int) error {
+	switch {
+	case len(stack) == 0 && c == '}':
+		return fmt.Errorf("%w: line %d: unbalanced close brace '}' with no open brace", ErrParse, line)
+	case len(stack) == 0:
+		return fmt.Errorf("%w: line %d: Expecting end of input or a comma, got ']'", ErrParse, line)
+	case !closes(stack[len(stack)-1].bracket, c):
+		o := stack[len(stack)-1]
+		return fmt.Errorf("%w: line %d: %s '%c' (the %c opened at line %d)", ErrParse, line, expectedClose[o.bracket], c, o.bracket, o.line)
+	}
+	return nil
+}
+
+func closes(open, c byte) bool { return open == '[' && c == ']' || open == '{' && c == '}' }
 
 // substPath is what this package accepts inside ${...}: an optional "?"
 // and a dotted path of unquoted key characters (MidoNet's schemas and

@@ -2,11 +2,14 @@ package mnconf
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/midonet/midonet-go/internal/clustertest"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 )
 
@@ -102,4 +105,59 @@ func TestWatchFollowsANewSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitHTTPPort(ctx, t, ch, 28181)
+}
+
+// TestWatchKeepsLastGoodViewOnBadText writes text the parser refuses straight
+// into the default template's znode (an operator's typo through another tool,
+// or a damaged node), including text the HOCON library alone would loop
+// forever on: the watch logs why and delivers nothing, so a node keeps its
+// last good view, and the next good write is delivered. The reference's
+// ZookeeperConf parses each new version of the znode and its watchers see the
+// parser's ConfigException instead.
+func TestWatchKeepsLastGoodViewOnBadText(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, st testStore) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var logs clustertest.LogBuffer
+		conn := st.dial()
+		s, err := Open(ctx, conn, st.root, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Set(ctx, TemplateSource(DefaultTemplate), "cluster.rest_api.http_port = 18181", false); err != nil {
+			t.Fatal(err)
+		}
+		ch, err := s.Watch(ctx, uuid.New())
+		if err != nil {
+			t.Fatal(err)
+		}
+		awaitHTTPPort(ctx, t, ch, 18181)
+		znode := st.root + "/config/templates/" + DefaultTemplate
+		for i, bad := range []string{"cluster.rest_api.http_port = [1, 2 ", "cluster.rest_api.http_port = ${cluster.x ", "cluster { rest_api"} {
+			if _, err := conn.Set(ctx, znode, []byte(bad), -1); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for strings.Count(logs.String(), "runtime configuration not rebuilt") <= i {
+				if time.Now().After(deadline) {
+					t.Fatalf("no warning for %q; log:\n%s", bad, logs.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			select {
+			case cfg := <-ch:
+				p, _ := cfg.Int("cluster.rest_api.http_port")
+				t.Fatalf("a view (http_port %d) delivered after %q", p, bad)
+			default:
+			}
+		}
+		if l := logs.String(); !strings.Contains(l, "List should have ended with ] or had a comma") ||
+			!strings.Contains(l, "Substitution ${ was not closed with a }") || !strings.Contains(l, znode) {
+			t.Errorf("the warnings do not say what is wrong where:\n%s", l)
+		}
+		if _, err := conn.Set(ctx, znode, []byte("cluster.rest_api.http_port = 28181"), -1); err != nil {
+			t.Fatal(err)
+		}
+		awaitHTTPPort(ctx, t, ch, 28181)
+	})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -9,33 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/midonet/midonet-go/internal/clustertest"
 	"github.com/midonet/midonet-go/midonet/storage/zktest"
 )
-
-// lockedBuffer collects a process's output while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -72,7 +53,7 @@ func TestClusterReadsWhatMnConfWrote(t *testing.T) {
 	// startCluster runs the node until it answers /health on port, then stops it.
 	startCluster := func(port int) {
 		t.Helper()
-		var logs lockedBuffer
+		var logs clustertest.LogBuffer
 		cmd := exec.Command(clusterBin, "--host-id-file", hostIDFile, "--env-file", filepath.Join(dir, "absent-env.sh"))
 		cmd.Env = []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH"),
 			"MIDO_ZOOKEEPER_HOSTS=" + srv.Addr(), "MIDO_ZOOKEEPER_ROOT_KEY=" + root}

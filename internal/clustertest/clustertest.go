@@ -2,6 +2,11 @@
 // share.
 package clustertest
 
+import (
+	"strings"
+	"sync"
+)
+
 // LoopbackOverrides are the cluster.Config overrides that put a node's
 // listeners on loopback ephemeral ports, so that several nodes of one test
 // never collide: HTTP on 127.0.0.1:0, HTTPS off, the agent endpoint and the
@@ -19,4 +24,24 @@ func LoopbackOverrides() map[string]string {
 		"cluster.state_proxy.server.address": "127.0.0.1",
 		"cluster.state_proxy.server.port":    "0",
 	}
+}
+
+// LogBuffer collects log or process output written from several goroutines
+// while the test reads it.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String is everything written so far.
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
