@@ -33,6 +33,9 @@ type Sources struct {
 	// (zookeeper.zookeeper_hosts, midonet.keystore_path,
 	// cluster.rest_api.http_port ...): the highest precedence.
 	Flags map[string]string
+	// MemoryLimit is the soft memory limit given on the command line
+	// (ParseMemoryLimit's syntax); "" for none.
+	MemoryLimit string
 }
 
 // StandardSources are the reference's: confFile (may be ""), then
@@ -64,16 +67,27 @@ func StandardSources(confFile string) Sources {
 // Sources 3-5 give only the settings a node needs before it connects
 // (zookeeper.*, midonet.keystore_*), mn-conf only cluster.*, so the order
 // between the two groups is never in question.
+//
+// The node's soft memory limit (Config.MemoryLimit), highest first:
+// GOMEMLIMIT in the environment (which the Go runtime applied before the node
+// started: MemoryLimit stays 0), MemoryLimit (--memory-limit), the env file's
+// maximum JVM heap (its last JVM_OPTS -Xmx, else MAX_HEAP_SIZE; one that is
+// not a size is logged and passed over), DefaultMemoryLimit.
 func Build(src Sources) (Config, error) {
 	cfg := DefaultConfig()
 	var layers []source
+	var jvm jvmconf.JVMOptions
 	if src.EnvFile != "" {
 		opts, err := jvmconf.ReadJVMOptions(src.EnvFile)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return cfg, err
 		}
 		layers = append(layers, source{src.EnvFile, bootstrapStage, lookup(opts.Properties)})
-		cfg.jvmOnly = opts.Other
+		cfg.jvmOnly, jvm = opts.Other, opts
+	}
+	var err error
+	if cfg.MemoryLimit, cfg.memoryLimitFrom, cfg.memoryLimitWarning, err = memoryLimit(src, jvm); err != nil {
+		return cfg, err
 	}
 	files := slices.Clone(src.ConfFiles)
 	if src.ConfFile != "" {

@@ -61,6 +61,16 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to finish.
 	ShutdownTimeout time.Duration
 
+	// MemoryLimit is the soft memory limit Run gives the Go runtime for the
+	// whole process (runtime/debug.SetMemoryLimit): near it the garbage
+	// collector runs more often to stay under it, trading CPU for memory; it
+	// never fails an allocation. 0 leaves the process's limit as it is
+	// (GOMEMLIMIT, an embedding program's own, or none): DefaultConfig's
+	// choice, so that embedding a node changes nothing process-wide. Build
+	// sets it (see there); an embedding program running several nodes sets
+	// it on one of them at most.
+	MemoryLimit int64
+
 	// ConfFile is the INI file named on the command line (the reference's
 	// argv[0]); besides bootstrap it is the highest layer of the runtime
 	// configuration read from mn-conf. "" for none.
@@ -101,6 +111,10 @@ type Config struct {
 	// jvmOnly are JVM_OPTS options of the env file that only configure a
 	// JVM (heap sizes, GC); New logs them once as ignored.
 	jvmOnly []string
+	// memoryLimitFrom says where Build found the memory limit (for Run's
+	// log line); memoryLimitWarning why it passed over the env file's.
+	memoryLimitFrom    string
+	memoryLimitWarning error
 }
 
 // RestAPIConfig is cluster.rest_api.*.

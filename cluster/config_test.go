@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -246,5 +247,59 @@ func TestBuildSessionTimeout(t *testing.T) {
 				t.Fatalf("session timeout %v, want %v", cfg.ZooKeeperSessionTimeout, tc.want)
 			}
 		})
+	}
+}
+
+// The soft memory limit's precedence: GOMEMLIMIT (applied by the runtime:
+// Build leaves 0), the command line, the env file's last -Xmx, its
+// MAX_HEAP_SIZE, the default; an env file's unusable heap size falls back
+// to the default, a bad command-line limit is a configuration error.
+func TestBuildMemoryLimit(t *testing.T) {
+	dir := t.TempDir()
+	reference := writeFile(t, dir, "reference-env.sh", "MAX_HEAP_SIZE=\"2048M\"\nHEAP_NEWSIZE=\"1024M\"\n"+
+		"JVM_OPTS=\"$JVM_OPTS -Xms${MAX_HEAP_SIZE}\"\nJVM_OPTS=\"$JVM_OPTS -Xmx${MAX_HEAP_SIZE}\"\nJVM_OPTS=\"$JVM_OPTS -Xmn${HEAP_NEWSIZE}\"\n")
+	variableOnly := writeFile(t, dir, "variable-env.sh", "MAX_HEAP_SIZE=512m\n")
+	badHeap := writeFile(t, dir, "bad-env.sh", "JVM_OPTS=\"$JVM_OPTS -Xmx2gb\"\n")
+	noHeap := writeFile(t, dir, "no-heap-env.sh", envFile)
+	for _, tc := range []struct {
+		name, envFile, goMemLimit, flag string
+		want                            int64
+		wantErr                         bool
+	}{
+		{name: "nothing set: the default", want: cluster.DefaultMemoryLimit},
+		{name: "env file without a heap size: the default", envFile: noHeap, want: cluster.DefaultMemoryLimit},
+		{name: "missing env file: the default", envFile: filepath.Join(dir, "absent.sh"), want: cluster.DefaultMemoryLimit},
+		{name: "the reference's -Xmx${MAX_HEAP_SIZE}", envFile: reference, want: 2 << 30},
+		{name: "MAX_HEAP_SIZE alone", envFile: variableOnly, want: 512 << 20},
+		{name: "an env file's bad -Xmx: the default", envFile: badHeap, want: cluster.DefaultMemoryLimit},
+		{name: "the command line over the env file", envFile: reference, flag: "2g", want: 2 << 30},
+		{name: "the command line in MiB", envFile: reference, flag: "140MiB", want: 140 << 20},
+		{name: "the command line in decimal MB", flag: "150MB", want: 150_000_000},
+		{name: "the command line turns it off", envFile: reference, flag: "off", want: math.MaxInt64},
+		{name: "GOMEMLIMIT over everything: left to the runtime", envFile: reference, flag: "2g", goMemLimit: "140MiB", want: 0},
+		{name: "a bad command-line limit", envFile: reference, flag: "lots", wantErr: true},
+		{name: "a zero command-line limit", flag: "0", wantErr: true},
+		{name: "a negative command-line limit", flag: "-5M", wantErr: true},
+		{name: "GOMEMLIMIT passes over a bad command-line limit", flag: "lots", goMemLimit: "off", want: 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := cluster.Build(cluster.Sources{EnvFile: tc.envFile, MemoryLimit: tc.flag,
+				Getenv: func(k string) string { return map[string]string{"GOMEMLIMIT": tc.goMemLimit}[k] }})
+			if tc.wantErr {
+				if !errors.Is(err, cluster.ErrBadConfig) || !strings.Contains(err.Error(), tc.flag) {
+					t.Fatalf("err = %v, want ErrBadConfig naming %q", err, tc.flag)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.MemoryLimit != tc.want {
+				t.Fatalf("memory limit %d, want %d", cfg.MemoryLimit, tc.want)
+			}
+		})
+	}
+	if cfg := cluster.DefaultConfig(); cfg.MemoryLimit != 0 {
+		t.Errorf("DefaultConfig's memory limit %d: an embedded node must leave the process's alone", cfg.MemoryLimit)
 	}
 }

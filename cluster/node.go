@@ -12,7 +12,10 @@
 //	<-node.Ready()   // or <-node.Err()
 //
 // Build reads an installed node's configuration (INI files, env file,
-// environment, command-line settings) in the reference's precedence.
+// environment, command-line settings) in the reference's precedence, and
+// decides the process's soft memory limit (Config.MemoryLimit: GOMEMLIMIT,
+// the command line, the env file's -Xmx, DefaultMemoryLimit), which Run
+// applies; DefaultConfig leaves the process's limit alone.
 // Settings come from mn-conf (cluster.* in the node's runtime view) as in
 // the reference, under Config.Overrides; only cluster.loggers.root is
 // followed live (Config.LogLevel), other changes are logged as pending until
@@ -267,6 +270,7 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	build := version.Get()
 	n.log.Info("MidoNet Cluster starting", "version", build.Version, "commit", build.Commit,
 		"commit_time", build.CommitTime, "go", build.GoVersion, "pid", os.Getpid())
+	applyMemoryLimit(&n.cfg, n.log)
 	inMemory := !n.customStore && n.cfg.ZooKeeperHosts == ""
 	switch {
 	case n.customStore:

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"path"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -690,11 +692,20 @@ func TestRESTAPIDisabled(t *testing.T) {
 	}
 }
 
+// keepMemoryLimit restores the process's soft memory limit when the test
+// ends: a node from Build sets it.
+func keepMemoryLimit(t *testing.T) {
+	was := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(was) })
+}
+
 // TestDefaultsServeTheStandardAPIInMemory is the embedder's shortest path:
 // a Config from Build with nothing but loopback ports set runs the standard
-// store (in-memory), REST API and services under a random node id, and says
-// once that the env file's JVM-only options are ignored.
+// store (in-memory), REST API and services under a random node id, says
+// once that the env file's JVM-only options are ignored, and runs under the
+// env file's maximum heap as its soft memory limit, logged once.
 func TestDefaultsServeTheStandardAPIInMemory(t *testing.T) {
+	keepMemoryLimit(t)
 	env := filepath.Join(t.TempDir(), "midonet-cluster-env.sh")
 	if err := os.WriteFile(env, []byte("JVM_OPTS=\"$JVM_OPTS -Xmx2048M -XX:+UseG1GC\"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -714,14 +725,62 @@ func TestDefaultsServeTheStandardAPIInMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := logs.String()
-	if n := strings.Count(out, "ignoring JVM_OPTS that only configure a JVM"); n != 1 || !strings.Contains(out, `options="-Xmx2048M -XX:+UseG1GC"`) {
+	if n := strings.Count(out, "ignoring JVM_OPTS that only configure a JVM"); n != 1 || !strings.Contains(out, `options=-XX:+UseG1GC`) {
 		t.Errorf("JVM-only options logged %d times:\n%s", n, out)
+	}
+	if n := strings.Count(out, "Go runtime soft memory limit"); n != 1 || !strings.Contains(out, `limit=2048MiB bytes=2147483648 from="-Xmx2048M in `+env+`"`) {
+		t.Errorf("memory limit logged %d times, want once from -Xmx2048M:\n%s", n, out)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 2<<30 {
+		t.Errorf("runtime memory limit %d, want the env file's 2 GiB", got)
 	}
 	if !strings.Contains(out, "no node id configured; this run uses a random one") || !strings.Contains(out, "service=vxgw") {
 		t.Errorf("random node id or standard services not seen:\n%s", out)
 	}
 	if !strings.Contains(out, "using the IN-MEMORY store") {
 		t.Errorf("the in-memory store's warning not logged:\n%s", out)
+	}
+}
+
+// An env file's maximum heap that is not a size (here an -Xmx of a variable
+// the file does not set) is logged as passed over, and the node runs under
+// the default soft memory limit; a Config from DefaultConfig leaves the
+// process's limit alone and logs none.
+func TestMemoryLimitFallsBackToTheDefault(t *testing.T) {
+	keepMemoryLimit(t)
+	env := filepath.Join(t.TempDir(), "midonet-cluster-env.sh")
+	if err := os.WriteFile(env, []byte("JVM_OPTS=\"$JVM_OPTS -Xmx${HEAP}\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := cluster.Build(cluster.Sources{EnvFile: env, Flags: clustertest.LoopbackOverrides()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs clustertest.LogBuffer
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	r := start(t, cfg)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "the env file's maximum heap is not a size") || !strings.Contains(out, "-Xmx${HEAP}") ||
+		!strings.Contains(out, fmt.Sprintf("limit=%dMiB bytes=%d from=default", cluster.DefaultMemoryLimit>>20, cluster.DefaultMemoryLimit)) {
+		t.Errorf("want a warning naming -Xmx${HEAP} and the default limit:\n%s", out)
+	}
+	if got := debug.SetMemoryLimit(-1); got != cluster.DefaultMemoryLimit {
+		t.Errorf("runtime memory limit %d, want the default %d", got, cluster.DefaultMemoryLimit)
+	}
+
+	debug.SetMemoryLimit(math.MaxInt64)
+	logs = clustertest.LogBuffer{}
+	embedded := testConfig(t, mem.NewServer().Connect())
+	embedded.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	r = start(t, embedded)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 || strings.Contains(logs.String(), "memory limit") {
+		t.Errorf("an embedded node changed the process's memory limit to %d or logged one:\n%s", got, logs.String())
 	}
 }
 

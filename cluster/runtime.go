@@ -13,6 +13,9 @@ import (
 
 // validate checks what the node cannot run with.
 func (c *Config) validate() error {
+	if c.MemoryLimit < 0 {
+		return fmt.Errorf("%w: negative memory limit %d", ErrBadConfig, c.MemoryLimit)
+	}
 	if !c.RestAPI.Enabled {
 		return nil
 	}

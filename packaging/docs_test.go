@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/midonet/midonet-go/cluster"
+	"github.com/midonet/midonet-go/internal/jvmconf"
 )
 
 // TestDocsFromCommands: every command gets a section-1 man page naming its
@@ -58,5 +62,25 @@ func TestVersionRule(t *testing.T) {
 		if debVersion.MatchString(v) != ok {
 			t.Errorf("%q accepted: %v, want %v", v, !ok, ok)
 		}
+	}
+}
+
+// The shipped env file sets no maximum heap, so a fresh install runs under
+// the node's default memory limit, which its comment names.
+func TestShippedEnvFileLeavesTheDefaultMemoryLimit(t *testing.T) {
+	const file = "deb/midonet-cluster-env.sh"
+	opts, err := jvmconf.ReadJVMOptions(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.MaxHeap != "" || len(opts.Properties) != 0 || len(opts.Other) != 0 {
+		t.Errorf("%s sets %q, properties %v, options %q; want nothing but comments", file, opts.MaxHeap, opts.Properties, opts.Other)
+	}
+	text, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("the node uses %dMiB", cluster.DefaultMemoryLimit>>20); !strings.Contains(string(text), want) {
+		t.Errorf("%s does not say %q", file, want)
 	}
 }

@@ -175,10 +175,13 @@ func TestPackageInstall(t *testing.T) {
 		}
 	})
 	node.stop(t)
-	t.Run("JVM-only options ignored with one log line", func(t *testing.T) {
+	t.Run("the JVM's maximum heap is the memory limit, its other options ignored, one log line each", func(t *testing.T) {
 		log := node.log(ctx)
-		if n := strings.Count(log, "ignoring JVM_OPTS that only configure a JVM"); n != 1 || !strings.Contains(log, "-Xmx2048M") {
-			t.Errorf("%d log lines about the JVM-only options, want 1 naming -Xmx2048M:\n%s", n, log)
+		if n := strings.Count(log, "ignoring JVM_OPTS that only configure a JVM"); n != 1 || !strings.Contains(log, "-Xms2048M -Xmn1024M -XX:+UseG1GC") {
+			t.Errorf("%d log lines about the JVM-only options, want 1 naming -Xms2048M -Xmn1024M -XX:+UseG1GC:\n%s", n, log)
+		}
+		if n := strings.Count(log, "Go runtime soft memory limit"); n != 1 || !strings.Contains(log, "limit=2048MiB") || !strings.Contains(log, "-Xmx2048M in /etc/midonet-cluster/midonet-cluster-env.sh") {
+			t.Errorf("%d log lines about the memory limit, want 1 of 2048MiB from -Xmx2048M:\n%s", n, log)
 		}
 	})
 

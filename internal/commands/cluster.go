@@ -19,7 +19,7 @@ import (
 func Cluster(stdout, stderr io.Writer) *cobra.Command {
 	cmd := newRoot("midonet-cluster [flags] [INI file, e.g. /etc/midonet/midonet.conf]",
 		"Run a MidoNet Cluster node",
-		`midonet-cluster runs one MidoNet Cluster node: the MidoNet REST API on :8181 (and :8443 given a key
+		fmt.Sprintf(`midonet-cluster runs one MidoNet Cluster node: the MidoNet REST API on :8181 (and :8443 given a key
 store), over ZooKeeper, or over an in-memory store (data lost at exit) when no ZooKeeper is configured.
 
 Like the JVM cluster it takes its INI file as argument. Settings, lowest precedence first: the bundled
@@ -27,15 +27,22 @@ schemas and mn-conf (cluster.*), the JVM_OPTS -D properties of the env file (mid
 [zookeeper] section of /etc/midolman/midolman.conf, /etc/midonet/midonet.conf, ~/.midonetrc and the
 named file, the environment (MIDO_ZOOKEEPER_HOSTS, MIDO_ZOOKEEPER_ROOT_KEY,
 MIDO_ZOOKEEPER_SESSION_TIMEOUT, MIDONET_KEYSTORE_PATH, MIDONET_KEYSTORE_PASSWORD), then the flags.
-JVM-only options of JVM_OPTS (heap sizes, GC) are ignored.
+
+The Go runtime's soft memory limit, highest first: GOMEMLIMIT, --memory-limit, the env file's maximum
+JVM heap (-Xmx in JVM_OPTS, else MAX_HEAP_SIZE), else %dMiB; the node logs the one in force at start.
+Near it the garbage collector runs more often (CPU for memory); it never fails an allocation. The
+env file's other JVM-only options (initial heap, GC, JMX) are ignored.
 
 Exit status: 0 after SIGTERM or SIGINT, 1 bad configuration, 2 bad command line, 255 node failure.`,
+			cluster.DefaultMemoryLimit>>20),
 		stdout, stderr)
 	cmd.Args = cobra.MaximumNArgs(1)
 	f := cmd.Flags()
 	zkHosts := f.String("zookeeper-hosts", "", "ZooKeeper connect string; overrides MIDO_ZOOKEEPER_HOSTS and the INI files' [zookeeper] (none anywhere: in-memory store)")
 	rootKey := f.String("zookeeper-root-key", "", "MidoNet's root in ZooKeeper; overrides MIDO_ZOOKEEPER_ROOT_KEY and the INI files")
-	envFile := f.String("env-file", cluster.DefaultEnvFile, "shell file whose JVM_OPTS -Dmidonet.keystore_path/-Dmidonet.keystore_password are read")
+	envFile := f.String("env-file", cluster.DefaultEnvFile, "shell file whose JVM_OPTS -Dmidonet.keystore_path/-Dmidonet.keystore_password and maximum heap (-Xmx, MAX_HEAP_SIZE) are read")
+	memoryLimit := f.String("memory-limit", "", "soft memory limit of the Go runtime (e.g. 512MiB, 2G, or off); overrides the env file's maximum heap, not GOMEMLIMIT (default "+
+		fmt.Sprint(cluster.DefaultMemoryLimit>>20)+"MiB)")
 	ksPath := f.String("keystore-path", "", "HTTPS key store (JKS or PKCS#12); overrides MIDONET_KEYSTORE_PATH and JVM_OPTS")
 	ksPass := f.String("keystore-password", "", "key store password (visible in ps: prefer MIDONET_KEYSTORE_PASSWORD or the env file)")
 	hostIDFile := f.String("host-id-file", cluster.DefaultHostIDFile, "file holding this node's host_uuid (generated when missing)")
@@ -74,7 +81,7 @@ Exit status: 0 after SIGTERM or SIGINT, 1 bad configuration, 2 bad command line,
 		}
 
 		src := cluster.StandardSources(cmd.Flags().Arg(0))
-		src.EnvFile, src.Flags = *envFile, flags
+		src.EnvFile, src.Flags, src.MemoryLimit = *envFile, flags, *memoryLimit
 		cfg, err := cluster.Build(src)
 		if err != nil {
 			return fail(1, "configuration", err)

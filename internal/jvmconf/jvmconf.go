@@ -1,7 +1,7 @@
 // Package jvmconf reads the files an installed JVM MidoNet Cluster is
 // configured with, so that a Go node installed over them behaves the same:
 // the INI files (/etc/midonet/midonet.conf ...), the JVM_OPTS of
-// midonet-cluster-env.sh, logback level names, the root key rule and the
+// midonet-cluster-env.sh (-D properties, the maximum heap), logback level names, the root key rule and the
 // host id file. It is plumbing of packages cluster and mnconf and the
 // commands, not part of the embedding API.
 package jvmconf
@@ -11,8 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 )
@@ -158,45 +161,146 @@ func readProperties(path string) map[string]string {
 type JVMOptions struct {
 	// Properties are the -Dname=value system properties.
 	Properties map[string]string
-	// Other are the remaining options (heap sizes, GC and JMX switches):
-	// they configure the JVM, which a Go node does not have.
+	// MaxHeap is the option bounding the JVM's heap, as written once
+	// variables are expanded: the last -Xmx of JVM_OPTS (the one a JVM
+	// takes, e.g. "-Xmx2048M"), else the MAX_HEAP_SIZE assignment
+	// ("MAX_HEAP_SIZE=2048M": the reference's file passes it on as -Xmx);
+	// "" when the file has neither. MaxHeapBytes reads it.
+	MaxHeap string
+	// Other are the remaining options (heap sizes but the maximum, GC and
+	// JMX switches): they configure the JVM, which a Go node does not have.
 	Other []string
+}
+
+// maxHeapVariable is the reference env file's variable for the maximum
+// heap, which its JVM_OPTS lines pass as -Xms and -Xmx.
+const maxHeapVariable = "MAX_HEAP_SIZE"
+
+// MaxHeapBytes is MaxHeap in bytes (0 when MaxHeap is ""), or an error
+// naming the option when its size is not one a JVM accepts.
+func (o JVMOptions) MaxHeapBytes() (int64, error) {
+	if o.MaxHeap == "" {
+		return 0, nil
+	}
+	size, ok := strings.CutPrefix(o.MaxHeap, "-Xmx")
+	if !ok {
+		size = strings.TrimPrefix(o.MaxHeap, maxHeapVariable+"=")
+	}
+	n, err := ParseJVMSize(size)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", o.MaxHeap, err)
+	}
+	return n, nil
+}
+
+// ErrBadSize wraps ParseJVMSize's errors.
+var ErrBadSize = errors.New("not a JVM memory size")
+
+// ParseJVMSize reads a memory size as the JVM's -Xmx does: a positive
+// whole number of bytes, or of KiB, MiB, GiB or TiB with the suffix k, m, g
+// or t in either case ("2048M", "2g", "512m").
+func ParseJVMSize(s string) (int64, error) {
+	digits, shift := s, 0
+	if s != "" {
+		switch s[len(s)-1] {
+		case 'k', 'K':
+			shift = 10
+		case 'm', 'M':
+			shift = 20
+		case 'g', 'G':
+			shift = 30
+		case 't', 'T':
+			shift = 40
+		}
+		if shift > 0 {
+			digits = s[:len(s)-1]
+		}
+	}
+	if digits == "" || strings.TrimLeft(digits, "0123456789") != "" {
+		return 0, fmt.Errorf("%w: %q (want digits and an optional k, m, g or t, e.g. 2048M)", ErrBadSize, s)
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n > math.MaxInt64>>shift {
+		return 0, fmt.Errorf("%w: %q is too large", ErrBadSize, s)
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("%w: %q is zero", ErrBadSize, s)
+	}
+	return n << shift, nil
 }
 
 // ReadJVMOptions extracts the options of JVM_OPTS assignments in a shell env
 // file such as midonet-cluster-env.sh. It understands the shell quoting such
-// files use; it does not run the shell, so $JVM_OPTS and other variables
-// are left out.
+// files use; it does not run the shell: $NAME and ${NAME} are expanded from
+// the file's plain assignments above them (wherever they stand, conditions
+// are not evaluated), $JVM_OPTS and unknown variables are left out as
+// options of their own.
 func ReadJVMOptions(path string) (JVMOptions, error) {
 	opts := JVMOptions{Properties: map[string]string{}}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return opts, fmt.Errorf("env file: %w", err)
 	}
+	vars := map[string]string{}
+	expand := func(s string) string {
+		return os.Expand(s, func(name string) string {
+			if v, ok := vars[name]; ok {
+				return v
+			}
+			if name == "JVM_OPTS" {
+				return ""
+			}
+			return "${" + name + "}"
+		})
+	}
+	xmx := ""
 	for _, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimSpace(line)
 		line = strings.TrimPrefix(line, "export ")
-		rest, ok := strings.CutPrefix(line, "JVM_OPTS=")
-		if !ok {
+		name, rest, ok := strings.Cut(line, "=")
+		if !ok || !isShellName(name) {
 			continue
 		}
 		// The assignment is one shell word; the start script expands
 		// $JVM_OPTS unquoted, so the JVM gets it split on white space, with
 		// no further quote removal.
 		words := shellWords(rest)
-		if len(words) == 0 {
+		value := ""
+		if len(words) > 0 {
+			value = expand(words[0])
+		}
+		if name != "JVM_OPTS" {
+			vars[name] = value
 			continue
 		}
-		for _, w := range strings.Fields(words[0]) {
+		for _, w := range strings.Fields(value) {
 			if kv, ok := strings.CutPrefix(w, "-D"); ok {
 				k, v, _ := strings.Cut(kv, "=")
 				opts.Properties[k] = v
+			} else if strings.HasPrefix(w, "-Xmx") {
+				xmx = w
 			} else if !strings.HasPrefix(w, "$") {
 				opts.Other = append(opts.Other, w)
 			}
 		}
 	}
+	switch v, ok := vars[maxHeapVariable]; {
+	case xmx != "":
+		opts.MaxHeap = xmx
+	case ok && v != "":
+		opts.MaxHeap = maxHeapVariable + "=" + v
+	}
 	return opts, nil
+}
+
+// isShellName reports whether s is a shell variable name.
+func isShellName(s string) bool {
+	for i, r := range s {
+		if r != '_' && !unicode.IsLetter(r) && (i == 0 || !unicode.IsDigit(r)) || r > unicode.MaxASCII {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // shellWords splits s into words with sh quoting rules for ' and ", stopping

@@ -3,9 +3,12 @@ package jvmconf
 import (
 	"errors"
 	"log/slog"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -20,16 +23,17 @@ func TestNormalizeRootKey(t *testing.T) {
 }
 
 // TestReadJVMOptions reads the shipped env file's shapes: -D properties are
-// kept, JVM-only options are listed apart, variables and comments are not
-// options.
+// kept, the maximum heap is the last -Xmx, other JVM-only options are listed
+// apart, variables assigned above are expanded, comments are not options.
 func TestReadJVMOptions(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "midonet-cluster-env.sh")
 	content := `#!/bin/bash
 MAX_HEAP_SIZE=2048M
-JVM_OPTS="$JVM_OPTS -Xms$MAX_HEAP_SIZE -Xmx2048M"
-JVM_OPTS="$JVM_OPTS -XX:+UseG1GC" # a comment
-# JVM_OPTS="$JVM_OPTS -Dmidonet.keystore_path=/commented/out.jks"
-export JVM_OPTS="$JVM_OPTS -Dmidonet.keystore_password=pa'ss' -Dflag"
+JMX_PORT="7201"
+JVM_OPTS="$JVM_OPTS -Xms$MAX_HEAP_SIZE -Xmx${MAX_HEAP_SIZE}"
+JVM_OPTS="$JVM_OPTS -XX:+UseG1GC -Xmx3g" # a comment
+# JVM_OPTS="$JVM_OPTS -Xmx9g -Dmidonet.keystore_path=/commented/out.jks"
+export JVM_OPTS="$JVM_OPTS -Dmidonet.keystore_password=pa'ss' -Dflag -Djmx.port=$JMX_PORT -Dunset=$UNSET"
 `
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
@@ -38,14 +42,98 @@ export JVM_OPTS="$JVM_OPTS -Dmidonet.keystore_password=pa'ss' -Dflag"
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(opts.Properties) != 2 || opts.Properties["midonet.keystore_password"] != "pa'ss'" || opts.Properties["flag"] != "" {
-		t.Errorf("properties %v", opts.Properties)
+	want := map[string]string{"midonet.keystore_password": "pa'ss'", "flag": "", "jmx.port": "7201", "unset": "${UNSET}"}
+	if !maps.Equal(opts.Properties, want) {
+		t.Errorf("properties %v, want %v", opts.Properties, want)
 	}
-	if want := []string{"-Xms$MAX_HEAP_SIZE", "-Xmx2048M", "-XX:+UseG1GC"}; !slices.Equal(opts.Other, want) {
+	if want := []string{"-Xms2048M", "-XX:+UseG1GC"}; !slices.Equal(opts.Other, want) {
 		t.Errorf("JVM-only options %q, want %q", opts.Other, want)
+	}
+	if n, err := opts.MaxHeapBytes(); opts.MaxHeap != "-Xmx3g" || n != 3<<30 || err != nil {
+		t.Errorf("maximum heap %q = %d, %v; want the last -Xmx, -Xmx3g = 3 GiB", opts.MaxHeap, n, err)
 	}
 	if _, err := ReadJVMOptions(filepath.Join(t.TempDir(), "absent")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// The maximum heap comes from -Xmx, else MAX_HEAP_SIZE; one that is not a
+// JVM size (or whose variable is unknown) is an error naming it, none is 0.
+func TestMaxHeap(t *testing.T) {
+	for _, tc := range []struct {
+		content, wantOption string
+		want                int64
+		wantErr             bool
+	}{
+		{content: "", want: 0},
+		{content: "JVM_OPTS=\"$JVM_OPTS -XX:+UseG1GC\"\n", want: 0},
+		{content: "MAX_HEAP_SIZE=\"512m\"\n", wantOption: "MAX_HEAP_SIZE=512m", want: 512 << 20},
+		{content: "MAX_HEAP_SIZE=\"\"\n", want: 0},
+		{content: "MAX_HEAP_SIZE=1g\nJVM_OPTS=\"-Xmx2048M\"\n", wantOption: "-Xmx2048M", want: 2048 << 20},
+		{content: "JVM_OPTS=\"$JVM_OPTS -Xmx${HEAP}\"\n", wantOption: "-Xmx${HEAP}", wantErr: true},
+		{content: "MAX_HEAP_SIZE=2GB\n", wantOption: "MAX_HEAP_SIZE=2GB", wantErr: true},
+		{content: "JVM_OPTS=\"-Xmx\"\n", wantOption: "-Xmx", wantErr: true},
+	} {
+		p := filepath.Join(t.TempDir(), "env.sh")
+		if err := os.WriteFile(p, []byte(tc.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		opts, err := ReadJVMOptions(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := opts.MaxHeapBytes()
+		if opts.MaxHeap != tc.wantOption || n != tc.want || (err != nil) != tc.wantErr {
+			t.Errorf("%q: maximum heap %q = %d, %v; want %q = %d, error %v", tc.content, opts.MaxHeap, n, err, tc.wantOption, tc.want, tc.wantErr)
+		}
+		if err != nil && (!errors.Is(err, ErrBadSize) || !strings.Contains(err.Error(), tc.wantOption)) {
+			t.Errorf("%q: error %v does not wrap ErrBadSize naming %s", tc.content, err, tc.wantOption)
+		}
+	}
+}
+
+func TestParseJVMSize(t *testing.T) {
+	for in, want := range map[string]int64{"2048M": 2 << 30, "2g": 2 << 30, "512m": 512 << 20, "1024": 1024, "64k": 64 << 10,
+		"1T": 1 << 40, "8388607t": 8388607 << 40} {
+		if got, err := ParseJVMSize(in); got != want || err != nil {
+			t.Errorf("ParseJVMSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "m", "0", "0g", "-1g", "1.5g", "2GB", "2 g", " 2g", "2x", "8388608t", "99999999999999999999"} {
+		if got, err := ParseJVMSize(in); !errors.Is(err, ErrBadSize) || got != 0 {
+			t.Errorf("ParseJVMSize(%q) = %d, %v; want ErrBadSize", in, got, err)
+		}
+	}
+}
+
+// The reference's own env file (midonet-cluster/conf/midonet-cluster-env.sh
+// of MIDONET_REFERENCE_REPO) bounds the heap with MAX_HEAP_SIZE="2048M"
+// passed as -Xmx${MAX_HEAP_SIZE}: read as the JVM would get it, 2 GiB.
+func TestReferenceEnvFileMaxHeap(t *testing.T) {
+	repo := os.Getenv("MIDONET_REFERENCE_REPO")
+	if repo == "" {
+		t.Skip("SKIPPING: MIDONET_REFERENCE_REPO (a midonet/midonet git dir) is not set; the reference's env file is not read")
+	}
+	data, err := exec.Command("git", "--git-dir", repo, "show", "HEAD:midonet-cluster/conf/midonet-cluster-env.sh").Output()
+	if err != nil {
+		t.Fatalf("reading the reference's env file from %s: %v", repo, err)
+	}
+	p := filepath.Join(t.TempDir(), "midonet-cluster-env.sh")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := ReadJVMOptions(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := opts.MaxHeapBytes(); opts.MaxHeap != "-Xmx2048M" || n != 2<<30 || err != nil {
+		t.Errorf("maximum heap %q = %d, %v; want -Xmx2048M = 2 GiB", opts.MaxHeap, n, err)
+	}
+	if !slices.Contains(opts.Other, "-Xms2048M") || !slices.Contains(opts.Other, "-XX:+UseG1GC") {
+		t.Errorf("JVM-only options %q lack -Xms2048M and -XX:+UseG1GC", opts.Other)
+	}
+	if opts.Properties["com.sun.management.jmxremote.port"] != "7201" {
+		t.Errorf("JMX port property %q, want $JMX_PORT expanded to 7201", opts.Properties["com.sun.management.jmxremote.port"])
 	}
 }
 
