@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/storage"
@@ -128,5 +129,48 @@ func testSequenceBlocksShareWithJVM(t *testing.T, b backend) {
 	}
 	if c := int32(binary.BigEndian.Uint32(data)); c < got[len(got)-1] {
 		t.Fatalf("counter at %d below the value %d handed out", c, got[len(got)-1])
+	}
+}
+
+// testSequenceReservedAhead: once half of a store's block is handed out,
+// the next block is reserved in the background (the counter moves on by a
+// block before the current one runs out), and the values a lone store
+// hands out stay consecutive across blocks.
+func testSequenceReservedAhead(t *testing.T, b backend) {
+	const block = 8
+	f := newFixture(t, b, zoom.Options{SequenceBlock: block})
+	seq := midonet.OverlayTunnelKey
+	p := f.store.SequencePath(seq)
+	counter := func() int32 {
+		t.Helper()
+		data, _, err := f.conn.Get(f.ctx, p)
+		if err != nil || len(data) != 4 {
+			t.Fatalf("counter node %s: %x, %v", p, data, err)
+		}
+		return int32(binary.BigEndian.Uint32(data))
+	}
+	want := seq.Seed + 1
+	next := func() {
+		t.Helper()
+		if v, err := f.store.Next(f.ctx, seq); err != nil || v != want {
+			t.Fatalf("Next = %d, %v; want %d", v, err, want)
+		}
+		want++
+	}
+	for range block/2 + 1 {
+		next()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for counter() != seq.Seed+2*block {
+		if time.Now().After(deadline) {
+			t.Fatalf("counter at %d after %d of a block of %d handed out, want the next block reserved (%d)", counter(), block/2+1, block, seq.Seed+2*block)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for range 3 * block {
+		next()
+	}
+	if c := counter(); c < want-1 || c > want-1+block {
+		t.Fatalf("counter at %d after values up to %d, want at most a block ahead", c, want-1)
 	}
 }

@@ -106,6 +106,7 @@ func storeSuite() []suiteCase {
 		{"WatchStateTable", testWatchStateTable},
 		{"Sequences", testSequences},
 		{"SequenceBlocksShareWithJVM", testSequenceBlocksShareWithJVM},
+		{"SequenceReservedAhead", testSequenceReservedAhead},
 	}
 }
 

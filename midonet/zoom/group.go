@@ -29,6 +29,31 @@ const groupLinger = 2 * time.Second
 // well under ZooKeeper's request size limit (jute.maxbuffer, 1 MiB).
 const maxBatch = 32
 
+// errJoinGroup stops a transaction's function at its first write of an
+// object whose group is active (Tx.joinHot): the function then runs in that
+// group's next batch instead. Reading the object first would cost a round
+// trip that, on one ZooKeeper session with the group's multi pending,
+// waits for that multi's commit, and the read would be of no use: the
+// batch reads the object again (or builds on the batch before it).
+var errJoinGroup = errors.New("zoom: object is hot, joining its group")
+
+// joinGroup is errJoinGroup when tx joins hot groups and is about to write
+// k while k's group is active, or has already met such a group (whatever
+// the function does after the first error, it runs again in the group).
+func (tx *Tx) joinGroup(k objKey, forWrite bool) error {
+	if tx.hot != nil {
+		return errJoinGroup
+	}
+	if !tx.joinHot || !forWrite {
+		return nil
+	}
+	if g := tx.s.groups.activeFor([]objKey{k}); g != nil {
+		tx.hot = g
+		return errJoinGroup
+	}
+	return nil
+}
+
 // errRunAlone tells a group member to commit on its own: its batch failed
 // for a reason that cannot be pinned on one member.
 var errRunAlone = errors.New("zoom: batch failed, commit alone")

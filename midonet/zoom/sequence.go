@@ -41,11 +41,21 @@ type sequences struct {
 
 // seqBlock is the reserved range next..last of one counter; lock (a
 // channel of capacity 1, so waiting honours the context) is held while
-// handing out a value or reserving a new block (one read and one
-// compare-and-set).
+// handing out a value or taking the next block. Once half of a block is
+// handed out, the next one is reserved in the background (ahead), so
+// that a caller rarely waits for the counter's read and compare-and-set:
+// on a ZooKeeper session busy with writes, each of those waits for the
+// writes queued before it.
 type seqBlock struct {
 	lock       chan struct{}
 	next, last int64
+	ahead      chan reservation // the reservation under way, nil when none
+}
+
+// reservation is the outcome of reserving a block.
+type reservation struct {
+	first, last int64
+	err         error
 }
 
 func (q *sequences) block(tag string) *seqBlock {
@@ -62,9 +72,15 @@ func (q *sequences) block(tag string) *seqBlock {
 	return b
 }
 
+// reserveAheadTimeout bounds a background reservation (its caller's
+// context may end long before it).
+const reserveAheadTimeout = 30 * time.Second
+
 // Next hands out the next value of seq reserved by this store. Values are
 // reserved from the shared counter Options.SequenceBlock at a time (one
-// compare-and-set from v to v+block), so most calls cost no round trip;
+// compare-and-set from v to v+block), the next block in the background
+// once the current one is half used (with blocks of more than one value),
+// so most calls cost no round trip and few wait for one;
 // values of a block not handed out when the store goes away are skipped,
 // never reused. A JVM node allocating from the same counter never gets a
 // value handed out here: it advances the counter past whatever is
@@ -79,16 +95,41 @@ func (s *Store) Next(ctx context.Context, seq Sequence) (int32, error) {
 	}
 	defer func() { <-b.lock }()
 	if b.next > b.last {
-		first, last, err := s.reserve(ctx, seq, s.opts.SequenceBlock)
-		if err != nil {
-			return 0, err
+		r := reservation{err: errNoReservation}
+		if b.ahead != nil {
+			select {
+			case r = <-b.ahead:
+				b.ahead = nil
+			case <-ctx.Done():
+				return 0, fmt.Errorf("sequence %s: %w", seq.Tag, ctx.Err())
+			}
 		}
-		b.next, b.last = first, last
+		if r.err != nil { // none ahead, or it failed: reserve now, as the caller
+			r.first, r.last, r.err = s.reserve(ctx, seq, s.opts.SequenceBlock)
+			if r.err != nil {
+				return 0, r.err
+			}
+		}
+		b.next, b.last = r.first, r.last
 	}
 	v := b.next
 	b.next++
+	if b.ahead == nil && s.opts.SequenceBlock > 1 && 2*(b.last-b.next+1) < int64(s.opts.SequenceBlock) {
+		ahead := make(chan reservation, 1)
+		b.ahead = ahead
+		go func() {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reserveAheadTimeout)
+			defer cancel()
+			var r reservation
+			r.first, r.last, r.err = s.reserve(rctx, seq, s.opts.SequenceBlock)
+			ahead <- r
+		}()
+	}
 	return int32(v), nil
 }
+
+// errNoReservation: no block was reserved ahead.
+var errNoReservation = errors.New("zoom: no block reserved ahead")
 
 // SequencePath is the node of seq's counter.
 func (s *Store) SequencePath(seq Sequence) string {

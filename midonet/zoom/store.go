@@ -509,15 +509,22 @@ const defaultRetryWindow = time.Minute
 // runAlone runs f in a transaction of its own and commits it. With join
 // set, a transaction about to write an object whose group is active
 // (another local writer is committing to it) joins that group instead:
-// f runs again there, in the group's next batch.
+// f stops at its first load of that object (errJoinGroup, before reading
+// it) and runs again there, in the group's next batch.
 func (s *Store) runAlone(ctx context.Context, f func(*Tx) error, join **group) error {
 	tx := newTx(ctx, s)
 	tx.speculate = true
-	if err := f(tx); err != nil {
+	tx.joinHot = join != nil
+	err := f(tx)
+	if err != nil && tx.hot == nil {
 		return err
 	}
 	if join != nil {
-		if g := s.groups.activeFor(tx.order); g != nil {
+		g := tx.hot
+		if g == nil {
+			g = s.groups.activeFor(tx.order)
+		}
+		if g != nil {
 			*join = g
 			err := g.submit(ctx, f)
 			if errors.Is(err, errRunAlone) {

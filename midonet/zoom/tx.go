@@ -167,6 +167,11 @@ type Tx struct {
 	// guards: class directories whose data version the commit checks and
 	// bumps (GuardClass), by path.
 	guards map[string]classGuard
+	// joinHot: a transaction about to write an object whose group is
+	// active stops there (errJoinGroup) and names the group in hot, so
+	// that its function runs in the group without reading first (group.go).
+	joinHot bool
+	hot     *group
 }
 
 // classGuard is a class directory's data and data version as GuardClass
@@ -337,6 +342,9 @@ func (tx *Tx) load(ci *classInfo, id string, forWrite bool) (*entry, error) {
 	k := objKey{ci.Name, id}
 	if e, ok := tx.cache[k]; ok {
 		return e, nil
+	}
+	if err := tx.joinGroup(k, forWrite); err != nil {
+		return nil, err
 	}
 	e, err := tx.read(ci, id, forWrite)
 	if err != nil {
