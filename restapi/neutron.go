@@ -407,7 +407,8 @@ func (h *handler) serveNeutronObject(w http.ResponseWriter, r *http.Request, svc
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		w.Header().Set("Location", c.uri("neutron")+"/"+res.path+"/"+id.String())
+		// No Location: the reference's Response.ok(uri).entity(obj) makes
+		// the URI an entity the object then replaces.
 		c.writeJSON(http.StatusOK, res.single, res.encode(nm))
 	case http.MethodDelete:
 		if perr != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -179,6 +180,33 @@ func TestNeutronNetworkCRUD(t *testing.T) {
 				t.Errorf("uplink network read back as %v", gotUp)
 			}
 			n.must(204, "DELETE", "/neutron/networks/"+up1, "", nil)
+		})
+	}
+}
+
+// TestNeutronLocationHeaders: a create answers a Location (the object's URI,
+// a bulk create the collection's), an update none: the reference's update
+// handlers (rest_api/neutron/resources/NetworkResource.java and the other
+// *Resource.update) build Response.ok(uri).entity(object), where ok's argument
+// is the entity the second call replaces, not a Location.
+func TestNeutronLocationHeaders(t *testing.T) {
+	for _, sb := range storageBackends() {
+		t.Run(sb.name, func(t *testing.T) {
+			n := serveNeutron(t, sb)
+			single, plural := neutronVnd+"Network-v1+json", neutronVnd+"Networks-v1+json"
+			id := uuid.NewString()
+			a, body := n.doRaw("POST", "/neutron/networks", single, `{"id": "`+id+`", "name": "net"}`)
+			if a.status != 201 || a.location != n.base+"/neutron/networks/"+id {
+				t.Errorf("create: %+v %s", a, body)
+			}
+			a, body = n.doRaw("POST", "/neutron/networks", plural, `[{"id": "`+uuid.NewString()+`"}]`)
+			if a.status != 201 || a.location != n.base+"/neutron/networks" {
+				t.Errorf("bulk create: %+v %s", a, body)
+			}
+			a, body = n.doRaw("PUT", "/neutron/networks/"+id, single, `{"id": "`+id+`", "name": "renamed"}`)
+			if a.status != 200 || a.location != "" || !strings.Contains(body, `"renamed"`) {
+				t.Errorf("update: %+v %s, want 200, the object and no Location", a, body)
+			}
 		})
 	}
 }
