@@ -92,6 +92,8 @@ func storeSuite() []suiteCase {
 		{"ManyChildren", testManyChildren},
 		{"Append", testAppend},
 		{"Elems", testElems},
+		{"RemoveBackRefs", testRemoveBackRefs},
+		{"Replace", testReplace},
 		{"EnsureNode", testEnsureNode},
 		{"CachedWriteSeesRecreation", testCachedWriteSeesRecreation},
 		{"Each", testEach},

@@ -4,9 +4,9 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // decodedCache keeps recently read or written objects parsed AND printed,
@@ -25,12 +25,12 @@ type decodedCache struct {
 }
 
 // decoded is one object as stored: obj with the back-references pend
-// appended (not applied to the shared obj, see entry.pend) prints as text.
+// edited (not applied to the shared obj, see entry.pend) prints as text.
 type decoded struct {
 	czxid, mzxid int64
 	version      storage.Version
 	obj          proto.Message
-	pend         []listAppend
+	pend         []models.ListEdit
 	text         []byte
 	grow         *atomic.Bool // claim on text's spare capacity, nil for text read from the store (entry.encode)
 	// The provenance node as written by this store with the object (known
@@ -41,25 +41,27 @@ type decoded struct {
 	provKnown   bool
 }
 
-// maxPending bounds the appends a cached object carries before they are
-// applied to a new copy of it (one copy per maxPending child creates).
-const maxPending = 256
+// maxPending bounds the edits a cached object carries before they are
+// applied to a new copy of it (one copy per maxPending child creates);
+// maxPendingSearches bounds those among them that search the list (a
+// removal: applying one compares elements, where an append does not).
+const (
+	maxPending         = 256
+	maxPendingSearches = 32
+)
 
-// listAppend is an element appended to a repeated message field: a
-// back-reference (Tx.addBackRef) or an element of Tx.Append.
-type listAppend struct {
-	field protoreflect.FieldDescriptor
-	elem  proto.Message
-}
-
-// apply returns a copy of obj with pend appended.
-func apply(obj proto.Message, pend []listAppend) proto.Message {
-	o := proto.Clone(obj)
-	m := o.ProtoReflect()
-	for _, a := range pend {
-		m.Mutable(a.field).List().Append(protoreflect.ValueOfMessage(proto.Clone(a.elem).ProtoReflect()))
+// pendingFull says edits should be applied to a new copy of the object.
+func pendingFull(pend []models.ListEdit) bool {
+	if len(pend) > maxPending {
+		return true
 	}
-	return o
+	searches := 0
+	for _, ed := range pend {
+		if ed.Old != nil {
+			searches++
+		}
+	}
+	return searches > maxPendingSearches
 }
 
 func newDecodedCache(max, maxBytes int) *decodedCache {
@@ -123,8 +125,8 @@ func (c *decodedCache) forget(k objKey) {
 func (s *Store) decodeCached(ci *classInfo, id string, data []byte, st storage.Stat) (decoded, error) {
 	k := objKey{ci.Name, id}
 	if d, ok := s.cache.get(k, st); ok {
-		if len(d.pend) > maxPending {
-			d.obj, d.pend = apply(d.obj, d.pend), nil
+		if pendingFull(d.pend) {
+			d.obj, d.pend = models.ApplyListEdits(d.obj, d.pend), nil
 			s.cache.put(k, d)
 		}
 		return d, nil

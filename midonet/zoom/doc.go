@@ -32,7 +32,8 @@
 //	})
 //	tx.Modify(&models.Dhcp{}, id, func(m proto.Message) error {...}) // read for write, change, Update
 //	tx.Append(&models.Dhcp{}, id, "hosts", host) // spliced into the stored text at commit, composes in a batch
-//	tx.Elems(&models.Dhcp{}, id, "hosts", yield) // read a list's elements and appends, no copy (append or modify?)
+//	tx.Replace(&models.Dhcp{}, id, "hosts", old, new) // first element equal to old; Remove(..., old): cut; both spliced
+//	tx.Elems(&models.Dhcp{}, id, "hosts", yield) // read a list's elements with the tx's edits, no copy (append or modify?)
 //	tx.CreateNode(path, value) / UpdateNode / DeleteNode(path, ignoreMissing) // raw nodes, same multi
 //	tx.EnsureNode(path)                      // create unless it exists, learnt at commit: no read before
 //	tx.GuardClass(&models.Vtep{})            // before a whole-class check (unique field): guarders conflict
@@ -97,7 +98,16 @@
 // instead of applied to a copy of it (a Get applies it to the caller's
 // copy only), and the commit splices the element's
 // lines into the object's stored text (models.SpliceRepeated: the same
-// bytes Marshal would print) instead of printing the whole object; lines
+// bytes Marshal would print) instead of printing the whole object. So do
+// removals: a child's delete (its back-reference), Tx.Replace and
+// Tx.Remove (a port's entry in an IP address group) are recorded as edits
+// beside the object, and the commit finds the element's lines in the text
+// by its printed form and cuts or replaces them (models.EditText; an
+// element not found there, absent or printed with fields this printer
+// does not know, makes the commit print the object instead). The cache
+// applies an object's edits to a new copy of it every 256 edits, or every
+// 32 removals (applying one searches the list). Lines
+// going at the end of the text (a bridge's port_ids) are appended in the
 // going at the end of the text (a bridge's port_ids) are appended in the
 // spare capacity of the text the store last wrote, claimed by the first
 // writer of that version (the others copy), so the text is copied only

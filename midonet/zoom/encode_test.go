@@ -32,7 +32,7 @@ func TestEncodeClaimsSpareCapacityOnce(t *testing.T) {
 		p := models.UUIDFromGoogle(uuid.New())
 		want := proto.Clone(bridge).(*models.Network)
 		want.PortIds = append(want.PortIds, p)
-		return &entry{obj: bridge, text: cached, grow: grow, pend: []listAppend{{field: fd, elem: p}}}, want
+		return &entry{obj: bridge, text: cached, grow: grow, pend: []models.ListEdit{{Field: fd, New: p}}}, want
 	}
 	check := func(name string, got []byte, want proto.Message) {
 		t.Helper()
@@ -83,4 +83,42 @@ func TestEncodeClaimsSpareCapacityOnce(t *testing.T) {
 	}
 	check("unclaimed", c, thirdWant)
 	check("first after all", a, firstWant)
+}
+
+// A removal from a cached bridge is spliced out of its text: the object
+// is neither applied (its edits stay pending, the shared object as it
+// was) nor printed, and the text is Marshal's; an absent element falls
+// back to printing the object with the edits applied.
+func TestEncodeSplicesRemovals(t *testing.T) {
+	fd := (&models.Network{}).ProtoReflect().Descriptor().Fields().ByName("port_ids")
+	bridge := &models.Network{Id: models.UUIDFromGoogle(uuid.New()), Name: proto.String("b")}
+	for range 4 {
+		bridge.PortIds = append(bridge.PortIds, models.UUIDFromGoogle(uuid.New()))
+	}
+	text, err := models.Marshal(bridge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := proto.Clone(bridge.PortIds[2]).(*models.UUID)
+	e := &entry{obj: bridge, text: text, pend: []models.ListEdit{{Field: fd, Old: gone}}}
+	got, err := e.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := proto.Clone(bridge).(*models.Network)
+	want.PortIds = append(want.PortIds[:2:2], want.PortIds[3:]...)
+	if w, _ := models.Marshal(want); !bytes.Equal(got, w) {
+		t.Errorf("spliced:\n%s\nwant:\n%s", got, w)
+	}
+	if e.obj != proto.Message(bridge) || len(e.pend) != 1 || len(bridge.PortIds) != 4 {
+		t.Error("the removal was applied to the object instead of spliced into its text")
+	}
+	absent := &entry{obj: bridge, text: text, pend: []models.ListEdit{{Field: fd, Old: models.UUIDFromGoogle(uuid.New())}}}
+	got, err = absent.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, text) || len(absent.pend) != 0 {
+		t.Errorf("absent element: printed %v (pending %d), want the object as it was", bytes.Equal(got, text), len(absent.pend))
+	}
 }

@@ -287,11 +287,11 @@ func (s *Store) getCached(ctx context.Context, ci *classInfo, id string) (proto.
 // applied (one copy of the object). Once many are pending, they are
 // applied in the cache too (a second copy, every maxPending appends).
 func (s *Store) copyOf(k objKey, d decoded) proto.Message {
-	if len(d.pend) > maxPending {
-		d.obj, d.pend = apply(d.obj, d.pend), nil
+	if pendingFull(d.pend) {
+		d.obj, d.pend = models.ApplyListEdits(d.obj, d.pend), nil
 		s.cache.put(k, d)
 	}
-	return apply(d.obj, d.pend)
+	return models.ApplyListEdits(d.obj, d.pend)
 }
 
 // Exists reports whether the object is stored.

@@ -35,13 +35,14 @@ type entry struct {
 	// never modified in place (it may be shared with the decoded cache):
 	// changes replace it with a modified clone.
 	obj proto.Message
-	// pend: back-references appended to repeated fields of obj and not
-	// applied to it (obj stays shared); view applies them. text: what obj
-	// with pend[:printed] prints as (the stored bytes), nil when unknown
-	// or obj was replaced; commit splices pend[printed:] into it instead
-	// of printing the whole object, so a parent gaining a child is not
-	// copied, parsed or printed whole.
-	pend    []listAppend
+	// pend: edits of repeated fields of obj (back-references appended or
+	// removed, Append, Replace) not applied to it (obj stays shared); view
+	// applies them. text: what obj with pend[:printed] prints as (the
+	// stored bytes), nil when unknown or obj was replaced; commit splices
+	// pend[printed:] into it instead of printing the whole object, so a
+	// parent gaining or losing a child is not copied, parsed or printed
+	// whole.
+	pend    []models.ListEdit
 	text    []byte
 	printed int
 	// grow is the claim on text's spare capacity (nil: text is not this
@@ -57,22 +58,22 @@ type entry struct {
 	deleted     bool // deleted by this transaction
 }
 
-// view is the object with its pending appends applied (nil when absent).
+// view is the object with its pending edits applied (nil when absent).
 func (e *entry) view() proto.Message {
 	if len(e.pend) > 0 {
-		e.obj, e.pend, e.text, e.printed, e.grow = apply(e.obj, e.pend), nil, nil, 0, nil
+		e.obj, e.pend, e.text, e.printed, e.grow = models.ApplyListEdits(e.obj, e.pend), nil, nil, 0, nil
 	}
 	return e.obj
 }
 
-// copy is the caller's copy of the object with its pending appends
+// copy is the caller's copy of the object with its pending edits
 // applied to the copy only: a read leaves the entry's stored text and
-// appends as they were, so the commit still splices them (a read of a
+// edits as they were, so the commit still splices them (a read of a
 // group between its batch members' appends would otherwise make the
 // commit print the whole object).
 func (e *entry) copy() proto.Message {
 	if len(e.pend) > 0 {
-		return apply(e.obj, e.pend)
+		return models.ApplyListEdits(e.obj, e.pend)
 	}
 	return proto.Clone(e.obj)
 }
@@ -83,7 +84,8 @@ func (e *entry) set(obj proto.Message) {
 }
 
 // encode prints the object for the commit: the stored text with the
-// transaction's appends spliced in when possible, else the whole object.
+// transaction's edits spliced in when possible, else the whole object.
+// Replacements and removals go through models.EditText (a new text).
 // Elements going at the end of the text (a bridge's port_ids) are appended
 // in the text's spare capacity when this transaction is the first to claim
 // it (e.grow): the stored and cached versions are shorter slices of the
@@ -97,21 +99,27 @@ func (e *entry) encode() ([]byte, error) {
 	text := e.text
 	owned := false // text's spare capacity is this call's: text is fresh or extended by it
 	own := e.pend[e.printed:]
+	if slices.ContainsFunc(own, func(a models.ListEdit) bool { return a.Old != nil }) {
+		if edited, ok := models.EditText(text, e.obj.ProtoReflect().Descriptor(), own); ok {
+			return edited, nil
+		}
+		return models.Marshal(e.view())
+	}
 	for i, a := range own {
-		if slices.ContainsFunc(own[:i], func(b listAppend) bool { return b.field == a.field }) {
+		if slices.ContainsFunc(own[:i], func(b models.ListEdit) bool { return b.Field == a.Field }) {
 			continue // this field's elements went in with its first
 		}
 		var elems []byte
 		for _, b := range own[i:] {
-			if b.field != a.field {
+			if b.Field != a.Field {
 				continue
 			}
 			var err error
-			if elems, err = models.AppendElemText(elems, b.field, b.elem); err != nil {
+			if elems, err = models.AppendElemText(elems, b.Field, b.New); err != nil {
 				return nil, err
 			}
 		}
-		at, ok := models.SplicePoint(text, e.obj.ProtoReflect().Descriptor(), a.field)
+		at, ok := models.SplicePoint(text, e.obj.ProtoReflect().Descriptor(), a.Field)
 		if !ok {
 			return models.Marshal(e.view())
 		}
@@ -674,6 +682,40 @@ func (tx *Tx) Modify(model proto.Message, id uuid.UUID, f func(proto.Message) er
 // the cost of their own size. Bound fields are refused (their
 // back-references need Update). A missing object is a NotFoundError.
 func (tx *Tx) Append(model proto.Message, id uuid.UUID, field string, elems ...proto.Message) error {
+	edits := make([]models.ListEdit, len(elems))
+	for i, el := range elems {
+		if el == nil {
+			return &InvalidObjectError{Class: models.ClassName(model), Reason: fmt.Sprintf("a nil element of %q", field)}
+		}
+		edits[i].New = el
+	}
+	return tx.editList(model, id, field, edits)
+}
+
+// Replace replaces the first element of the repeated message field named
+// field of the stored object of model's class with id that is equal to
+// old by repl, or removes it when repl is nil, without copying, parsing or
+// re-printing the object: recorded beside it as Append's elements are,
+// and at commit the element's lines in the stored text are found and
+// replaced (models.EditText), so a removal from a long list costs about a
+// search of its text. An old that is not there changes nothing (the
+// object is written all the same). Refused as Append refuses.
+func (tx *Tx) Replace(model proto.Message, id uuid.UUID, field string, old, repl proto.Message) error {
+	if old == nil {
+		return &InvalidObjectError{Class: models.ClassName(model), Reason: fmt.Sprintf("no element of %q to replace", field)}
+	}
+	return tx.editList(model, id, field, []models.ListEdit{{Old: old, New: repl}})
+}
+
+// Remove removes the first element of the repeated message field named
+// field equal to elem: Replace by nothing.
+func (tx *Tx) Remove(model proto.Message, id uuid.UUID, field string, elem proto.Message) error {
+	return tx.Replace(model, id, field, elem, nil)
+}
+
+// editList records edits (their Field set here) of a repeated message
+// field that is not bound: Append and Replace.
+func (tx *Tx) editList(model proto.Message, id uuid.UUID, field string, edits []models.ListEdit) error {
 	ci, err := tx.s.classOf(model)
 	if err != nil {
 		return err
@@ -687,12 +729,24 @@ func (tx *Tx) Append(model proto.Message, id uuid.UUID, field string, elems ...p
 			return &InvalidObjectError{Class: ci.Name, Reason: fmt.Sprintf("%q is a bound field: update the object", field)}
 		}
 	}
-	for _, el := range elems {
-		if el == nil || el.ProtoReflect().Descriptor().FullName() != fd.Message().FullName() {
-			return &InvalidObjectError{Class: ci.Name, Reason: fmt.Sprintf("an element of %q is not a %s", field, fd.Message().Name())}
+	for i := range edits {
+		for _, el := range []proto.Message{edits[i].Old, edits[i].New} {
+			if el == nil {
+				continue
+			}
+			if el.ProtoReflect().Descriptor().FullName() != fd.Message().FullName() {
+				return &InvalidObjectError{Class: ci.Name, Reason: fmt.Sprintf("an element of %q is not a %s", field, fd.Message().Name())}
+			}
+			if _, err := models.AppendElemText(nil, fd, el); err != nil {
+				return &InvalidObjectError{Class: ci.Name, Reason: "cannot be stored", Err: err}
+			}
 		}
-		if _, err := models.AppendElemText(nil, fd, el); err != nil {
-			return &InvalidObjectError{Class: ci.Name, Reason: "cannot be stored", Err: err}
+		edits[i].Field = fd
+		if edits[i].Old != nil {
+			edits[i].Old = proto.Clone(edits[i].Old)
+		}
+		if edits[i].New != nil {
+			edits[i].New = proto.Clone(edits[i].New)
 		}
 	}
 	sid := id.String()
@@ -706,9 +760,7 @@ func (tx *Tx) Append(model proto.Message, id uuid.UUID, field string, elems ...p
 	if err := tx.noteChange(objKey{ci.Name, sid}, changeData); err != nil {
 		return err
 	}
-	for _, el := range elems {
-		e.pend = append(e.pend, listAppend{field: fd, elem: proto.Clone(el)})
-	}
+	e.pend = append(e.pend, edits...)
 	return nil
 }
 
@@ -737,13 +789,27 @@ func (tx *Tx) Elems(model proto.Message, id uuid.UUID, field string, yield func(
 		return &NotFoundError{Class: ci.Name, ID: sid}
 	}
 	list := e.obj.ProtoReflect().Get(fd).List()
+	if slices.ContainsFunc(e.pend, func(a models.ListEdit) bool { return a.Field.Number() == fd.Number() && a.Old != nil }) {
+		// Replacements or removals pending: the edited list of the shared
+		// elements (pointers only).
+		elems := make([]proto.Message, list.Len())
+		for i := range elems {
+			elems[i] = list.Get(i).Message().Interface()
+		}
+		for _, m := range models.EditList(elems, fd, e.pend) {
+			if !yield(m) {
+				return nil
+			}
+		}
+		return nil
+	}
 	for i := range list.Len() {
 		if !yield(list.Get(i).Message().Interface()) {
 			return nil
 		}
 	}
 	for _, a := range e.pend {
-		if a.field.Number() == fd.Number() && !yield(a.elem) {
+		if a.Field.Number() == fd.Number() && !yield(a.New) {
 			return nil
 		}
 	}
@@ -827,7 +893,7 @@ func (tx *Tx) addBackRef(ci *classInfo, thisID string, b binding, thatID string)
 		if err := tx.noteChange(k, changeBackRef); err != nil {
 			return err
 		}
-		e.pend = append(e.pend, listAppend{field: b.back, elem: this})
+		e.pend = append(e.pend, models.ListEdit{Field: b.back, New: this})
 		return nil
 	}
 	updated := proto.Clone(e.view())
@@ -860,6 +926,16 @@ func (tx *Tx) clearBackRef(ci *classInfo, thisID string, b binding, thatID strin
 	this, err := models.ParseUUID(thisID)
 	if err != nil {
 		return err
+	}
+	if b.back.IsList() {
+		// Removing composes too: recorded, not applied (see entry.pend).
+		// A back-reference that is not there leaves the list as it is and
+		// the object is written all the same, as the reference does.
+		if err := tx.noteChange(objKey{rc.Name, thatID}, changeBackRef); err != nil {
+			return err
+		}
+		e.pend = append(e.pend, models.ListEdit{Field: b.back, Old: this})
+		return nil
 	}
 	updated := proto.Clone(e.view())
 	removed, err := models.RemoveRefID(updated, b.backName, this)
@@ -1113,8 +1189,8 @@ func (tx *Tx) remember(ops []storage.Op, meta []commitOp, results []storage.OpRe
 				d.provVersion = results[j].Stat.Version
 			}
 		}
-		if len(d.pend) > maxPending { // keep the list short: one copy per maxPending appends
-			d.obj, d.pend = apply(d.obj, d.pend), nil
+		if pendingFull(d.pend) { // keep the list short: one copy per maxPending edits
+			d.obj, d.pend = models.ApplyListEdits(d.obj, d.pend), nil
 		}
 		tx.s.cache.put(m.key, d)
 	}
