@@ -2,10 +2,12 @@ package restapi
 
 // Request and response bodies on the wire: reading a JSON object body
 // within its bounds, writing an entity (gzip-compressed when worth it).
+// Gzip is klauspost/compress's: the same format as compress/gzip's, its
+// fastest level about 2.5 times as fast on list answers (a 10k-bridge list
+// was a quarter of the node's time in compress/gzip), and smaller.
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // readBody reads a JSON object body (gzip-decoded if needed). An empty
