@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -37,6 +38,9 @@ func (res *resource) check() error {
 			return err
 		}
 	}
+	if err := res.checkKeys(); err != nil {
+		return err
+	}
 	for _, l := range res.links {
 		if l.from != "" {
 			if _, err := fieldDesc(md, l.from); err != nil {
@@ -54,6 +58,43 @@ func (res *resource) check() error {
 	for _, q := range res.filters {
 		if _, err := fieldDesc(md, q.proto); err != nil {
 			return fmt.Errorf("filter %s: %w", q.param, err)
+		}
+	}
+	return nil
+}
+
+// checkKeys checks that the JSON keys encode writes from the table (the
+// discriminator, the fields of each variant, the links and "uri") are
+// distinct, so that encode appends them without looking for an earlier
+// one; hooks set theirs over them.
+func (res *resource) checkKeys() error {
+	base := map[string]bool{"uri": true}
+	add := func(seen map[string]bool, key string) error {
+		if seen[key] {
+			return fmt.Errorf("JSON key %q written twice", key)
+		}
+		seen[key] = true
+		return nil
+	}
+	if res.discriminator != "" {
+		base[res.discriminator] = true
+	}
+	for _, f := range res.fields {
+		if err := add(base, f.json); err != nil {
+			return err
+		}
+	}
+	for _, l := range res.links {
+		if err := add(base, l.json); err != nil {
+			return err
+		}
+	}
+	for _, v := range res.variants {
+		seen := maps.Clone(base)
+		for _, f := range v.fields {
+			if err := add(seen, f.json); err != nil {
+				return fmt.Errorf("variant %s: %w", v.names[0], err)
+			}
 		}
 	}
 	return nil
@@ -123,42 +164,83 @@ func (res *resource) variantByName(name string) *variant {
 }
 
 // encode turns a stored object into its JSON representation: every field
-// of the table, nulls included, then the computed URIs.
+// of the table, nulls included, then the computed URIs. The table's keys
+// are distinct (checkKeys), so they are appended; hooks set theirs.
 func (c *call) encode(res *resource, msg proto.Message) (object, error) {
 	m := msg.ProtoReflect()
-	out := make(object, 0, len(res.fields)+len(res.links)+4)
 	fields := res.fields
+	var v *variant
 	if res.discriminator != "" {
-		v := res.variantOf(m)
-		if v == nil {
+		if v = res.variantOf(m); v == nil {
 			return nil, fmt.Errorf("stored %s %s matches no API type", res.className(), idOf(msg))
 		}
-		out.set(res.discriminator, v.names[0])
-		fields = append(slices.Clone(fields), v.fields...)
+	}
+	size := len(fields) + len(res.links) + 1
+	if v != nil {
+		size += 1 + len(v.fields)
+	}
+	out := make(object, 0, size)
+	if v != nil {
+		out = append(out, member{res.discriminator, v.names[0]})
 	}
 	for _, f := range fields {
-		out.set(f.json, encodeField(f, m))
+		out = append(out, member{f.json, encodeField(f, m)})
 	}
-	self := c.uri(res.segment, idOf(msg).String())
+	if v != nil {
+		for _, f := range v.fields {
+			out = append(out, member{f.json, encodeField(f, m)})
+		}
+	}
+	self, suffixed := c.selfURIs(res, idOf(msg))
 	for _, l := range res.links {
 		switch {
 		case l.suffix != "":
-			out.set(l.json, self+l.suffix)
+			out = append(out, member{l.json, suffixed[:len(self)+len(l.suffix)]})
+			suffixed = suffixed[len(self)+len(l.suffix):]
 		case l.from != "":
+			var uri any
 			if parent, fd, ok := readMsg(m, l.from); ok && parent.Has(fd) {
-				out.set(l.json, c.uri(l.ref, uuidFromMsg(parent.Get(fd).Message()).String()))
-			} else {
-				out.set(l.json, nil)
+				uri = c.uri(l.ref, uuidFromMsg(parent.Get(fd).Message()).String())
 			}
+			out = append(out, member{l.json, uri})
 		}
 	}
-	out.set("uri", self)
+	out = append(out, member{"uri", self})
 	if res.hooks.encode != nil {
 		if err := res.hooks.encode(c, msg, &out); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// selfURIs returns the URI of res's object id and, in one string, the
+// URIs of res's suffix links in table order (each the object's URI and its
+// suffix): one allocation for an object's dozen URIs instead of one each.
+func (c *call) selfURIs(res *resource, id uuid.UUID) (self, suffixed string) {
+	segment, idText := url.PathEscape(res.segment), id.String()
+	selfLen := len(c.base) + len(segment) + len(idText) + 2
+	n := selfLen
+	for _, l := range res.links {
+		if l.suffix != "" {
+			n += selfLen + len(l.suffix)
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(c.base)
+	b.WriteByte('/')
+	b.WriteString(segment)
+	b.WriteByte('/')
+	b.WriteString(idText)
+	self = b.String()
+	for _, l := range res.links {
+		if l.suffix != "" {
+			b.WriteString(self)
+			b.WriteString(l.suffix)
+		}
+	}
+	return self, b.String()[len(self):]
 }
 
 func idOf(msg proto.Message) uuid.UUID {

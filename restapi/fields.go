@@ -87,16 +87,20 @@ func fieldDesc(md protoreflect.MessageDescriptor, path string) (protoreflect.Fie
 
 // readMsg walks to the message holding the last path element without
 // creating anything; ok is false when an intermediate message is unset.
+// It runs per field of every object a GET encodes: it walks path without
+// splitting it.
 func readMsg(m protoreflect.Message, path string) (protoreflect.Message, protoreflect.FieldDescriptor, bool) {
-	parts := strings.Split(path, ".")
-	for _, p := range parts[:len(parts)-1] {
-		fd := m.Descriptor().Fields().ByName(protoreflect.Name(p))
+	for {
+		name, rest, nested := strings.Cut(path, ".")
+		fd := m.Descriptor().Fields().ByName(protoreflect.Name(name))
+		if !nested {
+			return m, fd, true
+		}
 		if !m.Has(fd) {
 			return nil, nil, false
 		}
-		m = m.Get(fd).Message()
+		m, path = m.Get(fd).Message(), rest
 	}
-	return m, m.Descriptor().Fields().ByName(protoreflect.Name(parts[len(parts)-1])), true
 }
 
 // writeMsg walks to the message holding the last path element, creating
@@ -140,6 +144,9 @@ func uuidToMsg(id uuid.UUID, m protoreflect.Message) {
 
 // uuidFromMsg reads a commons.UUID message.
 func uuidFromMsg(m protoreflect.Message) uuid.UUID {
+	if id, ok := m.Interface().(*models.UUID); ok {
+		return id.ToGoogle() // every stored model's: no field lookups by name
+	}
 	fields := m.Descriptor().Fields()
 	var id uuid.UUID
 	binary.BigEndian.PutUint64(id[:8], m.Get(fields.ByName("msb")).Uint())
