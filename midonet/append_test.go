@@ -262,13 +262,26 @@ func ip(t testing.TB, s string) *models.IPAddress {
 // 1. A port created through this store then lands on the new bridge: the
 // cached copy is not written over it (its czxid tells it apart), so
 // neither the old name nor the old, deleted port comes back.
-func testCachedWriteSeesRecreation(t *testing.T, b backend) {
+func testCachedWriteSeesRecreation(t *testing.T, b backend) { checkCachedWriteSeesRecreation(t, b, false) }
+
+// testCachedWriteSeesRecreationArmed: the same with the bridge's cache
+// entry armed by a read (its watch set) when the other session deletes
+// and re-creates it: the port create, which uses an armed entry without
+// asking the store, must not write the old bridge over the new one.
+func testCachedWriteSeesRecreationArmed(t *testing.T, b backend) { checkCachedWriteSeesRecreation(t, b, true) }
+
+func checkCachedWriteSeesRecreation(t *testing.T, b backend, armed bool) {
 	f := newFixture(t, b, zoom.Options{})
 	other := f.another(zoom.Options{})
 	bridge := &models.Network{Id: models.NewUUID(), Name: proto.String("old")}
 	f.create(bridge)
 	p1 := &models.Port{Id: models.NewUUID(), NetworkId: bridge.Id}
 	f.create(p1) // the bridge, at version 1, is in this store's cache
+	if armed {
+		if got := f.get(&models.Network{}, bridge.Id.ToGoogle()).(*models.Network); len(got.GetPortIds()) != 1 {
+			t.Fatalf("bridge before: %v", got)
+		}
+	}
 	if err := other.Delete(f.ctx, &models.Network{}, bridge.Id.ToGoogle()); err != nil {
 		t.Fatal(err)
 	}

@@ -96,6 +96,8 @@ func storeSuite() []suiteCase {
 		{"Replace", testReplace},
 		{"EnsureNode", testEnsureNode},
 		{"CachedWriteSeesRecreation", testCachedWriteSeesRecreation},
+		{"CachedWriteSeesRecreationArmed", testCachedWriteSeesRecreationArmed},
+		{"ReadYourWritesAcrossStores", testReadYourWritesAcrossStores},
 		{"Each", testEach},
 		{"WatchEndsOnExpiry", testWatchEndsOnExpiry},
 		{"WatchObject", testWatchObject},

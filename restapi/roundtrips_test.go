@@ -53,6 +53,21 @@ func (c *countingConn) Children(ctx context.Context, p string) ([]string, storag
 	return c.Conn.Children(ctx, p)
 }
 
+func (c *countingConn) GetW(ctx context.Context, p string) ([]byte, storage.Stat, storage.Watch, error) {
+	c.note("GetW " + p)
+	return c.Conn.GetW(ctx, p)
+}
+
+func (c *countingConn) ExistsW(ctx context.Context, p string) (storage.Stat, bool, storage.Watch, error) {
+	c.note("ExistsW " + p)
+	return c.Conn.ExistsW(ctx, p)
+}
+
+func (c *countingConn) ChildrenW(ctx context.Context, p string) ([]string, storage.Stat, storage.Watch, error) {
+	c.note("ChildrenW " + p)
+	return c.Conn.ChildrenW(ctx, p)
+}
+
 func (c *countingConn) Create(ctx context.Context, p string, data []byte, mode storage.CreateMode) (string, error) {
 	c.note("Create " + p)
 	return c.Conn.Create(ctx, p, data, mode)
@@ -105,7 +120,8 @@ func countedBridge(ctx context.Context, t *testing.T, sb storageBackend) (*count
 
 // TestPortCreateRoundTrips: a REST port create on an existing bridge
 // (tunnel keys from the node's reserved block) costs the storage one multi
-// and, at most, the stat of the bridge that shows its cached copy current;
+// and, at most, the stat of the bridge that re-arms its cached copy after
+// the write (in the background: the armed copy is written without one);
 // nothing else (no provenance or existence reads, no counter round trip).
 func TestPortCreateRoundTrips(t *testing.T) {
 	for _, sb := range storageBackends() {
@@ -121,17 +137,32 @@ func TestPortCreateRoundTrips(t *testing.T) {
 			}
 			post() // reserves the node's block of tunnel keys
 			cc.take()
-			for range 3 {
+			const rounds = 3
+			stats := 0
+			for range rounds {
 				post()
 				calls := cc.take()
 				t.Logf("round trips of one port create: %d\n  %s", len(calls), strings.Join(calls, "\n  "))
-				multis := slices.IndexFunc(calls, func(s string) bool { return strings.HasPrefix(s, "Multi") })
+				multis, bridgeStats := 0, 0
 				others := slices.DeleteFunc(slices.Clone(calls), func(s string) bool {
-					return strings.HasPrefix(s, "Multi") || strings.HasPrefix(s, "Exists ") && strings.HasSuffix(s, "/models/Network/"+bridge)
+					switch {
+					case strings.HasPrefix(s, "Multi"):
+						multis++
+					case (strings.HasPrefix(s, "Exists ") || strings.HasPrefix(s, "ExistsW ")) && strings.HasSuffix(s, "/models/Network/"+bridge):
+						bridgeStats++
+					default:
+						return false
+					}
+					return true
 				})
-				if multis < 0 || len(calls)-len(others) > 2 || len(others) > 0 {
+				stats += bridgeStats
+				if multis != 1 || len(others) > 0 {
 					t.Errorf("want one multi (and the bridge's stat), got %d round trips:\n  %s", len(calls), strings.Join(calls, "\n  "))
 				}
+			}
+			// A background re-arm may be counted in the next round.
+			if stats > rounds+1 {
+				t.Errorf("%d stats of the bridge for %d creates", stats, rounds)
 			}
 		})
 	}
@@ -165,7 +196,7 @@ func TestHotBridgeRoundTrips(t *testing.T) {
 			kinds := map[string]int{}
 			for _, c := range cc.take() {
 				kind, rest, _ := strings.Cut(c, " ")
-				if kind == "Exists" || kind == "Get" {
+				if kind == "Exists" || kind == "Get" || kind == "ExistsW" || kind == "GetW" {
 					rest = rest[strings.LastIndex(rest[:strings.LastIndex(rest, "/")], "/"):]
 					kind += " " + strings.Split(rest, "/")[1]
 				}
@@ -175,7 +206,7 @@ func TestHotBridgeRoundTrips(t *testing.T) {
 			// Each batch stats the bridge once (its cached copy current?);
 			// so may each client's first create, run before the bridge's
 			// group exists. A create joining an active group reads nothing.
-			if stats, multis := kinds["Exists Network"], kinds["Multi"]; stats > multis+clients {
+			if stats, multis := kinds["Exists Network"]+kinds["ExistsW Network"], kinds["Multi"]; stats > multis+clients {
 				t.Errorf("%d stats of the bridge for %d multis of %d clients: creates read the bridge before joining its batch", stats, multis, clients)
 			}
 		})

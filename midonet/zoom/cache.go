@@ -12,9 +12,12 @@ import (
 // decodedCache keeps recently read or written objects parsed AND printed,
 // keyed by the zxids of their last modification, so re-reading an
 // unchanged object (a bridge with thousands of ports, read by every port
-// create) costs the read but not the text parse, and the next write to it
-// can splice into its text instead of printing it whole. Cached messages
-// are never modified: the store clones them before handing them out, and
+// create) costs no parse, and the next write to it can splice into its
+// text instead of printing it whole. An entry read with a one-shot watch
+// (storage.Watch) is armed until the watch fires: until then it is what a
+// read on the store's session would return, with no round trip (see the
+// package doc for what reads guarantee). Cached messages are never
+// modified: the store clones them before handing them out, and
 // transactions replace rather than mutate their objects.
 type decodedCache struct {
 	mu       sync.RWMutex // readers (every GET) share it
@@ -22,7 +25,21 @@ type decodedCache struct {
 	maxBytes int          // printed bytes of the entries (the parsed form is about as big again)
 	bytes    int
 	entries  map[objKey]decoded
+	// spare holds the unfired watches of entries dropped from the cache:
+	// the client cannot remove a watch, so a re-read of the object reuses
+	// it instead of registering one more per eviction (see spareWatch).
+	spare        map[objKey]spareWatch
+	spareSweepAt int // size of spare at which fired watches are swept out
 }
+
+// spareWatch is the watch of a version of an object no longer cached.
+type spareWatch struct {
+	czxid, mzxid int64
+	watch        storage.Watch
+}
+
+// minSpareSweep is the smallest spare map swept for fired watches.
+const minSpareSweep = 1024
 
 // decoded is one object as stored: obj with the back-references pend
 // edited (not applied to the shared obj, see entry.pend) prints as text.
@@ -39,7 +56,15 @@ type decoded struct {
 	provVersion storage.Version
 	hasProv     bool
 	provKnown   bool
+	// watch, when set, fires once this version may no longer be the
+	// stored one; nil when the entry is not armed (written by this store:
+	// its own write fired the watch of the version before).
+	watch storage.Watch
 }
+
+// armed reports whether the entry's watch is set and has not fired: the
+// entry is the stored version as far as the store's session knows.
+func (d decoded) armed() bool { return d.watch != nil && !d.watch.Fired() }
 
 // maxPending bounds the edits a cached object carries before they are
 // applied to a new copy of it (one copy per maxPending child creates);
@@ -65,7 +90,8 @@ func pendingFull(pend []models.ListEdit) bool {
 }
 
 func newDecodedCache(max, maxBytes int) *decodedCache {
-	return &decodedCache{max: max, maxBytes: maxBytes, entries: make(map[objKey]decoded)}
+	return &decodedCache{max: max, maxBytes: maxBytes, entries: make(map[objKey]decoded),
+		spare: make(map[objKey]spareWatch), spareSweepAt: minSpareSweep}
 }
 
 // get returns k's entry if it is the version described by st.
@@ -95,47 +121,111 @@ func (c *decodedCache) put(k objKey, d decoded) {
 	defer c.mu.Unlock()
 	if old, ok := c.entries[k]; ok {
 		if old.mzxid > d.mzxid && old.czxid == d.czxid {
+			c.spareLocked(k, d)
 			return // a newer version is already known
 		}
-		c.bytes -= len(old.text)
-		delete(c.entries, k)
+		if old.czxid == d.czxid && old.mzxid == d.mzxid && old.armed() && !d.armed() {
+			d.watch = old.watch // the same version, already armed
+		} else if old.watch != d.watch {
+			c.spareLocked(k, old)
+		}
+		c.dropLocked(k, old)
 	}
 	for old, e := range c.entries { // evict arbitrary entries
 		if len(c.entries) < c.max && c.bytes+len(d.text) <= c.maxBytes {
 			break
 		}
-		c.bytes -= len(e.text)
-		delete(c.entries, old)
+		c.spareLocked(old, e)
+		c.dropLocked(old, e)
 	}
 	c.entries[k] = d
 	c.bytes += len(d.text)
+}
+
+// arm sets w as the watch of k's entry if that is still the version
+// czxid/mzxid (w was set by a read that found it current).
+func (c *decodedCache) arm(k objKey, czxid, mzxid int64, w storage.Watch) (decoded, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.entries[k]
+	if !ok || d.czxid != czxid || d.mzxid != mzxid {
+		c.spareLocked(k, decoded{czxid: czxid, mzxid: mzxid, watch: w})
+		return decoded{}, false
+	}
+	if !d.armed() {
+		d.watch = w
+		c.entries[k] = d
+	}
+	return d, true
 }
 
 func (c *decodedCache) forget(k objKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.entries[k]; ok {
-		c.bytes -= len(old.text)
-		delete(c.entries, k)
+		c.spareLocked(k, old)
+		c.dropLocked(k, old)
 	}
 }
 
-// decodeCached decodes data read with stat, through the cache. The
-// result's obj must not be modified.
-func (s *Store) decodeCached(ci *classInfo, id string, data []byte, st storage.Stat) (decoded, error) {
+func (c *decodedCache) dropLocked(k objKey, d decoded) {
+	c.bytes -= len(d.text)
+	delete(c.entries, k)
+}
+
+// spareLocked keeps the watch of d, an entry leaving the cache, if it has
+// not fired, for a re-read of k (takeSpare). The map holds at most one
+// watch per object; fired ones are swept out whenever it has doubled, so
+// it is bounded by the objects watched, as the client's own watch table
+// is (what an unfired watch costs stays until its node changes).
+func (c *decodedCache) spareLocked(k objKey, d decoded) {
+	if !d.armed() {
+		return
+	}
+	c.spare[k] = spareWatch{czxid: d.czxid, mzxid: d.mzxid, watch: d.watch}
+	if len(c.spare) < c.spareSweepAt {
+		return
+	}
+	for k, sp := range c.spare {
+		if sp.watch.Fired() {
+			delete(c.spare, k)
+		}
+	}
+	c.spareSweepAt = max(2*len(c.spare), minSpareSweep)
+}
+
+// takeSpare removes and returns k's spare watch if it has not fired.
+func (c *decodedCache) takeSpare(k objKey) (spareWatch, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sp, ok := c.spare[k]
+	if !ok {
+		return spareWatch{}, false
+	}
+	delete(c.spare, k)
+	return sp, !sp.watch.Fired()
+}
+
+// decodeCached decodes data read with stat, through the cache, and arms
+// the entry with w (the read's watch, nil for none). The result's obj must
+// not be modified.
+func (s *Store) decodeCached(ci *classInfo, id string, data []byte, st storage.Stat, w storage.Watch) (decoded, error) {
 	k := objKey{ci.Name, id}
 	if d, ok := s.cache.get(k, st); ok {
 		if pendingFull(d.pend) {
 			d.obj, d.pend = models.ApplyListEdits(d.obj, d.pend), nil
-			s.cache.put(k, d)
 		}
+		if !d.armed() {
+			d.watch = w
+		}
+		s.cache.put(k, d)
 		return d, nil
 	}
 	obj, err := s.decode(ci, id, data)
 	if err != nil {
 		return decoded{}, err
 	}
-	d := decoded{czxid: st.Czxid, mzxid: st.Mzxid, version: st.Version, obj: obj, text: data}
+	d := decoded{czxid: st.Czxid, mzxid: st.Mzxid, version: st.Version, obj: obj, text: data, watch: w}
 	s.cache.put(k, d)
 	return d, nil
 }

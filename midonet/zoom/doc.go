@@ -111,25 +111,49 @@
 // going at the end of the text (a bridge's port_ids) are appended in the
 // spare capacity of the text the store last wrote, claimed by the first
 // writer of that version (the others copy), so the text is copied only
-// when the capacity runs out. The store keeps the objects it wrote, parsed and printed, with their
-// versions and provenance: a transaction about to write one of them asks
-// the server for the node's stat only, and uses that copy when the stat
-// shows it current (same czxid: not deleted and re-created under its id;
-// same mzxid: not modified), without transferring or parsing it. The copy
-// is then exactly what a read would have returned, so a cached write is
-// exposed to nothing an ordinary read-then-write is not: the one change a
-// version check cannot see (an object deleted and re-created under its id
-// and brought back to the same version number between the read and the
-// commit, within the transaction's duration) exists for both, as in the
-// reference. (An earlier version wrote cached copies without the stat for
-// a second after the last read or write, which widened that exposure to
-// the second: it was removed, DESIGN.md says why.)
+// when the capacity runs out.
 //
-// Reads (Get, GetAll, GetMany) of an object the store has cached ask the
-// server for the node's stat only; when the cached version is current the
-// object is neither transferred nor parsed. They answer what a read on
-// the store's session would (a missing object is re-read after a sync, as
-// always). The cache is bounded in entries and bytes (tens of MB).
+// # The watch-fed cache
+//
+// The store keeps the objects it read or wrote, parsed and printed, with
+// their versions (and, for those it wrote, their provenance), bounded in
+// entries and bytes (tens of MB). An entry read with a one-shot watch
+// (storage.Conn's GetW and ExistsW) is armed until the watch fires, which
+// it does once the object's node changes, is deleted, or the connection
+// or session is lost (storage.Watch). An armed entry is the object as the
+// store's session sees it, and is used with no round trip:
+//
+//   - A transaction's read (Tx.Get, the parent and reference checks of a
+//     write, the object a write modifies) takes the armed entry without a
+//     stat and without a sync: what a read on the store's session would
+//     return. Nothing is lost for a write: a change the session has not
+//     seen yet fails the commit's version check, and an object deleted
+//     and re-created under its id fired the watch, so the one change a
+//     version check cannot see (the re-created object brought back to the
+//     same version number between the read and the commit) exists for a
+//     cached write exactly as for a read-then-write, as in the reference.
+//     A missing object is re-read after a sync before it is believed.
+//   - Store reads (Get, GetAll, GetMany, Each, EachOf: the REST API's GETs
+//     and lists) first wait for a Sync issued after they began (a barrier
+//     shared by concurrent readers: one sync in flight, arrivals join the
+//     next), then use armed entries and read (and arm) the rest. The
+//     guarantee: a Store read sees every write acknowledged to anyone
+//     before the read began, through any session on any server of the
+//     ensemble (read-your-writes across cluster nodes behind a load
+//     balancer), because the watch of every entry such a write changed has
+//     fired when the sync returns. Without the barrier a read on a lagging
+//     follower could answer an older version.
+//
+// The store's own writes fire the watches of what they wrote, so a
+// written entry is unarmed; a stat with a watch, issued in the background
+// right after the commit, arms it again when it shows the written version
+// still current (same czxid and mzxid), and a reader arriving meanwhile
+// waits for that stat instead of issuing its own (reads of one object are
+// coalesced). The ZooKeeper client cannot remove a watch: an entry evicted
+// while armed leaves its watch aside, reused when the object is read
+// again, so the watches held are at most one per object read (about 300
+// bytes each on the client, one registration on the server) until the
+// object next changes.
 //
 // Unlike the reference, which validates reads against the transaction's
 // start zxid, reads are validated by the commit's version checks; objects

@@ -75,6 +75,8 @@ type Store struct {
 	groups   groups
 	seqs     sequences
 	legacy   legacyAbsent
+	loads    loads
+	barrier  barrier
 }
 
 // The decoded-object cache is bounded in entries and in printed bytes
@@ -244,43 +246,23 @@ func (s *Store) Get(ctx context.Context, model proto.Message, id uuid.UUID) (pro
 }
 
 func (s *Store) get(ctx context.Context, ci *classInfo, id string) (proto.Message, error) {
-	if obj, ok, err := s.getCached(ctx, ci, id); ok || err != nil {
-		return obj, err
+	if err := s.awaitSync(ctx); err != nil {
+		return nil, fmt.Errorf("zoom: get %s %s: %w", ci.Name, id, err)
 	}
-	data, st, err := s.getSynced(ctx, s.modelPath(ci.Name, id))
-	if errors.Is(err, storage.ErrNoNode) {
-		return nil, &NotFoundError{Class: ci.Name, ID: id}
-	}
+	return s.getCurrent(ctx, ci, id)
+}
+
+// getCurrent reads an object after the barrier (awaitSync): its armed
+// cache entry if it has one, else a read that arms it.
+func (s *Store) getCurrent(ctx context.Context, ci *classInfo, id string) (proto.Message, error) {
+	d, exists, err := s.load(ctx, ci, id, false)
 	if err != nil {
 		return nil, fmt.Errorf("zoom: get %s %s: %w", ci.Name, id, err)
 	}
-	d, err := s.decodeCached(ci, id, data, st)
-	if err != nil {
-		return nil, err
+	if !exists {
+		return nil, &NotFoundError{Class: ci.Name, ID: id}
 	}
 	return s.copyOf(objKey{ci.Name, id}, d), nil
-}
-
-// getCached serves a read of an object the cache holds a version of: when
-// the node's stat (no data) says that version is current, the cached
-// object is returned without transferring or parsing it. The answer is
-// what a read on the store's session would give at that moment (the
-// stat comes from the same server). ok is false when the read must go to
-// the store.
-func (s *Store) getCached(ctx context.Context, ci *classInfo, id string) (proto.Message, bool, error) {
-	k := objKey{ci.Name, id}
-	if _, known := s.cache.latest(k); !known {
-		return nil, false, nil
-	}
-	st, exists, err := s.conn.Exists(ctx, s.modelPath(ci.Name, id))
-	if err != nil || !exists {
-		return nil, false, nil // the full read decides (and syncs on a miss)
-	}
-	d, ok := s.cache.get(k, st)
-	if !ok {
-		return nil, false, nil
-	}
-	return s.copyOf(k, d), true, nil
 }
 
 // copyOf is the caller's copy of a cached object, its pending appends
@@ -340,6 +322,9 @@ func (s *Store) Each(ctx context.Context, model proto.Message, yield func(proto.
 	if err != nil {
 		return err
 	}
+	if err := s.awaitSync(ctx); err != nil {
+		return fmt.Errorf("zoom: list %s: %w", ci.Name, err)
+	}
 	ids, _, err := s.conn.Children(ctx, s.classPath(ci.Name))
 	if err != nil {
 		return fmt.Errorf("zoom: list %s: %w", ci.Name, err)
@@ -359,6 +344,9 @@ func (s *Store) EachOf(ctx context.Context, model proto.Message, ids []uuid.UUID
 	strs := make([]string, len(ids))
 	for i, id := range ids {
 		strs[i] = id.String()
+	}
+	if err := s.awaitSync(ctx); err != nil {
+		return fmt.Errorf("zoom: list %s: %w", ci.Name, err)
 	}
 	return s.eachOf(ctx, ci, strs, yield)
 }
@@ -399,9 +387,13 @@ func (s *Store) GetMany(ctx context.Context, model proto.Message, ids []uuid.UUI
 	for i, id := range ids {
 		strs[i] = id.String()
 	}
+	if err := s.awaitSync(ctx); err != nil {
+		return nil, fmt.Errorf("zoom: get %s: %w", ci.Name, err)
+	}
 	return s.getMany(ctx, ci, strs, false)
 }
 
+// getMany reads the objects after the barrier (awaitSync).
 func (s *Store) getMany(ctx context.Context, ci *classInfo, ids []string, skipMissing bool) ([]proto.Message, error) {
 	out := make([]proto.Message, len(ids))
 	errs := make([]error, len(ids))
@@ -412,7 +404,7 @@ func (s *Store) getMany(ctx context.Context, ci *classInfo, ids []string, skipMi
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			out[i], errs[i] = s.get(ctx, ci, id)
+			out[i], errs[i] = s.getCurrent(ctx, ci, id)
 			if skipMissing && errors.Is(errs[i], ErrNotFound) {
 				errs[i] = nil
 			}
@@ -554,21 +546,4 @@ func sleepBackoff(ctx context.Context, attempt int) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// getSynced reads an object's node; when it is missing, it syncs the
-// session's server with the leader and reads again. Several cluster nodes
-// serve one API behind a load balancer, each on its own ZooKeeper session,
-// possibly on a lagging follower: without the sync, an object a client has
-// just created through one node could be "not found" through another. Only
-// misses pay for the sync; creates never read the node they create.
-func (s *Store) getSynced(ctx context.Context, path string) ([]byte, storage.Stat, error) {
-	data, st, err := s.conn.Get(ctx, path)
-	if !errors.Is(err, storage.ErrNoNode) {
-		return data, st, err
-	}
-	if serr := s.conn.Sync(ctx, path); serr != nil {
-		return nil, storage.Stat{}, fmt.Errorf("zoom: sync before reporting %s missing: %w", path, serr)
-	}
-	return s.conn.Get(ctx, path)
 }

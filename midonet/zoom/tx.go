@@ -240,51 +240,48 @@ func (tx *Tx) restore(st txState) {
 // Context is the context the transaction's reads run with.
 func (tx *Tx) Context() context.Context { return tx.ctx }
 
-// read fetches an object from the store; with forWrite its provenance
-// node too, concurrently (a write needs it at commit).
+// read fetches an object as the store's session sees it (Store.load: an
+// armed cache entry costs no round trip, a missing object is read again
+// after a sync); with forWrite its provenance node too, which a write
+// needs at commit: from the cache when this store wrote the object last
+// (speculate), else read concurrently. An armed entry is used without a
+// stat and without a sync: a change the session has not seen yet is
+// caught by the commit's version check, and an object deleted and
+// re-created under its id fired the entry's watch, so the write is
+// exposed to nothing a read-then-write on the session is not.
 func (tx *Tx) read(ci *classInfo, id string, forWrite bool) (*entry, error) {
-	if forWrite && tx.speculate {
-		// The cached copy is used when the node's stat, read now, is the
-		// cached version's: same creation (czxid: not deleted and
-		// re-created under the id) and same last modification (mzxid).
-		// The copy is then what a read would return, and the write is
-		// exposed to nothing a read-then-write is not.
-		if d, ok := tx.s.cache.latest(objKey{ci.Name, id}); ok && d.provKnown && d.text != nil {
-			st, exists, err := tx.s.conn.Exists(tx.ctx, tx.s.modelPath(ci.Name, id))
-			if err != nil {
-				return nil, fmt.Errorf("zoom: read %s %s: %w", ci.Name, id, err)
-			}
-			if exists && st.Czxid == d.czxid && st.Mzxid == d.mzxid {
-				return &entry{obj: d.obj, pend: d.pend, printed: len(d.pend), text: d.text, grow: d.grow, inStore: true, version: d.version,
-					prov: d.prov, provVersion: d.provVersion, hasProv: d.hasProv, provLoaded: true}, nil
-			}
-		}
-	}
+	k := objKey{ci.Name, id}
+	cached, ok := tx.s.cache.latest(k)
+	provCached := forWrite && tx.speculate && ok && cached.provKnown
 	var (
 		wg   sync.WaitGroup
 		prov provRead
 	)
-	if forWrite {
+	if forWrite && !provCached {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			prov = tx.readProvenance(ci.Name, id)
 		}()
 	}
-	data, stat, err := tx.s.getSynced(tx.ctx, tx.s.modelPath(ci.Name, id))
+	d, exists, err := tx.s.load(tx.ctx, ci, id, true)
 	wg.Wait()
-	if errors.Is(err, storage.ErrNoNode) {
-		return &entry{}, nil
-	}
 	if err != nil {
 		return nil, fmt.Errorf("zoom: read %s %s: %w", ci.Name, id, err)
 	}
-	d, err := tx.s.decodeCached(ci, id, data, stat)
-	if err != nil {
-		return nil, err
+	if !exists {
+		return &entry{}, nil
 	}
-	e := &entry{obj: d.obj, pend: d.pend, printed: len(d.pend), text: data, inStore: true, version: stat.Version}
-	if forWrite {
+	e := &entry{obj: d.obj, pend: d.pend, printed: len(d.pend), text: d.text, inStore: true, version: d.version}
+	switch {
+	case !forWrite:
+	case provCached && d.provKnown:
+		e.grow, e.prov, e.provVersion, e.hasProv, e.provLoaded = d.grow, d.prov, d.provVersion, d.hasProv, true
+	case provCached: // the entry read is not the one this store wrote
+		if err := e.setProvenance(tx.readProvenance(ci.Name, id)); err != nil {
+			return nil, err
+		}
+	default:
 		if err := e.setProvenance(prov); err != nil {
 			return nil, err
 		}
@@ -1192,7 +1189,10 @@ func (tx *Tx) remember(ops []storage.Op, meta []commitOp, results []storage.OpRe
 		if pendingFull(d.pend) { // keep the list short: one copy per maxPending edits
 			d.obj, d.pend = models.ApplyListEdits(d.obj, d.pend), nil
 		}
+		// The write fired the watch of the version before: the entry is
+		// unarmed until rearm's stat finds it current.
 		tx.s.cache.put(m.key, d)
+		tx.s.rearm(m.key)
 	}
 }
 

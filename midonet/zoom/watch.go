@@ -255,7 +255,7 @@ func drain[T any](ch <-chan T) {
 }
 
 // firstObjectEvent returns the first event of a watch on an object's node.
-// Like getSynced for reads: a session on a lagging follower can report an
+// Like a transaction's reads (Store.load): a session on a lagging follower can report an
 // object another node has just created as missing, so before that is
 // believed the session syncs and looks again; when the object is there after
 // all, the watch's next event is its creation.

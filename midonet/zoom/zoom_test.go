@@ -505,6 +505,16 @@ func (c *laggingConn) Get(ctx context.Context, p string) ([]byte, storage.Stat, 
 	return c.Conn.Get(ctx, p)
 }
 
+func (c *laggingConn) GetW(ctx context.Context, p string) ([]byte, storage.Stat, storage.Watch, error) {
+	c.mu.Lock()
+	h := c.hidden[p]
+	c.mu.Unlock()
+	if h {
+		return nil, storage.Stat{}, nil, fmt.Errorf("get %s: %w", p, storage.ErrNoNode)
+	}
+	return c.Conn.GetW(ctx, p)
+}
+
 func (c *laggingConn) Sync(ctx context.Context, p string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -1,0 +1,219 @@
+package zoom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/midonet/midonet-go/midonet/storage"
+)
+
+// loads coalesces the reads that arm one object's cache entry: a reader
+// that finds one under way waits for it instead of issuing its own
+// (sixteen GETs of an object just changed make one read, and a
+// transaction finds the re-arm started after its last write).
+type loads struct {
+	mu       sync.Mutex
+	inFlight map[objKey]chan struct{} // closed when the load is done
+}
+
+// begin registers a load of k, or returns the channel of the one under way.
+func (l *loads) begin(k objKey) (done chan struct{}, mine bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ch, ok := l.inFlight[k]; ok {
+		return ch, false
+	}
+	if l.inFlight == nil {
+		l.inFlight = map[objKey]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	l.inFlight[k] = ch
+	return ch, true
+}
+
+func (l *loads) end(k objKey, done chan struct{}) {
+	l.mu.Lock()
+	delete(l.inFlight, k)
+	l.mu.Unlock()
+	close(done)
+}
+
+// load returns the object k as the store's session sees it now: its armed
+// cache entry without a round trip, else what a read that arms the entry
+// returns (exists false: the node is missing). With syncMiss a missing
+// node is read again after a Sync (getSynced's rule); a caller that has
+// just passed the barrier needs none.
+func (s *Store) load(ctx context.Context, ci *classInfo, id string, syncMiss bool) (decoded, bool, error) {
+	k := objKey{ci.Name, id}
+	if d, ok := s.cache.latest(k); ok && d.armed() {
+		return d, true, nil
+	}
+	done, mine := s.loads.begin(k)
+	if !mine {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return decoded{}, false, ctx.Err()
+		}
+		if d, ok := s.cache.latest(k); ok && d.armed() {
+			return d, true, nil
+		}
+		// That load did not arm it (it failed, or the entry changed
+		// since): read it here.
+		return s.fetch(ctx, ci, id, syncMiss)
+	}
+	defer s.loads.end(k, done)
+	return s.fetch(ctx, ci, id, syncMiss)
+}
+
+// fetch reads k from the store, arming its cache entry. An unarmed entry
+// (this store wrote it) is first checked with a stat: same creation and
+// modification, it is current and the stat's watch arms it, with no data
+// transferred. An entry dropped from the cache while armed has its watch
+// kept aside (spareWatch), reused here instead of setting another.
+func (s *Store) fetch(ctx context.Context, ci *classInfo, id string, syncMiss bool) (decoded, bool, error) {
+	k := objKey{ci.Name, id}
+	p := s.modelPath(ci.Name, id)
+	if d, ok, err := s.armWritten(ctx, k); err != nil || ok {
+		return d, ok, err
+	}
+	var (
+		data []byte
+		st   storage.Stat
+		w    storage.Watch
+		err  error
+	)
+	if sp, ok := s.cache.takeSpare(k); ok {
+		data, st, err = s.conn.Get(ctx, p)
+		// Still unfired after the read: the read is the version it
+		// watches.
+		if err == nil && !sp.watch.Fired() && st.Czxid == sp.czxid && st.Mzxid == sp.mzxid {
+			w = sp.watch
+		}
+	} else {
+		data, st, w, err = s.conn.GetW(ctx, p)
+	}
+	if errors.Is(err, storage.ErrNoNode) && syncMiss {
+		if serr := s.conn.Sync(ctx, p); serr != nil {
+			return decoded{}, false, fmt.Errorf("zoom: sync before reporting %s missing: %w", p, serr)
+		}
+		data, st, w, err = s.conn.GetW(ctx, p)
+	}
+	if errors.Is(err, storage.ErrNoNode) {
+		return decoded{}, false, nil
+	}
+	if err != nil {
+		return decoded{}, false, err
+	}
+	d, err := s.decodeCached(ci, id, data, st, w)
+	if err != nil {
+		return decoded{}, false, err
+	}
+	return d, true, nil
+}
+
+// barrier makes the store's reads current across sessions: a read waits
+// for a Sync issued after it began, after which every object another
+// session changed before the read began has fired its entry's watch
+// (storage.Watch), so the armed entries and the reads that follow are at
+// least that recent. Concurrent readers share syncs: one is in flight at
+// a time, and whoever arrives meanwhile waits for the next, which starts
+// as soon as it ends (sixteen concurrent GETs cost about one sync each
+// round, not sixteen).
+type barrier struct {
+	mu      sync.Mutex
+	running bool
+	next    *syncRound // the round the next arrivals join; nil: none yet
+}
+
+type syncRound struct {
+	done chan struct{}
+	err  error
+}
+
+// syncTimeout bounds one shared sync (waiters give up with their own
+// contexts sooner).
+const syncTimeout = 30 * time.Second
+
+func (s *Store) awaitSync(ctx context.Context) error {
+	b := &s.barrier
+	b.mu.Lock()
+	if b.next == nil {
+		b.next = &syncRound{done: make(chan struct{})}
+	}
+	r := b.next
+	if !b.running {
+		b.running = true
+		b.next = nil
+		go s.runSyncs(r)
+	}
+	b.mu.Unlock()
+	select {
+	case <-r.done:
+		if r.err != nil {
+			return fmt.Errorf("zoom: sync: %w", r.err)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// runSyncs runs round r, then the rounds joined meanwhile, one at a time.
+func (s *Store) runSyncs(r *syncRound) {
+	b := &s.barrier
+	for r != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+		r.err = s.conn.Sync(ctx, s.zoom)
+		cancel()
+		close(r.done)
+		b.mu.Lock()
+		r, b.next = b.next, nil
+		b.running = r != nil
+		b.mu.Unlock()
+	}
+}
+
+// rearmTimeout bounds the stat of a re-arm.
+const rearmTimeout = 10 * time.Second
+
+// rearm arms, in the background, the entry of k that this store just
+// wrote (its write fired the watch of the version before): a stat that
+// finds the written version current sets the new watch, so that the next
+// writer of the object (a sequential client's next create) usually finds
+// it armed, and one that comes meanwhile waits for the stat (loads)
+// instead of issuing its own. Skipped when a load of k is under way.
+func (s *Store) rearm(k objKey) {
+	done, mine := s.loads.begin(k)
+	if !mine {
+		return
+	}
+	go func() {
+		defer s.loads.end(k, done)
+		ctx, cancel := context.WithTimeout(context.Background(), rearmTimeout)
+		defer cancel()
+		if _, _, err := s.armWritten(ctx, k); err != nil {
+			s.log.Debug("zoom: re-arming a written object's cache entry", "class", k.class, "id", k.id, "err", err)
+		}
+	}()
+}
+
+// armWritten arms k's unarmed cache entry (written by this store) with a
+// stat's watch if the stat shows that version current (same creation and
+// modification): no data is transferred. ok is false when there is no
+// such entry or it is not current.
+func (s *Store) armWritten(ctx context.Context, k objKey) (decoded, bool, error) {
+	d, ok := s.cache.latest(k)
+	if !ok || d.watch != nil {
+		return decoded{}, false, nil
+	}
+	st, exists, w, err := s.conn.ExistsW(ctx, s.modelPath(k.class, k.id))
+	if err != nil || !exists || st.Czxid != d.czxid || st.Mzxid != d.mzxid {
+		return decoded{}, false, err
+	}
+	d, ok = s.cache.arm(k, st.Czxid, st.Mzxid, w)
+	return d, ok, nil
+}
