@@ -48,8 +48,11 @@
 //
 // BadRequestError (HTTP 400) and ConflictError (409) are the translation's
 // rejections (the reference's IllegalArgumentException and
-// IllegalStateException); the store's typed errors (zoom.NotFoundError,
-// ObjectExistsError, ReferenceConflictError, ...) pass through.
+// IllegalStateException); a translator's come wrapped in a TranslationError
+// naming the operation as the reference's TranslationException does
+// ("Failed to Create(<object>); <message>"). The store's typed errors
+// (zoom.NotFoundError, ObjectExistsError, ReferenceConflictError, ...) pass
+// through.
 //
 // # Derived ids
 //

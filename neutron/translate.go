@@ -166,7 +166,7 @@ func (s *Service) CreateAll(ctx context.Context, nms []proto.Message) error {
 				return err
 			}
 			if err := Apply(tx, ops); err != nil {
-				return err
+				return refused(err, createOp(nm))
 			}
 		}
 		return nil
@@ -181,7 +181,7 @@ func (s *Service) Update(ctx context.Context, nm proto.Message) error {
 		if err != nil {
 			return err
 		}
-		return Apply(tx, ops)
+		return refused(Apply(tx, ops), updateOp(nm))
 	})
 }
 
@@ -193,7 +193,7 @@ func (s *Service) Delete(ctx context.Context, model proto.Message, id uuid.UUID)
 		if err != nil {
 			return err
 		}
-		return Apply(tx, ops)
+		return refused(Apply(tx, ops), deleteOp(model, models.UUIDFromGoogle(id)))
 	})
 }
 
@@ -226,7 +226,7 @@ func (s *Service) CreateOps(v *View, nm proto.Message) ([]Op, error) {
 	var ops []Op
 	if t.Create != nil {
 		if ops, err = t.Create(v, nm); err != nil {
-			return nil, err
+			return nil, refused(err, createOp(nm))
 		}
 	}
 	if t.storedByService() {
@@ -255,7 +255,7 @@ func (s *Service) UpdateOps(v *View, nm proto.Message) ([]Op, error) {
 	var ops []Op
 	if t.Update != nil {
 		if ops, err = t.Update(v, nm, old); err != nil {
-			return nil, err
+			return nil, refused(err, updateOp(nm))
 		}
 	}
 	if t.storedByService() {
@@ -285,7 +285,7 @@ func (s *Service) DeleteOps(v *View, model proto.Message, id uuid.UUID) ([]Op, e
 	var ops []Op
 	if t.Delete != nil {
 		if ops, err = t.Delete(v, old); err != nil {
-			return nil, err
+			return nil, refused(err, deleteOp(model, models.UUIDFromGoogle(id)))
 		}
 	}
 	if t.storedByService() {

@@ -430,13 +430,23 @@ func (h *handler) serveNeutronObject(w http.ResponseWriter, r *http.Request, svc
 func neutronError(err error) error {
 	var bad *neutron.BadRequestError
 	var conflict *neutron.ConflictError
+	var status int
+	var msg string
 	switch {
 	case errors.As(err, &bad):
-		return &Error{Status: http.StatusBadRequest, Message: bad.Msg, Err: err}
+		status, msg = http.StatusBadRequest, bad.Msg
 	case errors.As(err, &conflict):
-		return &Error{Status: http.StatusConflict, Message: conflict.Msg, Err: err}
+		status, msg = http.StatusConflict, conflict.Msg
+	default:
+		return err
 	}
-	return err
+	// A translator's rejection is answered with the reference's whole
+	// TranslationException message, "Failed to <op>; <msg>".
+	var tr *neutron.TranslationError
+	if errors.As(err, &tr) {
+		msg = tr.Error()
+	}
+	return &Error{Status: status, Message: msg, Err: err}
 }
 
 // mediaTypeIs reports whether a Content-Type header names mt (parameters

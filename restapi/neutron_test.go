@@ -67,6 +67,14 @@ func (n neutronAPI) must(status int, method, path, mediaType string, body any) a
 	return out
 }
 
+// isRefusal says whether msg is the reference's error message for a
+// translator's refusal want of the Neutron operation op (Create, Update or
+// Delete): its TranslationException's "Failed to <op>(<the object>); <want>".
+func isRefusal(msg any, op, want string) bool {
+	s, _ := msg.(string)
+	return strings.HasPrefix(s, "Failed to "+op+"(") && strings.HasSuffix(s, "); "+want)
+}
+
 func serveNeutron(t *testing.T, sb storageBackend) neutronAPI {
 	conn, root := sb.connect(t)
 	st := openZoomStore(t, conn, root)

@@ -2,9 +2,11 @@ package models
 
 import (
 	"fmt"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
 )
 
 // Source says which reference .proto a registered class comes from.
@@ -114,6 +116,18 @@ func ClassOf(msg proto.Message) (Class, bool) {
 // whether or not it is registered.
 func ClassName(msg proto.Message) string {
 	return string(msg.ProtoReflect().Descriptor().Name())
+}
+
+// JavaClassName is the binary name of the Java class the reference's protoc
+// generates for msg's type (java_package, java_outer_classname, and "$" before
+// each nested class: "org.midonet.cluster.models.Neutron$NeutronNetwork"), as
+// Class.getName() prints it.
+func JavaClassName(msg proto.Message) string {
+	d := msg.ProtoReflect().Descriptor()
+	f := d.ParentFile()
+	opts, _ := f.Options().(*descriptorpb.FileOptions)
+	nested := strings.TrimPrefix(string(d.FullName()), string(f.Package())+".")
+	return opts.GetJavaPackage() + "." + opts.GetJavaOuterClassname() + "$" + strings.ReplaceAll(nested, ".", "$")
 }
 
 // ID returns the value of msg's "id" field (every stored class has one, of

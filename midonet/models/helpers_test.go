@@ -302,3 +302,23 @@ func TestTopologyTypes(t *testing.T) {
 		t.Error("type 0 found a class")
 	}
 }
+
+// TestJavaClassName checks the names Class.getName() gives the classes the
+// reference's protoc generates (java_package and java_outer_classname of
+// commons.proto, neutron.proto and topology.proto; nested classes after "$").
+func TestJavaClassName(t *testing.T) {
+	for _, c := range []struct {
+		msg  proto.Message
+		want string
+	}{
+		{&NeutronNetwork{}, "org.midonet.cluster.models.Neutron$NeutronNetwork"},
+		{&NeutronRouterInterface{}, "org.midonet.cluster.models.Neutron$NeutronRouterInterface"},
+		{&Port{}, "org.midonet.cluster.models.Topology$Port"},
+		{&Rule_NatTarget{}, "org.midonet.cluster.models.Topology$Rule$NatTarget"},
+		{&UUID{}, "org.midonet.cluster.models.Commons$UUID"},
+	} {
+		if got := JavaClassName(c.msg); got != c.want {
+			t.Errorf("JavaClassName(%T) = %q, want %q", c.msg, got, c.want)
+		}
+	}
+}
