@@ -168,6 +168,16 @@ func (c *decodedCache) forget(k objKey) {
 	}
 }
 
+// forgetVersion forgets k's entry if it is still the version czxid/mzxid.
+func (c *decodedCache) forgetVersion(k objKey, czxid, mzxid int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.entries[k]; ok && old.czxid == czxid && old.mzxid == mzxid {
+		c.spareLocked(k, old)
+		c.dropLocked(k, old)
+	}
+}
+
 func (c *decodedCache) dropLocked(k objKey, d decoded) {
 	c.bytes -= len(d.text)
 	delete(c.entries, k)
@@ -183,9 +193,13 @@ func (c *decodedCache) spareLocked(k objKey, d decoded) {
 		return
 	}
 	c.spare[k] = spareWatch{czxid: d.czxid, mzxid: d.mzxid, watch: d.watch}
-	if len(c.spare) < c.spareSweepAt {
-		return
+	if len(c.spare) >= c.spareSweepAt {
+		c.sweepSpareLocked()
 	}
+}
+
+// sweepSpareLocked drops the fired spare watches.
+func (c *decodedCache) sweepSpareLocked() {
 	for k, sp := range c.spare {
 		if sp.watch.Fired() {
 			delete(c.spare, k)

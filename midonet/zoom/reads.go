@@ -210,10 +210,24 @@ func (s *Store) armWritten(ctx context.Context, k objKey) (decoded, bool, error)
 	if !ok || d.watch != nil {
 		return decoded{}, false, nil
 	}
+	if sp, ok := s.cache.takeSpare(k); ok {
+		// A watch of this version set while the entry was away arms it;
+		// one of another version goes back aside.
+		if armed, ok := s.cache.arm(k, sp.czxid, sp.mzxid, sp.watch); ok && armed.armed() {
+			return armed, true, nil
+		}
+	}
 	st, exists, w, err := s.conn.ExistsW(ctx, s.modelPath(k.class, k.id))
-	if err != nil || !exists || st.Czxid != d.czxid || st.Mzxid != d.mzxid {
+	if err != nil {
 		return decoded{}, false, err
 	}
-	d, ok = s.cache.arm(k, st.Czxid, st.Mzxid, w)
-	return d, ok, nil
+	if exists {
+		// A newer version's watch is kept aside (arm) for the read
+		// that follows, which then sets none.
+		if armed, ok := s.cache.arm(k, st.Czxid, st.Mzxid, w); ok {
+			return armed, true, nil
+		}
+	}
+	s.cache.forgetVersion(k, d.czxid, d.mzxid)
+	return decoded{}, false, nil
 }

@@ -1,0 +1,111 @@
+package zoom
+
+import (
+	"context"
+	"maps"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/storage/mem"
+	"google.golang.org/protobuf/proto"
+)
+
+// watchCountingConn counts the watches its reads set.
+type watchCountingConn struct {
+	storage.Conn
+	getW, existsW, gets atomic.Int64
+}
+
+func (c *watchCountingConn) GetW(ctx context.Context, p string) ([]byte, storage.Stat, storage.Watch, error) {
+	c.getW.Add(1)
+	return c.Conn.GetW(ctx, p)
+}
+
+func (c *watchCountingConn) ExistsW(ctx context.Context, p string) (storage.Stat, bool, storage.Watch, error) {
+	c.existsW.Add(1)
+	return c.Conn.ExistsW(ctx, p)
+}
+
+func (c *watchCountingConn) Get(ctx context.Context, p string) ([]byte, storage.Stat, error) {
+	c.gets.Add(1)
+	return c.Conn.Get(ctx, p)
+}
+
+// TestEvictedWatchesReused: objects read again and again through a cache
+// far smaller than them set one watch each, once: an entry evicted while
+// armed leaves its watch aside and the re-read (a plain read) reuses it,
+// so the watches the client holds (it cannot remove one) do not grow with
+// the evictions; an armed entry is served without any round trip, and
+// the spare watches of changed objects are swept out.
+func TestEvictedWatchesReused(t *testing.T) {
+	ctx := context.Background()
+	srv := mem.NewServer()
+	sch := Schema{Classes: []models.Class{class(t, "Network")}}
+	cc := &watchCountingConn{Conn: srv.Connect()}
+	defer cc.Close()
+	st, err := NewStore(ctx, cc, sch, Options{Root: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.cache = newDecodedCache(10, 1<<20)
+	const n = 100
+	ids := make([]uuid.UUID, n)
+	for i := range ids {
+		ids[i] = uuid.New()
+		if err := st.Create(ctx, &models.Network{Id: models.UUIDFromGoogle(ids[i]), Name: proto.String("n")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cc.getW.Store(0)
+	cc.existsW.Store(0)
+	for range 5 {
+		for _, id := range ids {
+			if _, err := st.Get(ctx, &models.Network{}, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Each object: one watch, by the first read (its written entry
+	// re-armed by a stat, or evicted and read).
+	if set := cc.getW.Load() + cc.existsW.Load(); set > n {
+		t.Fatalf("%d watches set reading %d objects 5 times through a cache of 10: want at most one each", set, n)
+	}
+	if spares := len(st.cache.spare); spares > n || spares < n-10 {
+		t.Fatalf("%d spare watches for %d objects, %d cached", spares, n, 10)
+	}
+	// An armed entry costs no round trip.
+	before := cc.gets.Load() + cc.getW.Load() + cc.existsW.Load()
+	last := ids[n-1]
+	for range 10 {
+		if _, err := st.Get(ctx, &models.Network{}, last); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reads := cc.gets.Load() + cc.getW.Load() + cc.existsW.Load() - before; reads != 0 {
+		t.Fatalf("%d reads of an armed object", reads)
+	}
+	// Changed objects fire their spare watches, which a sweep drops; what
+	// is left watches the current versions (set by re-arms of entries
+	// evicted meanwhile).
+	for _, id := range ids {
+		if err := st.Update(ctx, &models.Network{Id: models.UUIDFromGoogle(id), Name: proto.String("m")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.cache.mu.Lock()
+	st.cache.sweepSpareLocked()
+	spare := maps.Clone(st.cache.spare)
+	st.cache.mu.Unlock()
+	if len(spare) > n {
+		t.Fatalf("%d spare watches for %d objects", len(spare), n)
+	}
+	for k, sp := range spare {
+		stat, _, err := cc.Exists(ctx, st.modelPath(k.class, k.id))
+		if err != nil || sp.watch.Fired() || stat.Mzxid != sp.mzxid {
+			t.Fatalf("spare watch of %v left after the sweep: fired %v, mzxid %d, node's %d (%v)", k, sp.watch.Fired(), sp.mzxid, stat.Mzxid, err)
+		}
+	}
+}
