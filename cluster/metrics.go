@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/midonet/midonet-go/midonet/storage"
+	"github.com/midonet/midonet-go/midonet/zoom"
 )
 
 // instrumentedConn counts and times every storage operation.
@@ -140,4 +141,29 @@ func instrumentHandler(h http.Handler, reg prometheus.Registerer) (http.Handler,
 	return promhttp.InstrumentHandlerInFlight(inflight,
 		promhttp.InstrumentHandlerDuration(latency,
 			promhttp.InstrumentHandlerCounter(requests, h))), nil
+}
+
+// registerGroupCommits exposes the object store's group commits (batches
+// of local writers of one hot object committed in one multi) in reg:
+// midonet_cluster_group_commit_batches_total, ..._members_total (the
+// functions run in them: members per batch is the ratio) and
+// ..._pipelined_total (batches built on the one before while its multi was
+// in flight).
+func registerGroupCommits(st *zoom.Store, reg prometheus.Registerer) {
+	for _, c := range []struct {
+		name, help string
+		value      func(zoom.GroupCommitStats) int64
+	}{
+		{"midonet_cluster_group_commit_batches_total", "Group-commit batches of the object store (one multi each).",
+			func(s zoom.GroupCommitStats) int64 { return s.Batches }},
+		{"midonet_cluster_group_commit_members_total", "Transaction functions run in group-commit batches.",
+			func(s zoom.GroupCommitStats) int64 { return s.Members }},
+		{"midonet_cluster_group_commit_pipelined_total", "Group-commit batches built on the batch before while its multi was in flight.",
+			func(s zoom.GroupCommitStats) int64 { return s.Pipelined }},
+	} {
+		// Registered once per store; a clash is a programming error and
+		// leaves the metric out.
+		_ = reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+			func() float64 { return float64(c.value(st.GroupCommitStats())) }))
+	}
 }

@@ -58,6 +58,10 @@ func TestNodeStartsAndStopsOnEachBackend(t *testing.T) {
 			!strings.Contains(metrics, `midonet_cluster_store_ops_total{op="create",result="ok"}`) {
 			t.Errorf("/metrics counts no store writes:\n%s", metrics)
 		}
+		// The object store's group commits (none yet: nothing contended).
+		if !strings.Contains(metrics, "midonet_cluster_group_commit_batches_total 0") {
+			t.Errorf("/metrics lacks the object store's group commits:\n%s", metrics)
+		}
 		if err := r.stop(t); err != nil {
 			t.Fatal(err)
 		}

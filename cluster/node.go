@@ -81,6 +81,10 @@ func (e *Env) ObjectStore(ctx context.Context) (*zoom.Store, error) {
 			Owner: zoom.OwnerClusterAPI, Logger: e.Logger})
 		if e.objectsErr != nil {
 			e.objectsErr = fmt.Errorf("object store: %w", e.objectsErr)
+			return
+		}
+		if e.Registry != nil {
+			registerGroupCommits(e.objects, e.Registry)
 		}
 	})
 	return e.objects, e.objectsErr

@@ -111,6 +111,7 @@ func storeSuite() []suiteCase {
 		{"Sequences", testSequences},
 		{"SequenceBlocksShareWithJVM", testSequenceBlocksShareWithJVM},
 		{"SequenceReservedAhead", testSequenceReservedAhead},
+		{"PipelinedBatchOnFailedOne", testPipelinedBatchOnFailedOne},
 	}
 }
 

@@ -11,8 +11,10 @@ import (
 	"path"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,6 +56,22 @@ func (n *node) withConflicts(figure string) string {
 // createPort is one REST port create on a bridge; it returns the port's URI.
 func (n *node) createPort(ctx context.Context, bridgeID string) (string, error) {
 	return n.post(ctx, "bridges/"+bridgeID+"/ports", client.Media("Port-v3"), &client.Port{Type: "Bridge"})
+}
+
+// groupCommits reads the node's group-commit counters (batches, members,
+// pipelined) from its metrics.
+func (n *node) groupCommits(t *testing.T) map[string]float64 {
+	families, err := n.metrics.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, fam := range families {
+		if name, ok := strings.CutPrefix(fam.GetName(), "midonet_cluster_group_commit_"); ok && len(fam.GetMetric()) == 1 {
+			out[strings.TrimSuffix(name, "_total")] = fam.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	return out
 }
 
 // newBridges creates count bridges through the API and returns their ids.
@@ -100,8 +118,14 @@ func (h *harness) portCreates(ctx context.Context, tab *table) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		before := h.zkNode.groupCommits(t)
 		h.sideBySide(ctx, tab, h.zkNode, "/s", ours, base, fmt.Sprintf("REST port create, %s, %s (ZooKeeper) vs ZooKeeper multi (create + parent update), %s",
 			plural(shape.clients, "client"), plural(shape.bridges, "bridge"), plural(shape.clients, "writer")))
+		if after := h.zkNode.groupCommits(t); after["batches"] > before["batches"] {
+			b, m := after["batches"]-before["batches"], after["members"]-before["members"]
+			t.Logf("%s, %s: %.0f group-commit batches, %.1f members each, %.0f built on a batch in flight",
+				plural(shape.clients, "client"), plural(shape.bridges, "bridge"), b, m/b, after["pipelined"]-before["pipelined"])
+		}
 	}
 	nb := startNorthbound(t)
 	for _, writers := range []int{1, 16} {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/midonet/midonet-go/cluster"
 	"github.com/midonet/midonet-go/internal/clustertest"
@@ -48,8 +49,9 @@ type node struct {
 	api     *client.Client
 	apiURL  string
 	http    *http.Client
-	store   *zoom.Store  // an object store on another session of the same backend
-	conn    storage.Conn // that session
+	store   *zoom.Store          // an object store on another session of the same backend
+	conn    storage.Conn         // that session
+	metrics *prometheus.Registry // the node's
 	// conflicts counts the 409 answers post retried.
 	conflicts atomic.Int64
 }
@@ -186,7 +188,7 @@ func runNode(backend, hosts, rootKey string, openStore func(context.Context, str
 	// connections per host, which would make 16 clients reconnect.
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
 	apiURL := "http://" + cn.HTTPAddr().String() + cfg.RestAPI.RootURI
-	return &node{backend: backend, api: client.New(apiURL, client.WithHTTPClient(hc)), apiURL: apiURL, http: hc, store: st, conn: conn}, stop, nil
+	return &node{backend: backend, api: client.New(apiURL, client.WithHTTPClient(hc)), apiURL: apiURL, http: hc, store: st, conn: conn, metrics: cn.Registry()}, stop, nil
 }
 
 // load is one side of a throughput figure: it does count operations and

@@ -83,14 +83,18 @@
 //
 // Group commit: after a lost race on object X, the function runs in X's
 // group, as do, for a while, the functions of other local transactions
-// about to write X. The group's goroutine runs the functions queued
-// meanwhile one after the other in one transaction (each sees the writes
-// of those before it; one that fails is rolled back alone) and commits
-// them in one multi: N ports created concurrently on one bridge cost one
-// read and one write of the bridge per batch. A member whose create finds
-// its id taken is dropped and the rest commit; any other lost race sends
-// every member round again. Only one multi is ever waited for while a
-// batch is being built.
+// about to write X (they stop at their first load of X, before reading it,
+// and run again in the group). The group's goroutine runs the functions
+// queued meanwhile one after the other in one transaction (each sees the
+// writes of those before it; one that fails is rolled back alone) and
+// commits them in one multi: N ports created concurrently on one bridge
+// cost one read and one write of the bridge per batch. Batches are
+// pipelined: once batch N's multi is sent, batch N+1 is built on the state
+// N leaves and sent too, checking the versions N gives the objects it
+// writes and that the objects N creates exist, so that it fails if N does
+// (its members then run again, on fresh state; they are answered after
+// N's). A member whose create finds its id taken is dropped and the rest
+// commit; any other lost race sends every member round again.
 //
 // Per-child cost stays flat: a back-reference appended to a repeated field
 // (a bridge gaining a port), or an element given to Tx.Append (a subnet

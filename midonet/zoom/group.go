@@ -3,8 +3,12 @@ package zoom
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/midonet/midonet-go/midonet/storage"
 )
 
 // Group commit. Local writers of one hot object (a bridge gaining ports
@@ -87,6 +91,8 @@ type group struct {
 	queue    []*groupReq
 	running  bool
 	hotUntil time.Time
+	// wake tells run that a function was queued (capacity 1).
+	wake chan struct{}
 }
 
 // groups is the store's table of hot objects.
@@ -107,7 +113,7 @@ func (gs *groups) hot(s *Store, k objKey) *group {
 		if len(gs.m) >= maxIdleGroups {
 			gs.sweepLocked()
 		}
-		g = &group{s: s, key: k}
+		g = &group{s: s, key: k, wake: make(chan struct{}, 1)}
 		gs.m[k] = g
 	}
 	g.mu.Lock()
@@ -168,6 +174,11 @@ func (g *group) submit(ctx context.Context, f func(*Tx) error) error {
 	if !g.running {
 		g.running = true
 		go g.run()
+	} else {
+		select {
+		case g.wake <- struct{}{}:
+		default:
+		}
 	}
 	g.mu.Unlock()
 	select {
@@ -196,12 +207,21 @@ func (r *groupReq) outcome(err error) error {
 	return err
 }
 
-// run commits batches while functions are queued.
+// run commits batches while functions are queued, pipelined: once batch
+// N's multi is sent, batch N+1 is built on the state N leaves when it
+// commits (the objects N wrote at their next versions, those it created
+// as existing) and its multi sent while N's is still in flight, instead of
+// waiting a whole commit for N's outcome. N+1's multi checks the version N
+// gives the hot object and that the objects N created exist, so it fails
+// when N does; its members then run again on fresh state (a lost race,
+// never their answer). Members are answered in batch order, N+1's only
+// once N's outcome is known.
 func (g *group) run() {
+	var prev *flight // the last batch started, not yet answered
 	for {
 		g.mu.Lock()
 		n := min(len(g.queue), maxBatch)
-		if n == 0 {
+		if n == 0 && prev == nil {
 			g.running = false
 			g.hotUntil = time.Now().Add(groupLinger)
 			g.mu.Unlock()
@@ -210,17 +230,46 @@ func (g *group) run() {
 		batch := append([]*groupReq(nil), g.queue[:n]...)
 		g.queue = append(g.queue[:0], g.queue[n:]...)
 		g.mu.Unlock()
-		g.s.runBatch(batch)
+		if n == 0 { // wait for prev's outcome or a function to build on it
+			select {
+			case err := <-prev.done:
+				prev.done <- err
+				g.finish(prev, false)
+				prev = nil
+			case <-g.wake:
+			}
+			continue
+		}
+		live := liveReqs(batch)
+		if len(live) == 0 {
+			continue
+		}
+		var base map[objKey]entry
+		if prev != nil {
+			if prev.doomed {
+				base = nil // built on a batch that failed: it fails too
+			} else {
+				base = prev.next()
+			}
+			if base == nil {
+				g.finish(prev, false) // nothing to build on: wait for its outcome
+				prev = nil
+			}
+		}
+		f := g.s.startBatch(live, base)
+		if prev != nil {
+			f.base = prev
+			g.finish(prev, true)
+			// When prev failed, f fails: the next batch waits for that
+			// instead of building on it (failures would cascade).
+			f.doomed = prev.err != nil
+		}
+		prev = f
 	}
 }
 
-// runBatch runs the functions of batch in one transaction and commits
-// them in one multi, answering each request exactly once. A function's
-// own error is answered only once the batch's state it was computed on is
-// committed (else it runs again with the others). A create that finds its
-// object existing drops only its member; a lost race (or any error when
-// alone) is every member's answer, on which Store.Tx runs it again.
-func (s *Store) runBatch(batch []*groupReq) {
+// liveReqs answers the requests whose context ended and returns the others.
+func liveReqs(batch []*groupReq) []*groupReq {
 	live := batch[:0:0]
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -229,65 +278,228 @@ func (s *Store) runBatch(batch []*groupReq) {
 			live = append(live, r)
 		}
 	}
-	for len(live) > 0 {
-		ctx, cancel := batchContext(live)
-		tx := newTx(ctx, s)
-		tx.speculate = true
-		var ok, failed []*groupReq
-		var errs []error
-		for i, r := range live {
-			saved := tx.snapshot()
-			tx.ctx, tx.member = r.ctx, i
-			if err := r.call(tx); err != nil {
-				tx.restore(saved)
-				failed, errs = append(failed, r), append(errs, err)
-				continue
-			}
-			ok = append(ok, r)
+	return live
+}
+
+// flight is one batch: its members, their transaction and its commit.
+type flight struct {
+	live, ok, failed []*groupReq
+	errs             []error // of failed
+	tx               *Tx
+	cancel           context.CancelFunc
+	// after: the state the batch leaves (afterBatch) once its multi is
+	// about to be sent, nil when nothing can be built on it; capacity 1.
+	after chan map[objKey]entry
+	done  chan error // the commit's outcome; capacity 1
+	// base is the batch this one was built on, answered before this one;
+	// err is the commit's outcome once answered; doomed: base failed.
+	base   *flight
+	err    error
+	doomed bool
+}
+
+// next waits until f's multi is about to be sent and returns the state it
+// leaves, or nil when f wrote nothing to build on or is already answered.
+func (f *flight) next() map[objKey]entry {
+	select {
+	case st := <-f.after:
+		return st
+	case err := <-f.done:
+		f.done <- err // finish takes it
+		select {
+		case st := <-f.after:
+			return st
+		default:
+			return nil
 		}
-		tx.ctx, tx.member = ctx, -1
+	}
+}
+
+// startBatch runs the functions of live in one transaction, built on base
+// (the state of the batch before, in flight) when set, and starts its
+// commit.
+func (s *Store) startBatch(live []*groupReq, base map[objKey]entry) *flight {
+	s.gstats.batches.Add(1)
+	s.gstats.members.Add(int64(len(live)))
+	if base != nil {
+		s.gstats.pipelined.Add(1)
+	}
+	ctx, cancel := batchContext(live)
+	tx := newTx(ctx, s)
+	tx.speculate = true
+	for k, e := range base {
+		tx.cache[k] = &e
+	}
+	f := &flight{live: live, tx: tx, cancel: cancel, after: make(chan map[objKey]entry, 1), done: make(chan error, 1)}
+	for i, r := range live {
+		saved := tx.snapshot()
+		tx.ctx, tx.member = r.ctx, i
+		if err := r.call(tx); err != nil {
+			tx.restore(saved)
+			f.failed, f.errs = append(f.failed, r), append(f.errs, err)
+			continue
+		}
+		f.ok = append(f.ok, r)
+	}
+	tx.ctx, tx.member = ctx, -1
+	tx.sending = func(ops []storage.Op, meta []commitOp) {
+		f.after <- tx.afterBatch(ops, meta)
+	}
+	go func() {
 		err := tx.commit()
 		if err == nil {
 			tx.afterCommit()
-			cancel()
-			for _, r := range ok {
-				r.done <- nil
-			}
-			for i, r := range failed {
-				r.done <- errs[i]
-			}
-			return
 		}
-		cancel()
-		var exists *ObjectExistsError
-		if errors.As(err, &exists) && len(ok) > 1 {
-			if i, found := tx.owner[objKey{exists.Class, exists.ID}]; found {
-				culprit := live[i]
-				culprit.done <- err
-				live = deleteReq(live, culprit)
-				continue
+		f.done <- err
+	}()
+	return f
+}
+
+// afterBatch is the state the multi ops leave when they commit, as
+// entries of the next batch's transaction: the objects written at their
+// next versions, with the text and provenance written, those created as
+// existing at version 0. The next batch's multi then checks those
+// versions: it fails unless this one committed (an object created here is
+// missing otherwise). Nil when the state is not known from the ops alone
+// (deletes, raw nodes, class guards, provenance overwritten at any
+// version) or nothing was created (nothing the next batch could check
+// that only this commit makes true). A written text's spare capacity is
+// claimed through one flag shared with the decoded cache's copy
+// (tx.grown), so that only one of them appends in place.
+func (tx *Tx) afterBatch(ops []storage.Op, meta []commitOp) map[objKey]entry {
+	st := map[objKey]entry{}
+	created := false
+	for i, m := range meta {
+		switch m.kind {
+		case "table", "check":
+			continue
+		case "model":
+		case "provenance":
+			continue // with its model op below
+		default:
+			return nil
+		}
+		e := tx.cache[m.key]
+		var n entry
+		switch m.op {
+		case opCreate:
+			created = true
+			n = entry{inStore: true, version: 0}
+		case opUpdate:
+			n = entry{inStore: true, version: e.version + 1, prov: e.prov, provVersion: e.provVersion, hasProv: e.hasProv}
+		default:
+			return nil
+		}
+		if tx.grown == nil {
+			tx.grown = map[objKey]*atomic.Bool{}
+		}
+		grow := new(atomic.Bool)
+		tx.grown[m.key] = grow
+		n.obj, n.pend, n.text, n.grow = e.obj, slices.Clip(e.pend), ops[i].Data, grow
+		n.printed = len(n.pend)
+		n.provLoaded = true
+		if j := i + 1; j < len(meta) && meta[j].kind == "provenance" && meta[j].key == m.key {
+			switch po := ops[j]; {
+			case po.Kind == storage.OpCreate:
+				n.prov, n.provVersion, n.hasProv = po.Data, 0, true
+			case po.Kind == storage.OpSet && po.Version != storage.AnyVersion:
+				n.prov, n.provVersion, n.hasProv = po.Data, po.Version+1, true
+			default:
+				return nil
 			}
 		}
-		// A lost race: everyone runs again. Another error is the one
-		// committing member's own; with several, whose is unknown.
-		var cme *ConcurrentModificationError
-		lostRace := errors.As(err, &cme)
-		for _, r := range ok {
-			if lostRace || len(ok) == 1 {
-				r.done <- err
-			} else {
-				r.done <- errRunAlone
-			}
+		st[m.key] = n
+	}
+	if !created {
+		return nil
+	}
+	return st
+}
+
+// finish waits for f's commit and answers its members, exactly once each.
+// A function's own error is answered only once the batch's state it was
+// computed on is committed (else it runs again with the others). A create
+// that finds its object existing drops only its member (the others are
+// committed again without it); a lost race (or any error when alone) is
+// every member's answer, on which Store.Tx runs it again. A batch built
+// on one that failed lost a race with it. With built set (a batch built on
+// f is in flight), f's members are not committed again here, where that
+// multi could follow theirs: they run again through Store.Tx.
+func (g *group) finish(f *flight, built bool) {
+	err := <-f.done
+	f.cancel()
+	f.err = err
+	if f.base != nil && f.base.err != nil {
+		if err == nil {
+			// Its checks should have made it fail: a bug, not a race.
+			g.s.log.Error("zoom: a batch committed on one that failed", "class", g.key.class, "id", g.key.id, "err", f.base.err)
 		}
-		for _, r := range failed {
-			if lostRace {
-				r.done <- err
-			} else {
-				r.done <- errRunAlone
-			}
+		f.err = &ConcurrentModificationError{Class: g.key.class, ID: g.key.id, Err: f.base.err}
+		for _, r := range f.live {
+			r.done <- f.err
 		}
 		return
 	}
+	if err == nil {
+		for _, r := range f.ok {
+			r.done <- nil
+		}
+		for i, r := range f.failed {
+			r.done <- f.errs[i]
+		}
+		return
+	}
+	var exists *ObjectExistsError
+	if errors.As(err, &exists) && len(f.ok) > 1 {
+		if i, found := f.tx.owner[objKey{exists.Class, exists.ID}]; found {
+			culprit := f.live[i]
+			culprit.done <- err
+			rest := deleteReq(f.live, culprit)
+			if built {
+				lost := &ConcurrentModificationError{Class: g.key.class, ID: g.key.id, Err: err}
+				for _, r := range rest {
+					r.done <- lost
+				}
+				return
+			}
+			g.finish(g.s.startBatch(rest, nil), false)
+			return
+		}
+	}
+	// A lost race: everyone runs again. Another error is the one
+	// committing member's own; with several, whose is unknown.
+	var cme *ConcurrentModificationError
+	lostRace := errors.As(err, &cme)
+	for _, r := range f.ok {
+		if lostRace || len(f.ok) == 1 {
+			r.done <- err
+		} else {
+			r.done <- errRunAlone
+		}
+	}
+	for _, r := range f.failed {
+		if lostRace {
+			r.done <- err
+		} else {
+			r.done <- errRunAlone
+		}
+	}
+}
+
+// GroupCommitStats counts the batches of group commits (group.go) since
+// the store was made: how many, their members (functions run), and how
+// many were built on the batch before while its multi was in flight.
+type GroupCommitStats struct {
+	Batches, Members, Pipelined int64
+}
+
+// GroupCommitStats reports the store's group commits so far.
+func (s *Store) GroupCommitStats() GroupCommitStats {
+	return GroupCommitStats{Batches: s.gstats.batches.Load(), Members: s.gstats.members.Load(), Pipelined: s.gstats.pipelined.Load()}
+}
+
+type groupStats struct {
+	batches, members, pipelined atomic.Int64
 }
 
 func deleteReq(reqs []*groupReq, r *groupReq) []*groupReq {

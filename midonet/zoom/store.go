@@ -73,6 +73,7 @@ type Store struct {
 	log      *slog.Logger
 	cache    *decodedCache
 	groups   groups
+	gstats   groupStats
 	seqs     sequences
 	legacy   legacyAbsent
 	loads    loads

@@ -180,6 +180,11 @@ type Tx struct {
 	// that its function runs in the group without reading first (group.go).
 	joinHot bool
 	hot     *group
+	// sending, when set, is called once with the commit's first multi
+	// before it is sent; grown: the claims on written texts' spare
+	// capacity shared with the next batch built on this one (group.go).
+	sending func([]storage.Op, []commitOp)
+	grown   map[objKey]*atomic.Bool
 }
 
 // classGuard is a class directory's data and data version as GuardClass
@@ -1118,6 +1123,10 @@ func (tx *Tx) commit() error {
 		if err != nil {
 			return err
 		}
+		if tx.sending != nil {
+			tx.sending(ops, meta)
+			tx.sending = nil
+		}
 		results, err := tx.s.conn.Multi(tx.ctx, ops...)
 		if err == nil {
 			tx.remember(ops, meta, results)
@@ -1177,7 +1186,11 @@ func (tx *Tx) remember(ops []storage.Op, meta []commitOp, results []storage.OpRe
 		e, st := tx.cache[m.key], results[i].Stat
 		// The text is encode's: fresh, or extended in capacity this
 		// transaction claimed; what lies beyond it is unclaimed.
-		d := decoded{czxid: st.Czxid, mzxid: st.Mzxid, version: st.Version, obj: e.obj, pend: e.pend, text: ops[i].Data, grow: new(atomic.Bool),
+		grow := tx.grown[m.key]
+		if grow == nil {
+			grow = new(atomic.Bool)
+		}
+		d := decoded{czxid: st.Czxid, mzxid: st.Mzxid, version: st.Version, obj: e.obj, pend: e.pend, text: ops[i].Data, grow: grow,
 			prov: e.prov, provVersion: e.provVersion, hasProv: e.hasProv, provKnown: e.provLoaded}
 		if j := i + 1; j < len(meta) && meta[j].kind == "provenance" && meta[j].key == m.key && j < len(results) {
 			d.prov, d.hasProv, d.provKnown = ops[j].Data, true, true
