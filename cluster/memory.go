@@ -13,13 +13,14 @@ import (
 
 // DefaultMemoryLimit is the soft memory limit of a node whose operator set
 // none (no GOMEMLIMIT, --memory-limit, -Xmx or MAX_HEAP_SIZE): #12's bound
-// on a node holding 100k objects (150 MB resident) less the part of the
-// resident set that is not Go's heap (the binary's text and data, about
-// 15 MB). With Go's default alone the heap grows to twice the live heap
-// before a collection (GOGC=100), about 250 MB for those 100k objects. The
-// limit is soft: a node whose live heap needs more gets it, at the cost of
-// collections more often (the runtime caps the collector at about half the
-// CPU rather than fail).
+// on a node holding 100k objects (150 MB resident) with room for the part
+// of the resident set the runtime does not count (the memory figure's node
+// came to 135 MB under it). With Go's default alone the heap grows to twice
+// the live heap before a collection (GOGC=100): 256 MB for those 100k
+// objects, whose live heap is ~100 MB. The limit is soft: a node whose live
+// heap needs more gets it, at the cost of collections more often (the
+// runtime caps the collector at about half the CPU rather than fail); near
+// it, reading those 100k objects took 2.7 times as long (README, Memory).
 const DefaultMemoryLimit = 128 << 20
 
 // goMemLimitVariable is the Go runtime's own memory limit variable, which

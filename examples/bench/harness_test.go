@@ -128,7 +128,7 @@ func quietLogger() *slog.Logger {
 // another session on the same backend, for the node's object store twin.
 func startNode(t *testing.T, backend, hosts string, openStore func(context.Context, string) (cluster.StoreConn, error), conn storage.Conn) *node {
 	t.Helper()
-	n, stop, err := runNode(backend, hosts, cluster.DefaultRootKey, openStore, conn)
+	n, stop, err := runNode(cluster.DefaultConfig(), backend, hosts, cluster.DefaultRootKey, openStore, conn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,11 +141,11 @@ func startNode(t *testing.T, backend, hosts string, openStore func(context.Conte
 	return n
 }
 
-// runNode is startNode without a test, its tree under rootKey: the node
-// and the function that stops it (the memory figure's child process runs
-// one).
-func runNode(backend, hosts, rootKey string, openStore func(context.Context, string) (cluster.StoreConn, error), conn storage.Conn) (*node, func() error, error) {
-	cfg := cluster.DefaultConfig()
+// runNode is startNode without a test, its configuration base's with the
+// settings above, its tree under rootKey: the node and the function that
+// stops it (the memory figure's child process runs one).
+func runNode(base cluster.Config, backend, hosts, rootKey string, openStore func(context.Context, string) (cluster.StoreConn, error), conn storage.Conn) (*node, func() error, error) {
+	cfg := base
 	cfg.NodeID = uuid.New()
 	cfg.ZooKeeperHosts = hosts
 	cfg.RootKey = rootKey

@@ -8,11 +8,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -25,6 +28,7 @@ import (
 
 	"github.com/midonet/midonet-go/cluster"
 	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/storage/mem"
 	"github.com/midonet/midonet-go/midonet/storage/zk"
 	"github.com/midonet/midonet-go/midonet/zoom"
@@ -68,36 +72,62 @@ type footprint struct {
 	EmptyRSS, RSS int64
 	// HeapInUse: the Go heap's in-use bytes at the second reading.
 	HeapInUse uint64
+	// MemoryLimit: the Go runtime's soft memory limit the node ran under.
+	MemoryLimit int64
+	// Read: how long reading every object through the API took; ReadGCCPU
+	// and ReadUserCPU: the runtime's estimates of the CPU time its garbage
+	// collector and Go code spent meanwhile (node and REST client alike).
+	Read                   time.Duration
+	ReadGCCPU, ReadUserCPU float64
 	// RawBytes: the data of the objects' store nodes (what ZooKeeper holds).
 	RawBytes int64
 }
 
 // memoryNode is the child: it runs a node alone in this process (on the
 // ZooKeeper server given, or on an in-memory store living in this process,
-// as the command's own), reads its RSS, creates the objects through a
-// second store session, reads them all through the REST API (GET /bridges,
-// then each bridge's ports) so that whatever the node keeps of them is
-// there, reads its RSS again and prints a footprint.
+// as the command's own), configured as an installed node whose env file
+// sets no heap size (the package's) with this process's environment, so
+// under the default memory limit unless GOMEMLIMIT says otherwise. It reads
+// its RSS, creates the objects through a second store session, which it
+// then closes, reads them all through the REST API (GET /bridges, then each
+// bridge's ports) so that whatever the node keeps of them is there, reads
+// its RSS again and prints a footprint.
 func memoryNode(spec string) error {
 	backend, count, ok := strings.Cut(spec, ",")
 	objects, err := strconv.Atoi(count)
 	if !ok || err != nil || objects < portsPerBridge+1 {
 		return fmt.Errorf("%s=%q: want mem|<zookeeper address>,<objects ≥ %d>", memoryNodeEnv, spec, portsPerBridge+1)
 	}
+	installed, err := cluster.Build(cluster.Sources{Getenv: os.Getenv})
+	if err != nil {
+		return err
+	}
 	ctx := context.Background()
-	var n *node
-	var stop func() error
+	var (
+		n    *node
+		stop func() error
+		// connect opens a session on the node's backend for the bench's own
+		// writes and reads, which close it after use.
+		connect func() (storage.Conn, error)
+	)
 	if backend == "mem" {
 		srv := mem.NewServer()
-		n, stop, err = runNode("mem", "", cluster.DefaultRootKey, func(context.Context, string) (cluster.StoreConn, error) { return srv.Connect(), nil }, srv.Connect())
+		connect = func() (storage.Conn, error) { return srv.Connect(), nil }
+		n, stop, err = runNode(installed, "mem", "", cluster.DefaultRootKey, func(context.Context, string) (cluster.StoreConn, error) { return srv.Connect(), nil }, srv.Connect())
 	} else {
-		c, cerr := zk.Connect(ctx, zk.Config{Servers: []string{backend}, SessionTimeout: 30 * time.Second, Logger: quietLogger()})
-		if cerr != nil {
-			return fmt.Errorf("connect to ZooKeeper: %w", cerr)
+		connect = func() (storage.Conn, error) {
+			c, err := zk.Connect(ctx, zk.Config{Servers: []string{backend}, SessionTimeout: 30 * time.Second, Logger: quietLogger()})
+			if err != nil {
+				return nil, fmt.Errorf("connect to ZooKeeper: %w", err)
+			}
+			return c, nil
 		}
-		defer c.Close()
+		c, cerr := connect()
+		if cerr != nil {
+			return cerr
+		}
 		// A tree of its own: the server holds the other figures' objects.
-		n, stop, err = runNode("ZooKeeper", backend, "/midonet-footprint-"+uuid.NewString(), nil, c)
+		n, stop, err = runNode(installed, "ZooKeeper", backend, "/midonet-footprint-"+uuid.NewString(), nil, c)
 	}
 	if err != nil {
 		return err
@@ -106,7 +136,7 @@ func memoryNode(spec string) error {
 	if _, err := n.api.Bridges().List(ctx, nil); err != nil {
 		return err
 	}
-	var fp footprint
+	fp := footprint{MemoryLimit: debug.SetMemoryLimit(-1)}
 	if fp.EmptyRSS, err = settledRSS(); err != nil {
 		return err
 	}
@@ -115,9 +145,19 @@ func memoryNode(spec string) error {
 		return err
 	}
 	fp.Objects = len(bridges) * (portsPerBridge + 1)
+	// The bench's store and session are not the node's: closed (and the
+	// store dropped) before the node's footprint is read.
+	zoomPath := n.store.ZoomPath()
+	n.store = nil
+	n.conn.Close()
+	before := cpuSeconds()
+	start := time.Now()
 	if err := n.readTopology(ctx, bridges); err != nil {
 		return err
 	}
+	fp.Read = time.Since(start)
+	after := cpuSeconds()
+	fp.ReadGCCPU, fp.ReadUserCPU = after.gc-before.gc, after.user-before.user
 	if fp.RSS, err = settledRSS(); err != nil {
 		return err
 	}
@@ -129,10 +169,24 @@ func memoryNode(spec string) error {
 			return err
 		}
 	}
-	if fp.RawBytes, err = n.rawBytes(ctx); err != nil {
+	conn, err := connect()
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if fp.RawBytes, err = rawBytes(ctx, conn, zoomPath); err != nil {
 		return err
 	}
 	return json.NewEncoder(os.Stdout).Encode(fp)
+}
+
+// cpuTimes are the runtime's estimates of this process's CPU time so far.
+type cpuTimes struct{ gc, user float64 }
+
+func cpuSeconds() cpuTimes {
+	samples := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/user:cpu-seconds"}}
+	metrics.Read(samples)
+	return cpuTimes{gc: samples[0].Value.Float64(), user: samples[1].Value.Float64()}
 }
 
 // fillTopology creates bridges of portsPerBridge ports each through the
@@ -184,18 +238,18 @@ func (n *node) readTopology(ctx context.Context, bridges []string) error {
 	return err
 }
 
-// rawBytes sums the data of every bridge and port node.
-func (n *node) rawBytes(ctx context.Context) (int64, error) {
+// rawBytes sums the data of every bridge and port node under zoomPath.
+func rawBytes(ctx context.Context, conn storage.Conn, zoomPath string) (int64, error) {
 	var total atomic.Int64
 	for _, class := range []string{"Network", "Port"} {
-		dir := path.Join(n.store.ZoomPath(), "models", class)
-		kids, _, err := n.conn.Children(ctx, dir)
+		dir := path.Join(zoomPath, "models", class)
+		kids, _, err := conn.Children(ctx, dir)
 		if err != nil {
 			return 0, err
 		}
 		var next atomic.Int64
 		_, err = timed(ctx, len(kids), 32, func(ctx context.Context, _ int) error {
-			data, _, err := n.conn.Get(ctx, dir+"/"+kids[next.Add(1)-1])
+			data, _, err := conn.Get(ctx, dir+"/"+kids[next.Add(1)-1])
 			total.Add(int64(len(data)))
 			return err
 		})
@@ -250,37 +304,75 @@ func residentBytes() (int64, error) {
 // memory: the resident set of a node holding sz.objects objects (bridges
 // of 99 ports), each node in a process of its own (this test binary run
 // again as memoryNode) so that nothing of the bench's is counted, on
-// ZooKeeper and in memory; against #12's 150 MB, the same node's RSS when
-// empty, and the bytes of the objects' store nodes.
+// ZooKeeper and in memory, as shipped (the default soft memory limit) and
+// with none (GOMEMLIMIT=off, Go's default); against #12's 150 MB, the node
+// with no limit, the same node's RSS when empty, and the bytes of the
+// objects' store nodes; and the time reading them all took under the
+// limit against without it (the CPU a soft limit costs).
 func (h *harness) memory(ctx context.Context, tab *table) {
 	exe, err := os.Executable()
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	for _, backend := range []struct{ name, spec string }{{"ZooKeeper", h.zkAddr}, {"mem", "mem"}} {
-		figure := fmt.Sprintf("RSS of a node holding %d objects (bridges of %d ports, all read through the API; %s)", h.sz.objects, portsPerBridge, backend.name)
-		cmd := exec.CommandContext(ctx, exe)
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s,%d", memoryNodeEnv, backend.spec, h.sz.objects))
-		if *heapProfilesFlag != "" {
-			cmd.Env = append(cmd.Env, heapProfileEnv+"="+filepath.Join(*heapProfilesFlag, backend.name+".pprof"))
-		}
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		var fp footprint
-		if err == nil {
-			err = json.Unmarshal(out, &fp)
+		figure := fmt.Sprintf("RSS of a node holding %d objects (bridges of %d ports, all read through the API; %s", h.sz.objects, portsPerBridge, backend.name)
+		var shipped, unlimited footprint
+		var err error
+		for _, run := range []struct {
+			name, env string
+			fp        *footprint
+		}{{"as shipped", "", &shipped}, {"no limit", "GOMEMLIMIT=off", &unlimited}} {
+			if err = h.memoryChild(ctx, exe, backend.name, backend.spec, run.name, run.env, run.fp); err != nil {
+				break
+			}
 		}
 		if err != nil {
-			h.failed(tab, figure, fmt.Errorf("%w: %s", err, tail(stderr.String(), 20)))
+			h.failed(tab, figure+")", err)
 			continue
 		}
-		h.t.Logf("%s: %d objects, RSS %.1f MB (empty %.1f MB), Go heap in use %.1f MB, store nodes %.1f MB",
-			backend.name, fp.Objects, mb(fp.RSS), mb(fp.EmptyRSS), float64(fp.HeapInUse)/(1<<20), mb(fp.RawBytes))
-		tab.add(row{figure: figure + " vs #12's target", ours: mb(fp.RSS), baseline: memoryTargetMB, unit: "MB"})
-		tab.add(row{figure: figure + " vs the same node empty", ours: mb(fp.RSS), baseline: mb(fp.EmptyRSS), unit: "MB"})
-		tab.add(row{figure: figure + " vs the data of their store nodes", ours: mb(fp.RSS), baseline: mb(fp.RawBytes), unit: "MB"})
+		asShipped := fmt.Sprintf("%s; as shipped: soft memory limit %s)", figure, limitText(shipped.MemoryLimit))
+		tab.add(row{figure: asShipped + " vs #12's target", ours: mb(shipped.RSS), baseline: memoryTargetMB, unit: "MB"})
+		tab.add(row{figure: asShipped + " vs with no memory limit (GOMEMLIMIT=off)", ours: mb(shipped.RSS), baseline: mb(unlimited.RSS), unit: "MB"})
+		tab.add(row{figure: asShipped + " vs the same node empty", ours: mb(shipped.RSS), baseline: mb(shipped.EmptyRSS), unit: "MB"})
+		tab.add(row{figure: asShipped + " vs the data of their store nodes", ours: mb(shipped.RSS), baseline: mb(shipped.RawBytes), unit: "MB"})
+		tab.add(row{figure: fmt.Sprintf("Reading the %d objects through the API (%s), soft memory limit %s vs none", shipped.Objects, backend.name, limitText(shipped.MemoryLimit)),
+			ours: float64(shipped.Read.Microseconds()) / 1000, baseline: float64(unlimited.Read.Microseconds()) / 1000, unit: "ms"})
 	}
+}
+
+// memoryChild runs memoryNode in a process of its own with env added to
+// this one's and decodes its footprint into fp.
+func (h *harness) memoryChild(ctx context.Context, exe, backend, spec, run, env string, fp *footprint) error {
+	cmd := exec.CommandContext(ctx, exe)
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s,%d", memoryNodeEnv, spec, h.sz.objects))
+	if env != "" {
+		cmd.Env = append(cmd.Env, env)
+	}
+	if *heapProfilesFlag != "" {
+		cmd.Env = append(cmd.Env, heapProfileEnv+"="+filepath.Join(*heapProfilesFlag, backend+"-"+strings.ReplaceAll(run, " ", "-")+".pprof"))
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err == nil {
+		err = json.Unmarshal(out, fp)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w: %s", run, err, tail(stderr.String(), 20))
+	}
+	h.t.Logf("%s, %s (limit %s): %d objects, RSS %.1f MB (empty %.1f MB), Go heap in use %.1f MB, store nodes %.1f MB; "+
+		"reading them %v, GC CPU %.2f s, Go code CPU %.2f s",
+		backend, run, limitText(fp.MemoryLimit), fp.Objects, mb(fp.RSS), mb(fp.EmptyRSS), float64(fp.HeapInUse)/(1<<20), mb(fp.RawBytes),
+		fp.Read.Round(time.Millisecond), fp.ReadGCCPU, fp.ReadUserCPU)
+	return nil
+}
+
+// limitText shows a runtime memory limit in MiB, or off.
+func limitText(limit int64) string {
+	if limit == math.MaxInt64 {
+		return "off"
+	}
+	return fmt.Sprintf("%d MiB", limit>>20)
 }
 
 func mb(bytes int64) float64 { return float64(bytes) / (1 << 20) }
