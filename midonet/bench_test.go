@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/midonet/midonet-go/internal/cputime"
 	"github.com/midonet/midonet-go/midonet"
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
@@ -191,14 +191,14 @@ func BenchmarkPortDeleteBySize(b *testing.B) {
 					victims[j] = all[j*len(all)/b.N]
 				}
 				b.ResetTimer()
-				start, cpuStart := time.Now(), processCPU(b)
+				start, cpuStart := time.Now(), cputime.Process(b)
 				for _, p := range victims {
 					if err := st.Delete(ctx, &models.Port{}, p.ToGoogle()); err != nil {
 						b.Fatal(err)
 					}
 				}
 				perDelete[i] = float64(time.Since(start).Microseconds()) / 1000 / float64(b.N)
-				cpuPerDelete[i] = float64((processCPU(b) - cpuStart).Microseconds()) / 1000 / float64(b.N)
+				cpuPerDelete[i] = float64((cputime.Process(b) - cpuStart).Microseconds()) / 1000 / float64(b.N)
 				b.StopTimer()
 				n, err := st.Get(ctx, &models.Network{}, bridge.Id.ToGoogle())
 				if err != nil {
@@ -217,16 +217,6 @@ func BenchmarkPortDeleteBySize(b *testing.B) {
 			b.ReportMetric(cpuPerDelete[last]/cpuPerDelete[0], fmt.Sprintf("cpu-ratio@%d/@0", sizes[last]))
 		})
 	}
-}
-
-// processCPU is the CPU time the process has used so far (user and system,
-// every thread).
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // bridgeOfSize is a fresh store (under a root of its own, named after

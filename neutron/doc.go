@@ -27,9 +27,10 @@
 // earlier ones. OpModify applies a function to the object as the
 // transaction sees it when the op runs, so a translation never overwrites
 // back-references that bindings or earlier ops changed. OpAppend adds to a
-// list that grows with the deployment (a subnet's DHCP hosts, a security
-// group's addresses when the group has none of a new port's yet) without
-// copying or re-printing the object, and OpCreateNode (state-table
+// list that grows with the deployment (a subnet's DHCP hosts) and OpEdit
+// changes such a list's elements (a security group's IP address group
+// gaining, moving or losing a port's addresses on its create, update and
+// delete) without copying or re-printing the object, and OpCreateNode (state-table
 // entries) reads nothing before the commit: the requests of 16 clients on
 // one network then cost one read of the network per request and commit
 // together (zoom's group commit), with no error but the translation's own.

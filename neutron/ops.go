@@ -32,6 +32,14 @@ const (
 	// the network (a subnet's DHCP hosts), so that concurrent requests'
 	// appends compose in one group commit.
 	OpAppend
+	// OpEdit changes elements of the repeated field Op.Field of the
+	// object Op.Model/Op.ID as the transaction sees it when the op runs,
+	// without copying or re-printing the object (zoom.Tx.Edit): Op.Edit
+	// gets the field's elements and returns the changes, applied in order;
+	// none leaves the object unwritten. For lists every port of a tenant
+	// shares (a security group's IP address group), so that a port's
+	// create, update or delete costs about its own entries.
+	OpEdit
 	// OpCreateNode creates the raw node Op.Path (a state-table entry); an
 	// existing node is left as it is.
 	OpCreateNode
@@ -48,12 +56,13 @@ type Op struct {
 	Model  proto.Message // OpModify, OpDelete: names the class
 	ID     uuid.UUID     // OpModify, OpDelete
 	Modify func(proto.Message) error
-	// IgnoreMissing: OpModify of a missing object does nothing.
+	// IgnoreMissing: OpModify or OpEdit of a missing object does nothing.
 	IgnoreMissing bool
 	Path          string // OpCreateNode, OpDeleteNode
-	// Field and Elems: OpAppend.
+	// Field and Elems: OpAppend; Field and Edit: OpEdit.
 	Field string
 	Elems []proto.Message
+	Edit  func(elems []proto.Message) ([]models.ListEdit, error)
 }
 
 // Create is the op creating obj.
@@ -69,6 +78,27 @@ func Delete(model proto.Message, id uuid.UUID) Op { return Op{Kind: OpDelete, Mo
 // object of type T with id.
 func Append[T proto.Message](id uuid.UUID, field string, elems ...proto.Message) Op {
 	return Op{Kind: OpAppend, Model: zeroOf[T](), ID: id, Field: field, Elems: elems}
+}
+
+// EditElems is the op changing elements of the repeated message field of
+// the object of type T with id as the transaction sees it when the op
+// runs: edit gets the field's elements, of type E (the transaction's own:
+// read them, never modify or keep them), and returns the changes
+// (zoom.Tx.Edit's: Old replaced by New or removed, or New appended; their
+// Field is the op's). A missing object is NotFound unless ignoreMissing.
+func EditElems[T, E proto.Message](id uuid.UUID, field string, ignoreMissing bool, edit func([]E) ([]models.ListEdit, error)) Op {
+	return Op{Kind: OpEdit, Model: zeroOf[T](), ID: id, Field: field, IgnoreMissing: ignoreMissing,
+		Edit: func(elems []proto.Message) ([]models.ListEdit, error) {
+			typed := make([]E, len(elems))
+			for i, m := range elems {
+				e, ok := m.(E)
+				if !ok {
+					return nil, fmt.Errorf("neutron: edit %s of %s: got %s", field, models.ClassName(zeroOf[T]()), models.ClassName(m))
+				}
+				typed[i] = e
+			}
+			return edit(typed)
+		}}
 }
 
 // CreateNode is the op creating a raw node (kept if it exists).
@@ -103,6 +133,8 @@ func (op Op) String() string {
 		return "modify " + models.ClassName(op.Model) + " " + op.ID.String()
 	case OpAppend:
 		return "append to " + op.Field + " of " + models.ClassName(op.Model) + " " + op.ID.String()
+	case OpEdit:
+		return "edit " + op.Field + " of " + models.ClassName(op.Model) + " " + op.ID.String()
 	case OpDelete:
 		return "delete " + models.ClassName(op.Model) + " " + op.ID.String()
 	case OpCreateNode:
@@ -130,12 +162,18 @@ func (op Op) apply(tx *zoom.Tx) error {
 	case OpUpdate:
 		return tx.Update(op.Obj)
 	case OpModify:
-		err := tx.Modify(op.Model, op.ID, op.Modify)
-		var nf *zoom.NotFoundError
-		if op.IgnoreMissing && errors.As(err, &nf) && nf.Class == models.ClassName(op.Model) && nf.ID == op.ID.String() {
-			return nil // the object itself is missing
+		return op.missingIgnored(tx.Modify(op.Model, op.ID, op.Modify))
+	case OpEdit:
+		var elems []proto.Message
+		err := tx.Elems(op.Model, op.ID, op.Field, func(m proto.Message) bool { elems = append(elems, m); return true })
+		if err != nil {
+			return op.missingIgnored(err)
 		}
-		return err
+		edits, err := op.Edit(elems)
+		if err != nil || len(edits) == 0 {
+			return err
+		}
+		return tx.Edit(op.Model, op.ID, op.Field, edits...)
 	case OpAppend:
 		return tx.Append(op.Model, op.ID, op.Field, op.Elems...)
 	case OpDelete:
@@ -146,6 +184,16 @@ func (op Op) apply(tx *zoom.Tx) error {
 		return tx.DeleteNode(op.Path, true)
 	}
 	return fmt.Errorf("neutron: unknown op kind %d", op.Kind)
+}
+
+// missingIgnored is err, or nil when it says the op's own object is
+// missing and the op ignores that.
+func (op Op) missingIgnored(err error) error {
+	var nf *zoom.NotFoundError
+	if op.IgnoreMissing && errors.As(err, &nf) && nf.Class == models.ClassName(op.Model) && nf.ID == op.ID.String() {
+		return nil
+	}
+	return err
 }
 
 // modifyIfExists is Modify of an object that may have been deleted: then

@@ -1,6 +1,8 @@
 package neutron
 
 import (
+	"slices"
+
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
@@ -232,11 +234,7 @@ func securityBindings(v *View, np, old *models.NeutronPort, mp *models.Port, po 
 			newChain(outChain, "OS_PORT_"+id.String()+"_OUTBOUND"),
 			newChain(spoofChain, "OS_PORT_"+id.String()+"_ANTI_SPOOF", AntiSpoofJumpRuleID(id)))...)
 	}
-	groups, err := sgAddressOps(v, np, old)
-	if err != nil {
-		return err
-	}
-	po.groups = append(po.groups, groups...)
+	po.groups = append(po.groups, sgAddressOps(np, old)...)
 	if isTrustedPort(np) || !np.GetPortSecurityEnabled() {
 		return nil
 	}
@@ -300,7 +298,7 @@ func deleteSecurityChains(port uuid.UUID) []Op {
 // sgAddressOps keeps the security groups' IP address groups in step with
 // the port's fixed IPs: a removed group loses the old IPs, an added one
 // gains the new ones, a kept one the difference.
-func sgAddressOps(v *View, np, old *models.NeutronPort) ([]Op, error) {
+func sgAddressOps(np, old *models.NeutronPort) []Op {
 	ipsOf := func(p *models.NeutronPort) []*models.IPAddress {
 		if p == nil || isTrustedPort(p) {
 			return nil
@@ -324,98 +322,83 @@ func sgAddressOps(v *View, np, old *models.NeutronPort) ([]Op, error) {
 	removedIPs, addedIPs := diffIPs(oldIPs, newIPs), diffIPs(newIPs, oldIPs)
 	port := np.GetId()
 	var ops []Op
-	update := func(sgs []*models.UUID, add, remove []*models.IPAddress) error {
+	update := func(sgs []*models.UUID, add, remove []*models.IPAddress) {
 		for _, sg := range sgs {
-			if len(remove) == 0 && len(add) > 0 {
-				fresh, err := newIPEntries(v, sg.ToGoogle(), add, port)
-				if err != nil {
-					return err
-				}
-				if fresh != nil {
-					ops = append(ops, Append[*models.IPAddrGroup](sg.ToGoogle(), "ip_addr_ports", fresh...))
-					continue
-				}
-			}
-			if _, err := get[*models.IPAddrGroup](v, sg.ToGoogle()); err != nil {
-				return err
-			}
-			ops = append(ops, Modify(sg.ToGoogle(), func(g *models.IPAddrGroup) error {
-				for _, ip := range add {
-					addPortIP(g, ip, port)
-				}
-				for _, ip := range remove {
-					removePortIP(g, ip, port)
-				}
-				return nil
-			}))
+			ops = append(ops, EditElems[*models.IPAddrGroup](sg.ToGoogle(), "ip_addr_ports", false,
+				func(entries []*models.IPAddrGroup_IPAddrPorts) ([]models.ListEdit, error) {
+					g := groupEntries{cur: entries}
+					for _, ip := range add {
+						g.addPort(ip, port)
+					}
+					for _, ip := range remove {
+						g.removePort(ip, port)
+					}
+					return g.edits, nil
+				}))
 		}
-		return nil
 	}
-	if err := update(removedSGs, nil, oldIPs); err != nil {
-		return nil, err
-	}
-	if err := update(addedSGs, newIPs, nil); err != nil {
-		return nil, err
-	}
-	if err := update(keptSGs, addedIPs, removedIPs); err != nil {
-		return nil, err
-	}
-	return ops, nil
+	update(removedSGs, nil, oldIPs)
+	update(addedSGs, newIPs, nil)
+	update(keptSGs, addedIPs, removedIPs)
+	return ops
 }
 
-// newIPEntries are the IP address group's entries of the port's addresses
-// ips when the group has none of them yet (a new VM's port, the common
-// case), so that they can be appended to it without copying or printing
-// the group; nil when one is there already (or repeated in ips): that
-// entry gains the port, which needs a Modify.
-func newIPEntries(v *View, group uuid.UUID, ips []*models.IPAddress, port *models.UUID) ([]proto.Message, error) {
-	for i, ip := range ips {
-		for _, other := range ips[:i] {
-			if proto.Equal(ip, other) {
-				return nil, nil
-			}
-		}
-	}
-	present := false
-	err := v.tx.Elems(&models.IPAddrGroup{}, group, "ip_addr_ports", func(m proto.Message) bool {
-		e := m.(*models.IPAddrGroup_IPAddrPorts)
-		for _, ip := range ips {
-			if proto.Equal(e.GetIpAddress(), ip) {
-				present = true
-			}
-		}
-		return !present
+// groupEntries changes an IP address group's entries (ip_addr_ports) as
+// the reference's port translation does, recording each change as an edit
+// of the stored list (an entry replaced, removed or appended) instead of
+// changing a copy of the group: cur is the list as edited so far (the
+// transaction's elements and new ones, none modified).
+type groupEntries struct {
+	cur   []*models.IPAddrGroup_IPAddrPorts
+	edits []models.ListEdit
+}
+
+// find is the first entry of ip, -1 when there is none.
+func (g *groupEntries) find(ip *models.IPAddress) int {
+	return slices.IndexFunc(g.cur, func(e *models.IPAddrGroup_IPAddrPorts) bool {
+		return models.SameIPAddress(e.GetIpAddress(), ip)
 	})
-	if err != nil || present {
-		return nil, err
-	}
-	entries := make([]proto.Message, len(ips))
-	for i, ip := range ips {
-		entries[i] = &models.IPAddrGroup_IPAddrPorts{IpAddress: ip, PortIds: []*models.UUID{port}}
-	}
-	return entries, nil
 }
 
-func addPortIP(g *models.IPAddrGroup, ip *models.IPAddress, port *models.UUID) {
-	for _, e := range g.GetIpAddrPorts() {
-		if proto.Equal(e.GetIpAddress(), ip) {
-			e.PortIds = append(e.PortIds, port)
-			return
-		}
+// replace records entry i's replacement by e (nil: removed).
+func (g *groupEntries) replace(i int, e *models.IPAddrGroup_IPAddrPorts) {
+	if e == nil {
+		g.edits = append(g.edits, models.ListEdit{Old: g.cur[i]})
+		g.cur = slices.Delete(slices.Clone(g.cur), i, i+1)
+		return
 	}
-	g.IpAddrPorts = append(g.IpAddrPorts, &models.IPAddrGroup_IPAddrPorts{IpAddress: ip, PortIds: []*models.UUID{port}})
+	g.edits = append(g.edits, models.ListEdit{Old: g.cur[i], New: e})
+	g.cur = slices.Clone(g.cur)
+	g.cur[i] = e
 }
 
-// removePortIP removes the port from ip's entry, and the entry once empty.
-func removePortIP(g *models.IPAddrGroup, ip *models.IPAddress, port *models.UUID) {
-	for i, e := range g.GetIpAddrPorts() {
-		if proto.Equal(e.GetIpAddress(), ip) {
-			e.PortIds = removeID(e.PortIds, port)
-			if len(e.PortIds) == 0 {
-				g.IpAddrPorts = append(g.IpAddrPorts[:i:i], g.IpAddrPorts[i+1:]...)
-			}
-			return
-		}
+// addPort adds the port to ip's entry, or appends an entry of ip with it.
+func (g *groupEntries) addPort(ip *models.IPAddress, port *models.UUID) {
+	i := g.find(ip)
+	if i < 0 {
+		e := &models.IPAddrGroup_IPAddrPorts{IpAddress: ip, PortIds: []*models.UUID{port}}
+		g.edits = append(g.edits, models.ListEdit{New: e})
+		g.cur = append(g.cur, e)
+		return
+	}
+	e := &models.IPAddrGroup_IPAddrPorts{IpAddress: g.cur[i].GetIpAddress(), PortIds: append(slices.Clip(g.cur[i].GetPortIds()), port)}
+	g.replace(i, e)
+}
+
+// removePort removes the port from ip's entry (its first occurrence), and
+// the entry once it has no port.
+func (g *groupEntries) removePort(ip *models.IPAddress, port *models.UUID) {
+	i := g.find(ip)
+	if i < 0 {
+		return
+	}
+	ports := removeID(g.cur[i].GetPortIds(), port)
+	if len(ports) == 0 {
+		g.replace(i, nil)
+		return
+	}
+	if len(ports) != len(g.cur[i].GetPortIds()) {
+		g.replace(i, &models.IPAddrGroup_IPAddrPorts{IpAddress: g.cur[i].GetIpAddress(), PortIds: ports})
 	}
 }
 

@@ -1,6 +1,8 @@
 package neutron
 
 import (
+	"slices"
+
 	"github.com/google/uuid"
 
 	"github.com/midonet/midonet-go/midonet/models"
@@ -117,7 +119,7 @@ func existingDhcpOps(v *View, np *models.NeutronPort, ops []Op) []Op {
 
 // removePortFromGroups removes the port from its fixed IPs' entries in its
 // security groups' address groups (an emptied entry stays, as in the
-// reference).
+// reference), each entry's change an edit of the group's stored list.
 func removePortFromGroups(np *models.NeutronPort) []Op {
 	var ops []Op
 	port := np.GetId()
@@ -126,17 +128,19 @@ func removePortFromGroups(np *models.NeutronPort) []Op {
 		ips = append(ips, f.GetIpAddress())
 	}
 	for _, sg := range np.GetSecurityGroups() {
-		ops = append(ops, modifyIfExists(sg.ToGoogle(), func(g *models.IPAddrGroup) error {
-			for _, e := range g.GetIpAddrPorts() {
-				for _, ip := range ips {
-					if protoEqual(e.GetIpAddress(), ip) {
-						e.PortIds = removeID(e.PortIds, port)
-						break
+		ops = append(ops, EditElems[*models.IPAddrGroup](sg.ToGoogle(), "ip_addr_ports", true,
+			func(entries []*models.IPAddrGroup_IPAddrPorts) ([]models.ListEdit, error) {
+				var edits []models.ListEdit
+				for _, e := range entries {
+					if !slices.ContainsFunc(ips, func(ip *models.IPAddress) bool { return models.SameIPAddress(e.GetIpAddress(), ip) }) {
+						continue
+					}
+					if ports := removeID(e.GetPortIds(), port); len(ports) != len(e.GetPortIds()) {
+						edits = append(edits, models.ListEdit{Old: e, New: &models.IPAddrGroup_IPAddrPorts{IpAddress: e.GetIpAddress(), PortIds: ports}})
 					}
 				}
-			}
-			return nil
-		}))
+				return edits, nil
+			}))
 	}
 	return ops
 }

@@ -124,5 +124,3 @@ func getMany[T proto.Message](v *View, ids []*models.UUID) ([]T, error) {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, zoom.ErrNotFound) }
-
-func protoEqual(a, b proto.Message) bool { return proto.Equal(a, b) }

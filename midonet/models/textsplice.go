@@ -181,14 +181,30 @@ func ApplyListEdits(obj proto.Message, edits []ListEdit) proto.Message {
 	return o
 }
 
-// elemEqual is proto.Equal, without reflection for ids (the elements of
-// back-reference lists, the long ones).
+// elemEqual is proto.Equal, without reflection for the elements of the
+// long lists: ids (back-references) and IP address group entries.
 func elemEqual(a, b proto.Message) bool {
-	if x, ok := a.(*UUID); ok {
+	switch x := a.(type) {
+	case *UUID:
 		y, ok := b.(*UUID)
 		return ok && x.Equal(y)
+	case *IPAddrGroup_IPAddrPorts:
+		y, ok := b.(*IPAddrGroup_IPAddrPorts)
+		return ok && len(x.unknownFields) == 0 && len(y.unknownFields) == 0 &&
+			SameIPAddress(x.GetIpAddress(), y.GetIpAddress()) &&
+			slices.EqualFunc(x.GetPortIds(), y.GetPortIds(), func(p, q *UUID) bool { return p.Equal(q) })
 	}
 	return proto.Equal(a, b)
+}
+
+// SameIPAddress is proto.Equal for addresses, without reflection.
+func SameIPAddress(a, b *IPAddress) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return (a.Version == nil) == (b.Version == nil) && a.GetVersion() == b.GetVersion() &&
+		(a.Address == nil) == (b.Address == nil) && a.GetAddress() == b.GetAddress() &&
+		len(a.unknownFields) == 0 && len(b.unknownFields) == 0
 }
 
 // EditText returns text, the Marshal output of a message of md, with

@@ -251,3 +251,33 @@ func TestEditTextRandom(t *testing.T) {
 		t.Fatalf("%d of 3000 refused: the test barely checks edits", refused)
 	}
 }
+
+// elemEqual and SameIPAddress are proto.Equal for ids, address group
+// entries and addresses (presence of each field included).
+func TestElemEqualIsProtoEqual(t *testing.T) {
+	a, b := NewUUID(), NewUUID()
+	v4, v6 := IPVersion_V4.Enum(), IPVersion_V6.Enum()
+	addrs := []*IPAddress{nil, {}, {Version: v4}, {Version: v4, Address: proto.String("10.0.0.1")},
+		{Version: v6, Address: proto.String("10.0.0.1")}, {Version: v4, Address: proto.String("10.0.0.2")}, {Address: proto.String("10.0.0.1")}}
+	var msgs []proto.Message
+	for _, ip := range addrs {
+		for _, ports := range [][]*UUID{nil, {a}, {b}, {a, b}, {b, a}} {
+			msgs = append(msgs, &IPAddrGroup_IPAddrPorts{IpAddress: ip, PortIds: ports})
+		}
+	}
+	msgs = append(msgs, a, b, proto.Clone(a), &UUID{Msb: a.Msb, Lsb: proto.Uint64(a.GetLsb() + 1)})
+	for _, x := range msgs {
+		for _, y := range msgs {
+			if got, want := elemEqual(x, y), proto.Equal(x, y); got != want {
+				t.Errorf("elemEqual(%v, %v) = %v, proto.Equal says %v", x, y, got, want)
+			}
+		}
+	}
+	for _, x := range addrs {
+		for _, y := range addrs {
+			if got, want := SameIPAddress(x, y), proto.Equal(x, y); got != want {
+				t.Errorf("SameIPAddress(%v, %v) = %v, proto.Equal says %v", x, y, got, want)
+			}
+		}
+	}
+}

@@ -691,7 +691,7 @@ func (tx *Tx) Append(model proto.Message, id uuid.UUID, field string, elems ...p
 		}
 		edits[i].New = el
 	}
-	return tx.editList(model, id, field, edits)
+	return tx.Edit(model, id, field, edits...)
 }
 
 // Replace replaces the first element of the repeated message field named
@@ -706,7 +706,7 @@ func (tx *Tx) Replace(model proto.Message, id uuid.UUID, field string, old, repl
 	if old == nil {
 		return &InvalidObjectError{Class: models.ClassName(model), Reason: fmt.Sprintf("no element of %q to replace", field)}
 	}
-	return tx.editList(model, id, field, []models.ListEdit{{Old: old, New: repl}})
+	return tx.Edit(model, id, field, models.ListEdit{Old: old, New: repl})
 }
 
 // Remove removes the first element of the repeated message field named
@@ -715,9 +715,12 @@ func (tx *Tx) Remove(model proto.Message, id uuid.UUID, field string, elem proto
 	return tx.Replace(model, id, field, elem, nil)
 }
 
-// editList records edits (their Field set here) of a repeated message
-// field that is not bound: Append and Replace.
-func (tx *Tx) editList(model proto.Message, id uuid.UUID, field string, edits []models.ListEdit) error {
+// Edit makes Append's and Replace's changes in order: of each edit (its
+// Field is set to the field named), New is appended when Old is nil, else
+// it replaces the first element equal to Old, which a nil New removes.
+// For a caller deciding several changes from one reading of the list
+// (Elems): an IP address group's entries gaining and losing a port.
+func (tx *Tx) Edit(model proto.Message, id uuid.UUID, field string, edits ...models.ListEdit) error {
 	ci, err := tx.s.classOf(model)
 	if err != nil {
 		return err
@@ -731,7 +734,11 @@ func (tx *Tx) editList(model proto.Message, id uuid.UUID, field string, edits []
 			return &InvalidObjectError{Class: ci.Name, Reason: fmt.Sprintf("%q is a bound field: update the object", field)}
 		}
 	}
+	edits = slices.Clone(edits) // the caller's stay as they are
 	for i := range edits {
+		if edits[i].Old == nil && edits[i].New == nil {
+			return &InvalidObjectError{Class: ci.Name, Reason: fmt.Sprintf("an edit of %q without elements", field)}
+		}
 		for _, el := range []proto.Message{edits[i].Old, edits[i].New} {
 			if el == nil {
 				continue
