@@ -157,8 +157,6 @@ func putOnly(r neutronResource) neutronResource {
 	return r
 }
 
-func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
-
 // neutronRoutes registers /neutron and its collections when the store is
 // the object store.
 func (h *handler) neutronRoutes() {

@@ -104,3 +104,40 @@ func TestNeutronJSONConversion(t *testing.T) {
 		t.Errorf("rule written back as %s", out)
 	}
 }
+
+// TestNeutronIntegersFromStrings: an integer field takes its number written
+// as a JSON string, as Jackson 2.5's StdDeserializer._parseInteger reads one
+// (trimmed; "" and "null" as no value; out of range or not a number refused),
+// in nested models and lists too, under the keys encoding/json matches
+// regardless of case; a rule's protocol (a name or number, its own reader)
+// is not touched.
+func TestNeutronIntegersFromStrings(t *testing.T) {
+	cnxn := decodeNeutron(t, "l2_gateway_connections", `{"id":"7e0b5b21-2b4f-4bbc-8d1b-54a2a4b9f0e1",
+		"segmentation_id":"100","l2_gateway":{"devices":[{"device_id":"3c8a2d4e-9a7b-4e39-a0f5-6d2e1b0c9a11",
+		"segmentation_id":" 42 "}]}}`).(*models.L2GatewayConnection)
+	if cnxn.GetSegmentationId() != 100 || cnxn.GetL2Gateway().GetDevices()[0].GetSegmentationId() != 42 {
+		t.Errorf("connection %v", cnxn)
+	}
+	rule := decodeNeutron(t, "security_group_rules", `{"id":"7e0b5b21-2b4f-4bbc-8d1b-54a2a4b9f0e1",
+		"PORT_RANGE_MIN":"80","port_range_max":"","protocol":"6","ethertype":"IPv4","direction":"ingress"}`).(*models.SecurityGroupRule)
+	if rule.GetPortRangeMin() != 80 || rule.PortRangeMax != nil || rule.GetProtocol() != models.Protocol_TCP {
+		t.Errorf("rule %v", rule)
+	}
+	member := decodeNeutron(t, "lb/members", `{"id":"7e0b5b21-2b4f-4bbc-8d1b-54a2a4b9f0e1","protocol_port":"8080",
+		"weight":"null","address":"10.0.0.5"}`).(*models.NeutronLoadBalancerPoolMember)
+	if member.GetProtocolPort() != 8080 || member.GetWeight() != 0 {
+		t.Errorf("member %v", member)
+	}
+	for _, body := range []string{`{"segmentation_id":"eighty"}`, `{"segmentation_id":"1.5"}`,
+		`{"segmentation_id":"4294967296"}`, `{"segmentation_id":["1"]}`} {
+		var d neutronRemoteMacEntry
+		if err := jsonUnmarshal([]byte(body), &d); err == nil {
+			t.Errorf("%s decoded as %+v", body, d)
+		}
+	}
+	// A body that needs no coercion decodes as encoding/json decodes it.
+	var d neutronRemoteMacEntry
+	if err := jsonUnmarshal([]byte(`{"segmentation_id":7}`), &d); err != nil || *d.SegmentationID != 7 {
+		t.Errorf("plain number: %+v %v", d, err)
+	}
+}

@@ -106,8 +106,10 @@ func TestNeutronL2Gateway(t *testing.T) {
 			n.must(201, "POST", "/neutron/networks", neutronVnd+"Network-v1+json", map[string]any{"id": other, "admin_state_up": true})
 			n.must(201, "POST", "/neutron/gateway_devices", devType, map[string]any{"id": vlanDev, "type": "network_vlan",
 				"resource_id": vlanNet})
+			// A string, as networking-l2gw's API validates it ('type:string') and
+			// networking-midonet passes it on; the reference's Jackson reads the number.
 			n.must(201, "POST", "/neutron/l2_gateway_connections", cnxnType, map[string]any{"id": vlanCnxn, "network_id": other,
-				"segmentation_id": 42, "l2_gateway": map[string]any{"devices": []any{map[string]any{"device_id": vlanDev}}}})
+				"segmentation_id": "42", "l2_gateway": map[string]any{"devices": []any{map[string]any{"device_id": vlanDev}}}})
 			vlanPort := neutron.L2gwGatewayPortID(uuid.MustParse(other)).String()
 			if p := n.must(200, "GET", "/ports/"+vlanPort, "application/json", nil).(map[string]any); p["vlanId"] != 42.0 ||
 				p["deviceId"] != vlanNet ||

@@ -278,12 +278,17 @@ func TestNeutronPortAndSecurityGroup(t *testing.T) {
 				"id": sg, "name": "web", "tenant_id": "t", "security_group_rules": []any{
 					map[string]any{"id": rule1, "security_group_id": sg, "direction": "ingress", "ethertype": "IPv4",
 						"protocol": "tcp", "port_range_min": 80, "port_range_max": 80, "remote_ip_prefix": "10.1.0.0/16"}}})
+			// Ports written as strings are numbers, as the reference's Jackson reads them.
 			n.must(201, "POST", "/neutron/security_group_rules", neutronVnd+"SecurityGroupRules-v1+json", []any{
-				map[string]any{"id": rule2, "security_group_id": sg, "direction": "egress", "ethertype": "ipv4", "protocol": 17}})
+				map[string]any{"id": rule2, "security_group_id": sg, "direction": "egress", "ethertype": "ipv4", "protocol": 17,
+					"port_range_min": "53", "port_range_max": "53"}})
 			r2 := n.must(200, "GET", "/neutron/security_group_rules/"+rule2, neutronVnd+"SecurityGroupRule-v1+json", nil).(map[string]any)
-			if r2["protocol"] != "udp" || r2["ethertype"] != "ipv4" || r2["direction"] != "egress" {
+			if r2["protocol"] != "udp" || r2["ethertype"] != "ipv4" || r2["direction"] != "egress" ||
+				r2["port_range_min"] != 53.0 || r2["port_range_max"] != 53.0 {
 				t.Errorf("rule read back as %v", r2)
 			}
+			n.must(400, "POST", "/neutron/security_group_rules", neutronVnd+"SecurityGroupRule-v1+json",
+				map[string]any{"id": uuid.NewString(), "security_group_id": sg, "direction": "egress", "port_range_min": "dns"})
 			g := n.must(200, "GET", "/neutron/security_groups/"+sg, neutronVnd+"SecurityGroup-v1+json", nil).(map[string]any)
 			if rules, _ := g["security_group_rules"].([]any); len(rules) != 2 {
 				t.Errorf("group lists %v", g["security_group_rules"])
