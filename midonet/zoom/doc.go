@@ -140,7 +140,9 @@
 //   - Store reads (Get, GetAll, GetMany, Each, EachOf: the REST API's GETs
 //     and lists) first wait for a Sync issued after they began (a barrier
 //     shared by concurrent readers: one sync in flight, arrivals join the
-//     next), then use armed entries and read (and arm) the rest. The
+//     next), then use armed entries and read (and arm) the rest; a list
+//     takes the class's ids from a list armed by a children watch on the
+//     class directory (re-read once an object is created or deleted). The
 //     guarantee: a Store read sees every write acknowledged to anyone
 //     before the read began, through any session on any server of the
 //     ensemble (read-your-writes across cluster nodes behind a load

@@ -231,3 +231,43 @@ func (s *Store) armWritten(ctx context.Context, k objKey) (decoded, bool, error)
 	s.cache.forgetVersion(k, d.czxid, d.mzxid)
 	return decoded{}, false, nil
 }
+
+// classLists caches the ids of each class listed, armed by a children
+// watch on its directory as objects are (a list after the barrier then
+// transfers no names while no object of the class was created or
+// deleted). One entry per class: the ids of a class are its size in
+// memory once.
+type classLists struct {
+	mu    sync.Mutex
+	lists map[string]classList
+}
+
+type classList struct {
+	ids   []string // sorted; shared, never modified
+	watch storage.Watch
+}
+
+// classIDs returns the sorted ids of ci's objects as the store's session
+// sees them: from the armed list, else read with a children watch.
+func (s *Store) classIDs(ctx context.Context, ci *classInfo) ([]string, error) {
+	c := &s.classes
+	c.mu.Lock()
+	l, ok := c.lists[ci.Name]
+	c.mu.Unlock()
+	if ok && !l.watch.Fired() {
+		return l.ids, nil
+	}
+	ids, _, w, err := s.conn.ChildrenW(ctx, s.classPath(ci.Name))
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cur, ok := c.lists[ci.Name]; !ok || cur.watch.Fired() {
+		if c.lists == nil {
+			c.lists = map[string]classList{}
+		}
+		c.lists[ci.Name] = classList{ids: ids, watch: w}
+	}
+	return ids, nil
+}

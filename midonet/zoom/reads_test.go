@@ -16,7 +16,7 @@ import (
 // watchCountingConn counts the watches its reads set.
 type watchCountingConn struct {
 	storage.Conn
-	getW, existsW, gets atomic.Int64
+	getW, existsW, gets, childrenW atomic.Int64
 }
 
 func (c *watchCountingConn) GetW(ctx context.Context, p string) ([]byte, storage.Stat, storage.Watch, error) {
@@ -108,4 +108,58 @@ func TestEvictedWatchesReused(t *testing.T) {
 			t.Fatalf("spare watch of %v left after the sweep: fired %v, mzxid %d, node's %d (%v)", k, sp.watch.Fired(), sp.mzxid, stat.Mzxid, err)
 		}
 	}
+}
+
+func (c *watchCountingConn) ChildrenW(ctx context.Context, p string) ([]string, storage.Stat, storage.Watch, error) {
+	c.childrenW.Add(1)
+	return c.Conn.ChildrenW(ctx, p)
+}
+
+// TestClassListArmed: a listing reads the class's ids once and then
+// takes them from the armed list until another session creates or
+// deletes an object of the class; every listing shows the acknowledged
+// objects.
+func TestClassListArmed(t *testing.T) {
+	ctx := context.Background()
+	srv := mem.NewServer()
+	sch := Schema{Classes: []models.Class{class(t, "Network")}}
+	cc := &watchCountingConn{Conn: srv.Connect()}
+	defer cc.Close()
+	reader, err := NewStore(ctx, cc, sch, Options{Root: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wc := srv.Connect()
+	defer wc.Close()
+	writer, err := NewStore(ctx, wc, sch, Options{Root: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := func(want int, wantReads int64, what string) {
+		t.Helper()
+		before := cc.childrenW.Load()
+		all, err := reader.GetAll(ctx, &models.Network{})
+		if err != nil || len(all) != want {
+			t.Fatalf("%s: listed %d networks (%v), want %d", what, len(all), err, want)
+		}
+		if reads := cc.childrenW.Load() - before; reads != wantReads {
+			t.Fatalf("%s: %d reads of the class's ids, want %d", what, reads, wantReads)
+		}
+	}
+	list(0, 1, "first listing")
+	list(0, 0, "second listing")
+	id := uuid.New()
+	if err := writer.Create(ctx, &models.Network{Id: models.UUIDFromGoogle(id)}); err != nil {
+		t.Fatal(err)
+	}
+	list(1, 1, "after another session's create")
+	list(1, 0, "again")
+	if err := writer.Update(ctx, &models.Network{Id: models.UUIDFromGoogle(id), Name: proto.String("x")}); err != nil {
+		t.Fatal(err)
+	}
+	list(1, 0, "after an update (no id changed)")
+	if err := writer.Delete(ctx, &models.Network{}, id); err != nil {
+		t.Fatal(err)
+	}
+	list(0, 1, "after another session's delete")
 }

@@ -78,6 +78,7 @@ type Store struct {
 	legacy   legacyAbsent
 	loads    loads
 	barrier  barrier
+	classes  classLists
 }
 
 // The decoded-object cache is bounded in entries and in printed bytes
@@ -326,7 +327,7 @@ func (s *Store) Each(ctx context.Context, model proto.Message, yield func(proto.
 	if err := s.awaitSync(ctx); err != nil {
 		return fmt.Errorf("zoom: list %s: %w", ci.Name, err)
 	}
-	ids, _, err := s.conn.Children(ctx, s.classPath(ci.Name))
+	ids, err := s.classIDs(ctx, ci)
 	if err != nil {
 		return fmt.Errorf("zoom: list %s: %w", ci.Name, err)
 	}
