@@ -774,10 +774,11 @@ func (tx *Tx) Edit(model proto.Message, id uuid.UUID, field string, edits ...mod
 }
 
 // Elems calls yield with the elements of the repeated message field named
-// field of the stored object of model's class with id, the transaction's
-// appends last, until yield returns false; a read like Get's, which does
-// not copy the object, so that a caller deciding between Append and Modify
-// (is this entry there yet?) costs neither. The elements are the
+// field of the stored object of model's class with id, as the
+// transaction's edits leave them (appends last), until yield returns
+// false; a read like Get's, which does not copy the object, so that a
+// caller deciding what to Edit (is this entry there yet? which entry holds
+// the port?) costs neither. The elements are the
 // transaction's own: yield must neither modify nor keep them. A missing
 // object is a NotFoundError.
 func (tx *Tx) Elems(model proto.Message, id uuid.UUID, field string, yield func(proto.Message) bool) error {
