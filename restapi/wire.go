@@ -190,9 +190,13 @@ func writeBody(w http.ResponseWriter, r *http.Request, status int, data []byte) 
 	}
 }
 
-// gzipMinBytes: smaller entities are sent as they are (compressing a
-// one-object answer costs more than it saves).
-const gzipMinBytes = 1024
+// gzipMinBytes: smaller entities are sent as they are. A one-object answer
+// (a bridge with its URIs is about 1.5 KB, a router or a port 1 KB) fits a
+// TCP segment or two either way, and compressing a bridge was about half of
+// the node's CPU time per GET (the compressor's fixed cost of building its
+// tables), inflating it a third of a Go client's; lists and the root
+// document (3.4 KB) are compressed.
+const gzipMinBytes = 2 << 10
 
 // gzipWriters reuses compressors: each holds large tables.
 var gzipWriters = sync.Pool{New: func() any {
