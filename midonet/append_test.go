@@ -338,6 +338,23 @@ func testEach(t *testing.T, b backend) {
 	if !slices.Equal(got, want) || !slices.IsSorted(got) {
 		t.Fatalf("Each listed %d chains, not GetAll's %d in id order", len(got), len(want))
 	}
+	// GetAll's objects are the caller's: changing one changes neither what
+	// Each (which hands over the store's shared objects) nor Get reads.
+	changed := all[0].(*models.Chain)
+	changed.Name = proto.String("changed by the caller")
+	first := ""
+	if err := f.store.Each(f.ctx, &models.Chain{}, func(m proto.Message) error {
+		if first == "" {
+			first = m.(*models.Chain).GetName()
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.store.Get(f.ctx, &models.Chain{}, changed.GetId().ToGoogle())
+	if err != nil || first == changed.GetName() || again.(*models.Chain).GetName() == changed.GetName() {
+		t.Fatalf("a change to GetAll's object is seen by Each (%q) or Get (%v, %v)", first, again, err)
+	}
 	// EachOf: the given ids in their order (reversed here), a missing one
 	// left out.
 	var ids []uuid.UUID

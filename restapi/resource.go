@@ -169,7 +169,9 @@ type Store interface {
 	List(ctx context.Context, model proto.Message) ([]proto.Message, error)
 	// Each hands the objects of model's class to yield one by one, as
 	// List orders them, without reading them all first (a list answer is
-	// written as they come); an error of yield stops it.
+	// written as they come); an error of yield stops it. The objects may
+	// be the store's own, shared with other readers: yield only reads
+	// them (the list handler encodes them).
 	Each(ctx context.Context, model proto.Message, yield func(proto.Message) error) error
 	// EachOf is Each of the objects with ids, in their order; missing
 	// ones are left out.

@@ -19,8 +19,8 @@
 //	st, _ := zoom.NewStore(ctx, conn, schema, zoom.Options{Root: "/midonet", Owner: zoom.OwnerClusterAPI})
 //	st.Get(ctx, &models.Port{}, id)          // model only names the class; ids are github.com/google/uuid
 //	st.GetAll(ctx, &models.Port{})           // also List; concurrent reads
-//	st.Each(ctx, &models.Port{}, yield)      // the same, streamed a chunk at a time
-//	st.EachOf(ctx, &models.Port{}, ids, yield) // given ids in their order, missing ones left out
+//	st.Each(ctx, &models.Port{}, yield)      // the same, streamed a chunk at a time; shared objects: yield only reads
+//	st.EachOf(ctx, &models.Port{}, ids, yield) // given ids in their order, missing ones left out; shared as Each's
 //	st.GetMany(ctx, &models.Port{}, ids)
 //	st.Exists(ctx, &models.Port{}, id)
 //	st.Create(ctx, obj); st.Update(ctx, obj); st.UpdateWith(ctx, obj, validator)

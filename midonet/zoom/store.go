@@ -251,12 +251,12 @@ func (s *Store) get(ctx context.Context, ci *classInfo, id string) (proto.Messag
 	if err := s.awaitSync(ctx); err != nil {
 		return nil, fmt.Errorf("zoom: get %s %s: %w", ci.Name, id, err)
 	}
-	return s.getCurrent(ctx, ci, id)
+	return s.getCurrent(ctx, ci, id, s.copyOf)
 }
 
 // getCurrent reads an object after the barrier (awaitSync): its armed
 // cache entry if it has one, else a read that arms it.
-func (s *Store) getCurrent(ctx context.Context, ci *classInfo, id string) (proto.Message, error) {
+func (s *Store) getCurrent(ctx context.Context, ci *classInfo, id string, hand handOut) (proto.Message, error) {
 	d, exists, err := s.load(ctx, ci, id, false)
 	if err != nil {
 		return nil, fmt.Errorf("zoom: get %s %s: %w", ci.Name, id, err)
@@ -264,7 +264,23 @@ func (s *Store) getCurrent(ctx context.Context, ci *classInfo, id string) (proto
 	if !exists {
 		return nil, &NotFoundError{Class: ci.Name, ID: id}
 	}
-	return s.copyOf(objKey{ci.Name, id}, d), nil
+	return hand(objKey{ci.Name, id}, d), nil
+}
+
+// handOut turns a cached object into what a read returns: copyOf, or
+// sharedOf for the listings that only read what they are handed (Each,
+// EachOf).
+type handOut func(k objKey, d decoded) proto.Message
+
+// sharedOf is the cache's own object when no edits are pending on it (the
+// cache never modifies an object it holds: writes put new ones), else
+// copyOf's copy: what Each and EachOf hand over, so that a listing of
+// thousands of objects for encoding (a REST list) does not copy each.
+func (s *Store) sharedOf(k objKey, d decoded) proto.Message {
+	if len(d.pend) == 0 {
+		return d.obj
+	}
+	return s.copyOf(k, d)
 }
 
 // copyOf is the caller's copy of a cached object, its pending appends
@@ -299,7 +315,7 @@ const readParallelism = 64
 // Objects deleted while listing are left out.
 func (s *Store) GetAll(ctx context.Context, model proto.Message) ([]proto.Message, error) {
 	var out []proto.Message
-	err := s.Each(ctx, model, func(m proto.Message) error {
+	err := s.each(ctx, model, s.copyOf, func(m proto.Message) error {
 		out = append(out, m)
 		return nil
 	})
@@ -318,8 +334,13 @@ const listChunk = 4 * readParallelism
 // a chunk) so that a listing of any size holds one chunk of objects and
 // its first objects go out before the last are read. Objects deleted
 // while listing are left out. An error of yield stops the listing and is
-// returned.
+// returned. The objects are the store's, shared with its other readers:
+// yield must not modify them (GetAll's are the caller's copies).
 func (s *Store) Each(ctx context.Context, model proto.Message, yield func(proto.Message) error) error {
+	return s.each(ctx, model, s.sharedOf, yield)
+}
+
+func (s *Store) each(ctx context.Context, model proto.Message, hand handOut, yield func(proto.Message) error) error {
 	ci, err := s.classOf(model)
 	if err != nil {
 		return err
@@ -331,13 +352,13 @@ func (s *Store) Each(ctx context.Context, model proto.Message, yield func(proto.
 	if err != nil {
 		return fmt.Errorf("zoom: list %s: %w", ci.Name, err)
 	}
-	return s.eachOf(ctx, ci, ids, yield)
+	return s.eachOf(ctx, ci, ids, hand, yield)
 }
 
 // EachOf hands the objects of model's class with ids over to yield, in the
 // order of ids, read as Each reads them (a chunk at a time, concurrently
 // within it); missing ones are left out. An error of yield stops it and is
-// returned.
+// returned. As Each's, the objects are shared: yield must not modify them.
 func (s *Store) EachOf(ctx context.Context, model proto.Message, ids []uuid.UUID, yield func(proto.Message) error) error {
 	ci, err := s.classOf(model)
 	if err != nil {
@@ -350,13 +371,13 @@ func (s *Store) EachOf(ctx context.Context, model proto.Message, ids []uuid.UUID
 	if err := s.awaitSync(ctx); err != nil {
 		return fmt.Errorf("zoom: list %s: %w", ci.Name, err)
 	}
-	return s.eachOf(ctx, ci, strs, yield)
+	return s.eachOf(ctx, ci, strs, s.sharedOf, yield)
 }
 
-func (s *Store) eachOf(ctx context.Context, ci *classInfo, ids []string, yield func(proto.Message) error) error {
+func (s *Store) eachOf(ctx context.Context, ci *classInfo, ids []string, hand handOut, yield func(proto.Message) error) error {
 	for len(ids) > 0 {
 		n := min(len(ids), listChunk)
-		objs, err := s.getMany(ctx, ci, ids[:n], true)
+		objs, err := s.getMany(ctx, ci, ids[:n], true, hand)
 		if err != nil {
 			return err
 		}
@@ -392,11 +413,11 @@ func (s *Store) GetMany(ctx context.Context, model proto.Message, ids []uuid.UUI
 	if err := s.awaitSync(ctx); err != nil {
 		return nil, fmt.Errorf("zoom: get %s: %w", ci.Name, err)
 	}
-	return s.getMany(ctx, ci, strs, false)
+	return s.getMany(ctx, ci, strs, false, s.copyOf)
 }
 
 // getMany reads the objects after the barrier (awaitSync).
-func (s *Store) getMany(ctx context.Context, ci *classInfo, ids []string, skipMissing bool) ([]proto.Message, error) {
+func (s *Store) getMany(ctx context.Context, ci *classInfo, ids []string, skipMissing bool, hand handOut) ([]proto.Message, error) {
 	out := make([]proto.Message, len(ids))
 	errs := make([]error, len(ids))
 	sem := make(chan struct{}, readParallelism)
@@ -406,7 +427,7 @@ func (s *Store) getMany(ctx context.Context, ci *classInfo, ids []string, skipMi
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			out[i], errs[i] = s.getCurrent(ctx, ci, id)
+			out[i], errs[i] = s.getCurrent(ctx, ci, id, hand)
 			if skipMissing && errors.Is(errs[i], ErrNotFound) {
 				errs[i] = nil
 			}
