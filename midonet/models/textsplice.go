@@ -121,12 +121,28 @@ type ListEdit struct {
 // elems' array and compares with proto.Equal; elements are neither copied
 // nor modified (the caller's Old and New go in as they are).
 func EditList(elems []proto.Message, fd protoreflect.FieldDescriptor, edits []ListEdit) []proto.Message {
-	for _, ed := range edits {
+	for k := 0; k < len(edits); k++ {
+		ed := edits[k]
 		if ed.Field.Number() != fd.Number() {
 			continue
 		}
 		if ed.Old == nil {
 			elems = append(elems, ed.New)
+			continue
+		}
+		if n, ids := removedIDs(edits[k:], fd); n > 1 {
+			// Removals of ids in a row (a parent losing children): each
+			// takes the first of its id left, as one at a time would, in
+			// one pass.
+			elems = slices.DeleteFunc(elems, func(m proto.Message) bool {
+				id, ok := m.(*UUID)
+				if !ok || ids[idKey(id)] == 0 {
+					return false
+				}
+				ids[idKey(id)]--
+				return true
+			})
+			k += n - 1
 			continue
 		}
 		i := slices.IndexFunc(elems, func(m proto.Message) bool { return elemEqual(m, ed.Old) })
@@ -140,6 +156,27 @@ func EditList(elems []proto.Message, fd protoreflect.FieldDescriptor, edits []Li
 	}
 	return elems
 }
+
+// removedIDs counts the edits at the start of edits that remove ids from
+// fd (the edits of other fields among them included) and how many of each
+// id they remove.
+func removedIDs(edits []ListEdit, fd protoreflect.FieldDescriptor) (int, map[[2]uint64]int) {
+	ids := map[[2]uint64]int{}
+	n := 0
+	for _, ed := range edits {
+		if ed.Field.Number() == fd.Number() {
+			id, ok := ed.Old.(*UUID)
+			if !ok || ed.New != nil {
+				break
+			}
+			ids[idKey(id)]++
+		}
+		n++
+	}
+	return n, ids
+}
+
+func idKey(id *UUID) [2]uint64 { return [2]uint64{id.GetMsb(), id.GetLsb()} }
 
 // ApplyListEdits returns a copy of obj with edits applied in order (the
 // copy has its own elements: New ones are copied too).

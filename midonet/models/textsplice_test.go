@@ -281,3 +281,30 @@ func TestElemEqualIsProtoEqual(t *testing.T) {
 		}
 	}
 }
+
+// Removals of ids in a row, applied in one pass, leave what removing each
+// id's first occurrence one at a time leaves (RemoveRefID), absent ids and
+// repeats included.
+func TestApplyListEditsRemovalRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	ids := []*UUID{NewUUID(), NewUUID(), NewUUID()}
+	fd := (&Network{}).ProtoReflect().Descriptor().Fields().ByName("port_ids")
+	for range 2000 {
+		net := &Network{}
+		for range rng.IntN(8) {
+			net.PortIds = append(net.PortIds, ids[rng.IntN(len(ids))])
+		}
+		want := proto.Clone(net).(*Network)
+		var edits []ListEdit
+		for range 1 + rng.IntN(5) {
+			id := ids[rng.IntN(len(ids))]
+			edits = append(edits, ListEdit{Field: fd, Old: id})
+			if _, err := RemoveRefID(want, "port_ids", id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := ApplyListEdits(net, edits); !proto.Equal(got, want) {
+			t.Fatalf("removing %v from %v: got %v, want %v", edits, net.PortIds, got.(*Network).PortIds, want.PortIds)
+		}
+	}
+}
