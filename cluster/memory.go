@@ -15,9 +15,9 @@ import (
 // none (no GOMEMLIMIT, --memory-limit, -Xmx or MAX_HEAP_SIZE): #12's bound
 // on a node holding 100k objects (150 MB resident) with room for the part
 // of the resident set the runtime does not count (the memory figure's node
-// came to 135 MB under it). With Go's default alone the heap grows to twice
-// the live heap before a collection (GOGC=100): 256 MB for those 100k
-// objects, whose live heap is ~100 MB. The limit is soft: a node whose live
+// came to 135 MB under it with a live heap of ~100 MB, against 256 MB with
+// Go's default alone, which lets the heap grow to twice the live heap
+// before a collection, GOGC=100). The limit is soft: a node whose live
 // heap needs more gets it, at the cost of collections more often (the
 // runtime caps the collector at about half the CPU rather than fail); near
 // it, reading those 100k objects took 2.7 times as long (README, Memory).
