@@ -155,11 +155,13 @@
 // right after the commit, arms it again when it shows the written version
 // still current (same czxid and mzxid), and a reader arriving meanwhile
 // waits for that stat instead of issuing its own (reads of one object are
-// coalesced). The ZooKeeper client cannot remove a watch: an entry evicted
-// while armed leaves its watch aside, reused when the object is read
-// again, so the watches held are at most one per object read (about 300
-// bytes each on the client, one registration on the server) until the
-// object next changes.
+// coalesced). The ZooKeeper client cannot remove a watch, which costs
+// about 400 bytes on the client (and a registration on the server) until
+// its node changes: so an object's first read sets none (a scan of every
+// object leaves nothing behind) and its next read arms the entry with a
+// stat; an entry evicted while armed leaves its watch aside, reused when
+// the object is read again, so the watches held are at most one per
+// object read twice while cached.
 //
 // Unlike the reference, which validates reads against the transaction's
 // start zxid, reads are validated by the commit's version checks; objects

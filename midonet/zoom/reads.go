@@ -69,10 +69,10 @@ func (s *Store) load(ctx context.Context, ci *classInfo, id string, syncMiss boo
 	return s.fetch(ctx, ci, id, syncMiss)
 }
 
-// fetch reads k from the store, arming its cache entry. An unarmed entry
-// (this store wrote it) is first checked with a stat: same creation and
-// modification, it is current and the stat's watch arms it, with no data
-// transferred. An entry dropped from the cache while armed has its watch
+// fetch reads k from the store, arming its cache entry unless this is the
+// object's first read. An unarmed entry (this store wrote it, or read it
+// once) is first checked with a stat: same creation and modification, it
+// is current and the stat's watch arms it, with no data transferred. An entry dropped from the cache while armed has its watch
 // kept aside (spareWatch), reused here instead of setting another.
 func (s *Store) fetch(ctx context.Context, ci *classInfo, id string, syncMiss bool) (decoded, bool, error) {
 	k := objKey{ci.Name, id}
@@ -93,14 +93,20 @@ func (s *Store) fetch(ctx context.Context, ci *classInfo, id string, syncMiss bo
 		if err == nil && !sp.watch.Fired() && st.Czxid == sp.czxid && st.Mzxid == sp.mzxid {
 			w = sp.watch
 		}
-	} else {
+	} else if _, seen := s.cache.latest(k); seen {
 		data, st, w, err = s.conn.GetW(ctx, p)
+	} else {
+		// Read for the first time (while cached): no watch. A watch
+		// stays on the client and the server until its node changes,
+		// so only objects read again are watched (the next read arms
+		// the entry with a stat); a scan of every object leaves none.
+		data, st, err = s.conn.Get(ctx, p)
 	}
 	if errors.Is(err, storage.ErrNoNode) && syncMiss {
 		if serr := s.conn.Sync(ctx, p); serr != nil {
 			return decoded{}, false, fmt.Errorf("zoom: sync before reporting %s missing: %w", p, serr)
 		}
-		data, st, w, err = s.conn.GetW(ctx, p)
+		data, st, err = s.conn.Get(ctx, p)
 	}
 	if errors.Is(err, storage.ErrNoNode) {
 		return decoded{}, false, nil

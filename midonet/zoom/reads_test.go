@@ -5,6 +5,7 @@ import (
 	"maps"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/midonet/midonet-go/midonet/models"
@@ -34,12 +35,14 @@ func (c *watchCountingConn) Get(ctx context.Context, p string) ([]byte, storage.
 	return c.Conn.Get(ctx, p)
 }
 
-// TestEvictedWatchesReused: objects read again and again through a cache
-// far smaller than them set one watch each, once: an entry evicted while
-// armed leaves its watch aside and the re-read (a plain read) reuses it,
-// so the watches the client holds (it cannot remove one) do not grow with
-// the evictions; an armed entry is served without any round trip, and
-// the spare watches of changed objects are swept out.
+// TestEvictedWatchesReused: objects are watched from their second read
+// (a scan reading each once sets no watch); objects read twice in a row,
+// again and again, through a cache far smaller than them set one watch
+// each, once: an entry evicted while armed leaves its watch aside and the
+// re-read (a plain read) reuses it, so the watches the client holds (it
+// cannot remove one) do not grow with the evictions; an armed entry is
+// served without any round trip, and the spare watches of changed
+// objects are swept out.
 func TestEvictedWatchesReused(t *testing.T) {
 	ctx := context.Background()
 	srv := mem.NewServer()
@@ -59,18 +62,29 @@ func TestEvictedWatchesReused(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cc.getW.Store(0)
-	cc.existsW.Store(0)
-	for range 5 {
-		for _, id := range ids {
-			if _, err := st.Get(ctx, &models.Network{}, id); err != nil {
-				t.Fatal(err)
-			}
+	get := func(id uuid.UUID) {
+		t.Helper()
+		if _, err := st.Get(ctx, &models.Network{}, id); err != nil {
+			t.Fatal(err)
 		}
 	}
-	// Each object: one watch, by the first read (its written entry
-	// re-armed by a stat, or evicted and read).
-	if set := cc.getW.Load() + cc.existsW.Load(); set > n {
+	watches := func() int64 { return cc.getW.Load() + cc.existsW.Load() }
+	waitRearms(t, st)
+	st.cache = newDecodedCache(10, 1<<20)
+	base := watches()
+	for _, id := range ids {
+		get(id)
+	}
+	if set := watches() - base; set != 0 {
+		t.Fatalf("a scan reading each object once set %d watches", set)
+	}
+	for range 5 {
+		for _, id := range ids {
+			get(id)
+			get(id)
+		}
+	}
+	if set := watches() - base; set > n {
 		t.Fatalf("%d watches set reading %d objects 5 times through a cache of 10: want at most one each", set, n)
 	}
 	if spares := len(st.cache.spare); spares > n || spares < n-10 {
@@ -162,4 +176,23 @@ func TestClassListArmed(t *testing.T) {
 		t.Fatal(err)
 	}
 	list(0, 1, "after another session's delete")
+}
+
+// waitRearms waits until no background re-arm (or other load) of st is
+// under way.
+func waitRearms(t *testing.T, st *Store) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st.loads.mu.Lock()
+		n := len(st.loads.inFlight)
+		st.loads.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d loads still under way after 10s", n)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
