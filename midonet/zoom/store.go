@@ -423,6 +423,13 @@ func (s *Store) getMany(ctx context.Context, ci *classInfo, ids []string, skipMi
 	sem := make(chan struct{}, readParallelism)
 	var wg sync.WaitGroup
 	for i, id := range ids {
+		// An armed entry is taken here, as load would take it: a listing
+		// served from the cache starts no goroutine per object.
+		k := objKey{ci.Name, id}
+		if d, ok := s.cache.latest(k); ok && d.armed() {
+			out[i] = hand(k, d)
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
