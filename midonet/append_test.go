@@ -262,13 +262,17 @@ func ip(t testing.TB, s string) *models.IPAddress {
 // 1. A port created through this store then lands on the new bridge: the
 // cached copy is not written over it (its czxid tells it apart), so
 // neither the old name nor the old, deleted port comes back.
-func testCachedWriteSeesRecreation(t *testing.T, b backend) { checkCachedWriteSeesRecreation(t, b, false) }
+func testCachedWriteSeesRecreation(t *testing.T, b backend) {
+	checkCachedWriteSeesRecreation(t, b, false)
+}
 
 // testCachedWriteSeesRecreationArmed: the same with the bridge's cache
 // entry armed by a read (its watch set) when the other session deletes
 // and re-creates it: the port create, which uses an armed entry without
 // asking the store, must not write the old bridge over the new one.
-func testCachedWriteSeesRecreationArmed(t *testing.T, b backend) { checkCachedWriteSeesRecreation(t, b, true) }
+func testCachedWriteSeesRecreationArmed(t *testing.T, b backend) {
+	checkCachedWriteSeesRecreation(t, b, true)
+}
 
 func checkCachedWriteSeesRecreation(t *testing.T, b backend, armed bool) {
 	f := newFixture(t, b, zoom.Options{})
