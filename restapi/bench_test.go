@@ -8,13 +8,13 @@ import (
 	"path"
 	"slices"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/midonet/midonet-go/internal/cputime"
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/zoom"
 	"github.com/midonet/midonet-go/restapi"
@@ -271,12 +271,12 @@ func BenchmarkReadPaths(b *testing.B) {
 	alternate := func(b *testing.B, unit string, scale time.Duration, ours, baseline func(b *testing.B)) {
 		var tOurs, tBase, cpuOurs, cpuBase time.Duration
 		for b.Loop() {
-			start, cpu := time.Now(), processCPU(b)
+			start, cpu := time.Now(), cputime.Process(b)
 			ours(b)
-			tOurs, cpuOurs = tOurs+time.Since(start), cpuOurs+processCPU(b)-cpu
-			start, cpu = time.Now(), processCPU(b)
+			tOurs, cpuOurs = tOurs+time.Since(start), cpuOurs+cputime.Process(b)-cpu
+			start, cpu = time.Now(), cputime.Process(b)
 			baseline(b)
-			tBase, cpuBase = tBase+time.Since(start), cpuBase+processCPU(b)-cpu
+			tBase, cpuBase = tBase+time.Since(start), cpuBase+cputime.Process(b)-cpu
 		}
 		n := float64(b.N) * float64(scale)
 		b.ReportMetric(float64(tOurs)/n, unit+"/rest")
@@ -350,14 +350,4 @@ func percentileOf(xs []float64, p float64) float64 {
 	}
 	slices.Sort(xs)
 	return xs[min(len(xs)-1, int(p*float64(len(xs))))]
-}
-
-// processCPU is the CPU time the process has used so far (user and system,
-// every thread).
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
