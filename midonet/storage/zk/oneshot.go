@@ -35,70 +35,57 @@ func (w *oneShot) Fired() bool {
 	return w.c.gen.Load() != w.gen
 }
 
-// GetW implements storage.Conn.
-func (c *Conn) GetW(ctx context.Context, path string) ([]byte, storage.Stat, storage.Watch, error) {
+// readW is a one-shot watch read of path (the library's GetW, ExistsW or
+// ChildrenW, named op in errors), its channel wrapped as the read's watch,
+// set at the connection generation current when the read was issued.
+func readW[T any](ctx context.Context, c *Conn, op, path string, read func(string) (T, *gozk.Stat, <-chan gozk.Event, error)) (T, *gozk.Stat, *oneShot, error) {
+	var none T
 	if err := storage.ValidatePath(path); err != nil {
-		return nil, storage.Stat{}, nil, fmt.Errorf("get: %w", err)
+		return none, nil, nil, fmt.Errorf("%s: %w", op, err)
 	}
 	type result struct {
-		data []byte
+		v    T
 		stat *gozk.Stat
 		ch   <-chan gozk.Event
 	}
 	gen := c.gen.Load()
 	r, err := call(ctx, c, func() (result, error) {
-		data, stat, ch, err := c.zc.GetW(path)
-		return result{data, stat, ch}, err
+		v, stat, ch, err := read(path)
+		return result{v, stat, ch}, err
 	})
 	if err != nil {
-		return nil, storage.Stat{}, nil, fmt.Errorf("get %s: %w", path, err)
+		return none, nil, nil, fmt.Errorf("%s %s: %w", op, path, err)
 	}
-	return r.data, convertStat(r.stat), &oneShot{r.ch, c, gen}, nil
+	return r.v, r.stat, &oneShot{r.ch, c, gen}, nil
+}
+
+// GetW implements storage.Conn.
+func (c *Conn) GetW(ctx context.Context, path string) ([]byte, storage.Stat, storage.Watch, error) {
+	data, stat, w, err := readW(ctx, c, "get", path, c.zc.GetW)
+	if err != nil {
+		return nil, storage.Stat{}, nil, err
+	}
+	return data, convertStat(stat), w, nil
 }
 
 // ExistsW implements storage.Conn.
 func (c *Conn) ExistsW(ctx context.Context, path string) (storage.Stat, bool, storage.Watch, error) {
-	if err := storage.ValidatePath(path); err != nil {
-		return storage.Stat{}, false, nil, fmt.Errorf("exists: %w", err)
-	}
-	type result struct {
-		exists bool
-		stat   *gozk.Stat
-		ch     <-chan gozk.Event
-	}
-	gen := c.gen.Load()
-	r, err := call(ctx, c, func() (result, error) {
-		exists, stat, ch, err := c.zc.ExistsW(path)
-		return result{exists, stat, ch}, err
-	})
+	exists, stat, w, err := readW(ctx, c, "exists", path, c.zc.ExistsW)
 	if err != nil {
-		return storage.Stat{}, false, nil, fmt.Errorf("exists %s: %w", path, err)
+		return storage.Stat{}, false, nil, err
 	}
-	w := &oneShot{r.ch, c, gen}
-	if !r.exists {
+	if !exists {
 		return storage.Stat{}, false, w, nil
 	}
-	return convertStat(r.stat), true, w, nil
+	return convertStat(stat), true, w, nil
 }
 
 // ChildrenW implements storage.Conn.
 func (c *Conn) ChildrenW(ctx context.Context, path string) ([]string, storage.Stat, storage.Watch, error) {
-	if err := storage.ValidatePath(path); err != nil {
-		return nil, storage.Stat{}, nil, fmt.Errorf("children: %w", err)
-	}
-	type result struct {
-		children []string
-		stat     *gozk.Stat
-		ch       <-chan gozk.Event
-	}
-	gen := c.gen.Load()
-	r, err := call(ctx, c, func() (result, error) {
-		children, stat, ch, err := c.zc.ChildrenW(path)
-		return result{children, stat, ch}, err
-	})
+	children, stat, w, err := readW(ctx, c, "children", path, c.zc.ChildrenW)
 	if err != nil {
-		return nil, storage.Stat{}, nil, fmt.Errorf("children %s: %w", path, err)
+		return nil, storage.Stat{}, nil, err
 	}
-	slices.Sort(r.children)
-	return r.children, convertStat(r.stat), &oneShot{r.ch, c, gen}, nil
+	slices.Sort(children)
+	return children, convertStat(stat), w, nil
 }
