@@ -112,6 +112,13 @@ func (c *decodedCache) latest(k objKey) (decoded, bool) {
 	return d, ok
 }
 
+// armedEntry returns k's entry if its watch is armed: current as far as
+// the store's session has seen, usable without a round trip.
+func (c *decodedCache) armedEntry(k objKey) (decoded, bool) {
+	d, ok := c.latest(k)
+	return d, ok && d.armed()
+}
+
 func (c *decodedCache) put(k objKey, d decoded) {
 	d.pend = d.pend[:len(d.pend):len(d.pend)] // appends by readers copy
 	if len(d.text) > c.maxBytes/4 {

@@ -44,11 +44,12 @@ func (l *loads) end(k objKey, done chan struct{}) {
 // load returns the object k as the store's session sees it now: its armed
 // cache entry without a round trip, else what a read that arms the entry
 // returns (exists false: the node is missing). With syncMiss a missing
-// node is read again after a Sync (getSynced's rule); a caller that has
-// just passed the barrier needs none.
+// node is read again after a Sync (a node created through another session
+// may not have reached this session's server yet); a caller that has just
+// passed the barrier needs none.
 func (s *Store) load(ctx context.Context, ci *classInfo, id string, syncMiss bool) (decoded, bool, error) {
 	k := objKey{ci.Name, id}
-	if d, ok := s.cache.latest(k); ok && d.armed() {
+	if d, ok := s.cache.armedEntry(k); ok {
 		return d, true, nil
 	}
 	done, mine := s.loads.begin(k)
@@ -58,7 +59,7 @@ func (s *Store) load(ctx context.Context, ci *classInfo, id string, syncMiss boo
 		case <-ctx.Done():
 			return decoded{}, false, ctx.Err()
 		}
-		if d, ok := s.cache.latest(k); ok && d.armed() {
+		if d, ok := s.cache.armedEntry(k); ok {
 			return d, true, nil
 		}
 		// That load did not arm it (it failed, or the entry changed

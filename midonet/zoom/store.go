@@ -426,7 +426,7 @@ func (s *Store) getMany(ctx context.Context, ci *classInfo, ids []string, skipMi
 		// An armed entry is taken here, as load would take it: a listing
 		// served from the cache starts no goroutine per object.
 		k := objKey{ci.Name, id}
-		if d, ok := s.cache.latest(k); ok && d.armed() {
+		if d, ok := s.cache.armedEntry(k); ok {
 			out[i] = hand(k, d)
 			continue
 		}
