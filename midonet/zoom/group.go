@@ -371,10 +371,10 @@ func (tx *Tx) afterBatch(ops []storage.Op, meta []commitOp) map[objKey]entry {
 	created := false
 	for i, m := range meta {
 		switch m.kind {
-		case "table", "check":
+		case commitTable, commitCheck:
 			continue
-		case "model":
-		case "provenance":
+		case commitModel:
+		case commitProvenance:
 			continue // with its model op below
 		default:
 			return nil
@@ -398,7 +398,7 @@ func (tx *Tx) afterBatch(ops []storage.Op, meta []commitOp) map[objKey]entry {
 		n.obj, n.pend, n.text, n.grow = e.obj, slices.Clip(e.pend), ops[i].Data, grow
 		n.printed = len(n.pend)
 		n.provLoaded = true
-		if j := i + 1; j < len(meta) && meta[j].kind == "provenance" && meta[j].key == m.key {
+		if j := i + 1; j < len(meta) && meta[j].kind == commitProvenance && meta[j].key == m.key {
 			switch po := ops[j]; {
 			case po.Kind == storage.OpCreate:
 				n.prov, n.provVersion, n.hasProv = po.Data, 0, true

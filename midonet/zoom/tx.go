@@ -1031,10 +1031,22 @@ func checkMarshal(ci *classInfo, obj proto.Message) error {
 	return nil
 }
 
+// commitKind is what a storage op of the multi writes or checks.
+type commitKind uint8
+
+const (
+	commitModel      commitKind = iota + 1 // an object's model node
+	commitProvenance                       // its provenance node (objects/)
+	commitTable                            // a state-table directory of a created object
+	commitCheck                            // the version check of an object only read
+	commitNode                             // a raw node (CreateNode, EnsureNode ...)
+	commitGuard                            // a class directory's guard (GuardClass)
+)
+
 // commitOp ties a storage op of the multi back to the object it is for.
 type commitOp struct {
 	key  objKey
-	kind string // "model", "provenance", "table", "check", "node", "guard"
+	kind commitKind
 	op   opKind // the object's op (0 for checks and nodes)
 }
 
@@ -1052,12 +1064,12 @@ func (tx *Tx) buildMulti() ([]storage.Op, []commitOp, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			add(keep(storage.CreateOp(mp, data, storage.Persistent)), commitOp{k, "model", opCreate})
+			add(keep(storage.CreateOp(mp, data, storage.Persistent)), commitOp{k, commitModel, opCreate})
 			prov := s.newProvenance(op.change, 0)
 			if tx.existing[pp] {
-				add(storage.SetOp(pp, prov, storage.AnyVersion), commitOp{k, "provenance", opCreate})
+				add(storage.SetOp(pp, prov, storage.AnyVersion), commitOp{k, commitProvenance, opCreate})
 			} else {
-				add(storage.CreateOp(pp, prov, storage.Persistent), commitOp{k, "provenance", opCreate})
+				add(storage.CreateOp(pp, prov, storage.Persistent), commitOp{k, commitProvenance, opCreate})
 			}
 			if tables := s.schema.classes[k.class].tables; len(tables) > 0 {
 				dirs := []string{s.tablesObjPath(k.class, k.id)}
@@ -1066,7 +1078,7 @@ func (tx *Tx) buildMulti() ([]storage.Op, []commitOp, error) {
 				}
 				for _, d := range dirs {
 					if !tx.existing[d] {
-						add(storage.CreateOp(d, nil, storage.Persistent), commitOp{k, "table", opCreate})
+						add(storage.CreateOp(d, nil, storage.Persistent), commitOp{k, commitTable, opCreate})
 					}
 				}
 			}
@@ -1075,32 +1087,32 @@ func (tx *Tx) buildMulti() ([]storage.Op, []commitOp, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			add(keep(storage.SetOp(mp, data, e.version)), commitOp{k, "model", opUpdate})
+			add(keep(storage.SetOp(mp, data, e.version)), commitOp{k, commitModel, opUpdate})
 			newVersion := int32(e.version) + 1
 			if e.hasProv {
 				if prov := s.updateProvenance(e.prov, op.change, newVersion); prov != nil {
-					add(storage.SetOp(pp, prov, e.provVersion), commitOp{k, "provenance", opUpdate})
+					add(storage.SetOp(pp, prov, e.provVersion), commitOp{k, commitProvenance, opUpdate})
 				}
 			} else {
-				add(storage.CreateOp(pp, s.newProvenance(op.change, newVersion), storage.Persistent), commitOp{k, "provenance", opUpdate})
+				add(storage.CreateOp(pp, s.newProvenance(op.change, newVersion), storage.Persistent), commitOp{k, commitProvenance, opUpdate})
 			}
 		case op.kind == opDelete:
-			add(storage.DeleteOp(mp, e.version), commitOp{k, "model", opDelete})
+			add(storage.DeleteOp(mp, e.version), commitOp{k, commitModel, opDelete})
 			if e.hasProv {
-				add(storage.DeleteOp(pp, e.provVersion), commitOp{k, "provenance", opDelete})
+				add(storage.DeleteOp(pp, e.provVersion), commitOp{k, commitProvenance, opDelete})
 			}
 		}
 	}
 	for _, o := range tx.nodeMultiOps() {
-		add(o, commitOp{kind: "node"})
+		add(o, commitOp{kind: commitNode})
 	}
 	for p, g := range tx.guards {
-		add(storage.SetOp(p, g.data, g.version), commitOp{kind: "guard"})
+		add(storage.SetOp(p, g.data, g.version), commitOp{kind: commitGuard})
 	}
 	// Objects only read: their versions must still hold at commit.
 	for k, e := range tx.cache {
 		if e.inStore && tx.ops[k] == nil {
-			add(storage.CheckOp(s.modelPath(k.class, k.id), e.version), commitOp{k, "check", 0})
+			add(storage.CheckOp(s.modelPath(k.class, k.id), e.version), commitOp{k, commitCheck, 0})
 		}
 	}
 	return ops, meta, nil
@@ -1146,25 +1158,25 @@ func (tx *Tx) commit() error {
 		}
 		m := meta[me.Index]
 		switch {
-		case m.kind == "node" && me.Op.Kind == storage.OpCreate && tx.resolveEnsured(me.Op.Path, err):
+		case m.kind == commitNode && me.Op.Kind == storage.OpCreate && tx.resolveEnsured(me.Op.Path, err):
 			continue // commit again with what the multi said of an ensured node
-		case m.kind == "node" && errors.Is(err, storage.ErrNodeExists) && me.Op.Kind == storage.OpCreate:
+		case m.kind == commitNode && errors.Is(err, storage.ErrNodeExists) && me.Op.Kind == storage.OpCreate:
 			// The node (or an ancestor created for it) was absent when the
 			// transaction looked: another writer created it since. Run the
 			// function again; it then sees the node (and a create of the
 			// node itself fails there with ErrNodeExists).
 			return &ConcurrentModificationError{Err: &NodeError{Path: me.Op.Path, Err: ErrNodeExists}}
-		case m.kind == "node" && errors.Is(err, storage.ErrNoNode) && me.Op.Kind != storage.OpCreate:
+		case m.kind == commitNode && errors.Is(err, storage.ErrNoNode) && me.Op.Kind != storage.OpCreate:
 			return &NodeError{Path: me.Op.Path, Err: ErrNodeNotFound}
-		case m.kind == "node" && (errors.Is(err, storage.ErrNoNode) || errors.Is(err, storage.ErrNotEmpty)):
+		case m.kind == commitNode && (errors.Is(err, storage.ErrNoNode) || errors.Is(err, storage.ErrNotEmpty)):
 			// A parent vanished or a child appeared meanwhile.
 			return &ConcurrentModificationError{Err: err}
-		case m.kind == "guard":
+		case m.kind == commitGuard:
 			// Another guarding transaction committed since GuardClass.
 			return &ConcurrentModificationError{Err: fmt.Errorf("class %s: %w", me.Op.Path, err)}
-		case errors.Is(err, storage.ErrNodeExists) && m.kind == "model":
+		case errors.Is(err, storage.ErrNodeExists) && m.kind == commitModel:
 			return &ObjectExistsError{Class: m.key.class, ID: m.key.id}
-		case errors.Is(err, storage.ErrNodeExists) && (m.kind == "table" || (m.kind == "provenance" && m.op == opCreate)):
+		case errors.Is(err, storage.ErrNodeExists) && (m.kind == commitTable || (m.kind == commitProvenance && m.op == opCreate)):
 			// Left over from an earlier object with this id: reuse it.
 			tx.existing[me.Op.Path] = true
 			continue
@@ -1185,10 +1197,10 @@ func (tx *Tx) commit() error {
 // writer (speculate) need not read them.
 func (tx *Tx) remember(ops []storage.Op, meta []commitOp, results []storage.OpResult) {
 	for i, m := range meta {
-		if m.kind == "model" && m.op == opDelete {
+		if m.kind == commitModel && m.op == opDelete {
 			tx.s.cache.forget(m.key)
 		}
-		if m.kind != "model" || m.op != opUpdate || i >= len(results) || results[i].Stat.Mzxid == 0 {
+		if m.kind != commitModel || m.op != opUpdate || i >= len(results) || results[i].Stat.Mzxid == 0 {
 			continue
 		}
 		e, st := tx.cache[m.key], results[i].Stat
@@ -1200,7 +1212,7 @@ func (tx *Tx) remember(ops []storage.Op, meta []commitOp, results []storage.OpRe
 		}
 		d := decoded{czxid: st.Czxid, mzxid: st.Mzxid, version: st.Version, obj: e.obj, pend: e.pend, text: ops[i].Data, grow: grow,
 			prov: e.prov, provVersion: e.provVersion, hasProv: e.hasProv, provKnown: e.provLoaded}
-		if j := i + 1; j < len(meta) && meta[j].kind == "provenance" && meta[j].key == m.key && j < len(results) {
+		if j := i + 1; j < len(meta) && meta[j].kind == commitProvenance && meta[j].key == m.key && j < len(results) {
 			d.prov, d.hasProv, d.provKnown = ops[j].Data, true, true
 			d.provVersion = 0
 			if ops[j].Kind == storage.OpSet {
