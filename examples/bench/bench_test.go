@@ -109,7 +109,7 @@ func TestPerformance(t *testing.T) {
 		measure func(context.Context, *table)
 		rows    int
 	}{
-		{"create", h.portCreates, 4 + 2}, // ZooKeeper multi, OVN
+		{"create", h.portCreates, 4*2 + 2}, // ZooKeeper multi, of the same shape, OVN
 		{"size", h.createTimeBySize, 2 * (len(sz.levels) - 1)},
 		{"get", h.getLatency, 4}, // p50 and p99 by wrk and by Go clients
 		{"list", h.listBridges, 2},

@@ -17,8 +17,8 @@
 // ovsdb-server with the OVN northbound schema of Debian's ovn-central
 // (vxgw/vteptest.StartDatabase), and Debian's wrk for the GET latencies.
 //
-// A figure and its baseline run alternately, in five rounds for the
-// throughputs, so that a change of load on a shared machine weighs on both.
+// A figure and its baselines run alternately, in five rounds for the
+// throughputs, so that a change of load on a shared machine weighs on all.
 // A 409 answer (the store's "retry the request") is retried, and counted in
 // the figure's row. The figures and their baselines:
 //
@@ -26,7 +26,14 @@
 //     keep-alive clients, all on one bridge or spread over 16, against raw
 //     ZooKeeper multis of the same shape as storagetest.BenchmarkMulti (a
 //     node create and a parent update per op) with 1 and 16 writers on one
-//     session;
+//     session, the figure; and, in the same alternation, against raw
+//     multis of the create's own shape, which separate the ZOOM layout's
+//     cost from the store's: the nodes a port create makes (read back from
+//     ZooKeeper after creates through the API: each node the create's
+//     transaction created, with as many bytes) and the update of a parent
+//     as big as the bridge at that point (its stored size when empty, grown
+//     per create by the bytes one port's back-reference added to the stored
+//     bridge), as many parents as bridges, chosen as the clients choose;
 //   - the same REST port creates against OVN's northbound database:
 //     long-lived libovsdb clients (one per writer, not monitoring, as the
 //     REST clients receive no notifications either) each inserting a

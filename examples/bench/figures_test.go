@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/midonet/midonet-go/cluster"
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/zoom"
@@ -106,25 +107,39 @@ func (n *node) portCreateLoad(ctx context.Context, clients, bridges int) (load, 
 
 // portCreates: REST port creates/s through the ZooKeeper node with 1 and 16
 // clients on one bridge and on 16, against raw ZooKeeper multis of the same
-// shape, and (one bridge) against OVN northbound port creates.
+// shape as storagetest.BenchmarkMulti (the figure) and against raw
+// multis of the create's own shape (the layout's cost: its nodes and the
+// growing bridge), and (one bridge) against OVN northbound port creates.
 func (h *harness) portCreates(ctx context.Context, tab *table) {
 	t := h.t
-	for _, shape := range []struct{ clients, bridges int }{{1, 1}, {1, 16}, {16, 1}, {16, 16}} {
-		ours, err := h.zkNode.portCreateLoad(ctx, shape.clients, shape.bridges)
+	shape, err := h.zkNode.measureCreateShape(ctx, h.raw, cluster.DefaultRootKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("a port create's multi: %s", shape)
+	for _, sh := range []struct{ clients, bridges int }{{1, 1}, {1, 16}, {16, 1}, {16, 16}} {
+		ours, err := h.zkNode.portCreateLoad(ctx, sh.clients, sh.bridges)
 		if err != nil {
 			t.Fatal(err)
 		}
-		base, err := rawMultiLoad(ctx, h.raw, shape.clients)
+		base, err := rawMultiLoad(ctx, h.raw, sh.clients)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same, err := shape.load(ctx, h.raw, sh.clients, sh.bridges)
 		if err != nil {
 			t.Fatal(err)
 		}
 		before := h.zkNode.groupCommits(t)
-		h.sideBySide(ctx, tab, h.zkNode, "/s", ours, base, fmt.Sprintf("REST port create, %s, %s (ZooKeeper) vs ZooKeeper multi (create + parent update), %s",
-			plural(shape.clients, "client"), plural(shape.bridges, "bridge"), plural(shape.clients, "writer")))
+		ourFigure := fmt.Sprintf("REST port create, %s, %s (ZooKeeper)", plural(sh.clients, "client"), plural(sh.bridges, "bridge"))
+		h.sideBySideAll(ctx, tab, h.zkNode, "/s", ours,
+			versus{base, fmt.Sprintf("%s vs ZooKeeper multi (create + parent update), %s", ourFigure, plural(sh.clients, "writer"))},
+			versus{same, fmt.Sprintf("%s vs ZooKeeper multi of its shape (%s), %s on %s",
+				ourFigure, shape, plural(sh.clients, "writer"), plural(sh.bridges, "parent"))})
 		if after := h.zkNode.groupCommits(t); after["batches"] > before["batches"] {
 			b, m := after["batches"]-before["batches"], after["members"]-before["members"]
 			t.Logf("%s, %s: %.0f group-commit batches, %.1f members each, %.0f built on a batch in flight",
-				plural(shape.clients, "client"), plural(shape.bridges, "bridge"), b, m/b, after["pipelined"]-before["pipelined"])
+				plural(sh.clients, "client"), plural(sh.bridges, "bridge"), b, m/b, after["pipelined"]-before["pipelined"])
 		}
 	}
 	nb := startNorthbound(t)
@@ -140,6 +155,177 @@ func (h *harness) portCreates(ctx context.Context, tab *table) {
 		h.sideBySide(ctx, tab, h.zkNode, "/s", ours, base, fmt.Sprintf("REST port create, %s, 1 bridge (ZooKeeper) vs OVN northbound port create, %s, 1 switch",
 			plural(writers, "client"), plural(writers, "libovsdb client")))
 	}
+}
+
+// createShape is what one REST port create's multi wrote, as read back
+// from ZooKeeper: the nodes it created (paths below the node's root, with
+// the port's id in them; parents first) and their sizes, and the parent
+// it rewrote: the bridge's stored size with no ports and the bytes each
+// port's back-reference adds to it.
+type createShape struct {
+	id                string // the measured port's id, in created's paths
+	created           []sizedNode
+	parentEmpty, each int
+}
+
+type sizedNode struct {
+	path string
+	size int
+}
+
+func (s *createShape) String() string {
+	total := 0
+	for _, c := range s.created {
+		total += c.size
+	}
+	return fmt.Sprintf("%d creates, %d B in all; the parent %d B + %d B per port", len(s.created), total, s.parentEmpty, s.each)
+}
+
+// measureCreateShape creates a bridge and three ports on it through n's
+// API and finds, in the tree below root on raw, the nodes the last two
+// creates made (created or last written in the transaction that created
+// the port's nodes): the last port's created nodes and the bridge's growth
+// between the two, which is one back-reference as the store prints it.
+// The first create, which also writes the bridge's provenance (its first
+// change by a port), is not measured.
+func (n *node) measureCreateShape(ctx context.Context, raw storage.Conn, root string) (*createShape, error) {
+	bridges, err := n.newBridges(ctx, "shape", 1)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := n.createPort(ctx, bridges[0]); err != nil {
+		return nil, err
+	}
+	var parentSizes []int
+	var shape createShape
+	for range 2 {
+		uri, err := n.createPort(ctx, bridges[0])
+		if err != nil {
+			return nil, err
+		}
+		shape.id = path.Base(uri)
+		var tree []storedNode
+		if err := walkTree(ctx, raw, root, &tree); err != nil {
+			return nil, err
+		}
+		zxid := int64(-1)
+		for _, nd := range tree {
+			if strings.Contains(nd.path, shape.id) {
+				zxid = nd.stat.Czxid
+				break
+			}
+		}
+		shape.created = nil
+		var set []storedNode
+		for _, nd := range tree {
+			switch {
+			case nd.stat.Czxid == zxid:
+				shape.created = append(shape.created, sizedNode{strings.TrimPrefix(nd.path, root), int(nd.stat.DataLength)})
+			case nd.stat.Mzxid == zxid:
+				set = append(set, nd)
+			}
+		}
+		if len(shape.created) == 0 || len(set) != 1 || !strings.Contains(set[0].path, bridges[0]) {
+			return nil, fmt.Errorf("port %s: its transaction created %d nodes and wrote %v; want nodes and its bridge %s", shape.id, len(shape.created), set, bridges[0])
+		}
+		parentSizes = append(parentSizes, int(set[0].stat.DataLength))
+	}
+	shape.each = parentSizes[1] - parentSizes[0]
+	shape.parentEmpty = parentSizes[0] - 2*shape.each
+	if shape.each <= 0 || shape.parentEmpty <= 0 {
+		return nil, fmt.Errorf("bridge of 2 then 3 ports stored as %v bytes", parentSizes)
+	}
+	return &shape, nil
+}
+
+type storedNode struct {
+	path string
+	stat storage.Stat
+}
+
+// walkTree appends p and every node below it, parents first, children in
+// name order.
+func walkTree(ctx context.Context, c storage.Conn, p string, out *[]storedNode) error {
+	children, st, err := c.Children(ctx, p)
+	if errors.Is(err, storage.ErrNoNode) {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	*out = append(*out, storedNode{p, st})
+	for _, ch := range children {
+		if err := walkTree(ctx, c, path.Join(p, ch), out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// load is raw multis of s's shape: per op the nodes a port create makes
+// (each with as many bytes, its own name for the port's id) and the update
+// of one of parents nodes, as big as a bridge of that many ports, chosen
+// as portCreateLoad chooses the bridge; writers goroutines on one session.
+func (s *createShape) load(ctx context.Context, c storage.Conn, writers, parents int) (load, error) {
+	root := fmt.Sprintf("/bench-shape-%d-%d-%d", writers, parents, time.Now().UnixNano())
+	dirs := map[string]bool{}
+	for _, nd := range s.created {
+		if d := path.Dir(nd.path); !strings.Contains(d, s.id) {
+			dirs[d] = true
+		}
+	}
+	dirs["/parents"] = true
+	for d := range dirs {
+		if err := createAll(ctx, c, root+d); err != nil {
+			return nil, err
+		}
+	}
+	parentPaths := make([]string, parents)
+	for i := range parentPaths {
+		parentPaths[i] = fmt.Sprintf("%s/parents/p%d", root, i)
+		if _, err := c.Create(ctx, parentPaths[i], make([]byte, s.parentEmpty), storage.Persistent); err != nil {
+			return nil, err
+		}
+	}
+	children := make([]atomic.Int64, parents)
+	var next, named atomic.Int64
+	return func(ctx context.Context, count int) (time.Duration, error) {
+		// The biggest parent this round can write, shared read only.
+		most := int64(0)
+		for i := range children {
+			most = max(most, children[i].Load())
+		}
+		payload := make([]byte, s.parentEmpty+s.each*int(most+int64(count)))
+		return timed(ctx, count, writers, func(ctx context.Context, w int) error {
+			p := (int64(w) + next.Add(1)*int64(writers)) % int64(parents)
+			name := strconv.FormatInt(named.Add(1), 10)
+			ops := make([]storage.Op, 0, len(s.created)+1)
+			for _, nd := range s.created {
+				ops = append(ops, storage.CreateOp(root+strings.ReplaceAll(nd.path, s.id, name), payload[:nd.size], storage.Persistent))
+			}
+			size := s.parentEmpty + s.each*int(children[p].Add(1))
+			ops = append(ops, storage.SetOp(parentPaths[p], payload[:size], storage.AnyVersion))
+			_, err := c.Multi(ctx, ops...)
+			return err
+		})
+	}, nil
+}
+
+// createAll creates p and its missing ancestors, empty.
+func createAll(ctx context.Context, c storage.Conn, p string) error {
+	if p == "/" {
+		return nil
+	}
+	if _, ok, err := c.Exists(ctx, p); err != nil || ok {
+		return err
+	}
+	if err := createAll(ctx, c, path.Dir(p)); err != nil {
+		return err
+	}
+	if _, err := c.Create(ctx, p, nil, storage.Persistent); err != nil && !errors.Is(err, storage.ErrNodeExists) {
+		return err
+	}
+	return nil
 }
 
 func plural(n int, what string) string {

@@ -203,23 +203,47 @@ const sideBySideRounds = 5
 // each in all, and adds the row of their rates (with n's 409s retried), or
 // of the failure.
 func (h *harness) sideBySide(ctx context.Context, tab *table, n *node, unit string, ours, baseline load, figure string) {
-	var oursTime, baseTime time.Duration
+	h.sideBySideAll(ctx, tab, n, unit, ours, versus{baseline, figure})
+}
+
+// versus is a baseline load and the figure of its row.
+type versus struct {
+	load   load
+	figure string
+}
+
+// sideBySideAll is sideBySide against several baselines: each round runs
+// ours, then every baseline in turn; one row per baseline, all with the
+// same rate of ours.
+func (h *harness) sideBySideAll(ctx context.Context, tab *table, n *node, unit string, ours load, baselines ...versus) {
+	var oursTime time.Duration
+	baseTimes := make([]time.Duration, len(baselines))
+	fail := func(err error) {
+		for _, b := range baselines {
+			h.failed(tab, b.figure, err)
+		}
+	}
 	for r := range sideBySideRounds {
 		count := h.sz.creates/sideBySideRounds + btoi(r < h.sz.creates%sideBySideRounds)
 		d, err := ours(ctx, count)
 		if err != nil {
-			h.failed(tab, figure, fmt.Errorf("ours, round %d: %w", r+1, err))
+			fail(fmt.Errorf("ours, round %d: %w", r+1, err))
 			return
 		}
 		oursTime += d
-		if d, err = baseline(ctx, count); err != nil {
-			h.failed(tab, figure, fmt.Errorf("baseline, round %d: %w", r+1, err))
-			return
+		for i, b := range baselines {
+			if d, err = b.load(ctx, count); err != nil {
+				fail(fmt.Errorf("baseline %d, round %d: %w", i+1, r+1, err))
+				return
+			}
+			baseTimes[i] += d
 		}
-		baseTime += d
 	}
 	perSecond := func(d time.Duration) float64 { return float64(h.sz.creates) / d.Seconds() }
-	tab.add(row{figure: n.withConflicts(figure), ours: perSecond(oursTime), baseline: perSecond(baseTime), unit: unit})
+	conflicts := n.withConflicts("")
+	for i, b := range baselines {
+		tab.add(row{figure: b.figure + conflicts, ours: perSecond(oursTime), baseline: perSecond(baseTimes[i]), unit: unit})
+	}
 }
 
 func btoi(b bool) int {
