@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/midonet/midonet-go/midonet"
@@ -184,17 +185,28 @@ func testLayout(t *testing.T, b backend) {
 		p[2].GetChangeOwner() != 0x103 || p[2].GetChangeVersion() != 3 {
 		t.Errorf("provenance after read-then-update = %v", p)
 	}
-	// Deleting removes model, provenance and table directories.
+	// Deleting removes model and provenance, and then (in the background,
+	// as the reference) the table directories.
 	if err := f.store.Delete(f.ctx, &models.Network{}, netID.ToGoogle()); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"/models/Network/", "/objects/Network/", "/tables/Network/", "/models/Port/", "/tables/Port/"} {
+	for _, p := range []string{"/models/Network/", "/objects/Network/", "/models/Port/"} {
 		id := netID.Canonical()
-		if p == "/models/Port/" || p == "/tables/Port/" {
+		if p == "/models/Port/" {
 			id = port.Id.Canonical()
 		}
 		if _, _, ok := f.node(p + id); ok {
 			t.Errorf("%s%s still exists after delete", p, id)
+		}
+	}
+	for _, p := range []string{"/tables/Network/" + netID.Canonical(), "/tables/Port/" + port.Id.Canonical()} {
+		deadline := time.Now().Add(10 * time.Second)
+		for _, _, ok := f.node(p); ok; _, _, ok = f.node(p) {
+			if time.Now().After(deadline) {
+				t.Errorf("%s still exists 10 s after delete", p)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 }

@@ -106,6 +106,7 @@ func storeSuite() []suiteCase {
 		{"StateKeyExpiry", testStateKeyExpiry},
 		{"WatchStateKey", testWatchStateKey},
 		{"StateTables", testStateTables},
+		{"RecreateKeepsTables", testRecreateKeepsTables},
 		{"UpdatePersistent", testUpdatePersistent},
 		{"WatchStateTable", testWatchStateTable},
 		{"Sequences", testSequences},

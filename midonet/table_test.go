@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/midonet/midonet-go/midonet"
@@ -297,5 +298,39 @@ func testUpdatePersistent(t *testing.T, b backend) {
 	}
 	if ok, err := macs.Raw.Contains(f.ctx, all[1].Key.String(), vm.String()); err != nil || !ok {
 		t.Fatalf("other value of key 1 removed (%v)", err)
+	}
+}
+
+// testRecreateKeepsTables: the tables of a deleted object are removed after
+// the delete returns; an object created at once under the same id through
+// the same store gets tables of its own, which that removal does not take,
+// and none of the old entries.
+func testRecreateKeepsTables(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	for round := range 20 {
+		bridge := &models.Network{Id: models.NewUUID()}
+		f.create(bridge)
+		bid := bridge.Id.ToGoogle()
+		macs, err := midonet.BridgeMacTable(f.ctx, f.store, bid, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := macs.AddPersistent(f.ctx, mustMAC(t, "aa:bb:cc:dd:ee:01"), uuid.New()); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.store.Delete(f.ctx, &models.Network{}, bid); err != nil {
+			t.Fatal(err)
+		}
+		f.create(&models.Network{Id: bridge.Id})
+		dir := f.root + "/zoom/0/tables/Network/" + bid.String() + "/" + midonet.MacTable
+		// The removal of the first bridge's tables, if it were still
+		// under way, would have had its time.
+		time.Sleep(20 * time.Millisecond)
+		if names := f.children(dir); len(names) != 0 {
+			t.Fatalf("round %d: the new bridge's mac table holds the old one's entries %v", round, names)
+		}
+		if _, ok, err := f.conn.Exists(f.ctx, dir); err != nil || !ok {
+			t.Fatalf("round %d: the new bridge's mac table directory is gone (%v)", round, err)
+		}
 	}
 }

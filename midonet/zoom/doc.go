@@ -8,7 +8,7 @@
 //
 //	Z/models/<Class>/<id>    object as protobuf text (models.Marshal: Java TextFormat bytes); version = optimistic lock
 //	Z/objects/<Class>/<id>   provenance: binary ZoomObject, written in the same multi
-//	Z/tables/<Class>/<id>/<table>[/<arg>...]   state tables, created with the object
+//	Z/tables/<Class>/<id>/<table>[/<arg>...]   state tables, created with the object, removed after its delete (in the background)
 //	Z/state/<ns>/<Class>/<id>/<key>[/<value>]  state keys (ephemeral leaves)
 //
 // NewStore creates the class directories (models/, objects/, tables/ and

@@ -78,6 +78,7 @@ type Store struct {
 	legacy   legacyAbsent
 	loads    loads
 	barrier  barrier
+	reaper   *tableReaper
 	classes  classLists
 }
 
@@ -128,7 +129,8 @@ func NewStore(ctx context.Context, conn storage.Conn, sch Schema, opts Options) 
 	s := &Store{
 		conn: conn, failFast: opts.FailFastConn, schema: cs, opts: opts,
 		zoom: root + "/zoom/0", log: opts.Logger,
-		cache: newDecodedCache(decodedCacheSize, decodedCacheBytes),
+		cache:  newDecodedCache(decodedCacheSize, decodedCacheBytes),
+		reaper: newTableReaper(),
 	}
 	if err := s.ensureClassNodes(ctx); err != nil {
 		return nil, err

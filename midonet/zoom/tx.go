@@ -558,6 +558,12 @@ func (tx *Tx) Create(obj proto.Message) error {
 	if e != nil && e.obj != nil {
 		return &ObjectExistsError{Class: ci.Name, ID: id}
 	}
+	if len(ci.tables) > 0 {
+		// Its id's tables may still be going with a deleted object.
+		if err := tx.s.reaper.wait(tx.ctx, k); err != nil {
+			return err
+		}
+	}
 	switch op := tx.ops[k]; {
 	case op == nil:
 		tx.addOp(k, &txOp{kind: opCreate, change: changeData})
@@ -1229,30 +1235,14 @@ func (tx *Tx) remember(ops []storage.Op, meta []commitOp, results []storage.OpRe
 	}
 }
 
-// afterCommit removes the table directories of deleted objects (best
-// effort, as the reference; the recycler would get them otherwise).
+// afterCommit hands the table directories of deleted objects to the
+// store's reaper (best effort, as the reference; the recycler would get
+// them otherwise).
 func (tx *Tx) afterCommit() {
 	for _, k := range tx.order {
 		if tx.ops[k].kind != opDelete || len(tx.s.schema.classes[k.class].tables) == 0 {
 			continue
 		}
-		p := tx.s.tablesObjPath(k.class, k.id)
-		if err := deleteTree(tx.ctx, tx.s.conn, p); err != nil && !errors.Is(err, storage.ErrNoNode) {
-			tx.s.log.Warn("zoom: could not delete state tables of deleted object", "path", p, "err", err)
-		}
+		tx.s.reaper.reap(tx.s, k, tx.s.tablesObjPath(k.class, k.id))
 	}
-}
-
-// deleteTree deletes path and everything under it.
-func deleteTree(ctx context.Context, c storage.Conn, path string) error {
-	children, _, err := c.Children(ctx, path)
-	if err != nil {
-		return err
-	}
-	for _, ch := range children {
-		if err := deleteTree(ctx, c, path+"/"+ch); err != nil && !errors.Is(err, storage.ErrNoNode) {
-			return err
-		}
-	}
-	return c.Delete(ctx, path, storage.AnyVersion)
 }
