@@ -17,7 +17,7 @@ import (
 // Sizes: the quick defaults keep the CI run well under two minutes; -full
 // selects the README's. Each size flag, when set, overrides either.
 var (
-	fullFlag    = flag.Bool("full", false, "the README's sizes: 5000 creates per throughput figure, bridges of 1k/5k/10k ports, 10k bridges, 10 s of GETs")
+	fullFlag    = flag.Bool("full", false, "the README's sizes: 5000 creates per throughput figure, bridges of 1k/5k/10k ports, 10k bridges, 10 s of GETs, 100k objects held, 200k creates churned")
 	createsFlag = flag.Int("creates", 0, "port creates per throughput figure (quick 150, full 5000)")
 	levelsFlag  = flag.String("levels", "", "comma-separated port counts of the bridge whose create time is measured; the first is the baseline (quick 0,200, full 0,1000,5000,10000)")
 	samplesFlag = flag.Int("samples", 0, "creates timed at each level (quick 20, full 200)")
@@ -25,7 +25,9 @@ var (
 	getForFlag  = flag.Duration("get-for", 0, "how long each GET latency figure runs (quick 1s, full 10s)")
 	outFlag     = flag.String("out", "", "also write the table to this file")
 	objectsFlag = flag.Int("objects", 0, "objects held by the node whose memory is measured (quick 2000, full 100000)")
-	figuresFlag = flag.String("figures", "", "comma-separated families to measure (create, size, get, list, neutron, memory); default all")
+	churnFlag   = flag.Int("churn", 0, "port creates (each with a delete once the bridge is full) by 16 clients on one bridge in the churn figure (quick 400, full 200000)")
+	churnPorts  = flag.Int("churn-ports", 0, "ports the churned bridge is kept at (quick 64, full 1024)")
+	figuresFlag = flag.String("figures", "", "comma-separated families to measure (create, size, get, list, neutron, memory, churn); default all")
 )
 
 // sizes is how much work each figure does.
@@ -36,11 +38,13 @@ type sizes struct {
 	bridges int
 	getFor  time.Duration
 	objects int
+	// churn creates on one bridge kept at churnPorts ports.
+	churn, churnPorts int
 }
 
 var (
-	quickSizes = sizes{creates: 150, levels: []int{0, 200}, samples: 20, bridges: 300, getFor: time.Second, objects: 2000}
-	fullSizes  = sizes{creates: 5000, levels: []int{0, 1000, 5000, 10000}, samples: 200, bridges: 10000, getFor: 10 * time.Second, objects: 100000}
+	quickSizes = sizes{creates: 150, levels: []int{0, 200}, samples: 20, bridges: 300, getFor: time.Second, objects: 2000, churn: 400, churnPorts: 64}
+	fullSizes  = sizes{creates: 5000, levels: []int{0, 1000, 5000, 10000}, samples: 200, bridges: 10000, getFor: 10 * time.Second, objects: 100000, churn: 200000, churnPorts: 1024}
 )
 
 // sizesFromFlags is the chosen preset with the size flags applied.
@@ -60,6 +64,12 @@ func sizesFromFlags() (sizes, error) {
 	}
 	if *objectsFlag > 0 {
 		s.objects = *objectsFlag
+	}
+	if *churnFlag > 0 {
+		s.churn = *churnFlag
+	}
+	if *churnPorts > 0 {
+		s.churnPorts = *churnPorts
 	}
 	if *getForFlag > 0 {
 		s.getFor = *getForFlag
@@ -94,8 +104,8 @@ func TestPerformance(t *testing.T) {
 	// Printed also when a figure fails: what was measured before stays.
 	defer func() {
 		var out strings.Builder
-		fmt.Fprintf(&out, "\nsizes: %d creates per throughput figure, bridges of %v ports (%d creates timed at each), %d bridges listed, GETs for %v, %d objects held\n\n",
-			sz.creates, sz.levels, sz.samples, sz.bridges, sz.getFor, sz.objects)
+		fmt.Fprintf(&out, "\nsizes: %d creates per throughput figure, bridges of %v ports (%d creates timed at each), %d bridges listed, GETs for %v, %d objects held, %d creates churned on a bridge of %d ports\n\n",
+			sz.creates, sz.levels, sz.samples, sz.bridges, sz.getFor, sz.objects, sz.churn, sz.churnPorts)
 		tab.write(&out)
 		fmt.Print(out.String())
 		if *outFlag != "" {
@@ -115,6 +125,7 @@ func TestPerformance(t *testing.T) {
 		{"list", h.listBridges, 2},
 		{"neutron", h.neutronPortCreates, 2},
 		{"memory", h.memory, 2 * 5}, // ZooKeeper and mem: vs target, no limit, empty, data; read time
+		{"churn", h.churn, 2},       // ZooKeeper and mem
 	}
 	chosen, err := chosenFamilies(*figuresFlag, len(families), func(i int) string { return families[i].name })
 	if err != nil {

@@ -69,5 +69,14 @@
 //     alone in a process of its own (this test binary run again, see
 //     TestMain) with the REST client reading through it, whose answers are
 //     garbage once read; -heap-profiles DIR has them write their heap
-//     profiles.
+//     profiles;
+//   - #12's error criterion, churn: 16 keep-alive clients create 200,000
+//     ports (quick: 400) on one bridge, each deleting its oldest once it
+//     holds its share of 1024 ports (quick: 64), so the bridge stays far
+//     below ZooKeeper's 1 MiB node limit (about 16k ports in the layout);
+//     every request must succeed at its first try (a 409 counts as a
+//     failure), the bridge must then list exactly the ports the clients
+//     hold, and the consistency checker must find nothing in the store; its
+//     rate (creates/s, each with a delete once the bridge is full) beside
+//     raw multis by 16 writers on the same backend.
 package bench
