@@ -3,8 +3,10 @@ package models
 import (
 	"bytes"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -282,29 +284,94 @@ func TestElemEqualIsProtoEqual(t *testing.T) {
 	}
 }
 
-// Removals of ids in a row, applied in one pass, leave what removing each
-// id's first occurrence one at a time leaves (RemoveRefID), absent ids and
-// repeats included.
-func TestApplyListEditsRemovalRuns(t *testing.T) {
+// Appends and removals of ids, applied in one pass, leave what adding
+// and removing each id's first occurrence one at a time leaves (AddRefID,
+// RemoveRefID), absent ids, repeats and removals of ids appended in the
+// same edits included; ApplyListEditsShared's object is the same, and
+// shares the elements.
+func TestApplyListEditsIDRuns(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	ids := []*UUID{NewUUID(), NewUUID(), NewUUID()}
 	fd := (&Network{}).ProtoReflect().Descriptor().Fields().ByName("port_ids")
-	for range 2000 {
-		net := &Network{}
+	for range 3000 {
+		net := &Network{Name: proto.String("n"), Vni: proto.Uint32(7)}
 		for range rng.IntN(8) {
 			net.PortIds = append(net.PortIds, ids[rng.IntN(len(ids))])
 		}
+		before := proto.Clone(net)
 		want := proto.Clone(net).(*Network)
 		var edits []ListEdit
-		for range 1 + rng.IntN(5) {
+		for range 1 + rng.IntN(6) {
 			id := ids[rng.IntN(len(ids))]
+			if rng.IntN(3) == 0 {
+				edits = append(edits, ListEdit{Field: fd, New: id})
+				if err := AddRefID(want, "port_ids", id); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
 			edits = append(edits, ListEdit{Field: fd, Old: id})
 			if _, err := RemoveRefID(want, "port_ids", id); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if got := ApplyListEdits(net, edits); !proto.Equal(got, want) {
-			t.Fatalf("removing %v from %v: got %v, want %v", edits, net.PortIds, got.(*Network).PortIds, want.PortIds)
+			t.Fatalf("%v on %v: got %v, want %v", edits, net.PortIds, got.(*Network).PortIds, want.PortIds)
 		}
+		shared := ApplyListEditsShared(net, edits).(*Network)
+		if !proto.Equal(shared, want) {
+			t.Fatalf("%v on %v: shared got %v, want %v", edits, net.PortIds, shared.PortIds, want.PortIds)
+		}
+		for _, id := range shared.PortIds {
+			if !slices.Contains(ids, id) {
+				t.Fatalf("shared result holds a copy of %v", id)
+			}
+		}
+		if !proto.Equal(net, before) {
+			t.Fatalf("applying %v changed the object: %v", edits, net)
+		}
+		if n := ListSearches(edits); n != 1 {
+			t.Fatalf("ListSearches of %d id edits = %d, want 1", len(edits), n)
+		}
+	}
+}
+
+// ApplyListEditsShared keeps every field of the object (nested messages,
+// other lists, unknown fields) and edits lists it had none of; ListSearches
+// counts each search of a list that is not one of ids.
+func TestApplyListEditsShared(t *testing.T) {
+	g := &IPAddrGroup{Id: NewUUID(), Name: proto.String("g"), InboundChainId: NewUUID(),
+		IpAddrPorts: []*IPAddrGroup_IPAddrPorts{
+			{IpAddress: &IPAddress{Version: IPVersion_V4.Enum(), Address: proto.String("10.0.0.1")}, PortIds: []*UUID{NewUUID()}},
+			{IpAddress: &IPAddress{Version: IPVersion_V4.Enum(), Address: proto.String("10.0.0.2")}},
+		}}
+	g.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 999, protowire.VarintType), 5))
+	entries := g.ProtoReflect().Descriptor().Fields().ByName("ip_addr_ports")
+	added := &IPAddrGroup_IPAddrPorts{IpAddress: &IPAddress{Version: IPVersion_V4.Enum(), Address: proto.String("10.0.0.3")}}
+	edits := []ListEdit{
+		{Field: entries, Old: proto.Clone(g.IpAddrPorts[1])},
+		{Field: entries, New: added},
+		{Field: entries, Old: proto.Clone(g.IpAddrPorts[0]), New: &IPAddrGroup_IPAddrPorts{IpAddress: g.IpAddrPorts[0].IpAddress}},
+	}
+	want := proto.Clone(g).(*IPAddrGroup)
+	want.IpAddrPorts = []*IPAddrGroup_IPAddrPorts{{IpAddress: g.IpAddrPorts[0].IpAddress}, added}
+	got := ApplyListEditsShared(g, edits).(*IPAddrGroup)
+	if !proto.Equal(got, want) || string(got.ProtoReflect().GetUnknown()) != string(g.ProtoReflect().GetUnknown()) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if got.InboundChainId != g.InboundChainId || got.IpAddrPorts[1] != added {
+		t.Error("the unedited field and the appended element are not shared")
+	}
+	if len(g.IpAddrPorts) != 2 || g.IpAddrPorts[1].GetIpAddress().GetAddress() != "10.0.0.2" {
+		t.Errorf("the object changed: %v", g.IpAddrPorts)
+	}
+	if n := ListSearches(edits); n != 2 {
+		t.Errorf("ListSearches = %d, want 2 (a removal and a replacement of entries)", n)
+	}
+	empty := &Network{}
+	fd := empty.ProtoReflect().Descriptor().Fields().ByName("port_ids")
+	id := NewUUID()
+	if got := ApplyListEditsShared(empty, []ListEdit{{Field: fd, New: id}}).(*Network); len(got.PortIds) != 1 || got.PortIds[0] != id || len(empty.PortIds) != 0 {
+		t.Errorf("appending to an empty list: %v (object %v)", got, empty)
 	}
 }

@@ -67,26 +67,20 @@ type decoded struct {
 func (d decoded) armed() bool { return d.watch != nil && !d.watch.Fired() }
 
 // maxPending bounds the edits a cached object carries before they are
-// applied to a new copy of it (one copy per maxPending child creates);
-// maxPendingSearches bounds those among them that search the list (a
-// removal: applying one compares elements, where an append does not).
+// applied to a new version of it (ApplyListEditsShared: a new list of the
+// shared elements, once per maxPending child creates or deletes);
+// maxPendingSearches bounds the walks over a list applying them takes
+// besides (models.ListSearches: a parent's appended and removed ids take
+// one together, each replacement or removal of an IP address group's
+// entries one), which every read copying the object pays.
 const (
 	maxPending         = 256
 	maxPendingSearches = 32
 )
 
-// pendingFull says edits should be applied to a new copy of the object.
+// pendingFull says edits should be applied to a new version of the object.
 func pendingFull(pend []models.ListEdit) bool {
-	if len(pend) > maxPending {
-		return true
-	}
-	searches := 0
-	for _, ed := range pend {
-		if ed.Old != nil {
-			searches++
-		}
-	}
-	return searches > maxPendingSearches
+	return len(pend) > maxPending || models.ListSearches(pend) > maxPendingSearches
 }
 
 func newDecodedCache(max, maxBytes int) *decodedCache {
@@ -234,7 +228,7 @@ func (s *Store) decodeCached(ci *classInfo, id string, data []byte, st storage.S
 	k := objKey{ci.Name, id}
 	if d, ok := s.cache.get(k, st); ok {
 		if pendingFull(d.pend) {
-			d.obj, d.pend = models.ApplyListEdits(d.obj, d.pend), nil
+			d.obj, d.pend = models.ApplyListEditsShared(d.obj, d.pend), nil
 		}
 		if !d.armed() {
 			d.watch = w

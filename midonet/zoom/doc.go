@@ -109,8 +109,12 @@
 // by its printed form and cuts or replaces them (models.EditText; an
 // element not found there, absent or printed with fields this printer
 // does not know, makes the commit print the object instead). The cache
-// applies an object's edits to a new copy of it every 256 edits, or every
-// 32 removals (applying one searches the list). Lines
+// applies an object's edits to a new version of it every 256 edits
+// (models.ApplyListEditsShared: a new list of the same elements, which
+// the cache never modifies), sooner when they would take more than 32
+// walks over its lists to apply (models.ListSearches: a list's appended
+// and removed ids take one, each replaced or removed entry of an IP
+// address group one). Lines
 // going at the end of the text (a bridge's port_ids) are appended in the
 // going at the end of the text (a bridge's port_ids) are appended in the
 // spare capacity of the text the store last wrote, claimed by the first

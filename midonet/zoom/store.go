@@ -290,7 +290,7 @@ func (s *Store) sharedOf(k objKey, d decoded) proto.Message {
 // applied in the cache too (a second copy, every maxPending appends).
 func (s *Store) copyOf(k objKey, d decoded) proto.Message {
 	if pendingFull(d.pend) {
-		d.obj, d.pend = models.ApplyListEdits(d.obj, d.pend), nil
+		d.obj, d.pend = models.ApplyListEditsShared(d.obj, d.pend), nil
 		s.cache.put(k, d)
 	}
 	return models.ApplyListEdits(d.obj, d.pend)

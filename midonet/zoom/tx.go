@@ -61,7 +61,7 @@ type entry struct {
 // view is the object with its pending edits applied (nil when absent).
 func (e *entry) view() proto.Message {
 	if len(e.pend) > 0 {
-		e.obj, e.pend, e.text, e.printed, e.grow = models.ApplyListEdits(e.obj, e.pend), nil, nil, 0, nil
+		e.obj, e.pend, e.text, e.printed, e.grow = models.ApplyListEditsShared(e.obj, e.pend), nil, nil, 0, nil
 	}
 	return e.obj
 }
@@ -1226,7 +1226,7 @@ func (tx *Tx) remember(ops []storage.Op, meta []commitOp, results []storage.OpRe
 			}
 		}
 		if pendingFull(d.pend) { // keep the list short: one copy per maxPending edits
-			d.obj, d.pend = models.ApplyListEdits(d.obj, d.pend), nil
+			d.obj, d.pend = models.ApplyListEditsShared(d.obj, d.pend), nil
 		}
 		// The write fired the watch of the version before: the entry is
 		// unarmed until rearm's stat finds it current.
