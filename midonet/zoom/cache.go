@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/google/uuid"
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"google.golang.org/protobuf/proto"
@@ -19,17 +20,50 @@ import (
 // package doc for what reads guarantee). Cached messages are never
 // modified: the store clones them before handing them out, and
 // transactions replace rather than mutate their objects.
+//
+// An object read for the first time is only noted as seen (a nil entry):
+// its next read sets a watch and keeps it (see Store.fetch), so a scan of
+// every object (a node's first listing of each class) costs a key per
+// object, not the object parsed and printed. Entries are pointers keyed
+// by class and binary id: a key costs no string of its own, a slot no
+// more than a pointer.
 type decodedCache struct {
 	mu       sync.RWMutex // readers (every GET) share it
-	max      int          // entries
+	max      int          // entries, noted ones included
 	maxBytes int          // printed bytes of the entries (the parsed form is about as big again)
 	bytes    int
-	entries  map[objKey]decoded
+	entries  map[cacheKey]*decoded // nil: seen once, not kept
 	// spare holds the unfired watches of entries dropped from the cache:
 	// the client cannot remove a watch, so a re-read of the object reuses
 	// it instead of registering one more per eviction (see spareWatch).
-	spare        map[objKey]spareWatch
+	spare        map[cacheKey]spareWatch
 	spareSweepAt int // size of spare at which fired watches are swept out
+}
+
+// cacheKey is an object's key in the cache: its class's name (the
+// schema's string, shared by every key) and its id's 16 bytes.
+type cacheKey struct {
+	class string
+	id    uuid.UUID
+}
+
+// cacheKeyOf is k's cache key; ok is false for an id that is not a UUID
+// in its canonical form (lower case, dashes), which the cache does not
+// keep: another spelling of the same 16 bytes names another node.
+func cacheKeyOf(k objKey) (cacheKey, bool) {
+	if len(k.id) != 36 {
+		return cacheKey{}, false
+	}
+	id, err := uuid.Parse(k.id)
+	if err != nil {
+		return cacheKey{}, false
+	}
+	for i := range len(k.id) {
+		if c := k.id[i]; 'A' <= c && c <= 'F' {
+			return cacheKey{}, false
+		}
+	}
+	return cacheKey{k.class, id}, true
 }
 
 // spareWatch is the watch of a version of an object no longer cached.
@@ -84,26 +118,46 @@ func pendingFull(pend []models.ListEdit) bool {
 }
 
 func newDecodedCache(max, maxBytes int) *decodedCache {
-	return &decodedCache{max: max, maxBytes: maxBytes, entries: make(map[objKey]decoded),
-		spare: make(map[objKey]spareWatch), spareSweepAt: minSpareSweep}
+	return &decodedCache{max: max, maxBytes: maxBytes, entries: make(map[cacheKey]*decoded),
+		spare: make(map[cacheKey]spareWatch), spareSweepAt: minSpareSweep}
+}
+
+// entry returns k's kept entry (not a noted one).
+func (c *decodedCache) entry(k objKey) (decoded, bool) {
+	ck, ok := cacheKeyOf(k)
+	if !ok {
+		return decoded{}, false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if d := c.entries[ck]; d != nil {
+		return *d, true
+	}
+	return decoded{}, false
 }
 
 // get returns k's entry if it is the version described by st.
 func (c *decodedCache) get(k objKey, st storage.Stat) (decoded, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if d, ok := c.entries[k]; ok && d.czxid == st.Czxid && d.mzxid == st.Mzxid {
+	if d, ok := c.entry(k); ok && d.czxid == st.Czxid && d.mzxid == st.Mzxid {
 		return d, true
 	}
 	return decoded{}, false
 }
 
-// latest returns the newest entry known for k, which may be stale.
-func (c *decodedCache) latest(k objKey) (decoded, bool) {
+// latest returns the newest entry kept for k, which may be stale.
+func (c *decodedCache) latest(k objKey) (decoded, bool) { return c.entry(k) }
+
+// seen reports whether k has an entry, kept or noted: whether it was read
+// (or written) since it last left the cache.
+func (c *decodedCache) seen(k objKey) bool {
+	ck, ok := cacheKeyOf(k)
+	if !ok {
+		return false
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	d, ok := c.entries[k]
-	return d, ok
+	_, ok = c.entries[ck]
+	return ok
 }
 
 // armedEntry returns k's entry if its watch is armed: current as far as
@@ -113,84 +167,129 @@ func (c *decodedCache) armedEntry(k objKey) (decoded, bool) {
 	return d, ok && d.armed()
 }
 
+// note records k as seen, unless it has an entry: a first read, whose
+// object is not kept (see decodedCache).
+func (c *decodedCache) note(k objKey) {
+	ck, ok := cacheKeyOf(k)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[ck]; ok {
+		return
+	}
+	c.evictLocked(0)
+	c.entries[ck] = nil
+}
+
 func (c *decodedCache) put(k objKey, d decoded) {
 	d.pend = d.pend[:len(d.pend):len(d.pend)] // appends by readers copy
 	if len(d.text) > c.maxBytes/4 {
 		return // one object would crowd out the rest
 	}
+	ck, ok := cacheKeyOf(k)
+	if !ok {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.entries[k]; ok {
+	if old := c.entries[ck]; old != nil {
 		if old.mzxid > d.mzxid && old.czxid == d.czxid {
-			c.spareLocked(k, d)
+			c.spareLocked(ck, &d)
 			return // a newer version is already known
 		}
 		if old.czxid == d.czxid && old.mzxid == d.mzxid && old.armed() && !d.armed() {
 			d.watch = old.watch // the same version, already armed
 		} else if old.watch != d.watch {
-			c.spareLocked(k, old)
+			c.spareLocked(ck, old)
 		}
-		c.dropLocked(k, old)
+		c.dropLocked(ck, old)
+	} else {
+		delete(c.entries, ck) // a noted key
 	}
-	for old, e := range c.entries { // evict arbitrary entries
-		if len(c.entries) < c.max && c.bytes+len(d.text) <= c.maxBytes {
+	c.evictLocked(len(d.text))
+	c.entries[ck] = &d
+	c.bytes += len(d.text)
+}
+
+// evictLocked drops arbitrary entries until one more, of text bytes,
+// fits.
+func (c *decodedCache) evictLocked(bytes int) {
+	for old, e := range c.entries {
+		if len(c.entries) < c.max && c.bytes+bytes <= c.maxBytes {
 			break
 		}
 		c.spareLocked(old, e)
 		c.dropLocked(old, e)
 	}
-	c.entries[k] = d
-	c.bytes += len(d.text)
 }
 
 // arm sets w as the watch of k's entry if that is still the version
 // czxid/mzxid (w was set by a read that found it current).
 func (c *decodedCache) arm(k objKey, czxid, mzxid int64, w storage.Watch) (decoded, bool) {
+	ck, ok := cacheKeyOf(k)
+	if !ok {
+		return decoded{}, false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	d, ok := c.entries[k]
-	if !ok || d.czxid != czxid || d.mzxid != mzxid {
-		c.spareLocked(k, decoded{czxid: czxid, mzxid: mzxid, watch: w})
+	d := c.entries[ck]
+	if d == nil || d.czxid != czxid || d.mzxid != mzxid {
+		c.spareLocked(ck, &decoded{czxid: czxid, mzxid: mzxid, watch: w})
 		return decoded{}, false
 	}
 	if !d.armed() {
+		// Readers copy entries under the read lock: changing one in
+		// place under the write lock is safe.
 		d.watch = w
-		c.entries[k] = d
 	}
-	return d, true
+	return *d, true
 }
 
 func (c *decodedCache) forget(k objKey) {
+	ck, ok := cacheKeyOf(k)
+	if !ok {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.entries[k]; ok {
-		c.spareLocked(k, old)
-		c.dropLocked(k, old)
+	if old, ok := c.entries[ck]; ok {
+		c.spareLocked(ck, old)
+		c.dropLocked(ck, old)
 	}
 }
 
 // forgetVersion forgets k's entry if it is still the version czxid/mzxid.
 func (c *decodedCache) forgetVersion(k objKey, czxid, mzxid int64) {
+	ck, ok := cacheKeyOf(k)
+	if !ok {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.entries[k]; ok && old.czxid == czxid && old.mzxid == mzxid {
-		c.spareLocked(k, old)
-		c.dropLocked(k, old)
+	if old := c.entries[ck]; old != nil && old.czxid == czxid && old.mzxid == mzxid {
+		c.spareLocked(ck, old)
+		c.dropLocked(ck, old)
 	}
 }
 
-func (c *decodedCache) dropLocked(k objKey, d decoded) {
-	c.bytes -= len(d.text)
+// dropLocked removes k's entry d (nil: a noted key).
+func (c *decodedCache) dropLocked(k cacheKey, d *decoded) {
+	if d != nil {
+		c.bytes -= len(d.text)
+	}
 	delete(c.entries, k)
 }
 
-// spareLocked keeps the watch of d, an entry leaving the cache, if it has
-// not fired, for a re-read of k (takeSpare). The map holds at most one
-// watch per object; fired ones are swept out whenever it has doubled, so
-// it is bounded by the objects watched, as the client's own watch table
-// is (what an unfired watch costs stays until its node changes).
-func (c *decodedCache) spareLocked(k objKey, d decoded) {
-	if !d.armed() {
+// spareLocked keeps the watch of d, an entry leaving the cache (nil: a
+// noted key, which has none), if it has not fired, for a re-read of k
+// (takeSpare). The map holds at most one watch per object; fired ones are
+// swept out whenever it has doubled, so it is bounded by the objects
+// watched, as the client's own watch table is (what an unfired watch
+// costs stays until its node changes).
+func (c *decodedCache) spareLocked(k cacheKey, d *decoded) {
+	if d == nil || !d.armed() {
 		return
 	}
 	c.spare[k] = spareWatch{czxid: d.czxid, mzxid: d.mzxid, watch: d.watch}
@@ -211,21 +310,34 @@ func (c *decodedCache) sweepSpareLocked() {
 
 // takeSpare removes and returns k's spare watch if it has not fired.
 func (c *decodedCache) takeSpare(k objKey) (spareWatch, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	sp, ok := c.spare[k]
+	ck, ok := cacheKeyOf(k)
 	if !ok {
 		return spareWatch{}, false
 	}
-	delete(c.spare, k)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sp, ok := c.spare[ck]
+	if !ok {
+		return spareWatch{}, false
+	}
+	delete(c.spare, ck)
 	return sp, !sp.watch.Fired()
 }
 
 // decodeCached decodes data read with stat, through the cache, and arms
-// the entry with w (the read's watch, nil for none). The result's obj must
-// not be modified.
-func (s *Store) decodeCached(ci *classInfo, id string, data []byte, st storage.Stat, w storage.Watch) (decoded, error) {
+// the entry with w (the read's watch, nil for none); the object of a
+// first read (see decodedCache) is only noted. The result's obj must not
+// be modified.
+func (s *Store) decodeCached(ci *classInfo, id string, data []byte, st storage.Stat, w storage.Watch, first bool) (decoded, error) {
 	k := objKey{ci.Name, id}
+	if first {
+		obj, err := s.decode(ci, id, data)
+		if err != nil {
+			return decoded{}, err
+		}
+		s.cache.note(k)
+		return decoded{czxid: st.Czxid, mzxid: st.Mzxid, version: st.Version, obj: obj, text: data}, nil
+	}
 	if d, ok := s.cache.get(k, st); ok {
 		if pendingFull(d.pend) {
 			d.obj, d.pend = models.ApplyListEditsShared(d.obj, d.pend), nil

@@ -123,9 +123,10 @@
 //
 // # The watch-fed cache
 //
-// The store keeps the objects it read or wrote, parsed and printed, with
-// their versions (and, for those it wrote, their provenance), bounded in
-// entries and bytes (tens of MB). An entry read with a one-shot watch
+// The store keeps the objects it read again or wrote, parsed and printed,
+// with their versions (and, for those it wrote, their provenance), bounded
+// in entries and bytes (tens of MB); of an object read once it keeps only
+// its key (class and 16-byte id), so that the next read keeps it. An entry read with a one-shot watch
 // (storage.Conn's GetW and ExistsW) is armed until the watch fires, which
 // it does once the object's node changes, is deleted, or the connection
 // or session is lost (storage.Watch). An armed entry is the object as the
@@ -162,8 +163,8 @@
 // coalesced). The ZooKeeper client cannot remove a watch, which costs
 // about 400 bytes on the client (and a registration on the server) until
 // its node changes: so an object's first read sets none (a scan of every
-// object leaves nothing behind) and its next read arms the entry with a
-// stat; an entry evicted while armed leaves its watch aside, reused when
+// object leaves a key each behind) and its next read arms the entry; an
+// entry evicted while armed leaves its watch aside, reused when
 // the object is read again, so the watches held are at most one per
 // object read twice while cached.
 //

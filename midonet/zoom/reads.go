@@ -86,6 +86,8 @@ func (s *Store) fetch(ctx context.Context, ci *classInfo, id string, syncMiss bo
 		st   storage.Stat
 		w    storage.Watch
 		err  error
+		// first: read for the first time while cached, so not kept.
+		first bool
 	)
 	if sp, ok := s.cache.takeSpare(k); ok {
 		data, st, err = s.conn.Get(ctx, p)
@@ -94,14 +96,15 @@ func (s *Store) fetch(ctx context.Context, ci *classInfo, id string, syncMiss bo
 		if err == nil && !sp.watch.Fired() && st.Czxid == sp.czxid && st.Mzxid == sp.mzxid {
 			w = sp.watch
 		}
-	} else if _, seen := s.cache.latest(k); seen {
+	} else if s.cache.seen(k) {
 		data, st, w, err = s.conn.GetW(ctx, p)
 	} else {
-		// Read for the first time (while cached): no watch. A watch
-		// stays on the client and the server until its node changes,
-		// so only objects read again are watched (the next read arms
-		// the entry with a stat); a scan of every object leaves none.
+		// Read for the first time (while cached): no watch, and the
+		// object is not kept. A watch stays on the client and the
+		// server until its node changes, so only objects read again are
+		// watched and kept; a scan of every object leaves a key each.
 		data, st, err = s.conn.Get(ctx, p)
+		first = true
 	}
 	if errors.Is(err, storage.ErrNoNode) && syncMiss {
 		if serr := s.conn.Sync(ctx, p); serr != nil {
@@ -115,7 +118,7 @@ func (s *Store) fetch(ctx context.Context, ci *classInfo, id string, syncMiss bo
 	if err != nil {
 		return decoded{}, false, err
 	}
-	d, err := s.decodeCached(ci, id, data, st, w)
+	d, err := s.decodeCached(ci, id, data, st, w, first)
 	if err != nil {
 		return decoded{}, false, err
 	}

@@ -117,7 +117,7 @@ func TestEvictedWatchesReused(t *testing.T) {
 		t.Fatalf("%d spare watches for %d objects", len(spare), n)
 	}
 	for k, sp := range spare {
-		stat, _, err := cc.Exists(ctx, st.modelPath(k.class, k.id))
+		stat, _, err := cc.Exists(ctx, st.modelPath(k.class, k.id.String()))
 		if err != nil || sp.watch.Fired() || stat.Mzxid != sp.mzxid {
 			t.Fatalf("spare watch of %v left after the sweep: fired %v, mzxid %d, node's %d (%v)", k, sp.watch.Fired(), sp.mzxid, stat.Mzxid, err)
 		}

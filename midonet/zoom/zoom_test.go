@@ -592,17 +592,19 @@ func TestMissesSyncBeforeNotFound(t *testing.T) {
 }
 
 // The decoded cache stays within its bounds of entries and printed bytes,
-// keeps the newest version of an object and forgets on request.
+// keeps the newest version of an object, forgets on request, and keeps
+// no object whose id is not a canonical UUID.
 func TestDecodedCacheBounds(t *testing.T) {
 	c := newDecodedCache(100, 10_000)
 	text := make([]byte, 300)
+	id := func(i int) string { return fmt.Sprintf("abcdef00-0000-4000-8000-%012d", i) }
 	for i := range 1000 {
-		c.put(objKey{"Port", fmt.Sprint(i % 400)}, decoded{czxid: 1, mzxid: int64(i), text: text, obj: &models.Port{}})
+		c.put(objKey{"Port", id(i % 400)}, decoded{czxid: 1, mzxid: int64(i), text: text, obj: &models.Port{}})
 		if len(c.entries) > 100 || c.bytes > 10_000 {
 			t.Fatalf("after %d puts: %d entries, %d bytes", i+1, len(c.entries), c.bytes)
 		}
 	}
-	k := objKey{"Port", "199"} // the last put: 999 % 400
+	k := objKey{"Port", id(199)} // the last put: 999 % 400
 	if d, ok := c.latest(k); !ok || d.mzxid != 999 {
 		t.Fatalf("latest put: %+v %v", d, ok)
 	}
@@ -610,17 +612,36 @@ func TestDecodedCacheBounds(t *testing.T) {
 	if d, _ := c.latest(k); d.mzxid != 999 {
 		t.Fatalf("an older version replaced the newer: mzxid %d", d.mzxid)
 	}
-	c.put(objKey{"Network", "big"}, decoded{czxid: 1, mzxid: 1, text: make([]byte, 5000)})
-	if _, ok := c.latest(objKey{"Network", "big"}); ok {
+	big := objKey{"Network", id(1)}
+	c.put(big, decoded{czxid: 1, mzxid: 1, text: make([]byte, 5000)})
+	if _, ok := c.latest(big); ok {
 		t.Fatal("an object of half the byte bound was cached")
+	}
+	for _, other := range []string{strings.ToUpper(id(2)), "{" + id(2) + "}", "2"} {
+		c.put(objKey{"Network", other}, decoded{czxid: 1, mzxid: 1, text: text})
+		if _, ok := c.latest(objKey{"Network", other}); ok {
+			t.Fatalf("id %q (not a canonical UUID) cached", other)
+		}
 	}
 	total := 0
 	for _, d := range c.entries {
-		total += len(d.text)
+		if d != nil {
+			total += len(d.text)
+		}
 	}
 	c.forget(k)
 	if _, ok := c.latest(k); ok || c.bytes != total-len(text) {
 		t.Fatalf("after forget: cached %v, %d bytes, want %d", ok, c.bytes, total-len(text))
+	}
+	// A first read is noted, not kept, and counts against the entries.
+	noted := objKey{"Port", id(500)}
+	c.note(noted)
+	if _, ok := c.latest(noted); ok || !c.seen(noted) || len(c.entries) > 100 {
+		t.Fatalf("noted key: kept %v, seen %v, %d entries", ok, c.seen(noted), len(c.entries))
+	}
+	c.put(noted, decoded{czxid: 1, mzxid: 1, text: text})
+	if d, ok := c.latest(noted); !ok || d.mzxid != 1 {
+		t.Fatalf("a put after a note: %+v %v", d, ok)
 	}
 }
 
