@@ -119,9 +119,9 @@ func TestPerformance(t *testing.T) {
 		measure func(context.Context, *table)
 		rows    int
 	}{
-		{"create", h.portCreates, 4*2 + 2}, // ZooKeeper multi, of the same shape, OVN
-		{"size", h.createTimeBySize, 2 * (len(sz.levels) - 1)},
-		{"get", h.getLatency, 4}, // p50 and p99 by wrk and by Go clients
+		{"create", h.portCreates, 4*2 + 2},               // ZooKeeper multi, of the same shape, OVN
+		{"size", h.timeBySize, 4 * (len(sz.levels) - 1)}, // create and delete, ZooKeeper and mem
+		{"get", h.getLatency, 4},                         // p50 and p99 by wrk and by Go clients
 		{"list", h.listBridges, 2},
 		{"neutron", h.neutronPortCreates, 2},
 		{"memory", h.memory, 2 * 5}, // ZooKeeper and mem: vs target, no limit, empty, data; read time

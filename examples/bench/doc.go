@@ -39,11 +39,13 @@
 //     REST clients receive no notifications either) each inserting a
 //     Logical_Switch_Port and adding it to one Logical_Switch's ports in one
 //     transaction;
-//   - the time of one REST port create on a bridge that already has 1k, 5k,
-//     10k ports, on ZooKeeper and on the in-memory store, against the same
-//     create on an empty bridge (whose port is deleted again, untimed; the
-//     big bridge is filled through the object store in batches, which is
-//     quicker than the API and stores the same);
+//   - the time of one REST port create, and of one REST port delete, on a
+//     bridge that already has 1k, 5k, 10k ports, on ZooKeeper and on the
+//     in-memory store, against the same on an empty bridge, alternately (the
+//     big bridge loses one of its ports spread over its list per port it
+//     gains, the empty one the port just created; the big bridge is filled
+//     through the object store in batches, which is quicker than the API
+//     and stores the same);
 //   - GET of one bridge, p50 and p99 under 16 keep-alive wrk connections,
 //     and under 16 keep-alive Go clients in the bench's process (whose tail
 //     does not include a load generator waiting for a CPU in a process of

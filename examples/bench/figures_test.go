@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -368,32 +369,44 @@ func rawMultiLoad(ctx context.Context, c storage.Conn, writers int) (load, error
 const fillBatch = 250
 
 // fillPorts adds count ports to bridge through the object store, in
-// transactions of fillBatch ports (the bridge is written once per batch).
-func (n *node) fillPorts(ctx context.Context, bridgeID string, count int) error {
+// transactions of fillBatch ports (the bridge is written once per batch),
+// and returns their ids.
+func (n *node) fillPorts(ctx context.Context, bridgeID string, count int) ([]string, error) {
 	bridge := models.UUIDFromGoogle(uuid.MustParse(bridgeID))
+	var ids []string
 	for count > 0 {
 		batch := min(count, fillBatch)
+		var made []string
 		err := n.store.Tx(ctx, func(tx *zoom.Tx) error {
+			made = made[:0]
 			for range batch {
-				if err := tx.Create(&models.Port{Id: models.UUIDFromGoogle(uuid.New()), NetworkId: bridge}); err != nil {
+				id := uuid.New()
+				if err := tx.Create(&models.Port{Id: models.UUIDFromGoogle(id), NetworkId: bridge}); err != nil {
 					return err
 				}
+				made = append(made, id.String())
 			}
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("fill bridge %s: %w", bridgeID, err)
+			return nil, fmt.Errorf("fill bridge %s: %w", bridgeID, err)
 		}
+		ids = append(ids, made...)
 		count -= batch
 	}
-	return nil
+	return ids, nil
 }
 
-// createTimeBySize: the time of one REST port create (1 client) on a bridge
-// already holding each level's number of ports, against a create on a bridge
-// kept at the first level (its port deleted again, untimed), the two
-// alternating so that both see the same load.
-func (h *harness) createTimeBySize(ctx context.Context, tab *table) {
+// timeBySize: the time of one REST port create and of one REST port delete
+// (1 client) on a bridge already holding each level's number of ports,
+// against the same on a bridge kept at the first level, alternating so that
+// both see the same load. Each round creates a port on each bridge, then
+// deletes one from each in the same order (so each bridge's delete, as its
+// create, comes after a request on the other): on the big bridge one of its filled ports,
+// spread over its list (a delete cuts the port's id out of the bridge's
+// stored text, wherever it is), on the other the port just created; so
+// both stay at their level.
+func (h *harness) timeBySize(ctx context.Context, tab *table) {
 	t := h.t
 	for _, n := range []*node{h.zkNode, h.memNode} {
 		ids, err := n.newBridges(ctx, "sized", 2)
@@ -401,44 +414,66 @@ func (h *harness) createTimeBySize(ctx context.Context, tab *table) {
 			t.Fatal(err)
 		}
 		big, small := ids[0], ids[1]
-		if err := n.fillPorts(ctx, small, h.sz.levels[0]); err != nil {
+		if _, err := n.fillPorts(ctx, small, h.sz.levels[0]); err != nil {
 			t.Fatal(err)
 		}
-		ports := 0
+		var filled []string // the big bridge's ports not deleted yet
 		for _, level := range h.sz.levels[1:] {
-			if err := n.fillPorts(ctx, big, level-ports); err != nil {
+			more, err := n.fillPorts(ctx, big, level-len(filled))
+			if err != nil {
 				t.Fatal(err)
 			}
-			figure := fmt.Sprintf("REST port create on a bridge of %d ports vs of %d ports (%s), 1 client", level, h.sz.levels[0], n.backend)
-			var onBig, onSmall time.Duration
-			err := func() error {
-				for range h.sz.samples {
-					start := time.Now()
-					if _, err := n.createPort(ctx, big); err != nil {
+			filled = append(filled, more...)
+			victims := make([]string, h.sz.samples)
+			for i := range victims {
+				victims[i] = filled[i*len(filled)/len(victims)]
+			}
+			filled = slices.DeleteFunc(filled, func(id string) bool { return slices.Contains(victims, id) })
+			create := fmt.Sprintf("REST port create on a bridge of %d ports vs of %d ports (%s), 1 client", level, h.sz.levels[0], n.backend)
+			remove := fmt.Sprintf("REST port delete on a bridge of %d ports vs of %d ports (%s), 1 client", level, h.sz.levels[0], n.backend)
+			var createBig, createSmall, deleteBig, deleteSmall time.Duration
+			timed := func(d *time.Duration, op func() error) error {
+				start := time.Now()
+				err := op()
+				*d += time.Since(start)
+				return err
+			}
+			err = func() error {
+				for _, victim := range victims {
+					var created string
+					if err := timed(&createBig, func() (err error) { created, err = n.createPort(ctx, big); return err }); err != nil {
 						return err
 					}
-					onBig += time.Since(start)
-					start = time.Now()
-					uri, err := n.createPort(ctx, small)
-					if err != nil {
+					filled = append(filled, path.Base(created))
+					var uri string
+					if err := timed(&createSmall, func() (err error) { uri, err = n.createPort(ctx, small); return err }); err != nil {
 						return err
 					}
-					onSmall += time.Since(start)
-					if _, err := n.api.Do(ctx, http.MethodDelete, uri, "", "", nil, nil); err != nil {
+					if err := timed(&deleteBig, func() error { return n.deletePort(ctx, n.apiURL+"/ports/"+victim) }); err != nil {
+						return err
+					}
+					if err := timed(&deleteSmall, func() error { return n.deletePort(ctx, uri) }); err != nil {
 						return err
 					}
 				}
 				return nil
 			}()
-			ports = level + h.sz.samples
 			if err != nil {
-				h.failed(tab, figure, err)
+				h.failed(tab, create, err)
+				h.failed(tab, remove, err)
 				continue
 			}
 			ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(h.sz.samples) }
-			tab.add(row{figure: n.withConflicts(figure), ours: ms(onBig), baseline: ms(onSmall), unit: "ms"})
+			tab.add(row{figure: n.withConflicts(create), ours: ms(createBig), baseline: ms(createSmall), unit: "ms"})
+			tab.add(row{figure: remove, ours: ms(deleteBig), baseline: ms(deleteSmall), unit: "ms"})
 		}
 	}
+}
+
+// deletePort is one REST port delete, by the port's URI.
+func (n *node) deletePort(ctx context.Context, uri string) error {
+	_, err := n.api.Do(ctx, http.MethodDelete, uri, "", "", nil, nil)
+	return err
 }
 
 // getLatency: GET of one bridge under 16 keep-alive wrk connections, p50
