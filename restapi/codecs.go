@@ -217,21 +217,28 @@ func listCodec[E any](name, message string, nullEmpty bool, arrayError string,
 			return viols, nil
 		},
 		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
-			if nullEmpty && (!ok || parent.Get(fd).List().Len() == 0) {
-				return nil
-			}
-			out := []string{}
-			if ok {
-				l := parent.Get(fd).List()
-				for i := 0; i < l.Len(); i++ {
-					out = append(out, encodeElem(l.Get(i).Message()))
+			// Has: a repeated field is set when not empty (Get of an
+			// empty one allocates a list view).
+			if !set(parent, fd, ok) {
+				if nullEmpty {
+					return nil
 				}
+				return emptyJSONArray
+			}
+			l := parent.Get(fd).List()
+			out := make([]string, 0, l.Len())
+			for i := 0; i < l.Len(); i++ {
+				out = append(out, encodeElem(l.Get(i).Message()))
 			}
 			return out
 		},
 		fits: func(f field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, message, true) },
 	}
 }
+
+// emptyJSONArray is the value of an empty list field, boxed once: most
+// list fields of most objects are empty.
+var emptyJSONArray any = []string{}
 
 // The field kinds of the resource tables.
 var (

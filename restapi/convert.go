@@ -31,34 +31,51 @@ func (o *object) set(key string, value any) {
 
 func (o object) MarshalJSON() ([]byte, error) { return appendJSON(nil, o) }
 
+// suffixedURI is an object's URI or one of its links' as a value: the
+// object's URI and the link's suffix ("" for the object's), written as one
+// JSON string (a suffix is ASCII and starts with '/', so quoting the two
+// one after the other is quoting their concatenation). plain says that
+// neither needs escaping (a URI of the API almost never does), so both are
+// copied as they are: an object's URI is in a dozen of its members, and
+// testing its every byte for each was a fifth of a list's encoding.
+type suffixedURI struct {
+	self, suffix string
+	plain        bool
+}
+
+// newSuffixedURI is self + suffix; selfPlain is jsonPlainString(self),
+// tested once for all of an object's URIs.
+func newSuffixedURI(self string, selfPlain bool, suffix string) suffixedURI {
+	return suffixedURI{self: self, suffix: suffix, plain: selfPlain && jsonPlainString(suffix)}
+}
+
+func (u *suffixedURI) MarshalJSON() ([]byte, error) { return appendJSON(nil, u) }
+
 // appendJSON writes the API's response values (objects, lists of them,
 // strings, numbers, booleans, nulls) without encoding/json's reflection and
 // re-compaction of nested Marshalers, which dominated large list answers;
 // other types go through encoding/json.
 func appendJSON(buf []byte, v any) ([]byte, error) {
-	var err error
 	switch x := v.(type) {
 	case nil:
 		return append(buf, "null"...), nil
 	case object:
-		buf = append(buf, '{')
-		for i, m := range x {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = appendJSONString(buf, m.key)
-			buf = append(buf, ':')
-			if buf, err = appendJSON(buf, m.value); err != nil {
-				return nil, fmt.Errorf("field %s: %w", m.key, err)
-			}
-		}
-		return append(buf, '}'), nil
+		return appendObject(buf, x)
 	case []object:
-		return appendJSONArray(buf, x, func(buf []byte, o object) ([]byte, error) { return appendJSON(buf, o) })
+		return appendJSONArray(buf, x, appendObject)
 	case []string:
 		return appendJSONArray(buf, x, func(buf []byte, s string) ([]byte, error) { return appendJSONString(buf, s), nil })
 	case string:
 		return appendJSONString(buf, x), nil
+	case *suffixedURI:
+		buf = append(buf, '"')
+		if x.plain {
+			buf = append(append(buf, x.self...), x.suffix...)
+		} else {
+			buf = appendJSONStringBody(buf, x.self)
+			buf = appendJSONStringBody(buf, x.suffix)
+		}
+		return append(buf, '"'), nil
 	case bool:
 		return strconv.AppendBool(buf, x), nil
 	case int:
@@ -77,6 +94,24 @@ func appendJSON(buf []byte, v any) ([]byte, error) {
 		return nil, err
 	}
 	return append(buf, data...), nil
+}
+
+// appendObject is appendJSON of an object (called directly, an object
+// is not boxed in an interface: an allocation per listed object).
+func appendObject(buf []byte, o object) ([]byte, error) {
+	buf = append(buf, '{')
+	for i, m := range o {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendJSONString(buf, m.key)
+		buf = append(buf, ':')
+		var err error
+		if buf, err = appendJSON(buf, m.value); err != nil {
+			return nil, fmt.Errorf("field %s: %w", m.key, err)
+		}
+	}
+	return append(buf, '}'), nil
 }
 
 // appendJSONArray writes xs as a JSON array, each element by appendElem.
@@ -104,11 +139,27 @@ var jsonPlain = func() (plain [utf8.RuneSelf]bool) {
 	return plain
 }()
 
+// jsonPlainString reports whether appendJSONString copies s as it is.
+func jsonPlainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b >= utf8.RuneSelf || !jsonPlain[b] {
+			return false
+		}
+	}
+	return true
+}
+
 // appendJSONString quotes s as encoding/json does (including its escaping
 // of <, >, & and U+2028/U+2029, so answers are byte-identical to it).
 func appendJSONString(buf []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
 	buf = append(buf, '"')
+	buf = appendJSONStringBody(buf, s)
+	return append(buf, '"')
+}
+
+// appendJSONStringBody is appendJSONString without the quotes.
+func appendJSONStringBody(buf []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
 	start := 0
 	for i := 0; i < len(s); {
 		if b := s[i]; b < utf8.RuneSelf {
@@ -154,8 +205,7 @@ func appendJSONString(buf []byte, s string) []byte {
 		}
 		i += size
 	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
+	return append(buf, s[start:]...)
 }
 
 // encodeField reads one field of msg as a JSON value (nil = null).

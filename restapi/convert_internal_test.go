@@ -38,3 +38,27 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestSuffixedURIMatchesItsString: an object's URI with a link's suffix
+// (ASCII, from '/') is written as encoding/json writes their concatenation,
+// whatever the URI holds; plain URIs are copied, the others escaped.
+func TestSuffixedURIMatchesItsString(t *testing.T) {
+	selves := []string{"http://127.0.0.1:8080/midonet-api/bridges/0b4b7b5e-24c1-4dbb-9c3d-0d8b0f3c6a11", "",
+		"http://h/<&>/x", `http://h/"q"\`, "http://h/é/\u2028", "http://h/bad\xff", "http://h/cut\xe6\x97", "tab\t"}
+	for _, self := range selves {
+		for _, suffix := range []string{"", "/ports", "/vlans/{vlanId}/mac_table/{macAddress}_{portId}"} {
+			u := newSuffixedURI(self, jsonPlainString(self), suffix)
+			got, err := appendObject(nil, object{{"uri", &u}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.Marshal(map[string]string{"uri": self + suffix})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("%q + %q: got %s, encoding/json %s", self, suffix, got, want)
+			}
+		}
+	}
+}

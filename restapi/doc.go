@@ -41,8 +41,10 @@
 // nothing is unlinked by omission. Responses list every table field (unset
 // ones as null), the computed URIs, and "uri". A list is written element
 // by element as each is converted (arrayWriter, wire.go: the same bytes as
-// the whole list encoded at once, gzip by the same rule); an element that
-// fails after the first KB was sent aborts the response. Errors of every kind are
+// the whole list encoded at once, gzip by the same rule), each element in
+// the memory of the one before (encodeScratch) with its URIs as the
+// object's URI and a suffix (suffixedURI), not a string per link; an
+// element that fails after the first KB was sent aborts the response. Errors of every kind are
 // written by writeError; the store's typed errors are classified in one
 // place, DefaultStoreErrors (storeerrors.go).
 //

@@ -167,6 +167,23 @@ func (res *resource) variantByName(name string) *variant {
 // of the table, nulls included, then the computed URIs. The table's keys
 // are distinct (checkKeys), so they are appended; hooks set theirs.
 func (c *call) encode(res *resource, msg proto.Message) (object, error) {
+	return c.encodeInto(res, msg, nil)
+}
+
+// encodeScratch is the memory a listing reuses from one object to the
+// next: each listed object is written out before the next is encoded, so
+// its members and link URIs need not be allocated again for every one.
+type encodeScratch struct {
+	obj   object
+	links []suffixedURI
+}
+
+// encodeInto is encode building the object in sc's memory (nil: fresh
+// memory, for an object that outlives the call). The object's URI and its
+// suffix links are suffixedURIs pointing into one slice: no URI string is
+// built per link, and a pointer is stored in a member without an
+// allocation.
+func (c *call) encodeInto(res *resource, msg proto.Message, sc *encodeScratch) (object, error) {
 	m := msg.ProtoReflect()
 	fields := res.fields
 	var v *variant
@@ -179,7 +196,19 @@ func (c *call) encode(res *resource, msg proto.Message) (object, error) {
 	if v != nil {
 		size += 1 + len(v.fields)
 	}
-	out := make(object, 0, size)
+	var out object
+	var links []suffixedURI
+	if sc != nil {
+		out, links = sc.obj[:0], sc.links[:0]
+	}
+	suffixes := 1 // the object's own URI
+	for _, l := range res.links {
+		if l.suffix != "" {
+			suffixes++
+		}
+	}
+	out = slices.Grow(out, size)
+	links = slices.Grow(links, suffixes) // appended below without moving
 	if v != nil {
 		out = append(out, member{res.discriminator, v.names[0]})
 	}
@@ -191,12 +220,13 @@ func (c *call) encode(res *resource, msg proto.Message) (object, error) {
 			out = append(out, member{f.json, encodeField(f, m)})
 		}
 	}
-	self, suffixed := c.selfURIs(res, idOf(msg))
+	self := c.selfURI(res, idOf(msg))
+	selfPlain := jsonPlainString(self)
 	for _, l := range res.links {
 		switch {
 		case l.suffix != "":
-			out = append(out, member{l.json, suffixed[:len(self)+len(l.suffix)]})
-			suffixed = suffixed[len(self)+len(l.suffix):]
+			links = append(links, newSuffixedURI(self, selfPlain, l.suffix))
+			out = append(out, member{l.json, &links[len(links)-1]})
 		case l.from != "":
 			var uri any
 			if parent, fd, ok := readMsg(m, l.from); ok && parent.Has(fd) {
@@ -205,42 +235,33 @@ func (c *call) encode(res *resource, msg proto.Message) (object, error) {
 			out = append(out, member{l.json, uri})
 		}
 	}
-	out = append(out, member{"uri", self})
+	links = append(links, newSuffixedURI(self, selfPlain, ""))
+	out = append(out, member{"uri", &links[len(links)-1]})
 	if res.hooks.encode != nil {
-		if err := res.hooks.encode(c, msg, &out); err != nil {
+		// Its own variable: one whose address is taken is allocated.
+		hooked := out
+		if err := res.hooks.encode(c, msg, &hooked); err != nil {
 			return nil, err
 		}
+		out = hooked
+	}
+	if sc != nil {
+		sc.obj, sc.links = out, links
 	}
 	return out, nil
 }
 
-// selfURIs returns the URI of res's object id and, in one string, the
-// URIs of res's suffix links in table order (each the object's URI and its
-// suffix): one allocation for an object's dozen URIs instead of one each.
-func (c *call) selfURIs(res *resource, id uuid.UUID) (self, suffixed string) {
+// selfURI is the URI of res's object id.
+func (c *call) selfURI(res *resource, id uuid.UUID) string {
 	segment, idText := url.PathEscape(res.segment), id.String()
-	selfLen := len(c.base) + len(segment) + len(idText) + 2
-	n := selfLen
-	for _, l := range res.links {
-		if l.suffix != "" {
-			n += selfLen + len(l.suffix)
-		}
-	}
 	var b strings.Builder
-	b.Grow(n)
+	b.Grow(len(c.base) + len(segment) + len(idText) + 2)
 	b.WriteString(c.base)
 	b.WriteByte('/')
 	b.WriteString(segment)
 	b.WriteByte('/')
 	b.WriteString(idText)
-	self = b.String()
-	for _, l := range res.links {
-		if l.suffix != "" {
-			b.WriteString(self)
-			b.WriteString(l.suffix)
-		}
-	}
-	return self, b.String()[len(self):]
+	return b.String()
 }
 
 func idOf(msg proto.Message) uuid.UUID {
@@ -384,9 +405,12 @@ func (c *call) getOne(res *resource, id uuid.UUID) (object, error) {
 	return c.encode(res, msg)
 }
 
-// list calls emit with each listed object, converted, in listing order.
+// list calls emit with each listed object, converted, in listing order;
+// the object is valid until emit returns (its memory is the next one's).
 func (c *call) list(res *resource, p *parent, parentID uuid.UUID, emit func(object) error) error {
 	query := c.r.URL.Query()
+	// emit is done with each object before the next is encoded.
+	var scratch encodeScratch
 	one := func(msg proto.Message) error {
 		if res.hooks.listKeep != nil && !res.hooks.listKeep(c, msg) {
 			return nil
@@ -394,7 +418,7 @@ func (c *call) list(res *resource, p *parent, parentID uuid.UUID, emit func(obje
 		if !matchesFilters(res.filters, query, msg.ProtoReflect()) {
 			return nil
 		}
-		obj, err := c.encode(res, msg)
+		obj, err := c.encodeInto(res, msg, &scratch)
 		if err != nil {
 			return err
 		}

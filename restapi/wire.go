@@ -252,7 +252,7 @@ func (a *arrayWriter) add(o object) error {
 	}
 	a.n++
 	var err error
-	if a.buf, err = appendJSON(a.buf, o); err != nil {
+	if a.buf, err = appendObject(a.buf, o); err != nil {
 		return fmt.Errorf("encoding response: %w", err)
 	}
 	if a.out == nil && len(a.buf) >= gzipMinBytes {
