@@ -39,7 +39,7 @@ func SpliceRepeated(text []byte, md protoreflect.MessageDescriptor, fd protorefl
 	if !ok {
 		return nil, false
 	}
-	out := make([]byte, 0, len(text)+len(elems))
+	out := withRoom(len(text) + len(elems))
 	out = append(out, text[:at]...)
 	out = append(out, elems...)
 	return append(out, text[at:]...), true
@@ -328,7 +328,8 @@ func SameIPAddress(a, b *IPAddress) bool {
 // with the edits applied (ApplyListEdits). It returns false, and the
 // caller prints the message instead, when an Old matches no element (it
 // is absent, or stored with fields this printer does not know) or when
-// SpliceRepeated would. The result is a new slice.
+// SpliceRepeated would. The result is a new slice, with room to append
+// an eighth more in place.
 func EditText(text []byte, md protoreflect.MessageDescriptor, edits []ListEdit) ([]byte, bool) {
 	// piece is bytes of the result: an element replacing text[at:end]
 	// (end > at), or appended elements going in at at (end == at).
@@ -393,10 +394,6 @@ func EditText(text []byte, md protoreflect.MessageDescriptor, edits []ListEdit) 
 		adds[i].data = repl
 	}
 	pieces := cuts
-	size := len(text)
-	for _, c := range cuts {
-		size += len(c.data) - (c.end - c.at)
-	}
 	var fields []protoreflect.FieldDescriptor
 	for _, a := range adds {
 		if a.data != nil && !slices.Contains(fields, a.field) {
@@ -415,7 +412,6 @@ func EditText(text []byte, md protoreflect.MessageDescriptor, edits []ListEdit) 
 			}
 		}
 		pieces = append(pieces, p)
-		size += len(p.data)
 	}
 	// In text order; at one point, appends before a cut starting there
 	// (the next field's first element) and in field order.
@@ -431,7 +427,11 @@ func EditText(text []byte, md protoreflect.MessageDescriptor, edits []ListEdit) 
 		}
 		return int(a.field - b.field)
 	})
-	out := make([]byte, 0, size)
+	size := len(text)
+	for _, p := range pieces {
+		size += len(p.data) - (p.end - p.at)
+	}
+	out := withRoom(size)
 	from := 0
 	for _, p := range pieces {
 		out = append(append(out, text[from:p.at]...), p.data...)
@@ -439,6 +439,13 @@ func EditText(text []byte, md protoreflect.MessageDescriptor, edits []ListEdit) 
 	}
 	return append(out, text[from:]...), true
 }
+
+// withRoom is a new slice for n bytes of text with room to append an
+// eighth more: a parent's text edited in the middle (a port's id cut out
+// of its bridge's) is where the next children's lines are appended
+// (zoom's entry.encode, in the spare capacity of the text it wrote), and
+// without room the first of them would copy the whole text again.
+func withRoom(n int) []byte { return make([]byte, 0, n+n/8) }
 
 // findElem returns where the first top-level element printing as elem
 // (AppendElemText's bytes) starts in text, skipping those skip says are

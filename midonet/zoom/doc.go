@@ -116,10 +116,10 @@
 // and removed ids take one, each replaced or removed entry of an IP
 // address group one). Lines
 // going at the end of the text (a bridge's port_ids) are appended in the
-// going at the end of the text (a bridge's port_ids) are appended in the
 // spare capacity of the text the store last wrote, claimed by the first
 // writer of that version (the others copy), so the text is copied only
-// when the capacity runs out.
+// when the capacity runs out; a text edited in the middle (a port's id cut
+// out) is made with an eighth spare for them.
 //
 // # The watch-fed cache
 //

@@ -113,6 +113,25 @@ func TestEncodeSplicesRemovals(t *testing.T) {
 	if e.obj != proto.Message(bridge) || len(e.pend) != 1 || len(bridge.PortIds) != 4 {
 		t.Error("the removal was applied to the object instead of spliced into its text")
 	}
+	// On a bridge of 40 ports, the next port's lines go in the spare room
+	// of the text written, not in a copy of it.
+	big := proto.Clone(bridge).(*models.Network)
+	for range 36 {
+		big.PortIds = append(big.PortIds, models.UUIDFromGoogle(uuid.New()))
+	}
+	bigText, err := models.Marshal(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut, err := (&entry{obj: big, text: bigText, pend: []models.ListEdit{{Field: fd, Old: gone}}}).encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := &entry{obj: big, text: cut, grow: new(atomic.Bool), printed: 1,
+		pend: []models.ListEdit{{Field: fd, Old: gone}, {Field: fd, New: models.UUIDFromGoogle(uuid.New())}}}
+	if grown, err := next.encode(); err != nil || &grown[0] != &cut[0] || len(grown) <= len(cut) {
+		t.Errorf("a port appended after a removal: %v, same array %v", err, err == nil && &grown[0] == &cut[0])
+	}
 	absent := &entry{obj: bridge, text: text, pend: []models.ListEdit{{Field: fd, Old: models.UUIDFromGoogle(uuid.New())}}}
 	got, err = absent.encode()
 	if err != nil {
