@@ -61,7 +61,8 @@
 //     holding 100k objects (bridges of 99 ports, created through the object
 //     store on a session of the bench's, closed before the reading, then
 //     every one read through the API: GET /bridges and each bridge's
-//     ports), on ZooKeeper and on the in-memory store, configured as
+//     ports; -memory-passes 2 reads them twice, which fills the node's
+//     cache and sets its watches), on ZooKeeper and on the in-memory store, configured as
 //     shipped (cluster.Build: the default soft memory limit unless
 //     GOMEMLIMIT is set), against #12's 150 MB, the same node with no
 //     memory limit (GOMEMLIMIT=off), its RSS before the objects existed,

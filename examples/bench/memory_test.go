@@ -36,12 +36,14 @@ import (
 
 // memoryNodeEnv, when set in the environment of this test binary, makes it
 // the memory figure's child instead of running tests: "mem" or the address
-// of a ZooKeeper server, then ",<objects>".
+// of a ZooKeeper server, then ",<objects>,<passes>" (passes: -memory-passes).
 const memoryNodeEnv = "MIDONET_BENCH_MEMORY_NODE"
 
 // heapProfileEnv, with memoryNodeEnv, names the file the child writes its
 // heap profile to after its second reading (-heap-profiles).
 const heapProfileEnv = "MIDONET_BENCH_HEAP_PROFILE"
+
+var memoryPassesFlag = flag.Int("memory-passes", 1, "times the memory figure's nodes read every object through the API (2: each is cached and watched, the node's cache full)")
 
 var heapProfilesFlag = flag.String("heap-profiles", "", "directory the memory figure's nodes write their heap profiles to (ZooKeeper.pprof, mem.pprof; `go tool pprof -sample_index=inuse_space`)")
 
@@ -89,14 +91,16 @@ type footprint struct {
 // sets no heap size (the package's) with this process's environment, so
 // under the default memory limit unless GOMEMLIMIT says otherwise. It reads
 // its RSS, creates the objects through a second store session, which it
-// then closes, reads them all through the REST API (GET /bridges, then each
+// then closes, reads them all through the REST API, passes times (GET /bridges, then each
 // bridge's ports) so that whatever the node keeps of them is there, reads
 // its RSS again and prints a footprint.
 func memoryNode(spec string) error {
-	backend, count, ok := strings.Cut(spec, ",")
+	backend, rest, ok := strings.Cut(spec, ",")
+	count, pass, ok2 := strings.Cut(rest, ",")
 	objects, err := strconv.Atoi(count)
-	if !ok || err != nil || objects < portsPerBridge+1 {
-		return fmt.Errorf("%s=%q: want mem|<zookeeper address>,<objects ≥ %d>", memoryNodeEnv, spec, portsPerBridge+1)
+	passes, perr := strconv.Atoi(pass)
+	if !ok || !ok2 || err != nil || perr != nil || objects < portsPerBridge+1 || passes < 1 {
+		return fmt.Errorf("%s=%q: want mem|<zookeeper address>,<objects ≥ %d>,<passes ≥ 1>", memoryNodeEnv, spec, portsPerBridge+1)
 	}
 	installed, err := cluster.Build(cluster.Sources{Getenv: os.Getenv})
 	if err != nil {
@@ -152,8 +156,10 @@ func memoryNode(spec string) error {
 	n.conn.Close()
 	before := cpuSeconds()
 	start := time.Now()
-	if err := n.readTopology(ctx, bridges); err != nil {
-		return err
+	for range passes {
+		if err := n.readTopology(ctx, bridges); err != nil {
+			return err
+		}
 	}
 	fp.Read = time.Since(start)
 	after := cpuSeconds()
@@ -344,7 +350,7 @@ func (h *harness) memory(ctx context.Context, tab *table) {
 // this one's and decodes its footprint into fp.
 func (h *harness) memoryChild(ctx context.Context, exe, backend, spec, run, env string, fp *footprint) error {
 	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s,%d", memoryNodeEnv, spec, h.sz.objects))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s,%d,%d", memoryNodeEnv, spec, h.sz.objects, max(*memoryPassesFlag, 1)))
 	if env != "" {
 		cmd.Env = append(cmd.Env, env)
 	}

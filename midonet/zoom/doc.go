@@ -125,8 +125,10 @@
 //
 // The store keeps the objects it read again or wrote, parsed and printed,
 // with their versions (and, for those it wrote, their provenance), bounded
-// in entries and bytes (tens of MB); of an object read once it keeps only
-// its key (class and 16-byte id), so that the next read keeps it. An entry read with a one-shot watch
+// in entries and in the heap the objects hold, estimated from their text
+// (32 MB: a parsed object is its struct and about 1.6 times its text); of
+// an object read once it keeps only its key (class and 16-byte id), so
+// that the next read keeps it. An entry read with a one-shot watch
 // (storage.Conn's GetW and ExistsW) is armed until the watch fires, which
 // it does once the object's node changes, is deleted, or the connection
 // or session is lost (storage.Watch). An armed entry is the object as the
@@ -166,7 +168,9 @@
 // object leaves a key each behind) and its next read arms the entry; an
 // entry evicted while armed leaves its watch aside, reused when
 // the object is read again, so the watches held are at most one per
-// object read twice while cached.
+// object read twice while cached, and at most as many as the cache's
+// entries: past that, reads set none (their entries stay unarmed and are
+// read each time) until watches fire and their objects are read again.
 //
 // Unlike the reference, which validates reads against the transaction's
 // start zxid, reads are validated by the commit's version checks; objects

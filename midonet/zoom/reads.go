@@ -96,15 +96,18 @@ func (s *Store) fetch(ctx context.Context, ci *classInfo, id string, syncMiss bo
 		if err == nil && !sp.watch.Fired() && st.Czxid == sp.czxid && st.Mzxid == sp.mzxid {
 			w = sp.watch
 		}
-	} else if s.cache.seen(k) {
-		data, st, w, err = s.conn.GetW(ctx, p)
-	} else {
+	} else if !s.cache.seen(k) {
 		// Read for the first time (while cached): no watch, and the
 		// object is not kept. A watch stays on the client and the
 		// server until its node changes, so only objects read again are
 		// watched and kept; a scan of every object leaves a key each.
 		data, st, err = s.conn.Get(ctx, p)
 		first = true
+	} else if s.cache.mayWatch() {
+		data, st, w, err = s.conn.GetW(ctx, p)
+	} else {
+		// As many watches held as the cache allows: kept, not armed.
+		data, st, err = s.conn.Get(ctx, p)
 	}
 	if errors.Is(err, storage.ErrNoNode) && syncMiss {
 		if serr := s.conn.Sync(ctx, p); serr != nil {
@@ -220,12 +223,17 @@ func (s *Store) armWritten(ctx context.Context, k objKey) (decoded, bool, error)
 	if !ok || d.watch != nil {
 		return decoded{}, false, nil
 	}
+	// A spare watch is taken whatever the cap (mayWatch): reusing it
+	// sets none.
 	if sp, ok := s.cache.takeSpare(k); ok {
 		// A watch of this version set while the entry was away arms it;
 		// one of another version goes back aside.
 		if armed, ok := s.cache.arm(k, sp.czxid, sp.mzxid, sp.watch); ok && armed.armed() {
 			return armed, true, nil
 		}
+	}
+	if !s.cache.mayWatch() {
+		return decoded{}, false, nil
 	}
 	st, exists, w, err := s.conn.ExistsW(ctx, s.modelPath(k.class, k.id))
 	if err != nil {

@@ -53,7 +53,7 @@ func TestEvictedWatchesReused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.cache = newDecodedCache(10, 1<<20)
+	st.cache = newDecodedCache(10, 1<<20, 1000)
 	const n = 100
 	ids := make([]uuid.UUID, n)
 	for i := range ids {
@@ -70,7 +70,7 @@ func TestEvictedWatchesReused(t *testing.T) {
 	}
 	watches := func() int64 { return cc.getW.Load() + cc.existsW.Load() }
 	waitRearms(t, st)
-	st.cache = newDecodedCache(10, 1<<20)
+	st.cache = newDecodedCache(10, 1<<20, 1000)
 	base := watches()
 	for _, id := range ids {
 		get(id)
@@ -135,20 +135,7 @@ func (c *watchCountingConn) ChildrenW(ctx context.Context, p string) ([]string, 
 // objects.
 func TestClassListArmed(t *testing.T) {
 	ctx := context.Background()
-	srv := mem.NewServer()
-	sch := Schema{Classes: []models.Class{class(t, "Network")}}
-	cc := &watchCountingConn{Conn: srv.Connect()}
-	defer cc.Close()
-	reader, err := NewStore(ctx, cc, sch, Options{Root: "/r"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wc := srv.Connect()
-	defer wc.Close()
-	writer, err := NewStore(ctx, wc, sch, Options{Root: "/r"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	reader, cc, writer := readerAndWriter(t)
 	list := func(want int, wantReads int64, what string) {
 		t.Helper()
 		before := cc.childrenW.Load()
@@ -195,4 +182,100 @@ func waitRearms(t *testing.T, st *Store) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// TestWatchesCapped: the cache sets no more watches than its cap (the
+// client cannot remove one); objects read once it is reached are kept
+// unarmed and read again each time, and a fired watch, once its object is
+// read again, makes room for another.
+func TestWatchesCapped(t *testing.T) {
+	ctx := context.Background()
+	st, cc, writer := readerAndWriter(t)
+	const n, capped = 20, 5
+	ids := make([]uuid.UUID, n)
+	for i := range ids {
+		ids[i] = uuid.New()
+		if err := writer.Create(ctx, &models.Network{Id: models.UUIDFromGoogle(ids[i]), Name: proto.String("n")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.cache = newDecodedCache(1000, 1<<20, capped)
+	get := func(id uuid.UUID) {
+		t.Helper()
+		if _, err := st.Get(ctx, &models.Network{}, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	watches := func() int64 { return cc.getW.Load() + cc.existsW.Load() }
+	for range 3 {
+		for _, id := range ids {
+			get(id)
+		}
+	}
+	if set, held := watches(), st.cache.watches; set != capped || held != capped {
+		t.Fatalf("reading %d objects 3 times under a cap of %d: %d watches set, %d held", n, capped, set, held)
+	}
+	armed := 0
+	for _, id := range ids {
+		if _, ok := st.cache.armedEntry(objKey{"Network", id.String()}); ok {
+			armed++
+		}
+		if _, ok := st.cache.latest(objKey{"Network", id.String()}); !ok {
+			t.Fatalf("object %s read 3 times not kept", id)
+		}
+	}
+	if armed != capped {
+		t.Fatalf("%d entries armed, want %d", armed, capped)
+	}
+	// An unarmed entry is read each time.
+	before := cc.gets.Load()
+	get(ids[n-1])
+	if cc.gets.Load() != before+1 {
+		t.Fatal("an unarmed entry was not read")
+	}
+	// Another session changes a watched object: once read again (without
+	// a watch, the cap being reached), its fired watch leaves room for one.
+	var watched uuid.UUID
+	for _, id := range ids {
+		if _, ok := st.cache.armedEntry(objKey{"Network", id.String()}); ok {
+			watched = id
+			break
+		}
+	}
+	if err := writer.Update(ctx, &models.Network{Id: models.UUIDFromGoogle(watched), Name: proto.String("m")}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Get(ctx, &models.Network{}, watched)
+	if err != nil || got.(*models.Network).GetName() != "m" {
+		t.Fatalf("changed object read as %v (%v)", got, err)
+	}
+	before = watches()
+	for _, id := range ids {
+		get(id)
+	}
+	if set := watches() - before; set != 1 {
+		t.Fatalf("%d watches set after one fired, want 1", set)
+	}
+}
+
+// readerAndWriter are two stores of Networks on sessions of one in-memory
+// server, the reader's session counting its reads.
+func readerAndWriter(t *testing.T) (reader *Store, cc *watchCountingConn, writer *Store) {
+	t.Helper()
+	ctx := context.Background()
+	srv := mem.NewServer()
+	sch := Schema{Classes: []models.Class{class(t, "Network")}}
+	cc = &watchCountingConn{Conn: srv.Connect()}
+	t.Cleanup(func() { cc.Close() })
+	reader, err := NewStore(ctx, cc, sch, Options{Root: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wc := srv.Connect()
+	t.Cleanup(func() { wc.Close() })
+	writer, err = NewStore(ctx, wc, sch, Options{Root: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reader, cc, writer
 }

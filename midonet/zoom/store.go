@@ -82,12 +82,14 @@ type Store struct {
 	classes  classLists
 }
 
-// The decoded-object cache is bounded in entries and in printed bytes
-// (which the parsed objects about double): tens of MB, whatever the
-// number of objects in the store.
+// The decoded-object cache is bounded in entries (keys of objects read
+// once included) and in the heap its kept objects hold, estimated from
+// their text (entryCost): tens of MB, whatever the number of objects in
+// the store. The watches it holds are bounded by its entry count
+// (decodedCache.mayWatch).
 const (
 	decodedCacheSize  = 1 << 16
-	decodedCacheBytes = 24 << 20
+	decodedCacheBytes = 32 << 20
 )
 
 // NewStore builds a store for schema over conn and makes sure the class
@@ -129,7 +131,7 @@ func NewStore(ctx context.Context, conn storage.Conn, sch Schema, opts Options) 
 	s := &Store{
 		conn: conn, failFast: opts.FailFastConn, schema: cs, opts: opts,
 		zoom: root + "/zoom/0", log: opts.Logger,
-		cache:  newDecodedCache(decodedCacheSize, decodedCacheBytes),
+		cache:  newDecodedCache(decodedCacheSize, decodedCacheBytes, decodedCacheSize),
 		reaper: newTableReaper(),
 	}
 	if err := s.ensureClassNodes(ctx); err != nil {

@@ -591,11 +591,11 @@ func TestMissesSyncBeforeNotFound(t *testing.T) {
 	}
 }
 
-// The decoded cache stays within its bounds of entries and printed bytes,
+// The decoded cache stays within its bounds of entries and estimated bytes,
 // keeps the newest version of an object, forgets on request, and keeps
 // no object whose id is not a canonical UUID.
 func TestDecodedCacheBounds(t *testing.T) {
-	c := newDecodedCache(100, 10_000)
+	c := newDecodedCache(100, 10_000, 100)
 	text := make([]byte, 300)
 	id := func(i int) string { return fmt.Sprintf("abcdef00-0000-4000-8000-%012d", i) }
 	for i := range 1000 {
@@ -626,12 +626,16 @@ func TestDecodedCacheBounds(t *testing.T) {
 	total := 0
 	for _, d := range c.entries {
 		if d != nil {
-			total += len(d.text)
+			total += entryCost(d)
 		}
 	}
+	if c.bytes != total {
+		t.Fatalf("%d bytes counted, entries cost %d", c.bytes, total)
+	}
+	gone, _ := c.latest(k)
 	c.forget(k)
-	if _, ok := c.latest(k); ok || c.bytes != total-len(text) {
-		t.Fatalf("after forget: cached %v, %d bytes, want %d", ok, c.bytes, total-len(text))
+	if _, ok := c.latest(k); ok || c.bytes != total-entryCost(&gone) {
+		t.Fatalf("after forget: cached %v, %d bytes, want %d", ok, c.bytes, total-entryCost(&gone))
 	}
 	// A first read is noted, not kept, and counts against the entries.
 	noted := objKey{"Port", id(500)}
