@@ -76,15 +76,12 @@ func (c *call) pathID(name string) (uuid.UUID, error) {
 }
 
 func (c *call) ok(v any) error {
-	data, err := appendJSON(nil, v)
-	if err != nil {
-		return err
-	}
-	if c.w.Header().Get("Content-Type") == "" {
-		c.w.Header().Set("Content-Type", MediaJSON)
-	}
-	writeBody(c.w, c.r, http.StatusOK, data)
-	return nil
+	return withJSON(v, func(data []byte) {
+		if c.w.Header().Get("Content-Type") == "" {
+			c.w.Header().Set("Content-Type", MediaJSON)
+		}
+		writeBody(c.w, c.r, http.StatusOK, data)
+	})
 }
 
 func (c *call) created(location string) error {

@@ -397,12 +397,24 @@ func (res *resource) clearWritable(m protoreflect.Message) {
 	}
 }
 
+// getOne reads and encodes one object, through EachOf: the store's shared
+// object, which encode only reads, instead of Get's copy of it.
 func (c *call) getOne(res *resource, id uuid.UUID) (object, error) {
-	msg, err := c.h.store.Get(c.ctx(), res.model, id)
+	var obj object
+	found := false
+	err := c.h.store.EachOf(c.ctx(), res.model, []uuid.UUID{id}, func(msg proto.Message) error {
+		found = true
+		var err error
+		obj, err = c.encode(res, msg)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return c.encode(res, msg)
+	if !found {
+		return nil, res.notFound(id.String())
+	}
+	return obj, nil
 }
 
 // list calls emit with each listed object, converted, in listing order;
