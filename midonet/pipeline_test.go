@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/midonet/midonet-go/midonet"
+	"github.com/midonet/midonet-go/midonet/consistency"
 	"github.com/midonet/midonet-go/midonet/models"
 	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/zoom"
@@ -208,4 +209,67 @@ func testPipelinedBatchOnFailedOne(t *testing.T, b backend) {
 			t.Errorf("port %s on the bridge does not exist: %v", id, err)
 		}
 	}
+}
+
+// testChurnOnOneBridge: 16 writers create ports on one bridge and delete
+// their oldest as they go, through one store (its batches mix creates and
+// deletes, and are built on the batch in flight). No write fails, the
+// bridge ends holding exactly the ports not deleted, and the consistency
+// checker finds nothing.
+func testChurnOnOneBridge(t *testing.T, b backend) {
+	f := newFixture(t, b, zoom.Options{})
+	bridge := &models.Network{Id: models.NewUUID()}
+	f.create(bridge)
+	const writers, each, keep = 16, 30, 4
+	held := make([][]*models.UUID, writers)
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				id := models.NewUUID()
+				if err := f.store.Create(f.ctx, &models.Port{Id: id, NetworkId: bridge.Id}); err != nil {
+					errs <- err
+					return
+				}
+				held[w] = append(held[w], id)
+				if len(held[w]) > keep {
+					if err := f.store.Delete(f.ctx, &models.Port{}, held[w][0].ToGoogle()); err != nil {
+						errs <- err
+						return
+					}
+					held[w] = held[w][1:]
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var want []string
+	for _, h := range held {
+		want = append(want, models.UUIDsToStrings(h)...)
+	}
+	got, err := f.store.Get(f.ctx, &models.Network{}, bridge.Id.ToGoogle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	onBridge := models.UUIDsToStrings(got.(*models.Network).PortIds)
+	slices.Sort(want)
+	slices.Sort(onBridge)
+	if !slices.Equal(onBridge, want) {
+		t.Errorf("bridge holds %d ports, the writers %d", len(onBridge), len(want))
+	}
+	rep, err := consistency.Check(f.ctx, f.conn, f.root, consistency.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range rep.Findings {
+		t.Error(fd)
+	}
+	t.Logf("group commits: %+v", f.store.GroupCommitStats())
 }

@@ -113,6 +113,7 @@ func storeSuite() []suiteCase {
 		{"SequenceBlocksShareWithJVM", testSequenceBlocksShareWithJVM},
 		{"SequenceReservedAhead", testSequenceReservedAhead},
 		{"PipelinedBatchOnFailedOne", testPipelinedBatchOnFailedOne},
+		{"ChurnOnOneBridge", testChurnOnOneBridge},
 	}
 }
 

@@ -358,11 +358,11 @@ func (s *Store) startBatch(live []*groupReq, base map[objKey]entry) *flight {
 // afterBatch is the state the multi ops leave when they commit, as
 // entries of the next batch's transaction: the objects written at their
 // next versions, with the text and provenance written, those created as
-// existing at version 0. The next batch's multi then checks those
-// versions: it fails unless this one committed (an object created here is
-// missing otherwise). Nil when the state is not known from the ops alone
-// (deletes, raw nodes, class guards, provenance overwritten at any
-// version) or nothing was created (nothing the next batch could check
+// existing at version 0, those deleted as missing. The next batch's multi
+// then checks those versions: it fails unless this one committed (an
+// object created here is missing otherwise). Nil when the state is not
+// known from the ops alone (raw nodes, class guards, provenance
+// overwritten at any version) or nothing was created (nothing the next batch could check
 // that only this commit makes true). A written text's spare capacity is
 // claimed through one flag shared with the decoded cache's copy
 // (tx.grown), so that only one of them appends in place.
@@ -387,6 +387,13 @@ func (tx *Tx) afterBatch(ops []storage.Op, meta []commitOp) map[objKey]entry {
 			n = entry{inStore: true, version: 0}
 		case opUpdate:
 			n = entry{inStore: true, version: e.version + 1, prov: e.prov, provVersion: e.provVersion, hasProv: e.hasProv}
+		case opDelete:
+			// Missing once this commits. Should it not, the next batch
+			// fails on its checks (the hot object's version, the objects
+			// created here) and every member of it runs again, those that
+			// failed on the missing object too.
+			st[m.key] = entry{}
+			continue
 		default:
 			return nil
 		}

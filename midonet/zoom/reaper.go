@@ -17,8 +17,10 @@ import (
 //
 // An object created under the id of one whose tables this store is still
 // reaping waits for them (Tx.Create), so its new, empty tables are never
-// the ones deleted. Another node creating the id at that moment is exposed
-// as it is to the reference's reaper.
+// the ones deleted; and the reaper leaves the tables of an id that exists
+// again when it starts (created by another node, or by a batch built on
+// the delete's). Only a create landing between that check and the deletes
+// is exposed, as any to the reference's reaper.
 type tableReaper struct {
 	mu      sync.Mutex
 	pending map[objKey]chan struct{} // closed when the key's tables are gone
@@ -59,6 +61,11 @@ func (r *tableReaper) reap(s *Store, k objKey, path string) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), reapTimeout)
 		defer cancel()
+		// Created again meanwhile (by another node, or in a batch built
+		// on the delete's before this ran): the tables are the new one's.
+		if _, exists, err := s.conn.Exists(ctx, s.modelPath(k.class, k.id)); err == nil && exists {
+			return
+		}
 		switch err := deleteTree(ctx, s.conn, path); {
 		case err == nil, errors.Is(err, storage.ErrNoNode):
 		case errors.Is(err, storage.ErrClosed): // the store's owner is done with it
