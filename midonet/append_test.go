@@ -6,11 +6,13 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/midonet/midonet-go/midonet/models"
+	"github.com/midonet/midonet-go/midonet/storage"
 	"github.com/midonet/midonet-go/midonet/zoom"
 )
 
@@ -263,7 +265,7 @@ func ip(t testing.TB, s string) *models.IPAddress {
 // cached copy is not written over it (its czxid tells it apart), so
 // neither the old name nor the old, deleted port comes back.
 func testCachedWriteSeesRecreation(t *testing.T, b backend) {
-	checkCachedWriteSeesRecreation(t, b, false)
+	checkCachedWriteSeesRecreation(t, b, entryWritten)
 }
 
 // testCachedWriteSeesRecreationArmed: the same with the bridge's cache
@@ -271,20 +273,44 @@ func testCachedWriteSeesRecreation(t *testing.T, b backend) {
 // and re-creates it: the port create, which uses an armed entry without
 // asking the store, must not write the old bridge over the new one.
 func testCachedWriteSeesRecreationArmed(t *testing.T, b backend) {
-	checkCachedWriteSeesRecreation(t, b, true)
+	checkCachedWriteSeesRecreation(t, b, entryArmed)
 }
 
-func checkCachedWriteSeesRecreation(t *testing.T, b backend, armed bool) {
+// testCachedWriteSeesRecreationWritten: the same with the bridge's entry
+// the version this store wrote last, unarmed but with its life watch set
+// (the background re-arm has run, and the second port's create wrote
+// over the entry without a stat): the delete fires the life watch.
+func testCachedWriteSeesRecreationWritten(t *testing.T, b backend) {
+	checkCachedWriteSeesRecreation(t, b, entryLifeWatched)
+}
+
+// bridgeEntry is the state of the bridge's cache entry in
+// checkCachedWriteSeesRecreation when the other session re-creates it.
+type bridgeEntry int
+
+const (
+	entryWritten     bridgeEntry = iota // just written by a port create
+	entryArmed                          // read after that
+	entryLifeWatched                    // written by a second create after its life watch was set
+)
+
+func checkCachedWriteSeesRecreation(t *testing.T, b backend, state bridgeEntry) {
 	f := newFixture(t, b, zoom.Options{})
 	other := f.another(zoom.Options{})
 	bridge := &models.Network{Id: models.NewUUID(), Name: proto.String("old")}
 	f.create(bridge)
 	p1 := &models.Port{Id: models.NewUUID(), NetworkId: bridge.Id}
 	f.create(p1) // the bridge, at version 1, is in this store's cache
-	if armed {
+	version := storage.Version(1)
+	switch state {
+	case entryArmed:
 		if got := f.get(&models.Network{}, bridge.Id.ToGoogle()).(*models.Network); len(got.GetPortIds()) != 1 {
 			t.Fatalf("bridge before: %v", got)
 		}
+	case entryLifeWatched:
+		time.Sleep(100 * time.Millisecond) // the background re-arm and life watch
+		f.create(&models.Port{Id: models.NewUUID(), NetworkId: bridge.Id})
+		version++
 	}
 	if err := other.Delete(f.ctx, &models.Network{}, bridge.Id.ToGoogle()); err != nil {
 		t.Fatal(err)
@@ -292,11 +318,13 @@ func checkCachedWriteSeesRecreation(t *testing.T, b backend, armed bool) {
 	if err := other.Create(f.ctx, &models.Network{Id: bridge.Id, Name: proto.String("new")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := other.Update(f.ctx, &models.Network{Id: bridge.Id, Name: proto.String("newer")}); err != nil {
-		t.Fatal(err)
+	for range version {
+		if err := other.Update(f.ctx, &models.Network{Id: bridge.Id, Name: proto.String("newer")}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, st, _ := f.node("/models/Network/" + bridge.Id.Canonical()); st.Version != 1 {
-		t.Fatalf("re-created bridge at version %d, the test needs 1", st.Version)
+	if _, st, _ := f.node("/models/Network/" + bridge.Id.Canonical()); st.Version != version {
+		t.Fatalf("re-created bridge at version %d, the test needs %d", st.Version, version)
 	}
 	p2 := &models.Port{Id: models.NewUUID(), NetworkId: bridge.Id}
 	f.create(p2)

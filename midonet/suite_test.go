@@ -97,6 +97,7 @@ func storeSuite() []suiteCase {
 		{"EnsureNode", testEnsureNode},
 		{"CachedWriteSeesRecreation", testCachedWriteSeesRecreation},
 		{"CachedWriteSeesRecreationArmed", testCachedWriteSeesRecreationArmed},
+		{"CachedWriteSeesRecreationWritten", testCachedWriteSeesRecreationWritten},
 		{"ReadYourWritesAcrossStores", testReadYourWritesAcrossStores},
 		{"Each", testEach},
 		{"WatchEndsOnExpiry", testWatchEndsOnExpiry},

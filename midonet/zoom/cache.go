@@ -39,9 +39,19 @@ type decodedCache struct {
 	spare        map[cacheKey]spareWatch
 	spareSweepAt int // size of spare at which fired watches are swept out
 	// watches counts the watches the cache holds (those of its entries,
-	// fired or not, and the spare ones); once it reaches maxWatches,
-	// reads set no more (mayWatch) until some fire or are dropped.
+	// fired or not, the spare ones and the life watches); once it reaches
+	// maxWatches, reads set no more (mayWatch) until some fire or are
+	// dropped.
 	watches, maxWatches int
+	// lives holds the life watches of objects this store wrote: children
+	// watches on their nodes, set while the incarnation czxid existed,
+	// which fire when the node is deleted (or a connection is lost), not
+	// when its data is set, so the store's own writes leave them unfired
+	// (see writableEntry). Kept apart from the entries, so that an evicted
+	// and re-read object's watch is found again instead of set anew: at
+	// most one per object, fired ones swept out when the map has doubled.
+	lives        map[cacheKey]spareWatch
+	livesSweepAt int
 }
 
 // cacheKey is an object's key in the cache: its class's name (the
@@ -70,7 +80,9 @@ func cacheKeyOf(k objKey) (cacheKey, bool) {
 	return cacheKey{k.class, id}, true
 }
 
-// spareWatch is the watch of a version of an object no longer cached.
+// spareWatch is a watch on an object's node kept apart from its entry:
+// of a version no longer cached (spare), or of an incarnation (lives,
+// where mzxid is unused).
 type spareWatch struct {
 	czxid, mzxid int64
 	watch        storage.Watch
@@ -98,6 +110,8 @@ type decoded struct {
 	// stored one; nil when the entry is not armed (written by this store:
 	// its own write fired the watch of the version before).
 	watch storage.Watch
+	// own: this is the version this store's commit wrote (remember).
+	own bool
 }
 
 // armed reports whether the entry's watch is set and has not fired: the
@@ -123,7 +137,8 @@ func pendingFull(pend []models.ListEdit) bool {
 
 func newDecodedCache(max, maxBytes, maxWatches int) *decodedCache {
 	return &decodedCache{max: max, maxBytes: maxBytes, maxWatches: maxWatches, entries: make(map[cacheKey]*decoded),
-		spare: make(map[cacheKey]spareWatch), spareSweepAt: minSpareSweep}
+		spare: make(map[cacheKey]spareWatch), spareSweepAt: minSpareSweep,
+		lives: make(map[cacheKey]spareWatch), livesSweepAt: minSpareSweep}
 }
 
 // mayWatch reports whether a read may set one more watch. The client
@@ -183,6 +198,67 @@ func (c *decodedCache) seen(k objKey) bool {
 func (c *decodedCache) armedEntry(k objKey) (decoded, bool) {
 	d, ok := c.latest(k)
 	return d, ok && d.armed()
+}
+
+// writableEntry returns k's entry if a transaction may write over it
+// without a round trip: armed, or the version this store last wrote with
+// an unfired life watch on its incarnation. The latter need not be the
+// stored version (another session may have set it since), which the
+// commit's version check finds; what a version check cannot find, the
+// object deleted and re-created under its id and brought back to the same
+// version, fires the life watch. So a write over it is exposed to nothing
+// a write over an armed entry is not. Reads need armed entries: they have
+// no version check.
+func (c *decodedCache) writableEntry(k objKey) (decoded, bool) {
+	ck, ok := cacheKeyOf(k)
+	if !ok {
+		return decoded{}, false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	d := c.entries[ck]
+	if d == nil || !(d.armed() || (d.own && c.livingLocked(ck, d.czxid))) {
+		return decoded{}, false
+	}
+	return *d, true
+}
+
+// living reports whether k has an unfired life watch on incarnation
+// czxid: not deleted as far as the store's session has seen.
+func (c *decodedCache) living(k objKey, czxid int64) bool {
+	ck, ok := cacheKeyOf(k)
+	if !ok {
+		return false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.livingLocked(ck, czxid)
+}
+
+func (c *decodedCache) livingLocked(k cacheKey, czxid int64) bool {
+	l, ok := c.lives[k]
+	return ok && l.czxid == czxid && !l.watch.Fired()
+}
+
+// setLife keeps w, a children watch on k's node read with creation czxid,
+// as k's life watch, unless an unfired one of that incarnation is kept.
+func (c *decodedCache) setLife(k objKey, czxid int64, w storage.Watch) {
+	ck, ok := cacheKeyOf(k)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.livingLocked(ck, czxid) {
+		return
+	}
+	if _, ok := c.lives[ck]; !ok {
+		c.watches++
+	}
+	c.lives[ck] = spareWatch{czxid: czxid, watch: w}
+	if len(c.lives) >= c.livesSweepAt {
+		c.livesSweepAt = c.sweepFiredLocked(c.lives)
+	}
 }
 
 // note records k as seen, unless it has an entry: a first read, whose
@@ -346,13 +422,19 @@ func (c *decodedCache) spareLocked(k cacheKey, d *decoded) {
 
 // sweepSpareLocked drops the fired spare watches.
 func (c *decodedCache) sweepSpareLocked() {
-	for k, sp := range c.spare {
+	c.spareSweepAt = c.sweepFiredLocked(c.spare)
+}
+
+// sweepFiredLocked drops the fired watches of m (spare or lives) and
+// returns the size of m at which to sweep it next.
+func (c *decodedCache) sweepFiredLocked(m map[cacheKey]spareWatch) int {
+	for k, sp := range m {
 		if sp.watch.Fired() {
-			delete(c.spare, k)
+			delete(m, k)
 			c.watches--
 		}
 	}
-	c.spareSweepAt = max(2*len(c.spare), minSpareSweep)
+	return max(2*len(m), minSpareSweep)
 }
 
 // takeSpare removes and returns k's spare watch if it has not fired.

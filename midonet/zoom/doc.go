@@ -158,11 +158,28 @@
 //     follower could answer an older version.
 //
 // The store's own writes fire the watches of what they wrote, so a
-// written entry is unarmed; a stat with a watch, issued in the background
-// right after the commit, arms it again when it shows the written version
-// still current (same czxid and mzxid), and a reader arriving meanwhile
-// waits for that stat instead of issuing its own (reads of one object are
-// coalesced). The ZooKeeper client cannot remove a watch, which costs
+// written entry is unarmed. The first time the store writes an object, a
+// stat with a watch, issued in the background right after the commit,
+// arms it again when it shows the written version still current (same
+// czxid and mzxid), and a reader arriving meanwhile waits for that stat
+// instead of issuing its own (reads of one object are coalesced); with it
+// the store sets the object's life watch, a children watch on its node
+// (ZOOM's object nodes have no children), which fires when the node is
+// deleted but not when its data is set, so the store's own writes leave it
+// unfired. From then on the store's next write of the object takes the
+// version it wrote last without a stat or waiting for one (a sequential
+// client's creates on one bridge, or sixteen clients' on as many bridges,
+// whose stats would queue behind the session's multis in flight): a set
+// by another session fails the commit's version check, and the delete and
+// re-creation a version check cannot see fired the life watch, so the
+// write is exposed to nothing a write over an armed entry is not. An
+// error the transaction's function returns after taking such a copy may
+// come from a version the session already knows stale (a back-reference
+// another session cleared): the function then runs again with armed
+// entries only, before its error is believed. Reads (Store reads, and a
+// transaction's reads of objects it does not write) still need armed
+// entries, having no version check: such a written object is armed by its
+// next read's stat. The ZooKeeper client cannot remove a watch, which costs
 // about 400 bytes on the client (and a registration on the server) until
 // its node changes: so an object's first read sets none (a scan of every
 // object leaves a key each behind) and its next read arms the entry; an

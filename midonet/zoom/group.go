@@ -336,6 +336,9 @@ func (s *Store) startBatch(live []*groupReq, base map[objKey]entry) *flight {
 		tx.ctx, tx.member = r.ctx, i
 		if err := r.call(tx); err != nil {
 			tx.restore(saved)
+			if tx.failedUnverified(err) {
+				err = errRunAlone // its answer from a verified copy (runAlone)
+			}
 			f.failed, f.errs = append(f.failed, r), append(f.errs, err)
 			continue
 		}

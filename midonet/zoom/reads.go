@@ -194,12 +194,18 @@ func (s *Store) runSyncs(r *syncRound) {
 const rearmTimeout = 10 * time.Second
 
 // rearm arms, in the background, the entry of k that this store just
-// wrote (its write fired the watch of the version before): a stat that
-// finds the written version current sets the new watch, so that the next
-// writer of the object (a sequential client's next create) usually finds
-// it armed, and one that comes meanwhile waits for the stat (loads)
-// instead of issuing its own. Skipped when a load of k is under way.
+// wrote (its write fired the watch of the version before) and gives it a
+// life watch (watchLife): a stat that finds the written version current
+// sets the new watch, and one that comes meanwhile waits for the stat
+// (loads) instead of issuing its own. Once the entry has an unfired life
+// watch, the store's next writes of the object need no stat
+// (writableEntry) and none is made: a reader of a written object arms it
+// (fetch), a writer uses it as it is. Skipped when a load of k is under
+// way.
 func (s *Store) rearm(k objKey) {
+	if d, ok := s.cache.latest(k); ok && s.cache.living(k, d.czxid) {
+		return
+	}
 	done, mine := s.loads.begin(k)
 	if !mine {
 		return
@@ -211,7 +217,33 @@ func (s *Store) rearm(k objKey) {
 		if _, _, err := s.armWritten(ctx, k); err != nil {
 			s.log.Debug("zoom: re-arming a written object's cache entry", "class", k.class, "id", k.id, "err", err)
 		}
+		if err := s.watchLife(ctx, k); err != nil {
+			s.log.Debug("zoom: watching a written object's node for its deletion", "class", k.class, "id", k.id, "err", err)
+		}
 	}()
+}
+
+// watchLife gives k's entry, written by this store, a life watch (a
+// children watch on its node, see writableEntry) unless it has one: set
+// once per object written and kept across the store's later writes, so
+// that the next transaction writing the object uses the entry without
+// a stat nor waiting for one (a sequential client's next create on the
+// same bridge, or sixteen clients' on as many bridges, whose stats queued
+// behind the session's multis in flight). None once the cache holds as
+// many watches as it may (mayWatch): writes then stat as before.
+func (s *Store) watchLife(ctx context.Context, k objKey) error {
+	if d, ok := s.cache.latest(k); !ok || !d.own || s.cache.living(k, d.czxid) || !s.cache.mayWatch() {
+		return nil
+	}
+	_, st, w, err := s.conn.ChildrenW(ctx, s.modelPath(k.class, k.id))
+	if errors.Is(err, storage.ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.cache.setLife(k, st.Czxid, w)
+	return nil
 }
 
 // armWritten arms k's unarmed cache entry (written by this store) with a

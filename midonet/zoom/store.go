@@ -542,6 +542,12 @@ func (s *Store) runAlone(ctx context.Context, f func(*Tx) error, join **group) e
 	tx.speculate = true
 	tx.joinHot = join != nil
 	err := f(tx)
+	if err != nil && tx.failedUnverified(err) {
+		// Its answer must not come from a copy the session knows stale.
+		tx = newTx(ctx, s)
+		tx.speculate, tx.joinHot, tx.armedOnly = true, join != nil, true
+		err = f(tx)
+	}
 	if err != nil && tx.hot == nil {
 		return err
 	}

@@ -185,6 +185,18 @@ type Tx struct {
 	// capacity shared with the next batch built on this one (group.go).
 	sending func([]storage.Op, []commitOp)
 	grown   map[objKey]*atomic.Bool
+	// unverified: an object about to be written was taken from a cache
+	// entry this store wrote, neither armed nor read again (read);
+	// armedOnly: take none such (a run after a failure on one).
+	unverified, armedOnly bool
+}
+
+// failedUnverified says f's error err may come from a stale copy of an
+// object (tx.unverified): any error but a lost race or a group to join,
+// which the commit's checks and the group's batch settle.
+func (tx *Tx) failedUnverified(err error) bool {
+	var cme *ConcurrentModificationError
+	return tx.unverified && !errors.Is(err, errJoinGroup) && !errors.As(err, &cme)
 }
 
 // classGuard is a class directory's data and data version as GuardClass
@@ -253,7 +265,13 @@ func (tx *Tx) Context() context.Context { return tx.ctx }
 // stat and without a sync: a change the session has not seen yet is
 // caught by the commit's version check, and an object deleted and
 // re-created under its id fired the entry's watch, so the write is
-// exposed to nothing a read-then-write on the session is not.
+// exposed to nothing a read-then-write on the session is not. An object
+// about to be written may also be the version this store wrote last,
+// whose life watch has not fired (decodedCache.writableEntry): the same
+// holds for it at commit, but another session may have changed it since,
+// so an error the function returns after taking such an entry
+// (unverified) may come from a stale copy: the function then runs again
+// with armed entries only (armedOnly, Tx.failedUnverified).
 func (tx *Tx) read(ci *classInfo, id string, forWrite bool) (*entry, error) {
 	k := objKey{ci.Name, id}
 	cached, ok := tx.s.cache.latest(k)
@@ -269,7 +287,17 @@ func (tx *Tx) read(ci *classInfo, id string, forWrite bool) (*entry, error) {
 			prov = tx.readProvenance(ci.Name, id)
 		}()
 	}
-	d, exists, err := tx.s.load(tx.ctx, ci, id, true)
+	var (
+		d      decoded
+		exists bool
+		err    error
+	)
+	if w, ok := tx.s.cache.writableEntry(k); ok && forWrite && !tx.armedOnly {
+		d, exists = w, true
+		tx.unverified = tx.unverified || !w.armed()
+	} else {
+		d, exists, err = tx.s.load(tx.ctx, ci, id, true)
+	}
 	wg.Wait()
 	if err != nil {
 		return nil, fmt.Errorf("zoom: read %s %s: %w", ci.Name, id, err)
@@ -1217,7 +1245,7 @@ func (tx *Tx) remember(ops []storage.Op, meta []commitOp, results []storage.OpRe
 			grow = new(atomic.Bool)
 		}
 		d := decoded{czxid: st.Czxid, mzxid: st.Mzxid, version: st.Version, obj: e.obj, pend: e.pend, text: ops[i].Data, grow: grow,
-			prov: e.prov, provVersion: e.provVersion, hasProv: e.hasProv, provKnown: e.provLoaded}
+			prov: e.prov, provVersion: e.provVersion, hasProv: e.hasProv, provKnown: e.provLoaded, own: true}
 		if j := i + 1; j < len(meta) && meta[j].kind == commitProvenance && meta[j].key == m.key && j < len(results) {
 			d.prov, d.hasProv, d.provKnown = ops[j].Data, true, true
 			d.provVersion = 0
