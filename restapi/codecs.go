@@ -19,13 +19,13 @@ type codec struct {
 	name string
 	// decode writes a present, non-null raw into parent's field fd and
 	// returns the constraint violations (a JSON type error is an error).
-	decode func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error)
+	decode func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error)
 	// encode reads the field as a JSON value (nil = null); ok is false
 	// when a message on the way to it is unset.
-	encode func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any
+	encode func(f *field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any
 	// fits reports whether the codec fits the protobuf field (NewHandler
 	// checks every row).
-	fits func(f field, fd protoreflect.FieldDescriptor) bool
+	fits func(f *field, fd protoreflect.FieldDescriptor) bool
 	// absent, if set, replaces clearing the field for an absent or null
 	// value.
 	absent func(msg protoreflect.Message, path string)
@@ -41,8 +41,8 @@ func set(parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) 
 
 // whenSet is the encode of a field that reads as null when unset: read
 // turns its value into JSON.
-func whenSet(read func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any) func(field, protoreflect.Message, protoreflect.FieldDescriptor, bool) any {
-	return func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
+func whenSet(read func(f *field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any) func(*field, protoreflect.Message, protoreflect.FieldDescriptor, bool) any {
+	return func(f *field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
 		if !set(parent, fd, ok) {
 			return nil
 		}
@@ -52,7 +52,7 @@ func whenSet(read func(f field, fd protoreflect.FieldDescriptor, v protoreflect.
 
 // decodeAddr reads an address field's value; one that does not parse (or
 // is not IPv4 when v4) is a violation with the row's message.
-func decodeAddr(f field, raw json.RawMessage, v4 bool) (netip.Addr, []Violation, error) {
+func decodeAddr(f *field, raw json.RawMessage, v4 bool) (netip.Addr, []Violation, error) {
 	s, err := decodeString(raw)
 	if err != nil {
 		return netip.Addr{}, nil, badJSON(f.json, err)
@@ -64,7 +64,7 @@ func decodeAddr(f field, raw json.RawMessage, v4 bool) (netip.Addr, []Violation,
 	return a, nil, nil
 }
 
-func fieldViolation(f field, text string) []Violation {
+func fieldViolation(f *field, text string) []Violation {
 	return []Violation{{Property: f.json, Message: text}}
 }
 
@@ -73,10 +73,10 @@ func messageNamed(fd protoreflect.FieldDescriptor, name string, list bool) bool 
 }
 
 // stringCodec: string ↔ string, with an optional size bound and pattern.
-func stringCodec(name string, check func(f field, s string) []Violation) *codec {
+func stringCodec(name string, check func(f *field, s string) []Violation) *codec {
 	return &codec{
 		name: name,
-		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+		decode: func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			s, err := decodeString(raw)
 			if err != nil {
 				return nil, badJSON(f.json, err)
@@ -91,10 +91,10 @@ func stringCodec(name string, check func(f field, s string) []Violation) *codec 
 			parent.Set(fd, protoreflect.ValueOfString(s))
 			return viols, nil
 		},
-		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+		encode: whenSet(func(f *field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
 			return v.String()
 		}),
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool {
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool {
 			return fd.Kind() == protoreflect.StringKind && !fd.IsList()
 		},
 	}
@@ -104,7 +104,7 @@ func stringCodec(name string, check func(f field, s string) []Violation) *codec 
 func boolCodec(name string, null bool) *codec {
 	return &codec{
 		name: name,
-		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+		decode: func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			b, err := decodeBool(raw)
 			if err != nil {
 				return nil, badJSON(f.json, err)
@@ -112,18 +112,18 @@ func boolCodec(name string, null bool) *codec {
 			parent.Set(fd, protoreflect.ValueOfBool(b))
 			return nil, nil
 		},
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
+		encode: func(f *field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
 			if null && !set(parent, fd, ok) {
 				return nil
 			}
 			return ok && parent.Get(fd).Bool()
 		},
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool { return fd.Kind() == protoreflect.BoolKind },
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool { return fd.Kind() == protoreflect.BoolKind },
 	}
 }
 
 // decodeBounded reads an integer and checks the row's min/max.
-func decodeBounded(f field, raw json.RawMessage) (int64, []Violation, error) {
+func decodeBounded(f *field, raw json.RawMessage) (int64, []Violation, error) {
 	n, err := decodeInt(raw)
 	if err != nil {
 		return 0, nil, badJSON(f.json, err)
@@ -143,7 +143,7 @@ func decodeBounded(f field, raw json.RawMessage) (int64, []Violation, error) {
 func intCodec(name string, null bool) *codec {
 	return &codec{
 		name: name,
-		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+		decode: func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			n, viols, err := decodeBounded(f, raw)
 			if err != nil {
 				return nil, err
@@ -151,7 +151,7 @@ func intCodec(name string, null bool) *codec {
 			setInt(parent, fd, n)
 			return viols, nil
 		},
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
+		encode: func(f *field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
 			if !ok {
 				if null {
 					return nil
@@ -163,7 +163,7 @@ func intCodec(name string, null bool) *codec {
 			}
 			return intValue(parent, fd)
 		},
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool {
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool {
 			return fd.Message() == nil && fd.Kind() != protoreflect.StringKind && fd.Kind() != protoreflect.BoolKind
 		},
 	}
@@ -173,7 +173,7 @@ func intCodec(name string, null bool) *codec {
 func addrCodec(name string, v4 bool) *codec {
 	return &codec{
 		name: name,
-		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+		decode: func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			a, viols, err := decodeAddr(f, raw, v4)
 			if err != nil || viols != nil {
 				return viols, err
@@ -181,21 +181,21 @@ func addrCodec(name string, v4 bool) *codec {
 			ipToMsg(a, parent.Mutable(fd).Message())
 			return nil, nil
 		},
-		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+		encode: whenSet(func(f *field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
 			return ipFromMsg(v.Message())
 		}),
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, "IPAddress", false) },
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, "IPAddress", false) },
 	}
 }
 
 // listCodec: a repeated field ↔ a JSON array, element by element; unset
 // reads as [] (or null when nullEmpty).
 func listCodec[E any](name, message string, nullEmpty bool, arrayError string,
-	decodeElem func(f field, item E, el protoreflect.Message) ([]Violation, bool, error),
+	decodeElem func(f *field, item E, el protoreflect.Message) ([]Violation, bool, error),
 	encodeElem func(el protoreflect.Message) string) *codec {
 	return &codec{
 		name: name,
-		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+		decode: func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			var items []E
 			if err := json.Unmarshal(raw, &items); err != nil {
 				return nil, badJSON(f.json, fmt.Errorf("%s", arrayError))
@@ -216,7 +216,7 @@ func listCodec[E any](name, message string, nullEmpty bool, arrayError string,
 			}
 			return viols, nil
 		},
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
+		encode: func(f *field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
 			// Has: a repeated field is set when not empty (Get of an
 			// empty one allocates a list view).
 			if !set(parent, fd, ok) {
@@ -232,7 +232,7 @@ func listCodec[E any](name, message string, nullEmpty bool, arrayError string,
 			}
 			return out
 		},
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, message, true) },
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, message, true) },
 	}
 }
 
@@ -244,7 +244,7 @@ var emptyJSONArray any = []string{}
 var (
 	kString = stringCodec("string", nil)
 	// kMAC: "aa:bb:cc:dd:ee:ff" (validated) in a string.
-	kMAC = stringCodec("MAC", func(f field, s string) []Violation {
+	kMAC = stringCodec("MAC", func(f *field, s string) []Violation {
 		if !macWords.MatchString(s) {
 			return fieldViolation(f, "MAC address string must be 6 words of 1 or 2 hex digits joined with 5 ':'")
 		}
@@ -257,7 +257,7 @@ var (
 	// kUUID: commons.UUID ↔ "xxxxxxxx-...".
 	kUUID = &codec{
 		name: "UUID",
-		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+		decode: func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			id, err := decodeUUID(raw)
 			if err != nil {
 				return nil, badJSON(f.json, err)
@@ -265,14 +265,14 @@ var (
 			uuidToMsg(id, parent.Mutable(fd).Message())
 			return nil, nil
 		},
-		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+		encode: whenSet(func(f *field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
 			return uuidFromMsg(v.Message()).String()
 		}),
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, "UUID", false) },
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, "UUID", false) },
 	}
 	// kUUIDList: repeated commons.UUID ↔ ["...", ...]; unset reads as [].
 	kUUIDList = listCodec("UUID list", "UUID", false, "expected an array of UUIDs",
-		func(f field, it json.RawMessage, el protoreflect.Message) ([]Violation, bool, error) {
+		func(f *field, it json.RawMessage, el protoreflect.Message) ([]Violation, bool, error) {
 			id, err := decodeUUID(it)
 			if err != nil {
 				return nil, false, badJSON(f.json, err)
@@ -285,7 +285,7 @@ var (
 	kIPv4Addr = addrCodec("IPv4 address", true)
 	// kIPList: repeated commons.IPAddress ↔ ["10.0.0.1", ...]; unset reads as null.
 	kIPList = listCodec("IPv4 address list", "IPAddress", true, "expected an array of IP addresses",
-		func(f field, it string, el protoreflect.Message) ([]Violation, bool, error) {
+		func(f *field, it string, el protoreflect.Message) ([]Violation, bool, error) {
 			a, err := netip.ParseAddr(strings.TrimSpace(it))
 			if err != nil || !a.Is4() {
 				return fieldViolation(f, "is an invalid IP format"), false, nil
@@ -296,7 +296,7 @@ var (
 		ipFromMsg)
 	// kSubnetList: repeated commons.IPSubnet ↔ ["10.0.0.1/24", ...].
 	kSubnetList = listCodec("CIDR list", "IPSubnet", false, "expected an array of CIDR strings",
-		func(f field, it string, el protoreflect.Message) ([]Violation, bool, error) {
+		func(f *field, it string, el protoreflect.Message) ([]Violation, bool, error) {
 			p, err := netip.ParsePrefix(strings.TrimSpace(it))
 			if err != nil {
 				return fieldViolation(f, fmt.Sprintf("%q is not a valid CIDR", it)), false, nil
@@ -309,7 +309,7 @@ var (
 	// length is a kSubnetLen row after it).
 	kSubnetAddr = &codec{
 		name: "subnet address",
-		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+		decode: func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			a, viols, err := decodeAddr(f, raw, true)
 			if err != nil || viols != nil {
 				return viols, err
@@ -320,18 +320,18 @@ var (
 			sub.Set(fs.ByName("address"), protoreflect.ValueOfString(ipString(a)))
 			return nil, nil
 		},
-		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+		encode: whenSet(func(f *field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
 			sub := v.Message()
 			return sub.Get(sub.Descriptor().Fields().ByName("address")).String()
 		}),
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, "IPSubnet", false) },
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, "IPSubnet", false) },
 		// The address row leaves the subnet to the length row.
 		absent: func(protoreflect.Message, string) {},
 	}
 	// kSubnetLen: commons.IPSubnet.prefix_length ↔ 24; unset reads as 0.
 	kSubnetLen = &codec{
 		name: "subnet length",
-		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+		decode: func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			n, viols, err := decodeBounded(f, raw)
 			if err != nil {
 				return nil, err
@@ -345,14 +345,14 @@ var (
 			sub.Set(sub.Descriptor().Fields().ByName("prefix_length"), protoreflect.ValueOfUint32(uint32(n)))
 			return viols, nil
 		},
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
+		encode: func(f *field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
 			if !ok {
 				return 0
 			}
 			sub := parent.Get(fd).Message()
 			return sub.Get(sub.Descriptor().Fields().ByName("prefix_length")).Uint()
 		},
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, "IPSubnet", false) },
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, "IPSubnet", false) },
 		absent: func(msg protoreflect.Message, path string) {
 			if parent, fd, ok := readMsg(msg, path); ok && parent.Has(fd) {
 				sub := parent.Get(fd).Message()
@@ -363,7 +363,7 @@ var (
 	// kEnum: proto enum ↔ string through field.enum (and field.aliases).
 	kEnum = &codec{
 		name: "enum",
-		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+		decode: func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			s, err := decodeString(raw)
 			if err != nil {
 				return nil, badJSON(f.json, err)
@@ -386,7 +386,7 @@ var (
 		// An unset enum with a declared default reads as the default, as
 		// the reference's ZoomConvert converts it (a health monitor the
 		// Neutron translation made without a type is "TCP", "ACTIVE").
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
+		encode: func(f *field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
 			if !ok || !parent.Has(fd) && !fd.HasDefault() {
 				return nil
 			}
@@ -398,7 +398,7 @@ var (
 			}
 			return nil
 		},
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool {
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool {
 			if fd.Enum() == nil {
 				return false
 			}
@@ -413,7 +413,7 @@ var (
 	// kRange: commons.Int32Range ↔ {"start": n, "end": n}.
 	kRange = &codec{
 		name: "port range",
-		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+		decode: func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			var r struct {
 				Start, End json.RawMessage
 			}
@@ -438,19 +438,19 @@ var (
 			m.Set(fs.ByName("end"), protoreflect.ValueOfInt32(int32(end)))
 			return viols, nil
 		},
-		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+		encode: whenSet(func(f *field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
 			r := v.Message()
 			fs := r.Descriptor().Fields()
 			return object{{"start", r.Get(fs.ByName("start")).Int()}, {"end", r.Get(fs.ByName("end")).Int()}}
 		}),
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool {
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool {
 			return fd.Message() != nil && fd.Message().Name() == "Int32Range"
 		},
 	}
 	// kMACMask: int64 ↔ "ffff.ffff.ffff".
 	kMACMask = &codec{
 		name: "MAC mask",
-		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+		decode: func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			s, err := decodeString(raw)
 			if err != nil {
 				return nil, badJSON(f.json, err)
@@ -462,16 +462,16 @@ var (
 			parent.Set(fd, protoreflect.ValueOfInt64(mask))
 			return nil, nil
 		},
-		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+		encode: whenSet(func(f *field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
 			return formatMACMask(v.Int())
 		}),
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool { return fd.Kind() == protoreflect.Int64Kind },
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool { return fd.Kind() == protoreflect.Int64Kind },
 	}
 	// kNatTargets: repeated Rule.NatTarget ↔ [{addressFrom, addressTo, portFrom, portTo}].
 	kNatTargets = &codec{
 		name:   "NAT targets",
 		decode: decodeNatTargets,
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
+		encode: func(f *field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
 			if !ok {
 				return []object{}
 			}
@@ -495,25 +495,25 @@ var (
 			}
 			return out
 		},
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, "NatTarget", true) },
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool { return messageNamed(fd, "NatTarget", true) },
 	}
 	// kMessage: singular message ↔ nested JSON object of field.sub (trace condition).
 	kMessage = &codec{
 		name: "nested object",
-		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+		decode: func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			return decodeSub(f, f.json, raw, parent.Mutable(fd).Message())
 		},
-		encode: whenSet(func(f field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
+		encode: whenSet(func(f *field, fd protoreflect.FieldDescriptor, v protoreflect.Value) any {
 			return encodeSub(f.sub, v.Message())
 		}),
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool {
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool {
 			return fd.Message() != nil && !fd.IsList() && len(f.sub) > 0
 		},
 	}
 	// kMessageList: repeated message ↔ array of objects of field.sub (mirror conditions).
 	kMessageList = &codec{
 		name: "nested object list",
-		decode: func(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+		decode: func(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 			var items []json.RawMessage
 			if err := json.Unmarshal(raw, &items); err != nil {
 				return nil, badJSON(f.json, fmt.Errorf("expected an array of objects"))
@@ -532,7 +532,7 @@ var (
 			}
 			return viols, nil
 		},
-		encode: func(f field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
+		encode: func(f *field, parent protoreflect.Message, fd protoreflect.FieldDescriptor, ok bool) any {
 			out := []object{}
 			if ok {
 				l := parent.Get(fd).List()
@@ -542,13 +542,13 @@ var (
 			}
 			return out
 		},
-		fits: func(f field, fd protoreflect.FieldDescriptor) bool {
+		fits: func(f *field, fd protoreflect.FieldDescriptor) bool {
 			return fd.Message() != nil && fd.IsList() && len(f.sub) > 0
 		},
 	}
 )
 
-func decodeNatTargets(f field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
+func decodeNatTargets(f *field, raw json.RawMessage, parent protoreflect.Message, fd protoreflect.FieldDescriptor) ([]Violation, error) {
 	var items []struct {
 		AddressFrom, AddressTo, PortFrom, PortTo json.RawMessage
 	}

@@ -209,7 +209,7 @@ func appendJSONStringBody(buf []byte, s string) []byte {
 }
 
 // encodeField reads one field of msg as a JSON value (nil = null).
-func encodeField(f field, msg protoreflect.Message) any {
+func encodeField(f *field, msg protoreflect.Message) any {
 	parent, fd, ok := readMsg(msg, f.proto)
 	return f.kind.encode(f, parent, fd, ok)
 }
@@ -217,7 +217,8 @@ func encodeField(f field, msg protoreflect.Message) any {
 // encodeSub writes a nested object: every sub-field, nulls included.
 func encodeSub(fields []field, m protoreflect.Message) object {
 	out := make(object, 0, len(fields))
-	for _, sf := range fields {
+	for i := range fields {
+		sf := &fields[i]
 		out.set(sf.json, encodeField(sf, m))
 	}
 	return out
@@ -225,7 +226,7 @@ func encodeSub(fields []field, m protoreflect.Message) object {
 
 // decodeSub fills a nested message from a JSON object; violations are
 // reported with the bean path of the nested property (condition.nwTos).
-func decodeSub(f field, prefix string, raw json.RawMessage, m protoreflect.Message) ([]Violation, error) {
+func decodeSub(f *field, prefix string, raw json.RawMessage, m protoreflect.Message) ([]Violation, error) {
 	var b body
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return nil, badJSON(f.json, fmt.Errorf("expected a JSON object"))
@@ -233,7 +234,7 @@ func decodeSub(f field, prefix string, raw json.RawMessage, m protoreflect.Messa
 	var viols []Violation
 	for _, sf := range f.sub {
 		v, present := b[sf.json]
-		inner, err := decodeField(sf, v, present, m)
+		inner, err := decodeField(&sf, v, present, m)
 		if err != nil {
 			return nil, err
 		}
@@ -259,7 +260,7 @@ func intValue(m protoreflect.Message, fd protoreflect.FieldDescriptor) any {
 // decodeField writes one JSON value into msg through the field's codec. A
 // JSON type error is returned as error (400 ErrorEntity); constraint
 // failures are returned as violations.
-func decodeField(f field, raw json.RawMessage, present bool, msg protoreflect.Message) ([]Violation, error) {
+func decodeField(f *field, raw json.RawMessage, present bool, msg protoreflect.Message) ([]Violation, error) {
 	if !present || isNull(raw) {
 		var viols []Violation
 		if f.required {
@@ -331,7 +332,7 @@ func setInt(m protoreflect.Message, fd protoreflect.FieldDescriptor, n int64) {
 
 // checkField verifies at table-build time that a field row matches the
 // protobuf descriptor, so typos in the table fail NewHandler, not requests.
-func checkField(md protoreflect.MessageDescriptor, f field) error {
+func checkField(md protoreflect.MessageDescriptor, f *field) error {
 	fd, err := fieldDesc(md, f.proto)
 	if err != nil {
 		return fmt.Errorf("field %s: %w", f.json, err)
@@ -343,7 +344,7 @@ func checkField(md protoreflect.MessageDescriptor, f field) error {
 		return fmt.Errorf("field %s: kind %s does not fit proto field %s", f.json, f.kind.name, fd.FullName())
 	}
 	for _, sf := range f.sub {
-		if err := checkField(fd.Message(), sf); err != nil {
+		if err := checkField(fd.Message(), &sf); err != nil {
 			return fmt.Errorf("field %s: %w", f.json, err)
 		}
 	}

@@ -34,7 +34,7 @@ func (res *resource) check() error {
 		return err
 	}
 	for _, f := range all {
-		if err := checkField(md, f); err != nil {
+		if err := checkField(md, &f); err != nil {
 			return err
 		}
 	}
@@ -212,12 +212,12 @@ func (c *call) encodeInto(res *resource, msg proto.Message, sc *encodeScratch) (
 	if v != nil {
 		out = append(out, member{res.discriminator, v.names[0]})
 	}
-	for _, f := range fields {
-		out = append(out, member{f.json, encodeField(f, m)})
+	for i := range fields {
+		out = append(out, member{fields[i].json, encodeField(&fields[i], m)})
 	}
 	if v != nil {
-		for _, f := range v.fields {
-			out = append(out, member{f.json, encodeField(f, m)})
+		for i := range v.fields {
+			out = append(out, member{v.fields[i].json, encodeField(&v.fields[i], m)})
 		}
 	}
 	self := c.selfURI(res, idOf(msg))
@@ -319,7 +319,7 @@ func (c *call) decode(res *resource, body map[string]json.RawMessage, msg proto.
 			// validates a PUT's whole entity, so a bad value is a 400 even
 			// where it would not be applied. Decoded into a scratch copy.
 			raw, present := fieldValue(f, body)
-			vs, err := decodeField(f, raw, present, proto.Clone(msg).ProtoReflect())
+			vs, err := decodeField(&f, raw, present, proto.Clone(msg).ProtoReflect())
 			if err != nil {
 				return err
 			}
@@ -329,7 +329,7 @@ func (c *call) decode(res *resource, body map[string]json.RawMessage, msg proto.
 			continue
 		}
 		raw, present := fieldValue(f, body)
-		vs, err := decodeField(f, raw, present, m)
+		vs, err := decodeField(&f, raw, present, m)
 		if err != nil {
 			return err
 		}
@@ -373,7 +373,7 @@ func decodeFields(fields []field, b body, msg proto.Message) ([]Violation, error
 	var viols []Violation
 	for _, f := range fields {
 		raw, present := fieldValue(f, b)
-		vs, err := decodeField(f, raw, present, msg.ProtoReflect())
+		vs, err := decodeField(&f, raw, present, msg.ProtoReflect())
 		if err != nil {
 			return nil, err
 		}
@@ -499,7 +499,7 @@ func matchesFilters(filters []queryFilter, q map[string][]string, m protoreflect
 		if !ok || len(want) == 0 {
 			continue
 		}
-		got := encodeField(field{proto: f.proto, kind: f.kind}, m)
+		got := encodeField(&field{proto: f.proto, kind: f.kind}, m)
 		if list, ok := got.([]string); ok {
 			if !slices.Contains(list, want[0]) {
 				return false
