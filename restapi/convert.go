@@ -210,7 +210,7 @@ func appendJSONStringBody(buf []byte, s string) []byte {
 
 // encodeField reads one field of msg as a JSON value (nil = null).
 func encodeField(f *field, msg protoreflect.Message) any {
-	parent, fd, ok := readMsg(msg, f.proto)
+	parent, fd, ok := f.read(msg)
 	return f.kind.encode(f, parent, fd, ok)
 }
 

@@ -21,6 +21,20 @@ func (res *resource) check() error {
 		return errors.New("model and single media types are required")
 	}
 	md := res.model.ProtoReflect().Descriptor()
+	// The rows' paths resolved in the model for encoding, in copies of
+	// the tables (a table may be shared).
+	res.fields = slices.Clone(res.fields)
+	for i := range res.fields {
+		res.fields[i].resolve(md)
+	}
+	res.variants = slices.Clone(res.variants)
+	for i := range res.variants {
+		v := &res.variants[i]
+		v.fields = slices.Clone(v.fields)
+		for j := range v.fields {
+			v.fields[j].resolve(md)
+		}
+	}
 	all := slices.Clone(res.fields)
 	for _, v := range res.variants {
 		all = append(all, v.fields...)

@@ -54,6 +54,46 @@ type field struct {
 	sub []field
 	// invalidMessage replaces "is an invalid IP format" for address kinds.
 	invalidMessage string
+	// path is proto resolved in the message type pathIn (by the resource's
+	// check, once), which read walks instead of looking every name up in
+	// every object it encodes; nil for rows not resolved.
+	path   []protoreflect.FieldDescriptor
+	pathIn protoreflect.MessageDescriptor
+}
+
+// resolve sets f.path to f.proto's descriptors in md (left unset when
+// they are not all there: read then looks them up, as readMsg does).
+func (f *field) resolve(md protoreflect.MessageDescriptor) {
+	var path []protoreflect.FieldDescriptor
+	d := md
+	for name := range strings.SplitSeq(f.proto, ".") {
+		if d == nil {
+			return
+		}
+		fd := d.Fields().ByName(protoreflect.Name(name))
+		if fd == nil {
+			return
+		}
+		path = append(path, fd)
+		d = fd.Message()
+	}
+	f.path, f.pathIn = path, md
+}
+
+// read is readMsg(m, f.proto), through f.path when it was resolved in m's
+// type.
+func (f *field) read(m protoreflect.Message) (protoreflect.Message, protoreflect.FieldDescriptor, bool) {
+	if f.pathIn == nil || m.Descriptor() != f.pathIn {
+		return readMsg(m, f.proto)
+	}
+	last := len(f.path) - 1
+	for _, fd := range f.path[:last] {
+		if !m.Has(fd) {
+			return nil, nil, false
+		}
+		m = m.Get(fd).Message()
+	}
+	return m, f.path[last], true
 }
 
 func bound(v int64) *int64 { return &v }
