@@ -93,8 +93,11 @@ func (e *entry) set(obj proto.Message) {
 // concurrent writer of the same version, a retry) copies. So a growing
 // parent is copied only when its capacity runs out, not per child.
 func (e *entry) encode() ([]byte, error) {
-	if e.text == nil || len(e.pend) == e.printed {
+	if e.text == nil {
 		return models.Marshal(e.view())
+	}
+	if len(e.pend) == e.printed {
+		return e.text, nil // the object as printed (a created one) or read
 	}
 	text := e.text
 	owned := false // text's spare capacity is this call's: text is fresh or extended by it
@@ -577,7 +580,8 @@ func (tx *Tx) Create(obj proto.Message) error {
 	if err != nil {
 		return err
 	}
-	if err := checkMarshal(ci, obj); err != nil {
+	text, err := checkMarshal(ci, obj)
+	if err != nil {
 		return err
 	}
 	obj = proto.Clone(obj)
@@ -605,6 +609,7 @@ func (tx *Tx) Create(obj proto.Message) error {
 		return &ObjectExistsError{Class: ci.Name, ID: id}
 	}
 	e.set(obj)
+	e.text = text // the commit sends it unless edited (encode)
 	e.deleted = false
 	for _, b := range ci.bindings {
 		refs, err := models.RefIDs(obj, b.fieldName)
@@ -659,7 +664,7 @@ func (tx *Tx) UpdateWith(obj proto.Message, validate Validator) error {
 			obj = proto.Clone(repl)
 		}
 	}
-	if err := checkMarshal(ci, obj); err != nil {
+	if _, err := checkMarshal(ci, obj); err != nil {
 		return err
 	}
 	old := e.view()
@@ -1058,11 +1063,13 @@ func (tx *Tx) deletedInTx(class, id string) bool {
 	return e != nil && e.deleted
 }
 
-func checkMarshal(ci *classInfo, obj proto.Message) error {
-	if _, err := models.Marshal(obj); err != nil {
-		return &InvalidObjectError{Class: ci.Name, Reason: "cannot be stored", Err: err}
+// checkMarshal prints obj as stored, or says why it cannot be.
+func checkMarshal(ci *classInfo, obj proto.Message) ([]byte, error) {
+	text, err := models.Marshal(obj)
+	if err != nil {
+		return nil, &InvalidObjectError{Class: ci.Name, Reason: "cannot be stored", Err: err}
 	}
-	return nil
+	return text, nil
 }
 
 // commitKind is what a storage op of the multi writes or checks.
