@@ -53,7 +53,8 @@
 //     one session;
 //   - GET /bridges of 10k bridges, on ZooKeeper and in memory, against raw
 //     reads of the same nodes (children, then every node, 64 in flight, as
-//     the store issues them);
+//     the store issues them); the steady state: timed after two GETs that
+//     read the bridges and keep them cached, armed;
 //   - Neutron port create (POST /neutron/ports of a VM's port: MAC and an
 //     address on a DHCP subnet) with 1 and 16 clients on one network,
 //     against REST port create with as many clients on one bridge;
