@@ -69,10 +69,14 @@ func (res *resource) check() error {
 			}
 		}
 	}
-	for _, q := range res.filters {
+	res.filters = slices.Clone(res.filters) // a filter may be shared
+	for i := range res.filters {
+		q := &res.filters[i]
 		if _, err := fieldDesc(md, q.proto); err != nil {
 			return fmt.Errorf("filter %s: %w", q.param, err)
 		}
+		q.row = field{proto: q.proto, kind: q.kind}
+		q.row.resolve(md)
 	}
 	return nil
 }
@@ -508,12 +512,17 @@ func uuidList(m protoreflect.Message, path string) []uuid.UUID {
 }
 
 func matchesFilters(filters []queryFilter, q map[string][]string, m protoreflect.Message) bool {
-	for _, f := range filters {
+	for i := range filters {
+		f := &filters[i]
 		want, ok := q[f.param]
 		if !ok || len(want) == 0 {
 			continue
 		}
-		got := encodeField(&field{proto: f.proto, kind: f.kind}, m)
+		row := &f.row
+		if row.kind == nil { // a resource not checked
+			row = &field{proto: f.proto, kind: f.kind}
+		}
+		got := encodeField(row, m)
 		if list, ok := got.([]string); ok {
 			if !slices.Contains(list, want[0]) {
 				return false

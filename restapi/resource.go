@@ -123,6 +123,9 @@ type queryFilter struct {
 	param string
 	proto string
 	kind  kind
+	// row reads the field (proto and kind, resolved by the resource's
+	// check): made once, not for every listed object.
+	row field
 }
 
 // hooks are the per-resource exceptions to the generic pipeline, as the
