@@ -65,19 +65,49 @@ type cacheKey struct {
 // in its canonical form (lower case, dashes), which the cache does not
 // keep: another spelling of the same 16 bytes names another node.
 func cacheKeyOf(k objKey) (cacheKey, bool) {
-	if len(k.id) != 36 {
+	id, ok := parseCanonicalUUID(k.id)
+	if !ok {
 		return cacheKey{}, false
-	}
-	id, err := uuid.Parse(k.id)
-	if err != nil {
-		return cacheKey{}, false
-	}
-	for i := range len(k.id) {
-		if c := k.id[i]; 'A' <= c && c <= 'F' {
-			return cacheKey{}, false
-		}
 	}
 	return cacheKey{k.class, id}, true
+}
+
+// canonicalUUIDHex are the offsets of the 16 hex pairs of a canonical
+// UUID; lowerHexValue maps '0'-'9' and 'a'-'f' to their values, any
+// other byte to 0xff.
+var (
+	canonicalUUIDHex = [16]int{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
+	lowerHexValue    = func() (v [256]byte) {
+		for i := range v {
+			v[i] = 0xff
+		}
+		for c := byte('0'); c <= '9'; c++ {
+			v[c] = c - '0'
+		}
+		for c := byte('a'); c <= 'f'; c++ {
+			v[c] = c - 'a' + 10
+		}
+		return v
+	}()
+)
+
+// parseCanonicalUUID parses s in the canonical form only (lower case,
+// dashes), in one pass: every object a listing takes from the cache is
+// looked up by its id, and uuid.Parse (which takes every spelling) then a
+// scan for upper case took twice as long.
+func parseCanonicalUUID(s string) (uuid.UUID, bool) {
+	var id uuid.UUID
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return id, false
+	}
+	for i, at := range canonicalUUIDHex {
+		hi, lo := lowerHexValue[s[at]], lowerHexValue[s[at+1]]
+		if hi > 15 || lo > 15 {
+			return id, false
+		}
+		id[i] = hi<<4 | lo
+	}
+	return id, true
 }
 
 // spareWatch is a watch on an object's node kept apart from its entry:

@@ -3,6 +3,8 @@ package zoom
 import (
 	"context"
 	"maps"
+	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -278,4 +280,30 @@ func readerAndWriter(t *testing.T) (reader *Store, cc *watchCountingConn, writer
 		t.Fatal(err)
 	}
 	return reader, cc, writer
+}
+
+// TestParseCanonicalUUID: the cache's key parser takes exactly the ids
+// uuid.Parse takes in the canonical 36-character form without upper case,
+// to the same 16 bytes.
+func TestParseCanonicalUUID(t *testing.T) {
+	ids := []string{uuid.NewString(), strings.ToUpper(uuid.NewString()), "00000000-0000-0000-0000-000000000000",
+		"ffffffff-ffff-ffff-ffff-ffffffffffff", "0b4b7b5e-24c1-4dbb-9c3d-0d8b0f3c6a1g", "0b4b7b5e024c1-4dbb-9c3d-0d8b0f3c6a11",
+		"{b4b7b5e-24c1-4dbb-9c3d-0d8b0f3c6a11}", "urn:uuid:0b4b7b5e-24c1-4dbb-9c3d-0d8b", "0b4b7b5e24c14dbb9c3d0d8b0f3c6a11", ""}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "0123456789abcdefABCDEF-g{}:"
+	for range 20000 {
+		b := []byte(uuid.NewString())
+		for range rng.IntN(3) {
+			b[rng.IntN(len(b))] = alphabet[rng.IntN(len(alphabet))]
+		}
+		ids = append(ids, string(b))
+	}
+	for _, s := range ids {
+		want, err := uuid.Parse(s)
+		wantOK := err == nil && len(s) == 36 && s == strings.ToLower(s)
+		got, ok := parseCanonicalUUID(s)
+		if ok != wantOK || (ok && got != want) {
+			t.Errorf("%q: got %v %v, want %v %v", s, got, ok, want, wantOK)
+		}
+	}
 }
