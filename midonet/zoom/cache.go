@@ -130,6 +130,7 @@ type decoded struct {
 	pend         []models.ListEdit
 	text         []byte
 	grow         *atomic.Bool // claim on text's spare capacity, nil for text read from the store (entry.encode)
+	pendGrow     *atomic.Bool // claim on pend's spare capacity, nil when pend is clipped (entry.appendPend)
 	// The provenance node as written by this store with the object (known
 	// only then): what a write needs besides the object.
 	prov        []byte
@@ -308,7 +309,9 @@ func (c *decodedCache) note(k objKey) {
 }
 
 func (c *decodedCache) put(k objKey, d decoded) {
-	d.pend = d.pend[:len(d.pend):len(d.pend)] // appends by readers copy
+	if d.pendGrow == nil {
+		d.pend = d.pend[:len(d.pend):len(d.pend)] // appends by readers copy
+	}
 	cost := entryCost(&d)
 	if cost > c.maxBytes/4 {
 		return // one object would crowd out the rest

@@ -141,3 +141,36 @@ func TestEncodeSplicesRemovals(t *testing.T) {
 		t.Errorf("absent element: printed %v (pending %d), want the object as it was", bytes.Equal(got, text), len(absent.pend))
 	}
 }
+
+// Two transactions holding one cached version whose pending edits have
+// spare capacity (pendGrow) both record a back-reference: the first
+// appends in place, the second copies, and neither's edits, nor the
+// cached version's, show the other's; each then appends in its own array.
+func TestAppendPendClaimsSpareCapacityOnce(t *testing.T) {
+	fd := (&models.Network{}).ProtoReflect().Descriptor().Fields().ByName("port_ids")
+	edit := func() models.ListEdit { return models.ListEdit{Field: fd, New: models.NewUUID()} }
+	cached := make([]models.ListEdit, 1, 8)
+	cached[0] = edit()
+	claim := new(atomic.Bool)
+	a := &entry{pend: cached, pendGrow: claim}
+	b := &entry{pend: cached, pendGrow: claim}
+	ea, eb := edit(), edit()
+	a.appendPend(ea)
+	b.appendPend(eb)
+	if &a.pend[0] != &cached[0] {
+		t.Error("the first claim copied the cached edits")
+	}
+	if &b.pend[0] == &cached[0] {
+		t.Error("the second writer appended in the array the first claimed")
+	}
+	if len(cached) != 1 || a.pend[1].New != ea.New || b.pend[1].New != eb.New || b.pend[0].New != cached[0].New {
+		t.Errorf("edits mixed: cached %d, a %v, b %v", len(cached), a.pend, b.pend)
+	}
+	for _, e := range []*entry{a, b} {
+		before := &e.pend[0]
+		e.appendPend(edit())
+		if &e.pend[0] != before || len(e.pend) != 3 {
+			t.Errorf("a transaction's own array copied again (%d edits)", len(e.pend))
+		}
+	}
+}

@@ -45,6 +45,12 @@ type entry struct {
 	pend    []models.ListEdit
 	text    []byte
 	printed int
+	// pendGrow is the claim on pend's spare capacity when pend is the
+	// cached version's (nil: none); pendOwned: this transaction appended
+	// to pend, whose array beyond the cached length is then its own (see
+	// appendPend).
+	pendGrow  *atomic.Bool
+	pendOwned bool
 	// grow is the claim on text's spare capacity (nil: text is not this
 	// store's own): see encode.
 	grow    *atomic.Bool
@@ -62,6 +68,7 @@ type entry struct {
 func (e *entry) view() proto.Message {
 	if len(e.pend) > 0 {
 		e.obj, e.pend, e.text, e.printed, e.grow = models.ApplyListEditsShared(e.obj, e.pend), nil, nil, 0, nil
+		e.pendGrow, e.pendOwned = nil, false
 	}
 	return e.obj
 }
@@ -78,9 +85,26 @@ func (e *entry) copy() proto.Message {
 	return proto.Clone(e.obj)
 }
 
+// appendPend records edits after the pending ones. A pending list read
+// from the cache is shared with its readers and with other transactions
+// holding the same version: its spare capacity is taken by the first to
+// claim it (pendGrow), the others copy, with room to grow, so that a
+// parent's pending back-references (up to maxPending, one per child
+// create) are not copied whole by every create.
+func (e *entry) appendPend(edits ...models.ListEdit) {
+	if len(e.pend)+len(edits) <= cap(e.pend) && (e.pendOwned || e.pendGrow != nil && e.pendGrow.CompareAndSwap(false, true)) {
+		e.pend, e.pendOwned = append(e.pend, edits...), true
+		return
+	}
+	grown := make([]models.ListEdit, len(e.pend), 2*(len(e.pend)+len(edits))+4)
+	copy(grown, e.pend)
+	e.pend, e.pendOwned = append(grown, edits...), true
+}
+
 // set replaces the object (nil: absent).
 func (e *entry) set(obj proto.Message) {
 	e.obj, e.pend, e.text, e.printed, e.grow = obj, nil, nil, 0, nil
+	e.pendGrow, e.pendOwned = nil, false
 }
 
 // encode prints the object for the commit: the stored text with the
@@ -308,7 +332,7 @@ func (tx *Tx) read(ci *classInfo, id string, forWrite bool) (*entry, error) {
 	if !exists {
 		return &entry{}, nil
 	}
-	e := &entry{obj: d.obj, pend: d.pend, printed: len(d.pend), text: d.text, inStore: true, version: d.version}
+	e := &entry{obj: d.obj, pend: d.pend, pendGrow: d.pendGrow, printed: len(d.pend), text: d.text, inStore: true, version: d.version}
 	switch {
 	case !forWrite:
 	case provCached && d.provKnown:
@@ -808,7 +832,7 @@ func (tx *Tx) Edit(model proto.Message, id uuid.UUID, field string, edits ...mod
 	if err := tx.noteChange(objKey{ci.Name, sid}, changeData); err != nil {
 		return err
 	}
-	e.pend = append(e.pend, edits...)
+	e.appendPend(edits...)
 	return nil
 }
 
@@ -942,7 +966,7 @@ func (tx *Tx) addBackRef(ci *classInfo, thisID string, b binding, thatID string)
 		if err := tx.noteChange(k, changeBackRef); err != nil {
 			return err
 		}
-		e.pend = append(e.pend, models.ListEdit{Field: b.back, New: this})
+		e.appendPend(models.ListEdit{Field: b.back, New: this})
 		return nil
 	}
 	updated := proto.Clone(e.view())
@@ -983,7 +1007,7 @@ func (tx *Tx) clearBackRef(ci *classInfo, thisID string, b binding, thatID strin
 		if err := tx.noteChange(objKey{rc.Name, thatID}, changeBackRef); err != nil {
 			return err
 		}
-		e.pend = append(e.pend, models.ListEdit{Field: b.back, Old: this})
+		e.appendPend(models.ListEdit{Field: b.back, Old: this})
 		return nil
 	}
 	updated := proto.Clone(e.view())
@@ -1260,8 +1284,13 @@ func (tx *Tx) remember(ops []storage.Op, meta []commitOp, results []storage.OpRe
 				d.provVersion = results[j].Stat.Version
 			}
 		}
+		if e.pendOwned {
+			// Beyond its length the array is this transaction's: the
+			// cached version's to hand on (appendPend).
+			d.pendGrow = new(atomic.Bool)
+		}
 		if pendingFull(d.pend) { // keep the list short: one copy per maxPending edits
-			d.obj, d.pend = models.ApplyListEditsShared(d.obj, d.pend), nil
+			d.obj, d.pend, d.pendGrow = models.ApplyListEditsShared(d.obj, d.pend), nil, nil
 		}
 		// The write fired the watch of the version before: the entry is
 		// unarmed until rearm's stat finds it current.
