@@ -214,7 +214,9 @@ func (r *groupReq) outcome(err error) error {
 // waiting a whole commit for N's outcome. N+1's multi checks the version N
 // gives the hot object and that the objects N created exist, so it fails
 // when N does; its members then run again on fresh state (a lost race,
-// never their answer). Members are answered in batch order, N+1's only
+// never their answer). Two goroutines' multis on one session may reach
+// the store in either order: N+1 failing its checks because it came first
+// is sent again once N has committed (Tx.baseCommitted). Members are answered in batch order, N+1's only
 // once N's outcome is known.
 func (g *group) run() {
 	var prev *flight // the last batch started, not yet answered
@@ -256,7 +258,11 @@ func (g *group) run() {
 				prev = nil
 			}
 		}
-		f := g.s.startBatch(live, base)
+		var on *flight // the batch f is built on, in flight
+		if base != nil {
+			on = prev
+		}
+		f := g.s.startBatch(live, base, on)
 		if prev != nil {
 			f.base = prev
 			g.finish(prev, true)
@@ -291,6 +297,11 @@ type flight struct {
 	// about to be sent, nil when nothing can be built on it; capacity 1.
 	after chan map[objKey]entry
 	done  chan error // the commit's outcome; capacity 1
+	// committed is closed once the commit returned commitErr (done's
+	// value, which finish takes): what the batch built on this one waits
+	// for before sending its multi again (Tx.baseCommitted).
+	committed chan struct{}
+	commitErr error
 	// base is the batch this one was built on, answered before this one;
 	// err is the commit's outcome once answered; doomed: base failed.
 	base   *flight
@@ -316,9 +327,8 @@ func (f *flight) next() map[objKey]entry {
 }
 
 // startBatch runs the functions of live in one transaction, built on base
-// (the state of the batch before, in flight) when set, and starts its
-// commit.
-func (s *Store) startBatch(live []*groupReq, base map[objKey]entry) *flight {
+// (the state batch on, in flight, leaves) when set, and starts its commit.
+func (s *Store) startBatch(live []*groupReq, base map[objKey]entry, on *flight) *flight {
 	s.gstats.batches.Add(1)
 	s.gstats.members.Add(int64(len(live)))
 	if base != nil {
@@ -330,7 +340,7 @@ func (s *Store) startBatch(live []*groupReq, base map[objKey]entry) *flight {
 	for k, e := range base {
 		tx.cache[k] = &e
 	}
-	f := &flight{live: live, tx: tx, cancel: cancel, after: make(chan map[objKey]entry, 1), done: make(chan error, 1)}
+	f := &flight{live: live, tx: tx, cancel: cancel, after: make(chan map[objKey]entry, 1), done: make(chan error, 1), committed: make(chan struct{})}
 	for i, r := range live {
 		saved := tx.snapshot()
 		tx.ctx, tx.member = r.ctx, i
@@ -348,8 +358,20 @@ func (s *Store) startBatch(live []*groupReq, base map[objKey]entry) *flight {
 	tx.sending = func(ops []storage.Op, meta []commitOp) {
 		f.after <- tx.afterBatch(ops, meta)
 	}
+	if on != nil {
+		tx.baseCommitted = func() error {
+			select {
+			case <-on.committed:
+				return on.commitErr
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
 	go func() {
 		err := tx.commit()
+		f.commitErr = err
+		close(f.committed)
 		if err == nil {
 			tx.afterCommit()
 		}
@@ -472,7 +494,7 @@ func (g *group) finish(f *flight, built bool) {
 				}
 				return
 			}
-			g.finish(g.s.startBatch(rest, nil), false)
+			g.finish(g.s.startBatch(rest, nil, nil), false)
 			return
 		}
 	}

@@ -211,7 +211,13 @@ type Tx struct {
 	// before it is sent; grown: the claims on written texts' spare
 	// capacity shared with the next batch built on this one (group.go).
 	sending func([]storage.Op, []commitOp)
-	grown   map[objKey]*atomic.Bool
+	// baseCommitted, set on a batch built on another still in flight,
+	// waits for that one's commit and returns its outcome: a version or
+	// existence check of this batch's multi that fails while the other
+	// committed means this multi reached the store first (two goroutines'
+	// multis on one session), so it is sent again, once.
+	baseCommitted func() error
+	grown         map[objKey]*atomic.Bool
 	// unverified: an object about to be written was taken from a cache
 	// entry this store wrote, neither armed nor read again (read);
 	// armedOnly: take none such (a run after a failure on one).
@@ -1247,6 +1253,12 @@ func (tx *Tx) commit() error {
 			continue
 		case errors.Is(err, storage.ErrBadVersion), errors.Is(err, storage.ErrNoNode),
 			errors.Is(err, storage.ErrNodeExists):
+			if wait := tx.baseCommitted; wait != nil {
+				tx.baseCommitted = nil
+				if wait() == nil {
+					continue // sent before the batch it was built on
+				}
+			}
 			tx.s.cache.forget(m.key) // the next attempt reads it
 			return &ConcurrentModificationError{Class: m.key.class, ID: m.key.id, Err: err}
 		default:

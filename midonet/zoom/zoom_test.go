@@ -684,3 +684,96 @@ func TestGroupsSweepCooledDown(t *testing.T) {
 		t.Fatalf("%d groups after the sweep, want the still-hot one and the new one", len(gs.m))
 	}
 }
+
+// overtakingConn holds back the first multi sent after arm until the next
+// multi has been answered: the batch built on the held one reaches the
+// store first, as two goroutines' multis on one session may.
+type overtakingConn struct {
+	storage.Conn
+	mu       sync.Mutex
+	armed    bool
+	held     chan struct{} // closed once the held multi waits
+	overtook chan struct{} // closed once the multi after it was answered
+	multis   int
+}
+
+func (c *overtakingConn) arm() {
+	c.mu.Lock()
+	c.armed, c.held, c.overtook, c.multis = true, make(chan struct{}), make(chan struct{}), 0
+	c.mu.Unlock()
+}
+
+func (c *overtakingConn) Multi(ctx context.Context, ops ...storage.Op) ([]storage.OpResult, error) {
+	c.mu.Lock()
+	c.multis++
+	armed, held, overtook := c.armed, c.held, c.overtook
+	c.armed = false
+	c.mu.Unlock()
+	if armed {
+		close(held)
+		select {
+		case <-overtook:
+		case <-time.After(10 * time.Second):
+		}
+		return c.Conn.Multi(ctx, ops...)
+	}
+	res, err := c.Conn.Multi(ctx, ops...)
+	if held != nil {
+		select {
+		case <-overtook:
+		default:
+			close(overtook)
+		}
+	}
+	return res, err
+}
+
+// A batch built on one whose multi is still in flight may reach the store
+// before it and fail its checks; once the batch before commits, it is sent
+// again, and its members never see the lost ordering.
+func TestPipelinedBatchOvertakingItsBase(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sch := Schema{Classes: []models.Class{class(t, "Network"), class(t, "Port")},
+		Bindings: []Binding{{Left: "Network", LeftField: "port_ids", OnDeleteLeft: Cascade, Right: "Port", RightField: "network_id", OnDeleteRight: Clear}}}
+	conn := &overtakingConn{Conn: mem.NewServer().Connect()}
+	st, err := NewStore(ctx, conn, sch, Options{Root: "/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	network := &models.Network{Id: models.NewUUID()}
+	if err := st.Create(ctx, network); err != nil {
+		t.Fatal(err)
+	}
+	g := st.groups.hot(st, objKey{"Network", network.Id.Canonical()})
+	a, b := models.NewUUID(), models.NewUUID()
+	create := func(id *models.UUID) func(*Tx) error {
+		return func(tx *Tx) error { return tx.Create(&models.Port{Id: id, NetworkId: network.Id}) }
+	}
+	conn.arm()
+	first := make(chan error, 1)
+	go func() { first <- g.submit(ctx, create(a)) }()
+	<-conn.held // batch 1's multi is in flight
+	if err := g.submit(ctx, create(b)); err != nil {
+		t.Errorf("member of the batch that overtook its base: %v", err)
+	}
+	if err := <-first; err != nil {
+		t.Errorf("member of the overtaken batch: %v", err)
+	}
+	if s := st.GroupCommitStats(); s.Pipelined != 1 || s.Members != 2 {
+		t.Errorf("group commits %+v, want 2 members (none run again) in 2 batches, one pipelined", s)
+	}
+	conn.mu.Lock()
+	multis := conn.multis
+	conn.mu.Unlock()
+	if multis != 3 { // batch 1, batch 2 twice
+		t.Errorf("%d multis since batch 1, want 3", multis)
+	}
+	n, err := st.Get(ctx, &models.Network{}, network.Id.ToGoogle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := models.UUIDsToStrings(n.(*models.Network).PortIds); !slices.Equal(ids, []string{a.Canonical(), b.Canonical()}) {
+		t.Errorf("network ports %v, want %s then %s", ids, a.Canonical(), b.Canonical())
+	}
+}
