@@ -216,8 +216,8 @@ func (r *groupReq) outcome(err error) error {
 // when N does; its members then run again on fresh state (a lost race,
 // never their answer). Two goroutines' multis on one session may reach
 // the store in either order: N+1 failing its checks because it came first
-// is sent again once N has committed (Tx.baseCommitted). Members are answered in batch order, N+1's only
-// once N's outcome is known.
+// is sent again once N has committed (Tx.baseCommitted). Members are
+// answered in batch order, N+1's only once N's outcome is known.
 func (g *group) run() {
 	var prev *flight // the last batch started, not yet answered
 	for {
@@ -258,11 +258,8 @@ func (g *group) run() {
 				prev = nil
 			}
 		}
-		var on *flight // the batch f is built on, in flight
-		if base != nil {
-			on = prev
-		}
-		f := g.s.startBatch(live, base, on)
+		// prev, when still set, is the batch base is of, in flight.
+		f := g.s.startBatch(live, base, prev)
 		if prev != nil {
 			f.base = prev
 			g.finish(prev, true)
@@ -387,8 +384,8 @@ func (s *Store) startBatch(live []*groupReq, base map[objKey]entry, on *flight) 
 // then checks those versions: it fails unless this one committed (an
 // object created here is missing otherwise). Nil when the state is not
 // known from the ops alone (raw nodes, class guards, provenance
-// overwritten at any version) or nothing was created (nothing the next batch could check
-// that only this commit makes true). A written text's spare capacity is
+// overwritten at any version) or nothing was created (nothing the next
+// batch could check that only this commit makes true). A written text's spare capacity is
 // claimed through one flag shared with the decoded cache's copy
 // (tx.grown), so that only one of them appends in place.
 func (tx *Tx) afterBatch(ops []storage.Op, meta []commitOp) map[objKey]entry {
