@@ -325,7 +325,11 @@ func (tx *Tx) read(ci *classInfo, id string, forWrite bool) (*entry, error) {
 		exists bool
 		err    error
 	)
-	if w, ok := tx.s.cache.writableEntry(k); ok && forWrite && !tx.armedOnly {
+	w, writable := decoded{}, false
+	if forWrite && !tx.armedOnly {
+		w, writable = tx.s.cache.writableEntry(k)
+	}
+	if writable {
 		d, exists = w, true
 		tx.unverified = tx.unverified || !w.armed()
 	} else {
