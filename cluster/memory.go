@@ -14,13 +14,13 @@ import (
 // DefaultMemoryLimit is the soft memory limit of a node whose operator set
 // none (no GOMEMLIMIT, --memory-limit, -Xmx or MAX_HEAP_SIZE): #12's bound
 // on a node holding 100k objects (150 MB resident) with room for the part
-// of the resident set the runtime does not count (the memory figure's node
-// came to 135 MB under it with a live heap of ~100 MB, against 256 MB with
-// Go's default alone, which lets the heap grow to twice the live heap
-// before a collection, GOGC=100). The limit is soft: a node whose live
-// heap needs more gets it, at the cost of collections more often (the
-// runtime caps the collector at about half the CPU rather than fail); near
-// it, reading those 100k objects took 2.7 times as long (README, Memory).
+// of the resident set the runtime does not count. Since the decoded cache
+// is bounded by the estimated heap of what it keeps, the memory figure's
+// ZooKeeper node holds 100k objects in ~61 MB under it and ~66 MB with Go's
+// default alone (README, Memory), so the limit now guards against a larger
+// store rather than shaping that figure. The limit is soft: a node whose
+// live heap needs more gets it, at the cost of collections more often (the
+// runtime caps the collector at about half the CPU rather than fail).
 const DefaultMemoryLimit = 128 << 20
 
 // goMemLimitVariable is the Go runtime's own memory limit variable, which
