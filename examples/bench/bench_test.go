@@ -120,7 +120,7 @@ func TestPerformance(t *testing.T) {
 		rows    int
 	}{
 		{"create", h.portCreates, 4*2 + 2},               // ZooKeeper multi, of the same shape, OVN
-		{"size", h.timeBySize, 4 * (len(sz.levels) - 1)}, // create and delete, ZooKeeper and mem
+		{"size", h.timeBySize, 6 * (len(sz.levels) - 1)}, // create and delete: ZooKeeper, mem, raw multis of their shape
 		{"get", h.getLatency, 4},                         // p50 and p99 by wrk and by Go clients
 		{"list", h.listBridges, 2},
 		{"neutron", h.neutronPortCreates, 2},

@@ -45,7 +45,11 @@
 //     big bridge loses one of its ports spread over its list per port it
 //     gains, the empty one the port just created; the big bridge is filled
 //     through the object store in batches, which is quicker than the API
-//     and stores the same);
+//     and stores the same); on ZooKeeper, in the same alternation, raw
+//     multis of the create's own shape on a parent as big as each bridge,
+//     and of its undoing (its nodes deleted, the parent updated: a
+//     delete's floor), one writer: what ZooKeeper itself takes to rewrite a
+//     node of 10k ports (~700 KB) per create, beside what the store adds;
 //   - GET of one bridge, p50 and p99 under 16 keep-alive wrk connections,
 //     and under 16 keep-alive Go clients in the bench's process (whose tail
 //     does not include a load generator waiting for a CPU in a process of

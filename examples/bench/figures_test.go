@@ -269,7 +269,35 @@ func walkTree(ctx context.Context, c storage.Conn, p string, out *[]storedNode) 
 // of one of parents nodes, as big as a bridge of that many ports, chosen
 // as portCreateLoad chooses the bridge; writers goroutines on one session.
 func (s *createShape) load(ctx context.Context, c storage.Conn, writers, parents int) (load, error) {
-	root := fmt.Sprintf("/bench-shape-%d-%d-%d", writers, parents, time.Now().UnixNano())
+	tree, err := s.newTree(ctx, c, fmt.Sprintf("%d-%d", writers, parents), make([]int, parents))
+	if err != nil {
+		return nil, err
+	}
+	var next, named atomic.Int64
+	return func(ctx context.Context, count int) (time.Duration, error) {
+		payload := tree.payload(count)
+		return timed(ctx, count, writers, func(ctx context.Context, w int) error {
+			p := (int64(w) + next.Add(1)*int64(writers)) % int64(parents)
+			_, err := c.Multi(ctx, tree.createOps(int(p), strconv.FormatInt(named.Add(1), 10), payload)...)
+			return err
+		})
+	}, nil
+}
+
+// shapeTree is where multis of a create's shape are written, below a root
+// of its own: the directories of the nodes the create makes, and parents,
+// each as big as a bridge of its number of ports.
+type shapeTree struct {
+	shape   *createShape
+	root    string
+	parents []string
+	ports   []atomic.Int64 // each parent's, which its size follows
+}
+
+// newTree makes a shapeTree named name whose parents have ports ports.
+func (s *createShape) newTree(ctx context.Context, c storage.Conn, name string, ports []int) (*shapeTree, error) {
+	t := &shapeTree{shape: s, root: fmt.Sprintf("/bench-shape-%s-%d", name, time.Now().UnixNano()),
+		parents: make([]string, len(ports)), ports: make([]atomic.Int64, len(ports))}
 	dirs := map[string]bool{}
 	for _, nd := range s.created {
 		if d := path.Dir(nd.path); !strings.Contains(d, s.id) {
@@ -278,39 +306,58 @@ func (s *createShape) load(ctx context.Context, c storage.Conn, writers, parents
 	}
 	dirs["/parents"] = true
 	for d := range dirs {
-		if err := createAll(ctx, c, root+d); err != nil {
+		if err := createAll(ctx, c, t.root+d); err != nil {
 			return nil, err
 		}
 	}
-	parentPaths := make([]string, parents)
-	for i := range parentPaths {
-		parentPaths[i] = fmt.Sprintf("%s/parents/p%d", root, i)
-		if _, err := c.Create(ctx, parentPaths[i], make([]byte, s.parentEmpty), storage.Persistent); err != nil {
+	for i, n := range ports {
+		t.parents[i] = fmt.Sprintf("%s/parents/p%d", t.root, i)
+		t.ports[i].Store(int64(n))
+		if _, err := c.Create(ctx, t.parents[i], make([]byte, s.parentSize(n)), storage.Persistent); err != nil {
 			return nil, err
 		}
 	}
-	children := make([]atomic.Int64, parents)
-	var next, named atomic.Int64
-	return func(ctx context.Context, count int) (time.Duration, error) {
-		// The biggest parent this round can write, shared read only.
-		most := int64(0)
-		for i := range children {
-			most = max(most, children[i].Load())
-		}
-		payload := make([]byte, s.parentEmpty+s.each*int(most+int64(count)))
-		return timed(ctx, count, writers, func(ctx context.Context, w int) error {
-			p := (int64(w) + next.Add(1)*int64(writers)) % int64(parents)
-			name := strconv.FormatInt(named.Add(1), 10)
-			ops := make([]storage.Op, 0, len(s.created)+1)
-			for _, nd := range s.created {
-				ops = append(ops, storage.CreateOp(root+strings.ReplaceAll(nd.path, s.id, name), payload[:nd.size], storage.Persistent))
-			}
-			size := s.parentEmpty + s.each*int(children[p].Add(1))
-			ops = append(ops, storage.SetOp(parentPaths[p], payload[:size], storage.AnyVersion))
-			_, err := c.Multi(ctx, ops...)
-			return err
-		})
-	}, nil
+	return t, nil
+}
+
+// parentSize is the stored size of a bridge of ports ports.
+func (s *createShape) parentSize(ports int) int { return s.parentEmpty + s.each*ports }
+
+// payload is zero bytes enough for any node the tree's multis write while
+// its parents gain up to more ports; shared, read only.
+func (t *shapeTree) payload(more int) []byte {
+	most := int64(0)
+	for i := range t.ports {
+		most = max(most, t.ports[i].Load())
+	}
+	return make([]byte, t.shape.parentSize(int(most)+more))
+}
+
+// createOps is one port create's multi on parent p: the nodes the create
+// makes, the port's id in their paths replaced by name, and p's update to
+// its size with one port more.
+func (t *shapeTree) createOps(p int, name string, payload []byte) []storage.Op {
+	s := t.shape
+	ops := make([]storage.Op, 0, len(s.created)+1)
+	for _, nd := range s.created {
+		ops = append(ops, storage.CreateOp(t.nodePath(nd, name), payload[:nd.size], storage.Persistent))
+	}
+	return append(ops, storage.SetOp(t.parents[p], payload[:s.parentSize(int(t.ports[p].Add(1)))], storage.AnyVersion))
+}
+
+// deleteOps undoes createOps(p, name) in one multi: its nodes deleted,
+// children first, and p's update to its size with one port fewer.
+func (t *shapeTree) deleteOps(p int, name string, payload []byte) []storage.Op {
+	s := t.shape
+	ops := make([]storage.Op, 0, len(s.created)+1)
+	for _, nd := range slices.Backward(s.created) {
+		ops = append(ops, storage.DeleteOp(t.nodePath(nd, name), storage.AnyVersion))
+	}
+	return append(ops, storage.SetOp(t.parents[p], payload[:s.parentSize(int(t.ports[p].Add(-1)))], storage.AnyVersion))
+}
+
+func (t *shapeTree) nodePath(nd sizedNode, name string) string {
+	return t.root + strings.ReplaceAll(nd.path, t.shape.id, name)
 }
 
 // createAll creates p and its missing ancestors, empty.
@@ -406,9 +453,17 @@ func (n *node) fillPorts(ctx context.Context, bridgeID string, count int) ([]str
 // create, comes after a request on the other): on the big bridge one of its filled ports,
 // spread over its list (a delete cuts the port's id out of the bridge's
 // stored text, wherever it is), on the other the port just created; so
-// both stay at their level.
+// both stay at their level. On ZooKeeper the round then does the same with
+// raw multis of the create's own shape (and of its undoing, the delete's
+// floor) on two parents as big as the two bridges: what ZooKeeper takes
+// to write the layout's nodes, the bridge rewritten whole, beside the REST
+// rows.
 func (h *harness) timeBySize(ctx context.Context, tab *table) {
 	t := h.t
+	shape, err := h.zkNode.measureCreateShape(ctx, h.raw, cluster.DefaultRootKey)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range []*node{h.zkNode, h.memNode} {
 		ids, err := n.newBridges(ctx, "sized", 2)
 		if err != nil {
@@ -432,12 +487,25 @@ func (h *harness) timeBySize(ctx context.Context, tab *table) {
 			filled = slices.DeleteFunc(filled, func(id string) bool { return slices.Contains(victims, id) })
 			create := fmt.Sprintf("REST port create on a bridge of %d ports vs of %d ports (%s), 1 client", level, h.sz.levels[0], n.backend)
 			remove := fmt.Sprintf("REST port delete on a bridge of %d ports vs of %d ports (%s), 1 client", level, h.sz.levels[0], n.backend)
+			rawCreate := fmt.Sprintf("ZooKeeper multi of a port create's shape (%s) on a parent of %d ports vs of %d ports, 1 writer", shape, level, h.sz.levels[0])
+			rawRemove := fmt.Sprintf("ZooKeeper multi undoing it (its nodes deleted, the parent updated) on a parent of %d ports vs of %d ports, 1 writer", level, h.sz.levels[0])
+			// The raw multis on ZooKeeper: parent 0 as big as the big
+			// bridge, 1 as the other.
+			var tree *shapeTree
+			var payload []byte
+			if n == h.zkNode {
+				if tree, err = shape.newTree(ctx, h.raw, fmt.Sprintf("size-%d", level), []int{level, h.sz.levels[0]}); err != nil {
+					t.Fatal(err)
+				}
+				payload = tree.payload(1)
+			}
 			// Wall time for the table; the process's CPU time (the node's
 			// and the client's, which the load of a shared machine moves
 			// less) for the log. A garbage collection caused by one side
 			// is charged to whichever request it runs beside.
 			type spent struct{ wall, cpu time.Duration }
 			var createBig, createSmall, deleteBig, deleteSmall spent
+			var rawCreateBig, rawCreateSmall, rawDeleteBig, rawDeleteSmall spent
 			timed := func(d *spent, op func() error) error {
 				start, cpuStart := time.Now(), cputime.Process(t)
 				err := op()
@@ -446,7 +514,10 @@ func (h *harness) timeBySize(ctx context.Context, tab *table) {
 				return err
 			}
 			err = func() error {
-				for _, victim := range victims {
+				multi := func(ops []storage.Op) func() error {
+					return func() error { _, err := h.raw.Multi(ctx, ops...); return err }
+				}
+				for i, victim := range victims {
 					var created string
 					if err := timed(&createBig, func() (err error) { created, err = n.createPort(ctx, big); return err }); err != nil {
 						return err
@@ -462,21 +533,47 @@ func (h *harness) timeBySize(ctx context.Context, tab *table) {
 					if err := timed(&deleteSmall, func() error { return n.deletePort(ctx, uri) }); err != nil {
 						return err
 					}
+					if tree == nil {
+						continue
+					}
+					onBig, onSmall := fmt.Sprintf("b%d", i), fmt.Sprintf("s%d", i)
+					for _, op := range []struct {
+						d   *spent
+						ops []storage.Op
+					}{
+						{&rawCreateBig, tree.createOps(0, onBig, payload)}, {&rawCreateSmall, tree.createOps(1, onSmall, payload)},
+						{&rawDeleteBig, tree.deleteOps(0, onBig, payload)}, {&rawDeleteSmall, tree.deleteOps(1, onSmall, payload)},
+					} {
+						if err := timed(op.d, multi(op.ops)); err != nil {
+							return fmt.Errorf("raw multi: %w", err)
+						}
+					}
 				}
 				return nil
 			}()
+			type sized struct {
+				figure     string
+				big, small spent
+			}
+			figures := []sized{{create, createBig, createSmall}, {remove, deleteBig, deleteSmall}}
+			if tree != nil {
+				figures = append(figures, sized{rawCreate, rawCreateBig, rawCreateSmall}, sized{rawRemove, rawDeleteBig, rawDeleteSmall})
+			}
 			if err != nil {
-				h.failed(tab, create, err)
-				h.failed(tab, remove, err)
+				for _, f := range figures {
+					h.failed(tab, f.figure, err)
+				}
 				continue
 			}
 			ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(h.sz.samples) }
-			tab.add(row{figure: n.withConflicts(create), ours: ms(createBig.wall), baseline: ms(createSmall.wall), unit: "ms"})
-			tab.add(row{figure: remove, ours: ms(deleteBig.wall), baseline: ms(deleteSmall.wall), unit: "ms"})
-			for _, f := range []struct {
-				figure     string
-				big, small spent
-			}{{create, createBig, createSmall}, {remove, deleteBig, deleteSmall}} {
+			for i, f := range figures {
+				figure := f.figure
+				if i == 0 {
+					figure = n.withConflicts(figure)
+				}
+				tab.add(row{figure: figure, ours: ms(f.big.wall), baseline: ms(f.small.wall), unit: "ms"})
+			}
+			for _, f := range figures {
 				t.Logf("%s: process CPU %.3f ms vs %.3f ms per request, ratio %.2f", f.figure, ms(f.big.cpu), ms(f.small.cpu), float64(f.big.cpu)/float64(f.small.cpu))
 			}
 		}
