@@ -2,7 +2,10 @@ package models
 
 import (
 	"bytes"
+	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -195,6 +198,14 @@ func idEditsOnly(edits []ListEdit, fd protoreflect.FieldDescriptor) bool {
 // go after them), else the first such appended one; elems' removed ids
 // are cut in one pass at the end, each id's first occurrences.
 func editIDs(elems []proto.Message, fd protoreflect.FieldDescriptor, edits []ListEdit) []proto.Message {
+	return editIDList(elems, func(m proto.Message) (*UUID, bool) { id, ok := m.(*UUID); return id, ok },
+		func(m proto.Message) proto.Message { return m }, fd, edits)
+}
+
+// editIDList is editIDs over a list of any element type: id is an
+// element as an id (false for one that is not), elem an edit's New as an
+// element. It cuts elems' removed ids in place.
+func editIDList[E any](elems []E, id func(E) (*UUID, bool), elem func(proto.Message) E, fd protoreflect.FieldDescriptor, edits []ListEdit) []E {
 	left := map[[2]uint64]int{} // of each removed id, how many of elems' are left
 	for _, ed := range edits {
 		if ed.Field.Number() == fd.Number() && ed.Old != nil {
@@ -203,7 +214,7 @@ func editIDs(elems []proto.Message, fd protoreflect.FieldDescriptor, edits []Lis
 	}
 	if len(left) > 0 {
 		for _, m := range elems {
-			if id, ok := m.(*UUID); ok {
+			if id, ok := id(m); ok {
 				if n, removed := left[idKey(id)]; removed {
 					left[idKey(id)] = n + 1
 				}
@@ -211,24 +222,25 @@ func editIDs(elems []proto.Message, fd protoreflect.FieldDescriptor, edits []Lis
 		}
 	}
 	cut := map[[2]uint64]int{} // of each id, how many of elems' first ones go
-	var added []proto.Message
+	var added []E
 	for _, ed := range edits {
 		switch {
 		case ed.Field.Number() != fd.Number():
 		case ed.Old == nil:
-			added = append(added, ed.New)
+			added = append(added, elem(ed.New))
 		case left[idKey(ed.Old.(*UUID))] > 0:
 			left[idKey(ed.Old.(*UUID))]--
 			cut[idKey(ed.Old.(*UUID))]++
 		default:
-			if i := slices.IndexFunc(added, func(m proto.Message) bool { return elemEqual(m, ed.Old) }); i >= 0 {
+			old := ed.Old.(*UUID)
+			if i := slices.IndexFunc(added, func(m E) bool { id, ok := id(m); return ok && id.Equal(old) }); i >= 0 {
 				added = slices.Delete(added, i, i+1)
 			}
 		}
 	}
 	if len(cut) > 0 {
-		elems = slices.DeleteFunc(elems, func(m proto.Message) bool {
-			id, ok := m.(*UUID)
+		elems = slices.DeleteFunc(elems, func(m E) bool {
+			id, ok := id(m)
 			if !ok || cut[idKey(id)] == 0 {
 				return false
 			}
@@ -276,6 +288,18 @@ func ApplyListEditsShared(obj proto.Message, edits []ListEdit) proto.Message {
 			continue
 		}
 		done = append(done, fd.Number())
+		if from, to, ok := idLists(obj, dst.Interface(), fd, edits); ok {
+			// A list of ids (a parent's back-references, 10,000 for a
+			// big bridge) edited as its Go slice: a list element costs
+			// ~400 ns through protoreflect's Get and Append.
+			ids := from.Interface().([]*UUID)
+			ids = editIDList(append(make([]*UUID, 0, len(ids)+len(edits)), ids...),
+				func(id *UUID) (*UUID, bool) { return id, true }, func(m proto.Message) *UUID { return m.(*UUID) }, fd, edits)
+			if len(ids) > 0 {
+				to.Set(reflect.ValueOf(ids))
+			}
+			continue
+		}
 		old := src.Get(fd).List()
 		elems := make([]proto.Message, old.Len())
 		for i := range elems {
@@ -291,6 +315,40 @@ func ApplyListEditsShared(obj proto.Message, edits []ListEdit) proto.Message {
 		}
 	}
 	return dst.Interface()
+}
+
+// idLists are the Go slices of field fd of from and to, generated
+// messages of one type, when fd is a list of ids whose edits are appends
+// of non-nil ids and removals (idEditsOnly); false otherwise.
+func idLists(from, to proto.Message, fd protoreflect.FieldDescriptor, edits []ListEdit) (reflect.Value, reflect.Value, bool) {
+	if !idEditsOnly(edits, fd) || !slices.ContainsFunc(edits, func(ed ListEdit) bool { return ed.Field.Number() == fd.Number() }) {
+		return reflect.Value{}, reflect.Value{}, false
+	}
+	for _, ed := range edits {
+		if ed.Field.Number() == fd.Number() && ed.Old == nil {
+			if id, ok := ed.New.(*UUID); !ok || id == nil {
+				return reflect.Value{}, reflect.Value{}, false
+			}
+		}
+	}
+	f, t := reflect.ValueOf(from), reflect.ValueOf(to)
+	if f.Kind() != reflect.Pointer || f.Type() != t.Type() || f.IsNil() || t.IsNil() || f.Elem().Kind() != reflect.Struct {
+		return reflect.Value{}, reflect.Value{}, false
+	}
+	st := f.Elem().Type()
+	number := strconv.Itoa(int(fd.Number()))
+	for i := range st.NumField() {
+		// protoc-gen-go's tag: "bytes,102,rep,name=port_ids,...".
+		tag := strings.Split(st.Field(i).Tag.Get("protobuf"), ",")
+		if len(tag) < 3 || tag[1] != number {
+			continue
+		}
+		if tag[2] != "rep" || st.Field(i).Type != reflect.TypeFor[[]*UUID]() {
+			break
+		}
+		return f.Elem().Field(i), t.Elem().Field(i), true
+	}
+	return reflect.Value{}, reflect.Value{}, false
 }
 
 // elemEqual is proto.Equal, without reflection for the elements of the
