@@ -54,7 +54,10 @@
 //     and under 16 keep-alive Go clients in the bench's process (whose tail
 //     does not include a load generator waiting for a CPU in a process of
 //     its own), against raw ZooKeeper gets of its node by 16 goroutines on
-//     one session;
+//     one session; and the wrk figures against the same wrk command on a
+//     bare net/http handler in the bench's process writing the same answer
+//     (the HTTP floor: a p99 of the floor's above #12's 2 ms is the
+//     machine's, not the node's);
 //   - GET /bridges of 10k bridges, on ZooKeeper and in memory, against raw
 //     reads of the same nodes (children, then every node, 64 in flight, as
 //     the store issues them); the steady state: timed after two GETs that

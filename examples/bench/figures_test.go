@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path"
 	"regexp"
@@ -603,6 +604,14 @@ func (h *harness) getLatency(ctx context.Context, tab *table) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	floor, err := h.httpFloor(ctx, h.zkNode, "bridges/"+ids[0], client.Media("Bridge-v4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, err := wrk(ctx, floor, client.Media("Bridge-v4"), 16, h.sz.getFor)
+	if err != nil {
+		t.Fatal(err)
+	}
 	nodePath := path.Join(h.zkNode.store.ZoomPath(), "models", "Network", ids[0])
 	raw, err := latencies(ctx, h.sz.getFor, 16, func(ctx context.Context) error {
 		_, _, err := h.raw.Get(ctx, nodePath)
@@ -632,6 +641,48 @@ func (h *harness) getLatency(ctx context.Context, tab *table) {
 			ours:   p.ours, baseline: percentile(raw, p.q), unit: "ms",
 		})
 	}
+	for _, p := range []struct {
+		name       string
+		ours, bare float64
+	}{{"p50", ours.p50, bare.p50}, {"p99", ours.p99, bare.p99}} {
+		tab.add(row{
+			figure: fmt.Sprintf("GET one bridge %s, 16 keep-alive clients (wrk; ZooKeeper) vs a bare net/http handler writing the same answer %s (the HTTP floor, same wrk)", p.name, p.name),
+			ours:   p.ours, baseline: p.bare, unit: "ms",
+		})
+	}
+}
+
+// httpFloor serves, until the test ends, what a GET of n's API path p
+// answers now (status 200, its body, Content-Type and Content-Length) from
+// a bare net/http handler on 127.0.0.1 in the bench's process, and returns
+// its URL: what any Go HTTP server costs for that answer (the floor under
+// the node's GET p99 on this machine).
+func (h *harness) httpFloor(ctx context.Context, n *node, p, accept string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.apiURL+"/"+p, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Accept", accept)
+	resp, err := n.http.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET %s: %s", p, resp.Status)
+	}
+	media := resp.Header.Get("Content-Type")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", media)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body)
+	}))
+	h.t.Cleanup(srv.Close)
+	return srv.URL, nil
 }
 
 type wrkResult struct{ p50, p99 float64 } // ms
