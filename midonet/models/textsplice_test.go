@@ -183,6 +183,46 @@ func TestEditTextMatchesMarshal(t *testing.T) {
 	}
 }
 
+// A cut out of a big text (bigText: a bridge of 1,000 ports), first,
+// middle or last element, is Marshal's bytes in a new array that leaves
+// the text as it was, and has room to append an element in place.
+func TestEditTextCutsBigText(t *testing.T) {
+	net := &Network{Id: NewUUID(), Name: proto.String("big"), Vni: proto.Uint32(9)}
+	for range 1000 {
+		net.PortIds = append(net.PortIds, NewUUID())
+	}
+	fd := net.ProtoReflect().Descriptor().Fields().ByName("port_ids")
+	text, err := Marshal(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(text) < bigText {
+		t.Fatalf("a bridge of 1,000 ports prints %d bytes, under bigText (%d)", len(text), bigText)
+	}
+	before := bytes.Clone(text)
+	for _, i := range []int{0, 1, 500, 998, 999} {
+		edits := []ListEdit{{Field: fd, Old: proto.Clone(net.PortIds[i]).(*UUID)}}
+		got, ok := EditText(text[:len(text):len(text)], net.ProtoReflect().Descriptor(), edits)
+		want, err := Marshal(ApplyListEdits(net, edits))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok || !bytes.Equal(got, want) {
+			t.Fatalf("port %d cut (ok %v): %d bytes, want Marshal's %d", i, ok, len(got), len(want))
+		}
+		if !bytes.Equal(text, before) {
+			t.Fatalf("cutting port %d changed the text", i)
+		}
+		elem, err := AppendElemText(nil, fd, NewUUID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if grown := append(got, elem...); &grown[0] != &got[0] {
+			t.Errorf("port %d cut: no room for one more element (%d of %d bytes used)", i, len(got), cap(got))
+		}
+	}
+}
+
 // The reference removes the first equal back-reference; ApplyListEdits
 // does what RemoveRefID does, and leaves its input alone.
 func TestApplyListEditsRemovesTheFirst(t *testing.T) {
