@@ -227,6 +227,59 @@ func BenchmarkPortDeleteBySize(b *testing.B) {
 	}
 }
 
+// BenchmarkPortRoundsBySize is the REST size rows' alternation at the
+// store: rounds of one port create and one port delete by one writer, on
+// a bridge that keeps 0 and 10,000 other ports (the large bridge's
+// deletes spread over its ports, the empty one's delete the port just
+// created), in process CPU ms per create and per delete with each one's
+// ratio of the large to the empty bridge. Each side pays the garbage
+// collection of the other's garbage, as in the REST figure, whose wall
+// times a shared machine's load moves too much to tell changes of ~10%.
+//
+//	go test -run '^$' -bench 'PortRoundsBySize/mem' -benchtime 2000x ./midonet/
+func BenchmarkPortRoundsBySize(b *testing.B) {
+	sizes := []int{0, 10000}
+	for _, be := range benchBackends(zktest.MaxHeap(1024)) {
+		b.Run(be.name, func(b *testing.B) {
+			ctx := context.Background()
+			conn := be.connect(b)
+			cpuCreate, cpuDelete := make([]float64, len(sizes)), make([]float64, len(sizes))
+			for i, size := range sizes {
+				st, bridge, all := bridgeOfSize(ctx, b, conn, "rounds", size)
+				var created, deleted time.Duration
+				b.ResetTimer()
+				for j := range b.N {
+					cpuStart := cputime.Process(b)
+					p := &models.Port{Id: models.NewUUID(), NetworkId: bridge.Id}
+					if err := st.Create(ctx, p); err != nil {
+						b.Fatal(err)
+					}
+					cpuCreated := cputime.Process(b)
+					victim := p.Id
+					if len(all) > 0 {
+						victim = all[j*len(all)/b.N]
+					}
+					if err := st.Delete(ctx, &models.Port{}, victim.ToGoogle()); err != nil {
+						b.Fatalf("delete %d of %d on a bridge of %d: %v", j, b.N, size, err)
+					}
+					created += cpuCreated - cpuStart
+					deleted += cputime.Process(b) - cpuCreated
+				}
+				b.StopTimer()
+				cpuCreate[i] = float64(created.Microseconds()) / 1000 / float64(b.N)
+				cpuDelete[i] = float64(deleted.Microseconds()) / 1000 / float64(b.N)
+			}
+			for i, size := range sizes {
+				b.ReportMetric(cpuCreate[i], fmt.Sprintf("cpu-ms/create@%d", size))
+				b.ReportMetric(cpuDelete[i], fmt.Sprintf("cpu-ms/delete@%d", size))
+			}
+			last := len(sizes) - 1
+			b.ReportMetric(cpuCreate[last]/cpuCreate[0], fmt.Sprintf("create-ratio@%d/@0", sizes[last]))
+			b.ReportMetric(cpuDelete[last]/cpuDelete[0], fmt.Sprintf("delete-ratio@%d/@0", sizes[last]))
+		})
+	}
+}
+
 // bridgeOfSize is a fresh store (under a root of its own, named after
 // what) holding a bridge of n ports, created 100 per transaction, and the
 // ports' ids in creation order.
