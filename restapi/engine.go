@@ -34,6 +34,7 @@ func (res *resource) check() error {
 		for j := range v.fields {
 			v.fields[j].resolve(md)
 		}
+		v.withCommon = slices.Concat(res.fields, v.fields)
 	}
 	all := slices.Clone(res.fields)
 	for _, v := range res.variants {
@@ -325,10 +326,11 @@ func (c *call) decode(res *resource, body map[string]json.RawMessage, msg proto.
 		if !create && res.variantOf(stored.ProtoReflect()) != v {
 			return errorf(http.StatusBadRequest, "The type of a %s cannot be changed", res.className())
 		}
-		fields = append(slices.Clone(fields), v.fields...)
+		fields = v.withCommon
 	}
 	var viols []Violation
-	for _, f := range fields {
+	for i := range fields {
+		f := &fields[i] // shared rows: only read
 		switch {
 		case f.mode == ro:
 			continue
@@ -337,7 +339,7 @@ func (c *call) decode(res *resource, body map[string]json.RawMessage, msg proto.
 			// validates a PUT's whole entity, so a bad value is a 400 even
 			// where it would not be applied. Decoded into a scratch copy.
 			raw, present := fieldValue(f, body)
-			vs, err := decodeField(&f, raw, present, proto.Clone(msg).ProtoReflect())
+			vs, err := decodeField(f, raw, present, proto.Clone(msg).ProtoReflect())
 			if err != nil {
 				return err
 			}
@@ -347,7 +349,7 @@ func (c *call) decode(res *resource, body map[string]json.RawMessage, msg proto.
 			continue
 		}
 		raw, present := fieldValue(f, body)
-		vs, err := decodeField(&f, raw, present, m)
+		vs, err := decodeField(f, raw, present, m)
 		if err != nil {
 			return err
 		}
@@ -376,7 +378,7 @@ func (c *call) decode(res *resource, body map[string]json.RawMessage, msg proto.
 
 // fieldValue is f's value in b: the body's, else its default (the Java
 // model constructors' defaults apply to PUT bodies too).
-func fieldValue(f field, b body) (json.RawMessage, bool) {
+func fieldValue(f *field, b body) (json.RawMessage, bool) {
 	raw, present := b[f.json]
 	if f.def != nil && (!present || isNull(raw)) {
 		d, _ := json.Marshal(f.def)
@@ -389,9 +391,10 @@ func fieldValue(f field, b body) (json.RawMessage, bool) {
 // nested entity such as a VTEP binding): every field writable.
 func decodeFields(fields []field, b body, msg proto.Message) ([]Violation, error) {
 	var viols []Violation
-	for _, f := range fields {
+	for i := range fields {
+		f := &fields[i]
 		raw, present := fieldValue(f, b)
-		vs, err := decodeField(&f, raw, present, msg.ProtoReflect())
+		vs, err := decodeField(f, raw, present, msg.ProtoReflect())
 		if err != nil {
 			return nil, err
 		}
@@ -406,9 +409,10 @@ func decodeFields(fields []field, b body, msg proto.Message) ([]Violation, error
 func (res *resource) clearWritable(m protoreflect.Message) {
 	fields := res.fields
 	if v := res.variantOf(m); v != nil {
-		fields = append(slices.Clone(fields), v.fields...)
+		fields = v.withCommon
 	}
-	for _, f := range fields {
+	for i := range fields {
+		f := &fields[i]
 		if f.mode == rw && f.kind != kSubnetLen {
 			clearField(m, f.proto)
 		}

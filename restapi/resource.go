@@ -71,6 +71,9 @@ type variant struct {
 	// the one written on output.
 	names  []string
 	fields []field
+	// withCommon is its resource's fields then its own, made by the
+	// resource's check: the rows a body of this variant is decoded by.
+	withCommon []field
 	// fixed proto values written on create/update and used to recognise
 	// the variant of a stored object (enum value names or bools).
 	fixed []fixedValue
