@@ -121,7 +121,7 @@ func TestPerformance(t *testing.T) {
 	}{
 		{"create", h.portCreates, 4*2 + 2},               // ZooKeeper multi, of the same shape, OVN
 		{"size", h.timeBySize, 6 * (len(sz.levels) - 1)}, // create and delete: ZooKeeper, mem, raw multis of their shape
-		{"get", h.getLatency, 6},                         // p50 and p99 by wrk and by Go clients vs raw gets, by wrk vs the HTTP floor
+		{"get", h.getLatency, 8},                         // p50 and p99 by wrk and by Go clients vs raw gets, by wrk vs the HTTP floor and vs mem
 		{"list", h.listBridges, 2},
 		{"neutron", h.neutronPortCreates, 2},
 		{"memory", h.memory, 2 * 5}, // ZooKeeper and mem: vs target, no limit, empty, data; read time

@@ -57,7 +57,9 @@
 //     one session; and the wrk figures against the same wrk command on a
 //     bare net/http handler in the bench's process writing the same answer
 //     (the HTTP floor: a p99 of the floor's above #12's 2 ms is the
-//     machine's, not the node's);
+//     machine's, not the node's), and on the node on the in-memory store
+//     (the REST layer without ZooKeeper: what the ZooKeeper node adds to
+//     it is the read barrier's sync, zoom's package doc);
 //   - GET /bridges of 10k bridges, on ZooKeeper and in memory, against raw
 //     reads of the same nodes (children, then every node, 64 in flight, as
 //     the store issues them); the steady state: timed after two GETs that
