@@ -486,8 +486,8 @@ func EditText(text []byte, md protoreflect.MessageDescriptor, edits []ListEdit) 
 		return int(a.field - b.field)
 	})
 	if len(pieces) == 1 && len(pieces[0].data) == 0 && pieces[0].end < len(text) && len(text) >= bigText {
-		// One element cut out of a big text (a port's id out of its
-		// bridge's), not its end: one append to a slice of text with no
+		// One element cut out of a big text (a port's id out of the
+		// text of a bridge of 2,000 ports or more), not its end: one append to a slice of text with no
 		// capacity left is a new array that the runtime does not zero
 		// before copying into it (withRoom's make does: ~6% of a
 		// delete's CPU on a bridge of 10k ports), with whatever room
@@ -517,10 +517,12 @@ func EditText(text []byte, md protoreflect.MessageDescriptor, edits []ListEdit) 
 // without room the first of them would copy the whole text again.
 func withRoom(n int) []byte { return make([]byte, 0, n+n/8) }
 
-// bigText is the size from which an edited text is allocated in whole
-// pages (a large object), so that a cut's growth leaves room for a few
-// elements at least (EditText).
-const bigText = 32 << 10
+// bigText is the size from which EditText cuts by append: its array is
+// then allocated in whole pages (a large object), so the growth leaves
+// room for a few elements at least, and its spare capacity (at most a
+// quarter and a page) stays within the third of the length that the
+// in-memory store keeps without copying (mem's kept).
+const bigText = 128 << 10
 
 // findElem returns where the first top-level element printing as elem
 // (AppendElemText's bytes) starts in text, skipping those skip says are

@@ -183,12 +183,14 @@ func TestEditTextMatchesMarshal(t *testing.T) {
 	}
 }
 
-// A cut out of a big text (bigText: a bridge of 1,000 ports), first,
+// A cut out of a big text (bigText: a bridge of 2,500 ports), first,
 // middle or last element, is Marshal's bytes in a new array that leaves
-// the text as it was, and has room to append an element in place.
+// the text as it was, and has room to append an element in place, but
+// not more than the third of its length the in-memory store keeps
+// uncopied.
 func TestEditTextCutsBigText(t *testing.T) {
 	net := &Network{Id: NewUUID(), Name: proto.String("big"), Vni: proto.Uint32(9)}
-	for range 1000 {
+	for range 2500 {
 		net.PortIds = append(net.PortIds, NewUUID())
 	}
 	fd := net.ProtoReflect().Descriptor().Fields().ByName("port_ids")
@@ -197,10 +199,10 @@ func TestEditTextCutsBigText(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(text) < bigText {
-		t.Fatalf("a bridge of 1,000 ports prints %d bytes, under bigText (%d)", len(text), bigText)
+		t.Fatalf("a bridge of 2,500 ports prints %d bytes, under bigText (%d)", len(text), bigText)
 	}
 	before := bytes.Clone(text)
-	for _, i := range []int{0, 1, 500, 998, 999} {
+	for _, i := range []int{0, 1, 700, 1250, 1900, 2498, 2499} {
 		edits := []ListEdit{{Field: fd, Old: proto.Clone(net.PortIds[i]).(*UUID)}}
 		got, ok := EditText(text[:len(text):len(text)], net.ProtoReflect().Descriptor(), edits)
 		want, err := Marshal(ApplyListEdits(net, edits))
@@ -219,6 +221,9 @@ func TestEditTextCutsBigText(t *testing.T) {
 		}
 		if grown := append(got, elem...); &grown[0] != &got[0] {
 			t.Errorf("port %d cut: no room for one more element (%d of %d bytes used)", i, len(got), cap(got))
+		}
+		if cap(got)-len(got) > len(got)/3 {
+			t.Errorf("port %d cut: %d bytes spare of %d, over a third", i, cap(got)-len(got), len(got))
 		}
 	}
 }
