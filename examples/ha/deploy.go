@@ -170,11 +170,13 @@ func (d *Deployment) StartAll(ctx context.Context) error {
 		}
 	}
 	d.mu.Unlock()
+	start := time.Now()
 	for _, m := range d.zk {
 		if err := m.waitServing(ctx); err != nil {
 			return err
 		}
 	}
+	d.log.Info("ZooKeeper ensemble serving", "after", time.Since(start).Round(time.Millisecond))
 	for i := range d.nodes {
 		if d.nodes[i].proc == nil {
 			if err := d.startNode(i); err != nil {
@@ -186,6 +188,7 @@ func (d *Deployment) StartAll(ctx context.Context) error {
 		if err := d.waitNode(ctx, i); err != nil {
 			return err
 		}
+		d.log.Info("cluster node healthy", "node", i+1, "after", time.Since(start).Round(time.Millisecond))
 	}
 	d.mu.Lock()
 	if d.haproxy == nil {

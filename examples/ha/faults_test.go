@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -197,7 +198,9 @@ func TestFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := Start(ctx, Options{Dir: dir, ClusterBinary: bin})
+	// The deployment logs into the test's output how long a restart's
+	// ensemble and nodes took to serve.
+	d, err := Start(ctx, Options{Dir: dir, ClusterBinary: bin, Log: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
