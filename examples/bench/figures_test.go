@@ -78,26 +78,34 @@ func (n *node) groupCommits(t *testing.T) map[string]float64 {
 	return out
 }
 
-// storeTime is the time the node's store operations op (its metrics'
-// midonet_cluster_store_op_duration_seconds, e.g. "multi") took so far.
-func (n *node) storeTime(t *testing.T, op string) time.Duration {
+// storeOps is how many store operations of each kind (its metrics'
+// midonet_cluster_store_op_duration_seconds: "multi", "set", ...) the node
+// made so far, and the time they took.
+func (n *node) storeOps(t *testing.T) map[string]opsSpent {
 	families, err := n.metrics.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := map[string]opsSpent{}
 	for _, fam := range families {
 		if fam.GetName() != "midonet_cluster_store_op_duration_seconds" {
 			continue
 		}
 		for _, m := range fam.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "op" && l.GetValue() == op {
-					return time.Duration(m.GetHistogram().GetSampleSum() * float64(time.Second))
+				if l.GetName() == "op" {
+					h := m.GetHistogram()
+					out[l.GetValue()] = opsSpent{h.GetSampleCount(), time.Duration(h.GetSampleSum() * float64(time.Second))}
 				}
 			}
 		}
 	}
-	return 0
+	return out
+}
+
+type opsSpent struct {
+	count uint64
+	time  time.Duration
 }
 
 // newBridges creates count bridges through the API and returns their ids.
@@ -161,14 +169,24 @@ func (h *harness) portCreates(ctx context.Context, tab *table) {
 			{same, fmt.Sprintf("%s vs ZooKeeper multi of its shape (%s), %s on %s",
 				ourFigure, shape, plural(sh.clients, "writer"), plural(sh.bridges, "parent"))},
 		}
-		before, multis := h.zkNode.groupCommits(t), h.zkNode.storeTime(t, "multi")
+		before, opsBefore := h.zkNode.groupCommits(t), h.zkNode.storeOps(t)
 		h.sideBySideAll(ctx, tab, h.zkNode, "/s", ours, baselines...)
+		opsAfter := h.zkNode.storeOps(t)
+		var others []string // the node's other store operations (the tunnel-key counter's)
+		for op, a := range opsAfter {
+			if n := a.count - opsBefore[op].count; op != "multi" && n > 0 {
+				others = append(others, fmt.Sprintf("%s %.3f", op, float64(n)/float64(h.sz.creates)))
+			}
+		}
+		slices.Sort(others)
+		t.Logf("%s, %s: store operations per create: multi %.3f, others: %v", plural(sh.clients, "client"), plural(sh.bridges, "bridge"),
+			float64(opsAfter["multi"].count-opsBefore["multi"].count)/float64(h.sz.creates), others)
 		if last := tab.rows[len(tab.rows)-1]; sh.clients == 1 && last.failed == "" {
 			// One client: one multi per create, none concurrent, so the
 			// node's multi time splits a create's time into ZooKeeper's
 			// (and the ZooKeeper client's) and the rest.
 			ms := func(d float64) float64 { return d * 1000 }
-			multi := float64(h.zkNode.storeTime(t, "multi")-multis) / float64(time.Second) / float64(h.sz.creates)
+			multi := float64(opsAfter["multi"].time-opsBefore["multi"].time) / float64(time.Second) / float64(h.sz.creates)
 			t.Logf("1 client, %s: a create %.2f ms, of which its multi %.2f ms (the node's store metrics) and %.2f ms outside it (HTTP, the handler, the client); a raw multi of its shape %.2f ms",
 				plural(sh.bridges, "bridge"), ms(1/last.ours), ms(multi), ms(1/last.ours-multi), ms(1/last.baseline))
 		}
