@@ -170,8 +170,37 @@ func testSequenceReservedAhead(t *testing.T, b backend) {
 	for range 3 * block {
 		next()
 	}
-	// The rest of the current block and at most one reserved ahead.
-	if c := counter(); c < want-1 || c > want-1+2*block {
-		t.Fatalf("counter at %d after values up to %d, want at most a block ahead of the current one", c, want-1)
+	// The rest of the current block and at most one reserved ahead, each
+	// grown at most 16 times (values taken quickly).
+	if c := counter(); c < want-1 || c > want-1+2*16*block {
+		t.Fatalf("counter at %d after values up to %d, want at most a grown block ahead of the current one", c, want-1)
+	}
+}
+
+// testSequenceBlocksGrow: a store taking a counter's values quickly
+// reserves ever bigger blocks (up to 16 times Options.SequenceBlock), so
+// that the counter is written far less often than once per configured
+// block; the values stay consecutive, and the counter at most two grown
+// blocks ahead.
+func testSequenceBlocksGrow(t *testing.T, b backend) {
+	const block, values = 8, 40 * 8
+	f := newFixture(t, b, zoom.Options{SequenceBlock: block})
+	seq := midonet.OverlayTunnelKey
+	for i := range int32(values) {
+		if v, err := f.store.Next(f.ctx, seq); err != nil || v != seq.Seed+1+i {
+			t.Fatalf("Next = %d, %v; want %d", v, err, seq.Seed+1+i)
+		}
+	}
+	data, st, err := f.conn.Get(f.ctx, f.store.SequencePath(seq))
+	if err != nil || len(data) != 4 {
+		t.Fatalf("counter: %x, %v", data, err)
+	}
+	// Blocks of 8, 8, 16, 32, 64, 128 and one reserved ahead: 7 or 8
+	// compare-and-sets (the node's version) where blocks of 8 took 41.
+	if st.Version > 12 {
+		t.Errorf("counter written %d times for %d values in blocks of %d: the blocks did not grow", st.Version, values, block)
+	}
+	if c := int32(binary.BigEndian.Uint32(data)); c < seq.Seed+values || c > seq.Seed+values+2*16*block {
+		t.Errorf("counter at %d after values up to %d", c, seq.Seed+values)
 	}
 }

@@ -113,6 +113,7 @@ func storeSuite() []suiteCase {
 		{"Sequences", testSequences},
 		{"SequenceBlocksShareWithJVM", testSequenceBlocksShareWithJVM},
 		{"SequenceReservedAhead", testSequenceReservedAhead},
+		{"SequenceBlocksGrow", testSequenceBlocksGrow},
 		{"PipelinedBatchOnFailedOne", testPipelinedBatchOnFailedOne},
 		{"ChurnOnOneBridge", testChurnOnOneBridge},
 	}

@@ -54,7 +54,8 @@
 //
 // Shared counters (the reference's SequenceDispenser, <root>/sequences/<tag>,
 // shared with JVM nodes) hand out values from blocks reserved per store
-// (Options.SequenceBlock, one compare-and-set per block, not per value):
+// (Options.SequenceBlock, one compare-and-set per block, not per value;
+// blocks grow up to 16 times while values are taken quickly):
 //
 //	key, err := st.Next(ctx, zoom.Sequence{Tag: "OVERLAY_TUNNEL_KEY", Seed: 1}) // midonet.OverlayTunnelKey
 //

@@ -51,7 +51,8 @@ type Options struct {
 	Attempts int
 	// SequenceBlock is how many values of a shared counter (Next) the
 	// store reserves at a time; default 32, 1 takes them one by one as
-	// the reference does.
+	// the reference does. Blocks of more than one value grow, up to 16
+	// times it, while each is used up within a second.
 	SequenceBlock int
 	// ProductVersion and ProductCommit are recorded as provenance.
 	ProductVersion, ProductCommit string
