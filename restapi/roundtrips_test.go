@@ -171,6 +171,49 @@ func TestPortCreateRoundTrips(t *testing.T) {
 	}
 }
 
+// TestPortDeleteRoundTrips: a REST port delete costs the storage its
+// multi and, in the background, the reaping of the port's table
+// directories: two listings and one multi deleting both (one logged write,
+// not one per directory).
+func TestPortDeleteRoundTrips(t *testing.T) {
+	for _, sb := range storageBackends() {
+		t.Run(sb.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cc, api, bridge := countedBridge(ctx, t, sb)
+			hdr, err := api.Do(ctx, http.MethodPost, "bridges/"+bridge+"/ports", "", client.Media("Port-v3"), &client.Port{Type: "Bridge"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			uri := hdr.Get("Location")
+			port := uri[strings.LastIndex(uri, "/")+1:]
+			cc.take()
+			if _, err := api.Do(ctx, http.MethodDelete, uri, "", "", nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			var calls []string
+			reaped := func() bool {
+				for _, c := range calls {
+					if strings.HasPrefix(c, "Multi") && strings.Contains(c, "/tables/Port/"+port+"]") {
+						return true
+					}
+				}
+				return false
+			}
+			for deadline := time.Now().Add(10 * time.Second); !reaped() && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				calls = append(calls, cc.take()...)
+			}
+			t.Logf("round trips of one port delete:\n  %s", strings.Join(calls, "\n  "))
+			writes := slices.DeleteFunc(slices.Clone(calls), func(c string) bool {
+				return !strings.HasPrefix(c, "Multi") && !strings.HasPrefix(c, "Delete") && !strings.HasPrefix(c, "Set") && !strings.HasPrefix(c, "Create")
+			})
+			if !reaped() || len(writes) != 2 {
+				t.Errorf("want two writes (the delete's multi, its tables' reaping multi), got:\n  %s", strings.Join(writes, "\n  "))
+			}
+		})
+	}
+}
+
 // TestHotBridgeRoundTrips: 16 clients creating ports on one bridge at once
 // (the bridge's group commits them in batches) cost the storage about one
 // multi per batch; nothing is read per create before it joins the batch.

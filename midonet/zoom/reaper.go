@@ -3,6 +3,7 @@ package zoom
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -12,7 +13,8 @@ import (
 // tableReaper deletes the state-table directories of deleted objects after
 // the delete has committed, in the background as the reference does: a
 // delete's answer does not wait for the reads and log writes the tables
-// cost (a port's: two listings and two deletes, after its one multi). What
+// cost (a port's: two listings and a multi of two deletes, after its own
+// multi). What
 // the reaper misses (a lost session, a failed delete) the recycler removes.
 //
 // An object created under the id of one whose tables this store is still
@@ -20,7 +22,8 @@ import (
 // the ones deleted; and the reaper leaves the tables of an id that exists
 // again when it starts (created by another node, or by a batch built on
 // the delete's). Only a create landing between that check and the deletes
-// is exposed, as any to the reference's reaper.
+// is exposed, as any to the reference's reaper. A small tree (a port's two
+// table directories) goes in one multi.
 type tableReaper struct {
 	mu      sync.Mutex
 	pending map[objKey]chan struct{} // closed when the key's tables are gone
@@ -101,14 +104,59 @@ func (r *tableReaper) wait(ctx context.Context, k objKey) error {
 	}
 }
 
-// deleteTree deletes path and everything under it.
+// maxReapMulti bounds the nodes deleteTree deletes in one multi (a
+// bridge's MAC table may hold thousands of entries).
+const maxReapMulti = 256
+
+// deleteTree deletes path and everything under it: in one multi, children
+// first, when the tree is small and nothing in it changes between its
+// listing and the multi (one logged, fsynced write instead of one per node:
+// a port's tables are two nodes, and a sequential client's next request
+// queues behind these writes on the session), else node by node.
 func deleteTree(ctx context.Context, c storage.Conn, path string) error {
+	var nodes []string
+	if err := listTree(ctx, c, path, &nodes); err != nil {
+		return err
+	}
+	if len(nodes) <= maxReapMulti {
+		ops := make([]storage.Op, 0, len(nodes))
+		for _, p := range slices.Backward(nodes) {
+			ops = append(ops, storage.DeleteOp(p, storage.AnyVersion))
+		}
+		if _, err := c.Multi(ctx, ops...); err == nil {
+			return nil
+		}
+	}
+	return deleteEach(ctx, c, path)
+}
+
+// listTree appends path and the nodes below it, parents first, up to
+// maxReapMulti+1 of them (past that the tree is deleted node by node).
+func listTree(ctx context.Context, c storage.Conn, path string, out *[]string) error {
+	*out = append(*out, path)
+	if len(*out) > maxReapMulti {
+		return nil
+	}
 	children, _, err := c.Children(ctx, path)
 	if err != nil {
 		return err
 	}
 	for _, ch := range children {
-		if err := deleteTree(ctx, c, path+"/"+ch); err != nil && !errors.Is(err, storage.ErrNoNode) {
+		if err := listTree(ctx, c, path+"/"+ch, out); err != nil && !errors.Is(err, storage.ErrNoNode) {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteEach deletes path and everything under it, one node at a time.
+func deleteEach(ctx context.Context, c storage.Conn, path string) error {
+	children, _, err := c.Children(ctx, path)
+	if err != nil {
+		return err
+	}
+	for _, ch := range children {
+		if err := deleteEach(ctx, c, path+"/"+ch); err != nil && !errors.Is(err, storage.ErrNoNode) {
 			return err
 		}
 	}
