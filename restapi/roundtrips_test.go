@@ -118,6 +118,19 @@ func countedBridge(ctx context.Context, t *testing.T, sb storageBackend) (*count
 	return cc, api, br.ID
 }
 
+// onCountedBridges runs f on a counted bridge (countedBridge) of every
+// storage backend, each a subtest with a minute's context.
+func onCountedBridges(t *testing.T, f func(ctx context.Context, t *testing.T, cc *countingConn, api *client.Client, bridge string)) {
+	for _, sb := range storageBackends() {
+		t.Run(sb.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cc, api, bridge := countedBridge(ctx, t, sb)
+			f(ctx, t, cc, api, bridge)
+		})
+	}
+}
+
 // TestPortCreateRoundTrips: a REST port create on an existing bridge
 // (tunnel keys from the node's reserved block) costs the storage one multi;
 // after the first create, once per bridge, the stat that re-arms its
@@ -125,50 +138,45 @@ func countedBridge(ctx context.Context, t *testing.T, sb storageBackend) (*count
 // watch), in the background; nothing else (no provenance or existence
 // reads, no counter round trip, no stat of a bridge this node wrote).
 func TestPortCreateRoundTrips(t *testing.T) {
-	for _, sb := range storageBackends() {
-		t.Run(sb.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			cc, api, bridge := countedBridge(ctx, t, sb)
-			post := func() {
-				t.Helper()
-				if _, err := api.Do(ctx, http.MethodPost, "bridges/"+bridge+"/ports", "", client.Media("Port-v3"), &client.Port{Type: "Bridge"}, nil); err != nil {
-					t.Fatal(err)
+	onCountedBridges(t, func(ctx context.Context, t *testing.T, cc *countingConn, api *client.Client, bridge string) {
+		post := func() {
+			t.Helper()
+			if _, err := api.Do(ctx, http.MethodPost, "bridges/"+bridge+"/ports", "", client.Media("Port-v3"), &client.Port{Type: "Bridge"}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		post() // reserves the node's block of tunnel keys
+		cc.take()
+		const rounds = 3
+		stats, lifeWatches := 0, 0
+		for range rounds {
+			post()
+			calls := cc.take()
+			t.Logf("round trips of one port create: %d\n  %s", len(calls), strings.Join(calls, "\n  "))
+			multis, bridgeStats := 0, 0
+			others := slices.DeleteFunc(slices.Clone(calls), func(s string) bool {
+				switch {
+				case strings.HasPrefix(s, "Multi"):
+					multis++
+				case (strings.HasPrefix(s, "Exists ") || strings.HasPrefix(s, "ExistsW ")) && strings.HasSuffix(s, "/models/Network/"+bridge):
+					bridgeStats++
+				case strings.HasPrefix(s, "ChildrenW ") && strings.HasSuffix(s, "/models/Network/"+bridge):
+					lifeWatches++
+				default:
+					return false
 				}
+				return true
+			})
+			stats += bridgeStats
+			if multis != 1 || len(others) > 0 {
+				t.Errorf("want one multi (and the bridge's stat), got %d round trips:\n  %s", len(calls), strings.Join(calls, "\n  "))
 			}
-			post() // reserves the node's block of tunnel keys
-			cc.take()
-			const rounds = 3
-			stats, lifeWatches := 0, 0
-			for range rounds {
-				post()
-				calls := cc.take()
-				t.Logf("round trips of one port create: %d\n  %s", len(calls), strings.Join(calls, "\n  "))
-				multis, bridgeStats := 0, 0
-				others := slices.DeleteFunc(slices.Clone(calls), func(s string) bool {
-					switch {
-					case strings.HasPrefix(s, "Multi"):
-						multis++
-					case (strings.HasPrefix(s, "Exists ") || strings.HasPrefix(s, "ExistsW ")) && strings.HasSuffix(s, "/models/Network/"+bridge):
-						bridgeStats++
-					case strings.HasPrefix(s, "ChildrenW ") && strings.HasSuffix(s, "/models/Network/"+bridge):
-						lifeWatches++
-					default:
-						return false
-					}
-					return true
-				})
-				stats += bridgeStats
-				if multis != 1 || len(others) > 0 {
-					t.Errorf("want one multi (and the bridge's stat), got %d round trips:\n  %s", len(calls), strings.Join(calls, "\n  "))
-				}
-			}
-			// The first create's background re-arm may be counted here.
-			if stats > 1 || lifeWatches > 1 {
-				t.Errorf("%d stats and %d children watches of the bridge for %d creates, want at most one each", stats, lifeWatches, rounds)
-			}
-		})
-	}
+		}
+		// The first create's background re-arm may be counted here.
+		if stats > 1 || lifeWatches > 1 {
+			t.Errorf("%d stats and %d children watches of the bridge for %d creates, want at most one each", stats, lifeWatches, rounds)
+		}
+	})
 }
 
 // TestPortDeleteRoundTrips: a REST port delete costs the storage its
@@ -176,85 +184,75 @@ func TestPortCreateRoundTrips(t *testing.T) {
 // directories: two listings and one multi deleting both (one logged write,
 // not one per directory).
 func TestPortDeleteRoundTrips(t *testing.T) {
-	for _, sb := range storageBackends() {
-		t.Run(sb.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			cc, api, bridge := countedBridge(ctx, t, sb)
-			hdr, err := api.Do(ctx, http.MethodPost, "bridges/"+bridge+"/ports", "", client.Media("Port-v3"), &client.Port{Type: "Bridge"}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			uri := hdr.Get("Location")
-			port := uri[strings.LastIndex(uri, "/")+1:]
-			cc.take()
-			if _, err := api.Do(ctx, http.MethodDelete, uri, "", "", nil, nil); err != nil {
-				t.Fatal(err)
-			}
-			var calls []string
-			reaped := func() bool {
-				for _, c := range calls {
-					if strings.HasPrefix(c, "Multi") && strings.Contains(c, "/tables/Port/"+port+"]") {
-						return true
-					}
+	onCountedBridges(t, func(ctx context.Context, t *testing.T, cc *countingConn, api *client.Client, bridge string) {
+		hdr, err := api.Do(ctx, http.MethodPost, "bridges/"+bridge+"/ports", "", client.Media("Port-v3"), &client.Port{Type: "Bridge"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uri := hdr.Get("Location")
+		port := uri[strings.LastIndex(uri, "/")+1:]
+		cc.take()
+		if _, err := api.Do(ctx, http.MethodDelete, uri, "", "", nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		var calls []string
+		reaped := func() bool {
+			for _, c := range calls {
+				if strings.HasPrefix(c, "Multi") && strings.Contains(c, "/tables/Port/"+port+"]") {
+					return true
 				}
-				return false
 			}
-			for deadline := time.Now().Add(10 * time.Second); !reaped() && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-				calls = append(calls, cc.take()...)
-			}
-			t.Logf("round trips of one port delete:\n  %s", strings.Join(calls, "\n  "))
-			writes := slices.DeleteFunc(slices.Clone(calls), func(c string) bool {
-				return !strings.HasPrefix(c, "Multi") && !strings.HasPrefix(c, "Delete") && !strings.HasPrefix(c, "Set") && !strings.HasPrefix(c, "Create")
-			})
-			if !reaped() || len(writes) != 2 {
-				t.Errorf("want two writes (the delete's multi, its tables' reaping multi), got:\n  %s", strings.Join(writes, "\n  "))
-			}
+			return false
+		}
+		for deadline := time.Now().Add(10 * time.Second); !reaped() && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			calls = append(calls, cc.take()...)
+		}
+		t.Logf("round trips of one port delete:\n  %s", strings.Join(calls, "\n  "))
+		writes := slices.DeleteFunc(slices.Clone(calls), func(c string) bool {
+			return !strings.HasPrefix(c, "Multi") && !strings.HasPrefix(c, "Delete") && !strings.HasPrefix(c, "Set") && !strings.HasPrefix(c, "Create")
 		})
-	}
+		if !reaped() || len(writes) != 2 {
+			t.Errorf("want two writes (the delete's multi, its tables' reaping multi), got:\n  %s", strings.Join(writes, "\n  "))
+		}
+	})
 }
 
 // TestHotBridgeRoundTrips: 16 clients creating ports on one bridge at once
 // (the bridge's group commits them in batches) cost the storage about one
 // multi per batch; nothing is read per create before it joins the batch.
 func TestHotBridgeRoundTrips(t *testing.T) {
-	for _, sb := range storageBackends() {
-		t.Run(sb.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			cc, api, bridge := countedBridge(ctx, t, sb)
-			const clients, each = 16, 20
-			cc.take()
-			var wg sync.WaitGroup
-			for range clients {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for range each {
-						if _, err := api.Do(ctx, http.MethodPost, "bridges/"+bridge+"/ports", "", client.Media("Port-v3"), &client.Port{Type: "Bridge"}, nil); err != nil {
-							t.Error(err)
-							return
-						}
+	onCountedBridges(t, func(ctx context.Context, t *testing.T, cc *countingConn, api *client.Client, bridge string) {
+		const clients, each = 16, 20
+		cc.take()
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range each {
+					if _, err := api.Do(ctx, http.MethodPost, "bridges/"+bridge+"/ports", "", client.Media("Port-v3"), &client.Port{Type: "Bridge"}, nil); err != nil {
+						t.Error(err)
+						return
 					}
-				}()
-			}
-			wg.Wait()
-			kinds := map[string]int{}
-			for _, c := range cc.take() {
-				kind, rest, _ := strings.Cut(c, " ")
-				if kind == "Exists" || kind == "Get" || kind == "ExistsW" || kind == "GetW" {
-					rest = rest[strings.LastIndex(rest[:strings.LastIndex(rest, "/")], "/"):]
-					kind += " " + strings.Split(rest, "/")[1]
 				}
-				kinds[kind]++
+			}()
+		}
+		wg.Wait()
+		kinds := map[string]int{}
+		for _, c := range cc.take() {
+			kind, rest, _ := strings.Cut(c, " ")
+			if kind == "Exists" || kind == "Get" || kind == "ExistsW" || kind == "GetW" {
+				rest = rest[strings.LastIndex(rest[:strings.LastIndex(rest, "/")], "/"):]
+				kind += " " + strings.Split(rest, "/")[1]
 			}
-			t.Logf("round trips of %d port creates by %d clients on one bridge: %v", clients*each, clients, kinds)
-			// Each batch stats the bridge once (its cached copy current?);
-			// so may each client's first create, run before the bridge's
-			// group exists. A create joining an active group reads nothing.
-			if stats, multis := kinds["Exists Network"]+kinds["ExistsW Network"], kinds["Multi"]; stats > multis+clients {
-				t.Errorf("%d stats of the bridge for %d multis of %d clients: creates read the bridge before joining its batch", stats, multis, clients)
-			}
-		})
-	}
+			kinds[kind]++
+		}
+		t.Logf("round trips of %d port creates by %d clients on one bridge: %v", clients*each, clients, kinds)
+		// Each batch stats the bridge once (its cached copy current?);
+		// so may each client's first create, run before the bridge's
+		// group exists. A create joining an active group reads nothing.
+		if stats, multis := kinds["Exists Network"]+kinds["ExistsW Network"], kinds["Multi"]; stats > multis+clients {
+			t.Errorf("%d stats of the bridge for %d multis of %d clients: creates read the bridge before joining its batch", stats, multis, clients)
+		}
+	})
 }
