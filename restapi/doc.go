@@ -43,7 +43,8 @@
 // by element as each is converted (arrayWriter, wire.go: the same bytes as
 // the whole list encoded at once, gzip by the same rule), each element in
 // the memory of the one before (encodeScratch) with its URIs as the
-// object's URI and a suffix (suffixedURI), not a string per link; an
+// object's URI and a suffix (suffixedURI), not a string per link (a GET of
+// one object encodes into a pooled encodeScratch); an
 // element that fails after the first KB was sent aborts the response. Errors of every kind are
 // written by writeError; the store's typed errors are classified in one
 // place, DefaultStoreErrors (storeerrors.go).

@@ -445,8 +445,10 @@ func (h *handler) serveObject(w http.ResponseWriter, r *http.Request, res *resou
 			c.fail(err)
 			return
 		}
+		sc := encodeScratches.Get().(*encodeScratch)
+		defer sc.release()
 		var obj object
-		if err := withID(func() (err error) { obj, err = c.getOne(res, id); return err }); err != nil {
+		if err := withID(func() (err error) { obj, err = c.getOne(res, id, sc); return err }); err != nil {
 			c.fail(err)
 			return
 		}
