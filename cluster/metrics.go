@@ -23,7 +23,7 @@ type instrumentedConn struct {
 // newInstrumentedConn wraps c so that every operation is counted (by op and
 // result) and timed in reg, as midonet_cluster_store_ops_total and
 // midonet_cluster_store_op_duration_seconds.
-func newInstrumentedConn(c storage.Conn, reg prometheus.Registerer) (storage.Conn, error) {
+func newInstrumentedConn(c storage.Conn, reg prometheus.Registerer) (*instrumentedConn, error) {
 	ic := &instrumentedConn{
 		Conn: c,
 		ops: prometheus.NewCounterVec(prometheus.CounterOpts{
