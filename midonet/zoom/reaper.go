@@ -115,10 +115,11 @@ const maxReapMulti = 256
 // queues behind these writes on the session), else node by node.
 func deleteTree(ctx context.Context, c storage.Conn, path string) error {
 	var nodes []string
-	if err := listTree(ctx, c, path, &nodes); err != nil {
+	small, err := listTree(ctx, c, path, &nodes)
+	if err != nil {
 		return err
 	}
-	if len(nodes) <= maxReapMulti {
+	if small {
 		ops := make([]storage.Op, 0, len(nodes))
 		for _, p := range slices.Backward(nodes) {
 			ops = append(ops, storage.DeleteOp(p, storage.AnyVersion))
@@ -130,23 +131,32 @@ func deleteTree(ctx context.Context, c storage.Conn, path string) error {
 	return deleteEach(ctx, c, path)
 }
 
-// listTree appends path and the nodes below it, parents first, up to
-// maxReapMulti+1 of them (past that the tree is deleted node by node).
-func listTree(ctx context.Context, c storage.Conn, path string, out *[]string) error {
+// listTree appends path and the nodes below it, parents first, and
+// reports whether they are at most maxReapMulti. It stops listing as soon
+// as a node's children take the count past that, before listing them in
+// turn: a big table (thousands of MAC entries under one directory) costs
+// one listing more before deleteEach, not one per entry up to the bound.
+func listTree(ctx context.Context, c storage.Conn, path string, out *[]string) (bool, error) {
 	*out = append(*out, path)
-	if len(*out) > maxReapMulti {
-		return nil
-	}
 	children, _, err := c.Children(ctx, path)
 	if err != nil {
-		return err
+		return false, err
+	}
+	if len(*out)+len(children) > maxReapMulti {
+		return false, nil
 	}
 	for _, ch := range children {
-		if err := listTree(ctx, c, path+"/"+ch, out); err != nil && !errors.Is(err, storage.ErrNoNode) {
-			return err
+		small, err := listTree(ctx, c, path+"/"+ch, out)
+		if errors.Is(err, storage.ErrNoNode) {
+			// Gone since its parent's listing: still in out, so the
+			// multi fails and deleteEach takes the tree as it now is.
+			continue
+		}
+		if err != nil || !small {
+			return false, err
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // deleteEach deletes path and everything under it, one node at a time.
