@@ -16,7 +16,7 @@ import (
 // on a node holding 100k objects (150 MB resident) with room for the part
 // of the resident set the runtime does not count. Since the decoded cache
 // is bounded by the estimated heap of what it keeps, the memory figure's
-// ZooKeeper node holds 100k objects in 61-68 MB under it and 65-66 MB with Go's
+// ZooKeeper node holds 100k objects in 61-68 MB under it and 65-75 MB with Go's
 // default alone (README, Memory), so the limit now guards against a larger
 // store rather than shaping that figure. The limit is soft: a node whose
 // live heap needs more gets it, at the cost of collections more often (the
